@@ -1,0 +1,1 @@
+"""The ``ringfence`` command line: one module per group of commands, all calling service functions."""

@@ -1,0 +1,48 @@
+"""Entry point of the ``ringfence`` command.
+
+Every command module exposes ``register(app)``; errors from the one exception hierarchy are turned
+into one clear line on stderr and the hierarchy's exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from ringfence import __version__
+from ringfence.cli import db_cmd, demo_cmd, ingest_cmd, simulate_cmd
+from ringfence.errors import RingfenceError
+
+app = typer.Typer(
+    name="ringfence",
+    help="Stop counterfeit goods together: ingest, resolve, score, target, act and learn.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+err_console = Console(stderr=True)
+
+for module in (simulate_cmd, ingest_cmd, db_cmd, demo_cmd):
+    module.register(app)
+
+
+@app.callback()
+def main() -> None:
+    """Stop counterfeit goods together: ingest, resolve, score, target, act and learn."""
+
+
+@app.command()
+def version() -> None:
+    """Print the Ringfence version."""
+    typer.echo(__version__)
+
+
+def run() -> None:
+    """Run the CLI, mapping Ringfence errors to one line and their exit code."""
+    try:
+        app()
+    except RingfenceError as exc:
+        err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)

@@ -1,0 +1,54 @@
+"""Party mentions and watchlist entries: a person or company as one source saw it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, ClassVar
+
+from ringfence.model.records.base import V, Record
+
+PARTY_ROLES = (
+    "seller", "shipper", "consignee", "importer", "declarant", "courier", "manufacturer",
+    "complainant", "watchlist", "other",
+)
+PARTY_SCHEMAS = ("Person", "Company", "LegalEntity")
+
+
+class PartyFields(Record):
+    """The descriptive fields shared by party mentions and watchlist entries."""
+
+    schema_: Annotated[str, V("party_schema", False, "Person, Company or LegalEntity")] = (
+        "LegalEntity"
+    )
+    name: Annotated[str | None, V("name", True, "Name as written by the source")] = None
+    street: Annotated[str | None, V("text", False, "Street address")] = None
+    city: Annotated[str | None, V("text", False, "City")] = None
+    postcode: Annotated[str | None, V("text", False, "Postal code")] = None
+    country: Annotated[str | None, V("country", False, "Country, ISO 3166-1 alpha-2")] = None
+    phone: Annotated[str | None, V("phone", False, "Phone, E.164")] = None
+    email: Annotated[str | None, V("email", False, "E-mail address")] = None
+    identifier: Annotated[
+        str | None, V("identifier", False, "Tax, EORI, seller or registration number")
+    ] = None
+    bank_account: Annotated[str | None, V("bank_account", False, "Bank account or IBAN")] = None
+    website: Annotated[str | None, V("text", False, "Web site or shop URL")] = None
+
+
+class PartyMention(PartyFields):
+    """A person or company as one partner's record names it, in one role."""
+
+    feed: ClassVar[str] = "parties"
+    role: Annotated[str, V("party_role", False, "seller, shipper, consignee, importer, ...")] = (
+        "other"
+    )
+
+
+class WatchlistEntry(PartyFields):
+    """A confirmed counterfeiter, shared with partners; identifiers are what matching uses."""
+
+    feed: ClassVar[str] = "watchlist"
+    confirmed_by: Annotated[str | None, V("text", False, "Who confirmed it (unit, officer)")] = None
+    confirmed_at: Annotated[dt.date | None, V("date", False, "Date of confirmation")] = None
+    evidence_ref: Annotated[str | None, V("text", False, "Case or evidence reference")] = None
+    brand: Annotated[str | None, V("text", False, "Brand whose goods were counterfeited")] = None
+    notes: Annotated[str | None, V("text", False, "Internal notes (not shared by default)")] = None

@@ -1,0 +1,63 @@
+"""Shipments (manifest lines and declarations) and inspection outcomes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, ClassVar
+
+from ringfence.model.records.base import V, Record
+
+SHIPMENT_KINDS = ("manifest", "declaration", "parcel")
+PARTY_REFS = ("shipper", "consignee", "importer", "declarant", "seller", "courier")
+OUTCOME_RESULTS = ("clear", "seized", "irregular", "released", "not_found")
+
+
+class Shipment(Record):
+    """One manifest line, parcel or customs declaration."""
+
+    feed: ClassVar[str] = "shipments"
+    kind: Annotated[str, V("shipment_kind", False, "manifest, declaration or parcel")] = "manifest"
+    date: Annotated[dt.date, V("date", True, "Declaration, manifest or shipping date")]
+    arrival_date: Annotated[dt.date | None, V("date", False, "Expected or actual arrival")] = None
+    carrier: Annotated[str | None, V("text", False, "Carrier or airline")] = None
+    transport_mode: Annotated[str | None, V("text", False, "Mode of transport code")] = None
+    tracking_number: Annotated[str | None, V("key", False, "Air waybill or tracking number")] = None
+    origin_country: Annotated[str | None, V("country", False, "Country of origin")] = None
+    departure_country: Annotated[str | None, V("country", False, "Country of departure")] = None
+    destination_country: Annotated[str | None, V("country", False, "Destination country")] = None
+    port: Annotated[str | None, V("key", False, "Port or customs office of entry")] = None
+    hs_code: Annotated[str | None, V("hs_code", False, "Harmonized System code")] = None
+    description: Annotated[str | None, V("text", False, "Goods description as declared")] = None
+    quantity: Annotated[float | None, V("number", False, "Number of items")] = None
+    weight_kg: Annotated[float | None, V("number", False, "Gross or net weight in kg")] = None
+    declared_value: Annotated[float | None, V("number", False, "Declared value")] = None
+    currency: Annotated[str | None, V("currency", False, "Currency of declared value")] = None
+    value_at_stake: Annotated[
+        float | None, V("number", False, "Value at stake (duty, tax) for revenue measures")
+    ] = None
+    shipper_ref: Annotated[str | None, V("key", False, "Party mention id of the shipper")] = None
+    consignee_ref: Annotated[str | None, V("key", False, "Party mention id of the consignee")] = None
+    importer_ref: Annotated[str | None, V("key", False, "Party mention id of the importer")] = None
+    declarant_ref: Annotated[str | None, V("key", False, "Party mention id of the declarant")] = None
+    seller_ref: Annotated[str | None, V("key", False, "Party mention id of the seller")] = None
+    courier_ref: Annotated[str | None, V("key", False, "Party mention id of the courier")] = None
+
+
+class Outcome(Record):
+    """A labelled result for one shipment: an inspection, a seizure or a historic fraud label.
+
+    One record per shipment and label, so that a source with several labels (KCS: fraud and
+    critical fraud) keeps each as its own row.
+    """
+
+    feed: ClassVar[str] = "outcomes"
+    shipment_ref: Annotated[str, V("key", True, "Shipment id the outcome is about")]
+    label: Annotated[str, V("key", True, "Outcome label: fraud, ipr, counterfeit, ...")]
+    positive: Annotated[bool, V("flag", True, "Whether the label applies")]
+    date: Annotated[dt.date | None, V("date", False, "Date of inspection or decision")] = None
+    result: Annotated[str | None, V("outcome_result", False, "clear, seized, irregular, ...")] = None
+    goods_found: Annotated[str | None, V("text", False, "What was found")] = None
+    brand: Annotated[str | None, V("text", False, "Brand of the goods found")] = None
+    units: Annotated[int | None, V("count", False, "Units seized")] = None
+    value: Annotated[float | None, V("number", False, "Value of goods seized")] = None
+    currency: Annotated[str | None, V("currency", False, "Currency of value")] = None

@@ -1,0 +1,1 @@
+"""The multi-organisation service: API, sharing agreements and audit (service issue)."""

@@ -1,0 +1,1 @@
+"""The synthetic world: brands, counterfeit rings, legitimate trade and each partner's feeds, with ground truth."""

@@ -1,0 +1,53 @@
+"""DuckDB, the embedded default engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from ringfence.settings import Settings
+from ringfence.store.engine.base import Engine
+
+
+def _quote_paths(paths: list[Path]) -> str:
+    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
+
+
+class DuckDBEngine(Engine):
+    """Runs pipelines in-process with DuckDB; spills to the data directory when memory is short."""
+
+    name = "duckdb"
+
+    def __init__(self, settings: Settings) -> None:
+        tmp = settings.data_dir / "tmp"
+        tmp.mkdir(parents=True, exist_ok=True)
+        self._con = duckdb.connect(
+            config={
+                "memory_limit": settings.duckdb_memory_limit,
+                "temp_directory": str(tmp),
+            }
+        )
+
+    def register_parquet(self, table: str, paths: list[Path]) -> None:
+        if not paths:
+            raise ValueError(f"no Parquet files for {table}")
+        self._con.execute(
+            f'CREATE OR REPLACE VIEW "{table}" AS SELECT * FROM read_parquet('
+            f"{_quote_paths(paths)}, union_by_name = true)"
+        )
+
+    def register_arrow(self, table: str, data: pa.Table) -> None:
+        self._con.register(table, data)
+
+    def _execute(self, sql: str) -> pa.Table:
+        relation = self._con.sql(sql)
+        return relation.to_arrow_table() if relation is not None else pa.table({})
+
+    def _copy_to_parquet(self, sql: str, path: Path) -> None:
+        target = str(path).replace("'", "''")
+        self._con.execute(f"COPY ({sql}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
+
+    def close(self) -> None:
+        self._con.close()

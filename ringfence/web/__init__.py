@@ -1,0 +1,1 @@
+"""The web UI for officers, analysts and investigators (service issue)."""
