@@ -1,1 +1,4 @@
-"""Stage 5 of the loop: inspection results, seizures and decisions come back as labels; the watchlist and cases grow."""
+"""Stage 5 of the loop: act and learn.
+
+Inspection results, seizures and decisions come back as labels; the watchlist and cases grow.
+"""

@@ -1,1 +1,1 @@
-"""The ``ringfence`` command line: one module per group of commands, all calling service functions."""
+"""The ``ringfence`` command line: one module per command group, calling service functions."""

@@ -1,6 +1,6 @@
 """The canonical records, one class per feed kind."""
 
-from ringfence.model.records.base import PROVENANCE_FIELDS, V, Record, make_id
+from ringfence.model.records.base import PROVENANCE_FIELDS, Record, V, make_id
 from ringfence.model.records.brands import Brand, Product, Trademark
 from ringfence.model.records.marketplace import (
     COMPLAINT_DECISIONS,
@@ -25,13 +25,41 @@ from ringfence.model.records.trade import (
 )
 
 RECORD_CLASSES: tuple[type[Record], ...] = (
-    PartyMention, Shipment, Outcome, WatchlistEntry, Brand, Trademark, Product,
-    SellerAccount, Listing, Complaint, PageView,
+    PartyMention,
+    Shipment,
+    Outcome,
+    WatchlistEntry,
+    Brand,
+    Trademark,
+    Product,
+    SellerAccount,
+    Listing,
+    Complaint,
+    PageView,
 )
 
 __all__ = [
-    "COMPLAINT_DECISIONS", "OUTCOME_RESULTS", "PARTY_REFS", "PARTY_ROLES", "PARTY_SCHEMAS",
-    "PROVENANCE_FIELDS", "RECORD_CLASSES", "SHIPMENT_KINDS", "Brand", "Complaint", "Listing",
-    "Outcome", "PageView", "PartyFields", "PartyMention", "Product", "Record", "SellerAccount",
-    "Shipment", "Trademark", "V", "WatchlistEntry", "make_id",
+    "COMPLAINT_DECISIONS",
+    "OUTCOME_RESULTS",
+    "PARTY_REFS",
+    "PARTY_ROLES",
+    "PARTY_SCHEMAS",
+    "PROVENANCE_FIELDS",
+    "RECORD_CLASSES",
+    "SHIPMENT_KINDS",
+    "Brand",
+    "Complaint",
+    "Listing",
+    "Outcome",
+    "PageView",
+    "PartyFields",
+    "PartyMention",
+    "Product",
+    "Record",
+    "SellerAccount",
+    "Shipment",
+    "Trademark",
+    "V",
+    "WatchlistEntry",
+    "make_id",
 ]

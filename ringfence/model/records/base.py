@@ -41,7 +41,7 @@ class Record(BaseModel):
     feed: ClassVar[str] = ""
     """The feed kind this record arrives in (``ringfence ingest FEED``)."""
 
-    id: Annotated[str, V("key", True, "Deterministic id: hash of organisation, feed and source key")]
+    id: Annotated[str, V("key", True, "Hash of organisation, feed and source key")]
     organisation: Annotated[str, V("key", True, "Organisation (partner) that supplied the record")]
     source_key: Annotated[str, V("key", True, "The record's id in its source file")]
     source_file: Annotated[str, V("text", True, "File the record was read from")]

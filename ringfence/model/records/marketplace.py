@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, ClassVar
 
-from ringfence.model.records.base import V, Record
+from ringfence.model.records.base import Record, V
 from ringfence.model.records.parties import PartyFields
 
 COMPLAINT_DECISIONS = ("pending", "upheld", "rejected", "withdrawn")

@@ -5,11 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, ClassVar
 
-from ringfence.model.records.base import V, Record
+from ringfence.model.records.base import Record, V
 
 PARTY_ROLES = (
-    "seller", "shipper", "consignee", "importer", "declarant", "courier", "manufacturer",
-    "complainant", "watchlist", "other",
+    "seller",
+    "shipper",
+    "consignee",
+    "importer",
+    "declarant",
+    "courier",
+    "manufacturer",
+    "complainant",
+    "watchlist",
+    "other",
 )
 PARTY_SCHEMAS = ("Person", "Company", "LegalEntity")
 

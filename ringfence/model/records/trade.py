@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, ClassVar
 
-from ringfence.model.records.base import V, Record
+from ringfence.model.records.base import Record, V
 
 SHIPMENT_KINDS = ("manifest", "declaration", "parcel")
 PARTY_REFS = ("shipper", "consignee", "importer", "declarant", "seller", "courier")
@@ -36,9 +36,9 @@ class Shipment(Record):
         float | None, V("number", False, "Value at stake (duty, tax) for revenue measures")
     ] = None
     shipper_ref: Annotated[str | None, V("key", False, "Party mention id of the shipper")] = None
-    consignee_ref: Annotated[str | None, V("key", False, "Party mention id of the consignee")] = None
+    consignee_ref: Annotated[str | None, V("key", False, "Party id of the consignee")] = None
     importer_ref: Annotated[str | None, V("key", False, "Party mention id of the importer")] = None
-    declarant_ref: Annotated[str | None, V("key", False, "Party mention id of the declarant")] = None
+    declarant_ref: Annotated[str | None, V("key", False, "Party id of the declarant")] = None
     seller_ref: Annotated[str | None, V("key", False, "Party mention id of the seller")] = None
     courier_ref: Annotated[str | None, V("key", False, "Party mention id of the courier")] = None
 
@@ -55,7 +55,7 @@ class Outcome(Record):
     label: Annotated[str, V("key", True, "Outcome label: fraud, ipr, counterfeit, ...")]
     positive: Annotated[bool, V("flag", True, "Whether the label applies")]
     date: Annotated[dt.date | None, V("date", False, "Date of inspection or decision")] = None
-    result: Annotated[str | None, V("outcome_result", False, "clear, seized, irregular, ...")] = None
+    result: Annotated[str | None, V("outcome_result", False, "clear, seized, ...")] = None
     goods_found: Annotated[str | None, V("text", False, "What was found")] = None
     brand: Annotated[str | None, V("text", False, "Brand of the goods found")] = None
     units: Annotated[int | None, V("count", False, "Units seized")] = None

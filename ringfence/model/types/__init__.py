@@ -36,8 +36,24 @@ flag = FlagType()
 
 registry: dict[str, ValueType] = {
     t.name: t
-    for t in (text, name, key, country, hs_code, phone, email, gtin, iban, bank_account,
-              identifier, date, number, count, currency, flag)
+    for t in (
+        text,
+        name,
+        key,
+        country,
+        hs_code,
+        phone,
+        email,
+        gtin,
+        iban,
+        bank_account,
+        identifier,
+        date,
+        number,
+        count,
+        currency,
+        flag,
+    )
 }
 
 __all__ = [

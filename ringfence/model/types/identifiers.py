@@ -15,6 +15,12 @@ from stdnum.exceptions import ValidationError
 from ringfence.model.types.base import InvalidValue, ValueType
 
 _SEPARATORS = re.compile(r"[\s\-./]")
+
+
+def _message(exc: ValidationError) -> str:
+    return str(getattr(exc, "message", exc) or exc).lower()
+
+
 _EORI = re.compile(r"^[A-Z]{2}[A-Z0-9]{1,15}$")
 
 
@@ -27,7 +33,7 @@ class GtinType(ValueType):
         try:
             number = ean.validate(raw)
         except ValidationError as exc:
-            raise InvalidValue(f"not a GTIN: {exc.message.lower()}") from None
+            raise InvalidValue(f"not a GTIN: {_message(exc)}") from None
         if len(number) not in (8, 12, 13, 14):
             raise InvalidValue("GTIN must have 8, 12, 13 or 14 digits")
         return str(number).zfill(14)
@@ -42,7 +48,7 @@ class IbanType(ValueType):
         try:
             return str(iban.validate(raw))
         except ValidationError as exc:
-            raise InvalidValue(f"not an IBAN: {exc.message.lower()}") from None
+            raise InvalidValue(f"not an IBAN: {_message(exc)}") from None
 
 
 class BankAccountType(ValueType):
@@ -77,7 +83,7 @@ class IdentifierType(ValueType):
             try:
                 return str(vat.validate(compact))
             except ValidationError as exc:
-                raise InvalidValue(f"not an EU VAT number: {exc.message.lower()}") from None
+                raise InvalidValue(f"not an EU VAT number: {_message(exc)}") from None
         if hint == "eori" and not _EORI.match(compact):
             raise InvalidValue("not an EORI number (country code + up to 15 letters and digits)")
         if not compact.isalnum():

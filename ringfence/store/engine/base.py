@@ -65,7 +65,7 @@ class Engine(ABC):
             return None
         return table.column(0)[0].as_py()
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, most engines hold nothing
         """Release the engine's resources."""
 
 
