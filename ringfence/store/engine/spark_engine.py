@@ -1,0 +1,231 @@
+"""Apache Spark, for users whose data outgrows one machine.
+
+Pipelines stay DuckDB-dialect SQL; this engine translates each statement to Spark SQL with sqlglot
+and runs it, so there is one code path for both engines. The session is built lazily (Spark takes
+seconds to start), quiet, with the UI off and few shuffle partitions, all suited to local mode;
+point ``RINGFENCE_SPARK_MASTER`` at a cluster to scale out.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ErrorLevel, SqlglotError
+
+from ringfence.errors import EngineError
+from ringfence.settings import Settings
+from ringfence.store.engine.base import Engine
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+SHUFFLE_PARTITIONS = 4
+
+SPARK_CONFIG = {
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    # Local mode runs tiny shuffles; Spark's default of 200 partitions would dominate run time.
+    "spark.sql.shuffle.partitions": str(SHUFFLE_PARTITIONS),
+    "spark.sql.adaptive.enabled": "true",
+    # Same clock for every user, and the same as DuckDB's, so date arithmetic agrees.
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    # Keep Spark from creating a Hive metastore (derby) in the working directory.
+    "spark.sql.catalogImplementation": "in-memory",
+    "spark.sql.parquet.compression.codec": "zstd",
+    # Quiet from JVM start-up on (setLogLevel only applies once the context exists).
+    "spark.log.level": "ERROR",
+}
+
+# PySpark logs every failed query with a full JVM stack trace; EngineError already reports the
+# failure with its SQL in one message, so these loggers would only repeat it noisily.
+_NOISY_PYSPARK_LOGGERS = ("SQLQueryContextLogger", "DataFrameQueryContextLogger")
+
+
+_LOG4J_PROPERTIES = """\
+rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n
+"""
+
+
+def _log4j(scratch: Path) -> Path:
+    """A log4j2 configuration logging errors only, so the JVM is quiet from its first line."""
+    path = scratch / "log4j2.properties"
+    path.write_text(_LOG4J_PROPERTIES, encoding="utf-8")
+    return path
+
+
+def build_session(settings: Settings) -> SparkSession:
+    """A quiet SparkSession for ``settings.spark_master`` with scratch space in the data dir."""
+    from pyspark.sql import SparkSession
+
+    scratch = (settings.data_dir / "tmp" / "spark").resolve()
+    scratch.mkdir(parents=True, exist_ok=True)
+    builder = SparkSession.builder.master(settings.spark_master).appName("ringfence")
+    for key, value in SPARK_CONFIG.items():
+        builder = builder.config(key, value)
+    builder = (
+        builder.config("spark.local.dir", str(scratch))
+        .config("spark.sql.warehouse.dir", str(scratch / "warehouse"))
+        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={_log4j(scratch)}")
+    )
+    if settings.spark_master.startswith("local"):
+        # Local mode needs no network; binding to loopback also avoids a start-up warning.
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    for name in _NOISY_PYSPARK_LOGGERS:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    return session
+
+
+class SparkEngine(Engine):
+    """Runs pipelines on Apache Spark; DuckDB-dialect SQL is translated with sqlglot."""
+
+    name = "spark"
+
+    def __init__(self, settings: Settings, session: SparkSession | None = None) -> None:
+        """Prepare the engine; the session is started on first use unless one is given.
+
+        An injected session (e.g. one shared by a test run) is not stopped by ``close``; only
+        the temporary views this engine registered are dropped.
+        """
+        self._settings = settings
+        self._spark = session
+        self._owns_session = False
+        self._views: set[str] = set()
+
+    @property
+    def spark(self) -> SparkSession:
+        """The Spark session, started on first use."""
+        if self._spark is None:
+            from pyspark.sql import SparkSession
+
+            # Reuse a session already running in this process (starting another is not allowed
+            # and would be slow); only a session we started ourselves is ours to stop.
+            active = SparkSession.getActiveSession()
+            self._owns_session = active is None
+            self._spark = active or build_session(self._settings)
+        return self._spark
+
+    def register_parquet(self, table: str, paths: list[Path]) -> None:
+        """Bind ``table`` to a temporary view over the Parquet files (columns merged by name)."""
+        if not paths:
+            raise ValueError(f"no Parquet files for {table}")
+        frame = self.spark.read.option("mergeSchema", "true").parquet(*[str(p) for p in paths])
+        frame.createOrReplaceTempView(table)
+        self._views.add(table)
+
+    def register_arrow(self, table: str, data: pa.Table) -> None:
+        """Bind ``table`` to an in-memory Arrow table (Spark 4 reads Arrow directly)."""
+        self.spark.createDataFrame(data).createOrReplaceTempView(table)
+        self._views.add(table)
+
+    def translate(self, sql: str) -> str:
+        """DuckDB-dialect SQL as Spark SQL; anything sqlglot cannot translate is an error.
+
+        Raising instead of sqlglot's default warning keeps the engines from silently computing
+        different things from the same pipeline.
+        """
+        try:
+            statements = [
+                tree.transform(_fix_day_of_week).sql(
+                    dialect="spark", unsupported_level=ErrorLevel.RAISE
+                )
+                for tree in sqlglot.parse(sql, read="duckdb")
+                if tree is not None
+            ]
+        except SqlglotError as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise EngineError(
+                f"spark cannot translate this query: {first}\n--- failing SQL ---\n{sql.strip()}"
+            ) from exc
+        if len(statements) != 1:
+            raise EngineError(f"expected one SQL statement, got {len(statements)}:\n{sql}")
+        return statements[0]
+
+    def _execute(self, sql: str) -> pa.Table:
+        return self.spark.sql(sql).toArrow()
+
+    def _copy_to_parquet(self, sql: str, path: Path) -> None:
+        frame = self.spark.sql(sql)
+        # Spark writes a folder of part files; one partition gives one part, which is moved to
+        # ``path`` so the result looks exactly like DuckDB's single-file COPY.
+        staging = Path(tempfile.mkdtemp(prefix=".spark-", dir=path.parent))
+        try:
+            out = staging / "out"
+            frame.coalesce(1).write.mode("overwrite").parquet(str(out))
+            parts = sorted(out.glob("part-*.parquet"))
+            if parts:
+                shutil.move(str(parts[0]), str(path))
+            else:  # an empty result may leave no part file: write its schema, like DuckDB does
+                pq.write_table(_empty_arrow(frame), path)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def close(self) -> None:
+        """Drop this engine's views, and stop the session if this engine started it."""
+        if self._spark is None:
+            return
+        if self._owns_session:
+            self._spark.stop()
+        else:
+            for view in self._views:
+                self._spark.catalog.dropTempView(view)
+        self._views.clear()
+        self._spark = None
+
+
+def _spark_day_of_week(value: exp.Expression, iso: bool) -> exp.Expression:
+    """DuckDB's day of week (Sunday 0 .. Saturday 6, or ISO Monday 1 .. Sunday 7) in Spark,
+    whose DAYOFWEEK counts Sunday 1 .. Saturday 7."""
+    spark_dow = exp.Anonymous(this="DAYOFWEEK", expressions=[value])
+    if iso:  # Monday: (2 + 5) % 7 + 1 = 1; Sunday: (1 + 5) % 7 + 1 = 7
+        shifted = exp.Mod(
+            this=exp.Paren(this=exp.Add(this=spark_dow, expression=exp.Literal.number(5))),
+            expression=exp.Literal.number(7),
+        )
+        return exp.Paren(this=exp.Add(this=shifted, expression=exp.Literal.number(1)))
+    return exp.Paren(this=exp.Sub(this=spark_dow, expression=exp.Literal.number(1)))
+
+
+_DOW_UNITS = {"DOW": False, "DAYOFWEEK": False, "WEEKDAY": False, "ISODOW": True}
+
+
+def _fix_day_of_week(node: exp.Expression) -> exp.Expression:
+    """Rewrite day-of-week expressions sqlglot (v30) passes to Spark unchanged, off by one.
+
+    Spark numbers days from 1 where DuckDB numbers them from 0, so ``dayofweek(d)``,
+    ``extract(dow FROM d)`` and ``date_part('dow', d)`` would silently differ between engines.
+    """
+    if isinstance(node, exp.DayOfWeek | exp.DayOfWeekIso):
+        return _spark_day_of_week(node.this, iso=isinstance(node, exp.DayOfWeekIso))
+    if isinstance(node, exp.Extract):
+        unit = node.this.name.upper()
+        if unit in _DOW_UNITS:
+            return _spark_day_of_week(node.expression, iso=_DOW_UNITS[unit])
+    if isinstance(node, exp.Anonymous) and node.name.lower() in {"date_part", "datepart"}:
+        args = node.expressions
+        if len(args) == 2 and isinstance(args[0], exp.Literal):
+            unit = args[0].name.upper()
+            if unit in _DOW_UNITS:
+                return _spark_day_of_week(args[1], iso=_DOW_UNITS[unit])
+    return node
+
+
+def _empty_arrow(frame: Any) -> pa.Table:
+    return frame.limit(0).toArrow()

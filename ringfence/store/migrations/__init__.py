@@ -1,0 +1,1 @@
+"""Alembic migrations of the operational store, run from code by ``ringfence.store.operational``."""

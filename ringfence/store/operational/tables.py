@@ -1,0 +1,196 @@
+"""The operational store's tables as SQLAlchemy 2 declarative models.
+
+The models describe the schema for queries; the schema itself is created and changed only by the
+Alembic migrations in ``ringfence/store/migrations`` (each migration is frozen, so later edits here
+must come with a new migration).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+ORGANISATION_KINDS = ("marketplace", "customs", "carrier", "ipcrime", "brand", "partner")
+USER_ROLES = ("admin", "analyst", "officer", "investigator", "brand_user")
+SUBJECT_KINDS = ("shipment", "seller", "listing")
+DECISION_ACTIONS = ("inspect", "hold", "release", "takedown")
+
+# Constraint names are fixed by convention so migrations can refer to them on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC (the only timezone the store writes)."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always timezone-aware UTC in Python, whatever the database.
+
+    SQLite has no timezone type and hands back naive values while PostgreSQL returns aware ones;
+    normalising here gives callers the same values from both. Naive input is taken to be UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        # SQLite stores the text form; keep it offset-free so values sort and compare as text.
+        return aware.replace(tzinfo=None) if dialect.name == "sqlite" else aware
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every operational table."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads this class attribute as is
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON,
+    }
+
+
+def _org_fk() -> Mapped[str]:
+    return mapped_column(String(64), ForeignKey("organisations.slug"), index=True)
+
+
+class Organisation(Base):
+    """A partner of the network: marketplace, customs, carrier, IP-crime unit, brand owner."""
+
+    __tablename__ = "organisations"
+
+    slug: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class User(Base):
+    """A person working for an organisation; the password hash is absent for key-only users."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation: Mapped[str] = _org_fk()
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiKey(Base):
+    """An API key: only a SHA-256 of the key and a short lookup prefix are stored."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation: Mapped[str] = _org_fk()
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    prefix: Mapped[str] = mapped_column(String(16), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+
+class IngestRun(Base):
+    """One file ingested into the lake, with its counts."""
+
+    __tablename__ = "ingest_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation: Mapped[str] = _org_fk()
+    feed: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str] = mapped_column(Text)
+    file_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    mapping: Mapped[str | None] = mapped_column(Text)
+    rows_read: Mapped[int]
+    accepted: Mapped[int]
+    quarantined: Mapped[int]
+    duplicates: Mapped[int]
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime]
+
+
+class Decision(Base):
+    """A targeting decision on a shipment, seller or listing."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation: Mapped[str] = _org_fk()
+    subject_kind: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[str] = mapped_column(String(200), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    selection_probability: Mapped[float | None] = mapped_column(Float)
+    decided_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RecordedOutcome(Base):
+    """What an inspection found, recorded by the organisation that inspected."""
+
+    __tablename__ = "recorded_outcomes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation: Mapped[str] = _org_fk()
+    shipment_id: Mapped[str] = mapped_column(String(200), index=True)
+    label: Mapped[str] = mapped_column(String(64))
+    positive: Mapped[bool]
+    result: Mapped[str] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]]
+    recorded_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditLog(Base):
+    """One entry of the hash-chained, append-only audit log."""
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(320))
+    organisation: Mapped[str | None] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(100))
+    detail: Mapped[dict[str, Any]]
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The one row naming the audit log's last entry, so removed tail entries are detected."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int]
+    hash: Mapped[str] = mapped_column(String(64))
