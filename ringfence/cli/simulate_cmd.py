@@ -1,7 +1,69 @@
-"""Placeholder until this command group is written."""
+"""``ringfence simulate``: write a synthetic world — every partner's feeds and the ground truth."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from ringfence.cli.progress import progress_bar
+from ringfence.errors import UserError
+from ringfence.sim import SimulationSummary, simulate
+from ringfence.sim.config import DEFAULT_DAYS, SHIPMENTS_PER_DAY
+
+console = Console()
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to ``app``."""
+    """Add the ``simulate`` command."""
+    app.command(name="simulate")(simulate_command)
+
+
+def simulate_command(
+    out: Path = typer.Option(..., "--out", help="Folder to write the world into."),
+    seed: int = typer.Option(7, help="Random seed; the same seed gives byte-identical files."),
+    days: int = typer.Option(DEFAULT_DAYS, help="Days of trade to simulate."),
+    scale: float = typer.Option(
+        1.0, help=f"Size of the world: {SHIPMENTS_PER_DAY:,} x scale shipments a day."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Simulate partner feeds (carrier, customs, marketplace, IP-crime unit, brand owners) with
+    counterfeit rings hidden in them, plus world.json and the ground truth under truth/."""
+    if days < 1:
+        raise UserError("--days must be at least 1")
+    if scale <= 0:
+        raise UserError("--scale must be positive")
+    if as_json:
+        summary = simulate(out, seed=seed, days=days, scale=scale)
+        typer.echo(json.dumps(summary.as_dict(), indent=2))
+        return
+    with progress_bar(console) as progress:
+        summary = simulate(out, seed=seed, days=days, scale=scale, progress=progress)
+    _print(summary)
+
+
+def _print(s: SimulationSummary) -> None:
+    table = Table(title=f"Simulated world in {s.out_dir}", title_justify="left")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    rows: list[tuple[str, int | str]] = [
+        ("shipments (carrier manifest)", s.shipments),
+        ("  counterfeit (truth)", s.counterfeit),
+        ("customs declarations", s.declarations),
+        ("  inspected / seized", f"{s.inspected:,} / {s.seized:,}"),
+        ("counterfeit rings", s.rings),
+        ("marketplace sellers / listings", f"{s.sellers:,} / {s.listings:,}"),
+        ("notices (complaints)", s.complaints),
+        ("page-view rows", s.pageviews),
+        ("watchlist entries", s.watchlist),
+        ("malformed rows (on purpose)", s.malformed),
+    ]
+    for what, count in rows:
+        table.add_row(what, f"{count:,}" if isinstance(count, int) else str(count))
+    console.print(table)
+    console.print(f"{len(s.feeds)} feeds listed in world.json; ground truth in truth/; "
+                  f"{s.seconds:.1f} s")
