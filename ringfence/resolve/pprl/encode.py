@@ -1,0 +1,237 @@
+"""Encode party records into keyed Bloom-filter encodings (CLKs), exact codes and block keys.
+
+Each record becomes: one CLK of ``clk_bits`` bits into which every q-gram of every fuzzy field
+(name, street, city, postcode, country) is hashed ``k[field]`` times by keyed double hashing; one
+HMAC code per strong identifier (phone, e-mail, identifier, bank account) for equality tests;
+and keyed block keys (Soundex of each name word and word pair, with the country) that decide
+which pairs are compared. Hashing into 2 x clk_bits and XOR-folding is the default (docs/pprl.md).
+"""
+
+from __future__ import annotations
+
+import hmac
+import itertools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from ringfence.errors import UserError
+from ringfence.model import types
+from ringfence.model.types import InvalidValue
+from ringfence.resolve.names import fold_text, name_tokens
+from ringfence.resolve.pprl.params import (
+    CLK_FIELDS,
+    EXACT_FIELDS,
+    PprlParams,
+    derive_key,
+    file_metadata,
+)
+
+Progress = Callable[[str, int, int | None], None]
+_CHUNK_ROWS = 20_000  # bounds the unpacked bit matrix to ~40 MB at 2048 bits
+PARTY_COLUMNS = ("id", "schema", "name", "street", "city", "postcode", "country", "phone",
+                 "email", "identifier", "bank_account")  # fmt: skip
+
+
+def encoding_schema(params: PprlParams) -> pa.Schema:
+    """Arrow schema of an encodings table: id, CLK, one exact code per identifier, block keys."""
+    return pa.schema(
+        [pa.field("id", pa.string(), nullable=False),
+         pa.field("clk", pa.binary(params.clk_bits // 8), nullable=False)]
+        + [pa.field(f"{name}_hmac", pa.string()) for name in EXACT_FIELDS]
+        + [pa.field("block_keys", pa.list_(pa.string()), nullable=False)]
+    )  # fmt: skip
+
+
+def encode_parties(
+    table: pa.Table,
+    secret: bytes,
+    params: PprlParams | None = None,
+    progress: Progress | None = None,
+) -> pa.Table:
+    """Encode a parties table (canonical columns, strings) into its PPRL encodings.
+
+    Values that do not clean (a phone that is no phone number) are left out of the encoding
+    rather than rejecting the record: the other fields can still find its match.
+    """
+    params = params or PprlParams()
+    if "id" not in table.column_names:
+        raise UserError("parties table has no 'id' column")
+    cleaned = clean_parties(table)
+    encoder = _Encoder(secret, params)
+    n = table.num_rows
+    clks: list[bytes] = []
+    for start in range(0, n, _CHUNK_ROWS):
+        stop = min(n, start + _CHUNK_ROWS)
+        clks.extend(encoder.clks(cleaned, start, stop))
+        if progress:
+            progress("encode parties", stop, n)
+    columns: dict[str, Any] = {"id": cleaned["id"], "clk": clks}
+    for name in EXACT_FIELDS:
+        columns[f"{name}_hmac"] = [encoder.exact_code(name, v) for v in cleaned[name]]
+    columns["block_keys"] = [
+        encoder.block_keys(words, country)
+        for words, country in zip(cleaned["name_tokens"], cleaned["country"], strict=True)
+    ]
+    schema = encoding_schema(params).with_metadata(file_metadata(params, secret))
+    return pa.Table.from_pydict(columns, schema=schema)
+
+
+def _column(table: pa.Table, name: str) -> list[str | None]:
+    if name not in table.column_names:
+        return [None] * table.num_rows
+    return [None if v is None else str(v) for v in table.column(name).to_pylist()]
+
+
+def _clean_or_none(vtype: types.ValueType, raw: str | None, hint: str | None = None) -> Any:
+    if raw is None or not raw.strip():
+        return None
+    try:
+        return vtype.clean(raw, hint)
+    except InvalidValue:
+        return None
+
+
+def clean_parties(table: pa.Table) -> dict[str, list[Any]]:
+    """Clean the fields the encoding uses with Ringfence's value types (None where unusable).
+
+    Phones are read with the record's own country as the default country, so a national number
+    ("030 1234567" in DE) and its international form encode alike.
+    """
+    ids = _column(table, "id")
+    missing = [i + 1 for i, v in enumerate(ids) if v is None or not v.strip()]
+    if missing:
+        raise UserError(f"{len(missing)} rows have no id (first: row {missing[0]})")
+    reg = types.registry
+    country = [_clean_or_none(reg["country"], v) for v in _column(table, "country")]
+    phone_cache: dict[tuple[str | None, str | None], str | None] = {}
+    phones = []
+    for raw, hint in zip(_column(table, "phone"), country, strict=True):
+        if (raw, hint) not in phone_cache:
+            phone_cache[(raw, hint)] = _clean_or_none(reg["phone"], raw, hint)
+        phones.append(phone_cache[(raw, hint)])
+    cleaned: dict[str, list[Any]] = {
+        "id": [v.strip() for v in ids if v is not None],
+        "country": country,
+        "phone": phones,
+        "name_tokens": [name_tokens(v) for v in _column(table, "name")],
+    }
+    for name in ("street", "city", "postcode"):
+        cleaned[name] = [fold_text(v).split() for v in _column(table, name)]
+    for name in ("email", "identifier", "bank_account"):
+        cleaned[name] = [_clean_or_none(reg[name], v) for v in _column(table, name)]
+    return cleaned
+
+
+def qgrams(words: Sequence[str], q: int, padding: str) -> set[str]:
+    """The padded q-grams of each word (a set: repeats add no bits to a Bloom filter).
+
+    Padding marks word starts and ends, so "ann" and "anna" differ in more than one q-gram and
+    one-letter words still yield grams.
+    """
+    pad = padding * (q - 1)
+    grams: set[str] = set()
+    for word in words:
+        padded = f"{pad}{word}{pad}"
+        grams.update(padded[i : i + q] for i in range(len(padded) - q + 1))
+    return grams
+
+
+_SOUNDEX = {ch: str(d) for d, letters in enumerate(
+    ("aeiouyhw", "bfpv", "cgjkqsxz", "dt", "l", "mn", "r")) for ch in letters}  # fmt: skip
+
+
+def soundex(word: str) -> str:
+    """American Soundex of an ASCII word ("robert" -> "R163"); other scripts: first 2 letters."""
+    letters = [ch for ch in word.lower() if ch in _SOUNDEX]
+    if not letters or not word.isascii():
+        return word[:2]
+    digits = []
+    last = _SOUNDEX[letters[0]]
+    for ch in letters[1:]:
+        code = _SOUNDEX[ch]
+        if code != "0" and code != last:
+            digits.append(code)
+        if ch not in "hw":  # h and w do not separate equal codes; vowels do
+            last = code
+    return (letters[0].upper() + "".join(digits) + "000")[:4]
+
+
+class _Encoder:
+    """Keys and caches of one encoding run (q-gram positions repeat across records)."""
+
+    def __init__(self, secret: bytes, params: PprlParams) -> None:
+        self.params = params
+        self.field_keys = {f: derive_key(secret, f"clk:{f}") for f in CLK_FIELDS}
+        self.exact_keys = {f: derive_key(secret, f"exact:{f}") for f in EXACT_FIELDS}
+        self.block_key = derive_key(secret, "block")
+        self._positions: dict[tuple[str, str], list[int]] = {}
+        self._block_cache: dict[str, str] = {}
+
+    def positions(self, field_name: str, gram: str) -> list[int]:
+        """Bit positions of one q-gram: double hashing h1 + i*h2 (i < k) on a keyed HMAC."""
+        cached = self._positions.get((field_name, gram))
+        if cached is None:
+            digest = hmac.digest(self.field_keys[field_name], gram.encode(), "sha256")
+            h1 = int.from_bytes(digest[:8], "big")
+            h2 = int.from_bytes(digest[8:16], "big") | 1  # odd: never a zero step
+            m = self.params.filter_bits
+            cached = [(h1 + i * h2) % m for i in range(self.params.k.get(field_name, 0))]
+            self._positions[(field_name, gram)] = cached
+        return cached
+
+    def _record_words(self, cleaned: dict[str, list[Any]], row: int) -> dict[str, list[str]]:
+        country = cleaned["country"][row]
+        return {
+            "name": cleaned["name_tokens"][row],
+            "street": cleaned["street"][row],
+            "city": cleaned["city"][row],
+            "postcode": cleaned["postcode"][row],
+            "country": [country.lower()] if country else [],
+        }
+
+    def clks(self, cleaned: dict[str, list[Any]], start: int, stop: int) -> list[bytes]:
+        """CLKs of rows ``start:stop`` as packed bytes (most significant bit first)."""
+        rows: list[int] = []
+        cols: list[int] = []
+        q, pad = self.params.q, self.params.padding
+        for row in range(start, stop):
+            for field_name, words in self._record_words(cleaned, row).items():
+                for gram in qgrams(words, q, pad):
+                    bits = self.positions(field_name, gram)
+                    cols.extend(bits)
+                    rows.extend([row - start] * len(bits))
+        matrix = np.zeros((stop - start, self.params.filter_bits), dtype=bool)
+        matrix[rows, cols] = True
+        if self.params.xor_fold:
+            half = self.params.clk_bits
+            matrix = matrix[:, :half] ^ matrix[:, half:]
+        packed = np.packbits(matrix, axis=1)
+        return [bytes(r) for r in packed]
+
+    def exact_code(self, field_name: str, value: str | None) -> str | None:
+        """Keyed code of a cleaned identifier, compared by equality only."""
+        if value is None:
+            return None
+        digest = hmac.digest(self.exact_keys[field_name], value.encode(), "sha256")
+        return digest[: self.params.exact_bytes].hex()
+
+    def block_keys(self, words: list[str], country: str | None) -> list[str]:
+        """Keyed blocking keys from the name's Soundex codes and the country.
+
+        One key per word lets "ZHANG Wei" meet "Zhang Wie" through "zhang" despite the typo;
+        one key per pair of words keeps common words useful: "zhang" alone is shared by
+        thousands in China (the matcher skips such oversized blocks), "zhang + wei" is not.
+        """
+        codes = sorted({soundex(w) for w in words if len(w) >= 2})[: self.params.block_words]
+        combos = codes + [f"{a}+{b}" for a, b in itertools.combinations(codes, 2)]
+        return [self._block_key(f"{combo}|{country or ''}") for combo in combos]
+
+    def _block_key(self, text: str) -> str:
+        key = self._block_cache.get(text)
+        if key is None:
+            digest = hmac.digest(self.block_key, text.encode(), "sha256")
+            key = self._block_cache[text] = digest[: self.params.block_bytes].hex()
+        return key

@@ -1,0 +1,147 @@
+"""Reading parties files and reading/writing encoding and pair files.
+
+Encodings are Parquet by default, with the encoding parameters and the secret check in the file
+metadata; a ``.jsonl``/``.ndjson`` name gives JSON lines whose first line carries that metadata.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.json as pajson
+import pyarrow.parquet as pq
+
+from ringfence.errors import InputFileError
+from ringfence.resolve.pprl.encode import encoding_schema
+from ringfence.resolve.pprl.params import params_from_metadata
+
+_JSON_SUFFIXES = (".jsonl", ".ndjson")
+_PARQUET_SUFFIXES = (".parquet", ".pq")
+_HEADER_KEY = "ringfence_pprl"
+
+
+def _kind(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
+    last = suffixes[-1] if suffixes else ""
+    if last in _PARQUET_SUFFIXES:
+        return "parquet"
+    return "json" if last in _JSON_SUFFIXES else "csv"
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def read_parties(path: Path) -> pa.Table:
+    """A parties file (canonical columns; CSV, Parquet or JSON lines) with every column text.
+
+    Text on purpose: type inference would turn the phone ``030 1234567`` or the id ``007``
+    into numbers and lose their leading zeros.
+    """
+    if not path.is_file():
+        raise InputFileError("file not found", file=str(path))
+    kind = _kind(path)
+    try:
+        if kind == "parquet":
+            table = pq.read_table(path)
+        elif kind == "json":
+            table = pajson.read_json(path)
+        else:
+            with pacsv.open_csv(path) as reader:
+                names = reader.schema.names
+            table = pacsv.read_csv(
+                path,
+                convert_options=pacsv.ConvertOptions(
+                    column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=True
+                ),
+            )
+        table = table.cast(pa.schema([(name, pa.string()) for name in table.column_names]))
+    except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:
+        raise InputFileError(f"cannot read as {kind}: {_reason(exc)}", file=str(path)) from None
+    if "id" not in table.column_names:
+        raise InputFileError(
+            "no 'id' column; a parties file needs id and any of name, street, city, postcode, "
+            "country, phone, email, identifier, bank_account",
+            file=str(path),
+            field="id",
+        )
+    ids = table.column("id")
+    blank = pc.or_kleene(pc.is_null(ids), pc.equal(pc.utf8_trim_whitespace(ids), ""))
+    if pc.any(blank).as_py():
+        first = pc.index(blank, True).as_py()
+        raise InputFileError("empty id", file=str(path), row=first + 1, field="id")
+    return table
+
+
+def write_encodings(table: pa.Table, path: Path) -> None:
+    """Write encodings as Parquet, or JSON lines when the name ends in .jsonl/.ndjson."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if _kind(path) == "json":
+            _write_encodings_json(table, path)
+        else:
+            pq.write_table(table, path)
+    except OSError as exc:
+        raise InputFileError(f"cannot write: {_reason(exc)}", file=str(path)) from None
+
+
+def _write_encodings_json(table: pa.Table, path: Path) -> None:
+    meta = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
+    with path.open("w", encoding="utf-8") as out:
+        out.write(json.dumps({_HEADER_KEY: meta}) + "\n")
+        for row in table.to_pylist():
+            row["clk"] = base64.b64encode(row["clk"]).decode("ascii")
+            out.write(json.dumps(row) + "\n")
+
+
+def read_encodings(path: Path) -> pa.Table:
+    """Read an encodings file written by ``write_encodings`` (metadata checked, not trusted)."""
+    if not path.is_file():
+        raise InputFileError("file not found", file=str(path))
+    try:
+        if _kind(path) == "json":
+            return _read_encodings_json(path)
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputFileError(f"not a PPRL encodings file: {_reason(exc)}", file=str(path)) from None
+    meta = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
+    params = params_from_metadata(meta, str(path))
+    expected = encoding_schema(params)
+    if not table.schema.remove_metadata().equals(expected):
+        raise InputFileError(
+            f"columns are not those of a PPRL encoding: {', '.join(table.column_names)}",
+            file=str(path),
+        )
+    return table
+
+
+def _read_encodings_json(path: Path) -> pa.Table:
+    with path.open(encoding="utf-8") as lines:
+        header = json.loads(lines.readline() or "{}")
+        if not isinstance(header, dict) or _HEADER_KEY not in header:
+            raise ValueError("first line holds no encoding parameters")
+        meta = {str(k): str(v) for k, v in header[_HEADER_KEY].items()}
+        params = params_from_metadata(meta, str(path))
+        rows = [json.loads(line) for line in lines if line.strip()]
+    for row in rows:
+        row["clk"] = base64.b64decode(row["clk"], validate=True)
+    schema = encoding_schema(params).with_metadata(meta)
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def write_pairs(table: pa.Table, path: Path) -> None:
+    """Write match pairs as Parquet (.parquet) or CSV (anything else)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if _kind(path) == "parquet":
+            pq.write_table(table, path)
+        else:
+            pacsv.write_csv(table, path)
+    except OSError as exc:
+        raise InputFileError(f"cannot write: {_reason(exc)}", file=str(path)) from None

@@ -1,0 +1,232 @@
+"""Match two encodings tables: blocking, Dice similarity of CLKs, exact codes, one score.
+
+Only pairs that share a block key or an exact code are compared, so the work grows with the
+number of plausible pairs rather than with the product of the two tables.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ringfence.errors import UserError
+from ringfence.resolve.pprl.params import (
+    EXACT_FIELDS,
+    PprlParams,
+    ScoreModel,
+    params_from_metadata,
+)
+
+DEFAULT_THRESHOLD = 0.5
+# A block key shared by more pairs than this is as unspecific as a stop word ("W000|CN" for
+# every "wang" in China); comparing all of them would cost far more than it finds.
+MAX_BLOCK_PAIRS = 200_000
+_PAIR_CHUNK = 250_000
+PAIR_SCHEMA = pa.schema(
+    [("left_id", pa.string()), ("right_id", pa.string()), ("score", pa.float64()),
+     ("exact_matches", pa.string())]
+)  # fmt: skip
+
+
+def check_compatible(left: pa.Table, right: pa.Table) -> PprlParams:
+    """The shared encoding parameters; refuse encodings made differently or with another secret."""
+    metas = []
+    for side, table in (("left", left), ("right", right)):
+        raw = table.schema.metadata or {}
+        meta = {k.decode(): v.decode() for k, v in raw.items()}
+        if "params" not in meta or "secret_check" not in meta:
+            raise UserError(f"the {side} table is not a Ringfence PPRL encoding (no parameters)")
+        params_from_metadata(meta, side)
+        metas.append(meta)
+    if metas[0]["params"] != metas[1]["params"]:
+        raise UserError("the two encodings were made with different parameters; re-encode both")
+    if metas[0]["secret_check"] != metas[1]["secret_check"]:
+        raise UserError("the two encodings were made with different secrets; they cannot match")
+    return params_from_metadata(metas[0], "left")
+
+
+def _pairs_sharing(left: pa.Array, right: pa.Array, n_right: int) -> np.ndarray:
+    """Pair codes (left_row * n_right + right_row) of rows sharing a value of a key column.
+
+    A list column (block keys) shares when any element is equal; nulls never share.
+    """
+    sides = []
+    for column in (left, right):
+        if pa.types.is_list(column.type):
+            rows = pc.list_parent_indices(column)
+            keys = pc.list_flatten(column)
+        else:
+            rows = pa.array(np.arange(len(column)))
+            keys = column
+        sides.append(pa.table({"key": keys, "row": rows}).filter(pc.is_valid(keys)))
+    lt, rt = sides
+    right_counts = _key_counts(rt["key"])
+    big = [
+        key
+        for key, count in _key_counts(lt["key"]).items()
+        if count * right_counts.get(key, 0) > MAX_BLOCK_PAIRS
+    ]
+    if big:
+        lt = lt.filter(pc.invert(pc.is_in(lt["key"], pa.array(big, lt["key"].type))))
+    joined = lt.join(rt, "key", join_type="inner", left_suffix="_l", right_suffix="_r")
+    li = joined["row_l"].to_numpy().astype(np.int64)
+    ri = joined["row_r"].to_numpy().astype(np.int64)
+    return li * n_right + ri
+
+
+def _key_counts(keys: pa.ChunkedArray) -> dict[object, int]:
+    counts = pc.value_counts(keys)
+    return dict(
+        zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True)
+    )
+
+
+def candidate_pairs(left: pa.Table, right: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    """Row indices (left, right) of every pair sharing a block key or an exact code."""
+    n_right = right.num_rows
+    codes = [_pairs_sharing(_array(left, "block_keys"), _array(right, "block_keys"), n_right)]
+    for name in EXACT_FIELDS:
+        column = f"{name}_hmac"
+        codes.append(_pairs_sharing(_array(left, column), _array(right, column), n_right))
+    unique = _sorted_unique(np.concatenate(codes))
+    return unique // max(n_right, 1), unique % max(n_right, 1)
+
+
+def _sorted_unique(codes: np.ndarray) -> np.ndarray:
+    # Sort and drop repeats by hand: numpy 2's hash-based np.unique is several times slower
+    # on tens of millions of int64 pair codes.
+    codes.sort()
+    if len(codes) < 2:
+        return codes
+    first = np.empty(len(codes), dtype=bool)
+    first[0] = True
+    np.not_equal(codes[1:], codes[:-1], out=first[1:])
+    return codes[first]
+
+
+def _array(table: pa.Table, name: str) -> pa.Array:
+    return table.column(name).combine_chunks()
+
+
+def clk_matrix(table: pa.Table) -> np.ndarray:
+    """The CLKs as an (n, bits/64) uint64 matrix, for vectorised popcounts."""
+    clks = _array(table, "clk")
+    width = clks.type.byte_width
+    data = np.frombuffer(
+        clks.buffers()[1], dtype=np.uint8, count=len(clks) * width, offset=clks.offset * width
+    )
+    return data.reshape(len(clks), width).view(np.uint64)
+
+
+def _popcount(words: np.ndarray) -> np.ndarray:
+    """Set bits per row of a uint64 matrix."""
+    if hasattr(np, "bitwise_count"):  # numpy >= 2
+        return np.bitwise_count(words).sum(axis=1, dtype=np.int64)
+    table = np.array([bin(i).count("1") for i in range(256)], dtype=np.int64)
+    return table[words.view(np.uint8)].sum(axis=1)
+
+
+def dice(left: np.ndarray, right: np.ndarray, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
+    """Dice coefficient 2|A∩B| / (|A|+|B|) of CLK pairs (0 where both are empty)."""
+    out = np.empty(len(li), dtype=np.float64)
+    left_pop, right_pop = _popcount(left), _popcount(right)
+    for start in range(0, len(li), _PAIR_CHUNK):
+        a, b = li[start : start + _PAIR_CHUNK], ri[start : start + _PAIR_CHUNK]
+        common = _popcount(left[a] & right[b])
+        total = left_pop[a] + right_pop[b]
+        out[start : start + _PAIR_CHUNK] = np.divide(
+            2 * common, total, out=np.zeros(len(a)), where=total > 0
+        )
+    return out
+
+
+def exact_agreements(
+    left: pa.Table, right: pa.Table, li: np.ndarray, ri: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Per identifier kind: whether each pair carries the same exact code (both present)."""
+    agree = {}
+    for name in EXACT_FIELDS:
+        column = f"{name}_hmac"
+        both = pa.concat_arrays([_array(left, column), _array(right, column)])
+        indices = pc.dictionary_encode(both).indices.fill_null(-1).to_numpy()
+        lcodes, rcodes = indices[: left.num_rows], indices[left.num_rows :]
+        agree[name] = (lcodes[li] == rcodes[ri]) & (lcodes[li] >= 0)
+    return agree
+
+
+def combine_scores(
+    similarity: np.ndarray, agree: dict[str, np.ndarray], model: ScoreModel
+) -> np.ndarray:
+    """Probability-like score of each pair from its similarity and exact agreements.
+
+    Noisy-OR (see ``ScoreModel``). Agreement counts as evidence, disagreement does not: one
+    party often has several phones and e-mails, so two different ones say little.
+    """
+    floor = model.dice_floor
+    fuzzy = np.clip((similarity - floor) / (1.0 - floor), 0.0, 1.0)
+    doubt = 1.0 - fuzzy
+    for name, agrees in agree.items():
+        doubt = np.where(agrees, doubt * (1.0 - model.exact_weights.get(name, 0.0)), doubt)
+    return np.asarray(1.0 - doubt)
+
+
+def match_encodings(
+    left: pa.Table,
+    right: pa.Table,
+    threshold: float = DEFAULT_THRESHOLD,
+    one_to_one: bool = False,
+    model: ScoreModel | None = None,
+) -> pa.Table:
+    """Pairs ``left_id, right_id, score, exact_matches`` scoring at least ``threshold``.
+
+    ``model`` replaces the default score model; the encoding parameters always come from the
+    files. With ``one_to_one`` each record keeps only its best partner (greedy, highest
+    score first).
+    """
+    if not 0.0 <= threshold <= 1.0:
+        raise UserError(f"threshold must be between 0 and 1, not {threshold}")
+    check_compatible(left, right)
+    li, ri = candidate_pairs(left, right)
+    scores = scored_pairs(left, right, li, ri, model or ScoreModel())
+    keep = scores[0] >= threshold
+    li, ri, score = li[keep], ri[keep], scores[0][keep]
+    labels = [scores[1][i] for i in np.flatnonzero(keep)]
+    order = np.lexsort((li, -score))
+    if one_to_one:
+        order = _greedy_one_to_one(order, li, ri)
+    return pa.table(
+        {
+            "left_id": pc.take(_array(left, "id"), pa.array(li[order])),
+            "right_id": pc.take(_array(right, "id"), pa.array(ri[order])),
+            "score": np.round(score[order], 4),
+            "exact_matches": [labels[i] for i in order],
+        },
+        schema=PAIR_SCHEMA,
+    )
+
+
+def scored_pairs(
+    left: pa.Table, right: pa.Table, li: np.ndarray, ri: np.ndarray, model: ScoreModel
+) -> tuple[np.ndarray, list[str]]:
+    """Score and exact-match labels ("phone,email") of the given candidate pairs."""
+    dice_scores = dice(clk_matrix(left), clk_matrix(right), li, ri)
+    agree = exact_agreements(left, right, li, ri)
+    labels = [""] * len(li)
+    for name in EXACT_FIELDS:
+        for i in np.flatnonzero(agree[name]):
+            labels[i] = f"{labels[i]},{name}" if labels[i] else name
+    return combine_scores(dice_scores, agree, model), labels
+
+
+def _greedy_one_to_one(order: np.ndarray, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
+    used_left: set[int] = set()
+    used_right: set[int] = set()
+    kept = []
+    for i in order:
+        a, b = int(li[i]), int(ri[i])
+        if a not in used_left and b not in used_right:
+            used_left.add(a)
+            used_right.add(b)
+            kept.append(i)
+    return np.array(kept, dtype=np.int64)

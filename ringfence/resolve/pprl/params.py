@@ -1,0 +1,144 @@
+"""Encoding parameters, key derivation and the shared-secret check (see docs/pprl.md).
+
+Both partners must encode with identical parameters and the same secret, or their encodings
+cannot be compared; the parameters travel in each encoding file's metadata together with an HMAC
+of a fixed probe under the secret (never the secret itself), so ``match`` can refuse a mix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ringfence.errors import InputFileError, UserError
+
+SCHEME = "ringfence-pprl/1"
+MIN_SECRET_BYTES = 32
+_PROBE = b"ringfence-pprl secret check v1"
+
+# Fields hashed into the record's CLK (Bloom filter) and the strong identifiers that get an
+# exact-match encoding each. Order is part of the scheme: it fixes the column order.
+CLK_FIELDS = ("name", "street", "city", "postcode", "country")
+EXACT_FIELDS = ("phone", "email", "identifier", "bank_account")
+
+
+def _default_k() -> dict[str, int]:
+    # The name carries most of the identity, so it sets most bits; address parts only nudge
+    # the score, and country (3 bigrams) mainly separates namesakes in different countries.
+    return {"name": 20, "street": 4, "city": 4, "postcode": 3, "country": 3}
+
+
+@dataclass(frozen=True)
+class PprlParams:
+    """Everything that must be equal on both sides for encodings to be comparable."""
+
+    clk_bits: int = 1024
+    q: int = 2
+    padding: str = "_"
+    k: dict[str, int] = field(default_factory=_default_k)
+    xor_fold: bool = True
+    exact_bytes: int = 16
+    block_bytes: int = 8
+    block_words: int = 5  # a long company name: 5 words give 5 + 10 block keys, enough to meet
+
+    def __post_init__(self) -> None:
+        if self.clk_bits % 64 or self.clk_bits < 64:
+            raise UserError("clk_bits must be a positive multiple of 64")
+        if self.q < 1 or len(self.padding) != 1:
+            raise UserError("q must be at least 1 and padding one character")
+        if set(self.k) - set(CLK_FIELDS) or any(v < 0 for v in self.k.values()):
+            raise UserError(f"k must map fields of {CLK_FIELDS} to counts >= 0")
+
+    @property
+    def filter_bits(self) -> int:
+        """Bits hashed into before folding: folding halves them into ``clk_bits``."""
+        return self.clk_bits * 2 if self.xor_fold else self.clk_bits
+
+    def encoding_fields(self) -> dict[str, Any]:
+        """The parameters as stored in encoding files (with the scheme's name)."""
+        return {"scheme": SCHEME, **asdict(self)}
+
+
+def _default_exact_weights() -> dict[str, float]:
+    # Share of true matches among candidate pairs agreeing on the identifier, in bench/pprl.py's
+    # training worlds: phones 0.74-0.77 and e-mails 0.68-0.69 in ringfence.sim (shared by agents and
+    # relatives), 0.99 in the synthetic world; identifiers and bank accounts, which neither
+    # world shares much, by judgement. All stay above 0.5: one agreement alone is a match at the
+    # default threshold, as an investigator would want it flagged.
+    return {"phone": 0.8, "email": 0.75, "identifier": 0.95, "bank_account": 0.95}
+
+
+@dataclass(frozen=True)
+class ScoreModel:
+    """How a pair's evidence becomes a probability-like score in [0, 1] (noisy-OR).
+
+    The CLK's Dice coefficient counts as evidence ``fuzzy = (dice - dice_floor) / (1 -
+    dice_floor)`` clipped to [0, 1] (unrelated names still share q-grams and country bits, so
+    Dice only means something above a floor); each agreeing identifier kind counts with its
+    weight; score = 1 - (1 - fuzzy) * product of (1 - weight) over the agreements. Identical
+    records score 1. Not part of the encoding: the two sides need not agree on it.
+    """
+
+    # bench/pprl.py tunes 0.90 on ringfence.sim and 0.73 on its synthetic world, whose names
+    # carry more typos; 0.8 costs each world about 0.03 F1 against its own optimum.
+    dice_floor: float = 0.8
+    exact_weights: dict[str, float] = field(default_factory=_default_exact_weights)
+
+
+def derive_key(secret: bytes, purpose: str) -> bytes:
+    """A separate key per use (field hashing, blocking, exact codes) derived from the secret.
+
+    Separate keys mean the same value in two fields (a name that is also a street) never
+    produces the same bits or codes, which would help a frequency attacker line them up.
+    """
+    return hmac.digest(secret, f"{SCHEME}:{purpose}".encode(), "sha256")
+
+
+def secret_check(secret: bytes) -> str:
+    """HMAC of a fixed probe: equal on both sides iff they hold the same secret."""
+    return hmac.digest(derive_key(secret, "check"), _PROBE, "sha256").hex()
+
+
+def load_secret(path: Path) -> bytes:
+    """Read the shared secret file; refuse a missing, unreadable or too short one."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputFileError("secret file not found", file=str(path)) from None
+    except OSError as exc:
+        raise InputFileError(f"cannot read secret file ({exc.strerror})", file=str(path)) from None
+    # A trailing newline from an editor or `echo` must not change the key on one side only.
+    secret = data.rstrip(b"\r\n")
+    if len(secret) < MIN_SECRET_BYTES:
+        raise InputFileError(
+            f"secret has {len(secret)} bytes; at least {MIN_SECRET_BYTES} are needed "
+            "(e.g. `head -c 48 /dev/urandom | base64 > secret.key`)",
+            file=str(path),
+        )
+    return secret
+
+
+def file_metadata(params: PprlParams, secret: bytes) -> dict[str, str]:
+    """The metadata stored with an encoding file."""
+    text = json.dumps(params.encoding_fields(), sort_keys=True)
+    # The digest is a short name for the parameter set, handy in logs and error reports.
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    return {"params": text, "secret_check": secret_check(secret), "digest": digest}
+
+
+def params_from_metadata(meta: dict[str, str], file: str) -> PprlParams:
+    """Rebuild the encoding parameters recorded in a file's metadata."""
+    if "params" not in meta or "secret_check" not in meta:
+        raise InputFileError("not a PPRL encodings file (no encoding parameters)", file=file)
+    try:
+        values = json.loads(meta["params"])
+        scheme = values.pop("scheme", None)
+        if scheme != SCHEME:
+            raise ValueError(f"scheme {scheme!r}, expected {SCHEME!r}")
+        return PprlParams(**values)
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise InputFileError(f"unusable PPRL encoding parameters: {exc}", file=file) from None
