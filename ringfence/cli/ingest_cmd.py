@@ -1,7 +1,149 @@
-"""Placeholder until this command group is written."""
+"""``ringfence ingest`` and ``ringfence quarantine``: load partner files, inspect rejected rows.
+
+The commands only parse options and print; the work is done by the service functions in
+``ringfence.ingest``, which the API calls too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from ringfence.cli.progress import progress_bar
+from ringfence.errors import RingfenceError
+from ringfence.ingest import IngestSummary, ingest_files
+from ringfence.ingest.quarantine import quarantine_summary, quarantined_rows
+from ringfence.settings import Settings
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+quarantine_app = typer.Typer(help="Rows that ingestion rejected, with the reasons.",
+                             no_args_is_help=True)
+
+
+@contextmanager
+def _clear_errors() -> Iterator[None]:
+    """Ringfence errors end the command with one line on stderr and their exit code."""
+    try:
+        yield
+    except RingfenceError as exc:
+        err.print(f"[bold red]error:[/] {exc.message}", soft_wrap=True)
+        raise typer.Exit(exc.exit_code) from None
+
+
+def _summary_table(summary: IngestSummary) -> Table:
+    table = Table(title="Ingested")
+    for name in ("file", "feed", "organisation"):
+        table.add_column(name)
+    for name in ("rows read", "accepted", "quarantined", "duplicates", "seconds"):
+        table.add_column(name, justify="right")
+    for f in summary.files:
+        table.add_row(Path(f.file).name, f.feed, f.organisation, f"{f.rows_read:,}",
+                      f"{f.accepted:,}", f"{f.quarantined:,}", f"{f.duplicates:,}",
+                      f"{f.seconds:.1f}")
+    if len(summary.files) > 1:
+        table.add_row("total", "", "", f"{summary.rows_read:,}", f"{summary.accepted:,}",
+                      f"{summary.quarantined:,}", f"{summary.duplicates:,}", "")
+    return table
+
+
+def ingest(
+    feed: str = typer.Argument(..., metavar="FEED", help="Feed kind: shipments (declarations), "
+                               "parties, outcomes, watchlist, brands, trademarks, products, "
+                               "sellers, listings, complaints, pageviews."),
+    files: list[Path] = typer.Argument(..., metavar="FILE",
+                                       help="CSV, Parquet or JSON-lines files (.gz too)."),
+    mapping: str | None = typer.Option(None, "--mapping", "-m", help="Mapping file (YAML), or "
+                                       "the name of a shipped one such as kcs-declarations."),
+    org: str | None = typer.Option(None, "--org", help="Organisation the data comes from "
+                                   "(default: the mapping's)."),
+    json_output: bool = typer.Option(False, "--json", help="Print the summary as JSON only."),
+) -> None:
+    """Ingest partner files into a feed; bad rows go to the quarantine, nothing is lost."""
+    settings = Settings()
+    with _clear_errors(), progress_bar(err) as on_progress:
+        summary = ingest_files(settings, feed, files, mapping=mapping, organisation=org,
+                               progress=None if json_output else on_progress)
+    for f in summary.files:
+        for warning in f.warnings:
+            err.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
+    if json_output:
+        typer.echo(json.dumps(summary.to_dict()))
+        return
+    out.print(_summary_table(summary))
+    for f in summary.files:
+        if f.quarantined:
+            out.print(f"{f.quarantined:,} rows of {f.file} quarantined; see: "
+                      f"ringfence quarantine show {f.file}", soft_wrap=True)
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    feed: str | None = typer.Option(None, "--feed", help="Only this feed."),
+    org: str | None = typer.Option(None, "--org", help="Only this organisation."),
+    json_output: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Files with quarantined rows: how many rows and the commonest reasons."""
+    with _clear_errors():
+        feed_name = _feed_name(feed)
+        files = quarantine_summary(Settings(), feed=feed_name, organisation=org)
+    if json_output:
+        typer.echo(json.dumps(files))
+        return
+    if not files:
+        out.print("No quarantined rows.")
+        return
+    table = Table(title="Quarantine")
+    for name in ("file", "feed", "organisation", "rows", "commonest reasons"):
+        table.add_column(name, justify="right" if name == "rows" else "left")
+    for f in files:
+        reasons = "\n".join(f"{r['count']:,} × {r['reason']}" for r in f["top_reasons"])
+        table.add_row(f["source_file"], f["feed"], f["organisation"], f"{f['rows']:,}", reasons)
+    out.print(table)
+
+
+def _feed_name(feed: str | None) -> str | None:
+    from ringfence.model.feeds import feed as feed_spec
+
+    return feed_spec(feed).name if feed else None
+
+
+@quarantine_app.command("show")
+def quarantine_show(
+    file: str = typer.Argument(..., metavar="FILE",
+                               help="The file as it was ingested (or its base name)."),
+    limit: int = typer.Option(50, "--limit", "-n", min=1, help="At most this many rows."),
+    org: str | None = typer.Option(None, "--org", help="Only this organisation."),
+    json_output: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """The rejected rows of one file: row number, field, reason and the raw values."""
+    with _clear_errors():
+        rows = quarantined_rows(Settings(), file, limit=limit, organisation=org)
+    if json_output:
+        typer.echo(json.dumps(rows))
+        return
+    if not rows:
+        out.print(f"No quarantined rows for {file}.")
+        return
+    table = Table(title=f"Quarantined rows of {file}")
+    for name in ("row", "field", "reason", "raw values"):
+        table.add_column(name, justify="right" if name == "row" else "left", overflow="fold")
+    for row in rows:
+        problems = row["problems"]
+        fields = "\n".join(p["field"] or "(row)" for p in problems)
+        reasons = "\n".join(p["reason"] for p in problems)
+        raw = ", ".join(f"{k}={v!r}" for k, v in row["raw"].items())
+        table.add_row(str(row["source_row"]), fields, reasons, raw)
+    out.print(table)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to ``app``."""
+    """Add ``ingest`` and the ``quarantine`` group to ``app``."""
+    app.command("ingest")(ingest)
+    app.add_typer(quarantine_app, name="quarantine")

@@ -1,1 +1,9 @@
-"""Stage 1 of the loop: read partner feeds, map them onto the canonical model, quarantine what does not fit."""
+"""Ingestion: partner files (CSV, Parquet, JSON lines) through a mapping into canonical records.
+
+``ingest_files`` is the one service function the CLI and the API call.
+"""
+
+from ringfence.ingest.pipeline import ingest_files
+from ringfence.ingest.summary import FileSummary, IngestSummary
+
+__all__ = ["FileSummary", "IngestSummary", "ingest_files"]

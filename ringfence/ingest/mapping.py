@@ -48,6 +48,9 @@ class FieldMapping(_Strict):
     map_default: Literal["keep", "null", "reject"] = "keep"
     date_format: str | None = None
     factor: float | None = Field(default=None, description="multiply a number (unit/currency)")
+    multiply_column: str | None = Field(
+        default=None, description="multiply a number by the number in this column (rate, count)"
+    )
     split: str | None = Field(default=None, description="separator for list fields")
     hint: str | None = Field(default=None, description="type hint, e.g. a phone's country")
     hint_column: str | None = Field(default=None, description="column giving the hint per row")
@@ -63,7 +66,8 @@ class FieldMapping(_Strict):
     def source_columns(self) -> list[str]:
         """Columns of the input file this field reads."""
         cols = [self.column] if self.column else list(self.columns or [])
-        return cols + ([self.hint_column] if self.hint_column else [])
+        extra = [c for c in (self.hint_column, self.multiply_column) if c]
+        return cols + extra
 
 
 def _coerce_field(value: Any) -> Any:
@@ -150,6 +154,23 @@ class Mapping(_Strict):
             if label.result_column:
                 cols.add(label.result_column)
         return cols
+
+
+SHIPPED_MAPPINGS = Path(__file__).parent / "mappings"
+
+
+def resolve_mapping_path(name: str | Path) -> Path:
+    """A mapping file's path; a bare name such as ``kcs-declarations`` means a shipped one."""
+    path = Path(name)
+    if path.is_file():
+        return path
+    text = str(name)
+    if "/" not in text and "\\" not in text:
+        shipped = SHIPPED_MAPPINGS / (text if text.endswith((".yaml", ".yml")) else f"{text}.yaml")
+        if shipped.is_file():
+            return shipped
+    known = ", ".join(sorted(p.stem for p in SHIPPED_MAPPINGS.glob("*.yaml")))
+    raise MappingError(f"no such mapping file (shipped mappings: {known or 'none'})", file=text)
 
 
 def load_mapping(path: Path) -> Mapping:

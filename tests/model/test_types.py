@@ -37,6 +37,7 @@ GOOD = [
 
 BAD = [
     ("country", "Atlantis"),
+    ("country", "XX"),
     ("phone", "call me"),
     ("phone", "12"),
     ("email", "not-an-email"),

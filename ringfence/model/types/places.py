@@ -23,6 +23,8 @@ def _lookup_country(text: str) -> str | None:
         return str(pycountry.countries.lookup(key).alpha_2)
     except LookupError:
         pass
+    if len(key) <= 3:
+        return None  # an unknown code, not a name: fuzzy search would turn "XX" into Malta
     try:
         matches = pycountry.countries.search_fuzzy(key)
     except LookupError:

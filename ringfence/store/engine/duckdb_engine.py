@@ -29,17 +29,26 @@ class DuckDBEngine(Engine):
                 "temp_directory": str(tmp),
             }
         )
+        # DuckDB's own progress bar writes to stdout and would spoil --json output.
+        self._con.execute("SET enable_progress_bar = false")
 
     def register_parquet(self, table: str, paths: list[Path]) -> None:
         if not paths:
             raise ValueError(f"no Parquet files for {table}")
+        self._forget(table)
         self._con.execute(
             f'CREATE OR REPLACE VIEW "{table}" AS SELECT * FROM read_parquet('
             f"{_quote_paths(paths)}, union_by_name = true)"
         )
 
     def register_arrow(self, table: str, data: pa.Table) -> None:
+        self._forget(table)
         self._con.register(table, data)
+
+    def _forget(self, table: str) -> None:
+        """Drop an earlier binding of ``table``: a registered Arrow table would shadow a view."""
+        self._con.unregister(table)
+        self._con.execute(f'DROP VIEW IF EXISTS "{table}"')
 
     def _execute(self, sql: str) -> pa.Table:
         relation = self._con.sql(sql)

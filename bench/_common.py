@@ -1,0 +1,54 @@
+"""Helpers shared by the benchmark scripts: timed child processes with their peak memory."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def run_measured(args: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run a command in a child process; return wall seconds, peak RSS (MiB) and stdout.
+
+    Each measurement gets its own process so that peak memory belongs to that step alone.
+    """
+    script = (
+        "import json, resource, subprocess, sys, time\n"
+        "t = time.perf_counter()\n"
+        "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+        "dt = time.perf_counter() - t\n"
+        "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
+        "print(json.dumps({'seconds': dt, 'peak_rss_mib': rss, 'rc': p.returncode,"
+        " 'stdout': p.stdout, 'stderr': p.stderr[-2000:]}))\n"
+    )
+    full_env = {**os.environ, **(env or {})}
+    out = subprocess.run(
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, env=full_env
+    )
+    result: dict[str, Any] = json.loads(out.stdout)
+    if result["rc"] != 0:
+        raise SystemExit(f"benchmark step failed: {' '.join(args)}\n{result['stderr']}")
+    return result
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "memory_gib": round(
+            os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1
+        ),
+        "self_peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }

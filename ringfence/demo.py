@@ -1,0 +1,99 @@
+"""The demo operation: simulate a world, run every stage of the loop built so far, report.
+
+``ringfence demo`` calls ``run_demo``; later stages (resolution, scoring, targeting, the service)
+add themselves here so the demo always shows the whole operation so far.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ringfence.errors import UserError
+from ringfence.ingest import IngestSummary, ingest_files
+from ringfence.model.feeds import feeds
+from ringfence.settings import Settings
+from ringfence.sim import simulate
+from ringfence.store.engine import open_engine
+from ringfence.store.lake import Lake
+from ringfence.store.operational import OperationalStore
+
+Progress = Callable[..., Any]
+
+
+@dataclass
+class DemoReport:
+    """What the demo did and what the stores hold afterwards."""
+
+    world_dir: Path
+    ingests: list[tuple[str, str, IngestSummary]] = field(default_factory=list)
+    holdings: list[dict[str, Any]] = field(default_factory=list)
+    quarantine_reasons: list[dict[str, Any]] = field(default_factory=list)
+
+
+def run_demo(
+    settings: Settings,
+    *,
+    seed: int = 7,
+    days: int | None = None,
+    scale: float = 1.0,
+    progress: Progress | None = None,
+) -> DemoReport:
+    """Simulate a world into the data directory, ingest every partner's feeds, summarise."""
+    world_dir = settings.data_dir / "demo-world"
+    sim_args: dict[str, Any] = {"seed": seed, "scale": scale}
+    if days is not None:
+        sim_args["days"] = days
+    simulate(world_dir, progress=progress, **sim_args)
+    report = DemoReport(world_dir=world_dir)
+    manifest = json.loads((world_dir / "world.json").read_text(encoding="utf-8"))
+    with OperationalStore.open(settings) as store:
+        for org in manifest["organisations"]:
+            store.ensure_organisation(org["slug"], org.get("name"), org.get("kind", "partner"))
+    for entry in manifest["feeds"]:
+        summary = ingest_files(
+            settings,
+            entry["kind"],
+            [world_dir / entry["path"]],
+            mapping=entry.get("mapping"),
+            organisation=entry["organisation"],
+            progress=progress,
+        )
+        report.ingests.append((entry["organisation"], entry["kind"], summary))
+    report.holdings, report.quarantine_reasons = _holdings(settings)
+    return report
+
+
+def _holdings(settings: Settings) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Records per feed and organisation, and the commonest quarantine reasons."""
+    lake, engine = Lake(settings), open_engine(settings)
+    try:
+        rows: list[dict[str, Any]] = []
+        for name in feeds():
+            if lake.register(engine, name):
+                rows += engine.query(
+                    f"SELECT '{name}' AS feed, organisation, count(*) AS records "
+                    f"FROM {name} GROUP BY organisation ORDER BY organisation"
+                ).to_pylist()
+        reasons: list[dict[str, Any]] = []
+        if lake.register(engine, "quarantine"):
+            reasons = engine.query(
+                "SELECT feed, organisation, field, "
+                "regexp_replace(reason, ' \\(.*\\)$', '') AS reason, count(*) AS rows "
+                "FROM quarantine GROUP BY ALL ORDER BY rows DESC LIMIT 12"
+            ).to_pylist()
+        return rows, reasons
+    finally:
+        engine.close()
+
+
+def require_empty_or_demo(data_dir: Path) -> None:
+    """Refuse to run the demo over a data directory that holds real (non-demo) data."""
+    if data_dir.exists() and any(data_dir.iterdir()) and not (data_dir / "demo-world").exists():
+        raise UserError(
+            f"{data_dir} already holds data that is not the demo's; "
+            "set RINGFENCE_DATA_DIR to an empty folder for the demo"
+        )

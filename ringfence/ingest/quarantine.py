@@ -1,0 +1,108 @@
+"""Reading the quarantine: which files had rejected rows, why, and the rows themselves.
+
+Quarantine entries are one per problem (row and field); counts of quarantined rows count each row
+once. Both functions are service functions: the CLI prints what they return, the API will send it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ringfence.ingest.staging import QUARANTINE, sql_text
+from ringfence.settings import Settings
+from ringfence.store.engine import open_engine
+from ringfence.store.lake import Lake
+
+# Reasons end with the offending value, e.g. "not a country code or name ('ZZ')"; grouping
+# reasons without it gives the commonest kinds of problem rather than the commonest values.
+_VALUE_SUFFIX = r""" \(['"].*['"]\)$"""
+TOP_REASONS = 3
+
+
+def _query(settings: Settings, sql_for: Any) -> list[dict[str, Any]]:
+    lake = Lake(settings)
+    if not lake.has(QUARANTINE):
+        return []
+    engine = open_engine(settings)
+    try:
+        lake.register(engine, QUARANTINE)
+        return list(engine.query(sql_for(QUARANTINE)).to_pylist())
+    finally:
+        engine.close()
+
+
+def _where(**equal: str | None) -> str:
+    tests = [f"{column} = {sql_text(value)}" for column, value in equal.items() if value]
+    return "WHERE " + " AND ".join(tests) if tests else ""
+
+
+def quarantine_summary(
+    settings: Settings, feed: str | None = None, organisation: str | None = None
+) -> list[dict[str, Any]]:
+    """Per source file: rows quarantined, problems, and the commonest reasons (with counts)."""
+    where = _where(feed=feed, organisation=organisation)
+    files = _query(settings, lambda table: f"""
+        SELECT organisation, feed, source_file, file_sha256,
+               count(DISTINCT source_row) AS rows, count(*) AS problems,
+               max(ingested_at) AS last_ingested_at
+        FROM "{table}" {where}
+        GROUP BY organisation, feed, source_file, file_sha256
+        ORDER BY last_ingested_at DESC, source_file""")
+    suffix = sql_text(_VALUE_SUFFIX)
+    reasons = _query(settings, lambda table: f"""
+        SELECT file_sha256, organisation, feed,
+               coalesce(field, '(row)') || ': ' || regexp_replace(reason, {suffix}, '') AS reason,
+               count(*) AS n
+        FROM "{table}" {where}
+        GROUP BY 1, 2, 3, 4 ORDER BY n DESC, reason""")
+    for entry in files:
+        entry["top_reasons"] = [
+            {"reason": r["reason"], "count": r["n"]} for r in reasons
+            if (r["file_sha256"], r["organisation"], r["feed"])
+            == (entry["file_sha256"], entry["organisation"], entry["feed"])
+        ][:TOP_REASONS]
+        entry["last_ingested_at"] = entry["last_ingested_at"].isoformat()
+    return files
+
+
+def quarantined_rows(
+    settings: Settings, file: str, limit: int | None = 50, organisation: str | None = None
+) -> list[dict[str, Any]]:
+    """The rejected rows of a file (as named when ingested, or by its base name), oldest first.
+
+    Each row has its number, every problem (field and reason) and the raw values as read.
+    """
+    name = sql_text(file)
+    suffix = sql_text("%/" + Path(file).name)
+    org = f"AND organisation = {sql_text(organisation)}" if organisation else ""
+    limit_sql = f"LIMIT {int(limit)}" if limit is not None else ""
+    found = _query(settings, lambda table: f"""
+        WITH matching AS (
+          SELECT * FROM "{table}"
+          WHERE (source_file = {name} OR source_file LIKE {suffix}) {org}
+        ), chosen AS (
+          SELECT DISTINCT organisation, feed, source_file, file_sha256, source_row
+          FROM matching ORDER BY source_file, source_row {limit_sql}
+        )
+        SELECT m.organisation, m.feed, m.source_file, m.file_sha256, m.source_row, m.field,
+               m.reason, m.raw
+        FROM matching AS m
+        JOIN chosen AS c ON m.file_sha256 = c.file_sha256 AND m.source_row = c.source_row
+          AND m.organisation = c.organisation AND m.feed = c.feed
+        ORDER BY m.source_file, m.source_row, m.field""")
+    return _by_row(found)
+
+
+def _by_row(problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One entry per quarantined row, with all its problems."""
+    rows: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for p in problems:
+        key = (p["organisation"], p["feed"], p["file_sha256"], p["source_row"])
+        if key not in rows:
+            rows[key] = {"organisation": p["organisation"], "feed": p["feed"],
+                         "source_file": p["source_file"], "source_row": p["source_row"],
+                         "problems": [], "raw": json.loads(p["raw"]) if p["raw"] else {}}
+        rows[key]["problems"].append({"field": p["field"], "reason": p["reason"]})
+    return list(rows.values())

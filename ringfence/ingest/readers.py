@@ -1,0 +1,194 @@
+"""Readers: stream an input file (CSV, Parquet, JSON lines; gzip too) as batches of raw text.
+
+Every reader yields ``RawBatch`` objects: an Arrow table whose columns are all strings (the raw
+values, untouched), the data row number of each table row (1 = first data row), and the rows that
+could not be read at all (wrong number of fields, undecodable bytes, bad JSON) with a reason. A
+reader never holds the whole file and never raises for a bad row: the bad row travels on to the
+quarantine so that nothing read is lost.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from ringfence.errors import InputFileError
+from ringfence.ingest.csv_source import CsvSource
+from ringfence.ingest.mapping import FormatOptions
+from ringfence.ingest.source import BadRow, RawBatch, Source, empty_table, rest_unreadable
+
+__all__ = ["BadRow", "CsvSource", "RawBatch", "Source", "file_type", "open_source"]
+
+
+def file_type(path: Path, fmt: FormatOptions) -> str:
+    """The file's type: the mapping's ``format.type`` or else its extension."""
+    if fmt.type:
+        return fmt.type
+    suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
+    ext = suffixes[-1] if suffixes else ""
+    if ext in (".csv", ".tsv", ".txt"):
+        return "csv"
+    if ext in (".parquet", ".pq"):
+        return "parquet"
+    if ext in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    raise InputFileError(
+        "cannot tell the file type from its name; use .csv, .parquet or .jsonl (optionally .gz) "
+        "or set format.type in a mapping",
+        file=str(path),
+    )
+
+
+def open_source(path: Path, fmt: FormatOptions, batch_rows: int) -> Source:
+    """Open ``path`` for streaming; its ``columns`` are known before the first batch is read."""
+    if not path.is_file():
+        raise InputFileError("no such file", file=str(path))
+    kind = file_type(path, fmt)
+    if kind == "csv":
+        return CsvSource(path, fmt, batch_rows)
+    if kind == "parquet":
+        return ParquetSource(path, batch_rows)
+    return JsonLinesSource(path, fmt, batch_rows)
+
+class ParquetSource(Source):
+    """Parquet in row batches; non-string columns are rendered as text so all values clean alike."""
+
+    def __init__(self, path: Path, batch_rows: int) -> None:
+        self.path, self.batch_rows = path, batch_rows
+        try:
+            self._file = pq.ParquetFile(str(path))
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise InputFileError(f"not a readable Parquet file ({exc})", file=str(path)) from None
+        self.columns = list(self._file.schema_arrow.names)
+
+    def batches(self) -> Iterator[RawBatch]:
+        next_row = 1
+        try:
+            for batch in self._file.iter_batches(batch_size=self.batch_rows):
+                table = pa.table({n: _as_text(batch.column(n)) for n in batch.schema.names})
+                rows = pa.array(np.arange(next_row, next_row + batch.num_rows), pa.int64())
+                next_row += batch.num_rows
+                yield RawBatch(table, rows)
+        except (pa.ArrowInvalid, OSError) as exc:
+            yield RawBatch(empty_table(self.columns or []), pa.array([], pa.int64()),
+                           [rest_unreadable(next_row, exc)])
+
+
+def _as_text(values: pa.Array) -> pa.Array:
+    """A column of any type as strings: lists joined with ';', others cast or JSON-encoded."""
+    kind = values.type
+    if pa.types.is_string(kind):
+        return values
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        try:
+            return pc.binary_join(values.cast(pa.list_(pa.string())), ";")
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+    try:
+        return values.cast(pa.string())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return pa.array([None if v is None else json.dumps(v, default=str)
+                         for v in values.to_pylist()], pa.string())
+
+
+class JsonLinesSource(Source):
+    """JSON lines: one object per line; columns are the keys seen in the first chunk of lines."""
+
+    def __init__(self, path: Path, fmt: FormatOptions, batch_rows: int) -> None:
+        self.path, self.fmt, self.batch_rows = path, fmt, batch_rows
+        chunks = self._chunks()
+        first = next(chunks, None)
+        chunks.close()
+        self._first = first
+        keys: dict[str, None] = {}
+        for obj in first[0] if first else []:
+            if obj is not None:
+                keys.update(dict.fromkeys(obj))
+        self.columns = list(keys) if first else None
+
+    def _open(self) -> Any:
+        if self.path.suffix.lower() == ".gz":
+            return gzip.open(self.path, "rb")
+        return self.path.open("rb")
+
+    def _chunks(self) -> Generator[tuple[list[dict[str, Any] | None], list[BadRow]], None, None]:
+        objects: list[dict[str, Any] | None] = []
+        bad: list[BadRow] = []
+        row = 0
+        with self._open() as handle:
+            try:
+                for line in handle:
+                    if not line.strip():
+                        continue
+                    row += 1
+                    obj, reason = _parse_line(line, self.fmt.encoding)
+                    objects.append(obj)
+                    if reason:
+                        bad.append(BadRow(row, reason, json.dumps(
+                            {"_line": line.decode(self.fmt.encoding, "replace")[:10_000]})))
+                    if len(objects) >= self.batch_rows:
+                        yield objects, bad
+                        objects, bad = [], []
+            except (OSError, EOFError) as exc:  # a truncated or corrupt gzip stream
+                objects.append(None)
+                bad.append(rest_unreadable(row + 1, exc))
+        if objects:
+            yield objects, bad
+
+    def batches(self) -> Iterator[RawBatch]:
+        if self._first is None:
+            return
+        next_row = 1
+        chunks = self._chunks()
+        for objects, bad in chunks:
+            numbers = np.arange(next_row, next_row + len(objects))
+            next_row += len(objects)
+            good = [i for i, obj in enumerate(objects) if obj is not None]
+            columns = self.columns or []
+            table = pa.table({
+                c: pa.array([_json_text(objects[i].get(c)) for i in good  # type: ignore[union-attr]
+                             ], pa.string()) for c in columns
+            }) if columns else pa.table({"_": pa.nulls(len(good), pa.string())}).drop(["_"])
+            yield RawBatch(table, pa.array(numbers[good], pa.int64()), bad)
+
+
+def _parse_line(line: bytes, encoding: str) -> tuple[dict[str, Any] | None, str | None]:
+    try:
+        text = line.decode(encoding).lstrip("\ufeff")  # a byte-order mark is not data
+    except UnicodeDecodeError:
+        return None, f"bytes that are not valid {encoding} text"
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, f"not valid JSON: {exc.msg}"
+    except ValueError as exc:  # e.g. numbers too long to convert
+        return None, f"not valid JSON: {exc}"
+    if not isinstance(obj, dict):
+        return None, "a JSON line must be an object"
+    try:  # "\ud800" escapes decode to strings that cannot be stored as text
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return None, "text with an unpaired surrogate escape (not valid Unicode)"
+    return obj, None
+
+
+def _json_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ";".join("" if v is None else str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value)
+    return str(value)
