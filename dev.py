@@ -46,7 +46,8 @@ def ensure_environment() -> None:
         venv.EnvBuilder(with_pip=True).create(VENV)
     print("dev.py: installing locked dependencies into .venv (first time takes a few minutes)")
     pip = [BIN / "python", "-m", "pip", "--disable-pip-version-check"]
-    _run(*pip, "install", "--quiet", "--require-hashes", "-r", "requirements.lock")
+    # The lock is complete (uv pip compile, with uv-overrides.txt), so pip need not resolve.
+    _run(*pip, "install", "--quiet", "--no-deps", "--require-hashes", "-r", "requirements.lock")
     _run(*pip, "install", "--quiet", "--no-deps", "-e", ".")
     STAMP.write_text(_fingerprint())
 
