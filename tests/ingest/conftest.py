@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,13 +17,18 @@ from ringfence.settings import Settings
 from ringfence.store.lake import Lake
 
 FIXTURES = Path(__file__).parent / "fixtures"
-KCS_DIR = Path("/work/shared/data/kcs")
+# The shared development data sits beside the checkout (../shared), in CI as on a developer's
+# machine; RINGFENCE_SHARED_DIR points elsewhere.
+SHARED_DIR = Path(
+    os.environ.get("RINGFENCE_SHARED_DIR", Path(__file__).resolve().parents[3] / "shared")
+)
+KCS_DIR = SHARED_DIR / "data" / "kcs"
 
 
 @pytest.fixture
-def ingest_settings(tmp_path: Path) -> Settings:
-    """Settings with a fresh data directory and the default SQLite operational store."""
-    return Settings(data_dir=tmp_path / "data", database_url=None, batch_rows=1_000)
+def ingest_settings(settings: Settings) -> Settings:
+    """The run's settings (SQLite or PostgreSQL store) with small batches, to cross batch edges."""
+    return settings.model_copy(update={"batch_rows": 1_000})
 
 
 def read_dataset(settings: Settings, dataset: str) -> pa.Table:

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ringfence.errors import UserError
-from ringfence.ingest import IngestSummary, ingest_files, pipeline
+from ringfence.ingest import IngestSummary, ingest_files
 from ringfence.settings import Settings
 from tests.ingest.conftest import read_dataset
 
@@ -49,10 +49,14 @@ def _csv_bytes(data: list[list[str]]) -> bytes:
     return buffer.getvalue().encode("utf-8", "surrogatepass")
 
 
-@pytest.fixture(autouse=True)
-def _no_operational_store(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Runs are not what these tests are about; a fresh SQLite store per example is slow."""
-    monkeypatch.setattr(pipeline, "_open_store", lambda settings: None)
+_SHARED_STORE: dict[str, str] = {}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_operational_store(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Runs are not what these tests are about, and migrating a new store per example is slow:
+    every example records its runs in one SQLite store."""
+    _SHARED_STORE["url"] = f"sqlite:///{tmp_path_factory.mktemp('store') / 'ops.sqlite'}"
 
 
 def _check(summary: IngestSummary, settings_: Settings) -> None:
@@ -71,7 +75,8 @@ def _check(summary: IngestSummary, settings_: Settings) -> None:
 def _ingest(tmp: Path, name: str, content: bytes) -> tuple[IngestSummary, Settings]:
     path = tmp / name
     path.write_bytes(content)
-    settings_ = Settings(data_dir=tmp / "data", batch_rows=1_000)
+    settings_ = Settings(data_dir=tmp / "data", batch_rows=1_000,
+                         database_url=_SHARED_STORE["url"])
     return ingest_files(settings_, "shipments", [path], organisation="acme"), settings_
 
 
