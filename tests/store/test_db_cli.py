@@ -26,7 +26,9 @@ def app() -> typer.Typer:
 def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
     monkeypatch.setenv("RINGFENCE_DATA_DIR", str(settings.data_dir))
     monkeypatch.delenv("RINGFENCE_DATABASE_URL", raising=False)
-    return settings
+    # The commands read the environment, which names only the data directory: the default
+    # SQLite store (the store itself is tested on both databases in test_operational.py).
+    return Settings(data_dir=settings.data_dir)
 
 
 def test_upgrade_then_current(app: typer.Typer, cli_env: Settings) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, text
@@ -43,7 +44,8 @@ def test_open_without_upgrade_reports_an_empty_database(db_settings: Settings) -
         assert store.current_revision() is None
 
 
-def test_default_store_is_a_sqlite_file_in_the_data_dir(settings: Settings) -> None:
+def test_default_store_is_a_sqlite_file_in_the_data_dir(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
     with OperationalStore.open(settings) as store:
         assert store.display_url.startswith("sqlite:///")
     assert (settings.data_dir / "ringfence.sqlite").is_file()
