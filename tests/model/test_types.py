@@ -103,3 +103,57 @@ def test_clean_column_agrees_with_clean(type_name: str, values: list[str | None]
             assert reason is None
         except InvalidValue:
             assert value is None and reason
+
+
+def _parser_e164(text: str, region: str) -> str:
+    """What the full phonenumbers parser makes of a number (the reference for the fast path)."""
+    import phonenumbers
+
+    text = text.strip()
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, region or None)
+    except phonenumbers.NumberParseException:
+        return "invalid"
+    if not phonenumbers.is_possible_number(number):
+        return "invalid"
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def _ours(text: str, region: str) -> str:
+    try:
+        return str(types.phone.clean(text, region or None))
+    except InvalidValue:
+        return "invalid"
+
+
+def test_phone_fast_path_agrees_with_the_parser_on_every_regions_examples() -> None:
+    import phonenumbers
+    from phonenumbers import PhoneNumberFormat
+
+    checked = 0
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in range(12):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            for fmt in (PhoneNumberFormat.NATIONAL, PhoneNumberFormat.INTERNATIONAL):
+                text = phonenumbers.format_number(example, fmt)
+                for hint in (region, ""):
+                    assert _ours(text, hint) == _parser_e164(text, hint), (text, hint)
+                    checked += 1
+    assert checked > 5_000
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    digits=st.text(alphabet="0123456789", min_size=3, max_size=17),
+    plus=st.booleans(),
+    region=st.sampled_from(["", "NL", "DE", "CN", "US", "GB", "IT", "BR", "AR", "FR", "IN", "RU"]),
+)
+def test_phone_fast_path_agrees_with_the_parser_on_any_digits(
+    digits: str, plus: bool, region: str
+) -> None:
+    text = ("+" if plus else "") + digits
+    assert _ours(text, region) == _parser_e164(text, region)

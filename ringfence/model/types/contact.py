@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import ClassVar
 
 import phonenumbers
@@ -24,6 +25,9 @@ class PhoneType(ValueType):
             raise InvalidValue("phone number has no digits")
         if text.startswith("00"):
             text = "+" + text[2:]
+        fast = _plain_e164(text, (hint or "").upper())
+        if fast is not None:
+            return fast
         try:
             number = phonenumbers.parse(text, (hint or "").upper() or None)
         except phonenumbers.NumberParseException as exc:
@@ -31,6 +35,68 @@ class PhoneType(ValueType):
         if not phonenumbers.is_possible_number(number):
             raise InvalidValue("not a possible phone number")
         return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+_FORMATTING = re.compile(r"[\s\-./()]")
+
+
+_Simple = tuple[str, str | None, frozenset[int], re.Pattern[str], re.Pattern[str] | None]
+
+
+@lru_cache(maxsize=512)
+def _simple_metadata(region: str) -> _Simple | None:
+    """(country code, trunk prefix, possible lengths, number pattern, international dialling
+    prefix) of a region whose numbers need no rule beyond dropping a plain trunk prefix; None
+    for the others (carrier codes, prefix-transform rules): only the full parser handles them."""
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if meta is None or meta.general_desc is None or meta.national_prefix_transform_rule:
+        return None
+    prefix = meta.national_prefix
+    if meta.national_prefix_for_parsing not in (None, prefix):
+        return None
+    pattern = re.compile(meta.general_desc.national_number_pattern or "\\d+")
+    idd = re.compile(meta.international_prefix) if meta.international_prefix else None
+    lengths = frozenset(meta.general_desc.possible_length)
+    return str(meta.country_code), prefix, lengths, pattern, idd
+
+
+def _plain_e164(text: str, region: str) -> str | None:
+    """E.164 of a plainly written number without the full parser, or None to use the parser.
+
+    The full parser costs ~30 µs a number and dominates ingesting carrier manifests (hundreds of
+    thousands of distinct consignee phones). Plain international (+CC ...) and national numbers
+    of regions with simple trunk-prefix rules are converted here, and only when the result has a
+    possible length and matches the region's number pattern; a test checks that this agrees with
+    the parser on every region's example numbers.
+    """
+    compact = _FORMATTING.sub("", text)
+    international = compact.startswith("+")
+    digits = compact[1:] if international else compact
+    if not digits.isdigit() or not 4 <= len(digits) <= 17:
+        return None
+    if international:
+        for size in (1, 2, 3):
+            regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(digits[:size]))
+            if regions:
+                region = regions[0]
+                break
+        else:
+            return None
+    meta = _simple_metadata(region) if region else None
+    if meta is None:
+        return None
+    code, prefix, lengths, pattern, idd = meta
+    if international:
+        if not digits.startswith(code):
+            return None
+        national = digits[len(code):]
+    elif idd is not None and idd.match(digits):
+        return None  # dialled with the region's international prefix: the parser's job
+    else:
+        national = digits[len(prefix):] if prefix and digits.startswith(prefix) else digits
+    if len(national) not in lengths or not pattern.fullmatch(national):
+        return None
+    return f"+{code}{national}"
 
 
 def _phone_reason(exc: phonenumbers.NumberParseException) -> str:
