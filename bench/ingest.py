@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/ingest.py [--days 500] [--scale 1.0] [--work DIR]
 
-Simulates a world whose carrier manifest has days × 2,000 × scale lines (1M by default), then in
-separate child processes (so each peak memory is that step's alone):
+Simulates a world whose carrier manifest has days × 2,000 × scale lines (1M by default; the
+simulation is timed too: 1M shipments must take under a minute), then in separate child processes (so each peak memory is that step's alone):
 1. DuckDB alone converts the manifest CSV to Parquet (its own type detection, same encoding);
 2. ``ringfence ingest`` maps, cleans, validates, de-duplicates and writes the same file;
 3. the same file is ingested again (idempotence: nothing may be added).
@@ -17,6 +17,7 @@ import json
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -60,7 +61,9 @@ def main() -> None:
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="rf-bench-ingest-"))
     shutil.rmtree(work / "data", ignore_errors=True)
+    started = time.perf_counter()
     simulate(work / "world", seed=7, days=args.days, scale=args.scale)
+    simulate_seconds = time.perf_counter() - started
     csv, mapping = _manifest(work / "world")
     duck = _duckdb_convert(csv, work / "duckdb.parquet")
     first = _ingest(csv, mapping, work / "data")
@@ -70,6 +73,7 @@ def main() -> None:
         "benchmark": "ingest",
         "input": {"file": csv.name, "rows": rows, "bytes": csv.stat().st_size,
                   "days": args.days, "scale": args.scale},
+        "simulate_seconds": round(simulate_seconds, 2),
         "ringfence": {
             "seconds": round(first["seconds"], 2),
             "rows_per_s": round(rows / first["seconds"]),

@@ -1,0 +1,192 @@
+"""Targeting benchmark: KCS declarations (train 2020, validate 2021Q1) and scoring speed.
+
+    .venv/bin/python bench/targeting.py [--rows 1000000] [--work DIR] [--skip-scale]
+
+1. Ingests the KCS files (/work/shared/data/kcs or beside the checkout) through the shipped
+   mapping, the way a user would.
+2. Development check inside 2020 only (train Jan–Oct, validate Nov–Dec): the split used for every
+   tuning decision. 2021Q1 is evaluated once, with settings fixed beforehand.
+3. Train on 2020, test 2021Q1: precision at 1/2/5/10 % for ``fraud``, recall for ``ipr``, next to
+   the published baselines (XGBoost / LightGBM precision at 5 % and 10 %).
+4. Speed: training time on 2020; features + scores for ``--rows`` synthetic shipments.
+Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ROOT, machine
+
+from ringfence.ingest import ingest_files
+from ringfence.model.feeds import feed
+from ringfence.score.features import compute_features, known_labels, register_inputs
+from ringfence.score.pipeline import build_matrix, train
+from ringfence.score.rules import load_rules
+from ringfence.score.serve import score_matrix
+from ringfence.settings import Settings
+from ringfence.store.engine import open_engine
+from ringfence.store.lake import Lake
+from ringfence.target.backtest import backtest
+
+BUDGETS = ["1", "2", "5", "10"]
+PUBLISHED = {
+    "fraud_precision": {
+        "xgboost": {"5": 0.675, "10": 0.579},
+        "lightgbm": {"5": 0.762, "10": 0.641},
+    }
+}
+
+
+def _kcs_dir() -> Path:
+    for candidate in (Path("/work/shared/data/kcs"), ROOT.parent / "shared" / "data" / "kcs"):
+        if (candidate / "declarations-2020.csv").is_file():
+            return candidate
+    raise SystemExit("KCS declarations not found (expected /work/shared/data/kcs)")
+
+
+def _summary(report: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, per_label in [("model", report["labels"]), *report["baselines"].items()]:
+        fraud, ipr = per_label.get("fraud"), per_label.get("ipr")
+        out[name] = {
+            "fraud_precision": {b: fraud["budgets"][b]["precision"] for b in BUDGETS}
+            if fraud
+            else None,
+            "fraud_auc": fraud["auc"] if fraud else None,
+            "ipr_recall": {b: ipr["budgets"][b]["recall"] for b in BUDGETS} if ipr else None,
+            "ipr_auc": ipr["auc"] if ipr else None,
+        }
+    return out
+
+
+def _kcs(settings: Settings) -> dict[str, Any]:
+    kcs = _kcs_dir()
+    files = [kcs / "declarations-2020.csv", kcs / "declarations-2021q1.csv"]
+    ingest_files(settings, "declarations", files, mapping="kcs-declarations")
+    d = dt.date
+    dev = backtest(settings, d(2020, 10, 31), d(2020, 11, 1), d(2020, 12, 31))
+    started = time.perf_counter()
+    model, _ = train(settings, d(2020, 12, 31))
+    train_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    test = backtest(settings, d(2020, 12, 31), d(2021, 1, 1), d(2021, 3, 31))
+    backtest_seconds = time.perf_counter() - started
+    return {
+        "development_2020_train_jan_oct_validate_nov_dec": _summary(dev.report),
+        "validation_2021q1_train_2020": _summary(test.report),
+        "published_baselines": PUBLISHED,
+        "train_seconds_2020": round(train_seconds, 2),
+        "backtest_seconds": round(backtest_seconds, 2),
+        "model_validation_metrics": {k: m.metrics for k, m in model.models.items()},
+    }
+
+
+def _synthetic(rows: int, seed: int = 1) -> tuple[pa.Table, pa.Table]:
+    """Shipments over a year with realistic key cardinalities, a fifth of them inspected."""
+    rng = np.random.default_rng(seed)
+
+    def pool(prefix: str, size: int) -> np.ndarray:
+        picks = rng.zipf(1.3, rows) % size
+        return np.char.add(prefix, picks.astype(str))
+
+    ids = np.char.add("sh-", np.arange(rows).astype(str))
+    dates = np.datetime64("2024-01-01") + np.sort(rng.integers(0, 365, rows)).astype("timedelta64[D]")
+    cols: dict[str, Any] = {name: pa.nulls(rows, f.type) for name, f in _schema_items()}
+    cols.update(
+        id=ids, source_key=ids, date=dates.astype("datetime64[D]"),
+        importer_ref=pool("i", rows // 20), declarant_ref=pool("d", 2000),
+        seller_ref=pool("s", rows // 10), courier_ref=pool("c", 50),
+        hs_code=pool("8", 5000), origin_country=pool("C", 60), departure_country=pool("D", 60),
+        port=pool("P", 40), weight_kg=rng.lognormal(3, 1.5, rows),
+        declared_value=rng.lognormal(10, 2, rows), value_at_stake=rng.lognormal(8, 2, rows),
+    )  # fmt: skip
+    schema = feed("shipments").schema
+    shipments = pa.table({n: pa.array(cols[n], schema.field(n).type) for n in schema.names})
+    inspected = np.flatnonzero(rng.random(rows) < 0.2)
+    outcome_parts = []
+    for label, rate in (("fraud", 0.2), ("ipr", 0.01)):
+        outcome_parts.append(
+            {
+                "shipment_ref": ids[inspected], "label": np.full(len(inspected), label),
+                "positive": rng.random(len(inspected)) < rate,
+                "date": dates[inspected].astype("datetime64[D]"),
+            }  # fmt: skip
+        )
+    merged = {k: np.concatenate([p[k] for p in outcome_parts]) for k in outcome_parts[0]}
+    oschema = feed("outcomes").schema
+    merged["id"] = np.char.add("ou-", np.arange(len(merged["label"])).astype(str))
+    outcomes = pa.table(
+        {n: pa.array(merged[n], oschema.field(n).type) if n in merged else pa.nulls(
+            len(merged["label"]), oschema.field(n).type) for n in oschema.names}
+    )
+    return shipments, outcomes
+
+
+def _schema_items() -> list[tuple[str, pa.Field]]:
+    schema = feed("shipments").schema
+    return [(n, schema.field(n)) for n in schema.names]
+
+
+def _scale(settings: Settings, rows: int) -> dict[str, Any]:
+    """Features + scores for ``rows`` synthetic shipments with the model trained on KCS."""
+    from ringfence.score.model import load_model
+
+    model = load_model(settings)
+    shipments, outcomes = _synthetic(rows)
+    scale_settings = Settings(data_dir=settings.data_dir / "scale")
+    lake = Lake(scale_settings)
+    lake.write_table("shipments", shipments, "bench")
+    lake.write_table("outcomes", outcomes, "bench")
+    engine = open_engine(scale_settings)
+    try:
+        started = time.perf_counter()
+        register_inputs(scale_settings, engine)
+        features = compute_features(engine, known_labels(engine))
+        feature_seconds = time.perf_counter() - started
+        matrix = build_matrix(features, load_rules())
+        scores = score_matrix(model, matrix)
+        total = time.perf_counter() - started
+    finally:
+        engine.close()
+    return {
+        "rows": rows,
+        "features_seconds": round(feature_seconds, 2),
+        "features_and_scores_seconds": round(total, 2),
+        "rows_per_second": round(rows / total),
+        "labels_scored": sorted(scores),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--work", type=Path, default=None)
+    parser.add_argument("--skip-scale", action="store_true")
+    args = parser.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="rf-bench-targeting-"))
+    shutil.rmtree(work / "data", ignore_errors=True)
+    settings = Settings(data_dir=work / "data")
+    result: dict[str, Any] = {"kcs": _kcs(settings)}
+    if not args.skip_scale:
+        result["scale"] = _scale(settings, args.rows)
+    result["machine"] = machine()
+    print(json.dumps(result, indent=2))
+    if args.work is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
