@@ -3,7 +3,8 @@
     .venv/bin/python bench/ingest.py [--days 500] [--scale 1.0] [--work DIR]
 
 Simulates a world whose carrier manifest has days × 2,000 × scale lines (1M by default; the
-simulation is timed too: 1M shipments must take under a minute), then in separate child processes (so each peak memory is that step's alone):
+simulation is timed too: 1M shipments must take under a minute), then in separate child
+processes (so each peak memory is that step's alone):
 1. DuckDB alone converts the manifest CSV to Parquet (its own type detection, same encoding);
 2. ``ringfence ingest`` maps, cleans, validates, de-duplicates and writes the same file;
 3. the same file is ingested again (idempotence: nothing may be added).
