@@ -29,7 +29,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -80,7 +79,7 @@ def generated(n_edges: int, n_entities: int, seed: int) -> dict[str, Any]:
         "edges_kept": graph.n_edges,
         "hub_edges_dropped": int(np.count_nonzero(~keep)),
         "entities": n_entities,
-        "link_nodes": int(len(used)),
+        "link_nodes": len(used),
         "generate_seconds": round(generate_s, 2),
         "build_seconds": round(build_s, 2),
         "pagerank_seconds": round(ppr_s, 2),
