@@ -103,7 +103,9 @@ def _synthetic(rows: int, seed: int = 1) -> tuple[pa.Table, pa.Table]:
         return np.char.add(prefix, picks.astype(str))
 
     ids = np.char.add("sh-", np.arange(rows).astype(str))
-    dates = np.datetime64("2024-01-01") + np.sort(rng.integers(0, 365, rows)).astype("timedelta64[D]")
+    dates = np.datetime64("2024-01-01") + np.sort(rng.integers(0, 365, rows)).astype(
+        "timedelta64[D]"
+    )
     cols: dict[str, Any] = {name: pa.nulls(rows, f.type) for name, f in _schema_items()}
     cols.update(
         id=ids, source_key=ids, date=dates.astype("datetime64[D]"),
@@ -120,17 +122,22 @@ def _synthetic(rows: int, seed: int = 1) -> tuple[pa.Table, pa.Table]:
     for label, rate in (("fraud", 0.2), ("ipr", 0.01)):
         outcome_parts.append(
             {
-                "shipment_ref": ids[inspected], "label": np.full(len(inspected), label),
+                "shipment_ref": ids[inspected],
+                "label": np.full(len(inspected), label),
                 "positive": rng.random(len(inspected)) < rate,
                 "date": dates[inspected].astype("datetime64[D]"),
-            }  # fmt: skip
+            }
         )
     merged = {k: np.concatenate([p[k] for p in outcome_parts]) for k in outcome_parts[0]}
     oschema = feed("outcomes").schema
     merged["id"] = np.char.add("ou-", np.arange(len(merged["label"])).astype(str))
     outcomes = pa.table(
-        {n: pa.array(merged[n], oschema.field(n).type) if n in merged else pa.nulls(
-            len(merged["label"]), oschema.field(n).type) for n in oschema.names}
+        {
+            n: pa.array(merged[n], oschema.field(n).type)
+            if n in merged
+            else pa.nulls(len(merged["label"]), oschema.field(n).type)
+            for n in oschema.names
+        }
     )
     return shipments, outcomes
 

@@ -1,0 +1,147 @@
+"""``ringfence train`` and ``ringfence backtest``: risk models and their out-of-time evaluation
+(docs/scoring.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ringfence.cli.progress import progress_bar
+from ringfence.errors import RingfenceError, UserError
+from ringfence.settings import Settings
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``train`` and ``backtest`` commands."""
+    app.command()(train)
+    app.command()(backtest)
+
+
+@contextmanager
+def _one_line_errors() -> Iterator[None]:
+    # Commands invoked directly (tests, the API's CLI bridge) must also end in one line and the
+    # hierarchy's exit code, not a traceback.
+    try:
+        yield
+    except RingfenceError as exc:
+        err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
+        raise typer.Exit(exc.exit_code) from None
+
+
+def _date(value: str | None, flag: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UserError(f"{flag}: '{value}' is not a date (YYYY-MM-DD)") from None
+
+
+def _budgets(value: str) -> list[float]:
+    try:
+        budgets = [float(b) for b in value.split(",") if b.strip()]
+    except ValueError:
+        raise UserError(f"--budgets: '{value}' is not a comma-separated list of percents") from None
+    if not budgets or any(not 0 < b <= 100 for b in budgets):
+        raise UserError("--budgets: each budget must be a percent in (0, 100]")
+    return budgets
+
+
+def train(
+    until: str | None = typer.Option(None, "--until", help="Last outcome date to learn from."),
+    rules: Path | None = typer.Option(None, "--rules", help="Rule file (default rule set)."),
+) -> None:
+    """Train one calibrated model per outcome label and store a new model version."""
+    from ringfence.score.pipeline import train as train_service
+
+    with _one_line_errors(), progress_bar(err_console) as progress:
+        model, folder = train_service(Settings(), _date(until, "--until"), rules, progress=progress)
+    table = Table(title=f"Model {model.version} ({model.train_from} .. {model.train_until})")
+    for column in ("label", "validation rows", "positives", "AUC", "average precision"):
+        table.add_column(column, justify="right" if column != "label" else "left")
+    for label, m in model.models.items():
+        v = m.metrics
+        table.add_row(
+            label,
+            f"{v.get('rows', 0):,.0f}",
+            f"{v.get('positives', 0):,.0f}",
+            f"{v.get('auc', float('nan')):.3f}",
+            f"{v.get('average_precision', float('nan')):.3f}",
+        )
+    console.print(table)
+    console.print(f"Stored in {folder}", highlight=False)
+
+
+def backtest(
+    train_until: str = typer.Option(..., "--train-until", help="Last date of training outcomes."),
+    test_from: str = typer.Option(..., "--test-from", help="First date of the test window."),
+    test_until: str | None = typer.Option(None, "--test-until", help="Last test date."),
+    budgets: str = typer.Option("1,2,5,10", "--budgets", help="Inspection budgets, % of rows."),
+    json_out: Path | None = typer.Option(None, "--json", help="Write the report as JSON here."),
+    scores_out: Path | None = typer.Option(
+        None, "--scores-out", help="Test scores (source_key, label, score): .csv or .parquet."
+    ),
+    rules: Path | None = typer.Option(None, "--rules", help="Rule file (default rule set)."),
+) -> None:
+    """Train up to a date, score a later window, report precision/recall/revenue at budgets."""
+    from ringfence.target.backtest import backtest as backtest_service
+    from ringfence.target.backtest import write_scores
+
+    with _one_line_errors():
+        until = _date(train_until, "--train-until")
+        start = _date(test_from, "--test-from")
+        assert until is not None and start is not None
+        with progress_bar(err_console) as progress:
+            result = backtest_service(
+                Settings(),
+                until,
+                start,
+                _date(test_until, "--test-until"),
+                _budgets(budgets),
+                rules,
+                progress=progress,
+            )
+        if scores_out is not None:
+            write_scores(result.scores, scores_out)
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(result.report, indent=2), encoding="utf-8")
+        console.print(f"Report written to {json_out}", highlight=False)
+    else:
+        _print_report(result.report)
+
+
+def _pct(value: Any) -> str:
+    return "-" if value is None else f"{100 * value:.1f}%"
+
+
+def _print_report(report: dict[str, Any]) -> None:
+    table = Table(title="Backtest")
+    for column in ("label", "ranking", "AUC", "AP", "budget", "selected", "precision", "recall",
+                   "revenue"):  # fmt: skip
+        table.add_column(column, justify="left" if column in ("label", "ranking") else "right")
+    sources = [("model", report["labels"]), *list(report["baselines"].items())]
+    for label in report["labels"]:
+        for name, per_label in sources:
+            m = per_label[label]
+            for i, (budget, b) in enumerate(m["budgets"].items()):
+                auc = f"{m['auc']:.3f}" if i == 0 and m["auc"] is not None else ""
+                ap = f"{m['average_precision']:.3f}" if i == 0 and m["auc"] is not None else ""
+                table.add_row(
+                    label if i == 0 else "", name if i == 0 else "", auc, ap, f"{budget}%",
+                    f"{b['selected']:,}", _pct(b["precision"]), _pct(b["recall"]),
+                    _pct(b["revenue"]),
+                )  # fmt: skip
+        table.add_section()
+    console.print(table)

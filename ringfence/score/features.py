@@ -1,0 +1,291 @@
+"""Shipment risk features, computed in SQL through the Engine, strictly out of time.
+
+Every feature of a shipment dated ``d`` uses only what was known before ``d``:
+
+* label history (past inspections and positives) counts outcomes whose *effective date* — the
+  later of the outcome's date and its shipment's date, since a label cannot be known before the
+  shipment exists — is strictly earlier than ``d``. Same-day shipments never see each other's
+  labels: history is aggregated per key and day and accumulated over *earlier* days only;
+* behaviour and unit-value history use shipments of earlier days (declarations themselves are known
+  when lodged, but using only earlier days keeps one rule for everything).
+
+The SQL is DuckDB dialect using only window functions and joins that Spark also runs. A
+``label_cutoff`` freezes the label history (backtests use it so the test window's labels are never
+read, not even as history).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ringfence.score.goods import Catalogue, goods_features, load_catalogue
+from ringfence.settings import Settings
+from ringfence.store.engine import Engine, open_engine
+from ringfence.store.lake import Lake
+
+# Keys whose label history becomes a feature: name -> SQL expression over the shipments table.
+PARTY_KEYS = {
+    "importer": "importer_ref",
+    "declarant": "declarant_ref",
+    "seller": "seller_ref",
+    "courier": "courier_ref",
+    "shipper": "shipper_ref",
+    "consignee": "consignee_ref",
+}
+GOODS_KEYS = {
+    "hs6": "substr(hs_code, 1, 6)",
+    "hs2": "substr(hs_code, 1, 2)",
+    "origin": "origin_country",
+    "departure": "departure_country",
+    "port": "port",
+    "origin_hs6": "origin_country || '|' || substr(hs_code, 1, 6)",
+    "importer_hs6": "importer_ref || '|' || substr(hs_code, 1, 6)",
+}
+HISTORY_KEYS = {**PARTY_KEYS, **GOODS_KEYS}
+# Pseudo-observations pulling a small history toward the global rate (Bayesian smoothing).
+PRIOR_WEIGHT = 10.0
+# Minimum past priced shipments of an HS code before its unit-value z-score means anything.
+MIN_PRICE_HISTORY = 5
+# Carried along for measurement, not model inputs.
+ID_COLUMNS = ("id", "source_key", "date", "value_at_stake", "description", "hs_code")
+
+
+@dataclass(frozen=True)
+class FeatureSet:
+    """A feature table (``id``, ``source_key``, ``date`` + features) and its feature columns."""
+
+    table: pa.Table
+    columns: list[str]
+
+
+def safe_label(label: str) -> str:
+    """A label as an SQL identifier fragment (``critical-fraud`` -> ``critical_fraud``)."""
+    return re.sub(r"[^a-z0-9_]", "_", label.lower())
+
+
+def _lit(text: str) -> str:
+    """An SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _day(expr: str) -> str:
+    """Days since 1970 as an integer, so range frames are numeric in every engine."""
+    return f"date_diff('day', DATE '1970-01-01', {expr})"
+
+
+def _base_sql() -> str:
+    keys = ",\n  ".join(f"{expr} AS k_{name}" for name, expr in HISTORY_KEYS.items())
+    return f"""base AS (
+ SELECT id, source_key, date, {_day("date")} AS day,
+  declared_value, quantity, weight_kg, value_at_stake, description, hs_code,
+  CASE WHEN declared_value > 0 AND coalesce(quantity, weight_kg) > 0
+   THEN ln(declared_value / coalesce(quantity, weight_kg)) END AS log_unit_value,
+  {keys}
+ FROM shipments WHERE date IS NOT NULL)"""
+
+
+def _labels_sql(labels: list[str], cutoff_day: int | None) -> str:
+    """One row per shipment and label day: any-positive plus per-label flags."""
+    per_label = ",\n  ".join(
+        f"max(CASE WHEN o.label = {_lit(lab)} THEN 1 ELSE 0 END) AS n_{safe_label(lab)},\n"
+        f"  max(CASE WHEN o.label = {_lit(lab)} AND o.positive THEN 1 ELSE 0 END)"
+        f" AS p_{safe_label(lab)}"
+        for lab in labels
+    )
+    lday = _day("greatest(coalesce(o.date, b.date), b.date)")
+    where = f"WHERE {lday} < {cutoff_day}" if cutoff_day is not None else ""
+    return f"""lab AS (
+ SELECT o.shipment_ref AS sid, {lday} AS lday,
+  max(CASE WHEN o.positive THEN 1 ELSE 0 END) AS p_any,
+  {per_label}
+ FROM outcomes o JOIN base b ON b.id = o.shipment_ref {where}
+ GROUP BY 1, 2)"""
+
+
+def _label_sums(labels: list[str], prefix: str) -> list[str]:
+    cols = ["p_any"] + [f"{c}_{safe_label(lab)}" for lab in labels for c in ("n", "p")]
+    return [f"{prefix}{c}" for c in cols]
+
+
+def _history_sql(name: str, labels: list[str], party: bool) -> str:
+    """Per key and day: label history of strictly earlier days, plus behaviour for parties."""
+    counts = ["1 AS n_any"] + [f"l.{c}" for c in _label_sums(labels, "")]
+    zeros = ["0 AS n_any"] + [f"0 AS {c}" for c in _label_sums(labels, "")]
+    cols = ["n_any", *_label_sums(labels, "")]
+    before = "OVER (PARTITION BY k ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
+    hist = [f"coalesce(sum({c}) {before}, 0) AS {name}__{c}" for c in cols]
+    if party:
+        window = "OVER (PARTITION BY k ORDER BY day RANGE BETWEEN {n} PRECEDING AND 1 PRECEDING)"
+        hist += [
+            f"coalesce(sum(ships) {window.format(n=n)}, 0) AS {name}_volume_{n}d" for n in (7, 30)
+        ]
+        hist += [
+            f"coalesce(sum(ships) {before}, 0) AS {name}_past_shipments",
+            f"day - min(day) OVER (PARTITION BY k ORDER BY day ROWS UNBOUNDED PRECEDING)"
+            f" AS {name}_days_known",
+        ]
+    return f"""ev_{name} AS (
+ SELECT k_{name} AS k, day, 1 AS ships, {", ".join(zeros)} FROM base WHERE k_{name} IS NOT NULL
+ UNION ALL
+ SELECT b.k_{name}, l.lday, 0, {", ".join(counts)}
+ FROM lab l JOIN base b ON b.id = l.sid WHERE b.k_{name} IS NOT NULL),
+g_{name} AS (
+ SELECT k, day, sum(ships) AS ships, {", ".join(f"sum({c}) AS {c}" for c in cols)}
+ FROM ev_{name} GROUP BY 1, 2),
+w_{name} AS (SELECT k, day, {", ".join(hist)} FROM g_{name})"""
+
+
+def _prior_sql(labels: list[str]) -> str:
+    """Global positive rate of strictly earlier days, per label: the smoothing target."""
+    cols = ["n_any", *_label_sums(labels, "")]
+    before = "OVER (ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
+    sums = ", ".join(f"sum({c}) AS {c}" for c in cols)
+    cum = ", ".join(f"coalesce(sum({c}) {before}, 0) AS {c}" for c in cols)
+    return f"""gday AS (
+ SELECT day, {sums} FROM (
+  SELECT day, {", ".join(f"0 AS {c}" for c in cols)} FROM base
+  UNION ALL SELECT lday, 1, {", ".join(f"{c}" for c in cols[1:])} FROM lab) x GROUP BY 1),
+prior AS (SELECT day, {cum} FROM gday)"""
+
+
+def _rate_pairs(labels: list[str]) -> list[tuple[str, str, str]]:
+    """(suffix, positives column, inspections column) for the any-label and each label."""
+    pairs = [("", "p_any", "n_any")]
+    pairs += [
+        (f"_{safe_label(lab)}", f"p_{safe_label(lab)}", f"n_{safe_label(lab)}") for lab in labels
+    ]
+    return pairs
+
+
+def _prior_rate(pos: str, n: str) -> str:
+    # One pseudo-positive in fifty keeps the prior defined before any label is known.
+    return f"((prior.{pos} + 0.02) / (prior.{n} + 1.0))"
+
+
+def _select_sql(labels: list[str]) -> str:
+    cols = ["b.id", "b.source_key", "b.date", "b.value_at_stake", "b.description", "b.hs_code"]
+    cols += [
+        "ln(1 + b.declared_value) AS log_declared_value",
+        "ln(1 + b.weight_kg) AS log_weight_kg",
+        "ln(1 + b.quantity) AS log_quantity",
+        "b.value_at_stake / nullif(b.declared_value, 0) AS value_at_stake_ratio",
+        "b.log_unit_value",
+        f"CASE WHEN u.cnt >= {MIN_PRICE_HISTORY} THEN (b.log_unit_value - u.mean)"
+        " / nullif(sqrt(greatest(u.sq / u.cnt - u.mean * u.mean, 0)), 0) END AS unit_value_z",
+        f"CASE WHEN u.cnt >= {MIN_PRICE_HISTORY} THEN b.log_unit_value - u.mean END"
+        " AS unit_value_log_ratio",
+    ]
+    for name in HISTORY_KEYS:
+        for suffix, pos, n in _rate_pairs(labels):
+            hp, hn = f"coalesce(w_{name}.{name}__{pos}, 0)", f"coalesce(w_{name}.{name}__{n}, 0)"
+            rate = f"({hp} + {PRIOR_WEIGHT} * {_prior_rate(pos, n)}) / ({hn} + {PRIOR_WEIGHT})"
+            cols.append(f"{rate} AS {name}_rate{suffix}")
+            cols.append(f"{hp} AS {name}_positives{suffix}")
+        cols.append(f"coalesce(w_{name}.{name}__n_any, 0) AS {name}_inspections")
+    for name in PARTY_KEYS:
+        cols += [
+            f"w_{name}.{name}_volume_7d",
+            f"w_{name}.{name}_volume_30d",
+            f"w_{name}.{name}_past_shipments",
+            f"w_{name}.{name}_days_known",
+        ]
+    joins = "\n".join(
+        f"LEFT JOIN w_{name} ON w_{name}.k = b.k_{name} AND w_{name}.day = b.day"
+        for name in HISTORY_KEYS
+    )
+    select = ",\n ".join(cols)
+    return f"""SELECT {select}
+FROM base b
+LEFT JOIN prior ON prior.day = b.day
+LEFT JOIN unit u ON u.k = b.k_hs6 AND u.day = b.day
+{joins}"""
+
+
+def _unit_value_sql() -> str:
+    """Running mean and mean square of log unit value per HS6 over strictly earlier days."""
+    before = "OVER (PARTITION BY k ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
+    return f"""gu AS (
+ SELECT k_hs6 AS k, day, count(log_unit_value) AS c, sum(log_unit_value) AS s,
+  sum(log_unit_value * log_unit_value) AS s2
+ FROM base WHERE k_hs6 IS NOT NULL GROUP BY 1, 2),
+unit AS (
+ SELECT k, day, coalesce(sum(c) {before}, 0) AS cnt,
+  sum(s) {before} / nullif(sum(c) {before}, 0) AS mean,
+  sum(s2) {before} AS sq
+ FROM gu)"""
+
+
+def feature_sql(labels: list[str], label_cutoff: dt.date | None = None) -> str:
+    """The whole feature query over registered ``shipments`` and ``outcomes`` tables."""
+    cutoff_day = (label_cutoff - dt.date(1970, 1, 1)).days if label_cutoff else None
+    ctes = [_base_sql(), _labels_sql(labels, cutoff_day), _prior_sql(labels), _unit_value_sql()]
+    ctes += [_history_sql(name, labels, name in PARTY_KEYS) for name in HISTORY_KEYS]
+    return "WITH " + ",\n".join(ctes) + "\n" + _select_sql(labels)
+
+
+def known_labels(engine: Engine) -> list[str]:
+    """Outcome labels present in the lake, sorted."""
+    rows = engine.query("SELECT DISTINCT label FROM outcomes WHERE label IS NOT NULL").column(0)
+    return sorted(str(v) for v in rows.to_pylist())
+
+
+def register_inputs(settings: Settings, engine: Engine) -> bool:
+    """Bind shipments and outcomes in the engine; returns whether any shipments exist."""
+    from ringfence.model.feeds import feed
+
+    lake = Lake(settings)
+    lake.register(engine, "outcomes", feed("outcomes").schema)
+    return lake.register(engine, "shipments", feed("shipments").schema)
+
+
+def compute_features(
+    engine: Engine,
+    labels: list[str],
+    label_cutoff: dt.date | None = None,
+    catalogue: Catalogue | None = None,
+) -> FeatureSet:
+    """Features of every shipment in the engine's ``shipments`` table, in no particular order
+    (sorting a million wide rows costs more than computing them; callers sort what they keep).
+
+    With a brand ``catalogue``, the goods features (brand mentions, price, HS code) are added.
+    """
+    table = engine.query(feature_sql(labels, label_cutoff))
+    if catalogue is not None:
+        unit = pc.exp(table.column("log_unit_value"))
+        extra = goods_features(table.append_column("unit_value", unit), catalogue)
+        for name, values in extra.items():
+            table = table.append_column(name, pa.array(values, pa.float64()))
+    columns = [c for c in table.column_names if c not in ID_COLUMNS]
+    return FeatureSet(table, columns)
+
+
+def label_table(engine: Engine, labels: list[str]) -> pa.Table:
+    """Per shipment id: one 0/1 column per label (null where that label was never recorded),
+    and ``<label>__known``, the day (since 1970) the label became known, so that training can
+    leave out labels learnt after its cut-off even when their shipment is older."""
+    cols = ", ".join(
+        f'max(CASE WHEN o.label = {_lit(lab)} THEN CAST(o.positive AS INTEGER) END) AS "{lab}", '
+        f"max(CASE WHEN o.label = {_lit(lab)} THEN "
+        f'{_day("greatest(coalesce(o.date, s.date), s.date)")} END) AS "{lab}__known"'
+        for lab in labels
+    )
+    return engine.query(
+        f"SELECT o.shipment_ref AS id, {cols} FROM outcomes o "
+        "JOIN shipments s ON s.id = o.shipment_ref GROUP BY 1"
+    )
+
+
+def features_for(settings: Settings, label_cutoff: dt.date | None = None) -> FeatureSet:
+    """Open the engine on the lake and compute every shipment's features."""
+    engine = open_engine(settings)
+    try:
+        register_inputs(settings, engine)
+        catalogue = load_catalogue(settings, engine)
+        return compute_features(engine, known_labels(engine), label_cutoff, catalogue)
+    finally:
+        engine.close()

@@ -1,0 +1,195 @@
+"""One LightGBM model per outcome label, Platt-calibrated on a later slice of the training window.
+
+Training is strictly time-ordered: the last ``VALIDATION_SHARE`` of the training window's dates is
+held out to choose the number of trees (early stopping) and to fit the calibration; the model is
+then refitted on the whole window with that many trees. Platt scaling (a logistic curve over the
+raw margin) is monotone, so it never creates ties that would spoil a ranking, as isotonic steps do.
+
+Artefacts: ``settings.data_dir/models/scoring/<version>/`` holds ``manifest.json`` (labels,
+features, training window, validation metrics, calibration) and one ``<label>.txt`` booster each.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+from ringfence.errors import NotFoundError, UserError
+from ringfence.settings import Settings
+
+VALIDATION_SHARE = 0.15
+PARAMS: dict[str, Any] = {
+    "objective": "binary",
+    "learning_rate": 0.1,
+    "num_leaves": 15,
+    "min_data_in_leaf": 40,
+    "feature_fraction": 0.7,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "lambda_l2": 5.0,
+    # One thread: OpenMP threads spin-wait, and on a shared 2-core machine two threads ran ten
+    # times slower than one.
+    "num_threads": 1,
+    "max_bin": 127,
+    "verbose": -1,
+    "seed": 7,
+    "deterministic": True,
+}
+MAX_ROUNDS = 2000
+EARLY_STOP = 100
+
+
+@dataclass
+class LabelModel:
+    """The booster and calibration for one label."""
+
+    label: str
+    booster: lgb.Booster
+    platt: tuple[float, float]
+    metrics: dict[str, float]
+
+    def raw(self, x: np.ndarray) -> np.ndarray:
+        """Raw margins (log-odds before calibration)."""
+        return np.asarray(self.booster.predict(x, raw_score=True), dtype=float)
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities."""
+        a, b = self.platt
+        return np.asarray(1.0 / (1.0 + np.exp(-(a * self.raw(x) + b))), dtype=float)
+
+    def contributions(self, x: np.ndarray) -> np.ndarray:
+        """Per-feature contributions to the raw margin (last column: the bias)."""
+        return np.asarray(self.booster.predict(x, pred_contrib=True), dtype=float)
+
+
+@dataclass
+class ScoringModel:
+    """Per-label models over one feature list, with their training window."""
+
+    features: list[str]
+    models: dict[str, LabelModel]
+    train_from: str
+    train_until: str
+    version: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _fit(x: np.ndarray, y: np.ndarray, names: list[str], rounds: int, valid: Any = None) -> Any:
+    data = lgb.Dataset(x, y, feature_name=names, free_raw_data=False)
+    callbacks: list[Callable[..., Any]] = (
+        [lgb.early_stopping(EARLY_STOP, verbose=False)] if valid is not None else []
+    )
+    valid_sets = [lgb.Dataset(valid[0], valid[1], reference=data)] if valid is not None else None
+    params = {**PARAMS, "metric": "average_precision"}
+    return lgb.train(params, data, rounds, valid_sets=valid_sets, callbacks=callbacks)
+
+
+def _platt(raw: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Logistic calibration of raw margins on the validation slice."""
+    from sklearn.linear_model import LogisticRegression
+
+    if len(np.unique(y)) < 2:
+        return 1.0, 0.0
+    # Default regularisation: with few positives the slice may separate perfectly, and an
+    # unregularised fit would then turn every score into 0 or 1.
+    fit = LogisticRegression(C=1.0).fit(raw.reshape(-1, 1), y)
+    return float(fit.coef_[0, 0]), float(fit.intercept_[0])
+
+
+def _metrics(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
+    if len(np.unique(y)) < 2:
+        return {"rows": float(len(y))}
+    return {
+        "rows": float(len(y)),
+        "positives": float(y.sum()),
+        "auc": float(roc_auc_score(y, p)),
+        "average_precision": float(average_precision_score(y, p)),
+    }
+
+
+def train_label(
+    label: str, x: np.ndarray, y: np.ndarray, days: np.ndarray, names: list[str]
+) -> LabelModel:
+    """Train, early-stop and calibrate on the later slice, then refit on the whole window.
+
+    ``days`` are the rows' dates as integers; the split is by date, so the validation slice is
+    strictly later than what it validates.
+    """
+    if len(np.unique(y)) < 2:
+        raise UserError(f"label '{label}' has only one class in the training window")
+    cut = np.quantile(days, 1 - VALIDATION_SHARE)
+    early, late = days < cut, days >= cut
+    if len(np.unique(y[early])) < 2 or len(np.unique(y[late])) < 2:
+        early = late = np.ones(len(y), dtype=bool)  # too little history to split by time
+    first = _fit(x[early], y[early], names, MAX_ROUNDS, valid=(x[late], y[late]))
+    rounds = max(first.best_iteration or MAX_ROUNDS, 20)
+    raw_late = np.asarray(first.predict(x[late], raw_score=True))
+    platt = _platt(raw_late, y[late])
+    metrics = _metrics(y[late], raw_late)
+    metrics["trees"] = float(rounds)
+    metrics["training_rows"] = float(len(y))
+    # Refit on everything: the latest weeks matter most for the weeks that follow.
+    booster = _fit(x, y, names, int(rounds / (1 - VALIDATION_SHARE)))
+    return LabelModel(label, booster, platt, metrics)
+
+
+def models_root(settings: Settings) -> Path:
+    """Folder of all scoring model versions."""
+    return settings.data_dir / "models" / "scoring"
+
+
+def save_model(settings: Settings, model: ScoringModel) -> Path:
+    """Write a new versioned artefact; returns its folder."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    model.version = f"{stamp}-until-{model.train_until}"
+    folder = models_root(settings) / model.version
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest = {
+        "version": model.version,
+        "created_at": dt.datetime.now(dt.UTC).isoformat(),
+        "training_window": {"from": model.train_from, "until": model.train_until},
+        "features": model.features,
+        "labels": {
+            label: {"platt": list(m.platt), "validation": m.metrics, "file": f"{label}.txt"}
+            for label, m in model.models.items()
+        },
+        **model.extra,
+    }
+    for label, m in model.models.items():
+        m.booster.save_model(str(folder / f"{label}.txt"))
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return folder
+
+
+def load_model(settings: Settings, version: str | None = None) -> ScoringModel:
+    """Load a stored version (the latest when ``version`` is None)."""
+    root = models_root(settings)
+    versions = sorted(p.parent.name for p in root.glob("*/manifest.json"))
+    if not versions:
+        raise NotFoundError("no scoring model yet: run 'ringfence train' first")
+    name = version or versions[-1]
+    folder = root / name
+    if not (folder / "manifest.json").is_file():
+        raise NotFoundError(f"no scoring model version '{name}' in {root}")
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    models = {
+        label: LabelModel(
+            label,
+            lgb.Booster(model_file=str(folder / spec["file"])),
+            (float(spec["platt"][0]), float(spec["platt"][1])),
+            spec["validation"],
+        )
+        for label, spec in manifest["labels"].items()
+    }
+    window = manifest["training_window"]
+    return ScoringModel(
+        manifest["features"], models, window["from"], window["until"], manifest["version"]
+    )

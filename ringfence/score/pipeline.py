@@ -1,0 +1,134 @@
+"""Service functions for scoring: the model matrix (features + rules), training and scoring.
+
+The CLI (``ringfence train``) and later the API call these; they never print.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ringfence.errors import UserError
+from ringfence.score.features import (
+    FeatureSet,
+    compute_features,
+    known_labels,
+    label_table,
+    register_inputs,
+)
+from ringfence.score.goods import load_catalogue
+from ringfence.score.model import ScoringModel, save_model, train_label
+from ringfence.score.rules import Rule, evaluate, load_rules, rules_score
+from ringfence.settings import Settings
+from ringfence.store.engine import Engine, open_engine
+
+Progress = Callable[..., None]
+EPOCH = dt.date(1970, 1, 1)
+
+
+@dataclass
+class Matrix:
+    """Model inputs for a set of shipments: features, fired rules and their score."""
+
+    table: pa.Table  # id, source_key, date + feature columns (+ one column per label)
+    x: np.ndarray
+    names: list[str]
+    fired: np.ndarray
+    rules_score: np.ndarray
+
+    def days(self) -> np.ndarray:
+        """Each row's date as days since 1970."""
+        dates = self.table.column("date").cast(pa.date32()).cast(pa.int32())
+        return np.asarray(dates.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def build_matrix(features: FeatureSet, rules: list[Rule]) -> Matrix:
+    """Feature matrix with each rule's firing and the rules score appended as inputs."""
+    table = features.table
+    data = {c: _column(table, c) for c in features.columns}
+    fired = evaluate(rules, data, table.num_rows)
+    score = rules_score(rules, fired)
+    names = [*features.columns, *(f"rule_{r.name}" for r in rules), "rules_score"]
+    x = np.column_stack([*data.values(), fired.astype(float), score])
+    return Matrix(table, x, names, fired, score)
+
+
+def _column(table: pa.Table, name: str) -> np.ndarray:
+    col = table.column(name)
+    return np.asarray(col.cast(pa.float64()).fill_null(np.nan).to_numpy(), dtype=float)
+
+
+def with_labels(engine: Engine, features: FeatureSet, labels: list[str]) -> FeatureSet:
+    """Append the label columns (0/1/null) to a feature set, joined on shipment id."""
+    lab = label_table(engine, labels)
+    joined = features.table.join(lab, "id", join_type="left outer")
+    joined = joined.sort_by([("date", "ascending"), ("id", "ascending")])
+    return FeatureSet(joined, features.columns)
+
+
+def load_matrix(
+    settings: Settings,
+    engine: Engine,
+    label_cutoff: dt.date | None,
+    rules_path: str | Path | None = None,
+) -> tuple[Matrix, list[str], list[Rule]]:
+    """Features of every ingested shipment (label history frozen at ``label_cutoff``)."""
+    rules = load_rules(rules_path)
+    if not register_inputs(settings, engine):
+        raise UserError("no shipments ingested yet: run 'ringfence ingest' first")
+    labels = known_labels(engine)
+    catalogue = load_catalogue(settings, engine)
+    features = compute_features(engine, labels, label_cutoff, catalogue)
+    features = with_labels(engine, features, labels)
+    return build_matrix(features, rules), labels, rules
+
+
+def fit_models(
+    matrix: Matrix, labels: list[str], until: dt.date, progress: Progress | None = None
+) -> ScoringModel:
+    """Train one model per label on labelled rows dated on or before ``until``."""
+    days = matrix.days()
+    in_window = days <= (until - EPOCH).days
+    models = {}
+    for i, label in enumerate(labels):
+        if progress:
+            progress("train", i, len(labels))
+        y_all = matrix.table.column(label)
+        known = matrix.table.column(f"{label}__known").fill_null(np.iinfo(np.int32).max)
+        rows = in_window & np.asarray(pc.is_valid(y_all).to_numpy(zero_copy_only=False))
+        rows &= np.asarray(known.to_numpy(zero_copy_only=False)) <= (until - EPOCH).days
+        if not rows.any():
+            raise UserError(f"no '{label}' outcomes dated on or before {until}")
+        y = np.asarray(y_all.to_numpy(zero_copy_only=False)[rows], dtype=float)
+        models[label] = train_label(label, matrix.x[rows], y, days[rows], matrix.names)
+    if progress:
+        progress("train", len(labels), len(labels))
+    first = EPOCH + dt.timedelta(days=int(days[in_window].min()))
+    return ScoringModel(matrix.names, models, first.isoformat(), until.isoformat())
+
+
+def train(
+    settings: Settings,
+    until: dt.date | None = None,
+    rules_path: str | Path | None = None,
+    progress: Progress | None = None,
+) -> tuple[ScoringModel, Path]:
+    """Train on everything labelled up to ``until`` (default: all) and store a new version."""
+    engine = open_engine(settings)
+    try:
+        cutoff = until + dt.timedelta(days=1) if until else None
+        matrix, labels, _ = load_matrix(settings, engine, cutoff, rules_path)
+    finally:
+        engine.close()
+    if not labels:
+        raise UserError("no outcomes ingested: training needs labelled shipments")
+    if until is None:
+        until = EPOCH + dt.timedelta(days=int(matrix.days().max()))
+    model = fit_models(matrix, labels, until, progress)
+    return model, save_model(settings, model)
