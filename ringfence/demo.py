@@ -15,6 +15,11 @@ from typing import Any
 from ringfence.errors import UserError
 from ringfence.ingest import IngestSummary, ingest_files
 from ringfence.model.feeds import feeds
+from ringfence.resolve.network.expand import Neighbourhood, expand_entity
+from ringfence.resolve.network.risk import NetworkRiskSummary, compute_network_risk
+from ringfence.resolve.pipeline import ResolutionSummary, resolve_parties
+from ringfence.score.pipeline import train
+from ringfence.score.serve import score_shipments
 from ringfence.settings import Settings
 from ringfence.sim import simulate
 from ringfence.store.engine import open_engine
@@ -32,6 +37,11 @@ class DemoReport:
     ingests: list[tuple[str, str, IngestSummary]] = field(default_factory=list)
     holdings: list[dict[str, Any]] = field(default_factory=list)
     quarantine_reasons: list[dict[str, Any]] = field(default_factory=list)
+    resolution: ResolutionSummary | None = None
+    network: NetworkRiskSummary | None = None
+    seizure: Neighbourhood | None = None
+    model_version: str = ""
+    riskiest: list[dict[str, Any]] = field(default_factory=list)
 
 
 def run_demo(
@@ -64,7 +74,57 @@ def run_demo(
         )
         report.ingests.append((entry["organisation"], entry["kind"], summary))
     report.holdings, report.quarantine_reasons = _holdings(settings)
+    report.resolution = resolve_parties(settings, progress=progress)
+    report.network = compute_network_risk(settings, progress=progress)
+    seized = _latest_seizure(settings)
+    if seized is not None:
+        report.seizure = expand_entity(settings, seized, hops=2, limit=8)
+    model, _ = train(settings, progress=progress)
+    report.model_version = model.version
+    report.riskiest = _riskiest_latest(settings)
     return report
+
+
+def _latest_seizure(settings: Settings) -> str | None:
+    """Id of the shipment of the most recent seizure, the natural start of an investigation."""
+    lake, engine = Lake(settings), open_engine(settings)
+    try:
+        if not lake.register(engine, "outcomes"):
+            return None
+        found = engine.scalar(
+            "SELECT shipment_ref FROM outcomes WHERE result = 'seized' AND positive "
+            "ORDER BY date DESC, shipment_ref LIMIT 1"
+        )
+        return str(found) if found is not None else None
+    finally:
+        engine.close()
+
+
+def _riskiest_latest(settings: Settings, top: int = 10) -> list[dict[str, Any]]:
+    """The latest day's shipments with the highest scores, with their reasons.
+
+    Only shipments of organisations whose shipments carry labels are scored: a model has
+    learnt nothing about feeds it never saw an outcome for (customs declarations whose
+    inspections are reported against the carrier's manifest lines, in the simulated world).
+    """
+    lake, engine = Lake(settings), open_engine(settings)
+    try:
+        lake.register(engine, "shipments")
+        lake.register(engine, "outcomes")
+        ids = engine.query(
+            "WITH labelled AS (SELECT DISTINCT s.organisation FROM outcomes o "
+            "  JOIN shipments s ON s.id = o.shipment_ref), "
+            "candidates AS (SELECT s.id, s.date FROM shipments s "
+            "  WHERE s.organisation IN (SELECT organisation FROM labelled)) "
+            "SELECT id FROM candidates WHERE date = (SELECT max(date) FROM candidates)"
+        ).column("id").to_pylist()
+    finally:
+        engine.close()
+    if not ids:
+        return []
+    scored = score_shipments(settings, shipment_ids=ids)
+    scored.sort(key=lambda row: -max(row["scores"].values(), default=0.0))
+    return scored[:top]
 
 
 def _holdings(settings: Settings) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

@@ -35,6 +35,8 @@ def demo(
     with progress_bar(console) as progress:
         report = run_demo(settings, seed=seed, days=days, scale=scale, progress=progress)
     _print_report(report)
+    _print_fusion(report)
+    _print_scores(report)
 
 
 def _print_report(report: DemoReport) -> None:
@@ -65,3 +67,47 @@ def _print_report(report: DemoReport) -> None:
                         f"{row['rows']:,}")
         console.print(why)
         console.print("See every rejected row with [bold]ringfence quarantine list[/].")
+
+
+def _print_fusion(report: DemoReport) -> None:
+    res, net = report.resolution, report.network
+    console.rule("2 · resolve: parties across partners")
+    if res is not None:
+        console.print(
+            f"{res.mentions:,} party mentions from every partner resolved into "
+            f"{res.entities:,} entities ({res.multi_mention_entities:,} seen more than once) "
+            f"with Splink on {res.engine} in {res.seconds:.1f} s."
+        )
+    if net is not None:
+        console.print(
+            f"Network of {net.entities:,} entities and {net.links:,} shared identifiers and "
+            f"trade links; risk spread from {net.seeds:,} confirmed counterfeiters and seized "
+            f"parties reaches {net.reached:,} entities."
+        )
+    hood = report.seizure
+    if hood is None:
+        return
+    console.print(f"\nAround the latest seizure (shipment {hood.query}), within {hood.hops} links:")
+    table = Table(show_header=True, header_style="bold")
+    for col in ("entity", "organisations", "hops", "network risk", "how it is linked"):
+        table.add_column(col, justify="right" if col in ("hops", "network risk") else "left")
+    for row in hood.neighbours:
+        table.add_row(
+            str(row.get("name")), ", ".join(row.get("organisations") or []), str(row.get("hops")),
+            f"{row.get('network_risk') or 0:.2f}", str(row.get("path")),
+        )
+    console.print(table)
+
+
+def _print_scores(report: DemoReport) -> None:
+    console.rule("3 · score: the latest day's riskiest shipments")
+    console.print(f"Model version {report.model_version} (one calibrated model per label).")
+    table = Table(show_header=True, header_style="bold")
+    for col in ("shipment", "scores", "why"):
+        table.add_column(col)
+    for row in report.riskiest:
+        scores = ", ".join(f"{k} {v:.2f}" for k, v in row["scores"].items())
+        label = max(row["scores"], key=row["scores"].get) if row["scores"] else None
+        reasons = row["reasons"].get(label, []) if label else []
+        table.add_row(row["source_key"], scores, "\n".join(str(r) for r in reasons[:3]))
+    console.print(table)

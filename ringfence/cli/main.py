@@ -12,7 +12,16 @@ import typer
 from rich.console import Console
 
 from ringfence import __version__
-from ringfence.cli import db_cmd, demo_cmd, ingest_cmd, pprl_cmd, simulate_cmd
+from ringfence.cli import (
+    db_cmd,
+    demo_cmd,
+    ingest_cmd,
+    network_cmd,
+    pprl_cmd,
+    resolve_cmd,
+    score_cmd,
+    simulate_cmd,
+)
 from ringfence.errors import RingfenceError
 
 app = typer.Typer(
@@ -24,7 +33,16 @@ app = typer.Typer(
 )
 err_console = Console(stderr=True)
 
-for module in (simulate_cmd, ingest_cmd, db_cmd, demo_cmd, pprl_cmd):
+for module in (
+    simulate_cmd,
+    ingest_cmd,
+    db_cmd,
+    demo_cmd,
+    pprl_cmd,
+    resolve_cmd,
+    network_cmd,
+    score_cmd,
+):
     module.register(app)
 
 

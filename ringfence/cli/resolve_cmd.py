@@ -1,0 +1,88 @@
+"""``ringfence resolve`` and ``ringfence compare-parties`` (docs/resolution.md)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from ringfence.cli.progress import progress_bar
+from ringfence.errors import RingfenceError, UserError
+from ringfence.settings import Settings
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``resolve`` and ``compare-parties``."""
+    app.command("resolve")(resolve)
+    app.command("compare-parties")(compare_parties)
+
+
+@contextmanager
+def _one_line_errors() -> Iterator[None]:
+    # Commands invoked directly (tests, the API's CLI bridge) must also end in one line and
+    # the hierarchy's exit code, not a traceback.
+    try:
+        yield
+    except RingfenceError as exc:
+        err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
+        raise typer.Exit(exc.exit_code) from None
+
+
+def resolve(
+    engine: str | None = typer.Option(
+        None, "--engine", help="duckdb or spark (default: RINGFENCE_ENGINE, else duckdb)."
+    ),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help="Data directory."),
+) -> None:
+    """Resolve every party mention in the lake into entities (Splink), with stable ids."""
+    from ringfence.resolve.pipeline import resolve_parties
+
+    with _one_line_errors():
+        settings = _settings(engine, data_dir)
+        with progress_bar(err_console) as progress:
+            summary = resolve_parties(settings, progress=progress)
+    console.print(
+        f"Resolved {summary.mentions:,} party mentions into {summary.entities:,} entities "
+        f"({summary.multi_mention_entities:,} with several mentions; "
+        f"{summary.kept_ids:,} mentions kept their entity id) on {summary.engine} "
+        f"in {summary.seconds:.1f} s. Model: {summary.model_path}",
+        highlight=False,
+    )
+
+
+def compare_parties(
+    pairs: Path = typer.Argument(..., help="CSV with left_* and right_* party columns."),
+    out: Path | None = typer.Option(None, "--out", help="Output CSV (default: stdout)."),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help="Data directory."),
+) -> None:
+    """Score pairs of parties with the trained model: adds score (0-1) and reasons columns."""
+    from ringfence.resolve.compare import compare_pairs, read_pairs_csv
+
+    with _one_line_errors():
+        settings = _settings(None, data_dir)
+        frame = read_pairs_csv(pairs)
+        scored = compare_pairs(settings, frame, source=str(pairs))
+    if out is None:
+        scored.to_csv(sys.stdout, index=False)
+        return
+    scored.to_csv(out, index=False)
+    console.print(f"Scored {len(scored):,} pairs into {out}", highlight=False)
+
+
+def _settings(engine: str | None, data_dir: Path | None) -> Settings:
+    settings = Settings()
+    update: dict[str, object] = {}
+    if engine is not None:
+        if engine not in ("duckdb", "spark"):
+            raise UserError(f"--engine must be duckdb or spark, not {engine!r}")
+        update["engine"] = engine
+    if data_dir is not None:
+        update["data_dir"] = data_dir
+    return settings.model_copy(update=update) if update else settings

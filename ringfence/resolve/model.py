@@ -1,0 +1,242 @@
+"""The Splink model of party resolution: comparisons, blocking rules, training, saving.
+
+One model serves both engines: the settings are backend-neutral Splink creators, and the
+backend (``DuckDBAPI`` or ``SparkAPI``) is picked from the engine the pipeline runs on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import Linker, SettingsCreator, block_on
+from splink.internals.blocking_rule_creator import BlockingRuleCreator
+from splink.internals.comparison_creator import ComparisonCreator
+
+from ringfence.errors import NotFoundError
+from ringfence.settings import Settings
+from ringfence.store.engine import Engine
+
+MATCH_THRESHOLD = 0.5
+"""Match probability at and above which two mentions are one entity (everywhere by default)."""
+
+# Columns whose values repeat for unrelated parties (common names, a forwarder's phone or
+# mailbox): Splink weighs an agreement on them by how rare the value is.
+TF_COLUMNS = ("name_norm", "phone", "email", "address_key")
+
+# No single field may weigh more than about log2(1 / 0.001) = 10 bits against a match.
+PROBABILITY_FLOOR = 0.001
+
+# Two writings of one party rarely disagree on a field entirely (typos land in the similar
+# levels). EM cannot see that on its own: blocks sharing an e-mail also hold ring aliases
+# that share the ring's mailbox but are different identities, which inflates "differs".
+MAX_ELSE_M = 0.05
+# Strong identifiers whose shared values give EM its training pairs, in order.
+EM_BLOCKS: tuple[tuple[str, ...], ...] = (("email",), ("bank_account",), ("phone", "name_norm"))
+# Fewer pairs than this in a block and EM learns noise (and fails to converge).
+MIN_EM_PAIRS = 200
+
+log = logging.getLogger(__name__)
+
+
+def _exact(column: str, label: str, tf: bool = False) -> cl.CustomComparison:
+    return cl.CustomComparison(
+        comparison_levels=[
+            cll.NullLevel(column),
+            cll.ExactMatchLevel(column, term_frequency_adjustments=tf),
+            cll.ElseLevel(),
+        ],
+        output_column_name=column,
+        comparison_description=label,
+    )
+
+
+def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
+    """Field comparisons; level order matters (first match wins), labels feed the reasons."""
+    name = cl.CustomComparison(
+        comparison_levels=[
+            cll.NullLevel("name_norm"),
+            cll.ExactMatchLevel("name_norm", term_frequency_adjustments=True),
+            cll.JaroWinklerLevel("name_norm", 0.95),
+            cll.ExactMatchLevel("name_letters"),
+            cll.DamerauLevenshteinLevel("name_norm", 1),
+            cll.ExactMatchLevel("name_phon"),
+            cll.ElseLevel(),
+        ],
+        output_column_name="name",
+        comparison_description="name",
+    )
+    address = cl.CustomComparison(
+        comparison_levels=[
+            cll.Or(cll.NullLevel("street_norm"), cll.NullLevel("city_norm")),
+            cll.ExactMatchLevel("address_key", term_frequency_adjustments=True),
+            cll.And(cll.JaroWinklerLevel("street_norm", 0.9), cll.ExactMatchLevel("postcode")),
+            cll.ExactMatchLevel("postcode"),
+            cll.ElseLevel(),
+        ],
+        output_column_name="address",
+        comparison_description="address",
+    )
+    return [
+        name,
+        _exact("phone", "phone", tf=True),
+        _exact("email", "e-mail", tf=True),
+        _exact("identifier", "identifier"),
+        _exact("bank_account", "bank account"),
+        address,
+        _exact("country", "country"),
+    ]
+
+
+def prediction_blocking_rules() -> list[BlockingRuleCreator | dict[str, Any]]:
+    """Which pairs are compared at all: anything sharing a strong identifier, or a name."""
+    return [
+        block_on("phone"),
+        block_on("email"),
+        block_on("identifier"),
+        block_on("bank_account"),
+        block_on("name_phon", "country"),
+        block_on("name_first", "postcode"),
+    ]
+
+
+def settings_creator() -> SettingsCreator:
+    """A fresh, untrained model."""
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=comparisons(),
+        blocking_rules_to_generate_predictions=prediction_blocking_rules(),
+        retain_matching_columns=True,
+        retain_intermediate_calculation_columns=True,
+        max_iterations=20,
+    )
+
+
+def train(linker: Linker, cleaned: pa.Table, seed: int = 42) -> None:
+    """Train so that common names cannot collapse the model.
+
+    u comes from random pairs (almost all non-matches, whatever the names). m comes from EM on
+    pairs sharing a strong identifier (``EM_BLOCKS``: e-mail, bank account, phone with name):
+    each session learns every comparison except those it blocks on, and the name's weights
+    come only from sessions not blocked on a name, so a frequent "Zhang Wei" never makes
+    agreeing names look like proof. A block with
+    too few pairs to learn from (a small lake) is skipped. Phone is deliberately not a
+    training block: forwarders print one phone on many merchants' labels, and EM on those
+    blocks learns that a shared phone plus a shared address is a match.
+    """
+    training = linker.training
+    training.estimate_probability_two_random_records_match(
+        [block_on("email"), block_on("phone", "name_norm"), block_on("bank_account")], recall=0.7
+    )
+    # EM sessions estimate their own within-block match rate; a session that fails part-way
+    # can leave it behind as the global prior, so the estimate above is kept and restored.
+    prior = linker._settings_obj._probability_two_random_records_match
+    training.estimate_u_using_random_sampling(
+        max_pairs=float(min(max(cleaned.num_rows * 20, 1_000_000), 20_000_000)), seed=seed
+    )
+    for columns in EM_BLOCKS:
+        if _pairs_sharing(cleaned, columns) < MIN_EM_PAIRS:
+            log.info("EM session on %s skipped: too few pairs", columns)
+            continue
+        try:
+            training.estimate_parameters_using_expectation_maximisation(
+                block_on(*columns), estimate_without_term_frequencies=True
+            )
+        except Exception as exc:  # a degenerate block: keep what the other sessions learnt
+            log.warning("EM session on %s skipped: %s", columns, exc)
+    linker._settings_obj._probability_two_random_records_match = prior
+    _floor_probabilities(linker)
+
+
+def _pairs_sharing(cleaned: pa.Table, columns: tuple[str, ...]) -> int:
+    """How many pairs of mentions share non-empty values of all ``columns``."""
+    keys = pc.binary_join_element_wise(
+        *[cleaned.column(c) for c in columns], "\x1f", null_handling="emit_null"
+    )
+    counts = pc.value_counts(keys.drop_null()).field("counts")
+    return int(pc.sum(pc.divide(pc.multiply(counts, pc.subtract(counts, 1)), 2)).as_py() or 0)
+
+
+def _floor_probabilities(linker: Linker) -> None:
+    """Bound every level's evidence; a level no training pair showed weighs nothing.
+
+    EM on clean identifiers learns that e.g. two e-mails of one party never differ (m ~ 1e-90):
+    one typo would then veto a match. Symmetrically a tiny u makes one shared phone enough,
+    and forwarders put one phone and address on many merchants' labels. Keeping m and u at
+    least ``PROBABILITY_FLOOR`` bounds each field's evidence to about +-10 bits, so a match
+    needs two fields agreeing. A level never seen among training matches (m unknown) gets
+    m = u: no evidence either way, rather than Splink's generic default.
+    """
+    for comparison in linker._settings_obj.comparisons:
+        for level in comparison.comparison_levels:
+            if level.is_null_level:
+                continue
+            u = level.u_probability
+            u = PROBABILITY_FLOOR if u is None else max(u, PROBABILITY_FLOOR)
+            level.u_probability = u
+            m = level.m_probability
+            m = u if m is None else max(m, PROBABILITY_FLOOR)
+            if level._is_else_level:
+                m = min(m, MAX_ELSE_M)
+            level.m_probability = m
+
+
+def model_dir(settings: Settings) -> Path:
+    """Where the trained model and its term-frequency tables live."""
+    return settings.data_dir / "models" / "resolution"
+
+
+def save_model(linker: Linker, settings: Settings, tf_tables: dict[str, pa.Table]) -> Path:
+    """Save the trained settings JSON and the term frequencies the weights were trained with."""
+    folder = model_dir(settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "splink_settings.json"
+    linker.misc.save_model_to_json(str(path), overwrite=True)
+    for column, table in tf_tables.items():
+        pq.write_table(table, folder / f"tf_{column}.parquet")
+    return path
+
+
+def load_model(settings: Settings) -> tuple[dict[str, Any], dict[str, pa.Table]]:
+    """The saved settings dict and term-frequency tables; a clear error if never trained."""
+    folder = model_dir(settings)
+    path = folder / "splink_settings.json"
+    if not path.is_file():
+        raise NotFoundError(
+            f"no trained resolution model in {folder}: run `ringfence resolve` first"
+        )
+    model = json.loads(path.read_text(encoding="utf-8"))
+    tfs = {
+        column: pq.read_table(folder / f"tf_{column}.parquet")
+        for column in TF_COLUMNS
+        if (folder / f"tf_{column}.parquet").is_file()
+    }
+    return model, tfs
+
+
+def db_api_for(engine: Engine, scratch: Path) -> Any:
+    """The Splink backend matching our engine: same session/connection family, one pipeline."""
+    if engine.name == "spark":
+        from splink import SparkAPI
+        from splink.internals.spark.jar_location import similarity_jar_location
+
+        session = engine.spark  # type: ignore[attr-defined]
+        # Splink's string-similarity UDFs live in a jar; adding it to a running session lets
+        # an engine built elsewhere (CLI, tests) serve Splink without a special start-up.
+        session.sql(f"ADD JAR '{similarity_jar_location()}'")
+        # Splink breaks long lineages by checkpointing to Parquet (persisting in memory ran
+        # the default 1 GB driver out of heap); checkpoints go to our scratch space.
+        scratch.mkdir(parents=True, exist_ok=True)
+        session.sparkContext.setCheckpointDir(str(scratch.resolve()))
+        return SparkAPI(spark_session=session)
+    from splink import DuckDBAPI
+
+    return DuckDBAPI()

@@ -1,0 +1,209 @@
+"""``resolve_parties``: every party mention in the lake becomes a resolved entity.
+
+Steps: read ``parties`` through the engine, clean (prepare.py), train a Splink model on the
+engine's backend (model.py), predict, cluster at the match threshold, give clusters stable ids
+(ids.py), and replace the lake datasets ``entity_mentions`` and ``entities``. The same code runs
+on DuckDB and on Spark; only the Splink database API differs.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from ringfence.errors import UserError
+from ringfence.resolve.ids import assign_entity_ids
+from ringfence.resolve.model import (
+    MATCH_THRESHOLD,
+    TF_COLUMNS,
+    db_api_for,
+    save_model,
+    settings_creator,
+    train,
+)
+from ringfence.resolve.prepare import prepare_mentions, source_select
+from ringfence.settings import Settings
+from ringfence.store.engine import Engine, open_engine
+from ringfence.store.lake import Lake
+
+Progress = Callable[..., Any]
+
+ENTITY_MENTIONS_SCHEMA = pa.schema(
+    [
+        ("mention_id", pa.string()),
+        ("entity_id", pa.string()),
+        ("organisation", pa.string()),
+        ("feed", pa.string()),
+        ("source_key", pa.string()),
+        ("role", pa.string()),
+    ]
+)
+
+# One row per entity, from entity_mentions joined to the mentions (DuckDB dialect, Spark-safe).
+# The most common name wins; ties go to the alphabetically first, so both engines agree.
+ENTITIES_SQL = """
+WITH m AS (
+    SELECT em.entity_id, em.organisation, em.role, p.schema_ AS schema, p.name, p.country,
+           p.phone, p.email, p.identifier
+    FROM entity_mentions AS em JOIN parties AS p ON p.id = em.mention_id
+),
+names AS (
+    SELECT entity_id, name, row_number() OVER (
+        PARTITION BY entity_id ORDER BY count(*) DESC, name) AS rank
+    FROM m WHERE name IS NOT NULL GROUP BY entity_id, name
+),
+countries AS (
+    SELECT entity_id, country, row_number() OVER (
+        PARTITION BY entity_id ORDER BY count(*) DESC, country) AS rank
+    FROM m WHERE country IS NOT NULL GROUP BY entity_id, country
+),
+schemas AS (
+    SELECT entity_id, schema, row_number() OVER (
+        PARTITION BY entity_id ORDER BY count(*) DESC, schema) AS rank
+    FROM m GROUP BY entity_id, schema
+)
+SELECT g.entity_id, s.schema, n.name, c.country,
+       list_sort(list(DISTINCT g.phone) FILTER (WHERE g.phone IS NOT NULL)) AS phones,
+       list_sort(list(DISTINCT g.email) FILTER (WHERE g.email IS NOT NULL)) AS emails,
+       list_sort(list(DISTINCT g.identifier) FILTER (WHERE g.identifier IS NOT NULL))
+           AS identifiers,
+       count(*) AS mention_count,
+       list_sort(list(DISTINCT g.organisation)) AS organisations,
+       max(CASE WHEN g.role = 'watchlist' THEN 1 ELSE 0 END) = 1 AS watchlisted
+FROM m AS g
+LEFT JOIN names AS n ON n.entity_id = g.entity_id AND n.rank = 1
+LEFT JOIN countries AS c ON c.entity_id = g.entity_id AND c.rank = 1
+LEFT JOIN schemas AS s ON s.entity_id = g.entity_id AND s.rank = 1
+GROUP BY g.entity_id, s.schema, n.name, c.country
+ORDER BY g.entity_id
+"""
+
+
+@dataclass
+class ResolutionSummary:
+    """What a resolution run did."""
+
+    mentions: int
+    entities: int
+    multi_mention_entities: int
+    kept_ids: int
+    engine: str
+    seconds: float
+    model_path: str
+
+
+def resolve_parties(
+    settings: Settings, engine: Engine | None = None, progress: Progress | None = None
+) -> ResolutionSummary:
+    """Resolve every party mention in the lake into entities; write the two entity datasets."""
+    started = time.perf_counter()
+    own_engine = engine is None
+    engine = engine or open_engine(settings)
+    report = progress or (lambda *_args, **_kw: None)
+    try:
+        lake = Lake(settings)
+        if not lake.register(engine, "parties"):
+            raise UserError("no party mentions in the lake: ingest some feeds first")
+        report("resolve", 0, 5)
+        mentions = engine.query(source_select())
+        report("resolve", 1, 5)
+        scratch = settings.data_dir / "tmp" / "splink"
+        clusters, linker, tfs = cluster_mentions(
+            engine, prepare_mentions(mentions), scratch, report
+        )
+        model_path = save_model(linker, settings, tfs)
+        previous = _previous_assignment(lake, engine)
+        report("resolve", 4, 5)
+        clusters["entity_id"] = assign_entity_ids(clusters, previous)
+        kept = 0 if previous is None else _kept(clusters, previous)
+        table = _entity_mentions(mentions, clusters)
+        _replace(lake, "entity_mentions", table)
+        lake.register(engine, "entity_mentions")
+        _replace(lake, "entities", engine.query(ENTITIES_SQL))
+        report("resolve", 5, 5)
+        sizes = clusters.groupby("entity_id").size()
+        return ResolutionSummary(
+            mentions=len(clusters),
+            entities=len(sizes),
+            multi_mention_entities=int((sizes > 1).sum()),
+            kept_ids=kept,
+            engine=engine.name,
+            seconds=round(time.perf_counter() - started, 2),
+            model_path=str(model_path),
+        )
+    finally:
+        if own_engine:
+            engine.close()
+
+
+def cluster_mentions(
+    engine: Engine, cleaned: pa.Table, scratch: Path, report: Progress
+) -> tuple[pd.DataFrame, Any, dict[str, pa.Table]]:
+    """Train, predict and cluster cleaned mentions with Splink on ``engine``'s backend.
+
+    Returns ``mention_id``/``cluster_id`` pairs, the trained linker and its tf tables.
+    """
+    from splink import Linker
+
+    logging.getLogger("splink").setLevel(logging.WARNING)
+    db_api = db_api_for(engine, scratch)
+    frame = db_api.register(cleaned)
+    linker = Linker(frame, settings_creator(), log_level=None)
+    train(linker, cleaned)
+    report("resolve", 2, 5)
+    predictions = linker.inference.predict(threshold_match_probability=MATCH_THRESHOLD)
+    clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(
+        predictions, threshold_match_probability=MATCH_THRESHOLD
+    )
+    report("resolve", 3, 5)
+    clusters = linker.misc.query_sql(
+        f"SELECT unique_id AS mention_id, cluster_id FROM {clustered.physical_name}",
+        output_type="pandas",
+    )
+    tfs = {
+        column: pa.Table.from_pandas(
+            linker.table_management.compute_tf_table(column).as_pandas_dataframe(),
+            preserve_index=False,
+        )
+        for column in TF_COLUMNS
+    }
+    return clusters, linker, tfs
+
+
+def _previous_assignment(lake: Lake, engine: Engine) -> pd.DataFrame | None:
+    if not lake.register(engine, "entity_mentions"):
+        return None
+    return engine.query("SELECT mention_id, entity_id FROM entity_mentions").to_pandas()
+
+
+def _kept(clusters: pd.DataFrame, previous: pd.DataFrame) -> int:
+    """How many previously known mentions kept their entity id."""
+    joined = clusters.merge(previous, on="mention_id", suffixes=("", "_before"))
+    return int((joined["entity_id"] == joined["entity_id_before"]).sum())
+
+
+def _entity_mentions(mentions: pa.Table, clusters: pd.DataFrame) -> pa.Table:
+    frame = mentions.select(["id", "organisation", "source_key", "role"]).to_pandas()
+    frame = frame.rename(columns={"id": "mention_id"}).merge(
+        clusters[["mention_id", "entity_id"]], on="mention_id"
+    )
+    frame["feed"] = "parties"
+    frame = frame.sort_values("mention_id", kind="stable")
+    return pa.Table.from_pandas(
+        frame[ENTITY_MENTIONS_SCHEMA.names], schema=ENTITY_MENTIONS_SCHEMA, preserve_index=False
+    )
+
+
+def _replace(lake: Lake, dataset: str, table: pa.Table) -> None:
+    """Publish ``table`` as the dataset's only part (a derived dataset, rebuilt each run)."""
+    old = lake.parts(dataset)
+    lake.write_table(dataset, table, "resolve")
+    for part in old:
+        part.unlink(missing_ok=True)

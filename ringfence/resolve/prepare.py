@@ -1,0 +1,181 @@
+"""Cleaning party mentions before matching: one comparable form per field.
+
+The lake already holds E.164 phones and ISO countries (ingestion cleaned them); what differs
+between partners is how they *write* names, e-mails, addresses and identifiers. Cleaning runs on
+Arrow in Python, once per distinct value (names and streets repeat a lot), so the same code feeds
+the DuckDB and the Spark backend of Splink and gives both the same input.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+
+import normality
+import pyarrow as pa
+import pyarrow.compute as pc
+from rigour.text.phonetics import metaphone
+
+from ringfence.resolve.names import fold_text, name_tokens
+
+# The columns Splink sees, in order; ``unique_id`` is the party record's id.
+MATCH_COLUMNS = (
+    "unique_id", "schema", "name_norm", "name_phon", "name_first", "name_letters", "phone",
+    "email", "email_domain", "identifier", "bank_account", "street_norm", "postcode",
+    "city_norm", "address_key", "country",
+)  # fmt: skip
+
+# Columns of the ``parties`` dataset the cleaning reads.
+SOURCE_COLUMNS = (
+    "id", "organisation", "source_key", "role", "schema_", "name", "street", "city",
+    "postcode", "country", "phone", "email", "identifier", "bank_account",
+)  # fmt: skip
+
+# Words of a street line that say nothing about where it is ("No. 236", "Str.", "Road").
+_STREET_NOISE = frozenset({"no", "nr", "number", "num", "street", "str", "st", "road", "rd"})
+_NOT_ALNUM = re.compile(r"[^0-9A-Z]")
+# Legal forms names.py does not know, written after folding ("Sp. z o.o." -> "sp z o o").
+_MORE_FORMS = frozenset({"sp", "z", "o", "oo", "bv", "ooo", "ek", "eg", "ug"})
+# A code page that cannot hold a letter writes "?" for it ("Pó?wiejska"): drop it, not split.
+_LOST_LETTER = re.compile(r"\?")
+
+
+def _latin1_view(text: str) -> str:
+    """The text as a Latin-1 system keeps it: lost letters and Latin letters beyond Latin-1 dropped.
+
+    The carrier's ISO-8859-1 address book turns "Półwiejska" into "Pó?wiejska"; dropping "ł"
+    on every side makes both writings "powiejska". Other scripts (Cyrillic) are left for
+    transliteration.
+    """
+    text = _LOST_LETTER.sub("", text)
+    if text.isascii():
+        return text
+    return "".join(ch for ch in text if ord(ch) < 256 or not _is_latin(ch))
+
+
+@lru_cache(maxsize=4096)
+def _is_latin(ch: str) -> bool:
+    return unicodedata.name(ch, "").startswith("LATIN")
+
+
+@lru_cache(maxsize=200_000)
+def clean_name(raw: str | None) -> str | None:
+    """Folded, transliterated, legal forms dropped, words sorted ("Жуков Иван" → "ivan zukov")."""
+    if not raw:
+        return None
+    text = _latin1_view(raw)
+    text = text if text.isascii() else (normality.ascii_text(text) or text)
+    tokens = [t for t in name_tokens(text) if t not in _MORE_FORMS]
+    return " ".join(tokens) or None
+
+
+def name_letters(norm: str | None) -> str | None:
+    """The name's letters sorted: catches split or joined words ("Zhaojun" / "Jun Zhao")."""
+    return "".join(sorted(norm.replace(" ", ""))) or None if norm else None
+
+
+@lru_cache(maxsize=200_000)
+def name_phonetic(norm: str | None) -> str | None:
+    """Metaphone of each (sorted) name word: spelling variants ("Zhhou"/"Zhou") share a key."""
+    if not norm:
+        return None
+    codes = sorted(metaphone(token) or token for token in norm.split())
+    return " ".join(codes) or None
+
+
+def clean_street(raw: str | None) -> str | None:
+    """Street words folded, noise dropped, sorted ("NO. 236 JALAN IPOH" → "236 ipoh jalan")."""
+    if not raw:
+        return None
+    words = [w for w in fold_text(_latin1_view(raw)).split() if w not in _STREET_NOISE]
+    return " ".join(sorted(words)) or None
+
+
+def clean_code(raw: str | None) -> str | None:
+    """Identifiers, accounts and postcodes: upper case, letters and digits only."""
+    if not raw:
+        return None
+    return _NOT_ALNUM.sub("", raw.upper()) or None
+
+
+def clean_city(raw: str | None) -> str | None:
+    """City folded for comparison."""
+    return fold_text(raw) or None
+
+
+def clean_email(raw: str | None) -> str | None:
+    """E-mail lower-cased and trimmed (ingestion checked its shape)."""
+    return raw.strip().lower() or None if raw else None
+
+
+def _map_distinct(
+    column: pa.ChunkedArray | pa.Array, fn: Callable[[str | None], str | None]
+) -> pa.Array:
+    """Apply ``fn`` once per distinct value of a string column (values repeat a lot)."""
+    encoded = pc.dictionary_encode(column)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    dictionary = pa.array([fn(v) for v in encoded.dictionary.to_pylist()], pa.string())
+    return pc.take(dictionary, encoded.indices)
+
+
+def _strings(table: pa.Table, name: str) -> pa.ChunkedArray:
+    if name in table.column_names:
+        return table.column(name).cast(pa.string())
+    return pa.chunked_array([pa.nulls(table.num_rows, pa.string())])
+
+
+def prepare_mentions(parties: pa.Table) -> pa.Table:
+    """The cleaned matching table (``MATCH_COLUMNS``) for a table of party mentions.
+
+    Accepts the lake's ``parties`` columns; ``schema`` may be given instead of ``schema_``.
+    Missing columns are treated as empty, so hand-written pairs (compare-parties) work too.
+    """
+    schema_col = "schema_" if "schema_" in parties.column_names else "schema"
+    name_norm = _map_distinct(_strings(parties, "name"), clean_name)
+    email = _map_distinct(_strings(parties, "email"), clean_email)
+    columns = {
+        "unique_id": _strings(parties, "id"),
+        "schema": _strings(parties, schema_col),
+        "name_norm": name_norm,
+        "name_phon": _map_distinct(name_norm, name_phonetic),
+        "name_first": _map_distinct(name_norm, _first_word),
+        "name_letters": _map_distinct(name_norm, name_letters),
+        "phone": _map_distinct(
+            _strings(parties, "phone"), lambda v: v.strip() or None if v else None
+        ),
+        "email": email,
+        "email_domain": _map_distinct(email, _domain),
+        "identifier": _map_distinct(_strings(parties, "identifier"), clean_code),
+        "bank_account": _map_distinct(_strings(parties, "bank_account"), clean_code),
+        "street_norm": _map_distinct(_strings(parties, "street"), clean_street),
+        "postcode": _map_distinct(_strings(parties, "postcode"), clean_code),
+        "city_norm": _map_distinct(_strings(parties, "city"), clean_city),
+        "country": _map_distinct(_strings(parties, "country"), clean_code),
+    }
+    columns["address_key"] = _address_key(columns["street_norm"], columns["postcode"])
+    return pa.table({name: _chunk(columns[name]) for name in MATCH_COLUMNS})
+
+
+def _address_key(street: pa.Array, postcode: pa.Array) -> pa.Array:
+    """Street and postcode as one value, so its frequency (a shared warehouse) can be weighed."""
+    return pc.binary_join_element_wise(street, postcode, "|", null_handling="emit_null")
+
+
+def _first_word(norm: str | None) -> str | None:
+    return norm.split()[0] if norm else None
+
+
+def _domain(email: str | None) -> str | None:
+    return email.rpartition("@")[2] or None if email else None
+
+
+def _chunk(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+def source_select(columns: Iterable[str] = SOURCE_COLUMNS) -> str:
+    """SQL (DuckDB dialect, safe on Spark) reading the mentions to resolve from ``parties``."""
+    return "SELECT " + ", ".join(columns) + " FROM parties"
