@@ -7,16 +7,14 @@ The commands only parse options and print; the work is done by the service funct
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from ringfence.cli.errors import one_line_errors
 from ringfence.cli.progress import progress_bar
-from ringfence.errors import RingfenceError
 from ringfence.ingest import IngestSummary, ingest_files
 from ringfence.ingest.quarantine import quarantine_summary, quarantined_rows
 from ringfence.settings import Settings
@@ -25,16 +23,6 @@ out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 quarantine_app = typer.Typer(help="Rows that ingestion rejected, with the reasons.",
                              no_args_is_help=True)
-
-
-@contextmanager
-def _clear_errors() -> Iterator[None]:
-    """Ringfence errors end the command with one line on stderr and their exit code."""
-    try:
-        yield
-    except RingfenceError as exc:
-        err.print(f"[bold red]error:[/] {exc.message}", soft_wrap=True)
-        raise typer.Exit(exc.exit_code) from None
 
 
 def _summary_table(summary: IngestSummary) -> Table:
@@ -67,7 +55,7 @@ def ingest(
 ) -> None:
     """Ingest partner files into a feed; bad rows go to the quarantine, nothing is lost."""
     settings = Settings()
-    with _clear_errors(), progress_bar(err) as on_progress:
+    with one_line_errors(), progress_bar(err) as on_progress:
         summary = ingest_files(settings, feed, files, mapping=mapping, organisation=org,
                                progress=None if json_output else on_progress)
     for f in summary.files:
@@ -90,7 +78,7 @@ def quarantine_list(
     json_output: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Files with quarantined rows: how many rows and the commonest reasons."""
-    with _clear_errors():
+    with one_line_errors():
         feed_name = _feed_name(feed)
         files = quarantine_summary(Settings(), feed=feed_name, organisation=org)
     if json_output:
@@ -123,7 +111,7 @@ def quarantine_show(
     json_output: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """The rejected rows of one file: row number, field, reason and the raw values."""
-    with _clear_errors():
+    with one_line_errors():
         rows = quarantined_rows(Settings(), file, limit=limit, organisation=org)
     if json_output:
         typer.echo(json.dumps(rows))

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
 import typer
 from rich.console import Console
 
+from ringfence.cli.errors import one_line_errors
 from ringfence.cli.progress import progress_bar
-from ringfence.errors import RingfenceError
 from ringfence.resolve.network.expand import Neighbourhood, expand_entity
 from ringfence.resolve.network.export import export_entities
 from ringfence.resolve.network.risk import compute_network_risk
@@ -35,17 +33,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(entities_app, name="entities")
 
 
-@contextmanager
-def _one_line_errors() -> Iterator[None]:
-    # Commands run directly (tests, the API's CLI bridge) must also end in one line and the
-    # hierarchy's exit code, as the top-level runner does.
-    try:
-        yield
-    except RingfenceError as exc:
-        err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
-        raise typer.Exit(exc.exit_code) from None
-
-
 def _settings(data_dir: Path | None) -> Settings:
     return Settings(data_dir=data_dir) if data_dir else Settings()
 
@@ -59,7 +46,7 @@ def risk(
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Propagate risk from confirmed counterfeiters and seizures; write dataset network_risk."""
-    with _one_line_errors():
+    with one_line_errors():
         settings = _settings(data_dir)
         with progress_bar(err_console) as progress:
             summary = compute_network_risk(settings, progress=progress)
@@ -90,7 +77,7 @@ def expand(
     data_dir: Path | None = DATA_DIR,
 ) -> None:
     """Show the entities around a seizure, a confirmed counterfeiter or any entity."""
-    with _one_line_errors():
+    with one_line_errors():
         result = expand_entity(_settings(data_dir), ident, hops=hops, limit=limit)
     if as_json:
         typer.echo(json.dumps(asdict(result), indent=2, ensure_ascii=False))
@@ -130,6 +117,6 @@ def export(
 ) -> None:
     """Write one row per party mention: organisation, feed, source_key, entity_id,
     watchlisted, network_risk; or FollowTheMoney entities with --format ftm."""
-    with _one_line_errors():
+    with one_line_errors():
         rows = export_entities(_settings(data_dir), out, fmt)
     console.print(f"Wrote {rows:,} rows to {out}", highlight=False)

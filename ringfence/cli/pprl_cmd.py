@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from ringfence.cli.errors import one_line_errors
 from ringfence.cli.progress import progress_bar
-from ringfence.errors import RingfenceError
 from ringfence.resolve.pprl import DEFAULT_THRESHOLD, encode_parties, load_secret, match_encodings
 from ringfence.resolve.pprl.io import read_encodings, read_parties, write_encodings, write_pairs
 
@@ -29,17 +27,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(pprl_app, name="pprl")
 
 
-@contextmanager
-def _one_line_errors() -> Iterator[None]:
-    # The top-level runner does the same, but commands invoked directly (tests, the API's
-    # CLI bridge) must also end in one line and the hierarchy's exit code, not a traceback.
-    try:
-        yield
-    except RingfenceError as exc:
-        err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
-        raise typer.Exit(exc.exit_code) from None
-
-
 @pprl_app.command()
 def encode(
     file: Path = typer.Argument(..., help="Parties file (canonical columns; CSV or Parquet)."),
@@ -47,7 +34,7 @@ def encode(
     out: Path = typer.Option(..., "--out", help="Encodings file (.parquet, or .jsonl)."),
 ) -> None:
     """Encode a parties file into keyed Bloom-filter encodings that reveal no names."""
-    with _one_line_errors():
+    with one_line_errors():
         secret = load_secret(secret_file)
         parties = read_parties(file)
         with progress_bar(err_console) as progress:
@@ -71,7 +58,7 @@ def match(
     ),
 ) -> None:
     """Match two encodings files; write left_id, right_id, score, exact_matches."""
-    with _one_line_errors():
+    with one_line_errors():
         pairs = match_encodings(
             read_encodings(left), read_encodings(right), threshold, one_to_one=one_to_one
         )

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 from rich.console import Console
 
+from ringfence.cli.errors import one_line_errors
 from ringfence.cli.progress import progress_bar
-from ringfence.errors import RingfenceError, UserError
+from ringfence.errors import UserError
 from ringfence.settings import Settings
 
 console = Console()
@@ -24,17 +23,6 @@ def register(app: typer.Typer) -> None:
     app.command("compare-parties")(compare_parties)
 
 
-@contextmanager
-def _one_line_errors() -> Iterator[None]:
-    # Commands invoked directly (tests, the API's CLI bridge) must also end in one line and
-    # the hierarchy's exit code, not a traceback.
-    try:
-        yield
-    except RingfenceError as exc:
-        err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
-        raise typer.Exit(exc.exit_code) from None
-
-
 def resolve(
     engine: str | None = typer.Option(
         None, "--engine", help="duckdb or spark (default: RINGFENCE_ENGINE, else duckdb)."
@@ -44,7 +32,7 @@ def resolve(
     """Resolve every party mention in the lake into entities (Splink), with stable ids."""
     from ringfence.resolve.pipeline import resolve_parties
 
-    with _one_line_errors():
+    with one_line_errors():
         settings = _settings(engine, data_dir)
         with progress_bar(err_console) as progress:
             summary = resolve_parties(settings, progress=progress)
@@ -65,7 +53,7 @@ def compare_parties(
     """Score pairs of parties with the trained model: adds score (0-1) and reasons columns."""
     from ringfence.resolve.compare import compare_pairs, read_pairs_csv
 
-    with _one_line_errors():
+    with one_line_errors():
         settings = _settings(None, data_dir)
         frame = read_pairs_csv(pairs)
         scored = compare_pairs(settings, frame, source=str(pairs))

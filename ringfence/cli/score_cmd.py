@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +12,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ringfence.cli.errors import one_line_errors
 from ringfence.cli.progress import progress_bar
-from ringfence.errors import RingfenceError, UserError
+from ringfence.errors import UserError
 from ringfence.settings import Settings
 
 console = Console()
@@ -26,17 +25,6 @@ def register(app: typer.Typer) -> None:
     """Add the ``train`` and ``backtest`` commands."""
     app.command()(train)
     app.command()(backtest)
-
-
-@contextmanager
-def _one_line_errors() -> Iterator[None]:
-    # Commands invoked directly (tests, the API's CLI bridge) must also end in one line and the
-    # hierarchy's exit code, not a traceback.
-    try:
-        yield
-    except RingfenceError as exc:
-        err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
-        raise typer.Exit(exc.exit_code) from None
 
 
 def _date(value: str | None, flag: str) -> dt.date | None:
@@ -65,7 +53,7 @@ def train(
     """Train one calibrated model per outcome label and store a new model version."""
     from ringfence.score.pipeline import train as train_service
 
-    with _one_line_errors(), progress_bar(err_console) as progress:
+    with one_line_errors(), progress_bar(err_console) as progress:
         model, folder = train_service(Settings(), _date(until, "--until"), rules, progress=progress)
     table = Table(title=f"Model {model.version} ({model.train_from} .. {model.train_until})")
     for column in ("label", "validation rows", "positives", "AUC", "average precision"):
@@ -98,7 +86,7 @@ def backtest(
     from ringfence.target.backtest import backtest as backtest_service
     from ringfence.target.backtest import write_scores
 
-    with _one_line_errors():
+    with one_line_errors():
         until = _date(train_until, "--train-until")
         start = _date(test_from, "--test-from")
         assert until is not None and start is not None
