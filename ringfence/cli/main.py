@@ -20,6 +20,7 @@ from ringfence.cli import (
     pprl_cmd,
     resolve_cmd,
     score_cmd,
+    screen_cmd,
     simulate_cmd,
 )
 from ringfence.errors import RingfenceError
@@ -42,6 +43,7 @@ for module in (
     resolve_cmd,
     network_cmd,
     score_cmd,
+    screen_cmd,
 ):
     module.register(app)
 

@@ -1,0 +1,60 @@
+"""Cleaning a screening query into the forms the index holds.
+
+Entities in the lake carry values already cleaned by ingestion and resolution (E.164 phones,
+lower-case e-mails, ISO countries); a query is raw user input, so it goes through the same value
+types and resolution cleaners before lookup. Stored values only get the cheap idempotent part.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ringfence.model.feeds import value_type
+from ringfence.model.types.base import InvalidValue
+from ringfence.resolve.names import normalise_name
+from ringfence.resolve.prepare import clean_code, clean_email
+
+# Exact-match fields of the index → the ``entities`` list column that holds them.
+EXACT_FIELDS = {"phone": "phones", "email": "emails", "identifier": "identifiers"}
+
+QUERY_FIELDS = ("id", "name", "schema", "country", "phone", "email", "identifier",
+                "bank_account", "street", "city", "postcode")
+
+
+def _typed(type_name: str, raw: str, hint: str | None = None) -> str | None:
+    """A value through its ingestion value type; a value that type rejects is left out."""
+    try:
+        return value_type(type_name).clean(raw, hint) or None
+    except InvalidValue:  # a rejected value is unusable evidence, never a failed screen
+        return None
+
+
+def clean_stored(field: str, raw: str | None) -> str | None:
+    """The idempotent cleaning of a value read from the lake."""
+    if not raw:
+        return None
+    if field == "email":
+        return clean_email(raw)
+    if field == "identifier":
+        return clean_code(raw)
+    return raw.strip() or None
+
+
+def clean_query(query: dict[str, Any]) -> dict[str, str]:
+    """The query's usable fields, cleaned; ``name_norm`` is the normalised name."""
+    raw = {k: str(v).strip() for k, v in query.items() if v is not None and str(v).strip()}
+    out: dict[str, str] = {}
+    country = _typed("country", raw["country"]) if "country" in raw else None
+    if country:
+        out["country"] = country
+    if "phone" in raw and (phone := _typed("phone", raw["phone"], country)):
+        out["phone"] = phone
+    if "email" in raw and (email := clean_email(raw["email"])):
+        out["email"] = email
+    if "identifier" in raw and (ident := clean_code(raw["identifier"])):
+        out["identifier"] = ident
+    if "name" in raw and (norm := normalise_name(raw["name"])):
+        out["name_norm"] = norm
+    if "schema" in raw:
+        out["schema"] = raw["schema"]
+    return out

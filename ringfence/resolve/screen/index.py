@@ -1,0 +1,209 @@
+"""The in-memory screening index: exact maps, a name-token inverted index and attribute arrays.
+
+Built once (``ScreeningIndex.load(settings)``, or the constructor on an Arrow table), then
+queried many times: the web API keeps one per process. Candidates are the entities sharing an
+exact contact or identifier with the query, plus the best ``NAME_CANDIDATES`` by IDF-weighted
+shared name tokens; only those are scored (scoring.py), so a query costs a few posting
+lookups and one rapidfuzz call.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from rapidfuzz import process
+
+from ringfence.errors import NotFoundError
+from ringfence.resolve.names import normalise_name
+from ringfence.resolve.screen.clean import EXACT_FIELDS, clean_query, clean_stored
+from ringfence.resolve.screen.scoring import Match, score_candidates
+from ringfence.resolve.screen.weights import Weights, load_weights
+from ringfence.settings import Settings
+from ringfence.store.lake import Lake
+
+# A token on more entities than this is skipped for candidate retrieval when the query has a
+# rarer token: walking the postings of "wang" on a million entities would cost the whole budget.
+MAX_POSTING = 20_000
+NAME_CANDIDATES = 200
+
+
+class ExactMap:
+    """Cleaned value → entity indices, without a Python list per key (most keys hit once)."""
+
+    def __init__(self) -> None:
+        self.first: dict[str, int] = {}
+        self.more: dict[str, list[int]] = {}
+
+    def add(self, value: str, index: int) -> None:
+        if self.first.setdefault(value, index) != index:
+            self.more.setdefault(value, []).append(index)
+
+    def get(self, value: str) -> list[int]:
+        first = self.first.get(value)
+        if first is None:
+            return []
+        return [first, *self.more.get(value, ())]
+
+
+@dataclass
+class TokenIndex:
+    """Name tokens → entity postings in CSR form, with IDF weights ``ln(N / df)``."""
+
+    vocab: dict[str, int]
+    offsets: np.ndarray
+    postings: np.ndarray
+    idf: np.ndarray
+    by_initial: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, token_lists: list[list[str]]) -> TokenIndex:
+        vocab: dict[str, int] = {}
+        ids: list[int] = []
+        owners: list[int] = []
+        for entity, tokens in enumerate(token_lists):
+            for token in set(tokens):
+                ids.append(vocab.setdefault(token, len(vocab)))
+                owners.append(entity)
+        token_ids = np.asarray(ids, dtype=np.int64)
+        order = np.argsort(token_ids, kind="stable")
+        df = np.bincount(token_ids, minlength=len(vocab))
+        offsets = np.concatenate([[0], np.cumsum(df)])
+        idf = np.log(max(len(token_lists), 1) / np.maximum(df, 1)) + 1e-3
+        by_initial: dict[str, list[str]] = {}
+        for token in vocab:
+            by_initial.setdefault(token[0], []).append(token)
+        postings = np.asarray(owners, dtype=np.int32)[order]
+        return cls(vocab, offsets, postings, idf, by_initial)
+
+    @property
+    def max_idf(self) -> float:
+        return float(self.idf.max()) if len(self.idf) else 1.0
+
+    def resolve(self, token: str) -> int | None:
+        """The token's id, or for an unknown token the closest known one (a typo) if close."""
+        known = self.vocab.get(token)
+        if known is not None:
+            return known
+        # Typos rarely hit the first letter; searching its bucket keeps this cheap.
+        bucket = self.by_initial.get(token[0], [])
+        best = process.extractOne(token, bucket, score_cutoff=75) if bucket else None
+        return self.vocab[best[0]] if best else None
+
+    def candidates(self, tokens: Iterable[str], limit: int) -> np.ndarray:
+        """Entities sharing most IDF weight of name tokens with the query, best first."""
+        ids = {t for t in (self.resolve(tok) for tok in tokens) if t is not None}
+        if not ids:
+            return np.empty(0, dtype=np.int64)
+        sizes = {t: int(self.offsets[t + 1] - self.offsets[t]) for t in ids}
+        rare = [t for t in ids if sizes[t] <= MAX_POSTING]
+        if not rare:
+            return self._common_only(sorted(ids, key=sizes.__getitem__), limit)
+        use = rare
+        parts = [self.postings[self.offsets[t]: self.offsets[t] + min(sizes[t], MAX_POSTING)]
+                 for t in use]
+        weights = [np.full(len(p), self.idf[t]) for p, t in zip(parts, use, strict=True)]
+        entities, inverse = np.unique(np.concatenate(parts), return_inverse=True)
+        totals = np.bincount(inverse, weights=np.concatenate(weights))
+        top = np.argsort(-totals, kind="stable")[:limit]
+        return entities[top].astype(np.int64)
+
+
+    def _common_only(self, ids: list[int], limit: int) -> np.ndarray:
+        """Candidates for a name made only of common tokens ("wang fang"): the entities holding
+        all of them (postings are sorted, so intersecting is linear), else the rarest token's."""
+        def postings(t: int) -> np.ndarray:
+            return self.postings[self.offsets[t]: self.offsets[t + 1]]
+
+        common = postings(ids[0])
+        for t in ids[1:]:
+            both = np.intersect1d(common, postings(t), assume_unique=True)
+            if len(both) == 0:
+                break
+            common = both
+        return common[:limit].astype(np.int64)
+
+
+class ScreeningIndex:
+    """Screen new parties against every resolved entity and the watchlist."""
+
+    def __init__(self, entities: pa.Table, weights: Weights,
+                 network_risk: dict[str, float] | None = None) -> None:
+        cols = entities.to_pydict()
+        self.size = entities.num_rows
+        self.weights = weights
+        self.entity_ids: list[str] = cols["entity_id"]
+        self.names: list[str] = [n or "" for n in cols["name"]]
+        norm_cache: dict[str, str] = {}
+        self.norm_names = [norm_cache.get(n) or norm_cache.setdefault(n, normalise_name(n))
+                           for n in self.names]
+        self.tokens = TokenIndex.build([n.split() for n in self.norm_names])
+        self.country = np.asarray([c or "" for c in cols.get("country", [None] * self.size)])
+        self.watchlisted = np.asarray([bool(w) for w in cols.get("watchlisted",
+                                                                 [False] * self.size)])
+        risk = network_risk or {}
+        self.network_risk = np.asarray([risk.get(e, np.nan) for e in self.entity_ids])
+        self.exact: dict[str, ExactMap] = {}
+        self.has: dict[str, np.ndarray] = {}
+        for name, column in EXACT_FIELDS.items():
+            self._build_exact(name, cols.get(column) or [None] * self.size)
+
+    def _build_exact(self, name: str, lists: list[Any]) -> None:
+        exact = ExactMap()
+        has = np.zeros(self.size, dtype=bool)
+        for index, values in enumerate(lists):
+            for raw in values or ():
+                value = clean_stored(name, raw)
+                if value:
+                    exact.add(value, index)
+                    has[index] = True
+        self.exact[name], self.has[name] = exact, has
+
+    @classmethod
+    def load(cls, settings: Settings) -> ScreeningIndex:
+        """Read ``entities`` (and ``network_risk`` when present) from the lake; build once."""
+        lake = Lake(settings)
+        parts = lake.parts("entities")
+        if not parts:
+            raise NotFoundError(
+                f"no entities dataset in {settings.lake_dir}: run `ringfence resolve` first")
+        entities = pa.concat_tables([pq.read_table(p) for p in parts], promote_options="default")
+        risk: dict[str, float] = {}
+        for part in lake.parts("network_risk"):
+            table = pq.read_table(part, columns=["entity_id", "network_risk"])
+            risk.update(zip(table["entity_id"].to_pylist(),
+                            table["network_risk"].to_pylist(), strict=True))
+        return cls(entities, load_weights(settings.data_dir), risk)
+
+    def screen(self, query: dict[str, Any], limit: int = 10) -> list[Match]:
+        """The ``limit`` best-scoring entities for one party, best first."""
+        clean = clean_query(query)
+        hits: dict[int, set[str]] = {}
+        for name in self.exact:
+            value = clean.get(name)
+            for index in self.exact[name].get(value) if value else ():
+                hits.setdefault(index, set()).add(name)
+        tokens = clean.get("name_norm", "").split()
+        by_name = (self.tokens.candidates(tokens, NAME_CANDIDATES) if tokens
+                   else np.empty(0, dtype=np.int64))
+        candidates = np.unique(np.concatenate(
+            [np.fromiter(hits, dtype=np.int64, count=len(hits)), by_name]))
+        if len(candidates) == 0:
+            return []
+        rarity = self._rarity(tokens)
+        return score_candidates(self, clean, candidates, hits, rarity, limit)
+
+    def _rarity(self, tokens: list[str]) -> float:
+        """Mean IDF of the query's name tokens over the largest IDF, in (0, 1]: low for common
+        names, 1 for names nobody else has (unknown tokens count as rarest)."""
+        if not tokens:
+            return 0.0
+        top = self.tokens.max_idf
+        idfs = [self.tokens.idf[t] if (t := self.tokens.vocab.get(tok)) is not None else top
+                for tok in tokens]
+        return max(0.05, min(1.0, math.fsum(idfs) / len(idfs) / top))
