@@ -15,7 +15,8 @@ def test_demo_runs_the_whole_operation_so_far(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     result = CliRunner().invoke(app, ["demo", "--data-dir", str(data_dir)])
     assert result.exit_code == 0, result.output
-    for heading in ("1 · ingest", "2 · resolve", "3 · score", "Around the latest seizure"):
+    stages = ("1 · ingest", "2 · resolve", "Screened", "3 · score", "Around the latest seizure")
+    for heading in stages:
         assert heading in result.output
     assert "quarantine" in result.output.lower()
     again = CliRunner().invoke(app, ["demo", "--data-dir", str(data_dir)])

@@ -84,6 +84,17 @@ def _print_fusion(report: DemoReport) -> None:
             f"trade links; risk spread from {net.seeds:,} confirmed counterfeiters and seized "
             f"parties reaches {net.reached:,} entities."
         )
+    console.print(
+        f"\nScreened the latest day's {report.shippers_screened:,} shippers against the "
+        f"watchlist and all entities: {len(report.shipper_hits):,} match a confirmed "
+        "counterfeiter or a high-risk entity."
+    )
+    for hit in report.shipper_hits[:6]:
+        flag = "watchlisted" if hit["watchlisted"] else f"network risk {hit['network_risk']:.2f}"
+        console.print(
+            f"  {hit['shipper']} → {hit['name']} ({flag}), score {hit['score']:.2f}: "
+            f"{'; '.join(hit['reasons'])}", highlight=False,
+        )
     hood = report.seizure
     if hood is None:
         return
