@@ -26,24 +26,17 @@ import splink.comparison_library as cl
 from _common import machine
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
-from ringfence.ingest import ingest_files
+from ringfence.demo import ingest_world
 from ringfence.resolve.pipeline import resolve_parties
 from ringfence.settings import Settings
 from ringfence.sim import simulate
-from ringfence.store.operational import OperationalStore
 
 
 def simulate_and_ingest(settings: Settings, seed: int, days: int, scale: float) -> None:
-    """Simulate a world and ingest every feed (what the demo does, without later stages)."""
+    """Simulate a world into ``data_dir/demo-world`` and ingest every feed (no later stages)."""
     world = settings.data_dir / "demo-world"
     simulate(world, seed=seed, days=days, scale=scale)
-    manifest = json.loads((world / "world.json").read_text(encoding="utf-8"))
-    with OperationalStore.open(settings) as store:
-        for org in manifest["organisations"]:
-            store.ensure_organisation(org["slug"], org.get("name"), org.get("kind", "partner"))
-    for entry in manifest["feeds"]:
-        kind, path, org = entry["kind"], world / entry["path"], entry["organisation"]
-        ingest_files(settings, kind, [path], mapping=entry.get("mapping"), organisation=org)
+    ingest_world(settings, world)
 
 
 def pairwise(frame: pd.DataFrame, predicted: str, truth: str) -> dict[str, float]:

@@ -62,20 +62,7 @@ def run_demo(
         sim_args["days"] = days
     simulate(world_dir, progress=progress, **sim_args)
     report = DemoReport(world_dir=world_dir)
-    manifest = json.loads((world_dir / "world.json").read_text(encoding="utf-8"))
-    with OperationalStore.open(settings) as store:
-        for org in manifest["organisations"]:
-            store.ensure_organisation(org["slug"], org.get("name"), org.get("kind", "partner"))
-    for entry in manifest["feeds"]:
-        summary = ingest_files(
-            settings,
-            entry["kind"],
-            [world_dir / entry["path"]],
-            mapping=entry.get("mapping"),
-            organisation=entry["organisation"],
-            progress=progress,
-        )
-        report.ingests.append((entry["organisation"], entry["kind"], summary))
+    report.ingests = ingest_world(settings, world_dir, progress)
     report.holdings, report.quarantine_reasons = _holdings(settings)
     report.resolution = resolve_parties(settings, progress=progress)
     report.network = compute_network_risk(settings, progress=progress)
@@ -96,6 +83,29 @@ _SHIPPERS_OF_LATEST_DAY = (
     "p.postcode FROM shipments s JOIN parties p ON p.id = s.shipper_ref "
     "WHERE s.date = (SELECT max(date) FROM shipments WHERE shipper_ref IS NOT NULL)"
 )
+
+
+def ingest_world(
+    settings: Settings, world_dir: Path, progress: Progress | None = None
+) -> list[tuple[str, str, IngestSummary]]:
+    """Register a simulated world's organisations and ingest every feed its world.json lists,
+    in the listed order; returns (organisation, feed, summary) per feed."""
+    manifest = json.loads((world_dir / "world.json").read_text(encoding="utf-8"))
+    with OperationalStore.open(settings) as store:
+        for org in manifest["organisations"]:
+            store.ensure_organisation(org["slug"], org.get("name"), org.get("kind", "partner"))
+    done = []
+    for entry in manifest["feeds"]:
+        summary = ingest_files(
+            settings,
+            entry["kind"],
+            [world_dir / entry["path"]],
+            mapping=entry.get("mapping"),
+            organisation=entry["organisation"],
+            progress=progress,
+        )
+        done.append((entry["organisation"], entry["kind"], summary))
+    return done
 
 
 def _screen_latest_shippers(settings: Settings) -> tuple[int, list[dict[str, Any]]]:

@@ -4,7 +4,6 @@ explained, and every user mistake in compare-parties ends in one line with exit 
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterator
 from itertools import combinations
 from pathlib import Path
@@ -16,8 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from ringfence.cli.main import app
+from ringfence.demo import ingest_world
 from ringfence.errors import NotFoundError
-from ringfence.ingest import ingest_files
 from ringfence.resolve.compare import compare_pairs
 from ringfence.resolve.explain import format_weight
 from ringfence.resolve.ids import assign_entity_ids, hashed_entity_id
@@ -27,7 +26,6 @@ from ringfence.resolve.prepare import clean_name, clean_street
 from ringfence.settings import Settings
 from ringfence.sim import simulate
 from ringfence.store.lake import Lake
-from ringfence.store.operational import OperationalStore
 
 # A world small enough for seconds, big enough that rings, forwarders and common names occur.
 WORLD = {"seed": 11, "days": 6, "scale": 0.5}
@@ -37,18 +35,7 @@ def simulate_and_ingest(settings: Settings, seed: int, days: int, scale: float) 
     """Simulate a world into ``data_dir/demo-world`` and ingest every feed (no later stages)."""
     world = settings.data_dir / "demo-world"
     simulate(world, seed=seed, days=days, scale=scale)
-    manifest = json.loads((world / "world.json").read_text(encoding="utf-8"))
-    with OperationalStore.open(settings) as store:
-        for org in manifest["organisations"]:
-            store.ensure_organisation(org["slug"], org.get("name"), org.get("kind", "partner"))
-    for entry in manifest["feeds"]:
-        ingest_files(
-            settings,
-            entry["kind"],
-            [world / entry["path"]],
-            mapping=entry.get("mapping"),
-            organisation=entry["organisation"],
-        )
+    ingest_world(settings, world)
 
 
 def build_world(data_dir: Path) -> Settings:
