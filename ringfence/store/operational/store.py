@@ -7,21 +7,22 @@ database failures surface as ``StoreError`` / ``ConflictError`` with one readabl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Engine, select, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select, text
 
 from ringfence.errors import AuthError, ConflictError, NotFoundError, UserError
 from ringfence.settings import Settings
 from ringfence.store.operational import audit as audit_chain
 from ringfence.store.operational import database, hashing
 from ringfence.store.operational.audit import AuditEntry, AuditReport
+from ringfence.store.operational.base import require_organisation
+from ringfence.store.operational.jobs import JobStore
+from ringfence.store.operational.sessions import SessionStore
+from ringfence.store.operational.sharing import SharingStore
 from ringfence.store.operational.tables import (
     ORGANISATION_KINDS,
     USER_ROLES,
@@ -32,16 +33,15 @@ from ringfence.store.operational.tables import (
     User,
     utcnow,
 )
+from ringfence.store.operational.tasks import TaskStore
 
 
-class OperationalStore:
-    """Organisations, users, keys, ingest runs and the audit log, behind one small API."""
+class OperationalStore(TaskStore, SharingStore, SessionStore, JobStore):
+    """Organisations, users, keys, ingest runs and the audit log, behind one small API.
 
-    def __init__(self, engine: Engine, url: str) -> None:
-        """Wrap an engine whose database is already migrated; use ``open`` instead."""
-        self.engine = engine
-        self.url = url
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+    Inspection tasks, sharing agreements, browser sessions and jobs live in the mixin modules
+    beside this one; all share ``StoreBase``'s engine and transaction helper.
+    """
 
     @classmethod
     def open(cls, settings: Settings, *, upgrade: bool = True) -> OperationalStore:
@@ -82,11 +82,6 @@ class OperationalStore:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-    @contextmanager
-    def _transaction(self, doing: str) -> Iterator[Session]:
-        with database.store_errors(self.url, doing), self._sessions.begin() as session:
-            yield session
 
     # -- schema -----------------------------------------------------------------------------
 
@@ -140,7 +135,7 @@ class OperationalStore:
     ) -> int:
         """Record one ingested file and return the run's id."""
         with self._transaction("recording an ingest run") as session:
-            _require_organisation(session, organisation)
+            require_organisation(session, organisation)
             run = IngestRun(
                 organisation=organisation,
                 feed=feed,
@@ -182,7 +177,7 @@ class OperationalStore:
             raise UserError(f"unknown role {role!r}; use one of {USER_ROLES}")
         password_hash = hashing.hash_password(password) if password is not None else None
         with self._transaction(f"creating user {email!r}") as session:
-            _require_organisation(session, organisation)
+            require_organisation(session, organisation)
             if session.scalar(select(User.id).where(User.email == email)) is not None:
                 raise ConflictError(f"a user with e-mail {email!r} already exists")
             user = User(
@@ -210,7 +205,7 @@ class OperationalStore:
         """Create an API key and return the clear key; it is shown once and never stored."""
         key, prefix = hashing.new_api_key()
         with self._transaction("creating an API key") as session:
-            _require_organisation(session, organisation)
+            require_organisation(session, organisation)
             if user_id is not None:
                 user = session.get(User, user_id)
                 if user is None or user.organisation != organisation:
@@ -270,8 +265,3 @@ class OperationalStore:
             query = query.limit(limit)
         with self._transaction("reading the audit log") as session:
             return [audit_chain.to_entry(row) for row in session.scalars(query)]
-
-
-def _require_organisation(session: Session, slug: str) -> None:
-    if session.get(Organisation, slug) is None:
-        raise NotFoundError(f"unknown organisation {slug!r}; create it first")

@@ -28,6 +28,9 @@ ORGANISATION_KINDS = ("marketplace", "customs", "carrier", "ipcrime", "brand", "
 USER_ROLES = ("admin", "analyst", "officer", "investigator", "brand_user")
 SUBJECT_KINDS = ("shipment", "seller", "listing")
 DECISION_ACTIONS = ("inspect", "hold", "release", "takedown")
+TASK_STATUSES = ("open", "done", "cancelled")
+SELECTION_KINDS = ("exploit", "explore")
+JOB_STATUSES = ("queued", "running", "done", "failed")
 
 # Constraint names are fixed by convention so migrations can refer to them on every backend.
 NAMING_CONVENTION = {
@@ -169,6 +172,87 @@ class RecordedOutcome(Base):
     details: Mapped[dict[str, Any]]
     recorded_by: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("inspection_tasks.id"))
+
+
+class InspectionTask(Base):
+    """One shipment picked for inspection on a date: the officer's queue item.
+
+    ``selection_probability`` is the chance the selector had of picking it (1.0 for the exploited
+    top of the ranking, below 1 for exploration draws); training weights labels by its inverse.
+    """
+
+    __tablename__ = "inspection_tasks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation: Mapped[str] = _org_fk()
+    target_date: Mapped[str] = mapped_column(String(10), index=True)
+    shipment_id: Mapped[str] = mapped_column(String(200), index=True)
+    port: Mapped[str | None] = mapped_column(String(64))
+    rank: Mapped[int]
+    label: Mapped[str] = mapped_column(String(64))
+    probability: Mapped[float] = mapped_column(Float)
+    value_at_stake: Mapped[float | None] = mapped_column(Float)
+    expected_value: Mapped[float] = mapped_column(Float)
+    selected_by: Mapped[str] = mapped_column(String(10))
+    selection_probability: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[dict[str, Any]]
+    model_version: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    created_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+
+
+class SharingAgreement(Base):
+    """Owner lets recipient read ``fields`` of ``dataset`` (rows matching ``row_filter``)."""
+
+    __tablename__ = "sharing_agreements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner: Mapped[str] = _org_fk()
+    recipient: Mapped[str] = _org_fk()
+    dataset: Mapped[str] = mapped_column(String(64))
+    fields: Mapped[list[str]] = mapped_column(JSON)
+    row_filter: Mapped[dict[str, Any]]
+    purpose: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+
+class WebSession(Base):
+    """A browser login: only a SHA-256 of the cookie's token is stored."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    organisation: Mapped[str] = _org_fk()
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class Job(Base):
+    """A background job (e.g. an uploaded feed being ingested) with its progress and result."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation: Mapped[str] = _org_fk()
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(12), default="queued")
+    done: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int | None]
+    message: Mapped[str] = mapped_column(Text, default="")
+    result: Mapped[dict[str, Any]]
+    created_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
 
 
 class AuditLog(Base):

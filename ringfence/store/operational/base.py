@@ -1,0 +1,36 @@
+"""What every part of the operational store shares: the engine, its sessions, one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from ringfence.errors import NotFoundError
+from ringfence.store.operational import database
+from ringfence.store.operational.tables import Organisation
+
+
+class StoreBase:
+    """The engine and transaction helper the store's mixins (tasks, sharing, ...) build on."""
+
+    def __init__(self, engine: Engine, url: str) -> None:
+        """Wrap an engine whose database is already migrated; use ``OperationalStore.open``."""
+        self.engine = engine
+        self.url = url
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @contextmanager
+    def _transaction(self, doing: str) -> Iterator[Session]:
+        with database.store_errors(self.url, doing), self._sessions.begin() as session:
+            yield session
+
+
+def require_organisation(session: Session, slug: str) -> Organisation:
+    """The organisation ``slug``; ``NotFoundError`` if it does not exist."""
+    organisation = session.get(Organisation, slug)
+    if organisation is None:
+        raise NotFoundError(f"unknown organisation {slug!r}; create it first")
+    return organisation
