@@ -8,8 +8,10 @@
    tuning decision. 2021Q1 is evaluated once, with settings fixed beforehand.
 3. Train on 2020, test 2021Q1: precision at 1/2/5/10 % for ``fraud``, recall for ``ipr``, next to
    the published baselines (XGBoost / LightGBM precision at 5 % and 10 %).
-4. Speed: training time on 2020; features + scores for ``--rows`` synthetic shipments.
-Prints one JSON object.
+4. Speed: training time on 2020; one-shipment online scoring latency (``OnlineScorer``, as the
+   API calls it; see bench/serving.py) on the KCS lake; features + scores for ``--rows``
+   synthetic shipments.
+Prints one JSON object. The learning-loop curves are bench/operations.py's.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ROOT, machine
+from serving import measure as measure_serving
 
 from ringfence.ingest import ingest_files
 from ringfence.model.feeds import feed
@@ -187,6 +190,7 @@ def main() -> None:
     shutil.rmtree(work / "data", ignore_errors=True)
     settings = Settings(data_dir=work / "data")
     result: dict[str, Any] = {"kcs": _kcs(settings)}
+    result["serving_kcs"] = measure_serving(settings, 1000)
     if not args.skip_scale:
         result["scale"] = _scale(settings, args.rows)
     result["machine"] = machine()

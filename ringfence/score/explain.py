@@ -27,7 +27,9 @@ assert set(GOODS_KEYS) <= set(SUBJECTS)
 _HISTORY = re.compile(
     r"^(?P<key>[a-z0-9_]+?)_(?P<kind>rate|positives|inspections)(?P<label>_\w+)?$"
 )
-_PARTY = re.compile(r"^(?P<key>[a-z]+)_(?P<kind>volume_7d|volume_30d|past_shipments|days_known)$")
+_PARTY = re.compile(
+    r"^(?P<key>[a-z]+)_(?P<kind>volume_7d|volume_30d|past_shipments|days_known|watchlisted)$"
+)
 
 
 def _num(value: Any) -> float:
@@ -50,6 +52,9 @@ def _history_words(key: str, label: str | None, row: Mapping[str, Any]) -> str:
 
 def _party_words(key: str, kind: str, value: float) -> str:
     subject = _capital(SUBJECTS.get(key, key))
+    if kind == "watchlisted":
+        on = "is on" if value == 1 else "is not on"
+        return f"{subject} {on} a partner's watchlist of confirmed counterfeiters"
     if math.isnan(value):
         return f"{subject} is not known"
     if kind == "days_known":

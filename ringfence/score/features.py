@@ -51,6 +51,8 @@ HISTORY_KEYS = {**PARTY_KEYS, **GOODS_KEYS}
 PRIOR_WEIGHT = 10.0
 # Minimum past priced shipments of an HS code before its unit-value z-score means anything.
 MIN_PRICE_HISTORY = 5
+# Party mention -> resolved entity (the columns of ``entity_mentions`` that features read).
+ENTITY_MAP_SCHEMA = pa.schema([("mention_id", pa.string()), ("entity_id", pa.string())])
 # Carried along for measurement, not model inputs.
 ID_COLUMNS = ("id", "source_key", "date", "value_at_stake", "description", "hs_code")
 
@@ -79,14 +81,29 @@ def _day(expr: str) -> str:
 
 
 def _base_sql() -> str:
-    keys = ",\n  ".join(f"{expr} AS k_{name}" for name, expr in HISTORY_KEYS.items())
-    return f"""base AS (
- SELECT id, source_key, date, {_day("date")} AS day,
-  declared_value, quantity, weight_kg, value_at_stake, description, hs_code,
-  CASE WHEN declared_value > 0 AND coalesce(quantity, weight_kg) > 0
-   THEN ln(declared_value / coalesce(quantity, weight_kg)) END AS log_unit_value,
+    """Shipments with their history keys; a party key is the mention's resolved entity when
+    ``entity_mentions`` maps it (after ``ringfence resolve``), else the mention itself."""
+    keys = ",\n  ".join(
+        f"coalesce(e_{name}.entity_id, s.{HISTORY_KEYS[name]}) AS k_{name}"
+        if name in PARTY_KEYS
+        else f"{expr} AS k_{name}"
+        for name, expr in HISTORY_KEYS.items()
+    )
+    joins = "\n ".join(
+        f"LEFT JOIN ent e_{name} ON e_{name}.mention_id = s.{column}"
+        for name, column in PARTY_KEYS.items()
+    )
+    return f"""ent AS (
+ SELECT mention_id, min(entity_id) AS entity_id FROM entity_mentions GROUP BY mention_id),
+base AS (
+ SELECT s.id, s.source_key, s.date, {_day("s.date")} AS day,
+  s.declared_value, s.quantity, s.weight_kg, s.value_at_stake, s.description, s.hs_code,
+  CASE WHEN s.declared_value > 0 AND coalesce(s.quantity, s.weight_kg) > 0
+   THEN ln(s.declared_value / coalesce(s.quantity, s.weight_kg)) END AS log_unit_value,
   {keys}
- FROM shipments WHERE date IS NOT NULL)"""
+ FROM shipments s
+ {joins}
+ WHERE s.date IS NOT NULL)"""
 
 
 def _labels_sql(labels: list[str], cutoff_day: int | None) -> str:
@@ -193,10 +210,14 @@ def _select_sql(labels: list[str]) -> str:
             f"w_{name}.{name}_volume_30d",
             f"w_{name}.{name}_past_shipments",
             f"w_{name}.{name}_days_known",
+            f"CASE WHEN wl_{name}.wday < b.day THEN 1.0 ELSE 0.0 END AS {name}_watchlisted",
         ]
     joins = "\n".join(
         f"LEFT JOIN w_{name} ON w_{name}.k = b.k_{name} AND w_{name}.day = b.day"
         for name in HISTORY_KEYS
+    )
+    joins += "\n" + "\n".join(
+        f"LEFT JOIN wl wl_{name} ON wl_{name}.k = b.k_{name}" for name in PARTY_KEYS
     )
     select = ",\n ".join(cols)
     return f"""SELECT {select}
@@ -220,10 +241,26 @@ unit AS (
  FROM gu)"""
 
 
+def watchlist_sql() -> str:
+    """Per watchlisted entity (or, before resolution, watchlist mention): the first day it was
+    known to be on a watchlist. A shipment's party counts as watchlisted only from the day after
+    (``confirmed_at``, else the day the entry was ingested, so an undated entry never reaches
+    back in time)."""
+    known = _day("coalesce(w.confirmed_at, CAST(w.ingested_at AS DATE))")
+    return f"""wl AS (
+ SELECT coalesce(e.entity_id, p.id) AS k, min({known}) AS wday
+ FROM watchlist w
+ JOIN parties p ON p.organisation = w.organisation AND p.source_key = 'watchlist:' || w.source_key
+ LEFT JOIN ent e ON e.mention_id = p.id
+ GROUP BY 1)"""
+
+
 def feature_sql(labels: list[str], label_cutoff: dt.date | None = None) -> str:
-    """The whole feature query over registered ``shipments`` and ``outcomes`` tables."""
+    """The whole feature query over registered ``shipments``, ``outcomes``, ``entity_mentions``,
+    ``parties`` and ``watchlist`` tables."""
     cutoff_day = (label_cutoff - dt.date(1970, 1, 1)).days if label_cutoff else None
     ctes = [_base_sql(), _labels_sql(labels, cutoff_day), _prior_sql(labels), _unit_value_sql()]
+    ctes.append(watchlist_sql())
     ctes += [_history_sql(name, labels, name in PARTY_KEYS) for name in HISTORY_KEYS]
     return "WITH " + ",\n".join(ctes) + "\n" + _select_sql(labels)
 
@@ -235,11 +272,15 @@ def known_labels(engine: Engine) -> list[str]:
 
 
 def register_inputs(settings: Settings, engine: Engine) -> bool:
-    """Bind shipments and outcomes in the engine; returns whether any shipments exist."""
+    """Bind shipments, outcomes and the entity map in the engine (an empty map before entity
+    resolution); returns whether any shipments exist."""
     from ringfence.model.feeds import feed
 
     lake = Lake(settings)
     lake.register(engine, "outcomes", feed("outcomes").schema)
+    lake.register(engine, "entity_mentions", ENTITY_MAP_SCHEMA)
+    lake.register(engine, "parties", feed("parties").schema)
+    lake.register(engine, "watchlist", feed("watchlist").schema)
     return lake.register(engine, "shipments", feed("shipments").schema)
 
 

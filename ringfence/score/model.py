@@ -56,18 +56,20 @@ class LabelModel:
     platt: tuple[float, float]
     metrics: dict[str, float]
 
-    def raw(self, x: np.ndarray) -> np.ndarray:
-        """Raw margins (log-odds before calibration)."""
-        return np.asarray(self.booster.predict(x, raw_score=True), dtype=float)
+    def raw(self, x: np.ndarray, threads: int | None = None) -> np.ndarray:
+        """Raw margins (log-odds before calibration); ``threads`` caps LightGBM's threads."""
+        kwargs: dict[str, Any] = {"num_threads": threads} if threads else {}
+        return np.asarray(self.booster.predict(x, raw_score=True, **kwargs), dtype=float)
 
-    def probability(self, x: np.ndarray) -> np.ndarray:
+    def probability(self, x: np.ndarray, threads: int | None = None) -> np.ndarray:
         """Calibrated probabilities."""
         a, b = self.platt
-        return np.asarray(1.0 / (1.0 + np.exp(-(a * self.raw(x) + b))), dtype=float)
+        return np.asarray(1.0 / (1.0 + np.exp(-(a * self.raw(x, threads) + b))), dtype=float)
 
-    def contributions(self, x: np.ndarray) -> np.ndarray:
+    def contributions(self, x: np.ndarray, threads: int | None = None) -> np.ndarray:
         """Per-feature contributions to the raw margin (last column: the bias)."""
-        return np.asarray(self.booster.predict(x, pred_contrib=True), dtype=float)
+        kwargs: dict[str, Any] = {"num_threads": threads} if threads else {}
+        return np.asarray(self.booster.predict(x, pred_contrib=True, **kwargs), dtype=float)
 
 
 @dataclass
@@ -82,17 +84,28 @@ class ScoringModel:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _fit(x: np.ndarray, y: np.ndarray, names: list[str], rounds: int, valid: Any = None) -> Any:
-    data = lgb.Dataset(x, y, feature_name=names, free_raw_data=False)
+def _fit(
+    x: np.ndarray,
+    y: np.ndarray,
+    names: list[str],
+    rounds: int,
+    valid: Any = None,
+    weight: np.ndarray | None = None,
+) -> Any:
+    data = lgb.Dataset(x, y, weight=weight, feature_name=names, free_raw_data=False)
     callbacks: list[Callable[..., Any]] = (
         [lgb.early_stopping(EARLY_STOP, verbose=False)] if valid is not None else []
     )
-    valid_sets = [lgb.Dataset(valid[0], valid[1], reference=data)] if valid is not None else None
+    valid_sets = (
+        [lgb.Dataset(valid[0], valid[1], weight=valid[2], reference=data)]
+        if valid is not None
+        else None
+    )
     params = {**PARAMS, "metric": "average_precision"}
     return lgb.train(params, data, rounds, valid_sets=valid_sets, callbacks=callbacks)
 
 
-def _platt(raw: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+def _platt(raw: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None) -> tuple[float, float]:
     """Logistic calibration of raw margins on the validation slice."""
     from sklearn.linear_model import LogisticRegression
 
@@ -100,7 +113,7 @@ def _platt(raw: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         return 1.0, 0.0
     # Default regularisation: with few positives the slice may separate perfectly, and an
     # unregularised fit would then turn every score into 0 or 1.
-    fit = LogisticRegression(C=1.0).fit(raw.reshape(-1, 1), y)
+    fit = LogisticRegression(C=1.0).fit(raw.reshape(-1, 1), y, sample_weight=weight)
     return float(fit.coef_[0, 0]), float(fit.intercept_[0])
 
 
@@ -116,12 +129,19 @@ def _metrics(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
 
 
 def train_label(
-    label: str, x: np.ndarray, y: np.ndarray, days: np.ndarray, names: list[str]
+    label: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    days: np.ndarray,
+    names: list[str],
+    weight: np.ndarray | None = None,
 ) -> LabelModel:
     """Train, early-stop and calibrate on the later slice, then refit on the whole window.
 
     ``days`` are the rows' dates as integers; the split is by date, so the validation slice is
-    strictly later than what it validates.
+    strictly later than what it validates. ``weight`` (optional, one per row) weights the loss,
+    the early-stopping metric and the calibration, e.g. by the inverse of each label's chance of
+    having been inspected.
     """
     if len(np.unique(y)) < 2:
         raise UserError(f"label '{label}' has only one class in the training window")
@@ -129,15 +149,18 @@ def train_label(
     early, late = days < cut, days >= cut
     if len(np.unique(y[early])) < 2 or len(np.unique(y[late])) < 2:
         early = late = np.ones(len(y), dtype=bool)  # too little history to split by time
-    first = _fit(x[early], y[early], names, MAX_ROUNDS, valid=(x[late], y[late]))
+    w_early, w_late = (None, None) if weight is None else (weight[early], weight[late])
+    first = _fit(
+        x[early], y[early], names, MAX_ROUNDS, valid=(x[late], y[late], w_late), weight=w_early
+    )
     rounds = max(first.best_iteration or MAX_ROUNDS, 20)
     raw_late = np.asarray(first.predict(x[late], raw_score=True))
-    platt = _platt(raw_late, y[late])
+    platt = _platt(raw_late, y[late], w_late)
     metrics = _metrics(y[late], raw_late)
     metrics["trees"] = float(rounds)
     metrics["training_rows"] = float(len(y))
     # Refit on everything: the latest weeks matter most for the weeks that follow.
-    booster = _fit(x, y, names, int(rounds / (1 - VALIDATION_SHARE)))
+    booster = _fit(x, y, names, int(rounds / (1 - VALIDATION_SHARE)), weight=weight)
     return LabelModel(label, booster, platt, metrics)
 
 

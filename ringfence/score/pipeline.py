@@ -6,7 +6,7 @@ The CLI (``ringfence train``) and later the API call these; they never print.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,10 +90,19 @@ def load_matrix(
 
 
 def fit_models(
-    matrix: Matrix, labels: list[str], until: dt.date, progress: Progress | None = None
+    matrix: Matrix,
+    labels: list[str],
+    until: dt.date,
+    progress: Progress | None = None,
+    selection: Mapping[str, float] | None = None,
 ) -> ScoringModel:
-    """Train one model per label on labelled rows dated on or before ``until``."""
+    """Train one model per label on labelled rows dated on or before ``until``.
+
+    ``selection`` maps shipment ids to the recorded probability with which targeting picked them
+    for inspection; their labels weigh its inverse (others weigh 1), see docs/targeting.md.
+    """
     days = matrix.days()
+    weight = _selection_weights(matrix, selection)
     in_window = days <= (until - EPOCH).days
     models = {}
     for i, label in enumerate(labels):
@@ -106,11 +115,32 @@ def fit_models(
         if not rows.any():
             raise UserError(f"no '{label}' outcomes dated on or before {until}")
         y = np.asarray(y_all.to_numpy(zero_copy_only=False)[rows], dtype=float)
-        models[label] = train_label(label, matrix.x[rows], y, days[rows], matrix.names)
+        models[label] = train_label(
+            label, matrix.x[rows], y, days[rows], matrix.names,
+            None if weight is None else weight[rows],
+        )  # fmt: skip
     if progress:
         progress("train", len(labels), len(labels))
     first = EPOCH + dt.timedelta(days=int(days[in_window].min()))
-    return ScoringModel(matrix.names, models, first.isoformat(), until.isoformat())
+    model = ScoringModel(matrix.names, models, first.isoformat(), until.isoformat())
+    weighted = 0 if weight is None else int((weight != 1.0).sum())
+    model.extra["selection_weighting"] = {"rows_weighted": weighted, "weight": "1/p"}
+    return model
+
+
+def _selection_weights(matrix: Matrix, selection: Mapping[str, float] | None) -> np.ndarray | None:
+    if not selection:
+        return None
+    ids = matrix.table.column("id").to_pylist()
+    return np.array([1.0 / selection.get(i, 1.0) for i in ids], dtype=float)
+
+
+def selection_probabilities(settings: Settings) -> dict[str, float]:
+    """The recorded selection probability of every shipment targeting queued (store tasks)."""
+    from ringfence.store.operational import OperationalStore
+
+    with OperationalStore.open(settings) as store:
+        return store.selection_probabilities()
 
 
 def train(
@@ -130,5 +160,5 @@ def train(
         raise UserError("no outcomes ingested: training needs labelled shipments")
     if until is None:
         until = EPOCH + dt.timedelta(days=int(matrix.days().max()))
-    model = fit_models(matrix, labels, until, progress)
+    model = fit_models(matrix, labels, until, progress, selection_probabilities(settings))
     return model, save_model(settings, model)

@@ -1,9 +1,297 @@
-"""Inspection tasks (the officers' queue) and the outcomes recorded against them."""
+"""Inspection tasks (the officers' queue) and the outcomes recorded against them.
+
+A targeting run writes one day's queue for an organisation with ``write_inspection_tasks``; a
+re-run replaces the tasks still open and keeps those already done (or cancelled), so an officer's
+work is never lost. ``record_outcome`` stores what an inspection found and closes its task in the
+same transaction as the audit entry, so the queue, the outcomes and the audit log always agree.
+"""
 
 from __future__ import annotations
 
-from ringfence.store.operational.base import StoreBase
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from ringfence.errors import ConflictError, NotFoundError, UserError
+from ringfence.store.operational import audit as audit_chain
+from ringfence.store.operational.base import StoreBase, require_organisation
+from ringfence.store.operational.tables import (
+    SELECTION_KINDS,
+    TASK_STATUSES,
+    InspectionTask,
+    RecordedOutcome,
+    utcnow,
+)
+
+
+@dataclass(frozen=True)
+class InspectionTaskDraft:
+    """One shipment a targeting run picked, before it is stored as an ``InspectionTask``.
+
+    ``selection_probability`` is the chance the selector had of picking the shipment: 1.0 for
+    the exploited top of the ranking, the sampling scheme's inclusion probability for an
+    exploration draw. ``reasons`` is the JSON-ready explanation shown to the officer.
+    """
+
+    shipment_id: str
+    rank: int
+    label: str
+    probability: float
+    expected_value: float
+    selected_by: str
+    selection_probability: float
+    reasons: dict[str, Any] = field(default_factory=dict)
+    port: str | None = None
+    value_at_stake: float | None = None
+    model_version: str | None = None
+
+    def check(self) -> None:
+        """Raise ``UserError`` naming the first field that cannot be stored."""
+        if not self.shipment_id:
+            raise UserError("inspection task: shipment_id is empty")
+        if self.selected_by not in SELECTION_KINDS:
+            raise UserError(
+                f"inspection task for {self.shipment_id!r}: selected_by {self.selected_by!r} "
+                f"is not one of {SELECTION_KINDS}"
+            )
+        if not 0.0 < self.selection_probability <= 1.0:
+            raise UserError(
+                f"inspection task for {self.shipment_id!r}: selection_probability "
+                f"{self.selection_probability} is not in (0, 1]"
+            )
+        if not 0.0 <= self.probability <= 1.0:
+            raise UserError(
+                f"inspection task for {self.shipment_id!r}: probability {self.probability} "
+                "is not in [0, 1]"
+            )
+
+
+def check_target_date(target_date: str) -> str:
+    """``target_date`` if it is an ISO date (YYYY-MM-DD); ``UserError`` otherwise."""
+    try:
+        parsed = date.fromisoformat(target_date)
+    except (TypeError, ValueError):
+        raise UserError(f"target date {target_date!r} is not a date (YYYY-MM-DD)") from None
+    if parsed.isoformat() != target_date:
+        raise UserError(f"target date {target_date!r} is not written as YYYY-MM-DD")
+    return target_date
+
+
+def _check_drafts(tasks: Sequence[InspectionTaskDraft]) -> None:
+    seen: set[str] = set()
+    for task in tasks:
+        task.check()
+        if task.shipment_id in seen:
+            raise UserError(f"shipment {task.shipment_id!r} appears twice in the inspection list")
+        seen.add(task.shipment_id)
 
 
 class TaskStore(StoreBase):
     """Inspection tasks (the officers' queue) and the outcomes recorded against them."""
+
+    def write_inspection_tasks(
+        self,
+        organisation: str,
+        target_date: str,
+        tasks: Sequence[InspectionTaskDraft],
+        actor: str,
+    ) -> list[int]:
+        """Store one day's inspection list for ``organisation``; return the new tasks' ids.
+
+        The organisation's still-open tasks for ``target_date`` are replaced; done and cancelled
+        ones are kept, and a draft for a shipment that already has such a task that day is skipped
+        (it was inspected or deliberately dropped), so the ids returned are those of the tasks
+        written, in draft order. One audit entry records the run.
+        """
+        check_target_date(target_date)
+        _check_drafts(tasks)
+        with self._transaction(f"writing inspection tasks for {target_date}") as session:
+            require_organisation(session, organisation)
+            same_day = (InspectionTask.organisation == organisation) & (
+                InspectionTask.target_date == target_date
+            )
+            still_open = same_day & (InspectionTask.status == "open")
+            replaced = len(session.scalars(select(InspectionTask.id).where(still_open)).all())
+            session.execute(delete(InspectionTask).where(still_open))
+            kept = set(session.scalars(select(InspectionTask.shipment_id).where(same_day)))
+            written = [
+                _new_task(organisation, target_date, draft, actor)
+                for draft in tasks
+                if draft.shipment_id not in kept
+            ]
+            session.add_all(written)
+            session.flush()
+            audit_chain.append_entry(
+                session,
+                "inspection_tasks.write",
+                actor,
+                organisation,
+                {
+                    "target_date": target_date,
+                    "written": len(written),
+                    "replaced_open": replaced,
+                    "skipped_closed": sorted(kept & {draft.shipment_id for draft in tasks}),
+                    "explore": sum(task.selected_by == "explore" for task in written),
+                },
+            )
+            return [task.id for task in written]
+
+    def inspection_tasks(
+        self,
+        organisation: str,
+        *,
+        target_date: str | None = None,
+        status: str | None = None,
+        port: str | None = None,
+        limit: int | None = None,
+    ) -> list[InspectionTask]:
+        """The organisation's tasks, newest date first and by rank within a date."""
+        query = select(InspectionTask).where(InspectionTask.organisation == organisation)
+        if target_date is not None:
+            query = query.where(InspectionTask.target_date == check_target_date(target_date))
+        if status is not None:
+            if status not in TASK_STATUSES:
+                raise UserError(f"unknown task status {status!r}; use one of {TASK_STATUSES}")
+            query = query.where(InspectionTask.status == status)
+        if port is not None:
+            query = query.where(InspectionTask.port == port)
+        query = query.order_by(
+            InspectionTask.target_date.desc(), InspectionTask.rank, InspectionTask.id
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        with self._transaction("listing inspection tasks") as session:
+            return list(session.scalars(query))
+
+    def inspection_task(self, organisation: str, task_id: int) -> InspectionTask:
+        """One task of ``organisation``; ``NotFoundError`` if absent or another's."""
+        with self._transaction(f"reading inspection task {task_id}") as session:
+            return _task_of(session, organisation, task_id)
+
+    def record_outcome(
+        self,
+        organisation: str,
+        shipment_id: str,
+        *,
+        label: str,
+        positive: bool,
+        result: str,
+        details: dict[str, Any],
+        actor: str,
+        task_id: int | None = None,
+    ) -> int:
+        """Store what an inspection found and return the outcome's id.
+
+        With ``task_id`` (a task of this organisation for this shipment) the task is closed as
+        done in the same transaction; several outcomes (one per label) may close one task. A
+        cancelled task cannot take an outcome. The outcome is audited in the same transaction.
+        """
+        if not label:
+            raise UserError("an outcome needs a label")
+        with self._transaction(f"recording an outcome for {shipment_id!r}") as session:
+            require_organisation(session, organisation)
+            if task_id is not None:
+                _close_task(session, organisation, task_id, shipment_id)
+            outcome = RecordedOutcome(
+                organisation=organisation,
+                shipment_id=shipment_id,
+                label=label,
+                positive=bool(positive),
+                result=result,
+                details=details,
+                recorded_by=actor,
+                task_id=task_id,
+            )
+            session.add(outcome)
+            session.flush()
+            audit_chain.append_entry(
+                session,
+                "outcome.record",
+                actor,
+                organisation,
+                {
+                    "outcome_id": outcome.id,
+                    "shipment_id": shipment_id,
+                    "label": label,
+                    "positive": bool(positive),
+                    "result": result,
+                    "task_id": task_id,
+                },
+            )
+            return outcome.id
+
+    def selection_probabilities(self) -> dict[str, float]:
+        """Per shipment ever queued (cancelled tasks aside), the recorded chance it had of being
+        picked; the largest when it was queued on several days. Training weights its labels by
+        the inverse (shipments never queued were picked by other means and weigh 1)."""
+        query = (
+            select(InspectionTask.shipment_id, func.max(InspectionTask.selection_probability))
+            .where(InspectionTask.status != "cancelled")
+            .group_by(InspectionTask.shipment_id)
+        )
+        with self._transaction("reading selection probabilities") as session:
+            return {shipment: float(p) for shipment, p in session.execute(query)}
+
+    def recorded_outcomes(
+        self,
+        organisation: str | None = None,
+        *,
+        shipment_id: str | None = None,
+        limit: int | None = None,
+    ) -> list[RecordedOutcome]:
+        """Recorded outcomes, newest first, optionally of one organisation or shipment."""
+        query = select(RecordedOutcome).order_by(RecordedOutcome.id.desc())
+        if organisation is not None:
+            query = query.where(RecordedOutcome.organisation == organisation)
+        if shipment_id is not None:
+            query = query.where(RecordedOutcome.shipment_id == shipment_id)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._transaction("listing recorded outcomes") as session:
+            return list(session.scalars(query))
+
+
+def _new_task(
+    organisation: str, target_date: str, draft: InspectionTaskDraft, actor: str
+) -> InspectionTask:
+    return InspectionTask(
+        organisation=organisation,
+        target_date=target_date,
+        shipment_id=draft.shipment_id,
+        port=draft.port,
+        rank=draft.rank,
+        label=draft.label,
+        probability=float(draft.probability),
+        value_at_stake=None if draft.value_at_stake is None else float(draft.value_at_stake),
+        expected_value=float(draft.expected_value),
+        selected_by=draft.selected_by,
+        selection_probability=float(draft.selection_probability),
+        reasons=draft.reasons,
+        model_version=draft.model_version,
+        status="open",
+        created_by=actor,
+    )
+
+
+def _task_of(session: Session, organisation: str, task_id: int) -> InspectionTask:
+    task = session.get(InspectionTask, task_id)
+    if task is None or task.organisation != organisation:
+        # Another organisation's task is reported exactly like a missing one: no existence leak.
+        raise NotFoundError(f"no inspection task {task_id} in organisation {organisation!r}")
+    return task
+
+
+def _close_task(session: Session, organisation: str, task_id: int, shipment_id: str) -> None:
+    task = _task_of(session, organisation, task_id)
+    if task.shipment_id != shipment_id:
+        raise UserError(
+            f"inspection task {task_id} is for shipment {task.shipment_id!r}, not {shipment_id!r}"
+        )
+    if task.status == "cancelled":
+        raise ConflictError(f"inspection task {task_id} was cancelled; it takes no outcome")
+    if task.status == "open":
+        task.status, task.closed_at = "done", utcnow()

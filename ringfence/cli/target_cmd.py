@@ -1,0 +1,108 @@
+"""``ringfence target``: the day's inspection list under a capacity, with reasons
+(docs/targeting.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ringfence.cli.errors import one_line_errors
+from ringfence.errors import UserError
+from ringfence.settings import Settings
+from ringfence.target.daily import InspectionPlan
+
+console = Console()
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``target`` command."""
+    app.command()(target)
+
+
+def _day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UserError(f"--date: '{value}' is not a date (YYYY-MM-DD)") from None
+
+
+def target(
+    date: str = typer.Option(..., "--date", help="Arrival date to target (YYYY-MM-DD)."),
+    capacity: int = typer.Option(..., "--capacity", help="Inspections available that day."),
+    per_port: bool = typer.Option(
+        False, "--per-port", help="Split capacity across ports in proportion to arrivals."
+    ),
+    exploration: float = typer.Option(
+        0.1, "--exploration", help="Share of capacity drawn at random (0.1 = 10 %)."
+    ),
+    rank_by: str = typer.Option(
+        "ev", "--rank-by", help="ev (probability × value at stake) or probability."
+    ),
+    label: str | None = typer.Option(None, "--label", help="Outcome label to rank by."),
+    organisation: str = typer.Option(
+        "customs", "--organisation", help="Organisation whose inspection tasks these are."
+    ),
+    source: str | None = typer.Option(
+        None, "--source", help="Only shipments supplied by this organisation."
+    ),
+    seed: int | None = typer.Option(None, "--seed", help="Seed of the exploration draw."),
+    json_out: Path | None = typer.Option(None, "--json", help="Also write the list as JSON."),
+    rules: Path | None = typer.Option(None, "--rules", help="Rule file (default rule set)."),
+) -> None:
+    """Pick the shipments to inspect on a date and write them as inspection tasks."""
+    from ringfence.target.daily import target_day
+
+    with one_line_errors():
+        plan = target_day(
+            Settings(),
+            _day(date),
+            capacity,
+            organisation=organisation,
+            label=label,
+            rank_by=rank_by,
+            exploration=exploration,
+            per_port=per_port,
+            seed=seed,
+            source=source,
+            rules_path=rules,
+        )
+    console.print(plan_table(plan))
+    explored = sum(task.selected_by == "explore" for task in plan.tasks)
+    console.print(
+        f"{len(plan.tasks)} of {plan.arrivals:,} arrivals selected ({explored} explored), "
+        f"ranked by {plan.rank_by}; stored as {len(plan.task_ids)} open tasks of "
+        f"'{organisation}' for {plan.target_date}.",
+        highlight=False,
+    )
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(plan.as_dict(), indent=2), encoding="utf-8")
+        console.print(f"Inspection list written to {json_out}", highlight=False)
+
+
+def plan_table(plan: InspectionPlan, reasons: int = 1) -> Table:
+    """The inspection list as a Rich table: rank, shipment, port, score, value, how, reasons."""
+    table = Table(
+        title=f"Inspections for {plan.target_date} ({plan.label}, model {plan.model_version})"
+    )
+    for column in ("#", "shipment", "port", "p", "value", "EV", "picked"):
+        right = column in ("#", "p", "value", "EV")
+        table.add_column(column, justify="right" if right else "left", no_wrap=True)
+    table.add_column("top reason", ratio=1, overflow="fold")
+    for task in plan.tasks:
+        picked = (
+            "top" if task.selected_by == "exploit" else f"random ({task.selection_probability:.3f})"
+        )
+        why = task.reasons.get(plan.label, [])[:reasons]
+        table.add_row(
+            str(task.rank), plan.source_keys.get(task.shipment_id, task.shipment_id),
+            task.port or "-", f"{task.probability:.3f}",
+            "-" if task.value_at_stake is None else f"{task.value_at_stake:,.0f}",
+            f"{task.expected_value:,.2f}", picked, "\n".join(why),
+        )  # fmt: skip
+    return table

@@ -1,0 +1,244 @@
+"""Precomputed history for scoring one shipment at a time, equal to the SQL features.
+
+``features.py`` computes every shipment's history with window functions over the whole lake; that
+takes seconds, far too long per request. Here the same per-key, per-day aggregates (``g_<key>``,
+``gday`` and ``gu`` in the feature SQL) are read once and kept as sorted arrays with running
+totals, so "everything before day d" for any key is one hash lookup and one binary search. The
+feature formulas below mirror ``features._select_sql`` line by line; ``tests/score/test_online.py``
+checks both give the same values.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ringfence.score.features import (
+    HISTORY_KEYS,
+    MIN_PRICE_HISTORY,
+    PARTY_KEYS,
+    PRIOR_WEIGHT,
+    _base_sql,
+    _history_sql,
+    _label_sums,
+    _labels_sql,
+    _prior_sql,
+    _rate_pairs,
+    _unit_value_sql,
+    watchlist_sql,
+)
+from ringfence.store.engine import Engine
+
+# Python versions of the key expressions in ``features.HISTORY_KEYS``.
+_PARTY_FIELDS = {name: f"{name}_ref" for name in PARTY_KEYS}
+
+
+def key_values(
+    record: Mapping[str, Any], entities: Mapping[str, str] | None = None
+) -> dict[str, str | None]:
+    """Each history key of a shipment, as ``features._base_sql`` computes it: party keys are
+    the mentions' resolved entities where ``entities`` maps them."""
+    hs = record.get("hs_code")
+    hs6, hs2 = (hs[:6], hs[:2]) if hs else (None, None)
+    origin, importer = record.get("origin_country"), record.get("importer_ref")
+    keys: dict[str, str | None] = {}
+    for name, field_name in _PARTY_FIELDS.items():
+        mention = record.get(field_name)
+        keys[name] = (
+            mention if mention is None or entities is None else entities.get(mention, mention)
+        )
+    keys.update(
+        hs6=hs6,
+        hs2=hs2,
+        origin=origin,
+        departure=record.get("departure_country"),
+        port=record.get("port"),
+        origin_hs6=None if origin is None or hs6 is None else f"{origin}|{hs6}",
+        importer_hs6=None if importer is None or hs6 is None else f"{importer}|{hs6}",
+    )
+    assert set(keys) == set(HISTORY_KEYS)
+    return keys
+
+
+@dataclass
+class History:
+    """Per key: its days in order and running totals of each counter (over all keys' rows)."""
+
+    index: pd.Index
+    starts: np.ndarray  # row where each key's days begin; one extra entry at the end
+    days: np.ndarray
+    totals: dict[str, np.ndarray]  # running sum over the sorted rows, with a leading 0
+
+    @classmethod
+    def from_table(cls, table: pa.Table, counters: list[str]) -> History:
+        """From rows (k, day, counters...) sorted by key then day."""
+        keys = table.column("k").to_pandas()
+        change = np.flatnonzero(np.r_[True, keys.to_numpy()[1:] != keys.to_numpy()[:-1]])
+        rows = table.num_rows
+        starts = np.r_[change, rows] if rows else np.zeros(1, dtype=np.int64)
+        totals = {}
+        for name in counters:
+            values = table.column(name).to_numpy(zero_copy_only=False).astype(float)
+            totals[name] = np.r_[0.0, np.cumsum(np.nan_to_num(values))]
+        index = pd.Index(keys.to_numpy()[change] if rows else [])
+        days = table.column("day").to_numpy(zero_copy_only=False).astype(np.int64)
+        return cls(index, starts.astype(np.int64), days, totals)
+
+    def span(self, key: str | None) -> tuple[int, int] | None:
+        """The rows of ``key``, or None if it was never seen."""
+        if key is None:
+            return None
+        try:
+            loc = int(self.index.get_loc(key))
+        except KeyError:
+            return None
+        return int(self.starts[loc]), int(self.starts[loc + 1])
+
+    def before(self, span: tuple[int, int] | None, day: int, counter: str) -> float:
+        """Sum of ``counter`` over the key's days strictly before ``day`` (0 if none)."""
+        if span is None:
+            return 0.0
+        start, end = span
+        stop = start + int(np.searchsorted(self.days[start:end], day, side="left"))
+        total = self.totals[counter]
+        return float(total[stop] - total[start])
+
+    def first_day(self, span: tuple[int, int] | None) -> int | None:
+        """The key's first day."""
+        return None if span is None else int(self.days[span[0]])
+
+
+class Timeline:
+    """Running totals over days (no key): the global label prior."""
+
+    def __init__(self, table: pa.Table, counters: list[str]) -> None:
+        self.days = table.column("day").to_numpy(zero_copy_only=False).astype(np.int64)
+        self.totals = {
+            c: np.r_[0.0, np.cumsum(np.nan_to_num(table.column(c).to_numpy(zero_copy_only=False)))]
+            for c in counters
+        }
+
+    def before(self, day: int, counter: str) -> float:
+        """Sum of ``counter`` over days strictly before ``day``."""
+        return float(self.totals[counter][int(np.searchsorted(self.days, day, side="left"))])
+
+
+@dataclass
+class FeatureState:
+    """Everything the history features need, as of the lake when it was loaded."""
+
+    labels: list[str]
+    keys: dict[str, History]
+    prior: Timeline
+    unit: History
+    entities: dict[str, str]  # party mention -> resolved entity
+    watchlisted: dict[str, int]  # entity (or mention) -> first day known to be watchlisted
+
+    @classmethod
+    def load(cls, engine: Engine, labels: list[str]) -> FeatureState:
+        """Read the per-key, per-day aggregates from the engine's ``shipments`` and
+        ``outcomes`` (no label cut-off: everything the lake knows)."""
+        counters = ["n_any", *_label_sums(labels, "")]
+        head = f"WITH {_base_sql()},\n{_labels_sql(labels, None)}"
+        keys = {}
+        for name in HISTORY_KEYS:
+            sql = f"{head},\n{_history_sql(name, labels, name in PARTY_KEYS)}\n"
+            sql += f"SELECT k, day, ships, {', '.join(counters)} FROM g_{name} ORDER BY k, day"
+            keys[name] = History.from_table(engine.query(sql), ["ships", *counters])
+        prior_sql = f"{head},\n{_prior_sql(labels)}\nSELECT * FROM gday ORDER BY day"
+        prior = Timeline(engine.query(prior_sql), counters)
+        unit_sql = f"{head},\n{_unit_value_sql()}\nSELECT k, day, c, s, s2 FROM gu ORDER BY k, day"
+        unit = History.from_table(engine.query(unit_sql), ["c", "s", "s2"])
+        entity_sql = "SELECT mention_id, min(entity_id) FROM entity_mentions GROUP BY 1"
+        entities = dict(engine.query(entity_sql).to_pandas().itertuples(index=False, name=None))
+        watch_sql = f"WITH {_base_sql()},\n{watchlist_sql()}\nSELECT k, wday FROM wl"
+        watch = engine.query(watch_sql).to_pandas()
+        watchlisted = {
+            str(k): int(d) for k, d in watch.itertuples(index=False, name=None) if pd.notna(d)
+        }
+        return cls(labels, keys, prior, unit, entities, watchlisted)
+
+    def features(self, record: Mapping[str, Any], day: int) -> dict[str, float | None]:
+        """The SQL features of one shipment dated ``day`` (days since 1970)."""
+        out = _amount_features(record)
+        keys = key_values(record, self.entities)
+        out.update(self._unit_value(out["log_unit_value"], keys["hs6"], day))
+        pairs = _rate_pairs(self.labels)
+        prior = {
+            pos: (self.prior.before(day, pos) + 0.02) / (self.prior.before(day, n) + 1.0)
+            for _, pos, n in pairs
+        }
+        for name, key in keys.items():
+            history = self.keys[name]
+            span = history.span(key)
+            for suffix, pos, n in pairs:
+                hp, hn = history.before(span, day, pos), history.before(span, day, n)
+                out[f"{name}_rate{suffix}"] = (hp + PRIOR_WEIGHT * prior[pos]) / (hn + PRIOR_WEIGHT)
+                out[f"{name}_positives{suffix}"] = hp
+            out[f"{name}_inspections"] = history.before(span, day, "n_any")
+            if name in PARTY_KEYS:
+                out.update(_behaviour(name, key, history, span, day))
+                listed = None if key is None else self.watchlisted.get(key)
+                out[f"{name}_watchlisted"] = 1.0 if listed is not None and listed < day else 0.0
+        return out
+
+    def _unit_value(self, log_unit: float | None, hs6: str | None, day: int) -> dict[str, Any]:
+        span = self.unit.span(hs6)
+        count = self.unit.before(span, day, "c")
+        out: dict[str, float | None] = {"unit_value_z": None, "unit_value_log_ratio": None}
+        if count < MIN_PRICE_HISTORY or log_unit is None:
+            return out
+        mean = self.unit.before(span, day, "s") / count
+        variance = max(self.unit.before(span, day, "s2") / count - mean * mean, 0.0)
+        out["unit_value_log_ratio"] = log_unit - mean
+        out["unit_value_z"] = (log_unit - mean) / math.sqrt(variance) if variance > 0 else None
+        return out
+
+
+def _behaviour(
+    name: str, key: str | None, history: History, span: tuple[int, int] | None, day: int
+) -> dict[str, float | None]:
+    if key is None:  # the SQL's LEFT JOIN finds no row for a null key
+        return dict.fromkeys(
+            (
+                f"{name}_volume_7d",
+                f"{name}_volume_30d",
+                f"{name}_past_shipments",
+                f"{name}_days_known",
+            )
+        )
+    past = history.before(span, day, "ships")
+    first = history.first_day(span)
+    return {
+        f"{name}_volume_7d": past - history.before(span, day - 7, "ships"),
+        f"{name}_volume_30d": past - history.before(span, day - 30, "ships"),
+        f"{name}_past_shipments": past,
+        # The shipment itself counts as seen on its own day, as in the SQL's running minimum.
+        f"{name}_days_known": float(day - min(first, day)) if first is not None else 0.0,
+    }
+
+
+def _ln1p(value: float | None) -> float | None:
+    return None if value is None or value <= -1 else math.log(1 + value)
+
+
+def _amount_features(record: Mapping[str, Any]) -> dict[str, float | None]:
+    value, vas = record.get("declared_value"), record.get("value_at_stake")
+    per = record.get("quantity")
+    per = record.get("weight_kg") if per is None else per
+    log_unit = None
+    if value is not None and value > 0 and per is not None and per > 0:
+        log_unit = math.log(value / per)
+    return {
+        "log_declared_value": _ln1p(value),
+        "log_weight_kg": _ln1p(record.get("weight_kg")),
+        "log_quantity": _ln1p(record.get("quantity")),
+        "value_at_stake_ratio": None if vas is None or not value else vas / value,
+        "log_unit_value": log_unit,
+    }

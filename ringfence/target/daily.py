@@ -1,0 +1,209 @@
+"""One day's inspection list: score the shipments arriving on a date, select under capacity,
+explain the picks and write them to the operational store as inspection tasks.
+
+``plan_inspections`` computes the list without writing; ``target_day`` also stores it (the CLI's
+``ringfence target`` and the demo call it). Scores come from the batch path (features of the
+whole lake, label history strictly before each shipment's date), so they equal ``ringfence
+backtest``'s and the online scorer's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ringfence.errors import UserError
+from ringfence.score.model import ScoringModel, load_model
+from ringfence.score.pipeline import Matrix, load_matrix
+from ringfence.score.serve import explain_rows
+from ringfence.settings import Settings
+from ringfence.store.engine import Engine, open_engine
+from ringfence.store.operational import OperationalStore
+from ringfence.store.operational.tasks import InspectionTaskDraft
+from ringfence.target.select import RANK_BY, priorities, select, values_at_stake
+
+# Preferred label to rank by when the model has several and none is asked for.
+PREFERRED_LABELS = ("counterfeit", "ipr", "fraud")
+
+
+@dataclass
+class InspectionPlan:
+    """What ``ringfence target`` decided for one date, before or after it is stored."""
+
+    target_date: str
+    label: str
+    rank_by: str
+    model_version: str
+    capacity: int
+    exploration: float
+    per_port: bool
+    arrivals: int
+    tasks: list[InspectionTaskDraft]
+    ports: dict[str, dict[str, int]] = field(default_factory=dict)  # arrivals, selected
+    task_ids: list[int] = field(default_factory=list)
+    source_keys: dict[str, str] = field(default_factory=dict)  # shipment id → partner's key
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready summary with every task."""
+        return {
+            "target_date": self.target_date,
+            "label": self.label,
+            "rank_by": self.rank_by,
+            "model_version": self.model_version,
+            "capacity": self.capacity,
+            "exploration": self.exploration,
+            "per_port": self.per_port,
+            "arrivals": self.arrivals,
+            "ports": self.ports,
+            "task_ids": self.task_ids,
+            "source_keys": self.source_keys,
+            "tasks": [task.__dict__ for task in self.tasks],
+        }
+
+
+def choose_label(model: ScoringModel, label: str | None) -> str:
+    """The label to rank by: the one asked for, the model's only one, or a preferred one."""
+    labels = sorted(model.models)
+    if label is not None:
+        if label not in model.models:
+            raise UserError(f"model {model.version} has no label {label!r}; it has {labels}")
+        return label
+    if len(labels) == 1:
+        return labels[0]
+    for preferred in PREFERRED_LABELS:
+        if preferred in model.models:
+            return preferred
+    raise UserError(f"the model has several labels ({', '.join(labels)}); pick one with --label")
+
+
+def _arrivals(engine: Engine, day: dt.date, source: str | None) -> pa.Table:
+    where = f"coalesce(arrival_date, date) = DATE '{day.isoformat()}'"
+    if source is not None:
+        where += " AND organisation = '" + source.replace("'", "''") + "'"
+    return engine.query(
+        "SELECT id, source_key, port, value_at_stake, declared_value FROM shipments "
+        f"WHERE date IS NOT NULL AND {where} ORDER BY id"
+    )
+
+
+def _numbers(table: pa.Table, name: str) -> np.ndarray:
+    column = table.column(name).cast(pa.float64()).fill_null(np.nan)
+    return np.asarray(column.to_numpy(), dtype=float)
+
+
+def _day_rows(
+    settings: Settings, day: dt.date, source: str | None, rules_path: str | Path | None
+) -> tuple[Matrix, pa.Table, np.ndarray, list[Any]]:
+    """The lake's feature matrix, the day's arrivals and their rows in the matrix."""
+    engine = open_engine(settings)
+    try:
+        matrix, _, rules = load_matrix(settings, engine, None, rules_path)
+        arrivals = _arrivals(engine, day, source)
+    finally:
+        engine.close()
+    index = pd.Index(matrix.table.column("id").to_pandas())
+    rows = index.get_indexer(arrivals.column("id").to_pylist())
+    return matrix, arrivals, rows, rules
+
+
+def plan_inspections(
+    settings: Settings,
+    target_date: dt.date,
+    capacity: int,
+    *,
+    label: str | None = None,
+    rank_by: str = "ev",
+    exploration: float = 0.1,
+    per_port: bool = False,
+    seed: int | None = None,
+    source: str | None = None,
+    version: str | None = None,
+    rules_path: str | Path | None = None,
+) -> InspectionPlan:
+    """Score the shipments arriving on ``target_date`` (``source``: only those supplied by that
+    organisation) and choose ``capacity`` of them; nothing is written."""
+    _check_options(capacity, exploration, rank_by)
+    model = load_model(settings, version)
+    label = choose_label(model, label)
+    matrix, arrivals, rows, rules = _day_rows(settings, target_date, source, rules_path)
+    if matrix.names != model.features:
+        raise UserError(f"model {model.version} was trained on other features; retrain it")
+    if len(rows) == 0:
+        raise UserError(f"no shipments arrive on {target_date.isoformat()}")
+    probability = model.models[label].probability(matrix.x[rows])
+    values = values_at_stake(
+        _numbers(arrivals, "value_at_stake"), _numbers(arrivals, "declared_value")
+    )
+    priority, used = priorities(probability, values, rank_by)
+    ports = arrivals.column("port").to_pylist()
+    rng = np.random.default_rng(seed)
+    picks = select(priority, capacity, exploration, rng, ports if per_port else None)
+    chosen = np.array([rows[p.index] for p in picks], dtype=np.int64)
+    reasons = explain_rows(model, matrix, chosen, rules) if len(chosen) else {}
+    ids = arrivals.column("id").to_pylist()
+    tasks = [
+        InspectionTaskDraft(
+            shipment_id=ids[p.index],
+            rank=p.rank,
+            label=label,
+            probability=float(probability[p.index]),
+            expected_value=float(priority[p.index]),
+            selected_by=p.selected_by,
+            selection_probability=p.selection_probability,
+            reasons={lab: per_row[i] for lab, per_row in reasons.items()},
+            port=ports[p.index],
+            value_at_stake=None if values is None else float(values[p.index]),
+            model_version=model.version,
+        )
+        for i, p in enumerate(picks)
+    ]
+    keys = dict(zip(ids, arrivals.column("source_key").to_pylist(), strict=True))
+    return InspectionPlan(
+        target_date.isoformat(), label, used, model.version, capacity, exploration, per_port,
+        len(rows), tasks, _port_counts(ports, tasks),
+        source_keys={task.shipment_id: str(keys[task.shipment_id]) for task in tasks},
+    )  # fmt: skip
+
+
+def _check_options(capacity: int, exploration: float, rank_by: str) -> None:
+    if capacity < 1:
+        raise UserError("--capacity must be at least 1")
+    if not 0.0 <= exploration <= 1.0:
+        raise UserError("--exploration must be a share between 0 and 1 (0.1 = 10 %)")
+    if rank_by not in RANK_BY:
+        raise UserError(f"--rank-by must be one of {', '.join(RANK_BY)}")
+
+
+def _port_counts(ports: list[Any], tasks: list[InspectionTaskDraft]) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    for port in ports:
+        counts.setdefault(port or "(no port)", {"arrivals": 0, "selected": 0})["arrivals"] += 1
+    for task in tasks:
+        counts[task.port or "(no port)"]["selected"] += 1
+    return dict(sorted(counts.items()))
+
+
+def target_day(
+    settings: Settings,
+    target_date: dt.date,
+    capacity: int,
+    *,
+    organisation: str = "customs",
+    actor: str = "cli",
+    **options: Any,
+) -> InspectionPlan:
+    """Plan the day's inspections (options as ``plan_inspections``) and store them as the
+    organisation's tasks for that date (still-open tasks of that date are replaced)."""
+    plan = plan_inspections(settings, target_date, capacity, **options)
+    with OperationalStore.open(settings) as store:
+        store.ensure_organisation(organisation, kind="customs")
+        plan.task_ids = store.write_inspection_tasks(
+            organisation, plan.target_date, plan.tasks, actor
+        )
+    return plan
