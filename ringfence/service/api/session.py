@@ -1,0 +1,72 @@
+"""Login, logout and who am I."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+
+from ringfence.service.api.deps import ERRORS, CallerDep, ServicesDep
+from ringfence.service.auth import clear_session_cookie, set_session_cookie
+from ringfence.service.context import SESSION_COOKIE, Caller
+from ringfence.service.views import auth
+
+router = APIRouter(tags=["session"])
+
+
+class LoginIn(BaseModel):
+    """E-mail and password."""
+
+    email: str = Field(min_length=1, max_length=320)
+    password: str = Field(min_length=1, max_length=1000)
+
+
+class Me(BaseModel):
+    """Who the credentials belong to."""
+
+    organisation: str
+    organisation_kind: str
+    user_id: int | None
+    email: str | None
+    role: str | None
+    display_name: str
+    csrf_token: str | None = Field(
+        default=None, description="send as X-CSRF-Token on writes made with the session cookie"
+    )
+
+
+def me_model(caller: Caller) -> Me:
+    """The caller as the API shows it."""
+    return Me(
+        organisation=caller.organisation,
+        organisation_kind=caller.organisation_kind,
+        user_id=caller.user_id,
+        email=caller.email,
+        role=caller.role,
+        display_name=caller.display_name,
+        csrf_token=caller.csrf_token,
+    )
+
+
+@router.post("/session", response_model=Me, responses={401: ERRORS[401]})
+def login(body: LoginIn, request: Request, response: Response, services: ServicesDep) -> Me:
+    """Log in with e-mail and password: sets the session cookie (audited, also on failure)."""
+    result = auth.login(services, body.email, body.password)
+    set_session_cookie(request, response, result.token)
+    return me_model(result.caller)
+
+
+@router.delete("/session", status_code=204, responses=ERRORS)
+def logout(request: Request, caller: CallerDep, services: ServicesDep) -> Response:
+    """Log out: ends the session and clears the cookie."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        auth.logout(services, token)
+    response = Response(status_code=204)
+    clear_session_cookie(request, response)
+    return response
+
+
+@router.get("/me", response_model=Me, responses=ERRORS)
+def me(caller: CallerDep) -> Me:
+    """The organisation, user and role of the credentials."""
+    return me_model(caller)

@@ -1,0 +1,72 @@
+"""Screening, scoring, shipments, the queue and entity profiles."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from ringfence.service.api.deps import ERRORS, CallerDep, ServicesDep
+from ringfence.service.views import entities, queue, screening, shipments
+from ringfence.service.views.queue import OutcomeIn, OutcomeOut, QueuePage
+from ringfence.service.views.screening import ScreenRequest, ScreenResponse
+from ringfence.service.views.shipments import ScoreRequest, ScoreResponse, ShipmentDetail
+
+router = APIRouter(responses=ERRORS)
+Id = Annotated[str, Path(min_length=1, max_length=200)]
+
+
+# Screening and scoring one shipment take a few milliseconds of CPU: run on the event loop
+# rather than hop to a worker thread, which under load only adds GIL contention and latency.
+@router.post("/screen", response_model=ScreenResponse, tags=["screening"])
+async def screen(body: ScreenRequest, caller: CallerDep, services: ServicesDep) -> ScreenResponse:
+    """Screen a party against resolved entities and the watchlist (entities you may read)."""
+    return screening.screen(services, caller, body)
+
+
+@router.post("/score", response_model=ScoreResponse, tags=["shipments"])
+async def score(body: ScoreRequest, caller: CallerDep, services: ServicesDep) -> ScoreResponse:
+    """Risk scores and reasons for one shipment or a batch (shipments you may read)."""
+    return shipments.score(services, caller, body)
+
+
+@router.get("/shipments/{shipment_id}", response_model=ShipmentDetail, tags=["shipments"])
+def shipment(shipment_id: Id, caller: CallerDep, services: ServicesDep) -> ShipmentDetail:
+    """A shipment with its parties, score, outcomes and tasks, as far as you may see."""
+    return shipments.shipment_detail(services, caller, shipment_id)
+
+
+@router.get("/queue", response_model=QueuePage, tags=["queue"])
+def inspection_queue(
+    caller: CallerDep,
+    services: ServicesDep,
+    target_date: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
+    port: Annotated[str | None, Query(max_length=64)] = None,
+    status: Annotated[str, Query(pattern="^(open|done|cancelled|all)$")] = "open",
+) -> QueuePage:
+    """Your organisation's inspection queue for a date (default: the latest); status ``all``
+    lists every task of the date."""
+    wanted = None if status == "all" else status
+    return queue.inspection_queue(services, caller, target_date, port, wanted)
+
+
+@router.post("/queue/{task_id}/outcome", response_model=OutcomeOut, status_code=201, tags=["queue"])
+def record_outcome(
+    task_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    body: OutcomeIn,
+    caller: CallerDep,
+    services: ServicesDep,
+) -> OutcomeOut:
+    """Record what inspecting a queued shipment found (officers and admins; audited)."""
+    return queue.record_outcome(services, caller, task_id, body)
+
+
+@router.get("/entities/{entity_id}", response_model=entities.EntityProfile, tags=["entities"])
+def entity(
+    entity_id: Id,
+    caller: CallerDep,
+    services: ServicesDep,
+    hops: Annotated[int, Query(ge=1, le=4)] = 2,
+) -> entities.EntityProfile:
+    """An entity's profile, its network within ``hops`` and its path to a seed."""
+    return entities.entity_profile(services, caller, entity_id, hops)

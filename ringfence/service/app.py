@@ -1,0 +1,103 @@
+"""The application factory: the JSON API, health and metrics endpoints, and the web UI."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Response
+from pydantic import BaseModel
+
+from ringfence.service import metrics
+from ringfence.service.api import api_router
+from ringfence.service.context import Services
+from ringfence.service.errors import install_error_handlers
+from ringfence.service.jobs import JobRunner
+from ringfence.settings import Settings
+from ringfence.store.operational import OperationalStore
+
+DESCRIPTION = """Ringfence's multi-organisation API. Authenticate with an API key
+(`Authorization: Bearer <key>` or `X-API-Key`) or a session cookie from `POST /api/v1/session`
+(writes then need the `X-CSRF-Token` header). Every response holds only data your organisation
+supplied or was granted by a sharing agreement."""
+
+
+class Health(BaseModel):
+    """Whether the service and its operational store answer."""
+
+    status: str
+    store: str
+    schema_revision: str | None
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A ready FastAPI app over the stores ``settings`` name (migrating the operational store)."""
+    settings = settings or Settings()
+    store = OperationalStore.open(settings)
+    services = Services(settings=settings, store=store)
+    services.jobs = JobRunner(services)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        services.jobs.shutdown()
+        store.close()
+
+    from ringfence import __version__
+
+    app = FastAPI(
+        title="Ringfence", version=__version__, description=DESCRIPTION, lifespan=lifespan
+    )
+    app.state.services = services
+    app.add_middleware(metrics.MetricsMiddleware)
+    install_error_handlers(app)
+    app.include_router(api_router())
+    _operational_routes(app)
+    _install_web(app)
+    return app
+
+
+def _operational_routes(app: FastAPI) -> None:
+    @app.get("/healthz", response_model=Health, tags=["operations"])
+    def healthz() -> Health:
+        """Checks the operational store answers (503 with the reason if it does not)."""
+        services: Services = app.state.services
+        revision = services.store.current_revision()
+        return Health(status="ok", store=services.store.display_url, schema_revision=revision)
+
+    @app.get("/metrics", tags=["operations"], response_class=Response)
+    def prometheus() -> Response:
+        """Prometheus metrics: requests by route and status, latency, jobs."""
+        return metrics.metrics_response()
+
+
+def _install_web(app: FastAPI) -> None:
+    """Mount the web UI: HTML pages that render the same views as the JSON API."""
+    # Imported here, not at module top: the UI imports the service's views and context.
+    from ringfence.web import install
+
+    install(app)
+
+
+def app_from_environment() -> FastAPI:
+    """The app over ``Settings()`` from the environment (uvicorn's factory for worker processes)."""
+    return create_app(Settings())
+
+
+def serve_app(
+    settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1
+) -> None:
+    """Run the app with uvicorn until interrupted (``ringfence serve``, the demo's last step).
+
+    With several ``workers`` each process builds its own app from the environment, so
+    ``settings`` must be what ``Settings()`` reads there (as it is for ``ringfence serve``).
+    """
+    import uvicorn
+
+    # proxy_headers lets a TLS-terminating proxy's X-Forwarded-Proto mark cookies Secure.
+    options = {"host": host, "port": port, "proxy_headers": True, "log_level": "warning"}
+    if workers > 1:
+        target = "ringfence.service.app:app_from_environment"
+        uvicorn.run(target, factory=True, workers=workers, **options)  # type: ignore[arg-type]
+    else:
+        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]

@@ -1,0 +1,253 @@
+"""Who is calling and what they call with: the ``Caller`` and the shared ``Services``.
+
+Every route receives a ``Caller`` (from an API key or a browser session) and the ``Services`` kept
+on ``app.state``; views take both, so the same function serves the JSON API and the HTML pages.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pyarrow.parquet as pq
+from fastapi import Request
+
+from ringfence.errors import AuthError, ForbiddenError, UserError
+from ringfence.settings import Settings
+from ringfence.store.lake import Lake
+from ringfence.store.operational import OperationalStore
+from ringfence.store.operational.tables import Organisation, User
+
+if TYPE_CHECKING:
+    from ringfence.resolve.screen import ScreeningIndex
+
+API_PREFIX = "/api/v1"
+SESSION_COOKIE = "ringfence_session"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The organisation (and, for users, the person and role) a request acts for."""
+
+    organisation: str
+    organisation_kind: str
+    user_id: int | None
+    email: str | None
+    role: str | None
+    display_name: str
+    via_session: bool = False
+    csrf_token: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """What the audit log records as the actor: the e-mail, or ``key:<org>``."""
+        return self.email or f"key:{self.organisation}"
+
+    def require_role(self, *roles: str) -> None:
+        """``ForbiddenError`` unless the caller has one of ``roles``."""
+        if self.role not in roles:
+            raise ForbiddenError(
+                f"this needs the role {' or '.join(roles)}; you are {self.role or 'a bare key'}"
+            )
+
+
+# A key that belongs to no user acts as an analyst of its organisation: it can read and upload,
+# but decisions (outcomes) and administration need a named person.
+ORGANISATION_KEY_ROLE = "analyst"
+
+
+@dataclass
+class Services:
+    """What every request shares: settings, the operational store, lazily built heavy objects."""
+
+    settings: Settings
+    store: OperationalStore
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _screening: ScreeningIndex | None = None
+    _scorer: Any = None
+    _entity_owners: dict[str, list[str]] | None = None
+    _shipment_owners: dict[str, str] | None = None
+    _network: Any = None
+    jobs: Any = None  # the app's ``JobRunner`` (set by ``create_app``)
+    _network_risk: dict[str, float] | None = None
+    _organisations: dict[str, Organisation] = field(default_factory=dict)
+
+    def screening_index(self) -> ScreeningIndex:
+        """The screening index, loaded on first use (it holds every resolved entity)."""
+        with self._lock:
+            if self._screening is None:
+                from ringfence.resolve.screen import ScreeningIndex
+
+                self._screening = ScreeningIndex.load(self.settings)
+            return self._screening
+
+    def scorer(self) -> Any:
+        """The online shipment scorer (``ringfence.score.online``), loaded on first use.
+
+        ``None`` when that module is not available; callers then fall back to batch scoring.
+        """
+        with self._lock:
+            if self._scorer is None:
+                try:
+                    from ringfence.score import online
+                except ImportError:
+                    return None
+                self._scorer = online.OnlineScorer.load(self.settings)
+            return self._scorer
+
+    def entity_owners(self) -> dict[str, list[str]]:
+        """Entity id → organisations whose mentions make it up (loaded once, for the policy)."""
+        with self._lock:
+            if self._entity_owners is None:
+                owners: dict[str, list[str]] = {}
+                for part in Lake(self.settings).parts("entities"):
+                    table = pq.read_table(part, columns=["entity_id", "organisations"])
+                    ids = table.column("entity_id").to_pylist()
+                    orgs = table.column("organisations").to_pylist()
+                    owners.update(zip(ids, (o or [] for o in orgs), strict=True))
+                self._entity_owners = owners
+            return self._entity_owners
+
+    def shipment_owners(self) -> dict[str, str]:
+        """Shipment id → supplying organisation (loaded once; for the policy's fast path)."""
+        with self._lock:
+            if self._shipment_owners is None:
+                owners: dict[str, str] = {}
+                for part in Lake(self.settings).parts("shipments"):
+                    table = pq.read_table(part, columns=["id", "organisation"])
+                    ids = table.column("id").to_pylist()
+                    owners.update(zip(ids, table.column("organisation").to_pylist(), strict=True))
+                self._shipment_owners = owners
+            return self._shipment_owners
+
+    def forget_derived(self) -> None:
+        """Drop cached indexes after new data lands (an ingest), so they are rebuilt."""
+        with self._lock:
+            self._screening = None
+            self._scorer = None
+            self._entity_owners = None
+            self._shipment_owners = None
+            self._network = None
+            self._network_risk = None
+
+    def network(self) -> Any:
+        """The entity network (``ringfence.resolve.network.load.Network``) or None if empty."""
+        with self._lock:
+            if self._network is None:
+                from ringfence.resolve.network.load import load_network
+                from ringfence.store.engine import open_engine
+
+                engine = open_engine(self.settings)
+                try:
+                    self._network = load_network(self.settings, engine)
+                except UserError:
+                    return None
+                finally:
+                    engine.close()
+            return self._network
+
+    def network_risk(self) -> dict[str, float]:
+        """Entity id → network risk (empty before ``ringfence network risk`` has run)."""
+        with self._lock:
+            if self._network_risk is None:
+                risk: dict[str, float] = {}
+                for part in Lake(self.settings).parts("network_risk"):
+                    table = pq.read_table(part, columns=["entity_id", "network_risk"])
+                    ids = table.column("entity_id").to_pylist()
+                    risk.update(zip(ids, table.column("network_risk").to_pylist(), strict=True))
+                self._network_risk = risk
+            return self._network_risk
+
+    def organisation(self, slug: str) -> Organisation:
+        """The organisation ``slug`` (cached; organisations are never renamed)."""
+        if slug not in self._organisations:
+            for organisation in self.store.organisations():
+                self._organisations[organisation.slug] = organisation
+        if slug not in self._organisations:
+            raise AuthError(f"unknown organisation {slug!r}")
+        return self._organisations[slug]
+
+
+async def get_services(request: Request) -> Services:
+    """FastAPI dependency: the app's ``Services`` (async: no thread hop for a lookup)."""
+    services: Services = request.app.state.services
+    return services
+
+
+def caller_for_user(services: Services, user: User, *, csrf_token: str | None = None) -> Caller:
+    """The ``Caller`` of a user (session when ``csrf_token`` is given)."""
+    organisation = services.organisation(user.organisation)
+    return Caller(
+        organisation=user.organisation,
+        organisation_kind=organisation.kind,
+        user_id=user.id,
+        email=user.email,
+        role=user.role,
+        display_name=user.display_name,
+        via_session=csrf_token is not None,
+        csrf_token=csrf_token,
+    )
+
+
+def _api_key_from(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.headers.get("x-api-key")
+
+
+def _caller_from_key(services: Services, key: str) -> Caller:
+    organisation, user = services.store.api_key_holder(key)
+    if user is not None:
+        return caller_for_user(services, user)
+    kind = services.organisation(organisation).kind
+    return Caller(organisation, kind, None, None, ORGANISATION_KEY_ROLE, f"{organisation} key")
+
+
+async def _check_csrf(request: Request, caller: Caller) -> None:
+    if request.method not in UNSAFE_METHODS:
+        return
+    sent = request.headers.get(CSRF_HEADER.lower())
+    if sent is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    if not sent or sent != caller.csrf_token:
+        raise ForbiddenError("missing or wrong CSRF token; reload the page and try again")
+
+
+async def optional_caller(request: Request) -> Caller | None:
+    """FastAPI dependency: the caller, or None when the request carries no credentials.
+
+    Wrong credentials still fail (``AuthError``): only their absence gives None.
+    """
+    cached = getattr(request.state, "caller", None)
+    if cached is not None:
+        return cached
+    services: Services = request.app.state.services
+    key = _api_key_from(request)
+    if key:
+        caller = _caller_from_key(services, key)
+    else:
+        token = request.cookies.get(SESSION_COOKIE)
+        if not token:
+            return None
+        user, web_session = services.store.web_session(token)
+        caller = caller_for_user(services, user, csrf_token=web_session.csrf_token)
+        await _check_csrf(request, caller)
+    request.state.caller = caller
+    return caller
+
+
+async def require_caller(request: Request) -> Caller:
+    """FastAPI dependency: the caller; ``AuthError`` (401) without valid credentials."""
+    caller = await optional_caller(request)
+    if caller is None:
+        raise AuthError("log in or send an API key (Authorization: Bearer <key>)")
+    return caller

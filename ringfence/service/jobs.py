@@ -1,0 +1,125 @@
+"""The background job runner: uploads are ingested in a worker thread, progress in the store.
+
+A thread pool (not a task queue) is enough for one server process: the job row in the
+operational store carries status and progress, so pages and API clients poll it, and a failed
+job keeps its one-line error.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from ringfence.errors import RingfenceError
+from ringfence.ingest import ingest_files
+from ringfence.service.context import Caller, Services
+from ringfence.service.metrics import JOBS
+
+# Progress is written at most this often (rows) so a big file does not flood the store.
+PROGRESS_EVERY_ROWS = 5000
+
+
+class JobRunner:
+    """Runs ingest jobs in worker threads; ``wait`` lets tests and the CLI block on one."""
+
+    def __init__(self, services: Services, workers: int = 1) -> None:
+        self.services = services
+        self._workers = workers
+        self._pool: ThreadPoolExecutor | None = None
+        self._futures: dict[int, Future[None]] = {}
+
+    def _executor(self) -> ThreadPoolExecutor:
+        # Created on demand so an app whose lifespan ended (a test client closed) still runs jobs.
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="ringfence-job")
+        return self._pool
+
+    def start_ingest(
+        self,
+        caller: Caller,
+        feed: str,
+        upload: Path,
+        file_name: str,
+        mapping: str | None,
+    ) -> int:
+        """Queue the ingest of an uploaded file (moved into the job's folder); returns its id."""
+        store = self.services.store
+        detail = {"feed": feed, "file": file_name, "mapping": mapping}
+        job_id = store.create_job(caller.organisation, "ingest", actor=caller.actor, detail=detail)
+        JOBS.labels(kind="ingest", status="queued").inc()
+        folder = self.services.settings.data_dir / "uploads" / f"job-{job_id}"
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / Path(file_name).name
+        shutil.move(str(upload), target)
+        self._futures[job_id] = self._executor().submit(
+            self._run_ingest, job_id, caller, feed, target, mapping
+        )
+        return job_id
+
+    def _run_ingest(
+        self, job_id: int, caller: Caller, feed: str, path: Path, mapping: str | None
+    ) -> None:
+        store = self.services.store
+        store.update_job(job_id, status="running", message=f"reading {path.name}")
+        last = [0]
+
+        def progress(task: str, done: int, total: int | None = None, **_: Any) -> None:
+            if total is not None or done - last[0] >= PROGRESS_EVERY_ROWS:
+                last[0] = done
+                store.update_job(job_id, done=done, total=total, message=f"{task}: {done} rows")
+
+        try:
+            summary = ingest_files(
+                self.services.settings,
+                feed,
+                [path],
+                mapping=mapping,
+                organisation=caller.organisation,
+                progress=progress,
+                actor=caller.actor,
+            )
+        except RingfenceError as exc:
+            store.update_job(job_id, status="failed", message=exc.message)
+            JOBS.labels(kind="ingest", status="failed").inc()
+            return
+        except Exception as exc:  # a bug must still end the job visibly, never leave it running
+            store.update_job(job_id, status="failed", message=f"internal error: {exc}")
+            JOBS.labels(kind="ingest", status="failed").inc()
+            raise
+        result = summary.to_dict()
+        store.update_job(
+            job_id,
+            status="done",
+            done=summary.rows_read,
+            total=summary.rows_read,
+            message=f"{summary.accepted} accepted, {summary.quarantined} quarantined, "
+            f"{summary.duplicates} duplicates",
+            result={"summary": result},
+        )
+        JOBS.labels(kind="ingest", status="done").inc()
+        self.services.forget_derived()
+
+    def wait(self, job_id: int, timeout: float | None = 60.0) -> None:
+        """Block until job ``job_id`` (started by this runner) has finished."""
+        future = self._futures.get(job_id)
+        if future is not None:
+            future.result(timeout=timeout)
+
+    def shutdown(self) -> None:
+        """Finish running jobs and stop the workers (new jobs start a fresh pool)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+
+def temporary_upload_path(services: Services) -> Path:
+    """A fresh path under the data directory to stream an upload into."""
+    folder = services.settings.data_dir / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    descriptor, name = tempfile.mkstemp(dir=folder, prefix="upload-")
+    os.close(descriptor)
+    return Path(name)

@@ -1,0 +1,270 @@
+"""The sharing policy engine: what each organisation may read, row by row and field by field.
+
+An organisation always reads everything it supplied. It reads another organisation's rows only
+through a live sharing agreement (owner → recipient, dataset, fields, optional row filter), and
+then only the agreed fields. Every view reads data through ``read`` (lake datasets) or
+``visible`` (rows from the operational store); both end in ``Policy.visible``, the single place
+where rows are filtered and fields projected, so no view can bypass the policy.
+
+Row filters map a field to a value or a list of values; two placeholders make standing
+agreements possible: ``$recipient`` (the recipient's slug — a carrier sees holds on its own
+parcels with ``{"shipment_organisation": "$recipient"}``) and ``$recipient_brands`` (the brand
+names and aliases the recipient supplied in its ``brands`` feed — a brand sees seizures of its
+own goods with ``{"brand": "$recipient_brands"}``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ringfence.errors import UserError
+from ringfence.model.feeds import feeds
+from ringfence.service.context import Caller, Services
+from ringfence.store.engine import open_engine
+from ringfence.store.lake import Lake
+
+ALL_FIELDS = "*"
+RECIPIENT = "$recipient"
+RECIPIENT_BRANDS = "$recipient_brands"
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A dataset the policy governs: where its rows come from and whose they are."""
+
+    name: str
+    description: str
+    owner_field: str = "organisation"  # a list field for datasets several organisations supply
+    key_fields: tuple[str, ...] = ("id", "organisation")  # always visible with any visible row
+    owners_are_list: bool = False
+
+
+# Rows of outcome-like datasets carry their shipment's owner and origin, so agreements can
+# filter on them (a carrier's own parcels) and dashboards can group by them.
+_OUTCOME_SQL = (
+    "SELECT o.*, s.organisation AS shipment_organisation, s.origin_country, s.port "
+    "FROM outcomes o LEFT JOIN shipments s ON s.id = o.shipment_ref"
+)
+_LAKE_SQL = {
+    "outcomes": _OUTCOME_SQL,
+    "seizures": f"SELECT * FROM ({_OUTCOME_SQL}) WHERE result = 'seized' AND positive",
+}
+_NEEDS = {"outcomes": ("outcomes", "shipments"), "seizures": ("outcomes", "shipments")}
+
+
+def _specs() -> dict[str, DatasetSpec]:
+    specs = {name: DatasetSpec(name, f"the {name} feed") for name in feeds()}
+    specs["quarantine"] = DatasetSpec("quarantine", "rows refused at ingest, with reasons")
+    specs["seizures"] = DatasetSpec(
+        "seizures", "positive seizure outcomes (feed and recorded), with the shipment's origin"
+    )
+    specs["inspection_tasks"] = DatasetSpec("inspection_tasks", "the inspection queue")
+    specs["recorded_outcomes"] = DatasetSpec(
+        "recorded_outcomes", "inspection outcomes recorded in the service"
+    )
+    specs["entities"] = DatasetSpec(
+        "entities",
+        "resolved entities (with network risk); owned by every organisation that mentions one",
+        owner_field="organisations",
+        key_fields=("entity_id",),
+        owners_are_list=True,
+    )
+    return specs
+
+
+DATASETS: dict[str, DatasetSpec] = _specs()
+
+
+def dataset(name: str) -> DatasetSpec:
+    """The spec of dataset ``name``; ``UserError`` naming the known ones otherwise."""
+    if name not in DATASETS:
+        raise UserError(f"unknown dataset {name!r}; use one of {', '.join(sorted(DATASETS))}")
+    return DATASETS[name]
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One live agreement as the policy applies it: fields (None = all) and a resolved filter."""
+
+    owner: str
+    fields: frozenset[str] | None
+    row_filter: dict[str, frozenset[str]]
+
+    def admits(self, row: dict[str, Any]) -> bool:
+        """Whether ``row`` matches every condition of the row filter (case-insensitively)."""
+        for name, allowed in self.row_filter.items():
+            value = row.get(name)
+            values = value if isinstance(value, list) else [value]
+            if not any(v is not None and str(v).casefold() in allowed for v in values):
+                return False
+        return True
+
+
+@dataclass
+class Policy:
+    """The grants one organisation holds, by dataset, and the function that applies them."""
+
+    organisation: str
+    grants: dict[str, list[Grant]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, services: Services, caller: Caller) -> Policy:
+        """The live agreements of which ``caller``'s organisation is the recipient."""
+        policy = cls(caller.organisation)
+        agreements = services.store.live_grants(caller.organisation)
+        brands: frozenset[str] | None = None
+        for agreement in agreements:
+            resolved: dict[str, frozenset[str]] = {}
+            for name, wanted in (agreement.row_filter or {}).items():
+                values = wanted if isinstance(wanted, list) else [wanted]
+                if RECIPIENT_BRANDS in values:
+                    brands = brands if brands is not None else recipient_brands(services, caller)
+                expanded = _expand(values, caller.organisation, brands or frozenset())
+                resolved[name] = frozenset(v.casefold() for v in expanded)
+            fields = None if ALL_FIELDS in agreement.fields else frozenset(agreement.fields)
+            grant = Grant(agreement.owner, fields, resolved)
+            policy.grants.setdefault(agreement.dataset, []).append(grant)
+        return policy
+
+    def owners(self, name: str) -> list[str]:
+        """Organisations whose rows of dataset ``name`` may be visible: itself and grantors."""
+        return sorted({self.organisation, *(g.owner for g in self.grants.get(name, []))})
+
+    def filters_rows(self, name: str) -> bool:
+        """Whether some grant on dataset ``name`` has a row filter (so needs whole rows)."""
+        return any(g.row_filter for g in self.grants.get(name, []))
+
+    def visible(self, name: str, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        """THE policy gate: the rows the organisation may read, each cut to its allowed fields.
+
+        Own rows come whole. Another owner's row is kept when some grant of that owner admits
+        it; its fields are the union over those grants, plus the dataset's key fields.
+        """
+        spec = dataset(name)
+        grants = self.grants.get(name, [])
+        shown: list[dict[str, Any]] = []
+        for row in rows:
+            owners = _owners_of(row, spec)
+            if self.organisation in owners:
+                shown.append(row)
+                continue
+            fields: set[str] = set()
+            admitted = False
+            for grant in grants:
+                if grant.owner in owners and grant.admits(row):
+                    admitted = True
+                    if grant.fields is None:
+                        fields = set(row)
+                        break
+                    fields |= grant.fields
+            if admitted:
+                keep = fields | set(spec.key_fields)
+                shown.append({k: v for k, v in row.items() if k in keep})
+        return shown
+
+
+def _expand(values: Sequence[Any], recipient: str, brands: frozenset[str]) -> list[str]:
+    out: list[str] = []
+    for value in values:
+        if value == RECIPIENT:
+            out.append(recipient)
+        elif value == RECIPIENT_BRANDS:
+            out.extend(brands)
+        else:
+            out.append(str(value))
+    return out
+
+
+def _owners_of(row: dict[str, Any], spec: DatasetSpec) -> list[str]:
+    owner = row.get(spec.owner_field)
+    if spec.owners_are_list:
+        return list(owner or [])
+    return [owner] if owner is not None else []
+
+
+def recipient_brands(services: Services, caller: Caller) -> frozenset[str]:
+    """Brand names and aliases an organisation supplied in its own ``brands`` feed."""
+    rows = query_lake(
+        services,
+        ("brands",),
+        f"SELECT name, aliases FROM brands WHERE organisation = {sql_text(caller.organisation)}",
+    )
+    names: set[str] = set()
+    for row in rows:
+        names.add(row["name"])
+        names.update(row.get("aliases") or [])
+    return frozenset(n for n in names if n)
+
+
+def sql_text(value: str) -> str:
+    """``value`` as a SQL string literal (quotes doubled): the only way values enter SQL here."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def sql_list(values: Iterable[str]) -> str:
+    """A parenthesised list of SQL string literals (``(NULL)`` when empty: matches nothing)."""
+    quoted = [sql_text(v) for v in values]
+    return "(" + (", ".join(quoted) if quoted else "NULL") + ")"
+
+
+def query_lake(services: Services, datasets: Sequence[str], sql: str) -> list[dict[str, Any]]:
+    """Rows of ``sql`` over lake datasets (an absent dataset reads as empty: no rows).
+
+    Raw lake access for the policy module only; views call ``read``.
+    """
+    lake = Lake(services.settings)
+    if not all(lake.parts(name) for name in datasets):
+        return []
+    engine = open_engine(services.settings)
+    try:
+        for name in datasets:
+            lake.register(engine, name)
+        return engine.query(sql).to_pylist()
+    finally:
+        engine.close()
+
+
+def read(
+    services: Services,
+    caller: Caller,
+    name: str,
+    *,
+    where: str | None = None,
+    order_by: str | None = None,
+    limit: int | None = None,
+    policy: Policy | None = None,
+) -> list[dict[str, Any]]:
+    """Rows of lake dataset ``name`` that ``caller`` may read, cut to its allowed fields.
+
+    ``where`` and ``order_by`` are SQL over the dataset's columns (values quoted with
+    ``sql_text``). Only the rows of organisations with a grant are fetched; the policy then
+    filters and projects them. ``limit`` applies after the policy, so it never hides rows.
+    """
+    spec = dataset(name)
+    policy = policy or Policy.load(services, caller)
+    owners = policy.owners(name)
+    source = _LAKE_SQL.get(name, f"SELECT * FROM {name}")
+    if spec.owners_are_list:
+        owned = f"list_has_any({spec.owner_field}, [{', '.join(map(sql_text, owners))}])"
+    else:
+        owned = f"{spec.owner_field} IN {sql_list(owners)}"
+    sql = f"SELECT * FROM ({source}) AS rows WHERE {owned}"
+    if where:
+        sql += f" AND ({where})"
+    if order_by:
+        sql += f" ORDER BY {order_by}"
+    rows = policy.visible(name, query_lake(services, _NEEDS.get(name, (name,)), sql))
+    return rows if limit is None else rows[:limit]
+
+
+def visible(
+    services: Services,
+    caller: Caller,
+    name: str,
+    rows: Iterable[dict[str, Any]],
+    policy: Policy | None = None,
+) -> list[dict[str, Any]]:
+    """Rows from elsewhere (the operational store, an index) that ``caller`` may read."""
+    return (policy or Policy.load(services, caller)).visible(name, rows)

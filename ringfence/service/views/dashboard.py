@@ -1,0 +1,168 @@
+"""The dashboard: inspections and hit rate over time, seizures by origin and brand, how well
+the model's picks do against exploration picks, and headline counts — all policy-filtered."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from typing import Any
+
+from pydantic import BaseModel
+
+from ringfence.errors import UserError
+from ringfence.service import sharing
+from ringfence.service.context import Caller, Services
+from ringfence.service.views.common import CountBy
+from ringfence.service.views.seizures import all_seizures, recorded_rows
+
+
+class DayPoint(BaseModel):
+    """Inspections (shipments with an outcome) on one day and how many were positive."""
+
+    date: str
+    inspections: int
+    positives: int
+    hit_rate: float | None
+
+
+class PrecisionRow(BaseModel):
+    """Outcomes of the queue's picks, by how they were selected (model or exploration)."""
+
+    selected_by: str
+    picked: int
+    inspected: int
+    positives: int
+    precision: float | None
+
+
+class Headline(BaseModel):
+    """The numbers at the top of the dashboard."""
+
+    inspections: int
+    positives: int
+    hit_rate: float | None
+    seizures: int
+    seized_value: float
+    open_tasks: int
+    watchlisted: int
+
+
+class Dashboard(BaseModel):
+    """Everything the dashboard page draws, for the caller's window of days."""
+
+    organisation: str
+    days: int
+    since: str | None
+    until: str | None
+    headline: Headline
+    daily: list[DayPoint]
+    seizures_by_origin: list[CountBy]
+    seizures_by_brand: list[CountBy]
+    model_precision: list[PrecisionRow]
+    exploration_share: float | None
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _date(value: Any) -> str | None:
+    return None if value is None else str(value)[:10]
+
+
+def dashboard(services: Services, caller: Caller, days: int = 30) -> Dashboard:
+    """The dashboard over the last ``days`` days of data the caller may read."""
+    if not 1 <= days <= 3650:
+        raise UserError(f"days must be between 1 and 3650, not {days}")
+    policy = sharing.Policy.load(services, caller)
+    outcomes = sharing.read(services, caller, "outcomes", policy=policy)
+    recorded = services.store.recorded_outcomes()
+    outcomes += policy.visible("recorded_outcomes", recorded_rows(services, recorded))
+    every_seizure = all_seizures(services, caller)
+    dates = [d for d in (_date(o.get("date")) for o in outcomes + every_seizure) if d]
+    until = max(dates) if dates else None
+    since = (
+        (dt.date.fromisoformat(until) - dt.timedelta(days=days - 1)).isoformat() if until else None
+    )
+    daily = _daily(_within(outcomes, since))
+    seized = _within(every_seizure, since)
+    inspections = sum(d.inspections for d in daily)
+    positives = sum(d.positives for d in daily)
+    tasks = services.store.inspection_tasks(caller.organisation)
+    watchlisted = len(sharing.read(services, caller, "watchlist", policy=policy))
+    return Dashboard(
+        organisation=caller.organisation,
+        days=days,
+        since=since,
+        until=until,
+        headline=Headline(
+            inspections=inspections,
+            positives=positives,
+            hit_rate=_rate(positives, inspections),
+            seizures=len(seized),
+            seized_value=round(sum(float(s.get("value") or 0.0) for s in seized), 2),
+            open_tasks=sum(1 for t in tasks if t.status == "open"),
+            watchlisted=watchlisted,
+        ),
+        daily=daily,
+        seizures_by_origin=_count_by(seized, "origin_country"),
+        seizures_by_brand=_count_by(seized, "brand"),
+        model_precision=_precision(tasks, recorded, caller.organisation),
+        exploration_share=_rate(sum(1 for t in tasks if t.selected_by == "explore"), len(tasks)),
+    )
+
+
+def _within(rows: list[dict[str, Any]], since: str | None) -> list[dict[str, Any]]:
+    """Rows dated on or after ``since`` (none when there is no window: no dated data)."""
+    return [r for r in rows if since and (_date(r.get("date")) or "") >= since]
+
+
+def _daily(outcomes: list[dict[str, Any]]) -> list[DayPoint]:
+    """Per day: shipments with an outcome, and those with any positive one."""
+    by_day: dict[str, dict[str, bool]] = defaultdict(dict)
+    for o in outcomes:
+        day, shipment = _date(o.get("date")), o.get("shipment_ref")
+        if day and shipment is not None:
+            by_day[day][shipment] = by_day[day].get(shipment, False) or bool(o.get("positive"))
+    return [
+        DayPoint(
+            date=day,
+            inspections=len(found),
+            positives=sum(found.values()),
+            hit_rate=_rate(sum(found.values()), len(found)),
+        )
+        for day, found in sorted(by_day.items())
+    ]
+
+
+def _count_by(rows: list[dict[str, Any]], field: str) -> list[CountBy]:
+    counts: Counter[str] = Counter()
+    values: dict[str, float] = defaultdict(float)
+    for row in rows:
+        key = str(row.get(field) or "unknown")
+        counts[key] += 1
+        values[key] += float(row.get("value") or 0.0)
+    return [CountBy(key=k, count=c, value=round(values[k], 2)) for k, c in counts.most_common()]
+
+
+def _precision(tasks: list[Any], recorded: list[Any], organisation: str) -> list[PrecisionRow]:
+    """Hit rate of the organisation's own queue picks, model picks against exploration."""
+    found: dict[int, bool] = {}
+    for outcome in recorded:
+        if outcome.organisation == organisation and outcome.task_id is not None:
+            found[outcome.task_id] = found.get(outcome.task_id, False) or outcome.positive
+    rows = []
+    for kind in ("exploit", "explore"):
+        picked = [t for t in tasks if t.selected_by == kind]
+        inspected = [t for t in picked if t.id in found]
+        positives = sum(1 for t in inspected if found[t.id])
+        rows.append(
+            PrecisionRow(
+                selected_by=kind,
+                picked=len(picked),
+                inspected=len(inspected),
+                positives=positives,
+                precision=_rate(positives, len(inspected)),
+            )
+        )
+    return rows

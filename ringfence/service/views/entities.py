@@ -1,0 +1,207 @@
+"""Entity profile: the resolved entity, its mentions, its network and its path to a seed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from ringfence.errors import NotFoundError, UserError
+from ringfence.resolve.network.graph import bfs
+from ringfence.service import sharing
+from ringfence.service.context import Caller, Services
+from ringfence.service.views.common import jsonable
+
+MAX_NODES = 60
+# Visibility is checked over this many nearest entities; a bigger neighbourhood counts its
+# unchecked rest as hidden (so a path through it is never shown).
+MAX_CHECKED = 5000
+
+
+class NetworkNode(BaseModel):
+    """An entity within ``hops`` links of the profile's entity."""
+
+    entity_id: str
+    name: str | None = None
+    hops: int
+    watchlisted: bool | None = None
+    network_risk: float | None = None
+
+
+class NetworkEdge(BaseModel):
+    """A link between two entities on a shortest path from the start."""
+
+    source: str
+    target: str
+    kind: str | None = None
+    value: str | None = None
+
+
+class SeedPath(BaseModel):
+    """How the entity connects to the nearest confirmed counterfeiter (from network risk)."""
+
+    nearest_seed: str | None
+    hops: int | None
+    path: str | None
+
+
+class EntityProfile(BaseModel):
+    """Everything the caller may see about one resolved entity."""
+
+    entity: dict[str, Any]
+    mentions: list[dict[str, Any]]
+    nodes: list[NetworkNode]
+    edges: list[NetworkEdge]
+    hidden_nodes: int = Field(description="entities in the neighbourhood the caller may not see")
+    seed_path: SeedPath | None
+    network_risk: float | None
+    watchlisted: bool
+
+
+def entity_profile(
+    services: Services, caller: Caller, entity_id: str, hops: int = 2
+) -> EntityProfile:
+    """The entity (404 unless the caller may read it), its mentions and network."""
+    if not 1 <= hops <= 4:
+        raise UserError(f"hops must be between 1 and 4, not {hops}")
+    policy = sharing.Policy.load(services, caller)
+    where = f"entity_id = {sharing.sql_text(entity_id)}"
+    found = sharing.read(services, caller, "entities", where=where, policy=policy)
+    if not found:
+        raise NotFoundError(f"no entity {entity_id!r} that you may read")
+    entity = jsonable(found[0])
+    risk = _risk(services, entity_id)
+    nodes, edges, hidden = _network(services, policy, entity_id, hops)
+    return EntityProfile(
+        entity=entity,
+        mentions=[jsonable(m) for m in _mentions(services, caller, policy, where)],
+        nodes=nodes,
+        edges=edges,
+        hidden_nodes=hidden,
+        seed_path=_seed_path(risk, hops, hidden),
+        network_risk=None if risk is None else risk.get("network_risk"),
+        watchlisted=bool(entity.get("watchlisted")),
+    )
+
+
+def _mentions(
+    services: Services, caller: Caller, policy: sharing.Policy, where: str
+) -> list[dict[str, Any]]:
+    """The party records behind the entity that the caller may read."""
+    sql = f"SELECT mention_id FROM entity_mentions WHERE {where}"
+    ids = [r["mention_id"] for r in sharing.query_lake(services, ("entity_mentions",), sql)]
+    if not ids:
+        return []
+    where_ids = f"id IN {sharing.sql_list(ids)}"
+    return sharing.read(services, caller, "parties", where=where_ids, policy=policy)
+
+
+def _seed_path(risk: dict[str, Any] | None, hops: int, hidden: int) -> SeedPath | None:
+    """The path to the nearest seed, when showing it reveals nothing hidden.
+
+    The path text names every entity on the way to the seed; those all lie within the path's
+    length of this entity, so it is shown only when that length is inside the searched
+    neighbourhood and nothing in the neighbourhood is hidden from the caller.
+    """
+    if risk is None:
+        return None
+    path_hops = risk.get("hops")
+    shown = path_hops is not None and path_hops <= hops and not hidden
+    return SeedPath(
+        nearest_seed=risk.get("nearest_seed") if shown else None,
+        hops=path_hops,
+        path=risk.get("path") if shown else None,
+    )
+
+
+def _risk(services: Services, entity_id: str) -> dict[str, Any] | None:
+    rows = sharing.query_lake(
+        services,
+        ("network_risk",),
+        f"SELECT * FROM network_risk WHERE entity_id = {sharing.sql_text(entity_id)}",
+    )
+    return rows[0] if rows else None
+
+
+def _network(
+    services: Services, policy: sharing.Policy, entity_id: str, hops: int
+) -> tuple[list[NetworkNode], list[NetworkEdge], int]:
+    """Nodes within ``hops`` (nearest first, at most ``MAX_NODES``) the policy lets through,
+    the links between them, and how many entities of the neighbourhood are hidden."""
+    network = services.network()
+    if network is None:
+        return [], [], 0
+    ids = network.entities.column("entity_id").to_numpy(zero_copy_only=False)
+    start = np.flatnonzero(ids == entity_id)
+    if not start.size:
+        return [], [], 0
+    search = bfs(network.graph.adjacency, start, max_steps=2 * hops)
+    rows, unchecked = _neighbourhood(services, network, ids, search)
+    visible_rows = policy.visible("entities", rows)
+    hidden = len(rows) - len(visible_rows) + unchecked
+    shown = visible_rows[:MAX_NODES]
+    hops_of = {r["entity_id"]: r["hops"] for r in rows}
+    nodes = [
+        NetworkNode(
+            entity_id=r["entity_id"],
+            name=r.get("name"),
+            hops=hops_of[r["entity_id"]],
+            watchlisted=r.get("watchlisted"),
+            network_risk=r.get("network_risk"),
+        )
+        for r in shown
+    ]
+    return nodes, _edges(network, ids, search, rows, {r["entity_id"] for r in shown}), hidden
+
+
+def _neighbourhood(
+    services: Services, network: Any, ids: np.ndarray, search: Any
+) -> tuple[list[dict[str, Any]], int]:
+    """Rows of the reached entities, nearest first (at most ``MAX_CHECKED``), and the rest."""
+    n = network.graph.n_entities
+    reached = np.flatnonzero(search.steps[:n] >= 0)
+    reached = reached[np.argsort(search.steps[reached], kind="stable")]
+    unchecked = max(0, len(reached) - MAX_CHECKED)
+    ents, risk = network.entities, services.network_risk()
+    rows = [
+        {
+            "entity_id": str(ids[i]),
+            "name": ents.column("name")[int(i)].as_py(),
+            "organisations": ents.column("organisations")[int(i)].as_py(),
+            "watchlisted": ents.column("watchlisted")[int(i)].as_py(),
+            "network_risk": risk.get(str(ids[i])),
+            "hops": int(search.steps[i] // 2),
+            "_index": int(i),
+        }
+        for i in reached[:MAX_CHECKED]
+    ]
+    return rows, unchecked
+
+
+def _edges(
+    network: Any, ids: np.ndarray, search: Any, rows: list[dict[str, Any]], shown: set[str]
+) -> list[NetworkEdge]:
+    """The BFS tree's links between shown entities (each with its kind and shared value)."""
+    n = network.graph.n_entities
+    edges = []
+    for row in rows:
+        link = int(search.pred[row["_index"]])
+        if link < 0:
+            continue
+        source, target = str(ids[int(search.pred[link])]), row["entity_id"]
+        if source in shown and target in shown:
+            attrs = network.graph.links.slice(link - n, 1).to_pylist()[0]
+            edges.append(
+                NetworkEdge(
+                    source=source,
+                    target=target,
+                    kind=attrs.get("kind"),
+                    value=_str(attrs.get("value")),
+                )
+            )
+    return edges
+
+
+def _str(value: Any) -> str | None:
+    return None if value is None else str(value)

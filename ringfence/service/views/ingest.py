@@ -1,0 +1,118 @@
+"""Uploading feeds: jobs with progress, and the quarantine browser of what a job refused."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from ringfence.errors import UserError
+from ringfence.model.feeds import feeds
+from ringfence.service import sharing
+from ringfence.service.context import Caller, Services
+from ringfence.service.views.common import CountBy, Paging, jsonable, page_slice, paging
+from ringfence.store.operational.tables import Job
+
+UPLOAD_ROLES = ("admin", "analyst")
+
+
+class JobOut(BaseModel):
+    """A background job and how far it got; ``result.summary`` holds the ingest counts."""
+
+    id: int
+    organisation: str
+    kind: str
+    status: str
+    done: int
+    total: int | None
+    message: str
+    result: dict[str, Any]
+    created_by: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class JobList(BaseModel):
+    """The organisation's recent jobs, newest first, and the feeds it can upload."""
+
+    jobs: list[JobOut]
+    feeds: list[str]
+
+
+class QuarantinePage(BaseModel):
+    """Rows a job's file sent to the quarantine, with the commonest reasons."""
+
+    job: JobOut
+    reasons: list[CountBy]
+    items: list[dict[str, Any]]
+    paging: Paging
+
+
+def job_model(job: Job) -> JobOut:
+    """A stored job as the API shows it."""
+    return JobOut(**{name: getattr(job, name) for name in JobOut.model_fields})
+
+
+def jobs(services: Services, caller: Caller) -> JobList:
+    """The caller's organisation's jobs (jobs are never shared)."""
+    rows = [job_model(j) for j in services.store.jobs(caller.organisation)]
+    return JobList(jobs=rows, feeds=sorted(feeds()))
+
+
+def job(services: Services, caller: Caller, job_id: int) -> JobOut:
+    """One job of the caller's organisation (404 for another's)."""
+    return job_model(services.store.job(job_id, caller.organisation))
+
+
+def start_upload(
+    services: Services,
+    caller: Caller,
+    feed: str,
+    upload: Path,
+    file_name: str,
+    mapping: str | None = None,
+) -> JobOut:
+    """Queue the ingest of an uploaded file as the caller's organisation (admins, analysts)."""
+    caller.require_role(*UPLOAD_ROLES)
+    if feed not in feeds():
+        raise UserError(f"unknown feed {feed!r}; use one of {', '.join(sorted(feeds()))}")
+    if not file_name or Path(file_name).name in {"", ".", ".."}:
+        raise UserError("the upload has no file name")
+    runner = services.jobs
+    if runner is None:
+        raise UserError("this server runs no background jobs")
+    job_id = runner.start_ingest(caller, feed, upload, file_name, mapping)
+    return job(services, caller, job_id)
+
+
+def quarantine(services: Services, caller: Caller, job_id: int, page: int = 1) -> QuarantinePage:
+    """The quarantined rows of a finished job's file (the organisation's own data only)."""
+    found = job(services, caller, job_id)
+    files = (found.result.get("summary") or {}).get("files") or []
+    hashes = [f["file_sha256"] for f in files if f.get("file_sha256")]
+    rows = (
+        sharing.read(
+            services,
+            caller,
+            "quarantine",
+            where=f"file_sha256 IN {sharing.sql_list(hashes)} AND organisation = "
+            f"{sharing.sql_text(caller.organisation)}",
+            order_by="source_row, field",
+        )
+        if hashes
+        else []
+    )
+    counts: dict[str, int] = {}
+    for row in rows:
+        key = f"{row.get('field')}: {row.get('reason')}"
+        counts[key] = counts.get(key, 0) + 1
+    reasons = [CountBy(key=k, count=c) for k, c in sorted(counts.items(), key=lambda kv: -kv[1])]
+    return QuarantinePage(
+        job=found,
+        reasons=reasons[:20],
+        items=[jsonable(r) for r in page_slice(rows, page)],
+        paging=paging(len(rows), page),
+    )

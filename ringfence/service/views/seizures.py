@@ -1,0 +1,117 @@
+"""Seizures: positive seizure outcomes from the feeds and those recorded in the service.
+
+A brand sees only seizures of its own brands' goods; a carrier only those on its own parcels —
+both through standing agreements with row filters, applied by the policy like any other.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from ringfence.service import sharing
+from ringfence.service.context import Caller, Services
+from ringfence.service.views.common import Paging, jsonable, page_slice, paging
+from ringfence.store.operational.tables import RecordedOutcome
+
+
+class SeizuresPage(BaseModel):
+    """One page of seizures, newest first."""
+
+    items: list[dict[str, Any]]
+    paging: Paging
+
+
+def _synced_keys(services: Services) -> set[tuple[str, str]]:
+    """(organisation, source key) of recorded outcomes already copied into the lake."""
+    rows = sharing.query_lake(
+        services,
+        ("outcomes",),
+        "SELECT organisation, source_key FROM outcomes WHERE source_key LIKE 'recorded-%'",
+    )
+    return {(r["organisation"], r["source_key"]) for r in rows}
+
+
+def _task_dates(services: Services, outcomes: list[RecordedOutcome]) -> dict[int, str]:
+    """Each outcome's task date: the day of the inspection, whenever it was typed in."""
+    organisations = sorted({o.organisation for o in outcomes if o.task_id is not None})
+    return {
+        task.id: task.target_date
+        for org in organisations
+        for task in services.store.inspection_tasks(org)
+    }
+
+
+def recorded_rows(services: Services, outcomes: list[RecordedOutcome]) -> list[dict[str, Any]]:
+    """Recorded outcomes as rows shaped like the ``outcomes`` feed (plus shipment owner/origin).
+
+    Outcomes that ``ringfence outcomes sync`` already copied into the lake (source key
+    ``recorded-<id>``) are left out: the lake's copy is read with the feed, not counted twice.
+    """
+    synced = _synced_keys(services) if outcomes else set()
+    outcomes = [o for o in outcomes if (o.organisation, f"recorded-{o.id}") not in synced]
+    dates = _task_dates(services, outcomes)
+    ids = sorted({o.shipment_id for o in outcomes})
+    shipments = (
+        {
+            r["id"]: r
+            for r in sharing.query_lake(
+                services,
+                ("shipments",),
+                "SELECT id, organisation, origin_country, port FROM shipments "
+                f"WHERE id IN {sharing.sql_list(ids)}",
+            )
+        }
+        if ids
+        else {}
+    )
+    rows = []
+    for o in outcomes:
+        shipment = shipments.get(o.shipment_id, {})
+        details = o.details or {}
+        rows.append(
+            {
+                "id": f"recorded-{o.id}",
+                "organisation": o.organisation,
+                "shipment_ref": o.shipment_id,
+                "label": o.label,
+                "positive": o.positive,
+                "result": o.result,
+                "date": details.get("date")
+                or dates.get(o.task_id or -1)
+                or o.created_at.date().isoformat(),
+                "goods_found": details.get("goods_found"),
+                "brand": details.get("brand"),
+                "units": details.get("units"),
+                "value": details.get("value"),
+                "currency": details.get("currency"),
+                "shipment_organisation": shipment.get("organisation"),
+                "origin_country": shipment.get("origin_country"),
+                "port": shipment.get("port"),
+                "recorded_by": o.recorded_by,
+                "task_id": o.task_id,
+            }
+        )
+    return rows
+
+
+def all_seizures(services: Services, caller: Caller) -> list[dict[str, Any]]:
+    """Every seizure the caller may read (feed and recorded), newest first."""
+    policy = sharing.Policy.load(services, caller)
+    from_feeds = sharing.read(services, caller, "seizures", policy=policy)
+    recorded = [
+        o
+        for o in services.store.recorded_outcomes()
+        if o.positive and o.result == "seized" and o.organisation in policy.owners("seizures")
+    ]
+    from_service = policy.visible("seizures", recorded_rows(services, recorded))
+    rows = [jsonable(r) for r in from_feeds + from_service]
+    rows.sort(key=lambda r: (str(r.get("date") or ""), str(r.get("id"))), reverse=True)
+    return rows
+
+
+def seizures(services: Services, caller: Caller, page: int = 1) -> SeizuresPage:
+    """One page of the seizures the caller may read."""
+    rows = all_seizures(services, caller)
+    return SeizuresPage(items=page_slice(rows, page), paging=paging(len(rows), page))

@@ -1,0 +1,290 @@
+"""THE isolation test, generated from the route table: for every /api/v1 route and every
+organisation, asking for data the organisation is not granted gets 403/404 and no foreign data.
+
+Each route needs a probe below; a route added without one fails ``test_every_route_has_a_probe``.
+Expectations come from the world's ground truth (the lake) and the agreements written out here,
+not from the policy code under test.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from httpx import Response
+
+from tests.service.world import OUTSIDER, OUTSIDER_EVIDENCE, OUTSIDER_NOTE, World, lake_rows
+
+API = "/api/v1"
+NOT_VISIBLE = {403, 404}
+
+
+@dataclass
+class Probe:
+    """One request for data the organisation is not granted, and what must hold."""
+
+    response: Response
+    expect: set[int]  # allowed statuses
+
+
+ProbeFn = Callable[[TestClient, World, str], Probe]
+
+
+def _foreign_org(world: World, organisation: str) -> str:
+    """An organisation whose data ``organisation`` is granted nothing of."""
+    return "customs-nl" if organisation == OUTSIDER else OUTSIDER
+
+
+def _foreign_shipment(world: World, organisation: str) -> str:
+    owner = _foreign_org(world, organisation)
+    rows = lake_rows(
+        world.settings,
+        "shipments",
+        f"SELECT id FROM shipments WHERE organisation = '{owner}' ORDER BY id LIMIT 1",
+    )
+    return str(rows[0]["id"])
+
+
+def _foreign_entity(world: World, organisation: str) -> str:
+    owner = _foreign_org(world, organisation)
+    rows = lake_rows(
+        world.settings,
+        "entities",
+        f"SELECT entity_id FROM entities WHERE organisations = ['{owner}'] ORDER BY entity_id "
+        "LIMIT 1",
+    )
+    return str(rows[0]["entity_id"])
+
+
+def _get(path: str) -> ProbeFn:
+    """A listing route: it answers 200, and the body must hold no foreign marker."""
+
+    def probe(client: TestClient, world: World, organisation: str) -> Probe:
+        return Probe(client.get(path, headers=world.headers(organisation)), {200})
+
+    return probe
+
+
+def _shipment(client: TestClient, world: World, organisation: str) -> Probe:
+    shipment = _foreign_shipment(world, organisation)
+    response = client.get(f"{API}/shipments/{shipment}", headers=world.headers(organisation))
+    return Probe(response, NOT_VISIBLE)
+
+
+def _score(client: TestClient, world: World, organisation: str) -> Probe:
+    body = {"shipment_ids": [_foreign_shipment(world, organisation)]}
+    return Probe(
+        client.post(f"{API}/score", json=body, headers=world.headers(organisation)), NOT_VISIBLE
+    )
+
+
+def _entity(client: TestClient, world: World, organisation: str) -> Probe:
+    entity = _foreign_entity(world, organisation)
+    response = client.get(f"{API}/entities/{entity}", headers=world.headers(organisation))
+    return Probe(response, NOT_VISIBLE)
+
+
+def _screen(client: TestClient, world: World, organisation: str) -> Probe:
+    """Screening the foreign party's exact name must not reveal its entity."""
+    entity = _foreign_entity(world, organisation)
+    name = lake_rows(
+        world.settings, "entities", f"SELECT name FROM entities WHERE entity_id = '{entity}'"
+    )[0]["name"]
+    response = client.post(
+        f"{API}/screen", json={"name": name}, headers=world.headers(organisation)
+    )
+    assert entity not in response.text
+    return Probe(response, {200})
+
+
+def _outcome(client: TestClient, world: World, organisation: str) -> Probe:
+    task = world.tasks[_foreign_org(world, organisation)][0]
+    body = {"positive": True, "result": "seized"}
+    response = client.post(
+        f"{API}/queue/{task}/outcome", json=body, headers=world.headers(organisation)
+    )
+    return Probe(response, NOT_VISIBLE)
+
+
+def _job(suffix: str) -> ProbeFn:
+    def probe(client: TestClient, world: World, organisation: str) -> Probe:
+        job = world.jobs[_foreign_org(world, organisation)]
+        response = client.get(f"{API}/jobs/{job}{suffix}", headers=world.headers(organisation))
+        return Probe(response, NOT_VISIBLE)
+
+    return probe
+
+
+def _revoke_agreement(client: TestClient, world: World, organisation: str) -> Probe:
+    """Revoking an agreement between two other organisations is refused."""
+    foreign = [
+        a for a in world.facts["agreements"] if organisation not in (a["owner"], a["recipient"])
+    ]
+    response = client.delete(
+        f"{API}/sharing/{foreign[0]['id']}", headers=world.headers(organisation)
+    )
+    return Probe(response, NOT_VISIBLE)
+
+
+def _grant(client: TestClient, world: World, organisation: str) -> Probe:
+    """A grant always shares the caller's own data: a foreign ``owner`` field is ignored."""
+    foreign = _foreign_org(world, organisation)
+    body = {"owner": foreign, "recipient": foreign, "dataset": "watchlist", "fields": ["name"]}
+    response = client.post(f"{API}/sharing", json=body, headers=world.headers(organisation))
+    if response.status_code == 201:
+        assert response.json()["owner"] == organisation
+        client.delete(f"{API}/sharing/{response.json()['id']}", headers=world.headers(organisation))
+    return Probe(response, {201, 409})
+
+
+def _revoke_key(client: TestClient, world: World, organisation: str) -> Probe:
+    prefix = world.key(_foreign_org(world, organisation), "admin").split("_")[1]
+    response = client.delete(f"{API}/keys/{prefix}", headers=world.headers(organisation))
+    return Probe(response, NOT_VISIBLE)
+
+
+def _create_key(client: TestClient, world: World, organisation: str) -> Probe:
+    """A new key belongs to the caller's organisation; revoked again at once."""
+    headers = world.headers(organisation)
+    response = client.post(f"{API}/keys", json={"organisation": "customs-nl"}, headers=headers)
+    created = response.json()
+    me = client.get(f"{API}/me", headers={"Authorization": f"Bearer {created['key']}"}).json()
+    assert me["organisation"] == organisation
+    client.delete(f"{API}/keys/{created['prefix']}", headers=headers)
+    return Probe(response, {201})
+
+
+def _upload(client: TestClient, world: World, organisation: str) -> Probe:
+    """An upload is refused before anything is stored when it names an unknown feed; the job
+    list afterwards holds only the organisation's own jobs (checked by the marker scan)."""
+    files = {"file": ("x.csv", io.BytesIO(b"id,name\n1,a\n"), "text/csv")}
+    response = client.post(
+        f"{API}/uploads",
+        data={"feed": "no-such-feed", "organisation": "customs-nl"},
+        files=files,
+        headers=world.headers(organisation),
+    )
+    return Probe(response, {400})
+
+
+def _login(client: TestClient, world: World, organisation: str) -> Probe:
+    """Someone else's e-mail without its password gets nothing."""
+    other = world.logins[(_foreign_org(world, organisation), "admin")]
+    body = {"email": other.email, "password": "not-the-password"}
+    return Probe(client.post(f"{API}/session", json=body), {401})
+
+
+def _logout(client: TestClient, world: World, organisation: str) -> Probe:
+    """Logging out with a key ends no session (and shows no data)."""
+    return Probe(client.delete(f"{API}/session", headers=world.headers(organisation)), {204})
+
+
+ROUTE_PROBES: dict[tuple[str, str], ProbeFn] = {
+    ("POST", f"{API}/session"): _login,
+    ("DELETE", f"{API}/session"): _logout,
+    ("GET", f"{API}/me"): _get(f"{API}/me"),
+    ("POST", f"{API}/screen"): _screen,
+    ("POST", f"{API}/score"): _score,
+    ("GET", f"{API}/shipments/{{shipment_id}}"): _shipment,
+    ("GET", f"{API}/queue"): _get(f"{API}/queue?status=all"),
+    ("POST", f"{API}/queue/{{task_id}}/outcome"): _outcome,
+    ("GET", f"{API}/entities/{{entity_id}}"): _entity,
+    ("GET", f"{API}/watchlist"): _get(f"{API}/watchlist"),
+    ("GET", f"{API}/seizures"): _get(f"{API}/seizures"),
+    ("GET", f"{API}/dashboard"): _get(f"{API}/dashboard?days=3650"),
+    ("POST", f"{API}/uploads"): _upload,
+    ("GET", f"{API}/jobs"): _get(f"{API}/jobs"),
+    ("GET", f"{API}/jobs/{{job_id}}"): _job(""),
+    ("GET", f"{API}/jobs/{{job_id}}/quarantine"): _job("/quarantine"),
+    ("GET", f"{API}/sharing"): _get(f"{API}/sharing?include_revoked=true"),
+    ("POST", f"{API}/sharing"): _grant,
+    ("DELETE", f"{API}/sharing/{{agreement_id}}"): _revoke_agreement,
+    ("GET", f"{API}/audit"): _get(f"{API}/audit"),
+    ("GET", f"{API}/keys"): _get(f"{API}/keys"),
+    ("POST", f"{API}/keys"): _create_key,
+    ("DELETE", f"{API}/keys/{{prefix}}"): _revoke_key,
+}
+
+
+def api_routes(app: FastAPI) -> set[tuple[str, str]]:
+    """(method, path template) of every /api/v1 route, from the app's route table.
+
+    FastAPI nests included routers in ``app.routes``; the OpenAPI document is generated from the
+    full route table, so it is the flat list of every route with its prefix.
+    """
+    routes = set()
+    for path, operations in app.openapi()["paths"].items():
+        if path.startswith(API):
+            routes |= {(method.upper(), path) for method in operations}
+    return routes
+
+
+def test_every_route_has_a_probe(app: FastAPI) -> None:
+    """A route without a probe (or a probe for a vanished route) fails here."""
+    routes = api_routes(app)
+    assert routes - set(ROUTE_PROBES) == set(), "add an isolation probe for these routes"
+    assert set(ROUTE_PROBES) - routes == set(), "these probes name routes that do not exist"
+
+
+def foreign_markers(world: World, organisation: str) -> list[str]:
+    """Strings that must never appear in a response to ``organisation``."""
+    markers = []
+    foreign = _foreign_org(world, organisation)
+    markers += [
+        r["id"]
+        for r in lake_rows(
+            world.settings,
+            "shipments",
+            f"SELECT id FROM shipments WHERE organisation = '{foreign}' ORDER BY id LIMIT 20",
+        )
+    ]
+    markers += [login.email for (org, _), login in world.logins.items() if org == foreign]
+    markers.append(f"{foreign}.csv")  # the foreign organisation's job
+    if organisation != OUTSIDER:
+        markers += [OUTSIDER_NOTE, OUTSIDER_EVIDENCE, "oo-1"]
+    # Field level: nobody but the owner reads a watchlist entry's internal notes or evidence.
+    for row in lake_rows(
+        world.settings, "watchlist", "SELECT organisation, notes, evidence_ref FROM watchlist"
+    ):
+        if row["organisation"] != organisation:
+            markers += [v for v in (row["notes"], row["evidence_ref"]) if v]
+    return markers
+
+
+@pytest.fixture(scope="module")
+def agreements(world: World) -> list[dict[str, Any]]:
+    from ringfence.store.operational import OperationalStore
+
+    with OperationalStore.open(world.settings) as store:
+        rows = [
+            {"id": a.id, "owner": a.owner, "recipient": a.recipient}
+            for a in store.sharing_agreements()
+        ]
+    world.facts["agreements"] = rows
+    return rows
+
+
+@pytest.mark.parametrize("route", sorted(ROUTE_PROBES), ids=lambda r: f"{r[0]} {r[1]}")
+def test_route_isolates_every_organisation(
+    route: tuple[str, str], client: TestClient, world: World, agreements: list[dict[str, Any]]
+) -> None:
+    """For every organisation: the expected refusal, and no foreign marker in the body."""
+    for organisation in world.organisations:
+        probe = ROUTE_PROBES[route](client, world, organisation)
+        assert probe.response.status_code in probe.expect, (
+            f"{organisation}: {route} gave {probe.response.status_code}: {probe.response.text}"
+        )
+        # An error may echo what was asked for; anything else foreign in the body is a leak.
+        request = probe.response.request
+        asked = str(request.url) + request.content.decode("utf-8", "replace")
+        leaked = [
+            m
+            for m in foreign_markers(world, organisation)
+            if m in probe.response.text and m not in asked
+        ]
+        assert not leaked, f"{organisation}: {route} leaked {leaked[:3]}"
