@@ -6,15 +6,20 @@ add themselves here so the demo always shows the whole operation so far.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
+
+from ringfence.act import sync_outcomes
 from ringfence.errors import UserError
 from ringfence.ingest import IngestSummary, ingest_files
 from ringfence.model.feeds import feeds
+from ringfence.model.records import make_id
 from ringfence.resolve.network.expand import Neighbourhood, expand_entity
 from ringfence.resolve.network.risk import NetworkRiskSummary, compute_network_risk
 from ringfence.resolve.pipeline import ResolutionSummary, resolve_parties
@@ -26,6 +31,7 @@ from ringfence.sim import simulate
 from ringfence.store.engine import open_engine
 from ringfence.store.lake import Lake
 from ringfence.store.operational import OperationalStore
+from ringfence.target.daily import InspectionPlan, target_day
 
 Progress = Callable[..., Any]
 
@@ -45,6 +51,9 @@ class DemoReport:
     shipper_hits: list[dict[str, Any]] = field(default_factory=list)
     model_version: str = ""
     riskiest: list[dict[str, Any]] = field(default_factory=list)
+    plan: InspectionPlan | None = None
+    yesterday: InspectionPlan | None = None
+    acted: dict[str, int] = field(default_factory=dict)
 
 
 def run_demo(
@@ -73,7 +82,47 @@ def run_demo(
     model, _ = train(settings, progress=progress)
     report.model_version = model.version
     report.riskiest = _riskiest_latest(settings)
+    latest = _latest_arrival_day(settings)
+    if latest is not None:
+        report.yesterday = _inspections(settings, latest - dt.timedelta(days=1))
+        report.acted = _inspect_and_learn(settings, world_dir, report.yesterday)
+        report.plan = _inspections(settings, latest)
     return report
+
+
+# Customs opens about 1 % of the day's parcels in the demo world (~2,000 arrivals a day).
+DEMO_CAPACITY = 20
+DEMO_CUSTOMS, DEMO_CARRIER = "customs-nl", "swiftpost"
+
+
+def _latest_arrival_day(settings: Settings) -> dt.date | None:
+    lake, engine = Lake(settings), open_engine(settings)
+    try:
+        if not lake.register(engine, "shipments"):
+            return None
+        latest = engine.scalar(
+            f"SELECT max(date) FROM shipments WHERE organisation = '{DEMO_CARRIER}'"
+        )
+    finally:
+        engine.close()
+    return latest if isinstance(latest, dt.date) else None
+
+
+def _inspections(settings: Settings, day: dt.date) -> InspectionPlan:
+    """Customs' inspection list for ``day``, written to its queue (the web UI shows it).
+
+    Only the carrier's manifest lines are targeted: in the simulated world the customs
+    declaration of a parcel is the same parcel, and outcomes are recorded on the manifest line.
+    """
+    return target_day(
+        settings,
+        day,
+        DEMO_CAPACITY,
+        organisation=DEMO_CUSTOMS,
+        actor="demo",
+        source=DEMO_CARRIER,
+        seed=7,
+    )
 
 
 # Network risk is 1 for a typical seed; 0.9 keeps entities about as close to seeds as seeds are.
@@ -106,6 +155,38 @@ def ingest_world(
         )
         done.append((entry["organisation"], entry["kind"], summary))
     return done
+
+
+def _inspect_and_learn(settings: Settings, world_dir: Path, plan: InspectionPlan) -> dict[str, int]:
+    """Officers open yesterday's parcels: what they find (the simulated truth) is recorded
+    against each task, then flows back into the lake as labels and onto the watchlist."""
+    truth = pq.read_table(world_dir / "truth" / "shipments.parquet").to_pylist()
+    fake = {
+        make_id(DEMO_CARRIER, "shipments", row["source_key"]): row
+        for row in truth
+        if row["is_counterfeit"]
+    }
+    with OperationalStore.open(settings) as store:
+        tasks = store.inspection_tasks(DEMO_CUSTOMS, target_date=plan.target_date, status="open")
+        for task in tasks:
+            found = fake.get(task.shipment_id)
+            store.record_outcome(
+                DEMO_CUSTOMS,
+                task.shipment_id,
+                label="counterfeit",
+                positive=found is not None,
+                result="seized" if found else "clear",
+                task_id=task.id,
+                actor="demo-officer",
+                details={"brand": found.get("brand")} if found else {},
+            )
+    synced = sync_outcomes(settings)
+    return {
+        "inspected": len(tasks),
+        "seized": sum(task.shipment_id in fake for task in tasks),
+        "new_labels": synced.new_labels,
+        "watchlisted": sum(s.accepted for s in synced.watchlist.values()),
+    }
 
 
 def _screen_latest_shippers(settings: Settings) -> tuple[int, list[dict[str, Any]]]:
@@ -155,13 +236,17 @@ def _riskiest_latest(settings: Settings, top: int = 10) -> list[dict[str, Any]]:
     try:
         lake.register(engine, "shipments")
         lake.register(engine, "outcomes")
-        ids = engine.query(
-            "WITH labelled AS (SELECT DISTINCT s.organisation FROM outcomes o "
-            "  JOIN shipments s ON s.id = o.shipment_ref), "
-            "candidates AS (SELECT s.id, s.date FROM shipments s "
-            "  WHERE s.organisation IN (SELECT organisation FROM labelled)) "
-            "SELECT id FROM candidates WHERE date = (SELECT max(date) FROM candidates)"
-        ).column("id").to_pylist()
+        ids = (
+            engine.query(
+                "WITH labelled AS (SELECT DISTINCT s.organisation FROM outcomes o "
+                "  JOIN shipments s ON s.id = o.shipment_ref), "
+                "candidates AS (SELECT s.id, s.date FROM shipments s "
+                "  WHERE s.organisation IN (SELECT organisation FROM labelled)) "
+                "SELECT id FROM candidates WHERE date = (SELECT max(date) FROM candidates)"
+            )
+            .column("id")
+            .to_pylist()
+        )
     finally:
         engine.close()
     if not ids:

@@ -1,4 +1,5 @@
-"""Stage 5 of the loop: act and learn.
+"""Stage 5, act & learn: recorded outcomes become labels, seizures confirm counterfeiters."""
 
-Inspection results, seizures and decisions come back as labels; the watchlist and cases grow.
-"""
+from ringfence.act.outcomes import SyncSummary, sync_outcomes
+
+__all__ = ["SyncSummary", "sync_outcomes"]

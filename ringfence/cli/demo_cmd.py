@@ -9,7 +9,9 @@ from rich.console import Console
 from rich.table import Table
 
 from ringfence.cli.progress import progress_bar
+from ringfence.cli.target_cmd import plan_table
 from ringfence.demo import DemoReport, require_empty_or_demo, run_demo
+from ringfence.service.seed import serve_demo
 from ringfence.settings import Settings
 
 console = Console()
@@ -27,8 +29,13 @@ def demo(
     data_dir: Path | None = typer.Option(
         None, help="Data directory (default: RINGFENCE_DATA_DIR or ./ringfence-data)."
     ),
+    serve: bool = typer.Option(
+        True, "--serve/--no-serve", help="End by serving the demo world (API and web UI)."
+    ),
+    host: str = typer.Option("127.0.0.1", help="Address to serve on."),
+    port: int = typer.Option(8000, help="Port to serve on."),
 ) -> None:
-    """Simulate a world, ingest every partner's feeds and show what the stores hold."""
+    """Run the whole operation on a simulated world, then serve it with demo logins."""
     settings = Settings(data_dir=data_dir) if data_dir else Settings()
     require_empty_or_demo(settings.data_dir)
     console.rule("[bold]Ringfence demo operation")
@@ -37,6 +44,10 @@ def demo(
     _print_report(report)
     _print_fusion(report)
     _print_scores(report)
+    _print_inspections(report)
+    if serve:
+        console.rule("The operation as a service")
+        serve_demo(settings, host=host, port=port, echo=console.print)
 
 
 def _print_report(report: DemoReport) -> None:
@@ -48,7 +59,11 @@ def _print_report(report: DemoReport) -> None:
         table.add_column(col, justify="right")
     for org, feed, s in report.ingests:
         table.add_row(
-            org, feed, f"{s.rows_read:,}", f"{s.accepted:,}", f"{s.quarantined:,}",
+            org,
+            feed,
+            f"{s.rows_read:,}",
+            f"{s.accepted:,}",
+            f"{s.quarantined:,}",
             f"{s.duplicates:,}",
         )
     console.print(table)
@@ -63,8 +78,13 @@ def _print_report(report: DemoReport) -> None:
         for col in ("feed", "organisation", "field", "reason", "rows"):
             why.add_column(col, justify="right" if col == "rows" else "left")
         for row in report.quarantine_reasons:
-            why.add_row(row["feed"], row["organisation"], str(row["field"]), row["reason"],
-                        f"{row['rows']:,}")
+            why.add_row(
+                row["feed"],
+                row["organisation"],
+                str(row["field"]),
+                row["reason"],
+                f"{row['rows']:,}",
+            )
         console.print(why)
         console.print("See every rejected row with [bold]ringfence quarantine list[/].")
 
@@ -93,7 +113,8 @@ def _print_fusion(report: DemoReport) -> None:
         flag = "watchlisted" if hit["watchlisted"] else f"network risk {hit['network_risk']:.2f}"
         console.print(
             f"  {hit['shipper']} → {hit['name']} ({flag}), score {hit['score']:.2f}: "
-            f"{'; '.join(hit['reasons'])}", highlight=False,
+            f"{'; '.join(hit['reasons'])}",
+            highlight=False,
         )
     hood = report.seizure
     if hood is None:
@@ -104,8 +125,11 @@ def _print_fusion(report: DemoReport) -> None:
         table.add_column(col, justify="right" if col in ("hops", "network risk") else "left")
     for row in hood.neighbours:
         table.add_row(
-            str(row.get("name")), ", ".join(row.get("organisations") or []), str(row.get("hops")),
-            f"{row.get('network_risk') or 0:.2f}", str(row.get("path")),
+            str(row.get("name")),
+            ", ".join(row.get("organisations") or []),
+            str(row.get("hops")),
+            f"{row.get('network_risk') or 0:.2f}",
+            str(row.get("path")),
         )
     console.print(table)
 
@@ -122,3 +146,28 @@ def _print_scores(report: DemoReport) -> None:
         reasons = row["reasons"].get(label, []) if label else []
         table.add_row(row["source_key"], scores, "\n".join(str(r) for r in reasons[:3]))
     console.print(table)
+
+
+def _print_inspections(report: DemoReport) -> None:
+    acted, before = report.acted, report.yesterday
+    if before is not None and acted:
+        console.rule("4 · target and 5 · act & learn: yesterday")
+        console.print(
+            f"Yesterday ({before.target_date}) customs opened {acted['inspected']} of "
+            f"{before.arrivals:,} parcels and seized counterfeits in {acted['seized']}. The "
+            f"outcomes came back through ingestion as {acted['new_labels']} new labels, and "
+            f"{acted['watchlisted']} shippers of seized parcels joined the shared watchlist."
+        )
+    console.rule("4 · target: today's inspection list")
+    plan = report.plan
+    if plan is None or not plan.tasks:
+        console.print("No arrivals to target on the latest day.")
+        return
+    explored = sum(task.selected_by == "explore" for task in plan.tasks)
+    console.print(
+        f"{plan.arrivals:,} parcels arrive on {plan.target_date}; customs can open "
+        f"{plan.capacity}. Ranked by {plan.rank_by}, {explored} picked at random to keep "
+        "learning (their selection probability is recorded for training)."
+    )
+    console.print(plan_table(plan, reasons=2))
+    console.print("The list is in customs' inspection queue: record outcomes in the web UI.")

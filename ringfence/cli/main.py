@@ -13,6 +13,8 @@ from rich.console import Console
 
 from ringfence import __version__
 from ringfence.cli import (
+    access_cmd,
+    act_cmd,
     db_cmd,
     demo_cmd,
     ingest_cmd,
@@ -21,7 +23,10 @@ from ringfence.cli import (
     resolve_cmd,
     score_cmd,
     screen_cmd,
+    serve_cmd,
+    simops_cmd,
     simulate_cmd,
+    target_cmd,
 )
 from ringfence.errors import RingfenceError
 
@@ -44,6 +49,11 @@ for module in (
     network_cmd,
     score_cmd,
     screen_cmd,
+    target_cmd,
+    simops_cmd,
+    act_cmd,
+    access_cmd,
+    serve_cmd,
 ):
     module.register(app)
 
