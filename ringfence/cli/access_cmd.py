@@ -14,7 +14,6 @@ import typer
 
 from ringfence.cli.errors import one_line_errors
 from ringfence.errors import UserError
-from ringfence.service.sharing import dataset
 from ringfence.settings import Settings
 from ringfence.store.operational import OperationalStore
 from ringfence.store.operational.tables import ORGANISATION_KINDS, USER_ROLES
@@ -187,6 +186,8 @@ def sharing_grant(
     purpose: str = typer.Option("", "--purpose", help="Why the data is shared."),
 ) -> None:
     """Let one organisation read (some fields of) another's dataset (audited)."""
+    from ringfence.service.sharing import dataset  # the service stack loads only when needed
+
     with one_line_errors():
         dataset(dataset_name)
         try:

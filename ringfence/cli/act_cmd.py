@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from ringfence.act import SyncSummary, sync_outcomes
 from ringfence.cli.errors import one_line_errors
 from ringfence.cli.progress import progress_bar
 from ringfence.settings import Settings
+
+if TYPE_CHECKING:
+    from ringfence.act import SyncSummary
 
 console = Console()
 
@@ -40,6 +43,8 @@ def sync(
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Ingest every recorded outcome as a label (idempotent), for the next `ringfence train`."""
+    from ringfence.act import sync_outcomes
+
     with one_line_errors():
         settings = Settings(data_dir=data_dir) if data_dir else Settings()
         with progress_bar(console) as progress:

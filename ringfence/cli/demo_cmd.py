@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -10,9 +11,10 @@ from rich.table import Table
 
 from ringfence.cli.progress import progress_bar
 from ringfence.cli.target_cmd import plan_table
-from ringfence.demo import DemoReport, require_empty_or_demo, run_demo
-from ringfence.service.seed import serve_demo
 from ringfence.settings import Settings
+
+if TYPE_CHECKING:  # the whole loop loads only when the demo runs, not for --help
+    from ringfence.demo import DemoReport
 
 console = Console()
 
@@ -37,6 +39,9 @@ def demo(
 ) -> None:
     """Run the whole operation on a simulated world, then serve it with demo logins."""
     settings = Settings(data_dir=data_dir) if data_dir else Settings()
+    from ringfence.demo import require_empty_or_demo, run_demo
+    from ringfence.service.seed import serve_demo
+
     require_empty_or_demo(settings.data_dir)
     console.rule("[bold]Ringfence demo operation")
     with progress_bar(console) as progress:

@@ -21,8 +21,9 @@ from ringfence.settings import Settings
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
-quarantine_app = typer.Typer(help="Rows that ingestion rejected, with the reasons.",
-                             no_args_is_help=True)
+quarantine_app = typer.Typer(
+    help="Rows that ingestion rejected, with the reasons.", no_args_is_help=True
+)
 
 
 def _summary_table(summary: IngestSummary) -> Table:
@@ -32,32 +33,63 @@ def _summary_table(summary: IngestSummary) -> Table:
     for name in ("rows read", "accepted", "quarantined", "duplicates", "seconds"):
         table.add_column(name, justify="right")
     for f in summary.files:
-        table.add_row(Path(f.file).name, f.feed, f.organisation, f"{f.rows_read:,}",
-                      f"{f.accepted:,}", f"{f.quarantined:,}", f"{f.duplicates:,}",
-                      f"{f.seconds:.1f}")
+        table.add_row(
+            Path(f.file).name,
+            f.feed,
+            f.organisation,
+            f"{f.rows_read:,}",
+            f"{f.accepted:,}",
+            f"{f.quarantined:,}",
+            f"{f.duplicates:,}",
+            f"{f.seconds:.1f}",
+        )
     if len(summary.files) > 1:
-        table.add_row("total", "", "", f"{summary.rows_read:,}", f"{summary.accepted:,}",
-                      f"{summary.quarantined:,}", f"{summary.duplicates:,}", "")
+        table.add_row(
+            "total",
+            "",
+            "",
+            f"{summary.rows_read:,}",
+            f"{summary.accepted:,}",
+            f"{summary.quarantined:,}",
+            f"{summary.duplicates:,}",
+            "",
+        )
     return table
 
 
 def ingest(
-    feed: str = typer.Argument(..., metavar="FEED", help="Feed kind: shipments (declarations), "
-                               "parties, outcomes, watchlist, brands, trademarks, products, "
-                               "sellers, listings, complaints, pageviews."),
-    files: list[Path] = typer.Argument(..., metavar="FILE",
-                                       help="CSV, Parquet or JSON-lines files (.gz too)."),
-    mapping: str | None = typer.Option(None, "--mapping", "-m", help="Mapping file (YAML), or "
-                                       "the name of a shipped one such as kcs-declarations."),
-    org: str | None = typer.Option(None, "--org", help="Organisation the data comes from "
-                                   "(default: the mapping's)."),
+    feed: str = typer.Argument(
+        ...,
+        metavar="FEED",
+        help="Feed kind: shipments (declarations), "
+        "parties, outcomes, watchlist, brands, trademarks, products, "
+        "sellers, listings, complaints, pageviews.",
+    ),
+    files: list[Path] = typer.Argument(
+        ..., metavar="FILE", help="CSV, Parquet or JSON-lines files (.gz too)."
+    ),
+    mapping: str | None = typer.Option(
+        None,
+        "--mapping",
+        "-m",
+        help="Mapping file (YAML), or the name of a shipped one such as kcs-declarations.",
+    ),
+    org: str | None = typer.Option(
+        None, "--org", help="Organisation the data comes from (default: the mapping's)."
+    ),
     json_output: bool = typer.Option(False, "--json", help="Print the summary as JSON only."),
 ) -> None:
     """Ingest partner files into a feed; bad rows go to the quarantine, nothing is lost."""
     settings = Settings()
     with one_line_errors(), progress_bar(err) as on_progress:
-        summary = ingest_files(settings, feed, files, mapping=mapping, organisation=org,
-                               progress=None if json_output else on_progress)
+        summary = ingest_files(
+            settings,
+            feed,
+            files,
+            mapping=mapping,
+            organisation=org,
+            progress=None if json_output else on_progress,
+        )
     for f in summary.files:
         for warning in f.warnings:
             err.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
@@ -67,8 +99,11 @@ def ingest(
     out.print(_summary_table(summary))
     for f in summary.files:
         if f.quarantined:
-            out.print(f"{f.quarantined:,} rows of {f.file} quarantined; see: "
-                      f"ringfence quarantine show {f.file}", soft_wrap=True)
+            out.print(
+                f"{f.quarantined:,} rows of {f.file} quarantined; see: "
+                f"ringfence quarantine show {f.file}",
+                soft_wrap=True,
+            )
 
 
 @quarantine_app.command("list")
@@ -104,8 +139,9 @@ def _feed_name(feed: str | None) -> str | None:
 
 @quarantine_app.command("show")
 def quarantine_show(
-    file: str = typer.Argument(..., metavar="FILE",
-                               help="The file as it was ingested (or its base name)."),
+    file: str = typer.Argument(
+        ..., metavar="FILE", help="The file as it was ingested (or its base name)."
+    ),
     limit: int = typer.Option(50, "--limit", "-n", min=1, help="At most this many rows."),
     org: str | None = typer.Option(None, "--org", help="Only this organisation."),
     json_output: bool = typer.Option(False, "--json", help="Print JSON."),

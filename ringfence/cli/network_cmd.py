@@ -23,8 +23,9 @@ network_app = typer.Typer(
     help="The network of entities that share identifiers or trade, and risk spread over it.",
     no_args_is_help=True,
 )
-entities_app = typer.Typer(help="Resolved entities: export for partners and tools.",
-                           no_args_is_help=True)
+entities_app = typer.Typer(
+    help="Resolved entities: export for partners and tools.", no_args_is_help=True
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -68,7 +69,8 @@ def risk(
 @network_app.command("expand")
 def expand(
     ident: str = typer.Argument(
-        ..., metavar="ID",
+        ...,
+        metavar="ID",
         help="Entity id, party mention id, shipment id (or AWB) or watchlist source key.",
     ),
     hops: int = typer.Option(2, "--hops", min=1, max=6, help="Links to follow."),
@@ -92,8 +94,11 @@ def _print_neighbourhood(result: Neighbourhood) -> None:
     console.print(f"{result.query} is a {result.matched_as}: {starts}", highlight=False)
     console.print(
         f"{result.total_neighbours} entities within {result.hops} hops"
-        + (f" (the first {len(result.neighbours)} shown):" if
-           len(result.neighbours) < result.total_neighbours else ":"),
+        + (
+            f" (the first {len(result.neighbours)} shown):"
+            if len(result.neighbours) < result.total_neighbours
+            else ":"
+        ),
         highlight=False,
     )
     for row in result.neighbours:
@@ -102,7 +107,9 @@ def _print_neighbourhood(result: Neighbourhood) -> None:
         console.print(
             f"  [{row['hops']}] {row['name'] or '(unnamed)'}  {row['entity_id']}  [{orgs}]  "
             f"network_risk {risk}\n      {row['path'] or ''}",
-            highlight=False, markup=False, soft_wrap=True,
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
         )
 
 
@@ -110,8 +117,9 @@ def _print_neighbourhood(result: Neighbourhood) -> None:
 def export(
     out: Path = typer.Option(..., "--out", help="Output file: .csv or .parquet (or FtM)."),
     fmt: str | None = typer.Option(
-        None, "--format", help="csv, parquet or ftm (default: from the file's extension; "
-        "FILE.ftm.json means ftm)."
+        None,
+        "--format",
+        help="csv, parquet or ftm (default: from the file's extension; FILE.ftm.json means ftm).",
     ),
     data_dir: Path | None = DATA_DIR,
 ) -> None:

@@ -20,8 +20,15 @@ from ringfence.errors import UserError
 from ringfence.resolve.screen import ScreeningIndex
 from ringfence.settings import Settings
 
-OUTPUT_COLUMNS = ("query_id", "entity_id", "name", "score", "watchlisted", "network_risk",
-                  "reasons")
+OUTPUT_COLUMNS = (
+    "query_id",
+    "entity_id",
+    "name",
+    "score",
+    "watchlisted",
+    "network_risk",
+    "reasons",
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -51,8 +58,9 @@ def read_parties(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def screen_rows(index: ScreeningIndex, parties: list[dict[str, Any]],
-                limit: int) -> list[dict[str, Any]]:
+def screen_rows(
+    index: ScreeningIndex, parties: list[dict[str, Any]], limit: int
+) -> list[dict[str, Any]]:
     """Flat output rows: each party's matches, ``query_id`` from its id (or row number)."""
     rows = []
     for number, party in enumerate(parties, start=1):
@@ -76,8 +84,9 @@ def screen(
     limit: int = typer.Option(10, "--limit", min=1, help="Matches per party."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of lines."),
     out: Path | None = typer.Option(None, "--out", help="Write CSV (or .parquet) here."),
-    data_dir: Path | None = typer.Option(None, "--data-dir",
-                                         help="Data directory (default: RINGFENCE_DATA_DIR)."),
+    data_dir: Path | None = typer.Option(
+        None, "--data-dir", help="Data directory (default: RINGFENCE_DATA_DIR)."
+    ),
 ) -> None:
     """Screen new parties against the watchlist and every resolved entity."""
     with one_line_errors():
@@ -93,5 +102,7 @@ def screen(
     else:
         for r in rows:
             flag = " WATCHLISTED" if r["watchlisted"] else ""
-            typer.echo(f"{r['query_id']}\t{r['score']:.3f}\t{r['entity_id']}\t{r['name']}"
-                       f"{flag}\t{'; '.join(r['reasons'])}")
+            typer.echo(
+                f"{r['query_id']}\t{r['score']:.3f}\t{r['entity_id']}\t{r['name']}"
+                f"{flag}\t{'; '.join(r['reasons'])}"
+            )

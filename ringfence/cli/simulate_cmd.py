@@ -65,5 +65,6 @@ def _print(s: SimulationSummary) -> None:
     for what, count in rows:
         table.add_row(what, f"{count:,}" if isinstance(count, int) else str(count))
     console.print(table)
-    console.print(f"{len(s.feeds)} feeds listed in world.json; ground truth in truth/; "
-                  f"{s.seconds:.1f} s")
+    console.print(
+        f"{len(s.feeds)} feeds listed in world.json; ground truth in truth/; {s.seconds:.1f} s"
+    )

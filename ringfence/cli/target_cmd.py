@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -14,7 +15,9 @@ from rich.table import Table
 from ringfence.cli.errors import one_line_errors
 from ringfence.errors import UserError
 from ringfence.settings import Settings
-from ringfence.target.daily import InspectionPlan
+
+if TYPE_CHECKING:  # the targeting stack (LightGBM) loads only when a command runs
+    from ringfence.target.daily import InspectionPlan
 
 console = Console()
 
