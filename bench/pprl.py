@@ -17,7 +17,7 @@ import json
 import sys
 import tempfile
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ from ringfence.resolve.pprl.match import (
     combine_scores,
     dice,
     exact_agreements,
+    exact_disagreements,
 )
 from ringfence.resolve.pprl.params import EXACT_FIELDS, ScoreModel
 
@@ -51,21 +52,58 @@ SECRET = b"bench secret, not for production use, 32+ bytes long"
 
 def clear_text_features(
     left: pa.Table, right: pa.Table, li: np.ndarray, ri: np.ndarray
-) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Clear-text comparison of the same pairs: token-sort ratio of names, equal identifiers."""
+) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Clear-text comparison of the same pairs: token-sort ratio of names, equal identifiers
+    and identifiers both sides have but that differ."""
     lc, rc = clean_parties(left), clean_parties(right)
     lnames = [" ".join(t) for t in lc["name_tokens"]]
     rnames = [" ".join(t) for t in rc["name_tokens"]]
     ratio = np.array(
         [fuzz.token_sort_ratio(lnames[a], rnames[b]) / 100.0 for a, b in zip(li, ri, strict=True)]
     )
-    agree = {}
+    agree, differ = {}, {}
     for name in EXACT_FIELDS:
         lv, rv = lc[name], rc[name]
         agree[name] = np.array(
             [lv[a] is not None and lv[a] == rv[b] for a, b in zip(li, ri, strict=True)], dtype=bool
         )
-    return ratio, agree
+        present = np.array(
+            [lv[a] is not None and rv[b] is not None for a, b in zip(li, ri, strict=True)],
+            dtype=bool,
+        )
+        differ[name] = present & ~agree[name]
+    return ratio, agree, differ
+
+
+def resolution_pairs(left: pa.Table, right: pa.Table) -> dict[str, set[tuple[str, str]]]:
+    """The project's own clear-text matcher on the same records: ``ringfence resolve``'s
+    Splink model (cleaning, training, prediction at the 0.5 threshold, clustering) run over
+    left and right together. Returns the left×right pairs it links directly (``pairs``, what
+    compare-parties would call a match) and those it puts in one entity (``entities``)."""
+    from splink import DuckDBAPI, Linker
+
+    from ringfence.resolve.model import MATCH_THRESHOLD, settings_creator, train
+    from ringfence.resolve.prepare import prepare_mentions
+
+    cleaned = prepare_mentions(pa.concat_tables([left, right]))
+    linker = Linker(DuckDBAPI().register(cleaned), settings_creator(), log_level=None)
+    train(linker, cleaned)
+    predictions = linker.inference.predict(threshold_match_probability=MATCH_THRESHOLD)
+    linked = predictions.as_pandas_dataframe()[["unique_id_l", "unique_id_r"]]
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+        predictions, threshold_match_probability=MATCH_THRESHOLD
+    ).as_pandas_dataframe()
+    left_ids = set(left["id"].to_pylist())
+    pairs = set()
+    for a, b in zip(linked["unique_id_l"], linked["unique_id_r"], strict=True):
+        if (a in left_ids) != (b in left_ids):
+            pairs.add((a, b) if a in left_ids else (b, a))
+    entity = dict(zip(clusters["unique_id"], clusters["cluster_id"], strict=True))
+    members: dict[Any, list[str]] = {}
+    for rid in right["id"].to_pylist():
+        members.setdefault(entity[rid], []).append(rid)
+    together = {(a, b) for a in left_ids for b in members.get(entity[a], [])}
+    return {"pairs": pairs, "entities": together}
 
 
 def _prf(predicted: int, correct: int, true: int) -> dict[str, float]:
@@ -88,8 +126,11 @@ class World:
         self.li, self.ri = candidate_pairs(self.enc_left, self.enc_right)
         self.dice = dice(clk_matrix(self.enc_left), clk_matrix(self.enc_right), self.li, self.ri)
         self.agree = exact_agreements(self.enc_left, self.enc_right, self.li, self.ri)
+        self.differ = exact_disagreements(self.enc_left, self.enc_right, self.li, self.ri)
         self.match_seconds = time.perf_counter() - start
-        self.ratio, self.clear_agree = clear_text_features(self.left, self.right, self.li, self.ri)
+        self.ratio, self.clear_agree, self.clear_differ = clear_text_features(
+            self.left, self.right, self.li, self.ri
+        )
         lid, rid = self.left["id"].to_pylist(), self.right["id"].to_pylist()
         self.pair_ids = [(lid[a], rid[b]) for a, b in zip(self.li, self.ri, strict=True)]
         self.labels = np.array([pair in self.truth for pair in self.pair_ids], dtype=bool)
@@ -101,12 +142,18 @@ class World:
 
 
 def fit_model(
-    world: World, similarity: np.ndarray, agree: dict[str, np.ndarray]
+    world: World,
+    similarity: np.ndarray,
+    agree: dict[str, np.ndarray],
+    differ: dict[str, np.ndarray],
 ) -> tuple[ScoreModel, float]:
     """Score model with the best F1 at the default threshold on a training world.
 
     Each exact weight is the share of candidate pairs agreeing on that identifier that are
-    true matches; the Dice floor is then searched on a grid.
+    true matches; the Dice floor is then searched on a grid. Then each disagreement factor is
+    the share of true matches among the pairs that model calls a match but whose identifier of
+    that kind differs (kept at 1 below ``MIN_DISAGREEING`` such pairs), the floor is searched
+    again, and the model with disagreement factors is kept only if its train F1 is higher.
     """
     y = world.labels
     weights = {}
@@ -114,20 +161,55 @@ def fit_model(
         agreeing = agree[name]
         share = float(y[agreeing].mean()) if agreeing.any() else 0.5
         weights[name] = round(min(share, 0.99), 3)
-    # Only pairs without an agreeing identifier depend on the floor: they match when
-    # Dice >= floor + threshold * (1 - floor). With the threshold fixed, the floor alone sets
-    # that cut, on a fine grid, and the shipped default threshold keeps its meaning.
-    models = [ScoreModel(round(float(f), 3), weights) for f in np.arange(0.0, 0.99, 0.005)]
-    best = max(
+    plain = _best_floor(world, similarity, agree, differ, ScoreModel(0.0, weights))
+    called = combine_scores(similarity, agree, plain) >= DEFAULT_THRESHOLD
+    factors = {}
+    for name in EXACT_FIELDS:
+        disagreeing = differ[name] & called
+        if disagreeing.sum() >= MIN_DISAGREEING:
+            factors[name] = round(max(float(y[disagreeing].mean()), 0.01), 3)
+    with_factors = _best_floor(world, similarity, agree, differ, ScoreModel(0.0, weights, factors))
+
+    def train_f1(model: ScoreModel) -> float:
+        scores = combine_scores(similarity, agree, model, differ)
+        return world.evaluate(scores, DEFAULT_THRESHOLD)["f1"]
+
+    return max((plain, with_factors), key=train_f1), DEFAULT_THRESHOLD
+
+
+# Fewer would-be matches than this disagreeing on an identifier: no factor is learnt for it.
+MIN_DISAGREEING = 20
+
+
+def _best_floor(
+    world: World,
+    similarity: np.ndarray,
+    agree: dict[str, np.ndarray],
+    differ: dict[str, np.ndarray],
+    model: ScoreModel,
+) -> ScoreModel:
+    """``model`` with the Dice floor of best train F1.
+
+    Only pairs without an agreeing identifier depend on the floor: they match when
+    Dice >= floor + threshold * (1 - floor). With the threshold fixed, the floor alone sets
+    that cut, on a fine grid, and the shipped default threshold keeps its meaning.
+    """
+    models = [replace(model, dice_floor=round(float(f), 3)) for f in np.arange(0.0, 0.99, 0.005)]
+    return max(
         models,
-        key=lambda m: world.evaluate(combine_scores(similarity, agree, m), DEFAULT_THRESHOLD)["f1"],
+        key=lambda m: world.evaluate(
+            combine_scores(similarity, agree, m, differ), DEFAULT_THRESHOLD
+        )["f1"],
     )
-    return best, DEFAULT_THRESHOLD
 
 
-def _side(train: World, test: World, feature: str, agree: str) -> dict[str, Any]:
-    model, threshold = fit_model(train, getattr(train, feature), getattr(train, agree))
-    scores = combine_scores(getattr(test, feature), getattr(test, agree), model)
+def _side(train: World, test: World, feature: str, agree: str, differ: str) -> dict[str, Any]:
+    model, threshold = fit_model(
+        train, getattr(train, feature), getattr(train, agree), getattr(train, differ)
+    )
+    scores = combine_scores(
+        getattr(test, feature), getattr(test, agree), model, getattr(test, differ)
+    )
     default = test.evaluate(combine_scores(test.dice, test.agree, ScoreModel()), DEFAULT_THRESHOLD)
     return {
         **test.evaluate(scores, threshold),
@@ -137,18 +219,25 @@ def _side(train: World, test: World, feature: str, agree: str) -> dict[str, Any]
     }
 
 
-def run(train_source: Source, eval_source: Source, params: PprlParams) -> dict[str, Any]:
-    """Fit and tune both matchers on a train world, score them on an eval world."""
+def run(
+    train_source: Source, eval_source: Source, params: PprlParams, resolution: bool = False
+) -> dict[str, Any]:
+    """Fit and tune both matchers on a train world, score them on an eval world; with
+    ``resolution``, also run the project's clear-text resolution on the eval world."""
     train, test = World(train_source, params), World(eval_source, params)
-    pprl = _side(train, test, "dice", "agree")
-    clear = _side(train, test, "ratio", "clear_agree")
+    pprl = _side(train, test, "dice", "agree", "differ")
+    clear = _side(train, test, "ratio", "clear_agree", "clear_differ")
     del clear["f1_with_shipped_defaults"]
     records = test.left.num_rows + test.right.num_rows
     blocked_truth = len(test.truth & set(test.pair_ids))
-    return {
+    result: dict[str, Any] = {
         "pprl": pprl,
         "clear_text": clear,
         "f1_difference": round(clear["f1"] - pprl["f1"], 4),
+    }
+    if resolution:
+        result |= _resolution_side(test, pprl["f1"])
+    return result | {
         "eval_world": {
             "left_records": test.left.num_rows,
             "right_records": test.right.num_rows,
@@ -164,6 +253,28 @@ def run(train_source: Source, eval_source: Source, params: PprlParams) -> dict[s
             "match_candidate_pairs_per_s": round(len(test.pair_ids) / test.match_seconds),
             "match_seconds": round(test.match_seconds, 3),
         },
+    }
+
+
+def _resolution_side(test: World, pprl_f1: float) -> dict[str, Any]:
+    """The project's clear-text resolution on the eval records, next to the PPRL F1.
+
+    No tuning on the eval world: the Splink model trains on it unsupervised, exactly as
+    ``ringfence resolve`` trains on a lake, and uses the shipped 0.5 threshold.
+    """
+    started = time.perf_counter()
+    resolved = resolution_pairs(test.left, test.right)
+    scores = {
+        kind: _prf(len(found), len(found & test.truth), len(test.truth))
+        for kind, found in resolved.items()
+    }
+    return {
+        "clear_text_resolution": {
+            "linked_pairs": scores["pairs"],
+            "same_entity": scores["entities"],
+            "seconds": round(time.perf_counter() - started, 2),
+        },
+        "f1_difference_vs_resolution": round(scores["pairs"]["f1"] - pprl_f1, 4),
     }
 
 
@@ -281,7 +392,7 @@ def main() -> None:
         "data": description,
         "seed": args.seed,
         "params": PprlParams().encoding_fields(),
-        **run(train, test, PprlParams()),
+        **run(train, test, PprlParams(), resolution=True),
     }
     # The like-for-like comparison: the CLK given only what the clear-text matcher sees (names;
     # identifiers are exact on both sides), so the F1 gap is the price of encoding alone.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 
 import pandas as pd
+import pyarrow as pa
 
 
 def hashed_entity_id(smallest_mention_id: str) -> str:
@@ -23,11 +24,20 @@ def assign_entity_ids(clusters: pd.DataFrame, previous: pd.DataFrame | None) -> 
 
     ``previous`` holds the last run's ``mention_id`` → ``entity_id`` (``None`` on a first run).
     """
-    smallest = clusters.groupby("cluster_id")["mention_id"].min()
-    new_ids = smallest.map(hashed_entity_id)
+    new_ids = _smallest_mention(clusters).map(hashed_entity_id)
     if previous is not None and len(previous):
         new_ids.update(pd.Series(_inherited(clusters, previous), dtype=object))
     return clusters["cluster_id"].map(new_ids)
+
+
+def _smallest_mention(clusters: pd.DataFrame) -> pd.Series:
+    """cluster_id → its smallest mention id (Arrow: pandas' string ``min`` took 25 s at 1M)."""
+    table = pa.Table.from_pandas(clusters[["cluster_id", "mention_id"]], preserve_index=False)
+    smallest = table.group_by("cluster_id").aggregate([("mention_id", "min")])
+    return pd.Series(
+        smallest.column("mention_id_min").to_numpy(zero_copy_only=False),
+        index=smallest.column("cluster_id").to_pandas(),
+    )
 
 
 def _inherited(clusters: pd.DataFrame, previous: pd.DataFrame) -> dict[object, str]:

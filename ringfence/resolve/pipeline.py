@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+from scipy.sparse import coo_matrix, csgraph
 
 from ringfence.errors import UserError
 from ringfence.resolve.ids import assign_entity_ids
@@ -51,7 +53,9 @@ ENTITY_MENTIONS_SCHEMA = pa.schema(
 ENTITIES_SQL = """
 WITH m AS (
     SELECT em.entity_id, em.organisation, em.role, p.schema_ AS schema, p.name, p.country,
-           p.phone, p.email, p.identifier
+           p.phone, p.email, p.identifier, p.bank_account,
+           CASE WHEN p.street IS NOT NULL AND p.postcode IS NOT NULL
+                THEN p.street || ' | ' || p.postcode END AS address
     FROM entity_mentions AS em JOIN parties AS p ON p.id = em.mention_id
 ),
 names AS (
@@ -74,6 +78,9 @@ SELECT g.entity_id, s.schema, n.name, c.country,
        list_sort(list(DISTINCT g.email) FILTER (WHERE g.email IS NOT NULL)) AS emails,
        list_sort(list(DISTINCT g.identifier) FILTER (WHERE g.identifier IS NOT NULL))
            AS identifiers,
+       list_sort(list(DISTINCT g.bank_account) FILTER (WHERE g.bank_account IS NOT NULL))
+           AS bank_accounts,
+       list_sort(list(DISTINCT g.address) FILTER (WHERE g.address IS NOT NULL)) AS addresses,
        count(*) AS mention_count,
        list_sort(list(DISTINCT g.organisation)) AS organisations,
        max(CASE WHEN g.role = 'watchlist' THEN 1 ELSE 0 END) = 1 AS watchlisted
@@ -128,7 +135,7 @@ def resolve_parties(
         lake.register(engine, "entity_mentions")
         _replace(lake, "entities", engine.query(ENTITIES_SQL))
         report("resolve", 5, 5)
-        sizes = clusters.groupby("entity_id").size()
+        sizes = clusters["entity_id"].value_counts(sort=False)
         return ResolutionSummary(
             mentions=len(clusters),
             entities=len(sizes),
@@ -159,14 +166,12 @@ def cluster_mentions(
     train(linker, cleaned)
     report("resolve", 2, 5)
     predictions = linker.inference.predict(threshold_match_probability=MATCH_THRESHOLD)
-    clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(
-        predictions, threshold_match_probability=MATCH_THRESHOLD
-    )
-    report("resolve", 3, 5)
-    clusters = linker.misc.query_sql(
-        f"SELECT unique_id AS mention_id, cluster_id FROM {clustered.physical_name}",
+    links = linker.misc.query_sql(
+        f"SELECT unique_id_l, unique_id_r FROM {predictions.physical_name}",
         output_type="pandas",
     )
+    clusters = connected_components(cleaned.column("unique_id"), links)
+    report("resolve", 3, 5)
     tfs = {
         column: pa.Table.from_pandas(
             linker.table_management.compute_tf_table(column).as_pandas_dataframe(),
@@ -175,6 +180,24 @@ def cluster_mentions(
         for column in TF_COLUMNS
     }
     return clusters, linker, tfs
+
+
+def connected_components(
+    mention_ids: pa.ChunkedArray | pa.Array, links: pd.DataFrame
+) -> pd.DataFrame:
+    """``mention_id``/``cluster_id`` for every mention: the connected components of the links.
+
+    The same clustering as Splink's ``cluster_pairwise_predictions_at_threshold``, in SciPy:
+    Splink's iterative SQL took 10-15 s at 1M mentions, this well under one.
+    """
+    ids = pd.Series(pa.chunked_array([mention_ids]).to_pandas(), dtype=object)
+    position = pd.Index(ids)
+    left = position.get_indexer(links["unique_id_l"])
+    right = position.get_indexer(links["unique_id_r"])
+    size = len(ids)
+    graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(size, size))
+    _, labels = csgraph.connected_components(graph, directed=False)
+    return pd.DataFrame({"mention_id": ids, "cluster_id": labels})
 
 
 def _previous_assignment(lake: Lake, engine: Engine) -> pd.DataFrame | None:
@@ -190,14 +213,22 @@ def _kept(clusters: pd.DataFrame, previous: pd.DataFrame) -> int:
 
 
 def _entity_mentions(mentions: pa.Table, clusters: pd.DataFrame) -> pa.Table:
-    frame = mentions.select(["id", "organisation", "source_key", "role"]).to_pandas()
-    frame = frame.rename(columns={"id": "mention_id"}).merge(
-        clusters[["mention_id", "entity_id"]], on="mention_id"
+    """One row per mention with its entity, sorted by mention id (Arrow: a pandas merge and
+    string sort of a million rows took ten seconds)."""
+    ids = pa.table(
+        {
+            "mention_id": pa.array(clusters["mention_id"], pa.string()),
+            "entity_id": pa.array(clusters["entity_id"], pa.string()),
+        }
     )
-    frame["feed"] = "parties"
-    frame = frame.sort_values("mention_id", kind="stable")
-    return pa.Table.from_pandas(
-        frame[ENTITY_MENTIONS_SCHEMA.names], schema=ENTITY_MENTIONS_SCHEMA, preserve_index=False
+    frame = mentions.select(["id", "organisation", "source_key", "role"])
+    frame = frame.rename_columns(["mention_id", "organisation", "source_key", "role"])
+    joined = frame.join(ids, "mention_id", join_type="inner")
+    joined = joined.append_column("feed", pa.array(["parties"] * joined.num_rows, pa.string()))
+    return (
+        joined.sort_by("mention_id")
+        .select(ENTITY_MENTIONS_SCHEMA.names)
+        .cast(ENTITY_MENTIONS_SCHEMA)
     )
 
 

@@ -24,7 +24,7 @@ from ringfence.resolve.names import fold_text, name_tokens
 MATCH_COLUMNS = (
     "unique_id", "schema", "name_norm", "name_phon", "name_first", "name_letters", "phone",
     "email", "email_domain", "identifier", "bank_account", "street_norm", "postcode",
-    "city_norm", "address_key", "country",
+    "city_norm", "address_key", "place_key", "country",
 )  # fmt: skip
 
 # Columns of the ``parties`` dataset the cleaning reads.
@@ -156,12 +156,23 @@ def prepare_mentions(parties: pa.Table) -> pa.Table:
         "country": _map_distinct(_strings(parties, "country"), clean_code),
     }
     columns["address_key"] = _address_key(columns["street_norm"], columns["postcode"])
+    columns["place_key"] = _place_key(columns["postcode"], columns["country"], columns["city_norm"])
     return pa.table({name: _chunk(columns[name]) for name in MATCH_COLUMNS})
 
 
 def _address_key(street: pa.Array, postcode: pa.Array) -> pa.Array:
     """Street and postcode as one value, so its frequency (a shared warehouse) can be weighed."""
     return pc.binary_join_element_wise(street, postcode, "|", null_handling="emit_null")
+
+
+def _place_key(postcode: pa.Array, country: pa.Array, city: pa.Array) -> pa.Array:
+    """The postcode, or country and city where there is none (Hong Kong, the Emirates).
+
+    Blocking on a name key within a place instead of a country keeps blocks small: a common
+    name within one country is thousands of mentions, within one postcode a handful.
+    """
+    town = pc.binary_join_element_wise(country, city, ":", null_handling="emit_null")
+    return pc.coalesce(postcode, town)
 
 
 def _first_word(norm: str | None) -> str | None:

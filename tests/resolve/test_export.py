@@ -22,10 +22,16 @@ COLUMNS = ["organisation", "feed", "source_key", "entity_id", "watchlisted", "ne
 @pytest.fixture
 def resolved(tmp_path: Path) -> Settings:
     """The network fixture world with ZHANG Wei's watchlist mention and Li Na as one entity."""
-    merged = pa.table({"mention_id": [ZHANG, LI], "entity_id": ["en-zhang", "en-zhang"],
-                       "organisation": ["ipr-center", "swiftpost"], "feed": ["parties"] * 2,
-                       "source_key": ["watchlist:WL-1", "shipper:S1"],
-                       "role": ["watchlist", "shipper"]})
+    merged = pa.table(
+        {
+            "mention_id": [ZHANG, LI],
+            "entity_id": ["en-zhang", "en-zhang"],
+            "organisation": ["ipr-center", "swiftpost"],
+            "feed": ["parties"] * 2,
+            "source_key": ["watchlist:WL-1", "shipper:S1"],
+            "role": ["watchlist", "shipper"],
+        }
+    )
     settings = write_world(tmp_path / "data", merged)
     compute_network_risk(settings)
     return settings
@@ -58,16 +64,18 @@ def test_export_without_risk_leaves_it_empty(tmp_path: Path) -> None:
 
 
 def test_unknown_extension_exits_2(resolved: Settings, tmp_path: Path) -> None:
-    result = invoke("entities", "export", "--out", tmp_path / "e.xlsx",
-                    "--data-dir", resolved.data_dir)
+    result = invoke(
+        "entities", "export", "--out", tmp_path / "e.xlsx", "--data-dir", resolved.data_dir
+    )
     assert result.exit_code == 2
     assert "e.xlsx" in result.output and "Traceback" not in result.output
 
 
 def test_ftm_export_validates(resolved: Settings, tmp_path: Path) -> None:
     out = tmp_path / "entities.ftm.json"
-    result = invoke("entities", "export", "--out", out, "--format", "ftm",
-                    "--data-dir", resolved.data_dir)
+    result = invoke(
+        "entities", "export", "--out", out, "--format", "ftm", "--data-dir", resolved.data_dir
+    )
     assert result.exit_code == 0, result.output
     lines = out.read_text(encoding="utf-8").splitlines()
     proxies = [model.get_proxy(json.loads(line), cleaned=False) for line in lines]

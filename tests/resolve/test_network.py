@@ -36,8 +36,15 @@ HUB_ADDRESS = "Room 1, Forwarder Plaza 9"
 
 def party(org: str, key: str, role: str, name: str, **fields: Any) -> dict[str, Any]:
     """A party mention row; its id is what ingestion would give it."""
-    return {"id": make_id(org, "parties", key), "organisation": org, "source_key": key,
-            "role": role, "name": name, "schema_": "LegalEntity", **fields}
+    return {
+        "id": make_id(org, "parties", key),
+        "organisation": org,
+        "source_key": key,
+        "role": role,
+        "name": name,
+        "schema_": "LegalEntity",
+        **fields,
+    }
 
 
 def table(feed_name: str, rows: list[dict[str, Any]]) -> pa.Table:
@@ -51,18 +58,45 @@ def table(feed_name: str, rows: list[dict[str, Any]]) -> pa.Table:
 
 
 PARTIES = [
-    party("ipr-center", "watchlist:WL-1", "watchlist", "ZHANG Wei", phone="+8613800000001",
-          country="CN"),
-    party("swiftpost", "shipper:S1", "shipper", "Li Na", phone="+8613800000001",
-          email="lina@example.cn", country="CN"),
-    party("swiftpost", "shipper:S2", "shipper", "Wang Fang", email="lina@example.cn",
-          street=HUB_ADDRESS, city="Shenzhen", country="CN"),
+    party(
+        "ipr-center",
+        "watchlist:WL-1",
+        "watchlist",
+        "ZHANG Wei",
+        phone="+8613800000001",
+        country="CN",
+    ),
+    party(
+        "swiftpost",
+        "shipper:S1",
+        "shipper",
+        "Li Na",
+        phone="+8613800000001",
+        email="lina@example.cn",
+        country="CN",
+    ),
+    party(
+        "swiftpost",
+        "shipper:S2",
+        "shipper",
+        "Wang Fang",
+        email="lina@example.cn",
+        street=HUB_ADDRESS,
+        city="Shenzhen",
+        country="CN",
+    ),
     party("swiftpost", "consignee:C1", "consignee", "Chen Jie", country="NL"),
-    party("swiftpost", "shipper:S3", "shipper", "Stranger Ltd", phone="+3120000000",
-          country="NL"),
+    party("swiftpost", "shipper:S3", "shipper", "Stranger Ltd", phone="+3120000000", country="NL"),
 ] + [
-    party("swiftpost", f"shipper:M{i}", "shipper", f"Merchant {i}", street=HUB_ADDRESS,
-          city="Shenzhen", country="CN")
+    party(
+        "swiftpost",
+        f"shipper:M{i}",
+        "shipper",
+        f"Merchant {i}",
+        street=HUB_ADDRESS,
+        city="Shenzhen",
+        country="CN",
+    )
     for i in range(40)
 ]
 
@@ -74,16 +108,32 @@ def write_world(data_dir: Path, entity_mentions: pa.Table | None = None) -> Sett
     settings = Settings(data_dir=data_dir)
     lake = Lake(settings)
     lake.write_table("parties", table("parties", PARTIES), "fixture")
-    shipment = {"id": make_id("swiftpost", "shipments", "AWB-1"), "organisation": "swiftpost",
-                "source_key": "AWB-1", "tracking_number": "AWB-1", "shipper_ref": LI,
-                "consignee_ref": CHEN}
+    shipment = {
+        "id": make_id("swiftpost", "shipments", "AWB-1"),
+        "organisation": "swiftpost",
+        "source_key": "AWB-1",
+        "tracking_number": "AWB-1",
+        "shipper_ref": LI,
+        "consignee_ref": CHEN,
+    }
     lake.write_table("shipments", table("shipments", [shipment]), "fixture")
-    outcome = {"id": "ou-1", "organisation": "customs-nl", "source_key": "CTL-1",
-               "shipment_ref": shipment["id"], "label": "counterfeit", "positive": True,
-               "result": "seized"}
+    outcome = {
+        "id": "ou-1",
+        "organisation": "customs-nl",
+        "source_key": "CTL-1",
+        "shipment_ref": shipment["id"],
+        "label": "counterfeit",
+        "positive": True,
+        "result": "seized",
+    }
     lake.write_table("outcomes", table("outcomes", [outcome]), "fixture")
-    watch = {"id": make_id("ipr-center", "watchlist", "WL-1"), "organisation": "ipr-center",
-             "source_key": "WL-1", "name": "ZHANG Wei", "confirmed_by": "IPRC"}
+    watch = {
+        "id": make_id("ipr-center", "watchlist", "WL-1"),
+        "organisation": "ipr-center",
+        "source_key": "WL-1",
+        "name": "ZHANG Wei",
+        "confirmed_by": "IPRC",
+    }
     lake.write_table("watchlist", table("watchlist", [watch]), "fixture")
     if entity_mentions is not None:
         lake.write_table("entity_mentions", entity_mentions, "fixture")
@@ -156,9 +206,7 @@ def test_ppr_ranks_neighbours_above_strangers(world: Settings) -> None:
 
 def test_personalized_pagerank_is_a_distribution_and_converges() -> None:
     # path 0 - 1 - 2 and an isolated node 3; restart to node 0
-    adjacency = sparse.csr_matrix(
-        (np.ones(4), ([0, 1, 1, 2], [1, 0, 2, 1])), shape=(4, 4)
-    )
+    adjacency = sparse.csr_matrix((np.ones(4), ([0, 1, 1, 2], [1, 0, 2, 1])), shape=(4, 4))
     pr = personalized_pagerank(adjacency, np.array([1.0, 0, 0, 0]))
     assert pr.scores.sum() == pytest.approx(1.0)
     # node 1 has two edges, so it collects more than the seed; the far end less
@@ -175,10 +223,16 @@ def test_bfs_levels_and_predecessors() -> None:
 
 
 def test_entity_mentions_merge_mentions(tmp_path: Path) -> None:
-    merged = pa.table({"mention_id": [ZHANG, LI], "entity_id": ["en-zhang", "en-zhang"],
-                       "organisation": ["ipr-center", "swiftpost"], "feed": ["parties"] * 2,
-                       "source_key": ["watchlist:WL-1", "shipper:S1"],
-                       "role": ["watchlist", "shipper"]})
+    merged = pa.table(
+        {
+            "mention_id": [ZHANG, LI],
+            "entity_id": ["en-zhang", "en-zhang"],
+            "organisation": ["ipr-center", "swiftpost"],
+            "feed": ["parties"] * 2,
+            "source_key": ["watchlist:WL-1", "shipper:S1"],
+            "role": ["watchlist", "shipper"],
+        }
+    )
     settings = write_world(tmp_path / "r", merged)
     summary = compute_network_risk(settings)
     rows = risk_rows(settings)
@@ -191,8 +245,9 @@ def test_entity_mentions_merge_mentions(tmp_path: Path) -> None:
 )
 def test_expand_hops(world: Settings, hops: int, expected: set[str]) -> None:
     compute_network_risk(world)
-    result = invoke("network", "expand", "WL-1", "--hops", hops, "--json",
-                    "--data-dir", world.data_dir)
+    result = invoke(
+        "network", "expand", "WL-1", "--hops", hops, "--json", "--data-dir", world.data_dir
+    )
     assert result.exit_code == 0, result.output
     import json
 

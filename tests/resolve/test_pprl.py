@@ -22,6 +22,7 @@ from ringfence.resolve.names import normalise_name
 from ringfence.resolve.pprl import DEFAULT_THRESHOLD, PprlParams, encode_parties, match_encodings
 from ringfence.resolve.pprl.encode import PARTY_COLUMNS, soundex
 from ringfence.resolve.pprl.io import read_encodings, write_encodings
+from ringfence.resolve.pprl.params import ScoreModel
 
 SECRET = b"0123456789abcdef0123456789abcdef-test"
 OTHER_SECRET = b"fedcba9876543210fedcba9876543210-test"
@@ -107,6 +108,19 @@ def test_different_people_do_not_match() -> None:
     )
     assert scored.num_rows > 0, "namesake-ish pairs should at least be compared"
     assert max(scored["score"].to_pylist()) < 0.5
+
+
+def test_disagree_factors_lower_a_namesake_with_another_phone() -> None:
+    """The same name and address with a different phone: a match by default (disagreement
+    proves nothing), not with a learnt phone factor; an absent phone never counts."""
+    namesake = {**ZHANG, "id": "b1", "phone": "+86 139 0000 1111", "email": None}
+    no_phone = {**ZHANG, "id": "b2", "phone": None, "email": None}
+    right = parties(namesake, no_phone)
+    default = _pairs(parties(ZHANG), right)
+    assert default[("a1", "b1")]["score"] >= DEFAULT_THRESHOLD
+    learnt = _pairs(parties(ZHANG), right, model=ScoreModel(disagree_factors={"phone": 0.05}))
+    assert ("a1", "b1") not in learnt
+    assert learnt[("a1", "b2")]["score"] == default[("a1", "b2")]["score"]
 
 
 def test_one_to_one_keeps_best_partner() -> None:

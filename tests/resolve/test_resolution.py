@@ -4,6 +4,8 @@ explained, and every user mistake in compare-parties ends in one line with exit 
 from __future__ import annotations
 
 import csv
+import math
+import re
 from collections.abc import Iterator
 from itertools import combinations
 from pathlib import Path
@@ -20,6 +22,7 @@ from ringfence.errors import NotFoundError
 from ringfence.resolve.compare import compare_pairs
 from ringfence.resolve.explain import format_weight
 from ringfence.resolve.ids import assign_entity_ids, hashed_entity_id
+from ringfence.resolve.model import PROBABILITY_FLOOR
 from ringfence.resolve.names import normalise_name
 from ringfence.resolve.pipeline import resolve_parties
 from ringfence.resolve.prepare import clean_name, clean_street
@@ -250,3 +253,17 @@ def test_compare_without_model_tells_to_resolve_first(tmp_path: Path) -> None:
 def test_weights_are_written_with_a_true_minus() -> None:
     assert format_weight(8.21) == "+8.2"
     assert format_weight(-1.0) == "\N{MINUS SIGN}1.0"
+
+
+def test_a_rare_value_is_evidence_within_the_floor_bound(world: Settings) -> None:
+    """Term-frequency adjustment may lower a common value's weight but never lift a rare one
+    past log2(1 / PROBABILITY_FLOOR) bits: a coinciding e-mail must not outvote a different
+    phone and address (namesakes were merged at 1M mentions before the bound)."""
+    parties = pq.read_table(world.lake_dir / "parties", columns=["email"]).to_pandas()
+    counts = parties["email"].dropna().value_counts()
+    rare = counts[counts == 1].index[0]
+    pair = {"left_name": "A", "right_name": "B", "left_email": rare, "right_email": rare}
+    reasons = compare_pairs(world, pd.DataFrame([pair]))["reasons"][0]
+    weight = re.search(r"e-mail identical \(\+([0-9.]+)\)", reasons)
+    assert weight is not None, reasons
+    assert float(weight.group(1)) <= math.log2(1 / PROBABILITY_FLOOR) + 0.05

@@ -19,7 +19,7 @@ import typer
 from typer.testing import CliRunner
 
 from ringfence.cli import screen_cmd
-from ringfence.resolve.screen import ScreeningIndex, from_splink
+from ringfence.resolve.screen import ScreeningIndex, Weights, from_splink
 from ringfence.settings import Settings
 from ringfence.store.lake import Lake
 
@@ -37,8 +37,16 @@ ENTITIES = [
 
 def write_entities(settings: Settings) -> None:
     """The fixture entities (and a network_risk for E1) as lake datasets."""
-    keys = ("entity_id", "schema", "name", "country", "phones", "emails", "identifiers",
-            "watchlisted")
+    keys = (
+        "entity_id",
+        "schema",
+        "name",
+        "country",
+        "phones",
+        "emails",
+        "identifiers",
+        "watchlisted",
+    )
     rows = [dict(zip(keys, e, strict=True)) for e in ENTITIES]
     for r in rows:
         r.update(mention_count=1, organisations=["swiftpost"])
@@ -97,11 +105,18 @@ def test_disagreement_lowers_the_score(index: ScreeningIndex) -> None:
 
 
 def test_weights_from_splink_levels() -> None:
-    model = {"comparisons": [{"output_column_name": "phone", "comparison_levels": [
-        {"is_null_level": True},
-        {"m_probability": 0.8, "u_probability": 0.0008},
-        {"m_probability": 0.2, "u_probability": 0.8},
-    ]}]}
+    model = {
+        "comparisons": [
+            {
+                "output_column_name": "phone",
+                "comparison_levels": [
+                    {"is_null_level": True},
+                    {"m_probability": 0.8, "u_probability": 0.0008},
+                    {"m_probability": 0.2, "u_probability": 0.8},
+                ],
+            }
+        ]
+    }
     weights = from_splink(model)
     assert weights.source == "splink"
     assert weights.phone_exact == pytest.approx(9.966, abs=1e-3)
@@ -129,10 +144,13 @@ def _write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
 
 
 def test_cli_contract(lake_settings: Settings, tmp_path: Path) -> None:
-    file = _write_csv(tmp_path / "in.csv", [
-        {"id": "Q1", "name": "Zhang Wei", "country": "CN", "phone": "+8613800000001"},
-        {"id": "Q2", "name": "Nobody Known", "country": "", "phone": ""},
-    ])
+    file = _write_csv(
+        tmp_path / "in.csv",
+        [
+            {"id": "Q1", "name": "Zhang Wei", "country": "CN", "phone": "+8613800000001"},
+            {"id": "Q2", "name": "Nobody Known", "country": "", "phone": ""},
+        ],
+    )
     runner = CliRunner()
     args = ["screen", str(file), "--limit", "2", "--data-dir", str(lake_settings.data_dir)]
     result = runner.invoke(_cli(), [*args, "--json"])
@@ -158,3 +176,25 @@ def test_cli_errors(lake_settings: Settings, tmp_path: Path) -> None:
     empty = ["--data-dir", str(tmp_path / "empty")]
     result = runner.invoke(_cli(), ["screen", str(good), *empty])
     assert result.exit_code == 3 and "ringfence resolve" in result.output
+
+
+def test_address_and_bank_account_tell_namesakes_apart() -> None:
+    table = pa.table(
+        {
+            "entity_id": ["B", "C", "A"],  # A last: a tie would not put it first
+            "name": ["Wang Fang", "Wang Fang", "Wang Fang"],
+            "country": ["CN", "CN", "CN"],
+            "bank_accounts": [["6222020200112233"], [], []],
+            "addresses": [["88 Shennan Road | 518001"], [], ["12 Jiefang Road | 518000"]],
+        }
+    )
+    index = ScreeningIndex(table, Weights())
+    query = {"name": "Wang Fnag", "country": "CN", "street": "NO. 12 JIEFANG RD",
+             "postcode": "518 000"}  # fmt: skip
+    top = index.screen(query)[0]
+    assert top.entity_id == "A"
+    assert "address identical" in top.reasons
+    by_bank = index.screen({"name": "Fang Wang", "bank_account": "6222 0202 0011 2233"})[0]
+    assert by_bank.entity_id == "B"
+    assert by_bank.reasons[0] == "bank account identical"
+    assert by_bank.score > 0.5

@@ -212,13 +212,21 @@ FROM rows ORDER BY entity_idx, weight DESC, reason
 _OPTIONAL = {
     "entity_mentions": ENTITY_MENTIONS_SCHEMA,
     "shipments": pa.schema(
-        [("id", pa.string()), ("organisation", pa.string()), ("source_key", pa.string()),
-         ("tracking_number", pa.string())]
+        [
+            ("id", pa.string()),
+            ("organisation", pa.string()),
+            ("source_key", pa.string()),
+            ("tracking_number", pa.string()),
+        ]
         + [(f"{r}_ref", pa.string()) for r in SHIPMENT_ROLES]
     ),
     "outcomes": pa.schema(
-        [("shipment_ref", pa.string()), ("label", pa.string()), ("positive", pa.bool_()),
-         ("result", pa.string())]
+        [
+            ("shipment_ref", pa.string()),
+            ("label", pa.string()),
+            ("positive", pa.bool_()),
+            ("result", pa.string()),
+        ]
     ),
     "listings": pa.schema([("seller_ref", pa.string()), ("gtin", pa.string())]),
     "watchlist": pa.schema(

@@ -56,9 +56,14 @@ def expand_entity(
     rows, total = _neighbourhood_rows(network, start, hops, risk, limit)
     first = [r for r in rows if r["hops"] == 0]
     result = Neighbourhood(
-        query=ident, matched_as=matched_as, start=first,
-        neighbours=[r for r in rows if r["hops"] > 0], hops=hops,
-        resolved=network.resolved, risk_available=risk is not None, total_neighbours=total,
+        query=ident,
+        matched_as=matched_as,
+        start=first,
+        neighbours=[r for r in rows if r["hops"] > 0],
+        hops=hops,
+        resolved=network.resolved,
+        risk_available=risk is not None,
+        total_neighbours=total,
     )
     result.seconds = round(time.perf_counter() - started, 2)
     if not network.resolved:
@@ -125,9 +130,7 @@ def _risk_lookup(lake: Lake, engine: Engine) -> dict[str, float] | None:
     if not lake.register(engine, "network_risk"):
         return None
     table = engine.query("SELECT entity_id, network_risk FROM network_risk")
-    return dict(
-        zip(table.column(0).to_pylist(), table.column(1).to_pylist(), strict=True)
-    )
+    return dict(zip(table.column(0).to_pylist(), table.column(1).to_pylist(), strict=True))
 
 
 def _neighbourhood_rows(

@@ -44,12 +44,30 @@ ORDER BY m.organisation, m.source_key
 
 
 _ADDRESS = "concat_ws(', ', p.street, trim(concat_ws(' ', p.postcode, p.city)), p.country)"
-_LISTS = {"names": "p.name", "countries": "p.country", "phones": "p.phone", "emails": "p.email",
-          "websites": "p.website", "identifiers": "p.identifier",
-          "bank_accounts": "p.bank_account", "addresses": _ADDRESS}
-_PARTY_COLUMNS = ("id", "schema_", "name", "street", "city", "postcode", "country", "phone",
-                  "email", "identifier", "bank_account", "website")
-
+_LISTS = {
+    "names": "p.name",
+    "countries": "p.country",
+    "phones": "p.phone",
+    "emails": "p.email",
+    "websites": "p.website",
+    "identifiers": "p.identifier",
+    "bank_accounts": "p.bank_account",
+    "addresses": _ADDRESS,
+}
+_PARTY_COLUMNS = (
+    "id",
+    "schema_",
+    "name",
+    "street",
+    "city",
+    "postcode",
+    "country",
+    "phone",
+    "email",
+    "identifier",
+    "bank_account",
+    "website",
+)
 
 
 def _sorted_list(column: str, expr: str) -> str:
@@ -168,8 +186,13 @@ def entity_proxies(row: dict[str, Any]) -> list[dict[str, Any]]:
     proxy = _ftm_model().make_entity(schema if schema in ("Person", "Company") else "LegalEntity")
     proxy.id = ftm_id("entity", str(row["entity_id"]))
     for prop, column in (
-        ("name", "names"), ("country", "countries"), ("phone", "phones"), ("email", "emails"),
-        ("website", "websites"), ("registrationNumber", "identifiers"), ("address", "addresses"),
+        ("name", "names"),
+        ("country", "countries"),
+        ("phone", "phones"),
+        ("email", "emails"),
+        ("website", "websites"),
+        ("registrationNumber", "identifiers"),
+        ("address", "addresses"),
         ("publisher", "organisations"),
     ):
         proxy.add(prop, row.get(column) or [], quiet=True)

@@ -40,9 +40,7 @@ class Network:
     resolved: bool  # False: no entity resolution yet, one entity per party mention
 
 
-def load_network(
-    settings: Settings, engine: Engine, progress: Progress | None = None
-) -> Network:
+def load_network(settings: Settings, engine: Engine, progress: Progress | None = None) -> Network:
     """Read the lake through ``engine`` and build the network (raises UserError if empty)."""
     report = progress or (lambda *_a, **_k: None)
     lake = Lake(settings)

@@ -43,14 +43,26 @@ def hop_text(
     verb = pc.if_else(is_src, "sent ", "received ")
     direction = pc.if_else(is_src, " to ", " from ")
     traded = _join(
-        verb, count, " shipment", plural, " as ", pc.fill_null(my_role, "party"), direction,
-        pc.fill_null(their_role, "party"), " ", other,
+        verb,
+        count,
+        " shipment",
+        plural,
+        " as ",
+        pc.fill_null(my_role, "party"),
+        direction,
+        pc.fill_null(their_role, "party"),
+        " ",
+        other,
     )
     return pc.if_else(pc.equal(kind, "trade"), traded, shares)
 
 
 def build_paths(
-    graph: Graph, names: pa.Array, steps: np.ndarray, pred: np.ndarray, seed_text: pa.Array,
+    graph: Graph,
+    names: pa.Array,
+    steps: np.ndarray,
+    pred: np.ndarray,
+    seed_text: pa.Array,
     max_hops: int = 6,
 ) -> pa.Array:
     """Path text for every entity: the seed's reason for seeds, the chain for the others.

@@ -139,9 +139,7 @@ def risk_table(network: Network) -> tuple[pa.Table, PageRank]:
     seed_text = np.full(n, None, dtype=object)
     seed_text[network.seed_idx] = network.seed_reason
     paths = build_paths(graph, names, search.steps, search.pred, pa.array(seed_text, pa.string()))
-    nearest = entity_ids.take(pa.array(np.where(reached, origin, 0))).to_numpy(
-        zero_copy_only=False
-    )
+    nearest = entity_ids.take(pa.array(np.where(reached, origin, 0))).to_numpy(zero_copy_only=False)
     table = pa.table(
         {
             "entity_id": entity_ids,
@@ -186,15 +184,17 @@ def compute_network_risk(
         resolved=network.resolved,
         seconds=round(time.perf_counter() - started, 2),
         note="; ".join(
-            text for ok, text in ((network.resolved, UNRESOLVED_NOTE),
-                                  (network.seed_idx.size > 0, NO_SEEDS_NOTE)) if not ok
+            text
+            for ok, text in (
+                (network.resolved, UNRESOLVED_NOTE),
+                (network.seed_idx.size > 0, NO_SEEDS_NOTE),
+            )
+            if not ok
         ),
     )
 
 
-UNRESOLVED_NOTE = (
-    "no entity resolution yet (run `ringfence resolve`): one entity per party mention"
-)
+UNRESOLVED_NOTE = "no entity resolution yet (run `ringfence resolve`): one entity per party mention"
 
 NO_SEEDS_NOTE = "no seeds (no watchlist entries or seizures): every network_risk is 0"
 

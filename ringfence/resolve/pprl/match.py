@@ -141,34 +141,58 @@ def dice(left: np.ndarray, right: np.ndarray, li: np.ndarray, ri: np.ndarray) ->
     return out
 
 
+def _pair_codes(left: pa.Table, right: pa.Table, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Both sides' exact codes of one identifier kind as shared integers (-1 = none)."""
+    column = f"{name}_hmac"
+    both = pa.concat_arrays([_array(left, column), _array(right, column)])
+    indices = pc.dictionary_encode(both).indices.fill_null(-1).to_numpy()
+    return indices[: left.num_rows], indices[left.num_rows :]
+
+
 def exact_agreements(
     left: pa.Table, right: pa.Table, li: np.ndarray, ri: np.ndarray
 ) -> dict[str, np.ndarray]:
     """Per identifier kind: whether each pair carries the same exact code (both present)."""
     agree = {}
     for name in EXACT_FIELDS:
-        column = f"{name}_hmac"
-        both = pa.concat_arrays([_array(left, column), _array(right, column)])
-        indices = pc.dictionary_encode(both).indices.fill_null(-1).to_numpy()
-        lcodes, rcodes = indices[: left.num_rows], indices[left.num_rows :]
+        lcodes, rcodes = _pair_codes(left, right, name)
         agree[name] = (lcodes[li] == rcodes[ri]) & (lcodes[li] >= 0)
     return agree
 
 
+def exact_disagreements(
+    left: pa.Table, right: pa.Table, li: np.ndarray, ri: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Per identifier kind: whether both sides of each pair carry a code and they differ."""
+    differ = {}
+    for name in EXACT_FIELDS:
+        lcodes, rcodes = _pair_codes(left, right, name)
+        lc, rc = lcodes[li], rcodes[ri]
+        differ[name] = (lc >= 0) & (rc >= 0) & (lc != rc)
+    return differ
+
+
 def combine_scores(
-    similarity: np.ndarray, agree: dict[str, np.ndarray], model: ScoreModel
+    similarity: np.ndarray,
+    agree: dict[str, np.ndarray],
+    model: ScoreModel,
+    differ: dict[str, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Probability-like score of each pair from its similarity and exact agreements.
 
-    Noisy-OR (see ``ScoreModel``). Agreement counts as evidence, disagreement does not: one
-    party often has several phones and e-mails, so two different ones say little.
+    Noisy-OR (see ``ScoreModel``). Disagreement counts only through the model's
+    ``disagree_factors`` (none by default: one party often has several phones and e-mails, so
+    two different ones say little unless a labelled sample shows otherwise).
     """
     floor = model.dice_floor
     fuzzy = np.clip((similarity - floor) / (1.0 - floor), 0.0, 1.0)
     doubt = 1.0 - fuzzy
     for name, agrees in agree.items():
         doubt = np.where(agrees, doubt * (1.0 - model.exact_weights.get(name, 0.0)), doubt)
-    return np.asarray(1.0 - doubt)
+    score = 1.0 - doubt
+    for name, differs in (differ or {}).items():
+        score = np.where(differs, score * model.disagree_factors.get(name, 1.0), score)
+    return np.asarray(score)
 
 
 def match_encodings(
@@ -212,11 +236,12 @@ def scored_pairs(
     """Score and exact-match labels ("phone,email") of the given candidate pairs."""
     dice_scores = dice(clk_matrix(left), clk_matrix(right), li, ri)
     agree = exact_agreements(left, right, li, ri)
+    differ = exact_disagreements(left, right, li, ri) if model.disagree_factors else None
     labels = [""] * len(li)
     for name in EXACT_FIELDS:
         for i in np.flatnonzero(agree[name]):
             labels[i] = f"{labels[i]},{name}" if labels[i] else name
-    return combine_scores(dice_scores, agree, model), labels
+    return combine_scores(dice_scores, agree, model, differ), labels
 
 
 def _greedy_one_to_one(order: np.ndarray, li: np.ndarray, ri: np.ndarray) -> np.ndarray:

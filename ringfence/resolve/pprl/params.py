@@ -79,7 +79,8 @@ class ScoreModel:
     The CLK's Dice coefficient counts as evidence ``fuzzy = (dice - dice_floor) / (1 -
     dice_floor)`` clipped to [0, 1] (unrelated names still share q-grams and country bits, so
     Dice only means something above a floor); each agreeing identifier kind counts with its
-    weight; score = 1 - (1 - fuzzy) * product of (1 - weight) over the agreements. Identical
+    weight; score = 1 - (1 - fuzzy) * product of (1 - weight) over the agreements, times the
+    ``disagree_factors`` of identifier kinds both sides carry with different values. Identical
     records score 1. Not part of the encoding: the two sides need not agree on it.
     """
 
@@ -87,6 +88,10 @@ class ScoreModel:
     # carry more typos; 0.8 costs each world about 0.03 F1 against its own optimum.
     dice_floor: float = 0.8
     exact_weights: dict[str, float] = field(default_factory=_default_exact_weights)
+    # Score multiplier when both sides carry an identifier kind and the codes differ. Empty by
+    # default (disagreement proves little in general); bench/pprl.py fits it on a labelled
+    # train world as the share of true matches among would-be matches that disagree.
+    disagree_factors: dict[str, float] = field(default_factory=dict)
 
 
 def derive_key(secret: bytes, purpose: str) -> bytes:

@@ -12,13 +12,32 @@ from typing import Any
 from ringfence.model.feeds import value_type
 from ringfence.model.types.base import InvalidValue
 from ringfence.resolve.names import normalise_name
-from ringfence.resolve.prepare import clean_code, clean_email
+from ringfence.resolve.prepare import clean_code, clean_email, clean_street
 
 # Exact-match fields of the index → the ``entities`` list column that holds them.
-EXACT_FIELDS = {"phone": "phones", "email": "emails", "identifier": "identifiers"}
+EXACT_FIELDS = {
+    "phone": "phones",
+    "email": "emails",
+    "identifier": "identifiers",
+    "bank_account": "bank_accounts",
+    "address": "addresses",
+}
+# How ``entities.addresses`` joins street and postcode (pipeline.ENTITIES_SQL writes it).
+ADDRESS_SEPARATOR = " | "
 
-QUERY_FIELDS = ("id", "name", "schema", "country", "phone", "email", "identifier",
-                "bank_account", "street", "city", "postcode")
+QUERY_FIELDS = (
+    "id",
+    "name",
+    "schema",
+    "country",
+    "phone",
+    "email",
+    "identifier",
+    "bank_account",
+    "street",
+    "city",
+    "postcode",
+)
 
 
 def _typed(type_name: str, raw: str, hint: str | None = None) -> str | None:
@@ -35,9 +54,19 @@ def clean_stored(field: str, raw: str | None) -> str | None:
         return None
     if field == "email":
         return clean_email(raw)
-    if field == "identifier":
+    if field in ("identifier", "bank_account"):
         return clean_code(raw)
+    if field == "address":
+        street, _, postcode = raw.partition(ADDRESS_SEPARATOR)
+        return address_key(street, postcode)
     return raw.strip() or None
+
+
+def address_key(street: str | None, postcode: str | None) -> str | None:
+    """Street and postcode as resolution compares them (``prepare.address_key``'s form)."""
+    clean = clean_street(street)
+    code = clean_code(postcode)
+    return f"{clean}|{code}" if clean and code else None
 
 
 def clean_query(query: dict[str, Any]) -> dict[str, str]:
@@ -51,8 +80,11 @@ def clean_query(query: dict[str, Any]) -> dict[str, str]:
         out["phone"] = phone
     if "email" in raw and (email := clean_email(raw["email"])):
         out["email"] = email
-    if "identifier" in raw and (ident := clean_code(raw["identifier"])):
-        out["identifier"] = ident
+    for field in ("identifier", "bank_account"):
+        if field in raw and (code := clean_code(raw[field])):
+            out[field] = code
+    if address := address_key(raw.get("street"), raw.get("postcode")):
+        out["address"] = address
     if "name" in raw and (norm := normalise_name(raw["name"])):
         out["name_norm"] = norm
     if "schema" in raw:

@@ -31,6 +31,13 @@ from ringfence.store.lake import Lake
 # rarer token: walking the postings of "wang" on a million entities would cost the whole budget.
 MAX_POSTING = 20_000
 NAME_CANDIDATES = 200
+# How many known tokens may stand in for one unknown (typo'd) token, and how far below the
+# closest one (rapidfuzz ratio points) they may be.
+TYPO_CHOICES = 3
+TYPO_SLACK = 5.0
+# An exact value shared by more entities than this (a warehouse address, a forwarder's phone)
+# does not make them all candidates; it still counts for candidates found by name.
+MAX_EXACT_CANDIDATES = 500
 
 
 class ExactMap:
@@ -85,19 +92,29 @@ class TokenIndex:
     def max_idf(self) -> float:
         return float(self.idf.max()) if len(self.idf) else 1.0
 
-    def resolve(self, token: str) -> int | None:
-        """The token's id, or for an unknown token the closest known one (a typo) if close."""
+    def resolve(self, token: str) -> list[int]:
+        """The token's id; for an unknown token (a typo) the known ones closest to it.
+
+        A one-letter typo is often equally close to several known words ("mulle" to "muller"
+        and "mullen"): all within ``TYPO_SLACK`` of the best are kept, up to ``TYPO_CHOICES``,
+        and the full-name scoring picks among their entities.
+        """
         known = self.vocab.get(token)
         if known is not None:
-            return known
+            return [known]
         # Typos rarely hit the first letter; searching its bucket keeps this cheap.
         bucket = self.by_initial.get(token[0], [])
-        best = process.extractOne(token, bucket, score_cutoff=75) if bucket else None
-        return self.vocab[best[0]] if best else None
+        if not bucket:
+            return []
+        close = process.extract(token, bucket, limit=TYPO_CHOICES, score_cutoff=75)
+        if not close:
+            return []
+        best = close[0][1]
+        return [self.vocab[word] for word, score, _ in close if score >= best - TYPO_SLACK]
 
     def candidates(self, tokens: Iterable[str], limit: int) -> np.ndarray:
         """Entities sharing most IDF weight of name tokens with the query, best first."""
-        ids = {t for t in (self.resolve(tok) for tok in tokens) if t is not None}
+        ids = {t for tok in tokens for t in self.resolve(tok)}
         if not ids:
             return np.empty(0, dtype=np.int64)
         sizes = {t: int(self.offsets[t + 1] - self.offsets[t]) for t in ids}
@@ -105,20 +122,22 @@ class TokenIndex:
         if not rare:
             return self._common_only(sorted(ids, key=sizes.__getitem__), limit)
         use = rare
-        parts = [self.postings[self.offsets[t]: self.offsets[t] + min(sizes[t], MAX_POSTING)]
-                 for t in use]
+        parts = [
+            self.postings[self.offsets[t] : self.offsets[t] + min(sizes[t], MAX_POSTING)]
+            for t in use
+        ]
         weights = [np.full(len(p), self.idf[t]) for p, t in zip(parts, use, strict=True)]
         entities, inverse = np.unique(np.concatenate(parts), return_inverse=True)
         totals = np.bincount(inverse, weights=np.concatenate(weights))
         top = np.argsort(-totals, kind="stable")[:limit]
         return entities[top].astype(np.int64)
 
-
     def _common_only(self, ids: list[int], limit: int) -> np.ndarray:
         """Candidates for a name made only of common tokens ("wang fang"): the entities holding
         all of them (postings are sorted, so intersecting is linear), else the rarest token's."""
+
         def postings(t: int) -> np.ndarray:
-            return self.postings[self.offsets[t]: self.offsets[t + 1]]
+            return self.postings[self.offsets[t] : self.offsets[t + 1]]
 
         common = postings(ids[0])
         for t in ids[1:]:
@@ -132,20 +151,23 @@ class TokenIndex:
 class ScreeningIndex:
     """Screen new parties against every resolved entity and the watchlist."""
 
-    def __init__(self, entities: pa.Table, weights: Weights,
-                 network_risk: dict[str, float] | None = None) -> None:
+    def __init__(
+        self, entities: pa.Table, weights: Weights, network_risk: dict[str, float] | None = None
+    ) -> None:
         cols = entities.to_pydict()
         self.size = entities.num_rows
         self.weights = weights
         self.entity_ids: list[str] = cols["entity_id"]
         self.names: list[str] = [n or "" for n in cols["name"]]
         norm_cache: dict[str, str] = {}
-        self.norm_names = [norm_cache.get(n) or norm_cache.setdefault(n, normalise_name(n))
-                           for n in self.names]
+        self.norm_names = [
+            norm_cache.get(n) or norm_cache.setdefault(n, normalise_name(n)) for n in self.names
+        ]
         self.tokens = TokenIndex.build([n.split() for n in self.norm_names])
         self.country = np.asarray([c or "" for c in cols.get("country", [None] * self.size)])
-        self.watchlisted = np.asarray([bool(w) for w in cols.get("watchlisted",
-                                                                 [False] * self.size)])
+        self.watchlisted = np.asarray(
+            [bool(w) for w in cols.get("watchlisted", [False] * self.size)]
+        )
         risk = network_risk or {}
         self.network_risk = np.asarray([risk.get(e, np.nan) for e in self.entity_ids])
         self.exact: dict[str, ExactMap] = {}
@@ -171,30 +193,44 @@ class ScreeningIndex:
         parts = lake.parts("entities")
         if not parts:
             raise NotFoundError(
-                f"no entities dataset in {settings.lake_dir}: run `ringfence resolve` first")
+                f"no entities dataset in {settings.lake_dir}: run `ringfence resolve` first"
+            )
         entities = pa.concat_tables([pq.read_table(p) for p in parts], promote_options="default")
         risk: dict[str, float] = {}
         for part in lake.parts("network_risk"):
             table = pq.read_table(part, columns=["entity_id", "network_risk"])
-            risk.update(zip(table["entity_id"].to_pylist(),
-                            table["network_risk"].to_pylist(), strict=True))
+            risk.update(
+                zip(table["entity_id"].to_pylist(), table["network_risk"].to_pylist(), strict=True)
+            )
         return cls(entities, load_weights(settings.data_dir), risk)
 
     def screen(self, query: dict[str, Any], limit: int = 10) -> list[Match]:
         """The ``limit`` best-scoring entities for one party, best first."""
         clean = clean_query(query)
         hits: dict[int, set[str]] = {}
+        crowded: list[tuple[str, list[int]]] = []
         for name in self.exact:
             value = clean.get(name)
-            for index in self.exact[name].get(value) if value else ():
+            found = self.exact[name].get(value) if value else []
+            if len(found) > MAX_EXACT_CANDIDATES:
+                crowded.append((name, found))  # a forwarder's address: evidence, not a lead
+                continue
+            for index in found:
                 hits.setdefault(index, set()).add(name)
         tokens = clean.get("name_norm", "").split()
-        by_name = (self.tokens.candidates(tokens, NAME_CANDIDATES) if tokens
-                   else np.empty(0, dtype=np.int64))
-        candidates = np.unique(np.concatenate(
-            [np.fromiter(hits, dtype=np.int64, count=len(hits)), by_name]))
+        by_name = (
+            self.tokens.candidates(tokens, NAME_CANDIDATES)
+            if tokens
+            else np.empty(0, dtype=np.int64)
+        )
+        candidates = np.unique(
+            np.concatenate([np.fromiter(hits, dtype=np.int64, count=len(hits)), by_name])
+        )
         if len(candidates) == 0:
             return []
+        for name, found in crowded:
+            for index in candidates[np.isin(candidates, found)]:
+                hits.setdefault(int(index), set()).add(name)
         rarity = self._rarity(tokens)
         return score_candidates(self, clean, candidates, hits, rarity, limit)
 
@@ -204,6 +240,8 @@ class ScreeningIndex:
         if not tokens:
             return 0.0
         top = self.tokens.max_idf
-        idfs = [self.tokens.idf[t] if (t := self.tokens.vocab.get(tok)) is not None else top
-                for tok in tokens]
+        idfs = [
+            self.tokens.idf[t] if (t := self.tokens.vocab.get(tok)) is not None else top
+            for tok in tokens
+        ]
         return max(0.05, min(1.0, math.fsum(idfs) / len(idfs) / top))

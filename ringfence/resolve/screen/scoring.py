@@ -3,8 +3,9 @@
 ``bits = prior + Σ field weights``; ``score = 1 / (1 + 2**-bits)``, so 0.5 means even odds and
 is the match threshold. Per field (weights.py gives the bits):
 
-* phone, e-mail, identifier: ``*_exact`` when the query's cleaned value is one of the entity's,
-  ``*_else`` when both have values and none is shared, nothing when either side has none;
+* phone, e-mail, identifier, bank account, address (street + postcode): ``*_exact`` when the
+  query's cleaned value is one of the entity's, ``*_else`` when both have values and none is
+  shared, nothing when either side has none;
 * name: ``s`` = rapidfuzz ``token_sort_ratio`` / 100 of the normalised names. At or above
   ``NAME_FLOOR`` the weight is ``name_exact · rarity · (s - NAME_FLOOR) / (1 - NAME_FLOOR)``
   where ``rarity`` ∈ (0, 1] is the query tokens' mean IDF over the largest IDF (common names
@@ -29,6 +30,11 @@ NAME_FLOOR = 0.7
 COMMON_RARITY = 0.6
 
 
+# Exact fields in the order their reasons are listed (strongest evidence first).
+_EVIDENCE_ORDER = ("identifier", "bank_account", "phone", "email", "address")
+_LABELS = {"bank_account": "bank account"}
+
+
 @dataclass
 class Match:
     """One screening result."""
@@ -44,8 +50,9 @@ class Match:
         return asdict(self)
 
 
-def _name_bits(index: ScreeningIndex, query_norm: str, cand: np.ndarray,
-               rarity: float) -> tuple[np.ndarray, np.ndarray]:
+def _name_bits(
+    index: ScreeningIndex, query_norm: str, cand: np.ndarray, rarity: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Name similarity of each candidate and the bits it adds."""
     w = index.weights
     if not query_norm:
@@ -57,12 +64,17 @@ def _name_bits(index: ScreeningIndex, query_norm: str, cand: np.ndarray,
     return sims, bits
 
 
-def _reasons(index: ScreeningIndex, clean: dict[str, str], i: int, sim: float,
-             hit: set[str], rarity: float) -> list[str]:
+def _reasons(
+    index: ScreeningIndex, clean: dict[str, str], i: int, sim: float, hit: set[str], rarity: float
+) -> list[str]:
     """Human reasons for one candidate, strongest evidence first."""
-    reasons = [f"{field} identical" for field in ("identifier", "phone", "email") if field in hit]
-    reasons += [f"{field} differs" for field in ("identifier", "phone", "email")
-                if field not in hit and field in clean and index.has[field][i]]
+    fields = [f for f in _EVIDENCE_ORDER if f in index.exact]
+    reasons = [f"{_LABELS.get(f, f)} identical" for f in fields if f in hit]
+    reasons += [
+        f"{_LABELS.get(f, f)} differs"
+        for f in fields
+        if f not in hit and f in clean and index.has[f][i]
+    ]
     if not np.isnan(sim):
         common = " (common name)" if rarity < COMMON_RARITY else ""
         if sim >= 1.0:
@@ -77,8 +89,14 @@ def _reasons(index: ScreeningIndex, clean: dict[str, str], i: int, sim: float,
     return reasons
 
 
-def score_candidates(index: ScreeningIndex, clean: dict[str, str], cand: np.ndarray,
-                     hits: dict[int, set[str]], rarity: float, limit: int) -> list[Match]:
+def score_candidates(
+    index: ScreeningIndex,
+    clean: dict[str, str],
+    cand: np.ndarray,
+    hits: dict[int, set[str]],
+    rarity: float,
+    limit: int,
+) -> list[Match]:
     """Score every candidate (vectorised), then build matches for the best ``limit``."""
     w = index.weights
     sims, bits = _name_bits(index, clean.get("name_norm", ""), cand, rarity)
@@ -101,9 +119,14 @@ def score_candidates(index: ScreeningIndex, clean: dict[str, str], cand: np.ndar
     for k in order:
         i = int(cand[k])
         risk = index.network_risk[i]
-        matches.append(Match(
-            entity_id=index.entity_ids[i], name=index.names[i], score=round(float(scores[k]), 4),
-            watchlisted=bool(index.watchlisted[i]),
-            network_risk=None if np.isnan(risk) else round(float(risk), 4),
-            reasons=_reasons(index, clean, i, float(sims[k]), hits.get(i, set()), rarity)))
+        matches.append(
+            Match(
+                entity_id=index.entity_ids[i],
+                name=index.names[i],
+                score=round(float(scores[k]), 4),
+                watchlisted=bool(index.watchlisted[i]),
+                network_risk=None if np.isnan(risk) else round(float(risk), 4),
+                reasons=_reasons(index, clean, i, float(sims[k]), hits.get(i, set()), rarity),
+            )
+        )
     return matches

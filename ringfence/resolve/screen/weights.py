@@ -26,14 +26,18 @@ class Weights:
     # The prior is not taken from Splink: its lambda is the match rate of *random pairs*, while
     # screening only scores candidates retrieved for a shared name or identifier.
     prior: float = -5.0
-    name_exact: float = 8.0   # identical names, scaled down for common names (rarity factor)
-    name_else: float = -3.0   # names that are not similar at all
+    name_exact: float = 8.0  # identical names, scaled down for common names (rarity factor)
+    name_else: float = -3.0  # names that are not similar at all
     phone_exact: float = 10.0
     phone_else: float = -1.5
     email_exact: float = 10.0
     email_else: float = -1.5
     identifier_exact: float = 12.0
     identifier_else: float = -3.0
+    bank_account_exact: float = 10.0
+    bank_account_else: float = -1.5
+    address_exact: float = 6.0  # street and postcode; a shared warehouse is common enough
+    address_else: float = -1.0  # parties move; a different address proves little
     country_exact: float = 1.0
     country_else: float = -2.0
     source: str = "defaults"
@@ -45,6 +49,8 @@ _SPLINK_FIELDS = {
     "phone": ("phone_exact", "phone_else"),
     "email": ("email_exact", "email_else"),
     "identifier": ("identifier_exact", "identifier_else"),
+    "bank_account": ("bank_account_exact", "bank_account_else"),
+    "address": ("address_exact", "address_else"),
     "country": ("country_exact", "country_else"),
 }
 
@@ -67,8 +73,9 @@ def from_splink(model: dict[str, Any]) -> Weights:
     updates: dict[str, float] = {}
     for comparison in model.get("comparisons", []):
         fields = _SPLINK_FIELDS.get(_comparison_name(comparison))
-        levels = [lv for lv in comparison.get("comparison_levels", [])
-                  if not lv.get("is_null_level")]
+        levels = [
+            lv for lv in comparison.get("comparison_levels", []) if not lv.get("is_null_level")
+        ]
         if fields is None or len(levels) < 2:
             continue
         for field, level in zip(fields, (levels[0], levels[-1]), strict=True):
