@@ -16,6 +16,7 @@ class ScreenRequest(BaseModel):
     phone: str | None = Field(default=None, max_length=60)
     email: str | None = Field(default=None, max_length=320)
     identifier: str | None = Field(default=None, max_length=80)
+    bank_account: str | None = Field(default=None, max_length=80)
     street: str | None = Field(default=None, max_length=300)
     city: str | None = Field(default=None, max_length=120)
     postcode: str | None = Field(default=None, max_length=20)

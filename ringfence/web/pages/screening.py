@@ -17,7 +17,17 @@ from ringfence.web.session import page_caller
 
 router = APIRouter(route_class=HtmlRoute, include_in_schema=False)
 
-QUERY_FIELDS = ("name", "country", "phone", "email", "identifier", "street", "city", "postcode")
+QUERY_FIELDS = (
+    "name",
+    "country",
+    "phone",
+    "email",
+    "identifier",
+    "bank_account",
+    "street",
+    "city",
+    "postcode",
+)
 
 
 def _request_from(request: Request) -> screening_views.ScreenRequest | None:
