@@ -155,6 +155,7 @@ def simulated(args: argparse.Namespace) -> dict[str, Any]:
         "world": {"seed": args.seed, "days": args.days, "scale": args.scale},
         "ringfence": {
             **pairwise(ours, "entity_id", "true_id"),
+            "confirmed_links": summary.confirmed_links,
             "seconds": summary.seconds,
             "mentions_per_minute": round(per_minute / summary.seconds),
         },

@@ -39,7 +39,8 @@ def resolve(
     console.print(
         f"Resolved {summary.mentions:,} party mentions into {summary.entities:,} entities "
         f"({summary.multi_mention_entities:,} with several mentions; "
-        f"{summary.kept_ids:,} mentions kept their entity id) on {summary.engine} "
+        f"{summary.kept_ids:,} mentions kept their entity id; {summary.confirmed_links:,} "
+        f"confirmed watchlist links learnt from and kept together) on {summary.engine} "
         f"in {summary.seconds:.1f} s. Model: {summary.model_path}",
         highlight=False,
     )

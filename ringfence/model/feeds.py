@@ -43,6 +43,7 @@ REF_TARGETS: dict[tuple[str, str], str] = {
     ("Shipment", "courier_ref"): "parties",
     ("Outcome", "shipment_ref"): "shipments",
     ("Listing", "seller_ref"): "sellers",
+    ("WatchlistEntry", "seller_account_ref"): "sellers",
     ("Complaint", "listing_ref"): "listings",
     ("PageView", "listing_ref"): "listings",
 }

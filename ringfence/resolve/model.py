@@ -11,6 +11,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -47,6 +48,9 @@ U_SAMPLE_PAIRS = 3_000_000.0
 EM_BLOCKS: tuple[tuple[str, ...], ...] = (("email",), ("bank_account",), ("phone", "name_norm"))
 # Fewer pairs than this in a block and EM learns noise (and fails to converge).
 MIN_EM_PAIRS = 200
+# Fewer confirmed pairs than this and their level proportions are noise (one pair would say
+# m = 1 for whatever levels it shows); the pairs still join their entities (pipeline.py).
+MIN_LABEL_PAIRS = 20
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +146,9 @@ def settings_creator() -> SettingsCreator:
     )
 
 
-def train(linker: Linker, cleaned: pa.Table, seed: int = 42) -> None:
+def train(
+    linker: Linker, cleaned: pa.Table, seed: int = 42, confirmed: pd.DataFrame | None = None
+) -> None:
     """Train so that common names cannot collapse the model.
 
     u comes from random pairs (almost all non-matches, whatever the names). m comes from EM on
@@ -153,6 +159,12 @@ def train(linker: Linker, cleaned: pa.Table, seed: int = 42) -> None:
     too few pairs to learn from (a small lake) is skipped. Phone is deliberately not a
     training block: forwarders print one phone on many merchants' labels, and EM on those
     blocks learns that a shared phone plus a shared address is a match.
+
+    ``confirmed`` (``unique_id_l``/``unique_id_r``, confirmed.py) are pairs a partner confirmed:
+    with at least ``MIN_LABEL_PAIRS`` of them, one more m estimate comes from the levels those
+    pairs show (Splink's ``estimate_m_from_pairwise_labels``). Like every session it is one
+    estimate among the others (Splink takes the median), so a handful of confirmations
+    cannot outvote what the identifiers taught.
     """
     training = linker.training
     training.estimate_probability_two_random_records_match(
@@ -172,6 +184,11 @@ def train(linker: Linker, cleaned: pa.Table, seed: int = 42) -> None:
             )
         except Exception as exc:  # a degenerate block: keep what the other sessions learnt
             log.warning("EM session on %s skipped: %s", columns, exc)
+    if confirmed is not None and len(confirmed) >= MIN_LABEL_PAIRS:
+        labels = linker.table_management.register_table(
+            confirmed[["unique_id_l", "unique_id_r"]], "__ringfence_confirmed", overwrite=True
+        )
+        training.estimate_m_from_pairwise_labels(labels)
     linker._settings_obj._probability_two_random_records_match = prior
     _floor_probabilities(linker)
 

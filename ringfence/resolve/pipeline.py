@@ -21,6 +21,7 @@ import pyarrow as pa
 from scipy.sparse import coo_matrix, csgraph
 
 from ringfence.errors import UserError
+from ringfence.resolve.confirmed import confirmed_links
 from ringfence.resolve.ids import assign_entity_ids
 from ringfence.resolve.model import (
     MATCH_THRESHOLD,
@@ -104,6 +105,8 @@ class ResolutionSummary:
     engine: str
     seconds: float
     model_path: str
+    confirmed_links: int = 0
+    """Pairs of mentions a partner confirmed (watchlist entry -> banned seller account)."""
 
 
 def resolve_parties(
@@ -122,8 +125,9 @@ def resolve_parties(
         mentions = engine.query(source_select())
         report("resolve", 1, 5)
         scratch = settings.data_dir / "tmp" / "splink"
+        confirmed = confirmed_links(lake, engine, mentions.column("id"))
         clusters, linker, tfs = cluster_mentions(
-            engine, prepare_mentions(mentions), scratch, report
+            engine, prepare_mentions(mentions), scratch, report, confirmed
         )
         model_path = save_model(linker, settings, tfs)
         previous = _previous_assignment(lake, engine)
@@ -144,6 +148,7 @@ def resolve_parties(
             engine=engine.name,
             seconds=round(time.perf_counter() - started, 2),
             model_path=str(model_path),
+            confirmed_links=len(confirmed),
         )
     finally:
         if own_engine:
@@ -151,11 +156,17 @@ def resolve_parties(
 
 
 def cluster_mentions(
-    engine: Engine, cleaned: pa.Table, scratch: Path, report: Progress
+    engine: Engine,
+    cleaned: pa.Table,
+    scratch: Path,
+    report: Progress,
+    confirmed: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, Any, dict[str, pa.Table]]:
     """Train, predict and cluster cleaned mentions with Splink on ``engine``'s backend.
 
-    Returns ``mention_id``/``cluster_id`` pairs, the trained linker and its tf tables.
+    ``confirmed``: pairs a partner confirmed (confirmed.py); they train m and are must-link
+    edges of the clustering, so each confirmed pair ends in one entity whatever the model
+    says. Returns ``mention_id``/``cluster_id`` pairs, the trained linker and its tf tables.
     """
     from splink import Linker
 
@@ -163,13 +174,15 @@ def cluster_mentions(
     db_api = db_api_for(engine, scratch)
     frame = db_api.register(cleaned)
     linker = Linker(frame, settings_creator(), log_level=None)
-    train(linker, cleaned)
+    train(linker, cleaned, confirmed=confirmed)
     report("resolve", 2, 5)
     predictions = linker.inference.predict(threshold_match_probability=MATCH_THRESHOLD)
     links = linker.misc.query_sql(
         f"SELECT unique_id_l, unique_id_r FROM {predictions.physical_name}",
         output_type="pandas",
     )
+    if confirmed is not None and len(confirmed):
+        links = pd.concat([links, confirmed[["unique_id_l", "unique_id_r"]]], ignore_index=True)
     clusters = connected_components(cleaned.column("unique_id"), links)
     report("resolve", 3, 5)
     tfs = {

@@ -7,6 +7,7 @@ compares what the page lists (rows, ids, numbers) with the model the API returne
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -19,6 +20,14 @@ from tests.worlds import PreparedWorld
 def _number(text: str) -> float:
     """A number as the pages print it (thin-space thousands, optional %)."""
     return float(text.replace("\u202f", "").replace("%", "").strip())
+
+
+def _leading_number(text: str) -> float:
+    """The number a field starts with ("1\u202f346.78 EUR" → 1346.78): the thousands separator
+    is a narrow no-break space, which ``str.split`` would take for a word break."""
+    found = re.match(r"[-\d\u202f.,]+", text.strip())
+    assert found, f"no number at the start of {text!r}"
+    return _number(found.group(0).replace(",", ""))
 
 
 def _queue(page: Any) -> None:
@@ -45,7 +54,7 @@ def _shipment(page: Any) -> None:
             continue
         text = field.inner_text()
         if isinstance(value, int | float) and not isinstance(value, bool):
-            assert abs(_number(text.split()[0]) - value) <= 0.5, key  # shown rounded
+            assert abs(_leading_number(text) - value) <= 0.5, key  # shown rounded
         else:
             assert str(value).split("T")[0] in text, key
     if model["outcomes"]:

@@ -60,3 +60,7 @@ class WatchlistEntry(PartyFields):
     evidence_ref: Annotated[str | None, V("text", False, "Case or evidence reference")] = None
     brand: Annotated[str | None, V("text", False, "Brand whose goods were counterfeited")] = None
     notes: Annotated[str | None, V("text", False, "Internal notes (not shared by default)")] = None
+    seller_account_ref: Annotated[
+        str | None,
+        V("key", False, "Seller id of the banned account this entry confirms (sellers feed)"),
+    ] = None
