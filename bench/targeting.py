@@ -36,6 +36,7 @@ from serving import measure as measure_serving
 from ringfence.ingest import ingest_files
 from ringfence.model.feeds import feed
 from ringfence.score.features import compute_features, known_labels, register_inputs
+from ringfence.score.network_risk import load_snapshots
 from ringfence.score.pipeline import build_matrix, train
 from ringfence.score.rules import load_rules
 from ringfence.score.serve import score_matrix
@@ -164,7 +165,9 @@ def _scale(settings: Settings, rows: int) -> dict[str, Any]:
     try:
         started = time.perf_counter()
         register_inputs(scale_settings, engine)
-        features = compute_features(engine, known_labels(engine))
+        # No party mentions or network here (as on KCS): this only checks, the columns are absent.
+        network = load_snapshots(scale_settings)
+        features = compute_features(engine, known_labels(engine), network=network)
         feature_seconds = time.perf_counter() - started
         matrix = build_matrix(features, load_rules())
         scores = score_matrix(model, matrix)

@@ -24,11 +24,14 @@ SUBJECTS = {
     "importer_hs6": "this importer with these goods",
 }
 assert set(GOODS_KEYS) <= set(SUBJECTS)
+# Network risk in words, by its floor: 0.75 is a tenth of a typical seed's PageRank mass, 0.5 a
+# hundredth (docs/network.md).
+NETWORK_WORDS = ((0.75, "close to"), (0.5, "linked to"), (-math.inf, "far from"))
 _HISTORY = re.compile(
     r"^(?P<key>[a-z0-9_]+?)_(?P<kind>rate|positives|inspections)(?P<label>_\w+)?$"
 )
 _PARTY = re.compile(
-    r"^(?P<key>[a-z]+)_(?P<kind>volume_7d|volume_30d|past_shipments|days_known|watchlisted)$"
+    r"^(?P<key>[a-z]+)_(?P<kind>volume_7d|volume_30d|past_shipments|days_known|watchlisted|network_risk)$"
 )
 
 
@@ -57,6 +60,12 @@ def _party_words(key: str, kind: str, value: float) -> str:
         return f"{subject} {on} a partner's watchlist of confirmed counterfeiters"
     if math.isnan(value):
         return f"{subject} is not known"
+    if kind == "network_risk":
+        near = next(words for floor, words in NETWORK_WORDS if value >= floor)
+        return (
+            f"{subject}'s entity is {near} confirmed counterfeiters in the network"
+            f" (risk {value:.2f})"
+        )
     if kind == "days_known":
         return f"{subject} was first seen {value:.0f} days earlier"
     if kind == "past_shipments":
@@ -118,15 +127,28 @@ def explain_row(
 
     ``contributions`` is the row of ``pred_contrib`` (features then bias). Several features of one
     family (rate, positives, inspections of the importer) say the same thing in words, so their
-    contributions are summed under one sentence.
+    contributions are summed under one sentence. When a party's network risk is among them, the
+    party's ``<role>_network_path`` (its chain of links to a known counterfeiter or seizure)
+    follows.
     """
     by_rule = {r.name: r for r in rules}
     sentences: dict[str, float] = {}
+    network: dict[str, str] = {}  # sentence -> party role
     for j in np.argsort(-contributions[:-1]):
         text = feature_words(names[j], row, by_rule)
         sentences[text] = sentences.get(text, 0.0) + float(contributions[j])
+        if names[j].endswith("_network_risk"):
+            network.setdefault(text, names[j].removesuffix("_network_risk"))
     ranked = sorted(sentences.items(), key=lambda item: -item[1])
-    reasons = [f"{text} ({c:+.2f})" for text, c in ranked[:top] if c > 0]
+    shown = [(text, c) for text, c in ranked[:top] if c > 0]
+    reasons = [f"{text} ({c:+.2f})" for text, c in shown]
+    # When a party's network risk raised the score, say (right after it) how that party reaches
+    # a known counterfeiter or seizure.
+    for i, (text, _) in enumerate(shown):
+        path = row.get(f"{network[text]}_network_path") if text in network else None
+        if path:
+            reasons.insert(i + 1, f"Network path from the {network[text]}: {path}")
+            break
     reasons += [
         f"rule '{rule.name}': {reason_text(rule, row)}"
         for rule, hit in zip(rules, fired, strict=True)

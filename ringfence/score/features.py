@@ -8,6 +8,8 @@ Every feature of a shipment dated ``d`` uses only what was known before ``d``:
   labels: history is aggregated per key and day and accumulated over *earlier* days only;
 * behaviour and unit-value history use shipments of earlier days (declarations themselves are known
   when lodged, but using only earlier days keeps one rule for everything).
+* network risk (once ``ringfence network risk`` has run) is propagated per ISO week from the
+  watchlist entries and seizures known before the week starts (``network_risk.py``).
 
 The SQL is DuckDB dialect using only window functions and joins that Spark also runs. A
 ``label_cutoff`` freezes the label history (backtests use it so the test window's labels are never
@@ -24,6 +26,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ringfence.score.goods import Catalogue, goods_features, load_catalogue
+from ringfence.score.network_risk import (
+    NetworkSnapshots,
+    load_snapshots,
+    period_sql,
+    register_network_risk,
+)
 from ringfence.settings import Settings
 from ringfence.store.engine import Engine, open_engine
 from ringfence.store.lake import Lake
@@ -55,6 +63,8 @@ MIN_PRICE_HISTORY = 5
 ENTITY_MAP_SCHEMA = pa.schema([("mention_id", pa.string()), ("entity_id", pa.string())])
 # Carried along for measurement, not model inputs.
 ID_COLUMNS = ("id", "source_key", "date", "value_at_stake", "description", "hs_code")
+# Text for explanations, not model inputs: each party's network path to a known counterfeiter.
+TEXT_COLUMNS = tuple(f"{name}_network_path" for name in PARTY_KEYS)
 
 
 @dataclass(frozen=True)
@@ -184,7 +194,7 @@ def _prior_rate(pos: str, n: str) -> str:
     return f"((prior.{pos} + 0.02) / (prior.{n} + 1.0))"
 
 
-def _select_sql(labels: list[str]) -> str:
+def _select_sql(labels: list[str], network: bool = False) -> str:
     cols = ["b.id", "b.source_key", "b.date", "b.value_at_stake", "b.description", "b.hs_code"]
     cols += [
         "ln(1 + b.declared_value) AS log_declared_value",
@@ -212,6 +222,12 @@ def _select_sql(labels: list[str]) -> str:
             f"w_{name}.{name}_days_known",
             f"CASE WHEN wl_{name}.wday < b.day THEN 1.0 ELSE 0.0 END AS {name}_watchlisted",
         ]
+        if network:  # a party outside the network is 0; no party at all is null
+            cols += [
+                f"CASE WHEN b.k_{name} IS NOT NULL THEN coalesce(nr_{name}.network_risk, 0.0)"
+                f" END AS {name}_network_risk",
+                f"nr_{name}.network_path AS {name}_network_path",
+            ]
     joins = "\n".join(
         f"LEFT JOIN w_{name} ON w_{name}.k = b.k_{name} AND w_{name}.day = b.day"
         for name in HISTORY_KEYS
@@ -219,6 +235,12 @@ def _select_sql(labels: list[str]) -> str:
     joins += "\n" + "\n".join(
         f"LEFT JOIN wl wl_{name} ON wl_{name}.k = b.k_{name}" for name in PARTY_KEYS
     )
+    if network:
+        joins += "\n" + "\n".join(
+            f"LEFT JOIN network_risk_at nr_{name} ON nr_{name}.k = b.k_{name}"
+            f" AND nr_{name}.pday = {period_sql('b.day')}"
+            for name in PARTY_KEYS
+        )
     select = ",\n ".join(cols)
     return f"""SELECT {select}
 FROM base b
@@ -255,14 +277,25 @@ def watchlist_sql() -> str:
  GROUP BY 1)"""
 
 
-def feature_sql(labels: list[str], label_cutoff: dt.date | None = None) -> str:
+def network_keys_sql() -> str:
+    """Distinct (party key, snapshot period start) pairs of the shipments: the rows whose
+    network risk the feature query joins (``network_risk.register_network_risk``)."""
+    per_role = " UNION ALL ".join(
+        f"SELECT k_{name} AS k, {period_sql('day')} AS pday FROM base" for name in PARTY_KEYS
+    )
+    return f"WITH {_base_sql()}\nSELECT DISTINCT k, pday FROM ({per_role}) x WHERE k IS NOT NULL"
+
+
+def feature_sql(
+    labels: list[str], label_cutoff: dt.date | None = None, network: bool = False
+) -> str:
     """The whole feature query over registered ``shipments``, ``outcomes``, ``entity_mentions``,
-    ``parties`` and ``watchlist`` tables."""
+    ``parties`` and ``watchlist`` tables (and ``network_risk_at`` with ``network``)."""
     cutoff_day = (label_cutoff - dt.date(1970, 1, 1)).days if label_cutoff else None
     ctes = [_base_sql(), _labels_sql(labels, cutoff_day), _prior_sql(labels), _unit_value_sql()]
     ctes.append(watchlist_sql())
     ctes += [_history_sql(name, labels, name in PARTY_KEYS) for name in HISTORY_KEYS]
-    return "WITH " + ",\n".join(ctes) + "\n" + _select_sql(labels)
+    return "WITH " + ",\n".join(ctes) + "\n" + _select_sql(labels, network)
 
 
 def known_labels(engine: Engine) -> list[str]:
@@ -289,19 +322,24 @@ def compute_features(
     labels: list[str],
     label_cutoff: dt.date | None = None,
     catalogue: Catalogue | None = None,
+    network: NetworkSnapshots | None = None,
 ) -> FeatureSet:
     """Features of every shipment in the engine's ``shipments`` table, in no particular order
     (sorting a million wide rows costs more than computing them; callers sort what they keep).
 
-    With a brand ``catalogue``, the goods features (brand mentions, price, HS code) are added.
+    With a brand ``catalogue``, the goods features (brand mentions, price, HS code) are added;
+    with ``network`` snapshots (``network_risk.load_snapshots``, built with the same label
+    cut-off), each party's out-of-time ``<role>_network_risk``.
     """
-    table = engine.query(feature_sql(labels, label_cutoff))
+    if network is not None:
+        register_network_risk(engine, network, network_keys_sql())
+    table = engine.query(feature_sql(labels, label_cutoff, network is not None))
     if catalogue is not None:
         unit = pc.exp(table.column("log_unit_value"))
         extra = goods_features(table.append_column("unit_value", unit), catalogue)
         for name, values in extra.items():
             table = table.append_column(name, pa.array(values, pa.float64()))
-    columns = [c for c in table.column_names if c not in ID_COLUMNS]
+    columns = [c for c in table.column_names if c not in ID_COLUMNS + TEXT_COLUMNS]
     return FeatureSet(table, columns)
 
 
@@ -327,6 +365,7 @@ def features_for(settings: Settings, label_cutoff: dt.date | None = None) -> Fea
     try:
         register_inputs(settings, engine)
         catalogue = load_catalogue(settings, engine)
-        return compute_features(engine, known_labels(engine), label_cutoff, catalogue)
+        network = load_snapshots(settings, label_cutoff)
+        return compute_features(engine, known_labels(engine), label_cutoff, catalogue, network)
     finally:
         engine.close()

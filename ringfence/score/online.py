@@ -28,6 +28,7 @@ from ringfence.score.explain import explain_row
 from ringfence.score.features import ID_COLUMNS, known_labels, register_inputs
 from ringfence.score.goods import Catalogue, goods_features, load_catalogue
 from ringfence.score.model import ScoringModel, load_model
+from ringfence.score.network_risk import load_snapshots
 from ringfence.score.online_state import FeatureState
 from ringfence.score.pipeline import EPOCH
 from ringfence.score.rules import Rule, evaluate, load_rules, rules_score
@@ -110,7 +111,10 @@ class OnlineScorer:
         try:
             if not register_inputs(settings, engine):
                 raise UserError("no shipments ingested yet: run 'ringfence ingest' first")
-            state = FeatureState.load(engine, known_labels(engine))
+            network = load_snapshots(settings)
+            if network is not None:
+                network.warm()
+            state = FeatureState.load(engine, known_labels(engine), network)
             catalogue = load_catalogue(settings, engine)
             shipments = LakeShipments.load(engine)
         finally:

@@ -33,6 +33,7 @@ from ringfence.score.features import (
     _unit_value_sql,
     watchlist_sql,
 )
+from ringfence.score.network_risk import NetworkSnapshots
 from ringfence.store.engine import Engine
 
 # Python versions of the key expressions in ``features.HISTORY_KEYS``.
@@ -139,11 +140,15 @@ class FeatureState:
     unit: History
     entities: dict[str, str]  # party mention -> resolved entity
     watchlisted: dict[str, int]  # entity (or mention) -> first day known to be watchlisted
+    network: NetworkSnapshots | None = None  # dated network seeds, when the network was built
 
     @classmethod
-    def load(cls, engine: Engine, labels: list[str]) -> FeatureState:
+    def load(
+        cls, engine: Engine, labels: list[str], network: NetworkSnapshots | None = None
+    ) -> FeatureState:
         """Read the per-key, per-day aggregates from the engine's ``shipments`` and
-        ``outcomes`` (no label cut-off: everything the lake knows)."""
+        ``outcomes`` (no label cut-off: everything the lake knows); ``network`` snapshots
+        (``network_risk.load_snapshots``) add the party network risk."""
         counters = ["n_any", *_label_sums(labels, "")]
         head = f"WITH {_base_sql()},\n{_labels_sql(labels, None)}"
         keys = {}
@@ -162,11 +167,12 @@ class FeatureState:
         watchlisted = {
             str(k): int(d) for k, d in watch.itertuples(index=False, name=None) if pd.notna(d)
         }
-        return cls(labels, keys, prior, unit, entities, watchlisted)
+        return cls(labels, keys, prior, unit, entities, watchlisted, network)
 
-    def features(self, record: Mapping[str, Any], day: int) -> dict[str, float | None]:
-        """The SQL features of one shipment dated ``day`` (days since 1970)."""
-        out = _amount_features(record)
+    def features(self, record: Mapping[str, Any], day: int) -> dict[str, Any]:
+        """The SQL features of one shipment dated ``day`` (days since 1970), and the
+        ``<role>_network_path`` texts when there is a network."""
+        out: dict[str, Any] = _amount_features(record)
         keys = key_values(record, self.entities)
         out.update(self._unit_value(out["log_unit_value"], keys["hs6"], day))
         pairs = _rate_pairs(self.labels)
@@ -186,6 +192,11 @@ class FeatureState:
                 out.update(_behaviour(name, key, history, span, day))
                 listed = None if key is None else self.watchlisted.get(key)
                 out[f"{name}_watchlisted"] = 1.0 if listed is not None and listed < day else 0.0
+                if self.network is not None:
+                    risk = self.network.risk_of(key, day)
+                    out[f"{name}_network_risk"] = risk
+                    # As the SQL: a path only where it explains a risk.
+                    out[f"{name}_network_path"] = self.network.path_of(key, day) if risk else None
         return out
 
     def _unit_value(self, log_unit: float | None, hs6: str | None, day: int) -> dict[str, Any]:

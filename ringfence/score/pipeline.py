@@ -24,6 +24,7 @@ from ringfence.score.features import (
 )
 from ringfence.score.goods import load_catalogue
 from ringfence.score.model import ScoringModel, save_model, train_label
+from ringfence.score.network_risk import load_snapshots
 from ringfence.score.rules import Rule, evaluate, load_rules, rules_score
 from ringfence.settings import Settings
 from ringfence.store.engine import Engine, open_engine
@@ -84,7 +85,8 @@ def load_matrix(
         raise UserError("no shipments ingested yet: run 'ringfence ingest' first")
     labels = known_labels(engine)
     catalogue = load_catalogue(settings, engine)
-    features = compute_features(engine, labels, label_cutoff, catalogue)
+    network = load_snapshots(settings, label_cutoff)
+    features = compute_features(engine, labels, label_cutoff, catalogue, network)
     features = with_labels(engine, features, labels)
     return build_matrix(features, rules), labels, rules
 
