@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from ringfence.ingest import IngestSummary, ingest_files
+from ringfence.model.feeds import feed
 from ringfence.settings import Settings
 from ringfence.store.engine import open_engine
 from ringfence.store.lake import Lake
@@ -54,11 +55,7 @@ def sync_outcomes(
     with OperationalStore.open(settings) as store:
         recorded = store.recorded_outcomes()
         # An inspection happens on its task's date; the record may be typed in days later.
-        task_dates = {
-            task.id: task.target_date
-            for org in sorted({o.organisation for o in recorded if o.task_id is not None})
-            for task in store.inspection_tasks(org)
-        }
+        task_dates = store.task_dates(o.task_id for o in recorded if o.task_id is not None)
     shipments = _shipments(settings, {o.shipment_id for o in recorded})
     unknown = {o.shipment_id for o in recorded if o.shipment_id not in shipments}
     summary = SyncSummary(unknown_shipments=sorted(unknown))
@@ -78,13 +75,20 @@ def sync_outcomes(
             suspects[outcome.organisation].append(_watchlist_row(outcome, shipment, row["date"]))
     for (recorder, owner), rows in sorted(groups.items()):
         path = out_dir / f"outcomes-{recorder}-on-{owner}.jsonl"
-        mapping = _outcome_mapping(recorder, owner)
+        mapping = _mapping(
+            "outcomes", recorder,
+            f"Outcomes recorded in Ringfence by {recorder} on {owner}'s shipments.",
+            rows, "outcome_id", refs={"shipment": {"organisation": owner}},
+        )  # fmt: skip
         summary.outcomes[f"{recorder}→{owner}"] = _ingest(
             settings, "outcomes", path, rows, mapping, recorder, progress
         )
     for recorder, rows in sorted(suspects.items()):
         path = out_dir / f"watchlist-{recorder}-from-seizures.jsonl"
-        mapping = _watchlist_mapping(recorder)
+        mapping = _mapping(
+            "watchlist", recorder,
+            f"Shippers of shipments {recorder} seized for counterfeit goods.", rows, "entry_id",
+        )  # fmt: skip
         summary.watchlist[recorder] = _ingest(
             settings, "watchlist", path, rows, mapping, recorder, progress
         )
@@ -152,7 +156,10 @@ def _outcome_row(
 def _watchlist_row(
     outcome: RecordedOutcome, shipment: dict[str, Any], seized_on: str
 ) -> dict[str, Any]:
-    shipper = {k: (v if v != "" else None) for k, v in shipment["shipper"].items()}
+    shipper = {
+        ("schema" if k == "schema_" else k): (v if v != "" else None)
+        for k, v in shipment["shipper"].items()
+    }
     return {
         **shipper,
         "entry_id": f"seizure-{outcome.id}",
@@ -164,49 +171,34 @@ def _watchlist_row(
     }
 
 
-def _outcome_mapping(recorder: str, owner: str) -> dict[str, Any]:
+def _mapping(
+    feed_name: str,
+    recorder: str,
+    description: str,
+    rows: list[dict[str, Any]],
+    key: str,
+    refs: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A mapping that reads each row column named like one of the feed's canonical fields.
+
+    Derived from the feed's declaration, so a field added to the model needs no edit here.
+    """
+    specs = {spec.canonical_column: spec for spec in feed(feed_name).data_fields}
     fields: dict[str, Any] = {
-        name: name for name in ("shipment", "label", "positive", "result", *_DETAIL_FIELDS)
+        column: {"column": column, "date_format": "%Y-%m-%d"}
+        if specs[column].type == "date"
+        else column
+        for column in rows[0]
+        if column in specs and column != "id"
     }
-    fields["date"] = {"column": "date", "date_format": "%Y-%m-%d"}
     return {
-        "feed": "outcomes",
+        "feed": feed_name,
         "organisation": recorder,
-        "description": f"Outcomes recorded in Ringfence by {recorder} on {owner}'s shipments.",
+        "description": description,
         "format": {"type": "jsonl"},
-        "key": ["outcome_id"],
+        "key": [key],
         "fields": fields,
-        "refs": {"shipment": {"organisation": owner}},
-    }
-
-
-def _watchlist_mapping(recorder: str) -> dict[str, Any]:
-    columns = (
-        "name",
-        "street",
-        "city",
-        "postcode",
-        "country",
-        "phone",
-        "email",
-        "identifier",
-        "bank_account",
-        "website",
-        "confirmed_by",
-        "evidence_ref",
-        "brand",
-        "notes",
-    )
-    fields: dict[str, Any] = {name: name for name in columns}
-    fields["schema"] = "schema_"
-    fields["confirmed_at"] = {"column": "confirmed_at", "date_format": "%Y-%m-%d"}
-    return {
-        "feed": "watchlist",
-        "organisation": recorder,
-        "description": f"Shippers of shipments {recorder} seized for counterfeit goods.",
-        "format": {"type": "jsonl"},
-        "key": ["entry_id"],
-        "fields": fields,
+        "refs": refs or {},
     }
 
 

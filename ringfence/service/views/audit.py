@@ -38,16 +38,7 @@ def audit_log(services: Services, caller: Caller, page: int = 1) -> AuditPage:
     report = services.store.verify_audit()
     own = [e for e in services.store.audit_entries() if e.organisation == caller.organisation]
     entries = [
-        AuditEntryOut(
-            seq=e.seq,
-            at=e.at,
-            actor=e.actor,
-            organisation=e.organisation,
-            action=e.action,
-            detail=e.detail,
-            hash=e.hash,
-        )
-        for e in page_slice(own, page)
+        AuditEntryOut.model_validate(e, from_attributes=True) for e in page_slice(own, page)
     ]
     return AuditPage(
         chain_ok=report.ok,

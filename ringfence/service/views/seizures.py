@@ -33,16 +33,6 @@ def _synced_keys(services: Services) -> set[tuple[str, str]]:
     return {(r["organisation"], r["source_key"]) for r in rows}
 
 
-def _task_dates(services: Services, outcomes: list[RecordedOutcome]) -> dict[int, str]:
-    """Each outcome's task date: the day of the inspection, whenever it was typed in."""
-    organisations = sorted({o.organisation for o in outcomes if o.task_id is not None})
-    return {
-        task.id: task.target_date
-        for org in organisations
-        for task in services.store.inspection_tasks(org)
-    }
-
-
 def recorded_rows(services: Services, outcomes: list[RecordedOutcome]) -> list[dict[str, Any]]:
     """Recorded outcomes as rows shaped like the ``outcomes`` feed (plus shipment owner/origin).
 
@@ -51,7 +41,7 @@ def recorded_rows(services: Services, outcomes: list[RecordedOutcome]) -> list[d
     """
     synced = _synced_keys(services) if outcomes else set()
     outcomes = [o for o in outcomes if (o.organisation, f"recorded-{o.id}") not in synced]
-    dates = _task_dates(services, outcomes)
+    dates = services.store.task_dates(o.task_id for o in outcomes if o.task_id is not None)
     ids = sorted({o.shipment_id for o in outcomes})
     shipments = (
         {

@@ -8,7 +8,7 @@ same transaction as the audit entry, so the queue, the outcomes and the audit lo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -235,6 +235,17 @@ class TaskStore(StoreBase):
         )
         with self._transaction("reading selection probabilities") as session:
             return {shipment: float(p) for shipment, p in session.execute(query)}
+
+    def task_dates(self, task_ids: Iterable[int]) -> dict[int, str]:
+        """The target date of each of these tasks (the day its inspection happened)."""
+        wanted = sorted(set(task_ids))
+        if not wanted:
+            return {}
+        query = select(InspectionTask.id, InspectionTask.target_date).where(
+            InspectionTask.id.in_(wanted)
+        )
+        with self._transaction("reading inspection task dates") as session:
+            return {task_id: day for task_id, day in session.execute(query)}
 
     def recorded_outcomes(
         self,

@@ -17,17 +17,8 @@ from ringfence.web.session import page_caller
 
 router = APIRouter(route_class=HtmlRoute, include_in_schema=False)
 
-QUERY_FIELDS = (
-    "name",
-    "country",
-    "phone",
-    "email",
-    "identifier",
-    "bank_account",
-    "street",
-    "city",
-    "postcode",
-)
+# The party fields of the API's request model, so the form and the API cannot drift apart.
+QUERY_FIELDS = tuple(f for f in screening_views.ScreenRequest.model_fields if f != "limit")
 
 
 def _request_from(request: Request) -> screening_views.ScreenRequest | None:
