@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     duckdb_memory_limit: str = Field(
         default="2GB", description="Memory DuckDB may use before spilling to disk."
     )
+    base_currency: str = Field(
+        default="EUR",
+        description="Currency that declared values and brand prices are converted to for "
+        "scoring, with the ingested exchange_rates quoted against it.",
+    )
     spark_master: str = Field(
         default="local[2]", description="Spark master URL when engine is spark."
     )

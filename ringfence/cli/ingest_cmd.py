@@ -63,7 +63,7 @@ def ingest(
         metavar="FEED",
         help="Feed kind: shipments (declarations), "
         "parties, outcomes, watchlist, brands, trademarks, products, "
-        "sellers, listings, complaints, pageviews.",
+        "sellers, listings, complaints, pageviews, exchange_rates.",
     ),
     files: list[Path] = typer.Argument(
         ..., metavar="FILE", help="CSV, Parquet or JSON-lines files (.gz too)."

@@ -110,7 +110,7 @@ def clean_email(raw: str | None) -> str | None:
     return raw.strip().lower() or None if raw else None
 
 
-def _map_distinct(
+def map_distinct(
     column: pa.ChunkedArray | pa.Array, fn: Callable[[str | None], str | None]
 ) -> pa.Array:
     """Apply ``fn`` once per distinct value of a string column (values repeat a lot)."""
@@ -134,26 +134,26 @@ def prepare_mentions(parties: pa.Table) -> pa.Table:
     Missing columns are treated as empty, so hand-written pairs (compare-parties) work too.
     """
     schema_col = "schema_" if "schema_" in parties.column_names else "schema"
-    name_norm = _map_distinct(_strings(parties, "name"), clean_name)
-    email = _map_distinct(_strings(parties, "email"), clean_email)
+    name_norm = map_distinct(_strings(parties, "name"), clean_name)
+    email = map_distinct(_strings(parties, "email"), clean_email)
     columns = {
         "unique_id": _strings(parties, "id"),
         "schema": _strings(parties, schema_col),
         "name_norm": name_norm,
-        "name_phon": _map_distinct(name_norm, name_phonetic),
-        "name_first": _map_distinct(name_norm, _first_word),
-        "name_letters": _map_distinct(name_norm, name_letters),
-        "phone": _map_distinct(
+        "name_phon": map_distinct(name_norm, name_phonetic),
+        "name_first": map_distinct(name_norm, _first_word),
+        "name_letters": map_distinct(name_norm, name_letters),
+        "phone": map_distinct(
             _strings(parties, "phone"), lambda v: v.strip() or None if v else None
         ),
         "email": email,
-        "email_domain": _map_distinct(email, _domain),
-        "identifier": _map_distinct(_strings(parties, "identifier"), clean_code),
-        "bank_account": _map_distinct(_strings(parties, "bank_account"), clean_code),
-        "street_norm": _map_distinct(_strings(parties, "street"), clean_street),
-        "postcode": _map_distinct(_strings(parties, "postcode"), clean_code),
-        "city_norm": _map_distinct(_strings(parties, "city"), clean_city),
-        "country": _map_distinct(_strings(parties, "country"), clean_code),
+        "email_domain": map_distinct(email, _domain),
+        "identifier": map_distinct(_strings(parties, "identifier"), clean_code),
+        "bank_account": map_distinct(_strings(parties, "bank_account"), clean_code),
+        "street_norm": map_distinct(_strings(parties, "street"), clean_street),
+        "postcode": map_distinct(_strings(parties, "postcode"), clean_code),
+        "city_norm": map_distinct(_strings(parties, "city"), clean_city),
+        "country": map_distinct(_strings(parties, "country"), clean_code),
     }
     columns["address_key"] = _address_key(columns["street_norm"], columns["postcode"])
     columns["place_key"] = _place_key(columns["postcode"], columns["country"], columns["city_norm"])

@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from ringfence.score.consignees import FEATURE as CONSIGNEES_AT_ADDRESS
+from ringfence.score.consignees import WINDOW_DAYS
 from ringfence.score.features import GOODS_KEYS, PARTY_KEYS
 from ringfence.score.rules import Rule, reason_text
 
@@ -19,6 +21,7 @@ SUBJECTS = {
     "hs2": "this HS chapter",
     "origin": "this origin country",
     "departure": "this departure country",
+    "route": "this route (origin to departure)",
     "port": "this port or office",
     "origin_hs6": "these goods from this origin",
     "importer_hs6": "this importer with these goods",
@@ -85,6 +88,8 @@ def feature_words(name: str, row: Mapping[str, Any], rules: Mapping[str, Rule]) 
         return _history_words(match["key"], match["label"], row)
     if match := _PARTY.match(name):
         return _party_words(match["key"], match["kind"], value)
+    if name == "transshipment":
+        return _route_words(value, row)
     return _value_words(name, value)
 
 
@@ -111,8 +116,25 @@ def _value_words(name: str, value: float) -> str:
         "brand_hs_mismatch": "HS code unlike the brand's genuine products"
         if value
         else "HS code matches the brand's genuine products",
+        "transit_legs": f"{value:.0f} transit legs before entry" if value else "no transit legs",
+        CONSIGNEES_AT_ADDRESS: f"{value:.0f} different consignees received shipments at the "
+        f"consignee's address in the previous {WINDOW_DAYS} days",
     }
     return words.get(name, f"{name.replace('_', ' ')} is {value:,.3g}")
+
+
+def _route_words(value: float, row: Mapping[str, Any]) -> str:
+    """Transshipment in words, naming the countries."""
+    origin, departure = row.get("origin_country"), row.get("departure_country")
+    legs = _num(row.get("transit_legs"))
+    if math.isnan(value):
+        return "origin or departure country is missing"
+    if not value:
+        return f"goods leave from their country of origin ({origin})"
+    via = f" with {legs:.0f} transit legs" if legs and not math.isnan(legs) else ""
+    if origin != departure:
+        return f"goods made in {origin} leave from {departure}{via} (transshipment)"
+    return f"goods routed{via} (transshipment)"
 
 
 def explain_row(

@@ -25,6 +25,13 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ringfence.score.consignees import (
+    address_join_sql,
+    consignee_address_sql,
+    feature_column_sql,
+    register_addresses,
+)
+from ringfence.score.currency import fx_join_sql, register_rates
 from ringfence.score.goods import Catalogue, goods_features, load_catalogue
 from ringfence.score.network_risk import (
     NetworkSnapshots,
@@ -50,6 +57,7 @@ GOODS_KEYS = {
     "hs2": "substr(hs_code, 1, 2)",
     "origin": "origin_country",
     "departure": "departure_country",
+    "route": "origin_country || '>' || departure_country",
     "port": "port",
     "origin_hs6": "origin_country || '|' || substr(hs_code, 1, 6)",
     "importer_hs6": "importer_ref || '|' || substr(hs_code, 1, 6)",
@@ -62,7 +70,10 @@ MIN_PRICE_HISTORY = 5
 # Party mention -> resolved entity (the columns of ``entity_mentions`` that features read).
 ENTITY_MAP_SCHEMA = pa.schema([("mention_id", pa.string()), ("entity_id", pa.string())])
 # Carried along for measurement, not model inputs.
-ID_COLUMNS = ("id", "source_key", "date", "value_at_stake", "description", "hs_code")
+ID_COLUMNS = (
+    "id", "source_key", "date", "value_at_stake", "description", "hs_code", "origin_country",
+    "departure_country",
+)  # fmt: skip
 # Text for explanations, not model inputs: each party's network path to a known counterfeiter.
 TEXT_COLUMNS = tuple(f"{name}_network_path" for name in PARTY_KEYS)
 
@@ -91,8 +102,9 @@ def _day(expr: str) -> str:
 
 
 def _base_sql() -> str:
-    """Shipments with their history keys; a party key is the mention's resolved entity when
-    ``entity_mentions`` maps it (after ``ringfence resolve``), else the mention itself."""
+    """Shipments with their history keys and money in the base currency; a party key is the
+    mention's resolved entity when ``entity_mentions`` maps it (after ``ringfence resolve``), else
+    the mention itself."""
     keys = ",\n  ".join(
         f"coalesce(e_{name}.entity_id, s.{HISTORY_KEYS[name]}) AS k_{name}"
         if name in PARTY_KEYS
@@ -103,16 +115,27 @@ def _base_sql() -> str:
         f"LEFT JOIN ent e_{name} ON e_{name}.mention_id = s.{column}"
         for name, column in PARTY_KEYS.items()
     )
+    joins += "\n " + fx_join_sql("s.currency", _day("s.date"))
+    # Money in the base currency where the declared currency has a rate (currency.py).
+    value, at_stake = (
+        f"coalesce(s.{c} / fx.rate, s.{c})" for c in ("declared_value", "value_at_stake")
+    )
     return f"""ent AS (
  SELECT mention_id, min(entity_id) AS entity_id FROM entity_mentions GROUP BY mention_id),
+{address_join_sql()},
 base AS (
  SELECT s.id, s.source_key, s.date, {_day("s.date")} AS day,
-  s.declared_value, s.quantity, s.weight_kg, s.value_at_stake, s.description, s.hs_code,
+  {value} AS declared_value, s.quantity, s.weight_kg, {at_stake} AS value_at_stake,
+  s.description, s.hs_code,
+  s.origin_country, s.departure_country, a.address_key AS consignee_address,
+  CASE WHEN s.transit_countries IS NULL THEN 0 ELSE array_length(s.transit_countries) END
+   AS transit_legs,
   CASE WHEN s.declared_value > 0 AND coalesce(s.quantity, s.weight_kg) > 0
-   THEN ln(s.declared_value / coalesce(s.quantity, s.weight_kg)) END AS log_unit_value,
+   THEN ln({value} / coalesce(s.quantity, s.weight_kg)) END AS log_unit_value,
   {keys}
  FROM shipments s
  {joins}
+ LEFT JOIN addr a ON a.mention_id = s.consignee_ref
  WHERE s.date IS NOT NULL)"""
 
 
@@ -195,7 +218,7 @@ def _prior_rate(pos: str, n: str) -> str:
 
 
 def _select_sql(labels: list[str], network: bool = False) -> str:
-    cols = ["b.id", "b.source_key", "b.date", "b.value_at_stake", "b.description", "b.hs_code"]
+    cols = [f"b.{c}" for c in ID_COLUMNS]
     cols += [
         "ln(1 + b.declared_value) AS log_declared_value",
         "ln(1 + b.weight_kg) AS log_weight_kg",
@@ -206,6 +229,13 @@ def _select_sql(labels: list[str], network: bool = False) -> str:
         " / nullif(sqrt(greatest(u.sq / u.cnt - u.mean * u.mean, 0)), 0) END AS unit_value_z",
         f"CASE WHEN u.cnt >= {MIN_PRICE_HISTORY} THEN b.log_unit_value - u.mean END"
         " AS unit_value_log_ratio",
+        "CAST(b.transit_legs AS DOUBLE) AS transit_legs",
+        # Goods leaving from another country than they were made in, or routed through one.
+        "CAST(CASE WHEN b.transit_legs > 0 THEN 1"
+        " WHEN b.origin_country IS NULL OR b.departure_country IS NULL THEN NULL"
+        " WHEN b.origin_country <> b.departure_country THEN 1 ELSE 0 END AS DOUBLE)"
+        " AS transshipment",
+        feature_column_sql(),
     ]
     for name in HISTORY_KEYS:
         for suffix, pos, n in _rate_pairs(labels):
@@ -246,6 +276,7 @@ def _select_sql(labels: list[str], network: bool = False) -> str:
 FROM base b
 LEFT JOIN prior ON prior.day = b.day
 LEFT JOIN unit u ON u.k = b.k_hs6 AND u.day = b.day
+LEFT JOIN ca_w cw ON cw.a = b.consignee_address AND cw.day = b.day
 {joins}"""
 
 
@@ -293,7 +324,7 @@ def feature_sql(
     ``parties`` and ``watchlist`` tables (and ``network_risk_at`` with ``network``)."""
     cutoff_day = (label_cutoff - dt.date(1970, 1, 1)).days if label_cutoff else None
     ctes = [_base_sql(), _labels_sql(labels, cutoff_day), _prior_sql(labels), _unit_value_sql()]
-    ctes.append(watchlist_sql())
+    ctes += [watchlist_sql(), consignee_address_sql()]
     ctes += [_history_sql(name, labels, name in PARTY_KEYS) for name in HISTORY_KEYS]
     return "WITH " + ",\n".join(ctes) + "\n" + _select_sql(labels, network)
 
@@ -305,8 +336,9 @@ def known_labels(engine: Engine) -> list[str]:
 
 
 def register_inputs(settings: Settings, engine: Engine) -> bool:
-    """Bind shipments, outcomes and the entity map in the engine (an empty map before entity
-    resolution); returns whether any shipments exist."""
+    """Bind shipments, outcomes, parties (and their cleaned consignee addresses), the watchlist
+    and the entity map in the engine (an empty map before entity resolution); returns whether
+    any shipments exist."""
     from ringfence.model.feeds import feed
 
     lake = Lake(settings)
@@ -314,7 +346,16 @@ def register_inputs(settings: Settings, engine: Engine) -> bool:
     lake.register(engine, "entity_mentions", ENTITY_MAP_SCHEMA)
     lake.register(engine, "parties", feed("parties").schema)
     lake.register(engine, "watchlist", feed("watchlist").schema)
-    return lake.register(engine, "shipments", feed("shipments").schema)
+    found = lake.register(engine, "shipments", feed("shipments").schema)
+    register_derived(settings, engine)
+    return found
+
+
+def register_derived(settings: Settings, engine: Engine) -> None:
+    """Bind the tables the feature SQL reads that are prepared in Python: consignee addresses
+    (from the registered ``parties``) and exchange-rate intervals (from the lake)."""
+    register_addresses(engine)
+    register_rates(settings, engine)
 
 
 def compute_features(

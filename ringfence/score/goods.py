@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 from rapidfuzz import fuzz, process
 
+from ringfence.score.currency import latest_rates_sql, register_rates
 from ringfence.settings import Settings
 from ringfence.store.engine import Engine
 from ringfence.store.lake import Lake
@@ -52,7 +53,12 @@ def load_catalogue(settings: Settings, engine: Engine) -> Catalogue | None:
                 cat.terms.append(term.strip().lower())
                 cat.term_brand.append(row["name"].lower())
     if lake.register(engine, "products"):
-        sql = "SELECT brand, hs_codes, price_min FROM products WHERE brand IS NOT NULL"
+        register_rates(settings, engine)  # prices in the base currency, at the latest rate
+        sql = (
+            "SELECT p.brand, p.hs_codes, p.price_min / coalesce(fx.rate, 1.0) AS price_min"
+            f" FROM products p LEFT JOIN ({latest_rates_sql()}) fx ON fx.currency = p.currency"
+            " WHERE p.brand IS NOT NULL"
+        )
         for row in engine.query(sql).to_pylist():
             brand = row["brand"].lower()
             if row["price_min"] is not None and row["price_min"] > 0:

@@ -37,9 +37,10 @@ from ringfence.store.engine import Engine, open_engine
 
 # Shipment fields the features read (besides id, source_key and date).
 _INPUT_FIELDS = (
-    "declared_value", "quantity", "weight_kg", "value_at_stake", "description", "hs_code",
-    "origin_country", "departure_country", "port", "shipper_ref", "consignee_ref",
-    "importer_ref", "declarant_ref", "seller_ref", "courier_ref",
+    "declared_value", "currency", "quantity", "weight_kg", "value_at_stake", "description",
+    "hs_code",
+    "origin_country", "departure_country", "transit_countries", "port", "shipper_ref",
+    "consignee_ref", "importer_ref", "declarant_ref", "seller_ref", "courier_ref",
 )  # fmt: skip
 
 
@@ -229,6 +230,11 @@ def parse_record(
         except KeyError:
             raise UserError(f"{where}: unknown field {name!r}") from None
         if field.name in PROVENANCE_FIELDS or raw is None or raw == "":
+            continue
+        if field.is_list:  # a JSON list, or one text with ';' between the values
+            items = raw if isinstance(raw, list) else str(raw).split(";")
+            base = field.type.removeprefix("list:")
+            out[field.name] = [_clean(field.name, base, v, where) for v in items if v != ""]
             continue
         out[field.name] = _clean(field.name, field.type, raw, where)
         if field.ref_feed and organisation is not None:

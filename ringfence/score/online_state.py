@@ -19,6 +19,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ringfence.score.consignees import FEATURE as CONSIGNEES_AT_ADDRESS
+from ringfence.score.consignees import consignee_address_sql
+from ringfence.score.currency import Rates
 from ringfence.score.features import (
     HISTORY_KEYS,
     MIN_PRICE_HISTORY,
@@ -48,6 +51,7 @@ def key_values(
     hs = record.get("hs_code")
     hs6, hs2 = (hs[:6], hs[:2]) if hs else (None, None)
     origin, importer = record.get("origin_country"), record.get("importer_ref")
+    departure = record.get("departure_country")
     keys: dict[str, str | None] = {}
     for name, field_name in _PARTY_FIELDS.items():
         mention = record.get(field_name)
@@ -59,6 +63,7 @@ def key_values(
         hs2=hs2,
         origin=origin,
         departure=record.get("departure_country"),
+        route=None if origin is None or departure is None else f"{origin}>{departure}",
         port=record.get("port"),
         origin_hs6=None if origin is None or hs6 is None else f"{origin}|{hs6}",
         importer_hs6=None if importer is None or hs6 is None else f"{importer}|{hs6}",
@@ -140,6 +145,9 @@ class FeatureState:
     unit: History
     entities: dict[str, str]  # party mention -> resolved entity
     watchlisted: dict[str, int]  # entity (or mention) -> first day known to be watchlisted
+    addresses: dict[str, str]  # consignee mention -> cleaned address
+    consignees: History  # per address: +1/-1 ends of consignees' 30-day spans (consignees.py)
+    rates: Rates  # exchange-rate intervals to the base currency (currency.py)
     network: NetworkSnapshots | None = None  # dated network seeds, when the network was built
 
     @classmethod
@@ -167,14 +175,35 @@ class FeatureState:
         watchlisted = {
             str(k): int(d) for k, d in watch.itertuples(index=False, name=None) if pd.notna(d)
         }
-        return cls(labels, keys, prior, unit, entities, watchlisted, network)
+        address_sql = "SELECT mention_id, min(address_key) FROM party_addresses GROUP BY 1"
+        addresses = dict(engine.query(address_sql).to_pandas().itertuples(index=False, name=None))
+        spans_sql = f"WITH {_base_sql()},\n{consignee_address_sql()}\n"
+        spans_sql += "SELECT a AS k, day, d FROM ca_g ORDER BY k, day"
+        consignees = History.from_table(engine.query(spans_sql), ["d"])
+        rates = Rates.load(engine)
+        return cls(
+            labels, keys, prior, unit, entities, watchlisted, addresses, consignees, rates, network
+        )
 
     def features(self, record: Mapping[str, Any], day: int) -> dict[str, Any]:
         """The SQL features of one shipment dated ``day`` (days since 1970), and the
         ``<role>_network_path`` texts when there is a network."""
+        currency = record.get("currency")
+        record = {  # money in the base currency, as ``features._base_sql``
+            **record,
+            **{c: self.rates.convert(record.get(c), currency, day)
+               for c in ("declared_value", "value_at_stake")},
+        }  # fmt: skip
         out: dict[str, Any] = _amount_features(record)
+        out["value_at_stake"] = record["value_at_stake"]
         keys = key_values(record, self.entities)
         out.update(self._unit_value(out["log_unit_value"], keys["hs6"], day))
+        out.update(_route(record))
+        address = self.addresses.get(record.get("consignee_ref") or "")
+        out[CONSIGNEES_AT_ADDRESS] = (
+            None if address is None
+            else self.consignees.before(self.consignees.span(address), day + 1, "d")
+        )  # fmt: skip
         pairs = _rate_pairs(self.labels)
         prior = {
             pos: (self.prior.before(day, pos) + 0.02) / (self.prior.before(day, n) + 1.0)
@@ -210,6 +239,19 @@ class FeatureState:
         out["unit_value_log_ratio"] = log_unit - mean
         out["unit_value_z"] = (log_unit - mean) / math.sqrt(variance) if variance > 0 else None
         return out
+
+
+def _route(record: Mapping[str, Any]) -> dict[str, float | None]:
+    """Transit legs and transshipment, as ``features._select_sql``."""
+    legs = len(record.get("transit_countries") or ())
+    origin, departure = record.get("origin_country"), record.get("departure_country")
+    if legs:
+        moved: float | None = 1.0
+    elif origin is None or departure is None:
+        moved = None
+    else:
+        moved = 1.0 if origin != departure else 0.0
+    return {"transit_legs": float(legs), "transshipment": moved}
 
 
 def _behaviour(

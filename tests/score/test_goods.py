@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pyarrow as pa
+import pytest
 
 from ringfence.score.explain import feature_words
-from ringfence.score.goods import Catalogue, goods_features
+from ringfence.score.goods import Catalogue, goods_features, load_catalogue
+from ringfence.settings import Settings
+from ringfence.store.engine import open_engine
+from ringfence.store.lake import Lake
+from tests.score.world import exchange_rates, feed_table
 
 
 def test_brand_signals():
@@ -30,3 +37,40 @@ def test_brand_signals():
     assert out["brand_hs_mismatch"][:2].tolist() == [0.0, 1.0]
     assert np.isnan(out["brand_match_score"][3])
     assert "protected brand" in feature_words("brand_exact", {"brand_exact": 1.0}, {})
+
+
+def test_brand_prices_are_compared_in_the_base_currency(tmp_path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    lake = Lake(settings)
+    brands = {"id": ["b1"], "source_key": ["b1"], "organisation": ["t"], "name": ["NorthPeak"]}
+    lake.write_table("brands", feed_table("brands", brands, 1), "test")
+    products = {
+        "id": ["p1", "p2"], "source_key": ["p1", "p2"], "organisation": ["t", "t"],
+        "brand": ["NorthPeak", "NorthPeak"], "name": ["Jacket", "Cap"],
+        "price_min": [216.0, 150.0], "currency": ["USD", "GBP"],
+    }  # fmt: skip
+    lake.write_table("products", feed_table("products", products, 2), "test")
+    lake.write_table("exchange_rates", exchange_rates(), "test")
+    engine = open_engine(settings)
+    try:
+        catalogue = load_catalogue(settings, engine)
+    finally:
+        engine.close()
+    assert catalogue is not None
+    # 216 USD at the latest USD rate (1.09 per EUR) is 198.17 EUR; GBP has no rate.
+    assert catalogue.price_min["northpeak"] == pytest.approx(150.0)
+    assert 216.0 / 1.09 > 150.0
+    lake.write_table("exchange_rates", _gbp_rate(), "gbp")
+    engine = open_engine(settings)
+    try:
+        catalogue = load_catalogue(settings, engine)
+    finally:
+        engine.close()
+    assert catalogue is not None
+    assert catalogue.price_min["northpeak"] == pytest.approx(min(216.0 / 1.09, 150.0 / 0.5))
+
+
+def _gbp_rate() -> pa.Table:
+    cols = {"id": ["g"], "source_key": ["g"], "organisation": ["t"], "currency": ["GBP"],
+            "date": [dt.date(2024, 1, 1)], "rate": [0.5]}  # fmt: skip
+    return feed_table("exchange_rates", cols, 1)

@@ -20,7 +20,7 @@ from ringfence.score.online import OnlineScorer
 from ringfence.score.pipeline import train
 from ringfence.settings import Settings
 from ringfence.store.lake import Lake
-from tests.score.world import START, _table, make_world, write_world
+from tests.score.world import START, feed_table, make_world, write_world
 
 ROWS, DAYS = 1200, 70
 NETWORK_COLUMNS = [f"{role}_network_risk" for role in PARTY_KEYS]
@@ -31,7 +31,7 @@ def _parties() -> pa.Table:
     phone, so risk spreads beyond trade links."""
     ids = [f"imp-{i}" for i in range(80)] + [f"sel-{i}" for i in range(40)]
     phones = [f"+4930{i // 2:05d}" for i in range(80)] + [None] * 40
-    return _table(
+    return feed_table(
         "parties",
         {
             "id": ids,

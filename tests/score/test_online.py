@@ -77,12 +77,17 @@ def test_a_posted_shipment_scores_as_it_would_once_ingested(trained: Settings) -
     posted = {
         "id": "sh-new", "date": "2024-04-15", "importer": "imp-3", "seller": "sel-3",
         "hs_code": "420221", "origin_country": "cn", "port": "10", "weight_kg": 2.5,
-        "declared_value": "120.5", "value_at_stake": 30,
+        "declared_value": "120.5", "value_at_stake": 30, "departure_country": "HK",
+        "transit_countries": "ae;tr", "consignee": "con-5",
     }  # fmt: skip
     (online,) = scorer.score_records([posted])
+    (features,) = scorer._feature_rows([parse_record(posted, 0)])
+    assert features["transit_legs"] == 2 and features["transshipment"] == 1
+    assert features["consignee_address_consignees_30d"] > 0
     # Now ingest it for real and score it through the batch path.
     row = {**{k: v for k, v in posted.items() if k not in ("importer", "seller")},
            "importer_ref": "imp-3", "seller_ref": "sel-3", "source_key": "sh-new",
+           "consignee_ref": "con-5", "transit_countries": ["AE", "TR"],
            "organisation": "test", "kind": "declaration", "date": dt.date(2024, 4, 15),
            "origin_country": "CN", "declared_value": 120.5, "value_at_stake": 30.0}  # fmt: skip
     existing = pq.read_schema(Lake(trained).parts("shipments")[0])
@@ -106,6 +111,7 @@ def test_a_posted_shipment_scores_as_it_would_once_ingested(trained: Settings) -
         ({"date": "2024-04-01", "declared_value": float("nan")}, "field 'declared_value'"),
         ({"date": "2024-04-01", "origin_country": "Atlantis"}, "field 'origin_country'"),
         ({"date": "2024-04-01", "quantity": [1, 2]}, "field 'quantity'"),
+        ({"date": "2024-04-01", "transit_countries": "AE;Narnia"}, "field 'transit_countries'"),
         ({"importer": "imp-1"}, "field 'date' is required"),
     ],
 )
@@ -158,18 +164,18 @@ def test_resolved_entities_pool_party_history(tmp_path) -> None:
 
 
 def test_watchlisted_parties_count_only_after_the_listing(tmp_path) -> None:
-    from tests.score.world import _table
+    from tests.score.world import feed_table
 
     settings = Settings(data_dir=tmp_path)
     shipments, outcomes = make_world(rows=1500, days=60)
     write_world(settings, shipments, outcomes)
     lake = Lake(settings)
     now = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
-    lake.write_table("parties", _table("parties", {
+    lake.write_table("parties", feed_table("parties", {
         "id": ["pa-w1", "pa-w2"], "organisation": ["ipr", "ipr"], "role": ["watchlist"] * 2,
         "source_key": ["watchlist:W1", "watchlist:W2"], "name": ["Bad Co", "Undated Co"],
     }, 2), "test")  # fmt: skip
-    lake.write_table("watchlist", _table("watchlist", {
+    lake.write_table("watchlist", feed_table("watchlist", {
         "id": ["wa-1", "wa-2"], "organisation": ["ipr", "ipr"], "source_key": ["W1", "W2"],
         "name": ["Bad Co", "Undated Co"], "confirmed_at": [dt.date(2024, 2, 1), None],
         "ingested_at": [now, now],

@@ -20,6 +20,7 @@ from ringfence.model.records.trade import (
     OUTCOME_RESULTS,
     PARTY_REFS,
     SHIPMENT_KINDS,
+    ExchangeRate,
     Outcome,
     Shipment,
 )
@@ -36,6 +37,7 @@ RECORD_CLASSES: tuple[type[Record], ...] = (
     Listing,
     Complaint,
     PageView,
+    ExchangeRate,
 )
 
 __all__ = [
@@ -49,6 +51,7 @@ __all__ = [
     "SHIPMENT_KINDS",
     "Brand",
     "Complaint",
+    "ExchangeRate",
     "Listing",
     "Outcome",
     "PageView",

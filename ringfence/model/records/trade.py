@@ -1,9 +1,11 @@
-"""Shipments (manifest lines and declarations) and inspection outcomes."""
+"""Shipments (manifest lines and declarations), inspection outcomes and exchange rates."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, ClassVar
+
+from pydantic import Field
 
 from ringfence.model.records.base import Record, V
 
@@ -25,6 +27,11 @@ class Shipment(Record):
     origin_country: Annotated[str | None, V("country", False, "Country of origin")] = None
     departure_country: Annotated[str | None, V("country", False, "Country of departure")] = None
     destination_country: Annotated[str | None, V("country", False, "Destination country")] = None
+    transit_countries: Annotated[
+        list[str],
+        V("list:country", False, "Countries of transit legs between departure and entry; "
+          "';'-separated"),
+    ] = Field(default_factory=list)
     port: Annotated[str | None, V("key", False, "Port or customs office of entry")] = None
     hs_code: Annotated[str | None, V("hs_code", False, "Harmonized System code")] = None
     description: Annotated[str | None, V("text", False, "Goods description as declared")] = None
@@ -61,3 +68,19 @@ class Outcome(Record):
     units: Annotated[int | None, V("count", False, "Units seized")] = None
     value: Annotated[float | None, V("number", False, "Value of goods seized")] = None
     currency: Annotated[str | None, V("currency", False, "Currency of value")] = None
+
+
+class ExchangeRate(Record):
+    """An official exchange rate, valid from its date until the currency's next one.
+
+    Customs authorities publish such tables (monthly, for valuing declarations); scoring uses
+    them to compare declared values in one currency (``Settings.base_currency``).
+    """
+
+    feed: ClassVar[str] = "exchange_rates"
+    currency: Annotated[str, V("currency", True, "Currency the rate converts from")]
+    date: Annotated[dt.date, V("date", True, "First day the rate applies")]
+    rate: Annotated[float, V("number", True, "Units of currency per one unit of base_currency")]
+    base_currency: Annotated[
+        str, V("currency", False, "Currency the rate is quoted against (default EUR)")
+    ] = "EUR"

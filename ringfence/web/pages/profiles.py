@@ -22,6 +22,7 @@ SHIPMENT_FACTS = [
     ("arrival_date", "Arrival", "date"),
     ("origin_country", "Origin", "text"),
     ("departure_country", "Departed from", "text"),
+    ("transit_countries", "Transit via", "list"),
     ("destination_country", "Destination", "text"),
     ("port", "Port", "text"),
     ("carrier", "Carrier", "text"),
