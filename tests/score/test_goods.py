@@ -51,23 +51,21 @@ def test_brand_prices_are_compared_in_the_base_currency(tmp_path) -> None:
     }  # fmt: skip
     lake.write_table("products", feed_table("products", products, 2), "test")
     lake.write_table("exchange_rates", exchange_rates(), "test")
-    engine = open_engine(settings)
-    try:
-        catalogue = load_catalogue(settings, engine)
-    finally:
-        engine.close()
-    assert catalogue is not None
     # 216 USD at the latest USD rate (1.09 per EUR) is 198.17 EUR; GBP has no rate.
-    assert catalogue.price_min["northpeak"] == pytest.approx(150.0)
+    assert _price_floor(settings) == pytest.approx(150.0)
     assert 216.0 / 1.09 > 150.0
     lake.write_table("exchange_rates", _gbp_rate(), "gbp")
+    assert _price_floor(settings) == pytest.approx(min(216.0 / 1.09, 150.0 / 0.5))
+
+
+def _price_floor(settings: Settings) -> float:
     engine = open_engine(settings)
     try:
         catalogue = load_catalogue(settings, engine)
     finally:
         engine.close()
     assert catalogue is not None
-    assert catalogue.price_min["northpeak"] == pytest.approx(min(216.0 / 1.09, 150.0 / 0.5))
+    return catalogue.price_min["northpeak"]
 
 
 def _gbp_rate() -> pa.Table:
