@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 import typer
@@ -12,7 +13,7 @@ from rich.table import Table
 from ringfence.cli.progress import progress_bar
 from ringfence.errors import UserError
 from ringfence.sim import SimulationSummary, simulate
-from ringfence.sim.config import DEFAULT_DAYS, SHIPMENTS_PER_DAY
+from ringfence.sim.config import DEFAULT_DAYS, SHIPMENTS_PER_DAY, SimConfig
 
 console = Console()
 
@@ -29,6 +30,12 @@ def simulate_command(
     scale: float = typer.Option(
         1.0, help=f"Size of the world: {SHIPMENTS_PER_DAY:,} x scale shipments a day."
     ),
+    camouflage_share: float = typer.Option(
+        SimConfig.camouflage_share,
+        "--camouflage-share",
+        help="Share of rings shipping through established legitimate accounts with honest-"
+        "looking parcels (0: none).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Simulate partner feeds (carrier, customs, marketplace, IP-crime unit, brand owners) with
@@ -37,12 +44,16 @@ def simulate_command(
         raise UserError("--days must be at least 1")
     if scale <= 0:
         raise UserError("--scale must be positive")
+    if not 0 <= camouflage_share <= 1:
+        raise UserError("--camouflage-share must be between 0 and 1")
+    run = partial(simulate, out, seed=seed, days=days, scale=scale,
+                  camouflage_share=camouflage_share)  # fmt: skip
     if as_json:
-        summary = simulate(out, seed=seed, days=days, scale=scale)
+        summary = run()
         typer.echo(json.dumps(summary.as_dict(), indent=2))
         return
     with progress_bar(console) as progress:
-        summary = simulate(out, seed=seed, days=days, scale=scale, progress=progress)
+        summary = run(progress=progress)
     _print(summary)
 
 
@@ -53,6 +64,7 @@ def _print(s: SimulationSummary) -> None:
     rows: list[tuple[str, int | str]] = [
         ("shipments (carrier manifest)", s.shipments),
         ("  counterfeit (truth)", s.counterfeit),
+        ("  of which camouflaged", s.camouflaged),
         ("customs declarations", s.declarations),
         ("  inspected / seized", f"{s.inspected:,} / {s.seized:,}"),
         ("counterfeit rings", s.rings),

@@ -15,8 +15,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ringfence.sim.config import CARRIER, SimConfig, stream
+from ringfence.sim.rates import declared_rates
 from ringfence.sim.registry import VARIANTS, Registry
-from ringfence.sim.shipments import COUNTRY_CODES, CURRENCIES, FX, Shipments, Vocab
+from ringfence.sim.shipments import COUNTRY_CODES, CURRENCIES, Shipments, Vocab
 from ringfence.sim.truth import TruthLog
 from ringfence.sim.writers import write_csv
 
@@ -75,10 +76,7 @@ def write_manifest(out: Path, cfg: SimConfig, s: Shipments, reg: Registry, vocab
     ship_rows = reg.named_rows(s.shipper, ship_var)
     cons_var = np.where(rng.random(n) < 0.25, rng.integers(0, VARIANTS, n), 0)
     cons_rows = reg.named_rows(np.where(s.consumer, 0, s.consignee), cons_var)
-    n_named = reg.rendered.num_rows
-    perm = stream(cfg, "carrier-refs").permutation(n_named + reg.consumers.num_rows) + 10_000_000
-    ref_of_named = pa.array(perm[:n_named]).cast(pa.string())
-    ref_of_consumer = pa.array(perm[n_named:]).cast(pa.string())
+    ref_of_named, ref_of_consumer = _refs(cfg, reg)
     ship_keys = ref_of_named.take(pa.array(ship_rows))
     consumer_rows = np.where(s.consumer, s.consignee, 0)
     cons_keys = pc.if_else(pa.array(s.consumer), ref_of_consumer.take(pa.array(consumer_rows)),
@@ -86,13 +84,14 @@ def write_manifest(out: Path, cfg: SimConfig, s: Shipments, reg: Registry, vocab
     day = dates(cfg, s.day)
     countries = pa.array(COUNTRY_CODES)
     cur = np.array(CURRENCIES)[s.currency]
-    fx = np.array([FX[c] for c in CURRENCIES])[s.currency]
+    fx = declared_rates(cfg, s.currency, s.day)  # the month's official rate
     cols: dict[str, pa.Array] = {
         "AWB": awb,
         "Ship Date": pc.strftime(day.cast(pa.timestamp("s")), format="%d.%m.%Y"),
-        "Service": pa.array(np.where(s.consumer, "EXP-PCL", "EXP-FRT")),
+        "Service": pa.array(np.where(s.parcel, "EXP-PCL", "EXP-FRT")),
         "Orig Ctry": countries.take(pa.array(s.origin)),
         "Dep Ctry": countries.take(pa.array(s.departure)),
+        "Via": _via(countries, s.transit),
         "Dest Ctry": countries.take(pa.array(s.destination)),
         "Gateway": pa.array(np.array(GATEWAYS)[gateway]),
         "HS Code": _dotted_hs(pa.array(vocab.hs_codes).take(pa.array(s.hs))),
@@ -110,6 +109,26 @@ def write_manifest(out: Path, cfg: SimConfig, s: Shipments, reg: Registry, vocab
               text_columns=text | {"Contents"})
     _record_mentions(reg, s, truth, ship_rows, cons_rows, ship_keys, cons_keys)
     return Manifest(awb, gateway, day, day.cast(pa.int32()).to_numpy())
+
+
+def _refs(cfg: SimConfig, reg: Registry) -> tuple[pa.Array, pa.Array]:
+    """Address-book refs of every named rendering and every consumer. Mule recipients (listed
+    last) number after all others from their own stream, so that adding them changes no ref."""
+    n_mules = VARIANTS * sum(p.kind == "ring-mule" for p in reg.named)
+    n_named = reg.rendered.num_rows - n_mules
+    n_all = n_named + reg.consumers.num_rows
+    perm = stream(cfg, "carrier-refs").permutation(n_all) + 10_000_000
+    mules = stream(cfg, "carrier-refs-mules").permutation(n_mules) + 10_000_000 + n_all
+    named = pa.array(np.concatenate([perm[:n_named], mules])).cast(pa.string())
+    return named, pa.array(perm[n_named:]).cast(pa.string())
+
+
+def _via(countries: pa.Array, transit: np.ndarray) -> pa.Array:
+    """Transit hubs as ``AE`` or ``AE/DE``; empty when the parcel flies direct."""
+    legs = [pc.fill_null(countries.take(pa.array(np.maximum(t, 0), mask=t < 0)), "")
+            for t in transit.T]
+    joined = pc.binary_join_element_wise(legs[0], legs[1], "/")
+    return pc.utf8_rtrim(joined, "/")
 
 
 def _dotted_hs(hs: pa.Array) -> pa.Array:

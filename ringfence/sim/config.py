@@ -40,6 +40,10 @@ class SimConfig:
     start: dt.date = dt.date(2025, 1, 6)
     counterfeit_rate: float = 0.01
     malformed_rate: float = 0.002
+    camouflage_share: float = 0.25
+    """Share of rings (rounded, at least one when positive) that ship every parcel through an
+    established legitimate merchant's account, with generic wording and ordinary prices
+    (``covert.py``); 0 turns camouflaged rings off."""
 
     @property
     def n_shipments(self) -> int:
@@ -70,6 +74,13 @@ class SimConfig:
     def n_marketplace_sellers(self) -> int:
         """Legitimate marketplace seller accounts."""
         return max(40, round(250 * self.scale**0.5 * (self.days / DEFAULT_DAYS) ** 0.3))
+
+    @property
+    def n_camouflaged(self) -> int:
+        """Camouflaged rings: ``camouflage_share`` of the rings, at least one if the share > 0."""
+        if self.camouflage_share <= 0:
+            return 0
+        return min(self.n_rings, max(1, round(self.camouflage_share * self.n_rings)))
 
     def end(self) -> dt.date:
         """Last simulated day."""

@@ -88,7 +88,8 @@ def write_declarations(out: Path, world: World, s: Shipments, reg: Registry, voc
     hs = pa.array(vocab.hs_codes).take(pa.array(s.hs[idx]))
     countries = pa.array(COUNTRY_CODES)
     brokers = world.brokers
-    broker = np.where(s.consumer[idx], 0, rng.integers(0, len(brokers), n))
+    # Parcels clear through the carrier's own broker (the first); freight through any.
+    broker = np.where(s.parcel[idx], 0, rng.integers(0, len(brokers), n))
     cols: dict[str, pa.Array] = {
         "declarationNumber": number,
         "acceptanceDate": _ts(arrival, minutes, "%Y-%m-%dT%H:%M:%S"),
@@ -96,6 +97,7 @@ def write_declarations(out: Path, world: World, s: Shipments, reg: Registry, voc
         "customsOffice": pa.repeat(pa.scalar("NL000396"), n),
         "countryOfOrigin": countries.take(pa.array(s.origin[idx])),
         "countryOfDispatch": countries.take(pa.array(s.departure[idx])),
+        "countriesOfRouting": _routing(countries, s.transit[idx]),
         "countryOfDestination": countries.take(pa.array(s.destination[idx])),
         "commodityCode": pc.binary_join_element_wise(hs, "0000", ""),
         "goodsDescription": pa.array(vocab.descriptions).take(pa.array(s.description[idx])),
@@ -117,6 +119,13 @@ def write_declarations(out: Path, world: World, s: Shipments, reg: Registry, voc
     inspected, seized = _inspect(cfg, s, vocab, declared, rng)
     _write_outcomes(out, cfg, s, vocab, manifest, declared, number, inspected, seized, rng)
     return CustomsTruth(declared, number, inspected, seized)
+
+
+def _routing(countries: pa.Array, transit: np.ndarray) -> pa.Array:
+    """Transit countries as a JSON list per declaration (``[]`` when direct)."""
+    legs = transit[transit >= 0]  # row-major: each row's legs in order
+    offsets = np.concatenate([[0], np.cumsum((transit >= 0).sum(axis=1))]).astype(np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets), countries.take(pa.array(legs)))
 
 
 def _record_mentions(reg: Registry, s: Shipments, idx: np.ndarray, cols: dict[str, pa.Array],

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ringfence.sim import carrier, customs, marketplace, notices, partners
+from ringfence.sim import carrier, customs, marketplace, notices, partners, rates
 from ringfence.sim.brands import BRAND_SPECS
 from ringfence.sim.config import (
     BRAND_ORGS,
@@ -45,6 +45,7 @@ class SimulationSummary:
     scale: float
     shipments: int = 0
     counterfeit: int = 0
+    camouflaged: int = 0  # counterfeit shipments sent through legitimate merchants' accounts
     declarations: int = 0
     inspected: int = 0
     seized: int = 0
@@ -71,15 +72,17 @@ def _feed(org: str, kind: str, path: str, mapping: str) -> dict[str, str]:
 
 
 def simulate(out_dir: Path, seed: int = 7, days: int = DEFAULT_DAYS, scale: float = 1.0,
-             progress: Progress | None = None) -> SimulationSummary:
+             progress: Progress | None = None,
+             camouflage_share: float = SimConfig.camouflage_share) -> SimulationSummary:
     """Simulate ``days`` of trade (``2,000 x scale`` shipments a day) into ``out_dir``.
 
     Writes each partner's feeds in its own format, ``world.json`` listing them in ingestion
     order with their mapping names, and the ground truth under ``truth/``. The same arguments
     always give byte-identical files. Never prints; ``progress(task, done, total)`` if given.
+    ``camouflage_share`` is the share of rings shipping through legitimate accounts (0: none).
     """
     started = time.perf_counter()
-    cfg = SimConfig(seed=seed, days=days, scale=scale)
+    cfg = SimConfig(seed=seed, days=days, scale=scale, camouflage_share=camouflage_share)
     out = Path(out_dir)
     for sub in (CARRIER, CUSTOMS, MARKETPLACE, IPCRIME, "truth", *BRAND_ORGS):
         shutil.rmtree(out / sub, ignore_errors=True)
@@ -112,12 +115,14 @@ def _trade(cfg: SimConfig, out: Path, truth: TruthLog, summary: SimulationSummar
     step(1)
     ships = generate(world, reg.index, vocab, (reg.named_country, reg.consumer_country))
     step(2)
+    rates.write_rates(out, cfg)
     manifest = carrier.write_manifest(out, cfg, ships, reg, vocab, truth)
     step(3)
     ctruth = customs.write_declarations(out, world, ships, reg, vocab, manifest, truth)
     _shipment_truth(truth, cfg, ships, reg.named, manifest, ctruth)
     _world_truth(truth, world)
     summary.shipments, summary.counterfeit = len(ships), int(ships.fake.sum())
+    summary.camouflaged = int(ships.camouflaged.sum())
     summary.declarations = int(ctruth.declared.sum())
     summary.inspected, summary.seized = int(ctruth.inspected.sum()), int(ctruth.seized.sum())
     summary.rings = len(world.rings)
@@ -154,6 +159,7 @@ def _feeds(np_files: list[tuple[str, str]],
     npf, luf = dict(np_files), dict(lu_files)
     bn, bl = "brand-northpeak", "brand-lumina"
     return [
+        _feed(CUSTOMS, "exchange_rates", rates.PATH, "exchange-rates"),
         _feed(bn, "brands", npf["brands"], "brands"),
         _feed(bn, "trademarks", npf["trademarks"], "trademarks"),
         _feed(bn, "products", npf["products"], "products"),
@@ -202,6 +208,7 @@ def _shipment_truth(truth: TruthLog, cfg: SimConfig, s: Shipments, named: list[A
         "ring_id": rings.take(pa.array(np.where(s.ring >= 0, s.ring, cfg.n_rings))),
         "brand": brand.take(pa.array(np.where(s.brand >= 0, s.brand, len(BRAND_SPECS)))),
         "shipper_entity": pa.array([p.id for p in named]).take(pa.array(s.shipper)),
+        "camouflaged": pa.array(s.camouflaged),
         "declaration_id": decl_ids,
         "inspected": pa.array(ct.inspected),
         "seized": pa.array(ct.seized),
@@ -225,7 +232,10 @@ def _world_truth(truth: TruthLog, world: World) -> None:
         "ring_id": [r.id for r in world.rings], "home_country": [r.home for r in world.rings],
         "brands": [[BRAND_SPECS[b].name for b in r.brands] for r in world.rings],
         "aliases": [[a.id for a in r.aliases] for r in world.rings],
-        "drops": [[a.id for a in r.drops] for r in world.rings],
+        "drops": [[a.id for a in r.drops + r.mules] for r in world.rings],
+        "mules": [[a.id for a in r.mules] for r in world.rings],
+        "camouflaged": [r.camouflaged for r in world.rings],
+        "hosts": [[a.id for a in r.hosts] for r in world.rings],
         "investigated": [r.investigated for r in world.rings],
         "phases": [json.dumps([asdict(p) for p in r.phases]) for r in world.rings],
     }))

@@ -6,12 +6,19 @@ partner feeds render those codes into text later. No Python loop runs per shipme
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ringfence.sim.brands import BRAND_SPECS
 from ringfence.sim.config import SimConfig, stream
+from ringfence.sim.covert import (
+    COVER_OF_BRAND,
+    GOODS_SPAN,
+    GOODS_STRIDE,
+    TRANSIT_CODES,
+    transit_legs,
+)
 from ringfence.sim.vocab import COUNTRIES, GENERIC_FAKE_WORDS, GENERIC_GOODS
 from ringfence.sim.world import STYLE_BRAND, STYLE_GENERIC, World
 
@@ -55,7 +62,8 @@ def build_vocab(world: World) -> Vocab:
 @dataclass
 class Shipments:
     """Integer-coded shipments; ``shipper``/``consignee`` index ``Parties.named`` unless
-    ``consumer`` is set, in which case ``consignee`` indexes the consumers."""
+    ``consumer`` is set, in which case ``consignee`` indexes the consumers. ``parcel`` is a
+    small B2C parcel (the express parcel service) — a parcel to a named mule recipient too."""
 
     day: np.ndarray
     fake: np.ndarray
@@ -74,6 +82,9 @@ class Shipments:
     origin: np.ndarray
     departure: np.ndarray
     destination: np.ndarray
+    parcel: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    camouflaged: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    transit: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.int64))  # -1: none
 
     def __len__(self) -> int:
         return len(self.day)
@@ -105,7 +116,7 @@ def _legit(s: Shipments, idx: np.ndarray, world: World, index: dict[str, int],
     via = (country == CIDX["CN"]) & (rng.random(len(idx)) < 0.12)
     s.departure[idx[via]] = CIDX["HK"]
     # Merchants specialise: a shipper's goods are a few neighbouring items of the catalogue.
-    g = (pick * 7 + rng.integers(0, 3, len(idx))) % len(GENERIC_GOODS)
+    g = (pick * GOODS_STRIDE + rng.integers(0, GOODS_SPAN, len(idx))) % len(GENERIC_GOODS)
     branded = kind > 0
     brand = np.array([int(p.meta["brand"]) for p in shippers])[pick]  # type: ignore[call-overload]
     prod = _product_of_brand(world, brand, rng)
@@ -220,7 +231,11 @@ def generate(world: World, index: dict[str, int], vocab: Vocab,
     s.consumer[fake_idx] = rng.random(len(fake_idx)) >= 0.3
     _legit(s, np.flatnonzero(~s.fake), world, index, vocab, rng)
     _fakes(s, fake_idx, world, index, vocab, rng)
+    _camouflage(s, world, index, vocab)
     _consignees(s, world, index, countries, rng)
+    s.parcel = s.consumer.copy()
+    _to_mules(s, world, index)
+    s.transit = _transit(s, world)
     cur = {c: i for i, c in enumerate(CURRENCIES)}
     by_country = np.array([cur[COUNTRIES[c]["currency"]] if c in COUNTRIES else cur["USD"]
                            for c in COUNTRY_CODES])
@@ -241,3 +256,59 @@ def _consignees(s: Shipments, world: World, index: dict[str, int],
     named, consumers = countries
     s.destination = np.where(s.consumer, consumers[s.consignee % len(consumers)],
                              named[s.consignee % len(named)])
+
+
+def _camouflage(s: Shipments, world: World, index: dict[str, int], vocab: Vocab) -> None:
+    """Camouflaged rings' parcels leave from a host account like the host's own: its name and
+    country (a direct route, Hong Kong now and then from China), the unbranded cover good with its
+    true HS code, a unit value inside that good's ordinary band, under-declared like everyone's,
+    packed so that the weight fits the cover. Only the content (what an inspection finds) is
+    the ring's."""
+    rng = stream(world.cfg, "camouflage-shipments")
+    hosted = [k for k, r in enumerate(world.rings) if r.camouflaged]
+    s.camouflaged = s.fake & np.isin(s.ring, hosted)
+    idx = np.flatnonzero(s.camouflaged)
+    for k in hosted:
+        sel = idx[s.ring[idx] == k]
+        hosts = world.rings[k].hosts
+        pick = rng.integers(0, len(hosts), len(sel))
+        s.shipper[sel] = np.array([index[h.id] for h in hosts])[pick]
+        s.origin[sel] = s.departure[sel] = np.array([CIDX[h.country] for h in hosts])[pick]
+    via = (s.departure[idx] == CIDX["CN"]) & (rng.random(len(idx)) < 0.12)
+    s.departure[idx[via]] = CIDX["HK"]
+    cover = COVER_OF_BRAND[s.brand[idx]]
+    s.description[idx] = vocab.generic_desc[cover]
+    hs_pos = {h: i for i, h in enumerate(vocab.hs_codes)}
+    s.hs[idx] = np.array([hs_pos[x[1]] for x in GENERIC_GOODS])[cover]
+    unit = rng.uniform(np.array([x[2] for x in GENERIC_GOODS])[cover],
+                       np.array([x[3] for x in GENERIC_GOODS])[cover])
+    s.value_eur[idx] = np.round(s.quantity[idx] * unit * rng.uniform(0.6, 1.0, len(idx)), 2)
+    unit_kg = np.array([x[4] for x in GENERIC_GOODS])[cover]
+    s.weight_g[idx] = np.round(1000 * (s.quantity[idx] * unit_kg
+                                       * rng.uniform(0.9, 1.3, len(idx)) + 0.15))
+
+
+def _to_mules(s: Shipments, world: World, index: dict[str, int]) -> None:
+    """Rings with a mule address send part of their parcels for its country — consumer-sized
+    ones as well as bulk — to its recipients instead of to consumers and drops; a few names get
+    most. Only parcels already bound for that country are redirected, so no destination (and so
+    no gateway or customs declaration) changes."""
+    rng = stream(world.cfg, "mule-shipments")
+    for k, ring in enumerate(world.rings):
+        if not ring.mules:
+            continue
+        sel = np.flatnonzero((s.ring == k) & (s.destination == CIDX[ring.mules[0].country]))
+        parcel_share, bulk_share = rng.uniform(0.4, 0.9), rng.uniform(0.5, 0.9)
+        go = sel[rng.random(len(sel)) < np.where(s.parcel[sel], parcel_share, bulk_share)]
+        names = np.array([index[m.id] for m in ring.mules])
+        weight = rng.dirichlet(np.ones(len(names)))
+        s.consignee[go] = names[rng.choice(len(names), len(go), p=weight)]
+        s.consumer[go] = False
+
+
+def _transit(s: Shipments, world: World) -> np.ndarray:
+    """Transit legs of every shipment (``covert.transit_legs``) as country indices."""
+    codes = transit_legs(world.cfg, np.array(COUNTRY_CODES)[s.departure], s.day, s.ring,
+                         s.camouflaged, world.rings)
+    lookup = np.array([*(CIDX[c] for c in TRANSIT_CODES), -1])
+    return lookup[codes]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ringfence.sim import covert
 from ringfence.sim.brands import BRAND_SPECS, Product, make_products
 from ringfence.sim.config import SimConfig, stream
 from ringfence.sim.parties import Identity, make_identity, share
@@ -29,6 +30,7 @@ class Phase:
     origin: str
     departure: str
     style: int
+    transit: str | None = None  # a hub most of the phase's parcels pass through
 
 
 @dataclass
@@ -45,6 +47,13 @@ class Ring:
     phases: list[Phase]
     weight: float
     investigated: bool
+    hosts: list[Identity] = field(default_factory=list)  # legit accounts of a camouflaged ring
+    mules: list[Identity] = field(default_factory=list)  # recipients at one mule address
+
+    @property
+    def camouflaged(self) -> bool:
+        """Ships through legitimate merchants' accounts instead of its own aliases."""
+        return bool(self.hosts)
 
 
 @dataclass
@@ -67,7 +76,8 @@ class World:
                + [s for s in self.sellers if s.kind != "grey"])
         for ring in self.rings:
             out += ring.aliases + ring.drops + [s for s in ring.sellers if s not in ring.aliases]
-        return out
+        # Last, so that adding mules shifts no other identity's row or rendering.
+        return out + [m for ring in self.rings for m in ring.mules]
 
 
 def _forwarders(rng: np.random.Generator) -> list[Identity]:
@@ -236,4 +246,7 @@ def build_world(cfg: SimConfig) -> World:
     for p in products:
         p.authorised_sellers.extend(s.id for s in world.sellers
                                     if s.kind == "authorised" and s.meta.get("brand") == p.brand)
+    covert.choose_hosts(cfg, rings, shippers)
+    covert.make_mules(cfg, rings)
+    covert.transit_phases(cfg, rings)
     return world

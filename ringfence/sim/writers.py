@@ -71,6 +71,12 @@ def _json_values(col: pa.Array) -> pa.Array:
         text = pc.replace_substring(text, "\\", "\\\\")
         text = pc.replace_substring(text, '"', '\\"')
         out = pc.binary_join_element_wise('"', text, '"', "")
+    elif pa.types.is_list(t):  # items as JSON values, joined: ``["AE","DE"]``, ``[]``
+        offsets = col.offsets.to_numpy()  # of a slice they do not start at 0
+        items = pa.ListArray.from_arrays(pa.array(offsets - offsets[0]),
+                                         _json_values(pc.list_flatten(col)))
+        out = pc.binary_join_element_wise("[", pc.binary_join(items, ","), "]", "")
+        out = pc.if_else(pc.is_null(col), pa.nulls(len(col), pa.string()), out)
     else:
         out = col.cast(pa.string())
     return pc.fill_null(out, "null")

@@ -56,6 +56,7 @@ def test_references_become_ids_and_lists_are_split(ingest_settings: Settings) ->
     assert s1["shipper_ref"] == make_id("acme", "parties", "P1")
     assert s1["importer_ref"] is None
     assert s1["hs_code"] == "640399" and s1["origin_country"] == "CN"
+    assert s1["transit_countries"] == ["AE", "TR"]
     assert shipments["S2"]["origin_country"] == "CN"  # "China"
     assert shipments["S3"]["kind"] == "manifest"  # blank takes the record's default
     products = {r["source_key"]: r for r in read_dataset(ingest_settings, "products").to_pylist()}
