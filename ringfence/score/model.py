@@ -114,7 +114,13 @@ def _platt(raw: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None) -> 
     # Default regularisation: with few positives the slice may separate perfectly, and an
     # unregularised fit would then turn every score into 0 or 1.
     fit = LogisticRegression(C=1.0).fit(raw.reshape(-1, 1), y, sample_weight=weight)
-    return float(fit.coef_[0, 0]), float(fit.intercept_[0])
+    slope = float(fit.coef_[0, 0])
+    if slope <= 0:
+        # Calibration may rescale the ranking, never reverse it: a slice where higher margins
+        # came out *less* often positive (a few heavily weighted labels can do that) says the
+        # slice is too thin to calibrate on, so the booster's own log-odds are kept.
+        return 1.0, 0.0
+    return slope, float(fit.intercept_[0])
 
 
 def _metrics(y: np.ndarray, p: np.ndarray) -> dict[str, float]:

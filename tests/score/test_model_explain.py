@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import numpy as np
 from typer.testing import CliRunner
 
 from ringfence.cli.main import app
@@ -61,3 +62,15 @@ def test_labels_learnt_after_the_cutoff_are_not_trained_on(tmp_path):
     model = fit_models(matrix, labels, dt.date(2024, 3, 31))
     early = sum(1 for d in shipments.column("date").to_pylist() if d < dt.date(2024, 3, 15))
     assert model.models["fraud"].metrics["training_rows"] == early
+
+
+def test_calibration_never_reverses_the_ranking() -> None:
+    from ringfence.score.model import _platt
+
+    raw = np.array([-2.0, -1.0, 0.0, 1.0, 2.0, 3.0])
+    slope, _ = _platt(raw, np.array([0, 0, 0, 1, 1, 1]))
+    assert slope > 0
+    # Heavy weights on the highest-scored negatives would fit a negative slope.
+    y = np.array([1, 1, 0, 0, 0, 0])
+    weight = np.array([1.0, 1.0, 1.0, 1.0, 500.0, 500.0])
+    assert _platt(raw, y, weight) == (1.0, 0.0)
