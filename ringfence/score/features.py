@@ -5,11 +5,14 @@ Every feature of a shipment dated ``d`` uses only what was known before ``d``:
 * label history (past inspections and positives) counts outcomes whose *effective date* — the
   later of the outcome's date and its shipment's date, since a label cannot be known before the
   shipment exists — is strictly earlier than ``d``. Same-day shipments never see each other's
-  labels: history is aggregated per key and day and accumulated over *earlier* days only;
+  labels: history is aggregated per key and day and accumulated over *earlier* days only
+  (``history.py`` builds those CTEs);
 * behaviour and unit-value history use shipments of earlier days (declarations themselves are known
   when lodged, but using only earlier days keeps one rule for everything).
 * network risk (once ``ringfence network risk`` has run) is propagated per ISO week from the
   watchlist entries and seizures known before the week starts (``network_risk.py``).
+* consignees at the consignee's address count the 30 days before ``d`` (``consignees.py``);
+  money is converted at the exchange rate valid on ``d`` (``currency.py``).
 
 The SQL is DuckDB dialect using only window functions and joins that Spark also runs. A
 ``label_cutoff`` freezes the label history (backtests use it so the test window's labels are never
@@ -19,7 +22,6 @@ read, not even as history).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -33,6 +35,16 @@ from ringfence.score.consignees import (
 )
 from ringfence.score.currency import fx_join_sql, register_rates
 from ringfence.score.goods import Catalogue, goods_features, load_catalogue
+from ringfence.score.history import (
+    PRIOR_WEIGHT,
+    day_number,
+    history_sql,
+    labels_sql,
+    prior_rate,
+    prior_sql,
+    rate_pairs,
+    sql_literal,
+)
 from ringfence.score.network_risk import (
     NetworkSnapshots,
     load_snapshots,
@@ -63,8 +75,6 @@ GOODS_KEYS = {
     "importer_hs6": "importer_ref || '|' || substr(hs_code, 1, 6)",
 }
 HISTORY_KEYS = {**PARTY_KEYS, **GOODS_KEYS}
-# Pseudo-observations pulling a small history toward the global rate (Bayesian smoothing).
-PRIOR_WEIGHT = 10.0
 # Minimum past priced shipments of an HS code before its unit-value z-score means anything.
 MIN_PRICE_HISTORY = 5
 # Party mention -> resolved entity (the columns of ``entity_mentions`` that features read).
@@ -86,21 +96,6 @@ class FeatureSet:
     columns: list[str]
 
 
-def safe_label(label: str) -> str:
-    """A label as an SQL identifier fragment (``critical-fraud`` -> ``critical_fraud``)."""
-    return re.sub(r"[^a-z0-9_]", "_", label.lower())
-
-
-def _lit(text: str) -> str:
-    """An SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _day(expr: str) -> str:
-    """Days since 1970 as an integer, so range frames are numeric in every engine."""
-    return f"date_diff('day', DATE '1970-01-01', {expr})"
-
-
 def _base_sql() -> str:
     """Shipments with their history keys and money in the base currency; a party key is the
     mention's resolved entity when ``entity_mentions`` maps it (after ``ringfence resolve``), else
@@ -115,7 +110,7 @@ def _base_sql() -> str:
         f"LEFT JOIN ent e_{name} ON e_{name}.mention_id = s.{column}"
         for name, column in PARTY_KEYS.items()
     )
-    joins += "\n " + fx_join_sql("s.currency", _day("s.date"))
+    joins += "\n " + fx_join_sql("s.currency", day_number("s.date"))
     # Money in the base currency where the declared currency has a rate (currency.py).
     value, at_stake = (
         f"coalesce(s.{c} / fx.rate, s.{c})" for c in ("declared_value", "value_at_stake")
@@ -124,7 +119,7 @@ def _base_sql() -> str:
  SELECT mention_id, min(entity_id) AS entity_id FROM entity_mentions GROUP BY mention_id),
 {address_join_sql()},
 base AS (
- SELECT s.id, s.source_key, s.date, {_day("s.date")} AS day,
+ SELECT s.id, s.source_key, s.date, {day_number("s.date")} AS day,
   {value} AS declared_value, s.quantity, s.weight_kg, {at_stake} AS value_at_stake,
   s.description, s.hs_code,
   s.origin_country, s.departure_country, a.address_key AS consignee_address,
@@ -137,84 +132,6 @@ base AS (
  {joins}
  LEFT JOIN addr a ON a.mention_id = s.consignee_ref
  WHERE s.date IS NOT NULL)"""
-
-
-def _labels_sql(labels: list[str], cutoff_day: int | None) -> str:
-    """One row per shipment and label day: any-positive plus per-label flags."""
-    per_label = ",\n  ".join(
-        f"max(CASE WHEN o.label = {_lit(lab)} THEN 1 ELSE 0 END) AS n_{safe_label(lab)},\n"
-        f"  max(CASE WHEN o.label = {_lit(lab)} AND o.positive THEN 1 ELSE 0 END)"
-        f" AS p_{safe_label(lab)}"
-        for lab in labels
-    )
-    lday = _day("greatest(coalesce(o.date, b.date), b.date)")
-    where = f"WHERE {lday} < {cutoff_day}" if cutoff_day is not None else ""
-    return f"""lab AS (
- SELECT o.shipment_ref AS sid, {lday} AS lday,
-  max(CASE WHEN o.positive THEN 1 ELSE 0 END) AS p_any,
-  {per_label}
- FROM outcomes o JOIN base b ON b.id = o.shipment_ref {where}
- GROUP BY 1, 2)"""
-
-
-def _label_sums(labels: list[str], prefix: str) -> list[str]:
-    cols = ["p_any"] + [f"{c}_{safe_label(lab)}" for lab in labels for c in ("n", "p")]
-    return [f"{prefix}{c}" for c in cols]
-
-
-def _history_sql(name: str, labels: list[str], party: bool) -> str:
-    """Per key and day: label history of strictly earlier days, plus behaviour for parties."""
-    counts = ["1 AS n_any"] + [f"l.{c}" for c in _label_sums(labels, "")]
-    zeros = ["0 AS n_any"] + [f"0 AS {c}" for c in _label_sums(labels, "")]
-    cols = ["n_any", *_label_sums(labels, "")]
-    before = "OVER (PARTITION BY k ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
-    hist = [f"coalesce(sum({c}) {before}, 0) AS {name}__{c}" for c in cols]
-    if party:
-        window = "OVER (PARTITION BY k ORDER BY day RANGE BETWEEN {n} PRECEDING AND 1 PRECEDING)"
-        hist += [
-            f"coalesce(sum(ships) {window.format(n=n)}, 0) AS {name}_volume_{n}d" for n in (7, 30)
-        ]
-        hist += [
-            f"coalesce(sum(ships) {before}, 0) AS {name}_past_shipments",
-            f"day - min(day) OVER (PARTITION BY k ORDER BY day ROWS UNBOUNDED PRECEDING)"
-            f" AS {name}_days_known",
-        ]
-    return f"""ev_{name} AS (
- SELECT k_{name} AS k, day, 1 AS ships, {", ".join(zeros)} FROM base WHERE k_{name} IS NOT NULL
- UNION ALL
- SELECT b.k_{name}, l.lday, 0, {", ".join(counts)}
- FROM lab l JOIN base b ON b.id = l.sid WHERE b.k_{name} IS NOT NULL),
-g_{name} AS (
- SELECT k, day, sum(ships) AS ships, {", ".join(f"sum({c}) AS {c}" for c in cols)}
- FROM ev_{name} GROUP BY 1, 2),
-w_{name} AS (SELECT k, day, {", ".join(hist)} FROM g_{name})"""
-
-
-def _prior_sql(labels: list[str]) -> str:
-    """Global positive rate of strictly earlier days, per label: the smoothing target."""
-    cols = ["n_any", *_label_sums(labels, "")]
-    before = "OVER (ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
-    sums = ", ".join(f"sum({c}) AS {c}" for c in cols)
-    cum = ", ".join(f"coalesce(sum({c}) {before}, 0) AS {c}" for c in cols)
-    return f"""gday AS (
- SELECT day, {sums} FROM (
-  SELECT day, {", ".join(f"0 AS {c}" for c in cols)} FROM base
-  UNION ALL SELECT lday, 1, {", ".join(f"{c}" for c in cols[1:])} FROM lab) x GROUP BY 1),
-prior AS (SELECT day, {cum} FROM gday)"""
-
-
-def _rate_pairs(labels: list[str]) -> list[tuple[str, str, str]]:
-    """(suffix, positives column, inspections column) for the any-label and each label."""
-    pairs = [("", "p_any", "n_any")]
-    pairs += [
-        (f"_{safe_label(lab)}", f"p_{safe_label(lab)}", f"n_{safe_label(lab)}") for lab in labels
-    ]
-    return pairs
-
-
-def _prior_rate(pos: str, n: str) -> str:
-    # One pseudo-positive in fifty keeps the prior defined before any label is known.
-    return f"((prior.{pos} + 0.02) / (prior.{n} + 1.0))"
 
 
 def _select_sql(labels: list[str], network: bool = False) -> str:
@@ -238,9 +155,9 @@ def _select_sql(labels: list[str], network: bool = False) -> str:
         feature_column_sql(),
     ]
     for name in HISTORY_KEYS:
-        for suffix, pos, n in _rate_pairs(labels):
+        for suffix, pos, n in rate_pairs(labels):
             hp, hn = f"coalesce(w_{name}.{name}__{pos}, 0)", f"coalesce(w_{name}.{name}__{n}, 0)"
-            rate = f"({hp} + {PRIOR_WEIGHT} * {_prior_rate(pos, n)}) / ({hn} + {PRIOR_WEIGHT})"
+            rate = f"({hp} + {PRIOR_WEIGHT} * {prior_rate(pos, n)}) / ({hn} + {PRIOR_WEIGHT})"
             cols.append(f"{rate} AS {name}_rate{suffix}")
             cols.append(f"{hp} AS {name}_positives{suffix}")
         cols.append(f"coalesce(w_{name}.{name}__n_any, 0) AS {name}_inspections")
@@ -299,7 +216,7 @@ def watchlist_sql() -> str:
     known to be on a watchlist. A shipment's party counts as watchlisted only from the day after
     (``confirmed_at``, else the day the entry was ingested, so an undated entry never reaches
     back in time)."""
-    known = _day("coalesce(w.confirmed_at, CAST(w.ingested_at AS DATE))")
+    known = day_number("coalesce(w.confirmed_at, CAST(w.ingested_at AS DATE))")
     return f"""wl AS (
  SELECT coalesce(e.entity_id, p.id) AS k, min({known}) AS wday
  FROM watchlist w
@@ -323,9 +240,9 @@ def feature_sql(
     """The whole feature query over registered ``shipments``, ``outcomes``, ``entity_mentions``,
     ``parties`` and ``watchlist`` tables (and ``network_risk_at`` with ``network``)."""
     cutoff_day = (label_cutoff - dt.date(1970, 1, 1)).days if label_cutoff else None
-    ctes = [_base_sql(), _labels_sql(labels, cutoff_day), _prior_sql(labels), _unit_value_sql()]
+    ctes = [_base_sql(), labels_sql(labels, cutoff_day), prior_sql(labels), _unit_value_sql()]
     ctes += [watchlist_sql(), consignee_address_sql()]
-    ctes += [_history_sql(name, labels, name in PARTY_KEYS) for name in HISTORY_KEYS]
+    ctes += [history_sql(name, labels, name in PARTY_KEYS) for name in HISTORY_KEYS]
     return "WITH " + ",\n".join(ctes) + "\n" + _select_sql(labels, network)
 
 
@@ -389,9 +306,10 @@ def label_table(engine: Engine, labels: list[str]) -> pa.Table:
     and ``<label>__known``, the day (since 1970) the label became known, so that training can
     leave out labels learnt after its cut-off even when their shipment is older."""
     cols = ", ".join(
-        f'max(CASE WHEN o.label = {_lit(lab)} THEN CAST(o.positive AS INTEGER) END) AS "{lab}", '
-        f"max(CASE WHEN o.label = {_lit(lab)} THEN "
-        f'{_day("greatest(coalesce(o.date, s.date), s.date)")} END) AS "{lab}__known"'
+        f"max(CASE WHEN o.label = {sql_literal(lab)} THEN CAST(o.positive AS INTEGER) END)"
+        f' AS "{lab}", '
+        f"max(CASE WHEN o.label = {sql_literal(lab)} THEN "
+        f'{day_number("greatest(coalesce(o.date, s.date), s.date)")} END) AS "{lab}__known"'
         for lab in labels
     )
     return engine.query(

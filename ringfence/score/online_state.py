@@ -26,15 +26,17 @@ from ringfence.score.features import (
     HISTORY_KEYS,
     MIN_PRICE_HISTORY,
     PARTY_KEYS,
-    PRIOR_WEIGHT,
     _base_sql,
-    _history_sql,
-    _label_sums,
-    _labels_sql,
-    _prior_sql,
-    _rate_pairs,
     _unit_value_sql,
     watchlist_sql,
+)
+from ringfence.score.history import (
+    PRIOR_WEIGHT,
+    history_sql,
+    label_sums,
+    labels_sql,
+    prior_sql,
+    rate_pairs,
 )
 from ringfence.score.network_risk import NetworkSnapshots
 from ringfence.store.engine import Engine
@@ -157,15 +159,15 @@ class FeatureState:
         """Read the per-key, per-day aggregates from the engine's ``shipments`` and
         ``outcomes`` (no label cut-off: everything the lake knows); ``network`` snapshots
         (``network_risk.load_snapshots``) add the party network risk."""
-        counters = ["n_any", *_label_sums(labels, "")]
-        head = f"WITH {_base_sql()},\n{_labels_sql(labels, None)}"
+        counters = ["n_any", *label_sums(labels, "")]
+        head = f"WITH {_base_sql()},\n{labels_sql(labels, None)}"
         keys = {}
         for name in HISTORY_KEYS:
-            sql = f"{head},\n{_history_sql(name, labels, name in PARTY_KEYS)}\n"
+            sql = f"{head},\n{history_sql(name, labels, name in PARTY_KEYS)}\n"
             sql += f"SELECT k, day, ships, {', '.join(counters)} FROM g_{name} ORDER BY k, day"
             keys[name] = History.from_table(engine.query(sql), ["ships", *counters])
-        prior_sql = f"{head},\n{_prior_sql(labels)}\nSELECT * FROM gday ORDER BY day"
-        prior = Timeline(engine.query(prior_sql), counters)
+        prior_query = f"{head},\n{prior_sql(labels)}\nSELECT * FROM gday ORDER BY day"
+        prior = Timeline(engine.query(prior_query), counters)
         unit_sql = f"{head},\n{_unit_value_sql()}\nSELECT k, day, c, s, s2 FROM gu ORDER BY k, day"
         unit = History.from_table(engine.query(unit_sql), ["c", "s", "s2"])
         entity_sql = "SELECT mention_id, min(entity_id) FROM entity_mentions GROUP BY 1"
@@ -204,7 +206,7 @@ class FeatureState:
             None if address is None
             else self.consignees.before(self.consignees.span(address), day + 1, "d")
         )  # fmt: skip
-        pairs = _rate_pairs(self.labels)
+        pairs = rate_pairs(self.labels)
         prior = {
             pos: (self.prior.before(day, pos) + 0.02) / (self.prior.before(day, n) + 1.0)
             for _, pos, n in pairs
