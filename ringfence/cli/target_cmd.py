@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
+from rich.console import Console, Group
 from rich.table import Table
+from rich.text import Text
 
 from ringfence.cli.errors import one_line_errors
 from ringfence.errors import UserError
@@ -88,24 +89,29 @@ def target(
         console.print(f"Inspection list written to {json_out}", highlight=False)
 
 
-def plan_table(plan: InspectionPlan, reasons: int = 1) -> Table:
-    """The inspection list as a Rich table: rank, shipment, port, score, value, how, reasons."""
+def plan_table(plan: InspectionPlan, reasons: int = 1) -> Group:
+    """The inspection list: a table of rank, shipment, port, score, value, how picked; then each
+    pick's top ``reasons`` as a numbered list (reasons are sentences, which a table column
+    squeezes to a few letters on an 80-column terminal)."""
     table = Table(
         title=f"Inspections for {plan.target_date} ({plan.label}, model {plan.model_version})"
     )
     for column in ("#", "shipment", "port", "p", "value", "EV", "picked"):
         right = column in ("#", "p", "value", "EV")
         table.add_column(column, justify="right" if right else "left", no_wrap=True)
-    table.add_column("top reason", ratio=1, overflow="fold")
+    why = Table.grid(padding=(0, 1))
+    why.add_column(justify="right", no_wrap=True)
+    why.add_column(overflow="fold")
     for task in plan.tasks:
         picked = (
             "top" if task.selected_by == "exploit" else f"random ({task.selection_probability:.3f})"
         )
-        why = task.reasons.get(plan.label, [])[:reasons]
         table.add_row(
             str(task.rank), plan.source_keys.get(task.shipment_id, task.shipment_id),
             task.port or "-", f"{task.probability:.3f}",
             "-" if task.value_at_stake is None else f"{task.value_at_stake:,.0f}",
-            f"{task.expected_value:,.2f}", picked, "\n".join(why),
+            f"{task.expected_value:,.2f}", picked,
         )  # fmt: skip
-    return table
+        for i, reason in enumerate(task.reasons.get(plan.label, [])[:reasons]):
+            why.add_row(f"{task.rank}." if i == 0 else "", reason)
+    return Group(table, Text("Why", style="bold"), why)

@@ -81,8 +81,8 @@ MIN_PRICE_HISTORY = 5
 ENTITY_MAP_SCHEMA = pa.schema([("mention_id", pa.string()), ("entity_id", pa.string())])
 # Carried along for measurement, not model inputs.
 ID_COLUMNS = (
-    "id", "source_key", "date", "value_at_stake", "description", "hs_code", "origin_country",
-    "departure_country",
+    "id", "source_key", "date", "value_at_stake", "declared_value", "description", "hs_code",
+    "origin_country", "departure_country",
 )  # fmt: skip
 # Text for explanations, not model inputs: each party's network path to a known counterfeiter.
 TEXT_COLUMNS = tuple(f"{name}_network_path" for name in PARTY_KEYS)

@@ -198,6 +198,7 @@ class FeatureState:
         }  # fmt: skip
         out: dict[str, Any] = _amount_features(record)
         out["value_at_stake"] = record["value_at_stake"]
+        out["declared_value"] = record["declared_value"]
         keys = key_values(record, self.entities)
         out.update(self._unit_value(out["log_unit_value"], keys["hs6"], day))
         out.update(_route(record))

@@ -87,7 +87,7 @@ def _arrivals(engine: Engine, day: dt.date, source: str | None) -> pa.Table:
     if source is not None:
         where += " AND organisation = '" + source.replace("'", "''") + "'"
     return engine.query(
-        "SELECT id, source_key, port, value_at_stake, declared_value FROM shipments "
+        "SELECT id, source_key, port FROM shipments "
         f"WHERE date IS NOT NULL AND {where} ORDER BY id"
     )
 
@@ -137,9 +137,9 @@ def plan_inspections(
     if len(rows) == 0:
         raise UserError(f"no shipments arrive on {target_date.isoformat()}")
     probability = model.models[label].probability(matrix.x[rows])
-    values = values_at_stake(
-        _numbers(arrivals, "value_at_stake"), _numbers(arrivals, "declared_value")
-    )
+    # Money from the feature table: in the base currency (score/currency.py).
+    money = matrix.table.select(["value_at_stake", "declared_value"]).take(pa.array(rows))
+    values = values_at_stake(_numbers(money, "value_at_stake"), _numbers(money, "declared_value"))
     priority, used = priorities(probability, values, rank_by)
     ports = arrivals.column("port").to_pylist()
     rng = np.random.default_rng(seed)

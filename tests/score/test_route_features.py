@@ -92,6 +92,7 @@ def test_money_is_converted_at_the_rate_of_the_shipment_date(world) -> None:
         rate = rates.get(s["currency"], {}).get(s["date"].month, 1.0)
         row = features[s["id"]]
         assert row["value_at_stake"] == pytest.approx(s["value_at_stake"] / rate, rel=1e-12)
+        assert row["declared_value"] == pytest.approx(s["declared_value"] / rate, rel=1e-12)
         expected = math.log1p(s["declared_value"] / rate)
         assert row["log_declared_value"] == pytest.approx(expected, rel=1e-12)
         converted.add(s["currency"])
