@@ -17,6 +17,7 @@ def test_an_admin_shares_then_revokes_and_the_audit_log_records_both(
     page.fill("#a-recipient", "brand-lumina")
     page.select_option("#a-dataset", "outcomes")
     page.fill("#a-fields", "date, result")
+    page.fill("#a-filter", "result = seized; brand = $recipient_brands, Lumina")
     page.fill("#a-purpose", "browser test: a short-lived agreement")
     page.click("[data-testid=share-form] button[type=submit]")
     page.wait_for_url("**/sharing")
@@ -24,6 +25,7 @@ def test_an_admin_shares_then_revokes_and_the_audit_log_records_both(
     assert len(created) == 1
     agreement = next(a for a in api_json(page, "/sharing")["given"] if str(a["id"]) == created[0])
     assert (agreement["recipient"], agreement["fields"]) == ("brand-lumina", ["date", "result"])
+    assert agreement["row_filter"] == {"result": "seized", "brand": ["$recipient_brands", "Lumina"]}
 
     page.once("dialog", lambda dialog: dialog.accept())  # hx-confirm asks first
     page.locator(f"#agreement-{created[0]} button", has_text="Revoke").click()

@@ -32,14 +32,31 @@ async def sharing_page(
     )  # fmt: skip
 
 
+def row_filter_from_text(text: str) -> dict[str, str | list[str]]:
+    """The form's row filter, ``field = value[, value]`` parts separated by ``;``
+    ("brand = $recipient_brands; origin_country = CN, HK"), as the API's ``row_filter``."""
+    out: dict[str, str | list[str]] = {}
+    for part in (p.strip() for p in text.split(";")):
+        if not part:
+            continue
+        field, sep, values = part.partition("=")
+        names = [v.strip() for v in values.split(",") if v.strip()]
+        if not sep or not field.strip() or not names:
+            raise UserError(f"row filter: {part!r} is not 'field = value[, value]'")
+        out[field.strip()] = names[0] if len(names) == 1 else names
+    return out
+
+
 def _agreement_from_form(
-    recipient: str, dataset: str, fields: str, purpose: str
+    recipient: str, dataset: str, fields: str, row_filter: str, purpose: str
 ) -> sharing_views.AgreementIn:
     names = [f.strip() for f in fields.split(",") if f.strip()] or ["*"]
+    rows = row_filter_from_text(row_filter)
     try:
         return sharing_views.AgreementIn(
-            recipient=recipient.strip(), dataset=dataset, fields=names, purpose=purpose.strip()
-        )
+            recipient=recipient.strip(), dataset=dataset, fields=names, row_filter=rows,
+            purpose=purpose.strip(),
+        )  # fmt: skip
     except ValidationError as exc:
         problem = exc.errors()[0]
         where = ".".join(str(p) for p in problem.get("loc", ())) or "agreement"
@@ -51,12 +68,13 @@ async def create_agreement(
     recipient: str = Form(...),
     dataset: str = Form(...),
     fields: str = Form("*"),
+    row_filter: str = Form(""),
     purpose: str = Form(""),
     caller: Caller = Depends(page_caller),
     services: Services = Depends(get_services),
 ) -> Response:
     """Share a dataset (admins); back to the agreements page."""
-    body = _agreement_from_form(recipient, dataset, fields, purpose)
+    body = _agreement_from_form(recipient, dataset, fields, row_filter, purpose)
     sharing_views.create(services, caller, body)
     return RedirectResponse("/sharing", status_code=303)
 
