@@ -17,7 +17,7 @@ from ringfence.model.feeds import FeedSpec, FieldSpec, feed
 from ringfence.model.records import PARTY_REFS, PARTY_ROLES, PROVENANCE_FIELDS
 
 LIST_SEPARATOR = ";"
-NUMERIC_TYPES = ("number", "count")
+NUMERIC_TYPES = ("number", "rate", "count")
 # Feeds whose records describe a party themselves; each record also becomes a party mention.
 SELF_PARTY_ROLES = {"sellers": "seller", "watchlist": "watchlist"}
 

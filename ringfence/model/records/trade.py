@@ -80,7 +80,7 @@ class ExchangeRate(Record):
     feed: ClassVar[str] = "exchange_rates"
     currency: Annotated[str, V("currency", True, "Currency the rate converts from")]
     date: Annotated[dt.date, V("date", True, "First day the rate applies")]
-    rate: Annotated[float, V("number", True, "Units of currency per one unit of base_currency")]
+    rate: Annotated[float, V("rate", True, "Units of currency per one unit of base_currency")]
     base_currency: Annotated[
         str, V("currency", False, "Currency the rate is quoted against (default EUR)")
     ] = "EUR"

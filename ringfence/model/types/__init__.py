@@ -14,6 +14,7 @@ from ringfence.model.types.quantities import (
     DateType,
     FlagType,
     NumberType,
+    RateType,
 )
 from ringfence.model.types.text import EnumType, KeyType, NameType, TextType
 
@@ -30,6 +31,7 @@ bank_account = BankAccountType()
 identifier = IdentifierType()
 date = DateType()
 number = NumberType()
+rate = RateType()
 count = CountType()
 currency = CurrencyType()
 flag = FlagType()
@@ -50,6 +52,7 @@ registry: dict[str, ValueType] = {
         identifier,
         date,
         number,
+        rate,
         count,
         currency,
         flag,

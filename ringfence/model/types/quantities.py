@@ -64,6 +64,18 @@ class NumberType(ValueType):
         return value
 
 
+class RateType(NumberType):
+    """A number greater than zero: an exchange rate, which divides."""
+
+    name: ClassVar[str] = "rate"
+
+    def clean(self, raw: str, hint: str | None = None) -> float:
+        value = super().clean(raw, hint)
+        if value == 0:
+            raise InvalidValue("must be greater than zero")
+        return value
+
+
 class CountType(ValueType):
     """A whole, non-negative count (``12``, ``12.0``)."""
 
