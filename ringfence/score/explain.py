@@ -116,7 +116,7 @@ def _value_words(name: str, value: float) -> str:
         "brand_hs_mismatch": "HS code unlike the brand's genuine products"
         if value
         else "HS code matches the brand's genuine products",
-        "transit_legs": f"{value:.0f} transit legs before entry" if value else "no transit legs",
+        "transit_legs": f"{_legs(value)} before entry" if value else "no transit legs",
         CONSIGNEES_AT_ADDRESS: f"{value:.0f} different consignees received shipments at the "
         f"consignee's address in the previous {WINDOW_DAYS} days",
     }
@@ -131,7 +131,7 @@ def _route_words(value: float, row: Mapping[str, Any]) -> str:
         return "origin or departure country is missing"
     if not value:
         return f"goods leave from their country of origin ({origin})"
-    via = f" with {legs:.0f} transit legs" if legs and not math.isnan(legs) else ""
+    via = f" with {_legs(legs)}" if legs and not math.isnan(legs) else ""
     if origin != departure:
         return f"goods made in {origin} leave from {departure}{via} (transshipment)"
     return f"goods routed{via} (transshipment)"
@@ -179,6 +179,10 @@ def explain_row(
     if not reasons:
         reasons.append(f"nothing raised the score; {ranked[0][0]} ({ranked[0][1]:+.2f})")
     return reasons
+
+
+def _legs(count: float) -> str:
+    return f"{count:.0f} transit leg" + ("" if count == 1 else "s")
 
 
 def _capital(text: str) -> str:

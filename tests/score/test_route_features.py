@@ -97,3 +97,21 @@ def test_money_is_converted_at_the_rate_of_the_shipment_date(world) -> None:
         assert row["log_declared_value"] == pytest.approx(expected, rel=1e-12)
         converted.add(s["currency"])
     assert converted == {"EUR", "USD", "HKD", "GBP"}
+
+
+def test_route_reasons_name_the_countries() -> None:
+    from ringfence.score.explain import feature_words
+
+    row = {"transshipment": 1.0, "transit_legs": 1.0, "origin_country": "CN",
+           "departure_country": "HK"}  # fmt: skip
+    assert feature_words("transshipment", row, {}) == (
+        "goods made in CN leave from HK with 1 transit leg (transshipment)"
+    )
+    row.update(transit_legs=2.0, departure_country="CN")
+    assert (
+        feature_words("transshipment", row, {})
+        == "goods routed with 2 transit legs (transshipment)"
+    )
+    assert feature_words("transshipment", {**row, "transshipment": 0.0}, {}) == (
+        "goods leave from their country of origin (CN)"
+    )
