@@ -156,7 +156,7 @@ def prepare_mentions(parties: pa.Table) -> pa.Table:
         "country": map_distinct(_strings(parties, "country"), clean_code),
     }
     columns["address_key"] = _address_key(columns["street_norm"], columns["postcode"])
-    columns["place_key"] = _place_key(columns["postcode"], columns["country"], columns["city_norm"])
+    columns["place_key"] = place_key(columns["postcode"], columns["country"], columns["city_norm"])
     return pa.table({name: _chunk(columns[name]) for name in MATCH_COLUMNS})
 
 
@@ -165,7 +165,7 @@ def _address_key(street: pa.Array, postcode: pa.Array) -> pa.Array:
     return pc.binary_join_element_wise(street, postcode, "|", null_handling="emit_null")
 
 
-def _place_key(postcode: pa.Array, country: pa.Array, city: pa.Array) -> pa.Array:
+def place_key(postcode: pa.Array, country: pa.Array, city: pa.Array) -> pa.Array:
     """The postcode, or country and city where there is none (Hong Kong, the Emirates).
 
     Blocking on a name key within a place instead of a country keeps blocks small: a common

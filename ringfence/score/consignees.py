@@ -20,7 +20,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ringfence.resolve.prepare import clean_city, clean_code, clean_street, map_distinct
+from ringfence.resolve.prepare import clean_city, clean_code, clean_street, map_distinct, place_key
 from ringfence.store.engine import Engine
 
 WINDOW_DAYS = 30
@@ -29,15 +29,15 @@ FEATURE = f"consignee_address_consignees_{WINDOW_DAYS}d"
 
 
 def address_keys(parties: pa.Table) -> pa.Table:
-    """``mention_id, address_key`` of party mentions with a street: street and postcode, or
-    street, city and country where there is no postcode."""
+    """``mention_id, address_key`` of party mentions with a street: the street within its
+    place as resolution blocks on it (postcode, else country and city)."""
     street = map_distinct(parties.column("street"), clean_street)
-    postcode = map_distinct(parties.column("postcode"), clean_code)
-    city = map_distinct(parties.column("city"), clean_city)
-    country = parties.column("country").combine_chunks().cast(pa.string())
-    town = pc.binary_join_element_wise(city, country, ":", null_handling="emit_null")
-    key = pc.binary_join_element_wise(street, pc.coalesce(postcode, town), "|",
-                                      null_handling="emit_null")  # fmt: skip
+    place = place_key(
+        map_distinct(parties.column("postcode"), clean_code),
+        map_distinct(parties.column("country"), clean_code),
+        map_distinct(parties.column("city"), clean_city),
+    )
+    key = pc.binary_join_element_wise(street, place, "|", null_handling="emit_null")
     table = pa.table({"mention_id": parties.column("id").cast(pa.string()), "address_key": key})
     return table.filter(pc.is_valid(table.column("address_key")))
 

@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from ringfence.model.feeds import feed
+from ringfence.score.history import day_number
 from ringfence.settings import Settings
 from ringfence.store.engine import Engine
 from ringfence.store.lake import Lake
@@ -45,17 +46,12 @@ def rate_intervals(rates: pa.Table) -> pa.Table:
 
 
 def register_rates(settings: Settings, engine: Engine) -> None:
-    """Bind the lake's ``exchange_rates`` and, from them, ``fx_rates``."""
+    """Bind the lake's ``exchange_rates`` and, from those quoted against the base currency,
+    ``fx_rates``."""
     Lake(settings).register(engine, "exchange_rates", feed("exchange_rates").schema)
-    bind_rates(engine, settings.base_currency)
-
-
-def bind_rates(engine: Engine, base_currency: str) -> None:
-    """Bind ``fx_rates``: intervals of the registered ``exchange_rates`` quoted against
-    ``base_currency``."""
-    base = base_currency.replace("'", "")
+    base = settings.base_currency.replace("'", "")
     rates = engine.query(
-        "SELECT currency, date_diff('day', DATE '1970-01-01', date) AS day, rate "
+        f"SELECT currency, {day_number('date')} AS day, rate "
         "FROM exchange_rates WHERE rate > 0 AND date IS NOT NULL AND currency IS NOT NULL "
         f"AND coalesce(base_currency, 'EUR') = '{base}' AND currency <> '{base}'"
     )

@@ -38,9 +38,8 @@ from ringfence.store.engine import Engine, open_engine
 # Shipment fields the features read (besides id, source_key and date).
 _INPUT_FIELDS = (
     "declared_value", "currency", "quantity", "weight_kg", "value_at_stake", "description",
-    "hs_code",
-    "origin_country", "departure_country", "transit_countries", "port", "shipper_ref",
-    "consignee_ref", "importer_ref", "declarant_ref", "seller_ref", "courier_ref",
+    "hs_code", "origin_country", "departure_country", "transit_countries", "port",
+    "shipper_ref", "consignee_ref", "importer_ref", "declarant_ref", "seller_ref", "courier_ref",
 )  # fmt: skip
 
 

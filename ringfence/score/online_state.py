@@ -64,7 +64,7 @@ def key_values(
         hs6=hs6,
         hs2=hs2,
         origin=origin,
-        departure=record.get("departure_country"),
+        departure=departure,
         route=None if origin is None or departure is None else f"{origin}>{departure}",
         port=record.get("port"),
         origin_hs6=None if origin is None or hs6 is None else f"{origin}|{hs6}",

@@ -44,9 +44,7 @@ from ringfence.errors import UserError
 from ringfence.ingest import ingest_files
 from ringfence.model.feeds import feed
 from ringfence.model.records.base import make_id
-from ringfence.score.consignees import register_addresses
-from ringfence.score.currency import bind_rates
-from ringfence.score.features import ENTITY_MAP_SCHEMA, compute_features
+from ringfence.score.features import ENTITY_MAP_SCHEMA, compute_features, register_derived
 from ringfence.score.goods import Catalogue, load_catalogue
 from ringfence.score.model import LabelModel, train_label
 from ringfence.score.pipeline import EPOCH, build_matrix
@@ -60,6 +58,8 @@ LABEL = "counterfeit"
 CARRIER = "swiftpost"
 DETECTION_RATE = 0.85  # share of inspected fakes an inspection finds (docs/simulation.md)
 REFERENCE_FEEDS = ("brands", "products", "exchange_rates")
+# Prepared once from the carrier's party mentions and the rates; every week's features read them.
+DERIVED_TABLES = ("party_addresses", "fx_rates")
 WEIGHTINGS = {"inverse": "with_exploration", "none": "with_exploration_unweighted"}
 Progress = Callable[..., None]
 
@@ -76,8 +76,7 @@ class World:
     legacy_found: np.ndarray
     catalogue: Catalogue | None
     first_day: int  # first replayed day
-    reference: dict[str, pa.Table] = field(default_factory=dict)  # parties, exchange_rates
-    base_currency: str = "EUR"
+    reference: dict[str, pa.Table] = field(default_factory=dict)  # DERIVED_TABLES
 
 
 @dataclass
@@ -105,10 +104,9 @@ def load_world(settings: Settings, world_dir: Path, warmup_days: int, seed: int)
         Lake(settings).register(engine, "shipments", feed("shipments").schema)
         shipments = engine.query("SELECT * FROM shipments WHERE date IS NOT NULL ORDER BY date, id")
         catalogue = load_catalogue(settings, engine)
-        reference = {}
-        for name in ("parties", "exchange_rates"):
-            Lake(settings).register(engine, name, feed(name).schema)
-            reference[name] = engine.query(f"SELECT * FROM {name}")
+        Lake(settings).register(engine, "parties", feed("parties").schema)
+        register_derived(settings, engine)
+        reference = {name: engine.query(f"SELECT * FROM {name}") for name in DERIVED_TABLES}
     finally:
         engine.close()
     truth = pq.read_table(world_dir / "truth" / "shipments.parquet").to_pandas()
@@ -127,7 +125,6 @@ def load_world(settings: Settings, world_dir: Path, warmup_days: int, seed: int)
         catalogue=catalogue,
         first_day=int(days.min()) + warmup_days,
         reference=reference,
-        base_currency=settings.base_currency,
     )
 
 
@@ -154,14 +151,13 @@ def _features(
     keep = pc.less_equal(world.shipments.column("date").cast(pa.int32()), until_day)
     engine.register_arrow("shipments", world.shipments.filter(keep))
     engine.register_arrow("outcomes", _outcomes(world, arm))
-    # The replay runs no entity resolution, so no party can match a watchlist entry; the
-    # carrier's party mentions give consignee addresses.
+    # The replay runs no entity resolution, so no party can match a watchlist entry; consignee
+    # addresses and exchange rates were prepared once, in ``load_world``.
     engine.register_arrow("entity_mentions", ENTITY_MAP_SCHEMA.empty_table())
-    engine.register_arrow("watchlist", feed("watchlist").schema.empty_table())
+    for dataset in ("parties", "watchlist"):
+        engine.register_arrow(dataset, feed(dataset).schema.empty_table())
     for name, table in world.reference.items():
         engine.register_arrow(name, table)
-    register_addresses(engine)
-    bind_rates(engine, world.base_currency)
     matrix = build_matrix(compute_features(engine, [LABEL], None, world.catalogue), rules)
     index = pd.Index(world.shipments.column("id").to_pandas())
     return matrix.x, matrix.names, index.get_indexer(matrix.table.column("id").to_pylist())
