@@ -178,19 +178,21 @@ def make_world(seed: int, entities: int) -> tuple[pa.Table, pa.Table, set[tuple[
             for _ in range(copies):
                 prefix = "L" if side is left else "R"
                 side.append(make_mention(rng, entity, f"{prefix}{len(side)}"))
-    truth = {(a["id"], b["id"]) for a, b in _same_entity(left, right)}
-    return _table(left), _table(right), truth
+    truth = {(a["id"], b["id"]) for a, b in same_entity(left, right)}
+    return parties_table(left), parties_table(right), truth
 
 
-def _same_entity(left: list[dict[str, Any]], right: list[dict[str, Any]]) -> list[Any]:
-    by_entity: dict[int, list[dict[str, Any]]] = {}
+def same_entity(left: list[dict[str, Any]], right: list[dict[str, Any]]) -> list[Any]:
+    """Every (left row, right row) pair of the same ``entity``."""
+    by_entity: dict[Any, list[dict[str, Any]]] = {}
     for row in right:
         by_entity.setdefault(row["entity"], []).append(row)
     return [(a, b) for a in left for b in by_entity.get(a["entity"], [])]
 
 
-def _table(rows: list[dict[str, Any]]) -> pa.Table:
+def parties_table(rows: list[dict[str, Any]]) -> pa.Table:
+    """Rows as a parties table of ``PARTY_COLUMNS``, every value as text."""
     return pa.table(
-        {c: [r.get(c) for r in rows] for c in PARTY_COLUMNS},
+        {c: [None if r.get(c) is None else str(r[c]) for r in rows] for c in PARTY_COLUMNS},
         schema=pa.schema([(c, pa.string()) for c in PARTY_COLUMNS]),
     )

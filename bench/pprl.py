@@ -15,25 +15,22 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import time
 from dataclasses import asdict, replace
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.dataset as ds
-import pyarrow.parquet as pq
 from rapidfuzz import fuzz
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._common import machine
+from bench._pprl_sources import Source, world_sources
 from bench._pprl_world import make_world
 from ringfence.resolve.pprl import PprlParams, encode_parties, match_encodings
-from ringfence.resolve.pprl.encode import PARTY_COLUMNS, clean_parties
+from ringfence.resolve.pprl.encode import clean_parties
 from ringfence.resolve.pprl.match import (
     DEFAULT_THRESHOLD,
     candidate_pairs,
@@ -45,8 +42,6 @@ from ringfence.resolve.pprl.match import (
 )
 from ringfence.resolve.pprl.params import EXACT_FIELDS, ScoreModel
 
-Source = tuple[pa.Table, pa.Table, set[tuple[str, str]]]
-CARRIER = "swiftpost"  # the simulated parcel carrier's organisation slug
 SECRET = b"bench secret, not for production use, 32+ bytes long"
 
 
@@ -302,76 +297,6 @@ def throughput(entities: int, seed: int) -> dict[str, Any]:
     }
 
 
-@cache
-def simulated_world(seed: int, days: int, scale: float) -> Source:
-    """Parties of a ringfence.sim world after ingestion: the carrier's against everyone else's.
-
-    Simulates and ingests into a temporary data directory (as ``ringfence demo`` does) and
-    labels each canonical party mention with its entity from ``truth/parties.parquet``.
-    """
-    from ringfence.demo import run_demo
-    from ringfence.settings import Settings
-
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=Path(tmp))
-        report = run_demo(settings, seed=seed, days=days, scale=scale)
-        mentions = ds.dataset(settings.data_dir / "lake" / "parties").to_table()
-        truth = pq.read_table(report.world_dir / "truth" / "parties.parquet")
-    entity = {
-        (org, key): ent
-        for org, key, ent in zip(truth["organisation"].to_pylist(),
-                                 truth["mention_key"].to_pylist(),
-                                 truth["entity_id"].to_pylist(), strict=True)
-    }  # fmt: skip
-    rows = mentions.rename_columns(
-        ["schema" if c == "schema_" else c for c in mentions.column_names]
-    )
-    rows = rows.to_pylist()
-    for row in rows:
-        row["entity"] = entity.get((row["organisation"], row["source_key"]))
-    labelled = [r for r in rows if r["entity"] is not None]
-    left = [r for r in labelled if r["organisation"] == CARRIER]
-    right = [r for r in labelled if r["organisation"] != CARRIER]
-    pairs = {(a["id"], b["id"]) for a, b in _same_entity(left, right)}
-    return _as_table(left), _as_table(right), pairs
-
-
-def _same_entity(left: list[dict[str, Any]], right: list[dict[str, Any]]) -> list[Any]:
-    by_entity: dict[Any, list[dict[str, Any]]] = {}
-    for row in right:
-        by_entity.setdefault(row["entity"], []).append(row)
-    return [(a, b) for a in left for b in by_entity.get(a["entity"], [])]
-
-
-def _as_table(rows: list[dict[str, Any]]) -> pa.Table:
-    return pa.table(
-        {c: [None if r.get(c) is None else str(r[c]) for r in rows] for c in PARTY_COLUMNS},
-        schema=pa.schema([(c, pa.string()) for c in PARTY_COLUMNS]),
-    )
-
-
-def _sources(args: argparse.Namespace) -> tuple[Source, Source, str]:
-    if not args.synthetic:
-        days, scale = args.sim_days, args.sim_scale
-        try:
-            train, test = (simulated_world(args.seed + i, days, scale) for i in (0, 1))
-        except Exception as exc:  # the simulator is young; say why and fall back
-            fallback = f"ringfence.sim failed ({type(exc).__name__}: {exc}); "
-        else:
-            return train, test, (
-                f"ringfence.sim worlds (seeds {args.seed}/{args.seed + 1}, {days} days, scale "
-                f"{scale}) after ingestion; left: the carrier's parties, right: all others'"
-            )  # fmt: skip
-    else:
-        fallback = ""
-    return (
-        make_world(args.seed, args.entities),
-        make_world(args.seed + 1, args.entities),
-        f"{fallback}synthetic labelled worlds from bench/_pprl_world.py, "
-        f"{args.entities} entities each",
-    )
-
-
 def main() -> None:
     """Parse options, run the benchmark, print JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -387,7 +312,7 @@ def main() -> None:
     parser.add_argument("--sim-days", type=int, default=30)
     parser.add_argument("--sim-scale", type=float, default=0.5)
     args = parser.parse_args()
-    train, test, description = _sources(args)
+    train, test, description = world_sources(args)
     result: dict[str, Any] = {
         "data": description,
         "seed": args.seed,
