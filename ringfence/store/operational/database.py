@@ -6,7 +6,7 @@ password hidden), never as a driver traceback.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -96,8 +96,11 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, url: str, revision: str = "head") -> None:
-    """Migrate the database to ``revision`` (the newest by default)."""
+def upgrade(engine: Engine, url: str, revision: str = "heads") -> None:
+    """Migrate the database to ``revision`` (every newest head by default).
+
+    Migrations of independent features may branch from one revision; ``heads`` applies them all.
+    """
     config = alembic_config(engine)
     with store_errors(url, "upgrading the schema"), engine.begin() as connection:
         config.attributes["connection"] = connection
@@ -105,11 +108,15 @@ def upgrade(engine: Engine, url: str, revision: str = "head") -> None:
 
 
 def current_revision(engine: Engine, url: str) -> str | None:
-    """The revision the database is at, or None for an empty database."""
+    """The revisions the database is at (comma-separated heads), or None for an empty database."""
     with store_errors(url, "reading the schema revision"), engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return _joined(MigrationContext.configure(connection).get_current_heads())
 
 
 def head_revision() -> str | None:
-    """The newest revision the installed code knows."""
-    return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    """The newest revisions the installed code knows (comma-separated heads)."""
+    return _joined(ScriptDirectory(str(MIGRATIONS_DIR)).get_heads())
+
+
+def _joined(heads: Sequence[str]) -> str | None:
+    return ",".join(sorted(heads)) or None

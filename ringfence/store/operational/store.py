@@ -85,7 +85,7 @@ class OperationalStore(TaskStore, SharingStore, SessionStore, JobStore):
 
     # -- schema -----------------------------------------------------------------------------
 
-    def upgrade(self, revision: str = "head") -> None:
+    def upgrade(self, revision: str = "heads") -> None:
         """Migrate the schema to ``revision``."""
         database.upgrade(self.engine, self.url, revision)
 
