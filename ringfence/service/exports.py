@@ -1,0 +1,46 @@
+"""CSV exports that a spreadsheet opens as data, never as formulas.
+
+A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is read by
+spreadsheet programs as a formula (CSV or formula injection: ``=HYPERLINK(...)`` exfiltrates the
+sheet, ``=cmd|...`` runs commands on old versions). Every CSV the service writes passes its cells
+through :func:`neutralise_cell`, which prefixes such cells with a single quote, the convention
+spreadsheets display as a literal text marker (OWASP's advice for CSV injection).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: Any) -> str:
+    """The text of ``value`` as a CSV cell that spreadsheets will not evaluate.
+
+    ``None`` becomes an empty cell; a number stays a plain number (``-3`` and ``1e-5`` are data, and
+    a spreadsheet reads them as numbers); any other text starting with a formula trigger gets a
+    leading ``'``.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float)):
+        return repr(value) if isinstance(value, float) else str(value)
+    text = str(value)
+    if text.startswith(FORMULA_TRIGGERS):
+        return "'" + text
+    return text
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A whole CSV document (header line, then rows), every cell neutralised."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([neutralise_cell(name) for name in header])
+    for row in rows:
+        writer.writerow([neutralise_cell(cell) for cell in row])
+    return buffer.getvalue()
