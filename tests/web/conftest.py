@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import missing_service
+from tests.web.pagecheck import use_screenshot_dir
 from tests.worlds import PreparedWorld, prepare_world
 
 CHROMIUM_ARGS = [
@@ -32,6 +33,15 @@ CHROMIUM_ARGS = [
 ]
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 SERVER_START_SECONDS = 30.0
+
+
+@pytest.fixture(scope="session", autouse=True)
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder ``check_page`` writes screenshots to: ``RINGFENCE_TEST_SCREENSHOTS``, else
+    ``screenshots/`` in this run's pytest temporary directory."""
+    path = tmp_path_factory.getbasetemp() / "screenshots"
+    use_screenshot_dir(path)
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from ringfence.service.seed import DemoLogin
+from tests.web.pagecheck import (  # noqa: F401  (re-exported: every browser test checks pages)
+    axe_violations,
+    check_page,
+    overflowing,
+    page_height,
+    screenshot_dir,
+)
 
 
 def log_in(page: Any, login: DemoLogin) -> None:
