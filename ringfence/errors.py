@@ -71,6 +71,17 @@ class ForbiddenError(AuthError):
     http_status = 403
 
 
+class ThrottledError(RingfenceError):
+    """Too many attempts (e.g. failed logins); ``retry_after`` seconds until the next is heard."""
+
+    exit_code = 5
+    http_status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+
+
 class EngineError(RingfenceError):
     """An analytical engine failed running a query; the message names the failing SQL."""
 

@@ -44,6 +44,28 @@ class Settings(BaseSettings):
         default="local[2]", description="Spark master URL when engine is spark."
     )
 
+    audit_key_file: Path | None = Field(
+        default=None,
+        description="File with the audit chain's HMAC key, kept outside the database (created "
+        "with mode 0600 on first use); default: audit.key in data_dir.",
+    )
+    ingest_lock_wait_seconds: float = Field(
+        default=600.0, gt=0,
+        description="How long an ingest waits for another ingest of the same dataset to finish.",
+    )
+    login_failure_window_seconds: float = Field(
+        default=900.0, gt=0, description="Window in which failed logins count for throttling."
+    )
+    login_max_failures_per_account: int = Field(
+        default=5, ge=1, description="Failed logins of one account in the window before 429."
+    )
+    login_max_failures_per_address: int = Field(
+        default=30, ge=1, description="Failed logins from one address in the window before 429."
+    )
+    password_min_length: int = Field(
+        default=12, ge=8, description="Shortest password accepted for a user."
+    )
+
     @property
     def lake_dir(self) -> Path:
         """Folder of the analytical store's Parquet datasets."""

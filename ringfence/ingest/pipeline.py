@@ -29,6 +29,7 @@ from ringfence.settings import Settings
 from ringfence.store.engine import Engine, open_engine
 from ringfence.store.lake import Lake
 from ringfence.store.operational import OperationalStore
+from ringfence.store.operational.locks import dataset_locks
 
 Progress = Callable[..., None]
 """The CLI's progress callback: ``progress(task, done, total=None)`` (see ``cli.progress``)."""
@@ -172,7 +173,12 @@ def _stream_and_finish(
         ref_orgs = dict(plan.ref_orgs)
         ref_orgs.update({f"{p.role}_ref": run.organisation for p in plan.parties})
         label = result.file_sha256[:12]
-        counts = finish_all(run.engine, run.lake, stager, ctx, plan.feed, ref_orgs, label)
+        # Reading the lake's keys and writing the new rows must not interleave with another
+        # ingest of the same datasets (threads, server workers, processes, hosts).
+        with dataset_locks(run.settings.data_dir / "locks", stager.paths,
+                           engine=run.store.engine,
+                           wait_seconds=run.settings.ingest_lock_wait_seconds):
+            counts = finish_all(run.engine, run.lake, stager, ctx, plan.feed, ref_orgs, label)
     finally:
         stager.cleanup()
     result.accepted = counts.get(plan.feed.name, 0)

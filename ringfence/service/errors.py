@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ringfence.errors import RingfenceError
+from ringfence.errors import RingfenceError, ThrottledError
 
 log = logging.getLogger("ringfence.service")
 
@@ -51,7 +51,10 @@ async def _ringfence_error(request: Request, exc: Exception) -> Response:
     status = status_of(exc)
     if status >= 500:
         log.error("%s on %s %s: %s", type(exc).__name__, request.method, request.url.path, exc)
-    return _respond(request, status, type(exc).__name__, exc.message)
+    response = _respond(request, status, type(exc).__name__, exc.message)
+    if isinstance(exc, ThrottledError):  # contract: a throttled request says when to retry
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
