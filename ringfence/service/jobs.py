@@ -10,12 +10,14 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from ringfence.errors import RingfenceError
 from ringfence.ingest import ingest_files
+from ringfence.service import recovery
 from ringfence.service.context import Caller, Services
 from ringfence.service.metrics import JOBS
 
@@ -31,6 +33,9 @@ class JobRunner:
         self._workers = workers
         self._pool: ThreadPoolExecutor | None = None
         self._futures: dict[int, Future[None]] = {}
+        self.owner = recovery.process_owner()  # host:pid, recorded on each job it runs
+        self._stop = threading.Event()
+        self._heartbeat: threading.Thread | None = None
 
     def _executor(self) -> ThreadPoolExecutor:
         # Created on demand so an app whose lifespan ended (a test client closed) still runs jobs.
@@ -49,16 +54,33 @@ class JobRunner:
         """Queue the ingest of an uploaded file (moved into the job's folder); returns its id."""
         store = self.services.store
         detail = {"feed": feed, "file": file_name, "mapping": mapping}
-        job_id = store.create_job(caller.organisation, "ingest", actor=caller.actor, detail=detail)
+        job_id = store.create_job(
+            caller.organisation, "ingest", actor=caller.actor, detail=detail, owner=self.owner
+        )
         JOBS.labels(kind="ingest", status="queued").inc()
         folder = self.services.settings.data_dir / "uploads" / f"job-{job_id}"
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / Path(file_name).name
         shutil.move(str(upload), target)
         self._futures[job_id] = self._executor().submit(
-            self._run_ingest, job_id, caller, feed, target, mapping
+            self._run_audited, job_id, caller, feed, target, mapping
         )
+        self._start_heartbeat()
         return job_id
+
+    def _run_audited(
+        self, job_id: int, caller: Caller, feed: str, path: Path, mapping: str | None
+    ) -> None:
+        """Run the job; a failed one is audited with its reason (a refused write is a write)."""
+        try:
+            self._run_ingest(job_id, caller, feed, path, mapping)
+        finally:
+            job = self.services.store.job(job_id)
+            if job.status == "failed":
+                detail = {"job": job_id, "feed": feed, "file": path.name, "reason": job.message}
+                self.services.store.audit(
+                    "ingest.failed", caller.actor, caller.organisation, detail
+                )
 
     def _run_ingest(
         self, job_id: int, caller: Caller, feed: str, path: Path, mapping: str | None
@@ -114,12 +136,38 @@ class JobRunner:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
+        self._stop.set()
+        if self._heartbeat is not None:
+            self._heartbeat.join()
+            self._heartbeat = None
+        self._stop.clear()
+
+    def recover(self) -> list[int]:
+        """Close the jobs dead server processes left unfinished (see ``service.recovery``)."""
+        return recovery.recover_jobs(self.services, self.owner)
+
+    def _start_heartbeat(self) -> None:
+        if self._heartbeat is None or not self._heartbeat.is_alive():
+            self._heartbeat = threading.Thread(
+                target=self._beat, name="ringfence-job-heartbeat", daemon=True
+            )
+            self._heartbeat.start()
+
+    def _beat(self) -> None:
+        """Tell the store every few seconds that this process still works on its jobs."""
+        while not self._stop.wait(recovery.HEARTBEAT_SECONDS):
+            active = [job_id for job_id, future in self._futures.items() if not future.done()]
+            try:
+                self.services.store.heartbeat_jobs(active)
+            except RingfenceError:  # the store is briefly unavailable: beat again next time
+                continue
 
 
 def temporary_upload_path(services: Services) -> Path:
     """A fresh path under the data directory to stream an upload into."""
     folder = services.settings.data_dir / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
-    descriptor, name = tempfile.mkstemp(dir=folder, prefix="upload-")
+    # The process id in the name lets start-up recovery remove a dead process's partial upload.
+    descriptor, name = tempfile.mkstemp(dir=folder, prefix=f"upload-{os.getpid()}-")
     os.close(descriptor)
     return Path(name)
