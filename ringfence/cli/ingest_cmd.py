@@ -1,4 +1,5 @@
-"""``ringfence ingest`` and ``ringfence quarantine``: load partner files, inspect rejected rows.
+"""``ringfence ingest`` and ``ringfence quarantine``: load partner files, inspect rejected rows
+and field problems.
 
 The commands only parse options and print; the work is done by the service functions in
 ``ringfence.ingest``, which the API calls too.
@@ -22,15 +23,19 @@ from ringfence.settings import Settings
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 quarantine_app = typer.Typer(
-    help="Rows that ingestion rejected, with the reasons.", no_args_is_help=True
+    help="Rows that ingestion rejected and values it could not clean, with the reasons.",
+    no_args_is_help=True,
 )
+KIND_HELP = "Only row (quarantined rows) or field (field problems of accepted rows)."
+KIND_LABELS = {"row": "quarantined", "field": "field problem"}
 
 
 def _summary_table(summary: IngestSummary) -> Table:
     table = Table(title="Ingested")
     for name in ("file", "feed", "organisation"):
         table.add_column(name)
-    for name in ("rows read", "accepted", "quarantined", "duplicates", "seconds"):
+    for name in ("rows read", "accepted", "quarantined", "duplicates", "field problems",
+                 "seconds"):
         table.add_column(name, justify="right")
     for f in summary.files:
         table.add_row(
@@ -41,6 +46,7 @@ def _summary_table(summary: IngestSummary) -> Table:
             f"{f.accepted:,}",
             f"{f.quarantined:,}",
             f"{f.duplicates:,}",
+            f"{f.field_problems:,}",
             f"{f.seconds:.1f}",
         )
     if len(summary.files) > 1:
@@ -52,6 +58,7 @@ def _summary_table(summary: IngestSummary) -> Table:
             f"{summary.accepted:,}",
             f"{summary.quarantined:,}",
             f"{summary.duplicates:,}",
+            f"{summary.field_problems:,}",
             "",
         )
     return table
@@ -78,8 +85,18 @@ def ingest(
         None, "--org", help="Organisation the data comes from (default: the mapping's)."
     ),
     json_output: bool = typer.Option(False, "--json", help="Print the summary as JSON only."),
+    strict: bool = typer.Option(
+        False,
+        "--strict",
+        help="Quarantine a row for any value that does not clean, optional fields too "
+        "(default: accept the row without that value and store a field problem).",
+    ),
 ) -> None:
-    """Ingest partner files into a feed; bad rows go to the quarantine, nothing is lost."""
+    """Ingest partner files into a feed; bad rows go to the quarantine, nothing is lost.
+
+    An optional value that does not clean (an impossible phone, an odd e-mail) does not cost
+    the row: it is accepted without that value and the field problem is stored.
+    """
     settings = Settings()
     with one_line_errors(), progress_bar(err) as on_progress:
         summary = ingest_files(
@@ -89,6 +106,7 @@ def ingest(
             mapping=mapping,
             organisation=org,
             progress=None if json_output else on_progress,
+            strict=strict,
         )
     for f in summary.files:
         for warning in f.warnings:
@@ -104,30 +122,40 @@ def ingest(
                 f"ringfence quarantine show {f.file}",
                 soft_wrap=True,
             )
+        if f.field_problems:
+            out.print(
+                f"{f.field_problems:,} values of {f.file} did not clean (rows kept); see: "
+                f"ringfence quarantine show --kind field {f.file}",
+                soft_wrap=True,
+            )
 
 
 @quarantine_app.command("list")
 def quarantine_list(
     feed: str | None = typer.Option(None, "--feed", help="Only this feed."),
     org: str | None = typer.Option(None, "--org", help="Only this organisation."),
+    kind: str | None = typer.Option(None, "--kind", help=KIND_HELP),
     json_output: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Files with quarantined rows: how many rows and the commonest reasons."""
+    """Files with quarantined rows or field problems: how many rows and the commonest reasons."""
     with one_line_errors():
         feed_name = _feed_name(feed)
-        files = quarantine_summary(Settings(), feed=feed_name, organisation=org)
+        files = quarantine_summary(Settings(), feed=feed_name, organisation=org, kind=kind)
     if json_output:
         typer.echo(json.dumps(files))
         return
     if not files:
-        out.print("No quarantined rows.")
+        out.print("No quarantined rows." if kind == "row" else
+                  "No field problems." if kind == "field" else
+                  "No quarantined rows and no field problems.")
         return
-    table = Table(title="Quarantine")
-    for name in ("file", "feed", "organisation", "rows", "commonest reasons"):
+    table = Table(title="Quarantine and field problems")
+    for name in ("file", "feed", "organisation", "kind", "rows", "commonest reasons"):
         table.add_column(name, justify="right" if name == "rows" else "left")
     for f in files:
         reasons = "\n".join(f"{r['count']:,} × {r['reason']}" for r in f["top_reasons"])
-        table.add_row(f["source_file"], f["feed"], f["organisation"], f"{f['rows']:,}", reasons)
+        table.add_row(f["source_file"], f["feed"], f["organisation"], KIND_LABELS[f["kind"]],
+                      f"{f['rows']:,}", reasons)
     out.print(table)
 
 
@@ -142,28 +170,31 @@ def quarantine_show(
     file: str = typer.Argument(
         ..., metavar="FILE", help="The file as it was ingested (or its base name)."
     ),
-    limit: int = typer.Option(50, "--limit", "-n", min=1, help="At most this many rows."),
+    limit: int = typer.Option(
+        50, "--limit", "-n", min=1, help="At most this many rows (of each kind)."
+    ),
     org: str | None = typer.Option(None, "--org", help="Only this organisation."),
+    kind: str | None = typer.Option(None, "--kind", help=KIND_HELP),
     json_output: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """The rejected rows of one file: row number, field, reason and the raw values."""
+    """The rejected rows and field problems of one file: row, field, reason and raw values."""
     with one_line_errors():
-        rows = quarantined_rows(Settings(), file, limit=limit, organisation=org)
+        rows = quarantined_rows(Settings(), file, limit=limit, organisation=org, kind=kind)
     if json_output:
         typer.echo(json.dumps(rows))
         return
     if not rows:
-        out.print(f"No quarantined rows for {file}.")
+        out.print(f"No quarantined rows or field problems for {file}.")
         return
-    table = Table(title=f"Quarantined rows of {file}")
-    for name in ("row", "field", "reason", "raw values"):
+    table = Table(title=f"Quarantined rows and field problems of {file}")
+    for name in ("row", "kind", "field", "reason", "raw values"):
         table.add_column(name, justify="right" if name == "row" else "left", overflow="fold")
     for row in rows:
         problems = row["problems"]
         fields = "\n".join(p["field"] or "(row)" for p in problems)
         reasons = "\n".join(p["reason"] for p in problems)
         raw = ", ".join(f"{k}={v!r}" for k, v in row["raw"].items())
-        table.add_row(str(row["source_row"]), fields, reasons, raw)
+        table.add_row(str(row["source_row"]), KIND_LABELS[row["kind"]], fields, reasons, raw)
     out.print(table)
 
 

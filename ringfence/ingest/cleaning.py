@@ -111,6 +111,50 @@ def clean_with_hint_column(
     return cleaned, reasons
 
 
+def clean_with_row_hints(
+    vtype: ValueType, values: pa.Array, hints: pa.Array, default_hint: str | None
+) -> tuple[pa.Array, pa.Array]:
+    """Clean with a hint per row taken from a cleaned column (a phone's row ``country``).
+
+    Each distinct (value, hint) pair is cleaned once; rows without a hint use ``default_hint``.
+    """
+    hints = pc.fill_null(hints.cast(pa.string()), default_hint or "")
+    pairs = pc.binary_join_element_wise(values, hints, "\x1f", null_handling="emit_null")
+    encoded = pc.dictionary_encode(pairs)
+    cleaned: list[object] = []
+    reasons: list[str | None] = []
+    for pair in encoded.dictionary.to_pylist():
+        raw, _, hint = pair.rpartition("\x1f")
+        if not raw.strip():
+            cleaned.append(None)
+            reasons.append(None)
+            continue
+        try:
+            cleaned.append(vtype.clean(raw, hint or None))
+            reasons.append(None)
+        except types.InvalidValue as exc:
+            cleaned.append(None)
+            reasons.append(f"{exc} ({raw[:60]!r})")
+    indices = encoded.indices
+    return (pc.take(pa.array(cleaned, vtype.arrow_type), indices),
+            pc.take(pa.array(reasons, pa.string()), indices))
+
+
+def salvage_values(
+    vtype: ValueType, values: pa.Array, raw: pa.Array, refused: pa.Array
+) -> pa.Array:
+    """``values`` with what the type keeps of each refused raw value (``ValueType.salvage``)."""
+    if not pc.any(refused).as_py():
+        return values
+    chosen = pc.if_else(refused, raw, pa.scalar(None, pa.string()))
+    encoded = pc.dictionary_encode(chosen)
+    kept = [None if v is None else vtype.salvage(v) for v in encoded.dictionary.to_pylist()]
+    if not any(k is not None for k in kept):
+        return values
+    salvaged = pc.take(pa.array(kept, vtype.arrow_type), encoded.indices)
+    return pc.if_else(refused, salvaged, values)
+
+
 def clean_list(
     vtype: ValueType, values: pa.Array, separator: str, hint: str | None
 ) -> tuple[pa.Array, pa.Array]:

@@ -16,11 +16,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ringfence.errors import InputFileError, MappingError, UserError
+from ringfence.ingest.limits import InputLimits
 from ringfence.ingest.mapping import Mapping, load_mapping, resolve_mapping_path
 from ringfence.ingest.plan import Plan, build_plan, canonical_mapping, check_format
 from ringfence.ingest.prefetch import prefetch
 from ringfence.ingest.readers import Source, open_source
-from ringfence.ingest.staging import QUARANTINE, RunContext, Stager, finish_all
+from ringfence.ingest.staging import (
+    FIELD_PROBLEMS,
+    PROBLEM_DATASETS,
+    QUARANTINE,
+    RunContext,
+    Stager,
+    finish_all,
+)
 from ringfence.ingest.summary import FileSummary, IngestSummary
 from ringfence.ingest.transform import transform
 from ringfence.model.feeds import FeedSpec
@@ -50,6 +58,7 @@ class _Run:
     store: OperationalStore
     progress: Progress | None
     actor: str
+    strict: bool = False
 
 
 def ingest_files(
@@ -60,6 +69,7 @@ def ingest_files(
     organisation: str | None = None,
     progress: Progress | None = None,
     actor: str = "cli",
+    strict: bool = False,
 ) -> IngestSummary:
     """Ingest files into the feed's dataset; returns per-file and total counts.
 
@@ -69,6 +79,9 @@ def ingest_files(
     ``mapping`` is a mapping file or the name of a shipped one (``kcs-declarations``); without
     one the files must be in the feed's canonical format. ``organisation`` defaults to the
     mapping's. Raises ``UserError`` subclasses for anything the user can fix.
+
+    An optional value that does not clean is a field problem: the row is accepted without it
+    and the problem stored (``field_problems``). With ``strict`` it quarantines the row instead.
     """
     spec = feed_spec(feed)
     for path in paths:  # fail before anything is written, not after the first files
@@ -85,7 +98,7 @@ def ingest_files(
         raise UserError(f"organisation {org!r} must be a lower-case slug (letters, digits, -._)")
     engine = open_engine(settings)
     run = _Run(settings, spec, org, loaded, mapping_file, engine, Lake(settings),
-               OperationalStore.open(settings), progress, actor)
+               OperationalStore.open(settings), progress, actor, strict)
     summary = IngestSummary()
     try:
         for path in paths:
@@ -138,7 +151,8 @@ def _ingest_file(run: _Run, path: Path) -> FileSummary:
     clock = time.perf_counter()
     name = str(path)
     fmt = run.mapping.format if run.mapping else Mapping(feed=run.spec.name).format
-    source = open_source(path, fmt, run.settings.batch_rows)
+    limits = InputLimits.from_settings(run.settings)
+    source = open_source(path, fmt, run.settings.batch_rows, limits)
     result = FileSummary(name, run.spec.name, run.organisation, file_sha256=file_sha256(path),
                          mapping=run.mapping_file)
     if source.columns is None:
@@ -160,10 +174,11 @@ def _stream_and_finish(
     stager = Stager.create(run.settings.data_dir / "tmp")
     try:
         for batch in prefetch(source.batches()):
-            staged = transform(plan, batch)
+            staged = transform(plan, batch, run.strict)
             for dataset, table in staged.tables.items():
                 stager.add(dataset, table)
             stager.add(QUARANTINE, staged.quarantine)
+            stager.add(FIELD_PROBLEMS, staged.field_problems)
             result.rows_read += batch.rows_read
             result.quarantined += staged.bad_rows
             if run.progress:
@@ -183,8 +198,9 @@ def _stream_and_finish(
         stager.cleanup()
     result.accepted = counts.get(plan.feed.name, 0)
     result.duplicates = result.rows_read - result.quarantined - result.accepted
+    result.field_problems = counts.get(FIELD_PROBLEMS, 0)
     result.new_records = {k: v for k, v in counts.items()
-                          if v and k not in (plan.feed.name, QUARANTINE)}
+                          if v and k not in (plan.feed.name, *PROBLEM_DATASETS)}
 
 
 def _task(file: str) -> str:
@@ -204,5 +220,6 @@ def _record(run: _Run, result: FileSummary, started: dt.datetime) -> None:
         "feed": run.spec.name, "file": result.file, "file_sha256": result.file_sha256,
         "rows_read": result.rows_read, "accepted": result.accepted,
         "quarantined": result.quarantined, "duplicates": result.duplicates,
+        "field_problems": result.field_problems, "strict": run.strict,
     })
 

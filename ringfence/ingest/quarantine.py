@@ -1,7 +1,9 @@
-"""Reading the quarantine: which files had rejected rows, why, and the rows themselves.
+"""Reading the quarantine and the field problems: which files had them, why, and the rows.
 
-Quarantine entries are one per problem (row and field); counts of quarantined rows count each row
-once. Both functions are service functions: the CLI prints what they return, the API will send it.
+Entries are one per problem (row and field); counts of rows count each row once. Every entry
+says its ``kind``: ``row`` for a quarantined row (rejected), ``field`` for a field problem (the
+row was accepted without that value). Both functions are service functions: the CLI prints what
+they return, the API sends it.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ringfence.ingest.staging import QUARANTINE, sql_text
+from ringfence.errors import UserError
+from ringfence.ingest.staging import FIELD_PROBLEMS, QUARANTINE, sql_text
 from ringfence.settings import Settings
 from ringfence.store.engine import open_engine
 from ringfence.store.lake import Lake
@@ -19,16 +22,27 @@ from ringfence.store.lake import Lake
 # reasons without it gives the commonest kinds of problem rather than the commonest values.
 _VALUE_SUFFIX = r""" \(['"].*['"]\)$"""
 TOP_REASONS = 3
+KINDS = {"row": QUARANTINE, "field": FIELD_PROBLEMS}
+"""Kinds of entry and the dataset of each: rejected rows, and field problems of accepted rows."""
 
 
-def _query(settings: Settings, sql_for: Any) -> list[dict[str, Any]]:
+def _kinds(kind: str | None) -> dict[str, str]:
+    if kind is None:
+        return KINDS
+    if kind not in KINDS:
+        raise UserError(f"unknown kind {kind!r}; use row (quarantined rows) or field "
+                        "(field problems)")
+    return {kind: KINDS[kind]}
+
+
+def _query(settings: Settings, dataset: str, sql_for: Any) -> list[dict[str, Any]]:
     lake = Lake(settings)
-    if not lake.has(QUARANTINE):
+    if not lake.has(dataset):
         return []
     engine = open_engine(settings)
     try:
-        lake.register(engine, QUARANTINE)
-        return list(engine.query(sql_for(QUARANTINE)).to_pylist())
+        lake.register(engine, dataset)
+        return list(engine.query(sql_for(dataset)).to_pylist())
     finally:
         engine.close()
 
@@ -39,11 +53,23 @@ def _where(**equal: str | None) -> str:
 
 
 def quarantine_summary(
-    settings: Settings, feed: str | None = None, organisation: str | None = None
+    settings: Settings, feed: str | None = None, organisation: str | None = None,
+    kind: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Per source file: rows quarantined, problems, and the commonest reasons (with counts)."""
+    """Per source file and kind: rows (quarantined, or with field problems), problems, and the
+    commonest reasons (with counts); quarantined rows first. ``kind`` keeps one kind only."""
+    found: list[dict[str, Any]] = []
+    for name, dataset in _kinds(kind).items():
+        for entry in _file_summary(settings, dataset, feed, organisation):
+            found.append({"kind": name, **entry})
+    return found
+
+
+def _file_summary(
+    settings: Settings, dataset: str, feed: str | None, organisation: str | None
+) -> list[dict[str, Any]]:
     where = _where(feed=feed, organisation=organisation)
-    files = _query(settings, lambda table: f"""
+    files = _query(settings, dataset, lambda table: f"""
         SELECT organisation, feed, source_file, file_sha256,
                count(DISTINCT source_row) AS rows, count(*) AS problems,
                max(ingested_at) AS last_ingested_at
@@ -51,7 +77,7 @@ def quarantine_summary(
         GROUP BY organisation, feed, source_file, file_sha256
         ORDER BY last_ingested_at DESC, source_file""")
     suffix = sql_text(_VALUE_SUFFIX)
-    reasons = _query(settings, lambda table: f"""
+    reasons = _query(settings, dataset, lambda table: f"""
         SELECT file_sha256, organisation, feed,
                coalesce(field, '(row)') || ': ' || regexp_replace(reason, {suffix}, '') AS reason,
                count(*) AS n
@@ -68,17 +94,31 @@ def quarantine_summary(
 
 
 def quarantined_rows(
-    settings: Settings, file: str, limit: int | None = 50, organisation: str | None = None
+    settings: Settings, file: str, limit: int | None = 50, organisation: str | None = None,
+    kind: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The rejected rows of a file (as named when ingested, or by its base name), oldest first.
+    """The rejected rows and the rows with field problems of a file (as named when ingested, or
+    by its base name), by row number; at most ``limit`` rows of each kind.
 
-    Each row has its number, every problem (field and reason) and the raw values as read.
+    Each row has its ``kind``, number, every problem (field and reason) and the raw values as
+    read: the whole row for a quarantined row, the fields with problems for a field problem.
     """
+    found: list[dict[str, Any]] = []
+    for name, dataset in _kinds(kind).items():
+        rows = _by_row(_problems_of(settings, dataset, file, limit, organisation), name)
+        found.extend({"kind": name, **row} for row in rows)
+    found.sort(key=lambda r: (r["source_file"], r["source_row"], r["kind"] != "row"))
+    return found
+
+
+def _problems_of(
+    settings: Settings, dataset: str, file: str, limit: int | None, organisation: str | None
+) -> list[dict[str, Any]]:
     name = sql_text(file)
     suffix = sql_text("%/" + Path(file).name)
     org = f"AND organisation = {sql_text(organisation)}" if organisation else ""
     limit_sql = f"LIMIT {int(limit)}" if limit is not None else ""
-    found = _query(settings, lambda table: f"""
+    return _query(settings, dataset, lambda table: f"""
         WITH matching AS (
           SELECT * FROM "{table}"
           WHERE (source_file = {name} OR source_file LIKE {suffix}) {org}
@@ -92,17 +132,20 @@ def quarantined_rows(
         JOIN chosen AS c ON m.file_sha256 = c.file_sha256 AND m.source_row = c.source_row
           AND m.organisation = c.organisation AND m.feed = c.feed
         ORDER BY m.source_file, m.source_row, m.field""")
-    return _by_row(found)
 
 
-def _by_row(problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One entry per quarantined row, with all its problems."""
+def _by_row(problems: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    """One entry per row, with all its problems; the raw values of a field problem are those of
+    its fields."""
     rows: dict[tuple[Any, ...], dict[str, Any]] = {}
     for p in problems:
         key = (p["organisation"], p["feed"], p["file_sha256"], p["source_row"])
         if key not in rows:
+            raw = json.loads(p["raw"]) if kind == "row" and p["raw"] else {}
             rows[key] = {"organisation": p["organisation"], "feed": p["feed"],
                          "source_file": p["source_file"], "source_row": p["source_row"],
-                         "problems": [], "raw": json.loads(p["raw"]) if p["raw"] else {}}
+                         "problems": [], "raw": raw}
         rows[key]["problems"].append({"field": p["field"], "reason": p["reason"]})
+        if kind == "field":
+            rows[key]["raw"][p["field"]] = p["raw"]
     return list(rows.values())

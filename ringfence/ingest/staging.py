@@ -23,6 +23,10 @@ from ringfence.store.engine import Engine
 from ringfence.store.lake import Lake
 
 QUARANTINE = "quarantine"
+FIELD_PROBLEMS = "field_problems"
+"""Values of optional fields that did not clean, in rows that were accepted (same columns as the
+quarantine; ``raw`` is the field's value as read, not the whole row)."""
+PROBLEM_DATASETS = (QUARANTINE, FIELD_PROBLEMS)
 QUARANTINE_SCHEMA = pa.schema([
     ("id", pa.string()), ("organisation", pa.string()), ("feed", pa.string()),
     ("source_file", pa.string()), ("file_sha256", pa.string()), ("source_row", pa.int64()),
@@ -120,12 +124,13 @@ def record_select(
     return ",\n       ".join(exprs)
 
 
-def quarantine_select(ctx: RunContext) -> str:
-    """The select list of quarantine entries; the id is deterministic per file, row and field."""
+def quarantine_select(ctx: RunContext, dataset: str = QUARANTINE) -> str:
+    """The select list of quarantine entries (or field problems); the id is deterministic per
+    file, row and field."""
     entry_key = (f"{sql_text(f'{ctx.feed}:{ctx.file_sha256}:')} || CAST(source_row AS VARCHAR)"
                  " || ':' || coalesce(field, '')")
     exprs = {
-        "id": make_id_sql(ctx.organisation, QUARANTINE, entry_key),
+        "id": make_id_sql(ctx.organisation, dataset, entry_key),
         "organisation": sql_text(ctx.organisation),
         "feed": sql_text(ctx.feed),
         "source_file": sql_text(ctx.source_file),
@@ -139,11 +144,14 @@ def quarantine_select(ctx: RunContext) -> str:
     return ",\n       ".join(f'{e} AS "{n}"' for n, e in exprs.items())
 
 
-def new_rows_sql(select: str, staged: str, existing: str | None, within_file: bool) -> str:
+def new_rows_sql(
+    select: str, staged: str, existing: str | None, within_file: bool, only_rows: str | None = None
+) -> str:
     """New rows of ``staged``: ids ``existing`` lacks; a source key seen twice keeps its first row.
 
     ``existing`` is None when the dataset has no data yet. The within-file check numbers only the
     two narrow key columns (a window over whole rows costs far more), then drops the later rows.
+    ``only_rows`` names a table of the source rows to keep (the rows accepted as new records).
     """
     later = f"""
 WITH later AS (
@@ -157,6 +165,8 @@ WITH later AS (
     keep_first = ("WHERE NOT EXISTS (SELECT 1 FROM later AS l\n"
                   "                  WHERE l.source_key = t.source_key"
                   " AND l.source_row = t.source_row)") if within_file else ""
+    if only_rows:
+        keep_first = f'WHERE t.source_row IN (SELECT source_row FROM "{only_rows}")'
     anti_join = (f'WHERE NOT EXISTS (SELECT 1 FROM "{existing}" AS e WHERE e.id = s.id)'
                  if existing else "")
     return f"""{later}
@@ -178,9 +188,14 @@ def _has_repeated_keys(engine: Engine, staged: str) -> bool:
 
 
 def finish_dataset(
-    engine: Engine, lake: Lake, dataset: str, paths: list[Path], select: str, label: str
+    engine: Engine, lake: Lake, dataset: str, paths: list[Path], select: str, label: str,
+    only_rows: str | None = None,
 ) -> int:
-    """Write the new rows of a staged dataset as one committed part; returns how many."""
+    """Write the new rows of a staged dataset as one committed part; returns how many.
+
+    The part of a record dataset is bound as ``new_<dataset>``. ``only_rows``: see
+    ``new_rows_sql``.
+    """
     if not paths:
         return 0
     staged = f"staged_{dataset}"
@@ -191,14 +206,16 @@ def finish_dataset(
     tmp = lake.new_part_path(dataset)
     # Quarantine entries are unique per row and field already; records may repeat a source key.
     # Checking for repeats first is cheap and spares the common case the extra anti-join.
-    within_file = dataset != QUARANTINE and _has_repeated_keys(engine, staged)
-    sql = new_rows_sql(select, staged, existing, within_file=within_file)
+    within_file = dataset not in PROBLEM_DATASETS and _has_repeated_keys(engine, staged)
+    sql = new_rows_sql(select, staged, existing, within_file=within_file, only_rows=only_rows)
     engine.write_parquet(sql, tmp)
     written = pq.ParquetFile(tmp).metadata.num_rows
     if written == 0:
         tmp.unlink()
         return 0
-    lake.commit_part(tmp, label)
+    part = lake.commit_part(tmp, label)
+    if dataset not in PROBLEM_DATASETS:
+        engine.register_parquet(f"new_{dataset}", [part])
     return written
 
 
@@ -206,15 +223,25 @@ def finish_all(
     engine: Engine, lake: Lake, stager: Stager, ctx: RunContext, main: FeedSpec,
     ref_orgs: dict[str, str], label: str,
 ) -> dict[str, int]:
-    """Finish every staged dataset; party mentions first so a reader never sees dangling refs."""
-    order = ["parties", "shipments", main.name, "outcomes", QUARANTINE]
+    """Finish every staged dataset; party mentions first so a reader never sees dangling refs.
+
+    Field problems are kept for the rows that became new records only: re-ingesting a file gives
+    duplicates, not the same field problems twice.
+    """
+    order = ["parties", "shipments", main.name, "outcomes", QUARANTINE, FIELD_PROBLEMS]
     counts: dict[str, int] = {}
     for dataset in dict.fromkeys(order):
         paths = stager.paths.get(dataset, [])
-        if dataset == QUARANTINE:
-            select = quarantine_select(ctx)
+        only_rows = None
+        if dataset == FIELD_PROBLEMS:
+            if not counts.get(main.name):
+                counts[dataset] = 0
+                continue
+            only_rows = f"new_{main.name}"
+        if dataset in PROBLEM_DATASETS:
+            select = quarantine_select(ctx, dataset)
         else:
             orgs = ref_orgs if dataset == main.name else {}
             select = record_select(feed(dataset), ctx, orgs, stager.filled.get(dataset))
-        counts[dataset] = finish_dataset(engine, lake, dataset, paths, select, label)
+        counts[dataset] = finish_dataset(engine, lake, dataset, paths, select, label, only_rows)
     return counts

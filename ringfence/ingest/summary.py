@@ -12,7 +12,8 @@ class FileSummary:
 
     ``rows_read == accepted + quarantined + duplicates`` always holds: accepted rows became new
     records, quarantined rows had a problem, duplicates were already in the dataset (or earlier in
-    the same file).
+    the same file). ``field_problems`` counts values of optional fields that did not clean in
+    accepted rows (stored in the ``field_problems`` dataset; those rows are accepted without them).
     """
 
     file: str
@@ -22,6 +23,7 @@ class FileSummary:
     accepted: int = 0
     quarantined: int = 0
     duplicates: int = 0
+    field_problems: int = 0
     file_sha256: str = ""
     mapping: str | None = None
     new_records: dict[str, int] = field(default_factory=dict)
@@ -55,6 +57,10 @@ class IngestSummary:
     def duplicates(self) -> int:
         return sum(f.duplicates for f in self.files)
 
+    @property
+    def field_problems(self) -> int:
+        return sum(f.field_problems for f in self.files)
+
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` document: files, then the totals."""
         return {
@@ -63,4 +69,5 @@ class IngestSummary:
             "accepted": self.accepted,
             "quarantined": self.quarantined,
             "duplicates": self.duplicates,
+            "field_problems": self.field_problems,
         }

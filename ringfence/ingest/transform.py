@@ -1,5 +1,6 @@
-"""Transform: one batch of raw rows into staged records, inline party mentions, outcomes and
-the problems that send rows to the quarantine.
+"""Transform: one batch of raw rows into staged records, inline party mentions, outcomes, the
+problems that send rows to the quarantine and the field problems of accepted rows (see
+``problems``).
 
 All work is column-wise (pyarrow.compute and ``clean_column`` on distinct values); Python loops
 only over distinct values or over the rows that failed. Ids are not computed here: staged tables
@@ -9,7 +10,6 @@ carry source keys, and the finishing SQL hashes them into ids (see ``pipeline``)
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,15 +21,25 @@ from ringfence.ingest.cleaning import (
     clean_list,
     clean_values,
     clean_with_hint_column,
+    clean_with_row_hints,
+    salvage_values,
 )
 from ringfence.ingest.plan import FieldPlan, PartyPlan, Plan
+from ringfence.ingest.problems import (
+    NULL_TEXT,
+    PROBLEMS_STAGED,
+    Problems,
+    field_problem_rows,
+    quarantine_rows,
+)
 from ringfence.ingest.readers import RawBatch
 from ringfence.model import types
 from ringfence.model.feeds import FeedSpec, feed, value_type
 from ringfence.model.records import PROVENANCE_FIELDS
 
 MISSING = "missing required value"
-NULL_TEXT = pa.scalar(None, pa.string())
+ROW_HINT_TYPES = ("phone",)
+"""Types whose default hint is the row's own (cleaned) ``country``: a local phone number."""
 
 
 def staged_schema(spec: FeedSpec) -> pa.Schema:
@@ -40,45 +50,18 @@ def staged_schema(spec: FeedSpec) -> pa.Schema:
                       pa.field("source_row", pa.int64())])
 
 
-QUARANTINE_STAGED = pa.schema([
-    ("source_row", pa.int64()), ("field", pa.string()), ("reason", pa.string()),
-    ("raw", pa.string()),
-])
+QUARANTINE_STAGED = PROBLEMS_STAGED
 
 
 @dataclass
 class Staged:
-    """What one batch gives: tables to stage per dataset, quarantine rows, rows counted bad."""
+    """What one batch gives: tables to stage per dataset, quarantine rows, rows counted bad, and
+    the field problems of accepted rows."""
 
     tables: dict[str, pa.Table]
     quarantine: pa.Table
     bad_rows: int
-
-
-class _Problems:
-    """Reasons per row, per field; a row with any reason is quarantined."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.entries: list[tuple[str, pa.Array]] = []
-
-    def add(self, where: str, reasons: pa.Array) -> None:
-        """Record reasons for ``where``; a second call for the same place adds to the first."""
-        if reasons.null_count == len(reasons):
-            return
-        for i, (known, earlier) in enumerate(self.entries):
-            if known == where:
-                both = pc.binary_join_element_wise(earlier, reasons, "; ",
-                                                   null_handling="skip")
-                self.entries[i] = (where, pc.if_else(pc.equal(both, ""), NULL_TEXT, both))
-                return
-        self.entries.append((where, reasons))
-
-    def bad_mask(self) -> np.ndarray:
-        mask = np.zeros(self.size, dtype=bool)
-        for _, reasons in self.entries:
-            mask |= reasons.is_valid().to_numpy(zero_copy_only=False)
-        return mask
+    field_problems: pa.Table
 
 
 def _raw_source(fp: FieldPlan, table: pa.Table) -> pa.Array:
@@ -98,8 +81,14 @@ def _coalesce_reasons(reasons: list[pa.Array]) -> pa.Array:
     return reasons[0] if len(reasons) == 1 else pc.coalesce(*reasons)
 
 
-def evaluate(fp: FieldPlan, table: pa.Table) -> tuple[pa.Array, pa.Array]:
-    """A field's cleaned values and the reason per row it failed (null where it did not)."""
+def evaluate(
+    fp: FieldPlan, table: pa.Table, row_hints: pa.Array | None = None
+) -> tuple[pa.Array, pa.Array]:
+    """A field's cleaned values and the reason per row it failed (null where it did not).
+
+    ``row_hints`` (the row's cleaned country) is the hint of types in ``ROW_HINT_TYPES`` where
+    the mapping gives no ``hint_column``; the field's hint is the fallback.
+    """
     fm, fs = fp.source, fp.spec
     raw = _raw_source(fp, table)
     reasons: list[pa.Array] = []
@@ -112,6 +101,8 @@ def evaluate(fp: FieldPlan, table: pa.Table) -> tuple[pa.Array, pa.Array]:
     elif fm.hint_column:
         values, why = clean_with_hint_column(vtype, raw, table.column(fm.hint_column)
                                              .combine_chunks(), fp.hint)
+    elif row_hints is not None and fs.type in ROW_HINT_TYPES:
+        values, why = clean_with_row_hints(vtype, raw, row_hints, fp.hint)
     else:
         values, why = clean_values(vtype, raw, fp.hint)
     reasons.append(why)
@@ -151,7 +142,7 @@ def _joined(columns: list[pa.Array]) -> pa.Array:
     return pc.binary_join_element_wise(*texts, "\x1f")
 
 
-def source_keys(key: list[str] | None, table: pa.Table, problems: _Problems) -> pa.Array:
+def source_keys(key: list[str] | None, table: pa.Table, problems: Problems) -> pa.Array:
     """Each row's key in its source: the key columns, or a hash of the whole raw row."""
     if not key:
         if table.num_columns == 0:
@@ -181,16 +172,34 @@ def _table(schema: pa.Schema, columns: dict[str, pa.Array], size: int) -> pa.Tab
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def _main_columns(plan: Plan, table: pa.Table, problems: _Problems) -> dict[str, pa.Array]:
+def _hinted_last(fields: list[FieldPlan]) -> list[FieldPlan]:
+    """Fields in an order that cleans ``country`` before the fields it is the hint of."""
+    return sorted(fields, key=lambda fp: fp.spec.type in ROW_HINT_TYPES)
+
+
+def _settle(fp: FieldPlan, table: pa.Table, values: pa.Array, reasons: pa.Array,
+            problems: Problems, where: str) -> pa.Array:
+    """Record an optional field's problems (as field problems unless strict); return its values
+    with what the type keeps of refused ones (``ValueType.salvage``)."""
+    problems.add_field(where, reasons, _raw_source(fp, table))
+    if problems.strict or fp.spec.is_list:
+        return values
+    refused = pc.and_(reasons.is_valid(), values.is_null())
+    return salvage_values(value_type(fp.spec.type), values, _raw_source(fp, table), refused)
+
+
+def _main_columns(plan: Plan, table: pa.Table, problems: Problems) -> dict[str, pa.Array]:
     columns: dict[str, pa.Array] = {}
-    for fp in plan.fields:
-        values, reasons = evaluate(fp, table)
+    for fp in _hinted_last(plan.fields):
+        values, reasons = evaluate(fp, table, columns.get("country"))
+        where = fp.spec.canonical_column
+        if not fp.spec.required:
+            values = _settle(fp, table, values, reasons, problems, where)
         default = _record_default(plan.feed, fp.spec.name)
         if default is not None:
             values = pc.fill_null(values, pa.scalar(default, values.type))
         if fp.spec.required:
-            reasons = _missing(values, reasons)
-        problems.add(fp.spec.canonical_column, reasons)
+            problems.add(where, _missing(values, reasons))
         columns[fp.spec.name] = values
     for fs in plan.feed.fields:
         default = _record_default(plan.feed, fs.name)
@@ -200,20 +209,25 @@ def _main_columns(plan: Plan, table: pa.Table, problems: _Problems) -> dict[str,
 
 
 def _party_mentions(
-    party: PartyPlan, table: pa.Table, problems: _Problems
+    party: PartyPlan, table: pa.Table, problems: Problems
 ) -> tuple[pa.Array, dict[str, pa.Array]]:
-    """Source keys (``role:key``, null where no party) and cleaned columns of a party in a role."""
+    """Source keys (``role:key``, null where no party) and cleaned columns of a party in a role.
+
+    The party's own ``country`` is the default region of its phone.
+    """
     columns: dict[str, pa.Array] = {}
     reasons: dict[str, pa.Array] = {}
     present = pa.repeat(pa.scalar(False), table.num_rows)
-    for fp in party.fields:
-        columns[fp.spec.name], reasons[fp.spec.name] = evaluate(fp, table)
+    for fp in _hinted_last(party.fields):
+        columns[fp.spec.name], reasons[fp.spec.name] = evaluate(fp, table, columns.get("country"))
         present = pc.or_(present, pc.is_valid(columns[fp.spec.name]))
     for fp in party.fields:  # a required value only counts as missing if a party is there
-        why = reasons[fp.spec.name]
+        why, where = reasons[fp.spec.name], f"{party.role}.{fp.spec.canonical_column}"
         if fp.spec.required:
-            why = pc.if_else(present, _missing(columns[fp.spec.name], why), why)
-        problems.add(f"{party.role}.{fp.spec.canonical_column}", why)
+            problems.add(where, pc.if_else(present, _missing(columns[fp.spec.name], why), why))
+        else:
+            columns[fp.spec.name] = _settle(fp, table, columns[fp.spec.name], why, problems,
+                                            where)
     mentions_spec = feed("parties")
     for fs in mentions_spec.fields:
         if fs.required and fs.name not in columns and fs.name not in PROVENANCE_FIELDS:
@@ -242,7 +256,7 @@ def _mention_table(role: str, keys: pa.Array, columns: dict[str, pa.Array],
 
 
 def _outcomes(plan: Plan, table: pa.Table, keys: pa.Array, main: dict[str, pa.Array],
-              rows: pa.Array, problems: _Problems) -> list[pa.Table]:
+              rows: pa.Array, problems: Problems) -> list[pa.Table]:
     schema = staged_schema(feed("outcomes"))
     tables = []
     size = table.num_rows
@@ -250,29 +264,36 @@ def _outcomes(plan: Plan, table: pa.Table, keys: pa.Array, main: dict[str, pa.Ar
         values = pc.utf8_trim_whitespace(table.column(label.column).combine_chunks())
         has = pc.fill_null(pc.not_equal(values, ""), False)
         positive = pc.is_in(values, pa.array([v.strip() for v in label.positive]))
+        why: list[pa.Array] = []
         if label.negative is not None:
             negative = pa.array([v.strip() for v in label.negative])
             known = pc.or_(positive, pc.is_in(values, negative))
-            problems.add(f"labels.{name}", pc.if_else(pc.and_(has, pc.invert(known)),
-                         pc.binary_join_element_wise(
-                             pa.scalar("label value '"), values,
-                             pa.scalar("' is neither positive nor negative"), ""), NULL_TEXT))
+            why.append(pc.if_else(pc.and_(has, pc.invert(known)), pc.binary_join_element_wise(
+                pa.scalar("label value '"), values,
+                pa.scalar("' is neither positive nor negative"), ""), NULL_TEXT))
         data = {"shipment_ref": keys, "label": pa.repeat(pa.scalar(name), size),
                 "positive": positive, "date": main.get("date"), "source_row": rows,
                 "source_key": pc.binary_join_element_wise(keys, pa.scalar(f":{name}"), "")}
         if label.result_column:
-            result, why = clean_values(value_type("outcome_result"),
-                                       table.column(label.result_column).combine_chunks())
-            problems.add(f"labels.{name}", why)
+            result, result_why = clean_values(value_type("outcome_result"),
+                                              table.column(label.result_column).combine_chunks())
+            why.append(result_why)
             data["result"] = result
-        tables.append(_table(schema, data, size).filter(has))
+        # A label that cannot be read gives no outcome; the shipment itself is still accepted.
+        reasons = _coalesce_reasons(why) if why else pa.nulls(size, pa.string())
+        problems.add_field(f"labels.{name}", reasons, values)
+        tables.append(_table(schema, data, size).filter(pc.and_(has, reasons.is_null())))
     return tables
 
 
-def transform(plan: Plan, batch: RawBatch) -> Staged:
-    """Clean one batch; rows with any problem go to the quarantine with all their reasons."""
+def transform(plan: Plan, batch: RawBatch, strict: bool = False) -> Staged:
+    """Clean one batch; rows with a row problem go to the quarantine with all their reasons.
+
+    Optional values that do not clean are field problems of accepted rows, unless ``strict``:
+    then they quarantine their rows too.
+    """
     table, rows = batch.table, batch.rows
-    problems = _Problems(table.num_rows)
+    problems = Problems(table.num_rows, strict)
     main = _main_columns(plan, table, problems)
     keys = source_keys(plan.key, table, problems)
     main.update(source_key=keys, source_row=rows)
@@ -295,32 +316,11 @@ def transform(plan: Plan, batch: RawBatch) -> Staged:
     if outcome_tables:
         tables["outcomes"] = pa.concat_tables([t.filter(_good_rows(t, rows, bad))
                                                for t in outcome_tables])
-    quarantine = _quarantine_rows(batch, problems, bad)
-    return Staged(tables, quarantine, int(bad.sum()) + len(batch.bad))
+    return Staged(tables, quarantine_rows(batch, problems, bad), int(bad.sum()) + len(batch.bad),
+                  field_problem_rows(rows, problems, bad))
 
 
 def _good_rows(derived: pa.Table, rows: pa.Array, bad: np.ndarray) -> pa.Array:
     """Mask of a derived table's rows (parties, outcomes) whose source row had no problem."""
     bad_rows = rows.filter(pa.array(bad))
     return pc.invert(pc.is_in(derived.column("source_row"), bad_rows))
-
-
-def _quarantine_rows(batch: RawBatch, problems: _Problems, bad: np.ndarray) -> pa.Table:
-    records: dict[str, list[object]] = {n: [] for n in QUARANTINE_STAGED.names}
-    for item in batch.bad:
-        for name, value in (("source_row", item.row), ("field", None), ("reason", item.reason),
-                            ("raw", item.raw)):
-            records[name].append(value)
-    if bad.any():
-        index = pa.array(np.flatnonzero(bad))
-        raws = [json.dumps(r, ensure_ascii=False) for r in batch.table.take(index).to_pylist()]
-        numbers = batch.rows.take(index).to_pylist()
-        for where, reasons in problems.entries:
-            for number, raw, reason in zip(numbers, raws, reasons.take(index).to_pylist(),
-                                           strict=True):
-                if reason is not None:
-                    records["source_row"].append(number)
-                    records["field"].append(where)
-                    records["reason"].append(reason)
-                    records["raw"].append(raw)
-    return pa.Table.from_pydict(records, schema=QUARANTINE_STAGED)

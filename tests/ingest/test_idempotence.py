@@ -1,4 +1,5 @@
-"""Re-ingesting a file adds nothing: no records, no party mentions, no quarantine entries."""
+"""Re-ingesting a file adds nothing: no records, no party mentions, no quarantine entries and
+no field problems."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ S4,2024-01-04
 
 def _counts(settings: Settings) -> dict[str, int]:
     lake = Lake(settings)
-    return {d: lake.row_count(d) for d in ("shipments", "quarantine")}
+    return {d: lake.row_count(d) for d in ("shipments", "quarantine", "field_problems")}
 
 
 def test_same_file_twice_adds_nothing(tmp_path: Path) -> None:
@@ -29,11 +30,15 @@ def test_same_file_twice_adds_nothing(tmp_path: Path) -> None:
     path.write_text(ROWS, encoding="utf-8")
     first = ingest_files(settings, "shipments", [path], organisation="acme")
     f = first.files[0]
-    assert (f.rows_read, f.accepted, f.quarantined, f.duplicates) == (5, 1, 3, 1)
+    # S2's country QQ is a field problem, not a reason to lose the shipment.
+    assert (f.rows_read, f.accepted, f.quarantined, f.duplicates) == (5, 2, 2, 1)
+    assert f.field_problems == 1
     before = _counts(settings)
+    assert before["field_problems"] == 1
     second = ingest_files(settings, "shipments", [path], organisation="acme")
     s = second.files[0]
-    assert (s.rows_read, s.accepted, s.quarantined, s.duplicates) == (5, 0, 3, 2)
+    assert (s.rows_read, s.accepted, s.quarantined, s.duplicates) == (5, 0, 2, 3)
+    assert s.field_problems == 0
     assert _counts(settings) == before
     quarantine = read_dataset(settings, "quarantine")
     assert len(set(quarantine.column("id").to_pylist())) == quarantine.num_rows
@@ -44,7 +49,8 @@ def test_same_file_twice_in_one_call(tmp_path: Path) -> None:
     path = tmp_path / "ships.csv"
     path.write_text(ROWS, encoding="utf-8")
     summary = ingest_files(settings, "shipments", [path, path], organisation="acme")
-    assert [f.accepted for f in summary.files] == [1, 0]
+    assert [f.accepted for f in summary.files] == [2, 0]
+    assert [f.field_problems for f in summary.files] == [1, 0]
     assert summary.rows_read == summary.accepted + summary.quarantined + summary.duplicates
 
 

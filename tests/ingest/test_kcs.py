@@ -69,7 +69,8 @@ def test_kcs_via_the_cli_prints_only_json(cli: Callable[..., Any]) -> None:
     result = cli("ingest", "declarations", Q1, "--mapping", "kcs-declarations", "--json")
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
-    assert list(document) == ["files", "rows_read", "accepted", "quarantined", "duplicates"]
+    assert list(document) == ["files", "rows_read", "accepted", "quarantined", "duplicates",
+                              "field_problems"]
     assert document["accepted"] == document["rows_read"] == 8134
 
 

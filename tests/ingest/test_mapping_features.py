@@ -61,7 +61,9 @@ def carrier_x(tmp_path: Path) -> tuple[Settings, dict[str, dict[str, object]]]:
     mapping.write_text(MAPPING, encoding="utf-8")
     settings = Settings(data_dir=tmp_path / "d")
     summary = ingest_files(settings, "shipments", [data], mapping=mapping)
-    assert (summary.rows_read, summary.accepted, summary.quarantined) == (5, 3, 2)
+    # A4's currency is not in the map and A5's label is unknown: field problems, rows kept.
+    assert (summary.rows_read, summary.accepted, summary.quarantined) == (5, 5, 0)
+    assert summary.field_problems == 2
     rows = {r["source_key"]: r for r in read_dataset(settings, "shipments").to_pylist()}
     return settings, rows
 
@@ -78,14 +80,21 @@ def test_field_transforms(carrier_x: tuple[Settings, dict[str, dict[str, object]
     assert a1["value_at_stake"] == pytest.approx(123.45)
 
 
-def test_rejects_are_quarantined_with_reasons(
+def test_rejects_are_field_problems_with_reasons(
     carrier_x: tuple[Settings, dict[str, dict[str, object]]],
 ) -> None:
-    settings, _ = carrier_x
-    problems = {(q["source_row"], q["field"]): q["reason"]
-                for q in read_dataset(settings, "quarantine").to_pylist()}
-    assert "not in the mapping's map" in problems[(4, "currency")]
-    assert "neither positive nor negative" in problems[(5, "labels.seized")]
+    settings, rows = carrier_x
+    problems = {(q["source_row"], q["field"]): q
+                for q in read_dataset(settings, "field_problems").to_pylist()}
+    assert set(problems) == {(4, "currency"), (5, "labels.seized")}
+    assert "not in the mapping's map" in problems[(4, "currency")]["reason"]
+    assert problems[(4, "currency")]["raw"] == "Dollar"
+    assert "neither positive nor negative" in problems[(5, "labels.seized")]["reason"]
+    assert problems[(5, "labels.seized")]["raw"] == "MAYBE"
+    assert rows["A4"]["currency"] is None
+    outcomes = {o["source_key"] for o in read_dataset(settings, "outcomes").to_pylist()}
+    assert "A5:seized" not in outcomes  # an unreadable label gives no outcome
+    assert read_dataset(settings, "quarantine").num_rows == 0
 
 
 def test_inline_parties_and_labels(

@@ -24,11 +24,13 @@ S5,2024-01-05,oops,QQ
 
 
 def test_row_numbers_fields_and_raw_values(tmp_path: Path) -> None:
+    """Strict: any value that does not clean quarantines its row, as before field problems."""
     path = tmp_path / "bad.csv"
     path.write_text(BAD, encoding="utf-8")
     settings = Settings(data_dir=tmp_path / "d")
-    summary = ingest_files(settings, "shipments", [path], organisation="acme")
+    summary = ingest_files(settings, "shipments", [path], organisation="acme", strict=True)
     assert (summary.rows_read, summary.accepted, summary.quarantined) == (5, 2, 3)
+    assert summary.field_problems == 0
     entries = read_dataset(settings, "quarantine").to_pylist()
     found = {(q["source_row"], q["field"]) for q in entries}
     assert found == {(2, "date"), (2, "declared_value"), (3, None), (5, "declared_value"),
@@ -40,6 +42,27 @@ def test_row_numbers_fields_and_raw_values(tmp_path: Path) -> None:
     assert json.loads(row3["raw"])["_line"] == "S3,2024-01-03,1,2,3"
     accepted = read_dataset(settings, "shipments")
     assert sorted(accepted.column("source_row").to_pylist()) == [1, 4]
+
+
+def test_default_keeps_rows_whose_optional_values_are_bad(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(BAD, encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "d")
+    summary = ingest_files(settings, "shipments", [path], organisation="acme")
+    assert (summary.rows_read, summary.accepted, summary.quarantined) == (5, 3, 2)
+    assert summary.field_problems == 2
+    quarantine = read_dataset(settings, "quarantine").to_pylist()
+    # Row 2's date is required; its bad declared value is listed with it in the quarantine.
+    assert {(q["source_row"], q["field"]) for q in quarantine} == {
+        (2, "date"), (2, "declared_value"), (3, None)}
+    problems = read_dataset(settings, "field_problems").to_pylist()
+    assert {(p["source_row"], p["field"], p["raw"]) for p in problems} == {
+        (5, "declared_value", "oops"), (5, "origin_country", "QQ")}
+    assert all(p["source_file"] == str(path) and p["reason"] for p in problems)
+    row5 = next(r for r in read_dataset(settings, "shipments").to_pylist()
+                if r["source_row"] == 5)
+    assert (row5["source_key"], row5["declared_value"], row5["origin_country"]) == (
+        "S5", None, None)
 
 
 def test_skipped_rows_and_malformed_rows_number_alike(tmp_path: Path) -> None:
@@ -54,7 +77,7 @@ def test_skipped_rows_and_malformed_rows_number_alike(tmp_path: Path) -> None:
 def test_quarantine_list_and_show(cli: Callable[..., Any], tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
     path.write_text(BAD, encoding="utf-8")
-    assert cli("ingest", "shipments", path, "--org", "acme").exit_code == 0
+    assert cli("ingest", "shipments", path, "--org", "acme", "--strict").exit_code == 0
     listed = cli("quarantine", "list", "--json")
     assert listed.exit_code == 0, listed.output
     files = json.loads(listed.stdout)

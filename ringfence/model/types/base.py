@@ -35,6 +35,15 @@ class ValueType:
             raise InvalidValue("empty")
         return text
 
+    def salvage(self, raw: str, hint: str | None = None) -> Any | None:
+        """What to keep of a value ``clean`` refused, when its field is optional (None: nothing).
+
+        Ingestion accepts a record whose optional value does not clean, without that value, and
+        stores the problem; a type may keep a weaker form instead (phones keep their digits as an
+        unverified value, see ``PhoneType.salvage``).
+        """
+        return None
+
     def clean_column(
         self, values: pa.Array | pa.ChunkedArray, hint: str | None = None
     ) -> tuple[pa.Array, pa.Array]:

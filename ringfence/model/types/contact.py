@@ -36,6 +36,54 @@ class PhoneType(ValueType):
             raise InvalidValue("not a possible phone number")
         return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
+    def salvage(self, raw: str, hint: str | None = None) -> str | None:
+        """The unverified form of a number ``clean`` refused, or None if it is not one at all.
+
+        See ``unverified_phone``.
+        """
+        return unverified_phone(raw)
+
+
+UNVERIFIED = "~"
+"""Prefix of an unverified phone: never E.164 (which starts with ``+``), so it only ever equals
+the same digits written the same way, and nothing mistakes it for a checked number."""
+_PHONE_CHARACTERS = re.compile(r"^\+?[\d\s\-./()]+$")
+
+
+def unverified_phone(raw: str) -> str | None:
+    """Digits of a phone-like value kept for exact matching only: ``~+339959008351``.
+
+    Written internationally (``+`` or ``00``), the value is ``~+`` and the digits after that
+    prefix; written nationally, ``~`` and the digits as written. Values with letters or other
+    signs, or with fewer than 5 or more than 17 digits, are not kept (None).
+    """
+    text = raw.strip()
+    if not _PHONE_CHARACTERS.match(text):
+        return None
+    digits = "".join(ch for ch in text if ch.isdigit())
+    international = text.startswith("+") or digits.startswith("00")
+    if digits.startswith("00"):
+        digits = digits[2:]
+    if not 5 <= len(digits) <= 17:
+        return None
+    return UNVERIFIED + ("+" if international else "") + digits
+
+
+def is_unverified_phone(value: str | None) -> bool:
+    """Whether a stored phone is an unverified one (see ``unverified_phone``)."""
+    return bool(value) and str(value).startswith(UNVERIFIED)
+
+
+def phone_or_unverified(raw: str, country: str | None = None) -> str | None:
+    """E.164 of ``raw`` (``country`` the default region), else its unverified form, else None.
+
+    What ingestion stores for an optional phone; for cleaning a query the way the lake holds it.
+    """
+    try:
+        return PhoneType().clean(raw, country)
+    except InvalidValue:
+        return unverified_phone(raw)
+
 
 _FORMATTING = re.compile(r"[\s\-./()]")
 
