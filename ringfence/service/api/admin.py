@@ -1,15 +1,16 @@
-"""Administration: the audit log and API keys (admins of the organisation)."""
+"""Administration: the audit log, API keys and brand registrations."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel
 
 from ringfence.service.api.deps import ERRORS, CallerDep, ServicesDep
-from ringfence.service.views import audit
+from ringfence.service.views import audit, brands
+from ringfence.service.views.tablequery import table_query
 
 router = APIRouter(responses=ERRORS, tags=["admin"])
 
@@ -38,10 +39,16 @@ class KeyList(BaseModel):
 
 @router.get("/audit", response_model=audit.AuditPage)
 def audit_log(
-    caller: CallerDep, services: ServicesDep, page: Annotated[int, Query(ge=1, le=100_000)] = 1
+    request: Request,
+    caller: CallerDep,
+    services: ServicesDep,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    sort: Annotated[str | None, Query(max_length=200)] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> audit.AuditPage:
-    """Audit entries about your organisation, newest first, and whether the chain verifies."""
-    return audit.audit_log(services, caller, page)
+    """Audit entries about your organisation, newest first, and whether the chain verifies;
+    sorted, filtered and paged like the page (``?sort=actor&action=share``)."""
+    return audit.audit_log(services, caller, query=table_query(request.query_params, audit.COLUMNS))
 
 
 @router.get("/keys", response_model=KeyList)
@@ -78,3 +85,38 @@ def revoke_key(
     services.store.revoke_api_key_prefix(prefix, caller.organisation)
     services.store.audit("key.revoke", caller.actor, caller.organisation, {"prefix": prefix})
     return keys(caller, services)
+
+
+RegistrationId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+@router.get("/brands", response_model=brands.BrandList)
+def brand_registrations(
+    caller: CallerDep, services: ServicesDep, include_revoked: Annotated[bool, Query()] = False
+) -> brands.BrandList:
+    """Your organisation's brand registrations (customs and IP-crime admins: everyone's)."""
+    return brands.brands(services, caller, include_revoked)
+
+
+@router.post("/brands", response_model=brands.BrandOut, status_code=201)
+def register_brand(
+    body: brands.BrandIn, caller: CallerDep, services: ServicesDep
+) -> brands.BrandOut:
+    """Ask to register a brand your organisation owns; it counts once approved (admins)."""
+    return brands.register(services, caller, body)
+
+
+@router.post("/brands/{registration_id}/approve", response_model=brands.BrandOut)
+def approve_brand(
+    registration_id: RegistrationId, caller: CallerDep, services: ServicesDep
+) -> brands.BrandOut:
+    """Approve another organisation's brand registration (customs / IP-crime admins; audited)."""
+    return brands.approve(services, caller, registration_id)
+
+
+@router.delete("/brands/{registration_id}", response_model=brands.BrandOut)
+def revoke_brand(
+    registration_id: RegistrationId, caller: CallerDep, services: ServicesDep
+) -> brands.BrandOut:
+    """Revoke a brand registration (its organisation's admins or an approver; audited)."""
+    return brands.revoke(services, caller, registration_id)

@@ -4,32 +4,47 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from ringfence.service.api.deps import ERRORS, CallerDep, ServicesDep
 from ringfence.service.views import dashboard, seizures, watchlist
+from ringfence.service.views.tablequery import table_query
 
 router = APIRouter(responses=ERRORS, tags=["data"])
 Page = Annotated[int, Query(ge=1, le=100_000)]
+Text = Annotated[str | None, Query(max_length=200)]
+SORT_HELP = "a column key, '-' first for descending; any column key is also a filter (?brand=x)"
+Sort = Annotated[str | None, Query(max_length=200, description=SORT_HELP)]
 
 
 @router.get("/watchlist", response_model=watchlist.WatchlistPage)
 def watchlist_page(
+    request: Request,
     caller: CallerDep,
     services: ServicesDep,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    q: Text = None,
+    sort: Sort = None,
     page: Page = 1,
 ) -> watchlist.WatchlistPage:
-    """Watchlist entries you may read (each cut to its shared fields)."""
-    return watchlist.watchlist(services, caller, q, page)
+    """Watchlist rows you may read, one per resolved party (each listing cut to its shared
+    fields); sorted, filtered and paged like the page (``?sort=-confirmed_at&brand=x``)."""
+    query = table_query(request.query_params, watchlist.COLUMNS)
+    return watchlist.watchlist(services, caller, query=query)
 
 
 @router.get("/seizures", response_model=seizures.SeizuresPage)
 def seizures_page(
-    caller: CallerDep, services: ServicesDep, page: Page = 1
+    request: Request,
+    caller: CallerDep,
+    services: ServicesDep,
+    q: Text = None,
+    sort: Sort = None,
+    page: Page = 1,
 ) -> seizures.SeizuresPage:
-    """Seizures you may read (a brand: its own brands' goods only)."""
-    return seizures.seizures(services, caller, page)
+    """Seizures you may read (a brand: its own brands' goods only); sorted, filtered and paged
+    like the page (``?sort=-value&port=RTM``)."""
+    query = table_query(request.query_params, seizures.COLUMNS)
+    return seizures.seizures(services, caller, query=query)
 
 
 @router.get("/dashboard", response_model=dashboard.Dashboard)

@@ -8,7 +8,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from ringfence.service.context import Caller, Services
-from ringfence.service.views.common import Paging, page_slice, paging
+from ringfence.service.views.common import Paging
+from ringfence.service.views.tablequery import TableQuery, TableState, apply, filter_sort
+
+COLUMNS = ("seq", "at", "actor", "action", "detail")
 
 
 class AuditEntryOut(BaseModel):
@@ -30,19 +33,35 @@ class AuditPage(BaseModel):
     chain_entries: int
     entries: list[AuditEntryOut]
     paging: Paging
+    table: TableState
 
 
-def audit_log(services: Services, caller: Caller, page: int = 1) -> AuditPage:
-    """Audit entries about the caller's organisation (admins only), and whether the chain holds."""
+def _own(services: Services, caller: Caller) -> list[dict[str, Any]]:
     caller.require_role("admin")
-    report = services.store.verify_audit()
-    own = [e for e in services.store.audit_entries() if e.organisation == caller.organisation]
-    entries = [
-        AuditEntryOut.model_validate(e, from_attributes=True) for e in page_slice(own, page)
+    return [
+        AuditEntryOut.model_validate(e, from_attributes=True).model_dump()
+        for e in services.store.audit_entries()
+        if e.organisation == caller.organisation
     ]
+
+
+def audit_rows(services: Services, caller: Caller, query: TableQuery) -> list[dict[str, Any]]:
+    """The organisation's entries (admins only) matching ``query``, newest first unless sorted."""
+    return filter_sort(_own(services, caller), query, COLUMNS)
+
+
+def audit_log(
+    services: Services, caller: Caller, page: int = 1, query: TableQuery | None = None
+) -> AuditPage:
+    """Audit entries about the caller's organisation (admins only), and whether the chain holds."""
+    own = _own(services, caller)
+    query = query or TableQuery(page=page)
+    report = services.store.verify_audit()
+    items, pages, state = apply(own, query, COLUMNS)
     return AuditPage(
         chain_ok=report.ok,
         chain_entries=report.entries,
-        entries=entries,
-        paging=paging(len(own), page),
+        entries=[AuditEntryOut(**e) for e in items],
+        paging=pages,
+        table=state,
     )

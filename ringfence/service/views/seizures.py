@@ -12,15 +12,30 @@ from pydantic import BaseModel
 
 from ringfence.service import sharing
 from ringfence.service.context import Caller, Services
-from ringfence.service.views.common import Paging, jsonable, page_slice, paging
+from ringfence.service.views.common import Paging, jsonable
+from ringfence.service.views.tablequery import TableQuery, TableState, apply, filter_sort
 from ringfence.store.operational.tables import RecordedOutcome
+
+# The keys a seizures table may sort and filter on (its JSON twin and CSV export take the same).
+COLUMNS = (
+    "date",
+    "brand",
+    "goods_found",
+    "units",
+    "value",
+    "origin_country",
+    "port",
+    "tracking_number",
+    "organisation",
+)
 
 
 class SeizuresPage(BaseModel):
-    """One page of seizures, newest first."""
+    """One page of seizures (newest first unless sorted), and the table's state."""
 
     items: list[dict[str, Any]]
     paging: Paging
+    table: TableState
 
 
 def _synced_keys(services: Services) -> set[tuple[str, str]]:
@@ -101,7 +116,43 @@ def all_seizures(services: Services, caller: Caller) -> list[dict[str, Any]]:
     return rows
 
 
-def seizures(services: Services, caller: Caller, page: int = 1) -> SeizuresPage:
-    """One page of the seizures the caller may read."""
-    rows = all_seizures(services, caller)
-    return SeizuresPage(items=page_slice(rows, page), paging=paging(len(rows), page))
+def with_tracking_numbers(
+    services: Services, caller: Caller, rows: list[dict[str, Any]], policy: sharing.Policy
+) -> list[dict[str, Any]]:
+    """Rows with their shipment's tracking number (else its reference) where the caller may
+    read that shipment's field; the internal shipment id is never shown in its place."""
+    ids = sorted({str(r["shipment_ref"]) for r in rows if r.get("shipment_ref")})
+    if not ids:
+        return rows
+    shipments = sharing.read(
+        services, caller, "shipments", where=f"id IN {sharing.sql_list(ids)}", policy=policy
+    )
+    numbers = {
+        s["id"]: s.get("tracking_number") or s.get("source_key")
+        for s in shipments
+        if s.get("tracking_number") or s.get("source_key")
+    }
+    return [
+        {**r, "tracking_number": numbers[r["shipment_ref"]]}
+        if r.get("shipment_ref") in numbers
+        else r
+        for r in rows
+    ]
+
+
+def seizure_rows(services: Services, caller: Caller, query: TableQuery) -> list[dict[str, Any]]:
+    """Every seizure the caller may read that matches ``query``, in its order (CSV export)."""
+    policy = sharing.Policy.load(services, caller)
+    rows = with_tracking_numbers(services, caller, all_seizures(services, caller), policy)
+    return filter_sort(rows, query, COLUMNS)
+
+
+def seizures(
+    services: Services, caller: Caller, page: int = 1, query: TableQuery | None = None
+) -> SeizuresPage:
+    """One page of the seizures the caller may read, filtered and sorted by ``query``."""
+    query = query or TableQuery(page=page)
+    policy = sharing.Policy.load(services, caller)
+    rows = with_tracking_numbers(services, caller, all_seizures(services, caller), policy)
+    items, pages, state = apply(rows, query, COLUMNS)
+    return SeizuresPage(items=items, paging=pages, table=state)

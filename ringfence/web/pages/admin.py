@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Form, Query, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
@@ -13,6 +13,7 @@ from ringfence.service.views import sharing as sharing_views
 from ringfence.web.errors import HtmlRoute
 from ringfence.web.render import render, wants_fragment
 from ringfence.web.session import page_caller
+from ringfence.web.tables import TableSpec, csv_response, query_of, wants_csv
 
 router = APIRouter(route_class=HtmlRoute, include_in_schema=False)
 
@@ -96,13 +97,30 @@ async def revoke_agreement(
     )  # fmt: skip
 
 
+AUDIT = TableSpec(
+    "audit",
+    [
+        ("seq", "#", "num"),
+        ("at", "When", "date"),
+        ("actor", "Who", "text"),
+        ("action", "What", "action"),
+        ("detail", "Detail", "detail"),
+    ],
+)
+
+
 @router.get("/audit")
 async def audit_page(
     request: Request,
-    page: int = Query(1, ge=1),
     caller: Caller = Depends(page_caller),
     services: Services = Depends(get_services),
 ) -> Response:
     """The audit entries about the caller's organisation and whether the hash chain holds."""
-    model = audit_views.audit_log(services, caller, page=page)
-    return render(request, "pages/audit.html", title="Audit log", active="audit", model=model)
+    query = query_of(request, audit_views.COLUMNS)
+    if wants_csv(request):
+        return csv_response(AUDIT, audit_views.audit_rows(services, caller, query))
+    model = audit_views.audit_log(services, caller, query=query)
+    return render(
+        request, "pages/audit.html", title="Audit log", active="audit", model=model,
+        columns=AUDIT.columns, rows=[e.model_dump() for e in model.entries],
+    )  # fmt: skip
