@@ -19,10 +19,14 @@ import pyarrow.compute as pc
 from ringfence.ingest.readers import RawBatch
 
 NULL_TEXT = pa.scalar(None, pa.string())
-PROBLEMS_STAGED = pa.schema([
-    ("source_row", pa.int64()), ("field", pa.string()), ("reason", pa.string()),
-    ("raw", pa.string()),
-])
+PROBLEMS_STAGED = pa.schema(
+    [
+        ("source_row", pa.int64()),
+        ("field", pa.string()),
+        ("reason", pa.string()),
+        ("raw", pa.string()),
+    ]
+)
 """Staged quarantine entries and field problems (the finishing SQL adds ids and provenance)."""
 
 
@@ -76,16 +80,21 @@ def quarantine_rows(batch: RawBatch, problems: Problems, bad: np.ndarray) -> pa.
     field problems too) with the whole raw row as JSON."""
     records: dict[str, list[object]] = {n: [] for n in PROBLEMS_STAGED.names}
     for item in batch.bad:
-        for name, value in (("source_row", item.row), ("field", None), ("reason", item.reason),
-                            ("raw", item.raw)):
+        for name, value in (
+            ("source_row", item.row),
+            ("field", None),
+            ("reason", item.reason),
+            ("raw", item.raw),
+        ):
             records[name].append(value)
     if bad.any():
         index = pa.array(np.flatnonzero(bad))
         raws = [json.dumps(r, ensure_ascii=False) for r in batch.table.take(index).to_pylist()]
         numbers = batch.rows.take(index).to_pylist()
         for entry in problems.rows + problems.fields:
-            for number, raw, reason in zip(numbers, raws, entry.reasons.take(index).to_pylist(),
-                                           strict=True):
+            for number, raw, reason in zip(
+                numbers, raws, entry.reasons.take(index).to_pylist(), strict=True
+            ):
                 if reason is not None:
                     records["source_row"].append(number)
                     records["field"].append(entry.where)
@@ -102,10 +111,15 @@ def field_problem_rows(rows: pa.Array, problems: Problems, bad: np.ndarray) -> p
     for entry in problems.fields:
         keep = pc.and_(good, entry.reasons.is_valid())
         raw = entry.raw if entry.raw is not None else pa.nulls(len(rows), pa.string())
-        parts.append(pa.table({
-            "source_row": rows.filter(keep),
-            "field": pa.repeat(pa.scalar(entry.where), pc.sum(keep).as_py() or 0),
-            "reason": entry.reasons.filter(keep),
-            "raw": raw.cast(pa.string()).filter(keep),
-        }, schema=PROBLEMS_STAGED))
+        parts.append(
+            pa.table(
+                {
+                    "source_row": rows.filter(keep),
+                    "field": pa.repeat(pa.scalar(entry.where), pc.sum(keep).as_py() or 0),
+                    "reason": entry.reasons.filter(keep),
+                    "raw": raw.cast(pa.string()).filter(keep),
+                },
+                schema=PROBLEMS_STAGED,
+            )
+        )
     return pa.concat_tables(parts) if parts else PROBLEMS_STAGED.empty_table()

@@ -16,15 +16,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ringfence.ingest.cleaning import (
-    apply_value_map,
-    clean_list,
-    clean_values,
-    clean_with_hint_column,
-    clean_with_row_hints,
-    salvage_values,
+from ringfence.ingest.cleaning import clean_values
+from ringfence.ingest.fields import (
+    MISSING,
+    coalesce_reasons,
+    evaluate,
+    hinted_last,
+    missing,
+    settle,
 )
-from ringfence.ingest.plan import FieldPlan, PartyPlan, Plan
+from ringfence.ingest.plan import PartyPlan, Plan
 from ringfence.ingest.problems import (
     NULL_TEXT,
     PROBLEMS_STAGED,
@@ -33,13 +34,8 @@ from ringfence.ingest.problems import (
     quarantine_rows,
 )
 from ringfence.ingest.readers import RawBatch
-from ringfence.model import types
 from ringfence.model.feeds import FeedSpec, feed, value_type
 from ringfence.model.records import PROVENANCE_FIELDS
-
-MISSING = "missing required value"
-ROW_HINT_TYPES = ("phone",)
-"""Types whose default hint is the row's own (cleaned) ``country``: a local phone number."""
 
 
 def staged_schema(spec: FeedSpec) -> pa.Schema:
@@ -62,69 +58,6 @@ class Staged:
     quarantine: pa.Table
     bad_rows: int
     field_problems: pa.Table
-
-
-def _raw_source(fp: FieldPlan, table: pa.Table) -> pa.Array:
-    fm = fp.source
-    if fm.constant is not None:
-        return pa.repeat(pa.scalar(fm.constant, pa.string()), table.num_rows)
-    if fm.column is not None:
-        return table.column(fm.column).combine_chunks()
-    parts = []
-    for name in fm.columns or []:
-        trimmed = pc.utf8_trim_whitespace(table.column(name).combine_chunks())
-        parts.append(pc.if_else(pc.equal(trimmed, ""), NULL_TEXT, trimmed))
-    return pc.binary_join_element_wise(*parts, fm.join, null_handling="skip")
-
-
-def _coalesce_reasons(reasons: list[pa.Array]) -> pa.Array:
-    return reasons[0] if len(reasons) == 1 else pc.coalesce(*reasons)
-
-
-def evaluate(
-    fp: FieldPlan, table: pa.Table, row_hints: pa.Array | None = None
-) -> tuple[pa.Array, pa.Array]:
-    """A field's cleaned values and the reason per row it failed (null where it did not).
-
-    ``row_hints`` (the row's cleaned country) is the hint of types in ``ROW_HINT_TYPES`` where
-    the mapping gives no ``hint_column``; the field's hint is the fallback.
-    """
-    fm, fs = fp.source, fp.spec
-    raw = _raw_source(fp, table)
-    reasons: list[pa.Array] = []
-    if fm.map is not None:
-        raw, map_reasons = apply_value_map(raw, fm.map, fm.map_default)
-        reasons.append(map_reasons)
-    vtype = value_type(fs.type)
-    if fs.is_list:
-        values, why = clean_list(vtype, raw, fm.split or ";", fp.hint)
-    elif fm.hint_column:
-        values, why = clean_with_hint_column(vtype, raw, table.column(fm.hint_column)
-                                             .combine_chunks(), fp.hint)
-    elif row_hints is not None and fs.type in ROW_HINT_TYPES:
-        values, why = clean_with_row_hints(vtype, raw, row_hints, fp.hint)
-    else:
-        values, why = clean_values(vtype, raw, fp.hint)
-    reasons.append(why)
-    if fm.multiply_column:
-        other, other_why = clean_values(types.registry["number"],
-                                        table.column(fm.multiply_column).combine_chunks())
-        values = pc.multiply(values.cast(pa.float64()), other)
-        reasons.append(pc.binary_join_element_wise(
-            pa.scalar(f"multiply_column {fm.multiply_column!r}: "), other_why, ""))
-    if fm.factor is not None:
-        values = pc.multiply(values.cast(pa.float64()), fm.factor)
-    if values.type != fs.arrow_type:  # counts scaled by a factor come back as floats
-        values = pc.round(values).cast(fs.arrow_type) if fs.type == "count" else values
-    return values, _coalesce_reasons(reasons)
-
-
-def _missing(values: pa.Array, reasons: pa.Array) -> pa.Array:
-    """Reasons with ``missing required value`` added where there is no value and no reason."""
-    empty = pc.is_null(values)
-    if pa.types.is_list(values.type):
-        empty = pc.or_(empty, pc.fill_null(pc.equal(pc.list_value_length(values), 0), True))
-    return pc.if_else(pc.and_(empty, pc.is_null(reasons)), pa.scalar(MISSING), reasons)
 
 
 def _hash_text(values: pa.Array, prefix: str) -> pa.Array:
@@ -172,34 +105,18 @@ def _table(schema: pa.Schema, columns: dict[str, pa.Array], size: int) -> pa.Tab
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def _hinted_last(fields: list[FieldPlan]) -> list[FieldPlan]:
-    """Fields in an order that cleans ``country`` before the fields it is the hint of."""
-    return sorted(fields, key=lambda fp: fp.spec.type in ROW_HINT_TYPES)
-
-
-def _settle(fp: FieldPlan, table: pa.Table, values: pa.Array, reasons: pa.Array,
-            problems: Problems, where: str) -> pa.Array:
-    """Record an optional field's problems (as field problems unless strict); return its values
-    with what the type keeps of refused ones (``ValueType.salvage``)."""
-    problems.add_field(where, reasons, _raw_source(fp, table))
-    if problems.strict or fp.spec.is_list:
-        return values
-    refused = pc.and_(reasons.is_valid(), values.is_null())
-    return salvage_values(value_type(fp.spec.type), values, _raw_source(fp, table), refused)
-
-
 def _main_columns(plan: Plan, table: pa.Table, problems: Problems) -> dict[str, pa.Array]:
     columns: dict[str, pa.Array] = {}
-    for fp in _hinted_last(plan.fields):
+    for fp in hinted_last(plan.fields):
         values, reasons = evaluate(fp, table, columns.get("country"))
         where = fp.spec.canonical_column
         if not fp.spec.required:
-            values = _settle(fp, table, values, reasons, problems, where)
+            values = settle(fp, table, values, reasons, problems, where)
         default = _record_default(plan.feed, fp.spec.name)
         if default is not None:
             values = pc.fill_null(values, pa.scalar(default, values.type))
         if fp.spec.required:
-            problems.add(where, _missing(values, reasons))
+            problems.add(where, missing(values, reasons))
         columns[fp.spec.name] = values
     for fs in plan.feed.fields:
         default = _record_default(plan.feed, fs.name)
@@ -218,15 +135,15 @@ def _party_mentions(
     columns: dict[str, pa.Array] = {}
     reasons: dict[str, pa.Array] = {}
     present = pa.repeat(pa.scalar(False), table.num_rows)
-    for fp in _hinted_last(party.fields):
+    for fp in hinted_last(party.fields):
         columns[fp.spec.name], reasons[fp.spec.name] = evaluate(fp, table, columns.get("country"))
         present = pc.or_(present, pc.is_valid(columns[fp.spec.name]))
     for fp in party.fields:  # a required value only counts as missing if a party is there
         why, where = reasons[fp.spec.name], f"{party.role}.{fp.spec.canonical_column}"
         if fp.spec.required:
-            problems.add(where, pc.if_else(present, _missing(columns[fp.spec.name], why), why))
+            problems.add(where, pc.if_else(present, missing(columns[fp.spec.name], why), why))
         else:
-            columns[fp.spec.name] = _settle(fp, table, columns[fp.spec.name], why, problems,
+            columns[fp.spec.name] = settle(fp, table, columns[fp.spec.name], why, problems,
                                             where)
     mentions_spec = feed("parties")
     for fs in mentions_spec.fields:
@@ -280,7 +197,7 @@ def _outcomes(plan: Plan, table: pa.Table, keys: pa.Array, main: dict[str, pa.Ar
             why.append(result_why)
             data["result"] = result
         # A label that cannot be read gives no outcome; the shipment itself is still accepted.
-        reasons = _coalesce_reasons(why) if why else pa.nulls(size, pa.string())
+        reasons = coalesce_reasons(why) if why else pa.nulls(size, pa.string())
         problems.add_field(f"labels.{name}", reasons, values)
         tables.append(_table(schema, data, size).filter(pc.and_(has, reasons.is_null())))
     return tables
