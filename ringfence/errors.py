@@ -58,6 +58,12 @@ class ConflictError(UserError):
     http_status = 409
 
 
+class LimitError(UserError):
+    """The input is larger than a configured limit (request, upload, rows, line, job time)."""
+
+    http_status = 413
+
+
 class AuthError(RingfenceError):
     """The caller is not who they say, or is not allowed to do this."""
 

@@ -43,6 +43,27 @@ class Settings(BaseSettings):
     spark_master: str = Field(
         default="local[2]", description="Spark master URL when engine is spark."
     )
+    max_request_bytes: int = Field(
+        default=1 << 20, ge=1024,
+        description="Largest request body other than an upload (413 above it).",
+    )
+    max_upload_bytes: int = Field(
+        default=512 << 20, ge=1024,
+        description="Largest upload request body, checked before it is read (413 above it).",
+    )
+    max_decompressed_bytes: int = Field(
+        default=8 << 30, ge=1024,
+        description="Most bytes an ingested file may hold once decompressed (gzip bombs).",
+    )
+    max_line_bytes: int = Field(
+        default=1 << 20, ge=64, description="Longest line (physical row) an ingested file may have."
+    )
+    max_rows: int = Field(
+        default=50_000_000, ge=1, description="Most rows one ingested file may have."
+    )
+    max_job_seconds: float = Field(
+        default=3600.0, gt=0, description="Longest a background ingest job may run before it fails."
+    )
 
     audit_key_file: Path | None = Field(
         default=None,

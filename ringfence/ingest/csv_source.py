@@ -20,6 +20,7 @@ import pyarrow.csv as pacsv
 
 from ringfence.errors import InputFileError
 from ringfence.ingest import salvage
+from ringfence.ingest.limits import NO_LIMITS, InputLimits, open_limited
 from ringfence.ingest.mapping import FormatOptions
 from ringfence.ingest.source import BadRow, RawBatch, Source, empty_table, rest_unreadable
 
@@ -48,9 +49,11 @@ def _ignore_undecodable_invalid_rows() -> None:
 class CsvSource(Source):
     """CSV through pyarrow's streaming reader; every column read as bytes, then checked UTF-8."""
 
-    def __init__(self, path: Path, fmt: FormatOptions, batch_rows: int) -> None:
+    def __init__(
+        self, path: Path, fmt: FormatOptions, batch_rows: int, limits: InputLimits = NO_LIMITS
+    ) -> None:
         _ignore_undecodable_invalid_rows()
-        self.path, self.fmt, self.batch_rows = path, fmt, batch_rows
+        self.path, self.fmt, self.batch_rows, self.limits = path, fmt, batch_rows, limits
         self._bad: list[BadRow] = []
         self._slow = False
         self.columns = self._read_header()
@@ -75,7 +78,7 @@ class CsvSource(Source):
         )
 
     def _stream(self) -> Any:
-        return pa.input_stream(str(self.path), compression="detect")
+        return open_limited(self.path, self.limits)
 
     def _read_header(self) -> list[str] | None:
         try:
@@ -90,7 +93,7 @@ class CsvSource(Source):
             if "Empty CSV file" in str(exc):
                 return None
             self._slow = True  # Arrow cannot read even the start of this file
-            names = salvage.header(self.path, self.fmt)
+            names = salvage.header(self.path, self.fmt, self.limits)
         self._bad.clear()
         if names is None:
             return None
@@ -153,7 +156,7 @@ class CsvSource(Source):
         assert self.columns is not None
         try:
             for table, rows, bad in salvage.batches(self.path, self.fmt, self.columns,
-                                                    start_row, self.batch_rows):
+                                                    start_row, self.batch_rows, self.limits):
                 yield RawBatch(table, rows, [BadRow(*b) for b in bad])
         except (csv.Error, OSError, EOFError) as exc:  # e.g. a truncated gzip stream
             yield RawBatch(empty_table(self.columns), pa.array([], pa.int64()),

@@ -9,7 +9,7 @@ quarantine so that nothing read is lost.
 
 from __future__ import annotations
 
-import gzip
+import io
 import json
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -20,8 +20,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ringfence.errors import InputFileError
+from ringfence.errors import InputFileError, LimitError
 from ringfence.ingest.csv_source import CsvSource
+from ringfence.ingest.limits import NO_LIMITS, InputLimits, check_rows, open_limited
 from ringfence.ingest.mapping import FormatOptions
 from ringfence.ingest.source import BadRow, RawBatch, Source, empty_table, rest_unreadable
 
@@ -47,22 +48,46 @@ def file_type(path: Path, fmt: FormatOptions) -> str:
     )
 
 
-def open_source(path: Path, fmt: FormatOptions, batch_rows: int) -> Source:
-    """Open ``path`` for streaming; its ``columns`` are known before the first batch is read."""
+def open_source(
+    path: Path, fmt: FormatOptions, batch_rows: int, limits: InputLimits = NO_LIMITS
+) -> Source:
+    """Open ``path`` for streaming; its ``columns`` are known before the first batch is read.
+
+    The file is read under ``limits`` (decompressed bytes, line length, rows): past one, reading
+    stops with ``LimitError`` naming the file and the setting.
+    """
     if not path.is_file():
         raise InputFileError("no such file", file=str(path))
     kind = file_type(path, fmt)
     if kind == "csv":
-        return CsvSource(path, fmt, batch_rows)
-    if kind == "parquet":
-        return ParquetSource(path, batch_rows)
-    return JsonLinesSource(path, fmt, batch_rows)
+        source: Source = CsvSource(path, fmt, batch_rows, limits)
+    elif kind == "parquet":
+        source = ParquetSource(path, batch_rows, limits)
+    else:
+        source = JsonLinesSource(path, fmt, batch_rows, limits)
+    return _RowLimited(source, limits, path.name)
+
+
+class _RowLimited(Source):
+    """A source whose batches stop with ``LimitError`` past the row limit."""
+
+    def __init__(self, inner: Source, limits: InputLimits, file: str) -> None:
+        self.inner, self.limits, self.file = inner, limits, file
+        self.columns = inner.columns
+
+    def batches(self) -> Iterator[RawBatch]:
+        return check_rows(self.inner.batches(), self.limits, self.file)
+
 
 class ParquetSource(Source):
     """Parquet in row batches; non-string columns are rendered as text so all values clean alike."""
 
-    def __init__(self, path: Path, batch_rows: int) -> None:
+    def __init__(self, path: Path, batch_rows: int, limits: InputLimits = NO_LIMITS) -> None:
         self.path, self.batch_rows = path, batch_rows
+        size = path.stat().st_size
+        if limits.decompressed_bytes is not None and size > limits.decompressed_bytes:
+            raise LimitError(f"{path.name}: the file holds more than {limits.decompressed_bytes} "
+                             "bytes (limit RINGFENCE_MAX_DECOMPRESSED_BYTES)")
         try:
             self._file = pq.ParquetFile(str(path))
         except (pa.ArrowInvalid, OSError) as exc:
@@ -102,8 +127,10 @@ def _as_text(values: pa.Array) -> pa.Array:
 class JsonLinesSource(Source):
     """JSON lines: one object per line; columns are the keys seen in the first chunk of lines."""
 
-    def __init__(self, path: Path, fmt: FormatOptions, batch_rows: int) -> None:
-        self.path, self.fmt, self.batch_rows = path, fmt, batch_rows
+    def __init__(
+        self, path: Path, fmt: FormatOptions, batch_rows: int, limits: InputLimits = NO_LIMITS
+    ) -> None:
+        self.path, self.fmt, self.batch_rows, self.limits = path, fmt, batch_rows, limits
         chunks = self._chunks()
         first = next(chunks, None)
         chunks.close()
@@ -115,9 +142,7 @@ class JsonLinesSource(Source):
         self.columns = list(keys) if first else None
 
     def _open(self) -> Any:
-        if self.path.suffix.lower() == ".gz":
-            return gzip.open(self.path, "rb")
-        return self.path.open("rb")
+        return io.BufferedReader(open_limited(self.path, self.limits))
 
     def _chunks(self) -> Generator[tuple[list[dict[str, Any] | None], list[BadRow]], None, None]:
         objects: list[dict[str, Any] | None] = []

@@ -18,15 +18,21 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from ringfence.ingest.limits import NO_LIMITS, InputLimits, open_limited
 from ringfence.ingest.mapping import FormatOptions
 
 _UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes kept by the surrogateescape error handler
 
 
-def records(path: Path, fmt: FormatOptions) -> Iterator[list[str]]:
-    """Every non-blank record of the file after ``skip_rows``, header included if there is one."""
+def records(
+    path: Path, fmt: FormatOptions, limits: InputLimits = NO_LIMITS
+) -> Iterator[list[str]]:
+    """Every non-blank record of the file after ``skip_rows``, header included if there is one.
+
+    The file is read under ``limits``: a record can be no longer than a line may be.
+    """
     csv.field_size_limit(sys.maxsize)
-    raw = pa.input_stream(str(path), compression="detect")
+    raw = io.BufferedReader(open_limited(path, limits))
     # Like Arrow's reader, drop a byte-order mark (spreadsheets write one).
     utf8 = codecs.lookup(fmt.encoding).name == "utf-8"
     encoding = "utf-8-sig" if utf8 else fmt.encoding
@@ -41,9 +47,9 @@ def records(path: Path, fmt: FormatOptions) -> Iterator[list[str]]:
                 yield record
 
 
-def header(path: Path, fmt: FormatOptions) -> list[str] | None:
+def header(path: Path, fmt: FormatOptions, limits: InputLimits = NO_LIMITS) -> list[str] | None:
     """Column names: the header record, the mapping's names, or ``f0, f1, ...``."""
-    first = next(records(path, fmt), None)
+    first = next(records(path, fmt, limits), None)
     if first is None:
         return None
     if fmt.header:
@@ -60,10 +66,11 @@ def _problem(record: list[str], width: int) -> str | None:
 
 
 def batches(
-    path: Path, fmt: FormatOptions, columns: list[str], start_row: int, batch_rows: int
+    path: Path, fmt: FormatOptions, columns: list[str], start_row: int, batch_rows: int,
+    limits: InputLimits = NO_LIMITS,
 ) -> Iterator[tuple[pa.Table, pa.Array, list[tuple[int, str, str]]]]:
     """Data rows from ``start_row`` on: (table of good rows, their numbers, bad rows)."""
-    rows = records(path, fmt)
+    rows = records(path, fmt, limits)
     if fmt.header:
         next(rows, None)
     good: list[list[str]] = []

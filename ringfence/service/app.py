@@ -12,7 +12,9 @@ from ringfence.service import metrics
 from ringfence.service.api import api_router
 from ringfence.service.context import Services
 from ringfence.service.errors import install_error_handlers
+from ringfence.service.headers import SecurityHeadersMiddleware
 from ringfence.service.jobs import JobRunner
+from ringfence.service.limits import BodyLimitMiddleware
 from ringfence.settings import Settings
 from ringfence.store.operational import OperationalStore
 
@@ -51,6 +53,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.services = services
     app.add_middleware(metrics.MetricsMiddleware)
+    # Added last, so run first: sizes are checked before anything reads a body.
+    app.add_middleware(BodyLimitMiddleware, settings=settings)
+    app.add_middleware(SecurityHeadersMiddleware)
     install_error_handlers(app)
     app.include_router(api_router())
     _operational_routes(app)

@@ -11,15 +11,17 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from ringfence.errors import RingfenceError
+from ringfence.errors import LimitError, RingfenceError
 from ringfence.ingest import ingest_files
 from ringfence.service import recovery
 from ringfence.service.context import Caller, Services
 from ringfence.service.metrics import JOBS
+from ringfence.service.redact import public_message, public_summary
 
 # Progress is written at most this often (rows) so a big file does not flood the store.
 PROGRESS_EVERY_ROWS = 5000
@@ -88,8 +90,13 @@ class JobRunner:
         store = self.services.store
         store.update_job(job_id, status="running", message=f"reading {path.name}")
         last = [0]
+        limit = self.services.settings.max_job_seconds
+        deadline = time.monotonic() + limit
 
         def progress(task: str, done: int, total: int | None = None, **_: Any) -> None:
+            if time.monotonic() > deadline:  # checked after every batch the reader delivers
+                raise LimitError(f"{path.name}: the job ran longer than {limit:g} seconds "
+                                 "(limit RINGFENCE_MAX_JOB_SECONDS); split the file")
             if total is not None or done - last[0] >= PROGRESS_EVERY_ROWS:
                 last[0] = done
                 store.update_job(job_id, done=done, total=total, message=f"{task}: {done} rows")
@@ -105,14 +112,17 @@ class JobRunner:
                 actor=caller.actor,
             )
         except RingfenceError as exc:
-            store.update_job(job_id, status="failed", message=exc.message)
+            store.update_job(job_id, status="failed", message=public_message(exc.message))
             JOBS.labels(kind="ingest", status="failed").inc()
+            shutil.rmtree(path.parent, ignore_errors=True)  # a failed upload leaves no files
             return
         except Exception as exc:  # a bug must still end the job visibly, never leave it running
-            store.update_job(job_id, status="failed", message=f"internal error: {exc}")
+            message = public_message(f"internal error: {exc}")
+            store.update_job(job_id, status="failed", message=message)
             JOBS.labels(kind="ingest", status="failed").inc()
+            shutil.rmtree(path.parent, ignore_errors=True)
             raise
-        result = summary.to_dict()
+        result = public_summary(summary.to_dict())
         store.update_job(
             job_id,
             status="done",

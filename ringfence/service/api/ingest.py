@@ -25,19 +25,25 @@ async def upload(
     file: Annotated[UploadFile, File(description="CSV, Parquet or JSON lines, maybe gzipped")],
     mapping: Annotated[str | None, Form(max_length=200)] = None,
 ) -> JobOut:
-    """Upload a feed file as your organisation; it is ingested by a background job."""
+    """Upload a feed file as your organisation; it is ingested by a background job.
+
+    ``mapping`` names a shipped mapping or one registered for your organisation (never a path).
+    A body over ``RINGFENCE_MAX_UPLOAD_BYTES`` is refused with 413 before it is read.
+    """
     caller.require_role(*ingest.UPLOAD_ROLES)
+    name = file.filename or ""
+    await run_in_threadpool(ingest.check_upload, services, caller, feed, name, mapping or None)
     target = temporary_upload_path(services)
-    with target.open("wb") as out:
-        await run_in_threadpool(shutil.copyfileobj, file.file, out)
     try:
+        with target.open("wb") as out:
+            await run_in_threadpool(shutil.copyfileobj, file.file, out)
         return await run_in_threadpool(
             ingest.start_upload,
             services,
             caller,
             feed,
             target,
-            file.filename or "",
+            name,
             mapping or None,
         )
     finally:

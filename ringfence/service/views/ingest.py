@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -9,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ringfence.errors import UserError
+from ringfence.ingest.registry import resolve_named_mapping
 from ringfence.model.feeds import feeds
 from ringfence.service import sharing
 from ringfence.service.context import Caller, Services
@@ -16,6 +19,8 @@ from ringfence.service.views.common import CountBy, Paging, jsonable, page_slice
 from ringfence.store.operational.tables import Job
 
 UPLOAD_ROLES = ("admin", "analyst")
+MAX_FILE_NAME_BYTES = 150
+_UNSAFE_NAME = re.compile(r"[^\w.\- ]")
 
 
 class JobOut(BaseModel):
@@ -75,17 +80,63 @@ def start_upload(
     file_name: str,
     mapping: str | None = None,
 ) -> JobOut:
-    """Queue the ingest of an uploaded file as the caller's organisation (admins, analysts)."""
+    """Queue the ingest of an uploaded file as the caller's organisation (admins, analysts).
+
+    ``mapping`` is a name (a shipped mapping or one registered for the caller's organisation),
+    never a path. A refused upload is audited and its file is left for the caller to delete.
+    """
     caller.require_role(*UPLOAD_ROLES)
-    if feed not in feeds():
-        raise UserError(f"unknown feed {feed!r}; use one of {', '.join(sorted(feeds()))}")
-    if not file_name or Path(file_name).name in {"", ".", ".."}:
-        raise UserError("the upload has no file name")
+    mapping_path, name = check_upload(services, caller, feed, file_name, mapping)
     runner = services.jobs
     if runner is None:
         raise UserError("this server runs no background jobs")
-    job_id = runner.start_ingest(caller, feed, upload, file_name, mapping)
+    job_id = runner.start_ingest(caller, feed, upload, name, mapping_path)
     return job(services, caller, job_id)
+
+
+def check_upload(
+    services: Services, caller: Caller, feed: str, file_name: str, mapping: str | None
+) -> tuple[str | None, str]:
+    """The mapping file to use and the file name to store, or an audited ``UserError``.
+
+    Callers check before they read the upload's body, so a refused upload leaves no file.
+    """
+    try:
+        if feed not in feeds():
+            shown = feed[:64]
+            raise UserError(f"unknown feed {shown!r}; use one of {', '.join(sorted(feeds()))}")
+        name = safe_file_name(file_name)
+        if mapping is None:
+            return None, name
+        path = resolve_named_mapping(services.settings, caller.organisation, mapping)
+        return str(path), name
+    except UserError as exc:
+        services.store.audit("upload.refused", caller.actor, caller.organisation, {
+            "feed": feed[:64], "file": file_name[:200], "mapping": (mapping or "")[:200],
+            "reason": exc.message,
+        })  # fmt: skip
+        raise
+
+
+def safe_file_name(file_name: str) -> str:
+    """The upload's base name, made safe to store: no folders, odd characters or great length.
+
+    Characters other than letters, digits, ``.``, ``-``, ``_`` and space become ``_``; a name
+    longer than the file system likes is shortened in its stem, keeping the extensions
+    (``.csv.gz``) that tell the reader the file's type.
+    """
+    base = unicodedata.normalize("NFC", re.split(r"[\\/]", file_name or "")[-1])
+    base = _UNSAFE_NAME.sub("_", base).strip(" ")
+    if base.strip(".") == "":
+        raise UserError("the upload has no file name")
+    if len(base.encode("utf-8")) <= MAX_FILE_NAME_BYTES:
+        return base
+    suffix = "".join(Path(base).suffixes[-2:])
+    suffix = suffix if len(suffix.encode("utf-8")) <= 24 else ""
+    stem = base[: len(base) - len(suffix)]
+    while len((stem + suffix).encode("utf-8")) > MAX_FILE_NAME_BYTES:
+        stem = stem[:-1]
+    return stem + suffix
 
 
 def quarantine(services: Services, caller: Caller, job_id: int, page: int = 1) -> QuarantinePage:

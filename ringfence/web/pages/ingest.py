@@ -10,6 +10,7 @@ import shutil
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
 
 from ringfence.errors import UserError
 from ringfence.service.context import Caller, Services, get_services
@@ -59,12 +60,18 @@ async def upload(
     """Save the uploaded file and queue its ingest; htmx gets the job card, a browser the job."""
     if not file.filename:
         raise UserError("choose a file to upload")
+    chosen = mapping.strip() or None
+    name = file.filename
+    await run_in_threadpool(ingest_views.check_upload, services, caller, feed, name, chosen)
     target = temporary_upload_path(services)
-    with target.open("wb") as out:
-        shutil.copyfileobj(file.file, out)
-    job = ingest_views.start_upload(
-        services, caller, feed, target, file.filename, mapping.strip() or None
-    )
+    try:  # a refused upload leaves no file behind
+        with target.open("wb") as out:
+            await run_in_threadpool(shutil.copyfileobj, file.file, out)
+        job = await run_in_threadpool(
+            ingest_views.start_upload, services, caller, feed, target, name, chosen
+        )
+    finally:
+        target.unlink(missing_ok=True)  # moved into the job's folder unless the job was refused
     if wants_fragment(request):
         return render(request, "partials/job_card.html", title="Ingest", job=job)
     return RedirectResponse(f"/ingest/jobs/{job.id}", status_code=303)
