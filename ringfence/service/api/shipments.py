@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from ringfence.service.api.deps import ERRORS, CallerDep, ServicesDep
-from ringfence.service.views import entities, queue, screening, shipments
+from ringfence.service.views import entities, outcome_changes, queue, screening, shipments
+from ringfence.service.views.outcome_changes import OutcomeChangeIn
 from ringfence.service.views.queue import OutcomeIn, OutcomeOut, QueuePage
 from ringfence.service.views.screening import ScreenRequest, ScreenResponse
 from ringfence.service.views.shipments import ScoreRequest, ScoreResponse, ShipmentDetail
@@ -57,8 +58,30 @@ def record_outcome(
     caller: CallerDep,
     services: ServicesDep,
 ) -> OutcomeOut:
-    """Record what inspecting a queued shipment found (officers and admins; audited)."""
+    """Record what inspecting a queued shipment found (officers and admins; audited).
+
+    A task takes one outcome per label: a second one is refused with 409, naming who recorded
+    the first and when."""
     return queue.record_outcome(services, caller, task_id, body)
+
+
+OutcomeId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+@router.post("/outcomes/{outcome_id}/change", response_model=OutcomeOut, tags=["queue"])
+def change_outcome(
+    outcome_id: OutcomeId, body: OutcomeChangeIn, caller: CallerDep, services: ServicesDep
+) -> OutcomeOut:
+    """Correct a recorded outcome, with a reason (officers and admins; audited with the old
+    values). An outcome already copied into the lake as a label is refused with 409."""
+    return outcome_changes.change_outcome(services, caller, outcome_id, body)
+
+
+@router.post("/outcomes/{outcome_id}/undo", response_model=OutcomeOut, tags=["queue"])
+def undo_outcome(outcome_id: OutcomeId, caller: CallerDep, services: ServicesDep) -> OutcomeOut:
+    """Withdraw an outcome you recorded less than 10 seconds ago; its task is open again
+    (audited). Later, or someone else's: 409 / 403 — change it with a reason instead."""
+    return outcome_changes.undo_outcome(services, caller, outcome_id)
 
 
 @router.get("/entities/{entity_id}", response_model=entities.EntityProfile, tags=["entities"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field
 from ringfence.service import sharing
 from ringfence.service.context import Caller, Services
 from ringfence.service.views.common import jsonable
-from ringfence.store.operational.tables import InspectionTask
+from ringfence.store.operational.outcomes import UNDO_SECONDS
+from ringfence.store.operational.tables import InspectionTask, RecordedOutcome, utcnow
 
 OUTCOME_RESULTS = ("clear", "seized", "irregular", "released", "not_found")
 # Fields of a queued shipment worth a glance in the queue (when the policy allows them).
@@ -26,13 +27,33 @@ SUMMARY_FIELDS = (
     "declared_value",
     "currency",
     "weight_kg",
+    "quantity",
     "carrier",
     "tracking_number",
 )
 
 
+class TaskOutcome(BaseModel):
+    """An outcome standing on a task: what was found, who recorded (or changed) it and when.
+
+    ``undo_until`` is set while the caller, who recorded it, may still undo it.
+    """
+
+    id: int
+    label: str
+    positive: bool
+    result: str
+    details: dict[str, Any] = {}
+    recorded_by: str
+    recorded_at: datetime
+    changed_by: str | None = None
+    changed_at: datetime | None = None
+    change_reason: str | None = None
+    undo_until: datetime | None = None
+
+
 class QueueTask(BaseModel):
-    """One queued shipment with why it was picked."""
+    """One queued shipment with why it was picked, and the outcomes recorded on it."""
 
     id: int
     organisation: str
@@ -52,6 +73,7 @@ class QueueTask(BaseModel):
     created_at: datetime
     closed_at: datetime | None
     shipment: dict[str, Any] | None = None
+    outcomes: list[TaskOutcome] = []
 
 
 class QueuePage(BaseModel):
@@ -65,6 +87,11 @@ class QueuePage(BaseModel):
     dates: list[str]
     ports: list[str]
 
+# Bounds of what one inspection can find: larger numbers are typing mistakes or attacks, and
+# beyond them the store's integers overflow (2**70 units) or JSON cannot hold them (1e309).
+MAX_UNITS = 10**9
+MAX_VALUE = 1e12
+
 
 class OutcomeIn(BaseModel):
     """What an inspection found."""
@@ -74,8 +101,8 @@ class OutcomeIn(BaseModel):
     label: str | None = Field(default=None, max_length=64, description="default: the task's label")
     goods_found: str | None = Field(default=None, max_length=500)
     brand: str | None = Field(default=None, max_length=200)
-    units: int | None = Field(default=None, ge=0)
-    value: float | None = Field(default=None, ge=0)
+    units: int | None = Field(default=None, ge=0, le=MAX_UNITS)
+    value: float | None = Field(default=None, ge=0, le=MAX_VALUE, allow_inf_nan=False)
     currency: str | None = Field(default=None, max_length=3)
     notes: str | None = Field(default=None, max_length=2000)
 
@@ -89,12 +116,54 @@ class OutcomeOut(BaseModel):
     label: str
     positive: bool
     result: str
+    recorded_by: str | None = None
+    recorded_at: datetime | None = None
+    undo_until: datetime | None = None
 
 
-def task_model(task: InspectionTask, shipment: dict[str, Any] | None = None) -> QueueTask:
+TASK_FIELDS = tuple(name for name in QueueTask.model_fields if name not in {"shipment", "outcomes"})
+
+
+def task_model(
+    task: InspectionTask,
+    shipment: dict[str, Any] | None = None,
+    outcomes: list[TaskOutcome] | None = None,
+) -> QueueTask:
     """A stored task as the API shows it."""
-    fields = {name: getattr(task, name) for name in QueueTask.model_fields if name != "shipment"}
-    return QueueTask(**fields, shipment=shipment)
+    fields = {name: getattr(task, name) for name in TASK_FIELDS}
+    return QueueTask(**fields, shipment=shipment, outcomes=outcomes or [])
+
+
+def undo_until(outcome: RecordedOutcome, caller: Caller) -> datetime | None:
+    """Until when the caller may undo ``outcome`` (None: not theirs, changed, or withdrawn)."""
+    if outcome.recorded_by != caller.actor or outcome.changed_at or outcome.withdrawn_at:
+        return None
+    until = outcome.created_at + timedelta(seconds=UNDO_SECONDS)
+    return until if until > utcnow() else None
+
+
+def task_outcomes(
+    services: Services, caller: Caller, tasks: list[InspectionTask]
+) -> dict[int, list[TaskOutcome]]:
+    """The standing outcomes of the caller's ``tasks``, through the policy gate."""
+    stored = services.store.task_outcomes(caller.organisation, [t.id for t in tasks])
+    rows = [
+        {"id": o.id, "organisation": o.organisation, "task_id": tid, "outcome": o}
+        for tid, outcomes in stored.items()
+        for o in outcomes
+    ]
+    found: dict[int, list[TaskOutcome]] = {}
+    for row in sharing.visible(services, caller, "recorded_outcomes", rows):
+        o = row["outcome"]
+        found.setdefault(row["task_id"], []).append(
+            TaskOutcome(
+                id=o.id, label=o.label, positive=o.positive, result=o.result,
+                details=o.details or {}, recorded_by=o.recorded_by, recorded_at=o.created_at,
+                changed_by=o.changed_by, changed_at=o.changed_at, change_reason=o.change_reason,
+                undo_until=undo_until(o, caller),
+            )
+        )  # fmt: skip
+    return found
 
 
 def shipment_summaries(
@@ -130,23 +199,32 @@ def inspection_queue(
     rows = sharing.visible(services, caller, "inspection_tasks", [_task_row(t) for t in tasks])
     kept = {r["id"] for r in rows}
     summaries = shipment_summaries(services, caller, [t.shipment_id for t in tasks])
+    outcomes = task_outcomes(services, caller, [t for t in tasks if t.id in kept])
     return QueuePage(
         organisation=caller.organisation,
         target_date=chosen_date,
         port=port,
         status=status,
-        tasks=[task_model(t, summaries.get(t.shipment_id)) for t in tasks if t.id in kept],
+        tasks=[
+            task_model(t, summaries.get(t.shipment_id), outcomes.get(t.id))
+            for t in tasks
+            if t.id in kept
+        ],
         dates=dates,
         ports=ports,
     )
 
 
 def _task_row(task: InspectionTask) -> dict[str, Any]:
-    return {name: getattr(task, name) for name in QueueTask.model_fields if name != "shipment"}
+    return {name: getattr(task, name) for name in TASK_FIELDS}
 
 
 def record_outcome(services: Services, caller: Caller, task_id: int, body: OutcomeIn) -> OutcomeOut:
-    """Record what the inspection of task ``task_id`` found (officers and admins; audited)."""
+    """Record what the inspection of task ``task_id`` found (officers and admins; audited).
+
+    A task takes one outcome per label: a second one is refused (409) naming who recorded the
+    first and when; it can be changed with a reason instead (``outcome_changes``).
+    """
     caller.require_role("officer", "admin")
     task = services.store.inspection_task(caller.organisation, task_id)
     label = body.label or task.label
@@ -161,11 +239,19 @@ def record_outcome(services: Services, caller: Caller, task_id: int, body: Outco
         actor=caller.actor,
         task_id=task.id,
     )
+    return outcome_out(services.store.recorded_outcome(caller.organisation, outcome_id), caller)
+
+
+def outcome_out(outcome: RecordedOutcome, caller: Caller) -> OutcomeOut:
+    """A stored outcome as the API answers a write."""
     return OutcomeOut(
-        id=outcome_id,
-        task_id=task.id,
-        shipment_id=task.shipment_id,
-        label=label,
-        positive=body.positive,
-        result=body.result,
+        id=outcome.id,
+        task_id=outcome.task_id or 0,
+        shipment_id=outcome.shipment_id,
+        label=outcome.label,
+        positive=outcome.positive,
+        result=outcome.result,
+        recorded_by=outcome.recorded_by,
+        recorded_at=outcome.created_at,
+        undo_until=undo_until(outcome, caller),
     )

@@ -173,6 +173,12 @@ class RecordedOutcome(Base):
     recorded_by: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     task_id: Mapped[int | None] = mapped_column(ForeignKey("inspection_tasks.id"))
+    # A correction (who, when, why; the old values are in the audit log) and an undo.
+    changed_at: Mapped[datetime | None]
+    changed_by: Mapped[str | None] = mapped_column(String(320))
+    change_reason: Mapped[str | None] = mapped_column(Text)
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by: Mapped[str | None] = mapped_column(String(320))
 
 
 class InspectionTask(Base):

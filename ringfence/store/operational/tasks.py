@@ -2,8 +2,8 @@
 
 A targeting run writes one day's queue for an organisation with ``write_inspection_tasks``; a
 re-run replaces the tasks still open and keeps those already done (or cancelled), so an officer's
-work is never lost. ``record_outcome`` stores what an inspection found and closes its task in the
-same transaction as the audit entry, so the queue, the outcomes and the audit log always agree.
+work is never lost. Recording what an inspection found closes its task in the same transaction as
+the audit entry (``outcomes.OutcomeStore``), so the queue, the outcomes and the audit log agree.
 """
 
 from __future__ import annotations
@@ -14,17 +14,15 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
 
-from ringfence.errors import ConflictError, NotFoundError, UserError
+from ringfence.errors import UserError
 from ringfence.store.operational import audit as audit_chain
-from ringfence.store.operational.base import StoreBase, require_organisation
+from ringfence.store.operational.base import require_organisation
+from ringfence.store.operational.outcomes import OutcomeStore, task_of
 from ringfence.store.operational.tables import (
     SELECTION_KINDS,
     TASK_STATUSES,
     InspectionTask,
-    RecordedOutcome,
-    utcnow,
 )
 
 
@@ -90,7 +88,7 @@ def _check_drafts(tasks: Sequence[InspectionTaskDraft]) -> None:
         seen.add(task.shipment_id)
 
 
-class TaskStore(StoreBase):
+class TaskStore(OutcomeStore):
     """Inspection tasks (the officers' queue) and the outcomes recorded against them."""
 
     def write_inspection_tasks(
@@ -170,59 +168,7 @@ class TaskStore(StoreBase):
     def inspection_task(self, organisation: str, task_id: int) -> InspectionTask:
         """One task of ``organisation``; ``NotFoundError`` if absent or another's."""
         with self._transaction(f"reading inspection task {task_id}") as session:
-            return _task_of(session, organisation, task_id)
-
-    def record_outcome(
-        self,
-        organisation: str,
-        shipment_id: str,
-        *,
-        label: str,
-        positive: bool,
-        result: str,
-        details: dict[str, Any],
-        actor: str,
-        task_id: int | None = None,
-    ) -> int:
-        """Store what an inspection found and return the outcome's id.
-
-        With ``task_id`` (a task of this organisation for this shipment) the task is closed as
-        done in the same transaction; several outcomes (one per label) may close one task. A
-        cancelled task cannot take an outcome. The outcome is audited in the same transaction.
-        """
-        if not label:
-            raise UserError("an outcome needs a label")
-        with self._transaction(f"recording an outcome for {shipment_id!r}") as session:
-            require_organisation(session, organisation)
-            if task_id is not None:
-                _close_task(session, organisation, task_id, shipment_id)
-            outcome = RecordedOutcome(
-                organisation=organisation,
-                shipment_id=shipment_id,
-                label=label,
-                positive=bool(positive),
-                result=result,
-                details=details,
-                recorded_by=actor,
-                task_id=task_id,
-            )
-            session.add(outcome)
-            session.flush()
-            audit_chain.append_entry(
-                session,
-                "outcome.record",
-                actor,
-                organisation,
-                {
-                    "outcome_id": outcome.id,
-                    "shipment_id": shipment_id,
-                    "label": label,
-                    "positive": bool(positive),
-                    "result": result,
-                    "task_id": task_id,
-                },
-            )
-            return outcome.id
+            return task_of(session, organisation, task_id)
 
     def selection_probabilities(self) -> dict[str, float]:
         """Per shipment ever queued (cancelled tasks aside), the recorded chance it had of being
@@ -247,24 +193,6 @@ class TaskStore(StoreBase):
         with self._transaction("reading inspection task dates") as session:
             return {task_id: day for task_id, day in session.execute(query)}
 
-    def recorded_outcomes(
-        self,
-        organisation: str | None = None,
-        *,
-        shipment_id: str | None = None,
-        limit: int | None = None,
-    ) -> list[RecordedOutcome]:
-        """Recorded outcomes, newest first, optionally of one organisation or shipment."""
-        query = select(RecordedOutcome).order_by(RecordedOutcome.id.desc())
-        if organisation is not None:
-            query = query.where(RecordedOutcome.organisation == organisation)
-        if shipment_id is not None:
-            query = query.where(RecordedOutcome.shipment_id == shipment_id)
-        if limit is not None:
-            query = query.limit(limit)
-        with self._transaction("listing recorded outcomes") as session:
-            return list(session.scalars(query))
-
 
 def _new_task(
     organisation: str, target_date: str, draft: InspectionTaskDraft, actor: str
@@ -286,23 +214,3 @@ def _new_task(
         status="open",
         created_by=actor,
     )
-
-
-def _task_of(session: Session, organisation: str, task_id: int) -> InspectionTask:
-    task = session.get(InspectionTask, task_id)
-    if task is None or task.organisation != organisation:
-        # Another organisation's task is reported exactly like a missing one: no existence leak.
-        raise NotFoundError(f"no inspection task {task_id} in organisation {organisation!r}")
-    return task
-
-
-def _close_task(session: Session, organisation: str, task_id: int, shipment_id: str) -> None:
-    task = _task_of(session, organisation, task_id)
-    if task.shipment_id != shipment_id:
-        raise UserError(
-            f"inspection task {task_id} is for shipment {task.shipment_id!r}, not {shipment_id!r}"
-        )
-    if task.status == "cancelled":
-        raise ConflictError(f"inspection task {task_id} was cancelled; it takes no outcome")
-    if task.status == "open":
-        task.status, task.closed_at = "done", utcnow()
