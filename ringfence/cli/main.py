@@ -15,6 +15,7 @@ from ringfence import __version__
 from ringfence.cli import (
     access_cmd,
     act_cmd,
+    brand_cmd,
     db_cmd,
     demo_cmd,
     ingest_cmd,
@@ -53,6 +54,7 @@ for module in (
     simops_cmd,
     act_cmd,
     access_cmd,
+    brand_cmd,
     serve_cmd,
 ):
     module.register(app)

@@ -1,5 +1,5 @@
-"""Demo access to the simulated world: one user per role each organisation needs, and the
-standing sharing agreements of the joint operation.
+"""Demo access to the simulated world: one user per role each organisation needs, the
+standing sharing agreements of the joint operation, and the brands' approved registrations.
 
 ``seed_demo_access`` is idempotent: run again, it keeps organisations, users and agreements and
 only gives every demo user a fresh password (returned, since passwords are stored hashed).
@@ -157,7 +157,33 @@ def seed_demo_access(store: OperationalStore) -> list[DemoLogin]:
         )
         if key not in held:
             store.create_sharing_agreement(**agreement, actor=SEED_ACTOR)
+    register_demo_brands(store, [o.slug for o in organisations if o.kind == "brand"])
     return logins
+
+
+def register_demo_brands(store: OperationalStore, brand_organisations: list[str]) -> list[int]:
+    """Register and approve the simulated world's trademarks for its brand organisations.
+
+    The simulator's brand register (who owns which brand, and its known misspellings) stands
+    in for the trademark check an operator does before approving; a brand's scope never comes
+    from its own ``brands`` feed. Registrations already held are kept; returns the new ids.
+    """
+    from ringfence.sim.brands import BRAND_SPECS
+
+    held = {(r.organisation, r.brand) for r in store.brand_registrations()}
+    created = []
+    for spec in BRAND_SPECS:
+        if spec.org in brand_organisations and (spec.org, spec.name) not in held:
+            registration = store.register_brand(
+                spec.org,
+                spec.name,
+                list(spec.misspellings),
+                evidence=f"simulated trademark register: {spec.owner}",
+                actor=SEED_ACTOR,
+            )
+            store.approve_brand(registration, actor=SEED_ACTOR)
+            created.append(registration)
+    return created
 
 
 def format_logins(logins: list[DemoLogin], url: str) -> str:

@@ -9,8 +9,11 @@ where rows are filtered and fields projected, so no view can bypass the policy.
 Row filters map a field to a value or a list of values; two placeholders make standing
 agreements possible: ``$recipient`` (the recipient's slug — a carrier sees holds on its own
 parcels with ``{"shipment_organisation": "$recipient"}``) and ``$recipient_brands`` (the brand
-names and aliases the recipient supplied in its ``brands`` feed — a brand sees seizures of its
+names and aliases of the recipient's approved brand registrations — a brand sees seizures of its
 own goods with ``{"brand": "$recipient_brands"}``).
+
+Rows several organisations own (resolved entities) are decided per field: a co-owner's grant
+shares only what that co-owner's own records hold (``Policy._shared_row``).
 """
 
 from __future__ import annotations
@@ -22,12 +25,17 @@ from typing import Any
 from ringfence.errors import UserError
 from ringfence.model.feeds import feeds
 from ringfence.service.context import Caller, Services
+from ringfence.service.ownership import owner_parts
 from ringfence.store.engine import open_engine
 from ringfence.store.lake import Lake
 
 ALL_FIELDS = "*"
 RECIPIENT = "$recipient"
 RECIPIENT_BRANDS = "$recipient_brands"
+# A shared row's per-owner contributions (owner → that owner's own values of the row's fields).
+PARTS = "_parts"
+# Per owner of a row, the fields it lets the reader see (None: all of them).
+Consent = dict[str, set[str] | frozenset[str] | None]
 
 
 @dataclass(frozen=True)
@@ -140,12 +148,18 @@ class Policy:
         """THE policy gate: the rows the organisation may read, each cut to its allowed fields.
 
         Own rows come whole. Another owner's row is kept when some grant of that owner admits
-        it; its fields are the union over those grants, plus the dataset's key fields.
+        it; its fields are the union over those grants, plus the dataset's key fields. A row
+        several organisations own (an entity) is decided field by field: see ``_shared_row``.
         """
         spec = dataset(name)
         grants = self.grants.get(name, [])
         shown: list[dict[str, Any]] = []
         for row in rows:
+            if spec.owners_are_list:
+                kept = self._shared_row(spec, row, grants)
+                if kept is not None:
+                    shown.append(kept)
+                continue
             owners = _owners_of(row, spec)
             if self.organisation in owners:
                 shown.append(row)
@@ -163,6 +177,75 @@ class Policy:
                 keep = fields | set(spec.key_fields)
                 shown.append({k: v for k, v in row.items() if k in keep})
         return shown
+
+    def consent(self, spec: DatasetSpec, row: dict[str, Any], grants: list[Grant]) -> Consent:
+        """Per owner of ``row``, the fields it lets this organisation read (None: all).
+
+        The organisation itself consents to everything; an owner without an admitting grant
+        is absent.
+        """
+        allowed: Consent = {}
+        for owner in _owners_of(row, spec):
+            if owner == self.organisation:
+                allowed[owner] = None
+        for grant in grants:
+            owner = grant.owner
+            if owner not in _owners_of(row, spec) or owner == self.organisation:
+                continue
+            if not grant.admits(row):
+                continue
+            if grant.fields is None or allowed.get(owner, set()) is None:
+                allowed[owner] = None
+            else:
+                allowed[owner] = (allowed.get(owner) or set()) | grant.fields
+        return allowed
+
+    def _shared_row(
+        self, spec: DatasetSpec, row: dict[str, Any], grants: list[Grant]
+    ) -> dict[str, Any] | None:
+        """A row several organisations own, cut by per-field ownership (None: not visible).
+
+        A field's value is shown only as far as the owners whose records hold it consent: with
+        the row's ``_parts`` (each owner's own contribution, ``ownership.owner_parts``) the
+        field is rebuilt from the parts of consenting owners; without parts (a row built from
+        an index) a field is shown only when every owner consents to it.
+        """
+        allowed = self.consent(spec, row, grants)
+        if not allowed:
+            return None
+        owners = _owners_of(row, spec)
+        parts: dict[str, dict[str, Any]] | None = row.get(PARTS)
+        out = {k: row[k] for k in spec.key_fields if k in row}
+        for name, value in row.items():
+            if name == PARTS or name in out:
+                continue
+            consenting = [o for o, fields in allowed.items() if fields is None or name in fields]
+            if parts is not None and any(name in p for p in parts.values()):
+                held = [parts[o][name] for o in consenting if o in parts and name in parts[o]]
+                merged = _merge(value, held)
+                if merged is not None:
+                    out[name] = merged
+            elif set(owners) <= set(consenting):
+                out[name] = value
+        return out
+
+
+def _merge(value: Any, held: list[Any]) -> Any:
+    """One field of a shared row rebuilt from the values the consenting owners' records hold.
+
+    Lists are united, counts added, flags or-ed; a single value is the row's own when some
+    consenting owner holds it, else the first consenting owner's.
+    """
+    present = [h for h in held if h is not None]
+    if not present:
+        return None
+    if isinstance(value, list) or isinstance(present[0], list):
+        return sorted({item for h in present for item in (h or []) if item is not None}, key=str)
+    if isinstance(present[0], bool):
+        return any(present)
+    if isinstance(present[0], int):
+        return sum(present)
+    return value if value in present else present[0]
 
 
 def _expand(values: Sequence[Any], recipient: str, brands: frozenset[str]) -> list[str]:
@@ -185,17 +268,12 @@ def _owners_of(row: dict[str, Any], spec: DatasetSpec) -> list[str]:
 
 
 def recipient_brands(services: Services, caller: Caller) -> frozenset[str]:
-    """Brand names and aliases an organisation supplied in its own ``brands`` feed."""
-    rows = query_lake(
-        services,
-        ("brands",),
-        f"SELECT name, aliases FROM brands WHERE organisation = {sql_text(caller.organisation)}",
-    )
-    names: set[str] = set()
-    for row in rows:
-        names.add(row["name"])
-        names.update(row.get("aliases") or [])
-    return frozenset(n for n in names if n)
+    """Brand names and aliases of the organisation's approved brand registrations.
+
+    Never the organisation's own ``brands`` feed: a brand declaring another brand's name as an
+    alias there would see that brand's seizures.
+    """
+    return services.store.approved_brand_names(caller.organisation)
 
 
 def sql_text(value: str) -> str:
@@ -255,7 +333,11 @@ def read(
         sql += f" AND ({where})"
     if order_by:
         sql += f" ORDER BY {order_by}"
-    rows = policy.visible(name, query_lake(services, _NEEDS.get(name, (name,)), sql))
+    found = query_lake(services, _NEEDS.get(name, (name,)), sql)
+    if name == "entities" and found:  # shared rows: the policy decides per owner and field
+        parts = owner_parts(services.settings, [r["entity_id"] for r in found])
+        found = [{**r, PARTS: parts.get(r["entity_id"], {})} for r in found]
+    rows = policy.visible(name, found)
     return rows if limit is None else rows[:limit]
 
 

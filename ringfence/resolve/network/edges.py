@@ -151,6 +151,19 @@ ORDER BY link_rank, d.entity_idx
 """
 
 
+def party_identifiers_sql(party_filter: str) -> str:
+    """(mention_id, kind, value, raw) of every identifier of the parties ``p`` that match
+    ``party_filter``: ``value`` is the key links match on, ``raw`` the written form they show.
+
+    The service uses it to tell which party records carry a link's value.
+    """
+    return "\nUNION ALL\n".join(
+        f"SELECT p.id AS mention_id, '{kind}' AS kind, {expr} AS value, "
+        f"{_DISPLAY.get(kind, expr)} AS raw FROM parties AS p WHERE ({party_filter})"
+        for kind, expr in _IDENTIFIER_VALUES.items()
+    )
+
+
 def role_refs_sql() -> str:
     """(consignment, role, rank, mention ref) for every party reference of every shipment.
 

@@ -11,6 +11,7 @@ from ringfence.errors import NotFoundError, UserError
 from ringfence.resolve.network.graph import bfs
 from ringfence.service import sharing
 from ringfence.service.context import Caller, Services
+from ringfence.service.views import links
 from ringfence.service.views.common import jsonable
 
 MAX_NODES = 60
@@ -152,7 +153,8 @@ def _network(
         )
         for r in shown
     ]
-    return nodes, _edges(network, ids, search, rows, {r["entity_id"] for r in shown}), hidden
+    edges = _edges(services, policy, network, ids, search, rows, {r["entity_id"] for r in shown})
+    return nodes, edges, hidden
 
 
 def _neighbourhood(
@@ -180,11 +182,18 @@ def _neighbourhood(
 
 
 def _edges(
-    network: Any, ids: np.ndarray, search: Any, rows: list[dict[str, Any]], shown: set[str]
+    services: Services,
+    policy: sharing.Policy,
+    network: Any,
+    ids: np.ndarray,
+    search: Any,
+    rows: list[dict[str, Any]],
+    shown: set[str],
 ) -> list[NetworkEdge]:
-    """The BFS tree's links between shown entities (each with its kind and shared value)."""
+    """The BFS tree's links between shown entities, each with its kind and the value the
+    caller may see (``links.link_values``: only values of records the policy lets through)."""
     n = network.graph.n_entities
-    edges = []
+    found = []
     for row in rows:
         link = int(search.pred[row["_index"]])
         if link < 0:
@@ -192,15 +201,24 @@ def _edges(
         source, target = str(ids[int(search.pred[link])]), row["entity_id"]
         if source in shown and target in shown:
             attrs = network.graph.links.slice(link - n, 1).to_pylist()[0]
-            edges.append(
-                NetworkEdge(
+            src, dst = attrs.get("src"), attrs.get("dst")
+            found.append(
+                links.Link(
                     source=source,
                     target=target,
                     kind=attrs.get("kind"),
                     value=_str(attrs.get("value")),
+                    src=str(ids[src]) if src is not None and src >= 0 else None,
+                    dst=str(ids[dst]) if dst is not None and dst >= 0 else None,
+                    src_role=attrs.get("src_role"),
+                    dst_role=attrs.get("dst_role"),
                 )
             )
-    return edges
+    values = links.link_values(services, policy, found)
+    return [
+        NetworkEdge(source=f.source, target=f.target, kind=f.kind, value=value)
+        for f, value in zip(found, values, strict=True)
+    ]
 
 
 def _str(value: Any) -> str | None:

@@ -20,6 +20,7 @@ from ringfence.store.operational import audit as audit_chain
 from ringfence.store.operational import database, hashing
 from ringfence.store.operational.audit import AuditEntry, AuditReport
 from ringfence.store.operational.base import require_organisation
+from ringfence.store.operational.brands import BrandStore
 from ringfence.store.operational.jobs import JobStore
 from ringfence.store.operational.sessions import SessionStore
 from ringfence.store.operational.sharing import SharingStore
@@ -36,7 +37,7 @@ from ringfence.store.operational.tables import (
 from ringfence.store.operational.tasks import TaskStore
 
 
-class OperationalStore(TaskStore, SharingStore, SessionStore, JobStore):
+class OperationalStore(TaskStore, SharingStore, SessionStore, JobStore, BrandStore):
     """Organisations, users, keys, ingest runs and the audit log, behind one small API.
 
     Inspection tasks, sharing agreements, browser sessions and jobs live in the mixin modules

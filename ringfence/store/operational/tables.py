@@ -298,3 +298,25 @@ class LoginFailure(Base):
     account: Mapped[str] = mapped_column(String(320), index=True)
     address: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(index=True)
+
+
+class BrandRegistration(Base):
+    """An organisation's claim to a brand name (and aliases); it counts once approved.
+
+    Approval (by an operator or an admin of a customs or IP-crime unit) stands for checked
+    trademark ownership; a brand's seizure scope comes only from approved, unrevoked claims.
+    """
+
+    __tablename__ = "brand_registrations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation: Mapped[str] = _org_fk()
+    brand: Mapped[str] = mapped_column(String(200))
+    aliases: Mapped[list[str]] = mapped_column(JSON)
+    evidence: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(String(320))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    approved_by: Mapped[str | None] = mapped_column(String(320))
+    approved_at: Mapped[datetime | None]
+    revoked_by: Mapped[str | None] = mapped_column(String(320))
+    revoked_at: Mapped[datetime | None]

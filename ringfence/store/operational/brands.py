@@ -1,0 +1,174 @@
+"""Brand registrations: the brand names (and aliases) an organisation owns, once approved.
+
+A brand organisation sees seizures of its own goods through a standing agreement whose row filter
+says ``brand = $recipient_brands``. What "its own" means must not be up to the brand: a brand that
+declared other brands' names in its own feed would see their seizures. So the names come from
+registrations here — requested by the brand (or an operator), approved by someone who checked the
+trademark (an operator on the command line, or an admin of a customs or IP-crime organisation,
+never of the registering organisation) — and every step is audited.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ringfence.errors import ConflictError, NotFoundError, UserError
+from ringfence.store.operational import audit as audit_chain
+from ringfence.store.operational import database
+from ringfence.store.operational.base import StoreBase, require_organisation
+from ringfence.store.operational.tables import BrandRegistration, utcnow
+
+MAX_NAME = 200
+MAX_ALIASES = 50
+MAX_EVIDENCE = 1000
+
+
+def clean_names(brand: str, aliases: list[str]) -> tuple[str, list[str]]:
+    """The brand name and its distinct aliases, trimmed; ``UserError`` for blank or long ones."""
+    name = " ".join(str(brand).split())
+    if not name:
+        raise UserError("a brand registration needs a brand name")
+    cleaned: list[str] = []
+    for alias in aliases:
+        text = " ".join(str(alias).split())
+        if text and text.casefold() != name.casefold() and text not in cleaned:
+            cleaned.append(text)
+    if len(cleaned) > MAX_ALIASES:
+        raise UserError(f"at most {MAX_ALIASES} aliases per brand, not {len(cleaned)}")
+    for text in (name, *cleaned):
+        if len(text) > MAX_NAME:
+            raise UserError(f"brand names are at most {MAX_NAME} characters: {text[:40]!r}...")
+    return name, cleaned
+
+
+def registered_names(registration: BrandRegistration) -> set[str]:
+    """The registration's brand name and aliases, case-folded (as the policy compares them)."""
+    return {n.casefold() for n in (registration.brand, *(registration.aliases or []))}
+
+
+class BrandStore(StoreBase):
+    """Brand registrations (requested, approved, revoked; each step audited)."""
+
+    def register_brand(
+        self,
+        organisation: str,
+        brand: str,
+        aliases: list[str] | None = None,
+        *,
+        evidence: str = "",
+        actor: str,
+    ) -> int:
+        """Request that ``organisation`` own ``brand`` (audited as ``brand.register``)."""
+        name, cleaned = clean_names(brand, list(aliases or []))
+        if len(evidence) > MAX_EVIDENCE:
+            raise UserError(f"evidence is at most {MAX_EVIDENCE} characters")
+        with self._transaction("registering a brand") as session:
+            require_organisation(session, organisation)
+            registration = BrandRegistration(
+                organisation=organisation,
+                brand=name,
+                aliases=cleaned,
+                evidence=evidence,
+                requested_by=actor,
+            )
+            session.add(registration)
+            session.flush()
+            detail = {"registration": registration.id, "brand": name, "aliases": cleaned}
+            audit_chain.append_entry(session, "brand.register", actor, organisation, detail)
+            return registration.id
+
+    def brand_registration(self, registration_id: int) -> BrandRegistration:
+        """The registration ``registration_id``; ``NotFoundError`` if there is none."""
+        with self._transaction("reading a brand registration") as session:
+            registration = session.get(BrandRegistration, registration_id)
+        if registration is None:
+            raise NotFoundError(f"no brand registration {registration_id}")
+        return registration
+
+    def brand_registrations(
+        self, organisation: str | None = None, *, include_revoked: bool = False
+    ) -> list[BrandRegistration]:
+        """Registrations, oldest first; ``organisation`` keeps its own."""
+        query = select(BrandRegistration).order_by(BrandRegistration.id)
+        if organisation is not None:
+            query = query.where(BrandRegistration.organisation == organisation)
+        if not include_revoked:
+            query = query.where(BrandRegistration.revoked_at.is_(None))
+        with self._transaction("listing brand registrations") as session:
+            return list(session.scalars(query))
+
+    def approve_brand(
+        self, registration_id: int, *, actor: str, approver: str | None = None
+    ) -> None:
+        """Approve a registration (audited as ``brand.approve``).
+
+        ``approver`` is the approving organisation (None: an operator on the command line); it
+        may not approve its own claims. A name another organisation already holds is refused.
+        """
+        with self._transaction("approving a brand registration") as session:
+            registration = session.get(BrandRegistration, registration_id)
+            if registration is None:
+                raise NotFoundError(f"no brand registration {registration_id}")
+            if approver is not None and approver == registration.organisation:
+                raise ConflictError("an organisation cannot approve its own brand registration")
+            if registration.revoked_at is not None:
+                raise ConflictError(f"brand registration {registration_id} was revoked")
+            if registration.approved_at is not None:
+                return
+            wanted = registered_names(registration)
+            held = session.scalars(
+                select(BrandRegistration).where(
+                    BrandRegistration.organisation != registration.organisation,
+                    BrandRegistration.approved_at.is_not(None),
+                    BrandRegistration.revoked_at.is_(None),
+                )
+            )
+            for other in held:
+                clash = sorted(wanted & registered_names(other))
+                if clash:
+                    raise ConflictError(
+                        f"{clash[0]!r} is already a registered brand of {other.organisation}"
+                    )
+            registration.approved_by = actor
+            registration.approved_at = utcnow()
+            detail = {
+                "registration": registration.id,
+                "brand": registration.brand,
+                "aliases": list(registration.aliases or []),
+                "approver": approver or "operator",
+            }
+            audit_chain.append_entry(
+                session, "brand.approve", actor, registration.organisation, detail
+            )
+
+    def revoke_brand(self, registration_id: int, *, actor: str) -> None:
+        """Revoke a registration (audited as ``brand.revoke``); the caller checks who may."""
+        with self._transaction("revoking a brand registration") as session:
+            registration = session.get(BrandRegistration, registration_id)
+            if registration is None:
+                raise NotFoundError(f"no brand registration {registration_id}")
+            if registration.revoked_at is not None:
+                return
+            registration.revoked_by = actor
+            registration.revoked_at = utcnow()
+            detail = {"registration": registration.id, "brand": registration.brand}
+            audit_chain.append_entry(
+                session, "brand.revoke", actor, registration.organisation, detail
+            )
+
+    def approved_brand_names(self, organisation: str) -> frozenset[str]:
+        """Names and aliases of ``organisation``'s approved, unrevoked registrations.
+
+        A Core query without the ORM: the policy engine calls this on requests.
+        """
+        table = BrandRegistration.__table__
+        query = select(table.c.brand, table.c.aliases).where(
+            table.c.organisation == organisation,
+            table.c.approved_at.is_not(None),
+            table.c.revoked_at.is_(None),
+        )
+        doing = "reading brand registrations"
+        with database.store_errors(self.url, doing), self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        names = {r.brand for r in rows} | {a for r in rows for a in (r.aliases or [])}
+        return frozenset(n for n in names if n)
