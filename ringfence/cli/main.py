@@ -19,6 +19,7 @@ from ringfence.cli import (
     db_cmd,
     demo_cmd,
     ingest_cmd,
+    mapping_cmd,
     network_cmd,
     pprl_cmd,
     resolve_cmd,
@@ -43,6 +44,7 @@ err_console = Console(stderr=True)
 for module in (
     simulate_cmd,
     ingest_cmd,
+    mapping_cmd,
     db_cmd,
     demo_cmd,
     pprl_cmd,

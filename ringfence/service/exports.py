@@ -11,18 +11,21 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# A plain number ("-12.5", "+3", "1e-5") is data to every spreadsheet, whatever its sign.
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 def neutralise_cell(value: Any) -> str:
     """The text of ``value`` as a CSV cell that spreadsheets will not evaluate.
 
-    ``None`` becomes an empty cell; a number stays a plain number (``-3`` and ``1e-5`` are data, and
-    a spreadsheet reads them as numbers); any other text starting with a formula trigger gets a
-    leading ``'``.
+    ``None`` becomes an empty cell; a number, or text that is exactly a plain number, stays as it
+    is (``-3`` and ``1e-5`` are data, and a spreadsheet reads them as numbers); any other text
+    starting with a formula trigger gets a leading ``'``.
     """
     if value is None:
         return ""
@@ -31,7 +34,7 @@ def neutralise_cell(value: Any) -> str:
     if isinstance(value, (int, float)):
         return repr(value) if isinstance(value, float) else str(value)
     text = str(value)
-    if text.startswith(FORMULA_TRIGGERS):
+    if text.startswith(FORMULA_TRIGGERS) and not _PLAIN_NUMBER.fullmatch(text):
         return "'" + text
     return text
 

@@ -129,7 +129,7 @@ def test_parquet_file_larger_than_the_limit(tmp_path: Path) -> None:
 
     path = tmp_path / "big.parquet"
     pq.write_table(pa.table({"a": [str(i) for i in range(10_000)]}), path)
-    with pytest.raises(LimitError, match="big.parquet"):
+    with pytest.raises(LimitError, match=r"big\.parquet"):
         open_source(path, FormatOptions(), 1_000, InputLimits(decompressed_bytes=1_024))
 
 

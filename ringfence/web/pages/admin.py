@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
 from ringfence.errors import UserError
+from ringfence.service.api.deps import RowId
 from ringfence.service.context import Caller, Services, get_services
 from ringfence.service.views import audit as audit_views
 from ringfence.service.views import sharing as sharing_views
@@ -83,7 +84,7 @@ async def create_agreement(
 @router.post("/sharing/{agreement_id}/revoke")
 async def revoke_agreement(
     request: Request,
-    agreement_id: int,
+    agreement_id: RowId,
     caller: Caller = Depends(page_caller),
     services: Services = Depends(get_services),
 ) -> Response:

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from ringfence.errors import UserError
+from ringfence.service.api.deps import RowId
 from ringfence.service.context import Caller, Services, get_services
 from ringfence.service.jobs import temporary_upload_path
 from ringfence.service.views import ingest as ingest_views
@@ -80,7 +81,7 @@ async def upload(
 @router.get("/ingest/jobs/{job_id}")
 async def job_page(
     request: Request,
-    job_id: int,
+    job_id: RowId,
     caller: Caller = Depends(page_caller),
     services: Services = Depends(get_services),
 ) -> Response:
@@ -93,8 +94,8 @@ async def job_page(
 @router.get("/ingest/jobs/{job_id}/quarantine")
 async def quarantine_page(
     request: Request,
-    job_id: int,
-    page: int = Query(1, ge=1),
+    job_id: RowId,
+    page: int = Query(1, ge=1, le=100_000),
     caller: Caller = Depends(page_caller),
     services: Services = Depends(get_services),
 ) -> Response:

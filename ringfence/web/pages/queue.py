@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
 from ringfence.errors import NotFoundError, UserError
+from ringfence.service.api.deps import RowId
 from ringfence.service.context import Caller, Services, get_services
 from ringfence.service.views import queue as queue_views
 from ringfence.web.errors import HtmlRoute
@@ -79,7 +80,7 @@ OUTCOME_FIELDS = (
 @router.post("/queue/{task_id}/outcome")
 async def record_outcome(
     request: Request,
-    task_id: int,
+    task_id: RowId,
     target_date: str = Form(""),
     back: str = Form(""),
     caller: Caller = Depends(page_caller),
