@@ -116,5 +116,5 @@ def test_mistakes_give_one_line(run, tmp_path: Path) -> None:  # type: ignore[no
             str(short),
         ],
     )
-    assert result.exit_code == 2 and "at least 8" in result.output
+    assert result.exit_code == 2 and "at least 12" in result.output
     assert "Traceback" not in result.output

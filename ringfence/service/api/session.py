@@ -11,6 +11,10 @@ from ringfence.service.context import SESSION_COOKIE, Caller
 from ringfence.service.views import auth
 
 router = APIRouter(tags=["session"])
+THROTTLED = {
+    "description": "Too many failed logins; retry after the seconds in `Retry-After`",
+    "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+}
 
 
 class LoginIn(BaseModel):
@@ -47,10 +51,14 @@ def me_model(caller: Caller) -> Me:
     )
 
 
-@router.post("/session", response_model=Me, responses={401: ERRORS[401]})
+@router.post("/session", response_model=Me, responses={401: ERRORS[401], 429: THROTTLED})
 def login(body: LoginIn, request: Request, response: Response, services: ServicesDep) -> Me:
-    """Log in with e-mail and password: sets the session cookie (audited, also on failure)."""
-    result = auth.login(services, body.email, body.password)
+    """Log in with e-mail and password: sets the session cookie (audited, also on failure).
+
+    Too many failures for the account or from the address answer 429 with ``Retry-After``.
+    """
+    address = request.client.host if request.client else "unknown"
+    result = auth.login(services, body.email, body.password, address)
     set_session_cookie(request, response, result.token)
     return me_model(result.caller)
 

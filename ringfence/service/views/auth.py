@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ringfence.errors import AuthError
+from ringfence.service import throttle
 from ringfence.service.context import Caller, Services, caller_for_user
+from ringfence.store.operational.credentials import normalise_email
 
 SESSION_HOURS = 12.0
 
@@ -19,15 +21,23 @@ class LoginResult:
     caller: Caller
 
 
-def login(services: Services, email: str, password: str) -> LoginResult:
-    """Check the password and open a session; ``AuthError`` (audited) if it is wrong."""
+def login(services: Services, email: str, password: str, address: str = "unknown") -> LoginResult:
+    """Check the password and open a session; ``AuthError`` (audited) if it is wrong.
+
+    ``address`` is the client's IP address: failures are counted per account and per address,
+    and too many of either answer ``ThrottledError`` (429) before the password is checked.
+    """
     store = services.store
+    account = normalise_email(email)[:320]
+    throttle.check_login_allowed(services, account, address)
     try:
-        user = store.authenticate_password(email, password)
+        user = store.authenticate_password(account, password)
     except AuthError:
+        throttle.record_login_failure(services, account, address)
         # The e-mail is recorded so brute force shows in the log; the password never is.
-        store.audit("login.failed", email[:320], None, {"email": email[:320]})
+        store.audit("login.failed", account, None, {"email": account, "address": address})
         raise
+    throttle.clear_login_failures(services, account)
     token, csrf = store.create_web_session(user.id, SESSION_HOURS)
     store.audit("login", user.email, user.organisation, {"user": user.id})
     return LoginResult(

@@ -9,12 +9,16 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ringfence.errors import NotFoundError
+from ringfence.settings import Settings
 from ringfence.store.operational import database
 from ringfence.store.operational.tables import Organisation
 
 
 class StoreBase:
     """The engine and transaction helper the store's mixins (tasks, sharing, ...) build on."""
+
+    settings: Settings | None = None
+    """The settings the store was opened with (password policy, audit key); None in bare use."""
 
     def __init__(self, engine: Engine, url: str) -> None:
         """Wrap an engine whose database is already migrated; use ``OperationalStore.open``."""

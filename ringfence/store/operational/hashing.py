@@ -46,6 +46,19 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(actual, base64.b64decode(digest))
 
 
+# A hash of a random password nobody knows, with the same scrypt cost as real ones: checking a
+# login of an unknown user (or one without a password) against it takes as long as a real check,
+# so response times do not tell which e-mails have accounts.
+DUMMY_PASSWORD_HASH = (
+    "scrypt$16384$8$1$d7J+F2d/nONi85/15o8unw==$GJMsbqrLE5v/e/4c+hGm9DnoP+50D14fFoc6PVS2d3I="
+)
+
+
+def spend_password_check(password: str) -> None:
+    """Take the time of one password check without any account (see ``DUMMY_PASSWORD_HASH``)."""
+    verify_password(password, DUMMY_PASSWORD_HASH)
+
+
 def new_api_key() -> tuple[str, str]:
     """A fresh clear API key ``rf_<prefix>_<secret>`` and its lookup prefix."""
     prefix = secrets.token_hex(KEY_PREFIX_BYTES)

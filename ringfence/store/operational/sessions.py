@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from ringfence.errors import AuthError, NotFoundError, UserError
 from ringfence.store.operational import database, hashing
 from ringfence.store.operational.base import StoreBase
-from ringfence.store.operational.tables import ApiKey, User, WebSession, utcnow
+from ringfence.store.operational.credentials import (
+    DEFAULT_MIN_LENGTH,
+    check_password,
+    normalise_email,
+)
+from ringfence.store.operational.tables import ApiKey, LoginFailure, User, WebSession, utcnow
 
 SESSION_TOKEN_BYTES = 32
 CSRF_TOKEN_BYTES = 24
+LOGIN_FAILURES_KEPT = timedelta(days=1)
 
 
 def hash_session_token(token: str) -> str:
@@ -115,14 +121,58 @@ class SessionStore(StoreBase):
                 key.revoked_at = key.revoked_at or utcnow()
             return len(keys)
 
+    @property
+    def password_min_length(self) -> int:
+        """The shortest password the policy accepts (``RINGFENCE_PASSWORD_MIN_LENGTH``)."""
+        return self.settings.password_min_length if self.settings else DEFAULT_MIN_LENGTH
+
     def set_password(self, email: str, password: str) -> int:
-        """Replace a user's password (salted scrypt hash); returns the user's id."""
+        """Replace a user's password (policy-checked, salted scrypt hash); returns the user's id.
+
+        Every browser session of the user ends with the change: whoever knew the old password
+        and logged in with it is logged out.
+        """
+        email = normalise_email(email)
+        check_password(password, email, self.password_min_length)
+        password_hash = hashing.hash_password(password)
         with self._transaction(f"setting the password of {email!r}") as session:
             user = session.scalar(select(User).where(User.email == email))
             if user is None:
                 raise NotFoundError(f"no user with e-mail {email!r}")
-            user.password_hash = hashing.hash_password(password)
+            user.password_hash = password_hash
+            session.execute(
+                update(WebSession)
+                .where(WebSession.user_id == user.id, WebSession.revoked_at.is_(None))
+                .values(revoked_at=utcnow())
+            )
             return user.id
+
+    # -- failed logins (throttling; see ``ringfence.service.throttle``) ----------------------
+
+    def record_login_failure(self, account: str, address: str) -> None:
+        """Remember one failed login of ``account`` from ``address`` (old ones are dropped)."""
+        now = utcnow()
+        with self._transaction("recording a failed login") as session:
+            session.add(LoginFailure(account=account[:320], address=address[:64], at=now))
+            session.execute(delete(LoginFailure).where(LoginFailure.at < now - LOGIN_FAILURES_KEPT))
+
+    def recent_login_failures(
+        self, *, since: datetime, limit: int, account: str | None = None, address: str | None = None
+    ) -> list[datetime]:
+        """Times of the latest (at most ``limit``) failures since ``since``, newest first."""
+        query = select(LoginFailure.at).where(LoginFailure.at >= since)
+        if account is not None:
+            query = query.where(LoginFailure.account == account[:320])
+        if address is not None:
+            query = query.where(LoginFailure.address == address[:64])
+        query = query.order_by(LoginFailure.at.desc()).limit(limit)
+        with self._transaction("reading failed logins") as session:
+            return list(session.scalars(query))
+
+    def clear_login_failures(self, account: str) -> None:
+        """Forget an account's failed logins (after it logged in successfully)."""
+        with self._transaction("clearing failed logins") as session:
+            session.execute(delete(LoginFailure).where(LoginFailure.account == account[:320]))
 
     def api_key_holder(self, key: str) -> tuple[str, User | None]:
         """The organisation and user (None for an organisation key) of a live API key.

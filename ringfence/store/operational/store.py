@@ -21,6 +21,7 @@ from ringfence.store.operational import database, hashing
 from ringfence.store.operational.audit import AuditEntry, AuditReport
 from ringfence.store.operational.base import require_organisation
 from ringfence.store.operational.brands import BrandStore
+from ringfence.store.operational.credentials import check_password, normalise_email
 from ringfence.store.operational.jobs import JobStore
 from ringfence.store.operational.sessions import SessionStore
 from ringfence.store.operational.sharing import SharingStore
@@ -62,7 +63,9 @@ class OperationalStore(TaskStore, SharingStore, SessionStore, JobStore, BrandSto
         except Exception:
             engine.dispose()
             raise
-        return cls(engine, url)
+        store = cls(engine, url)
+        store.settings = settings
+        return store
 
     @property
     def display_url(self) -> str:
@@ -176,6 +179,11 @@ class OperationalStore(TaskStore, SharingStore, SessionStore, JobStore, BrandSto
         """Create a user (password stored as a salted scrypt hash) and return its id."""
         if role not in USER_ROLES:
             raise UserError(f"unknown role {role!r}; use one of {USER_ROLES}")
+        email = normalise_email(email)
+        if not email or len(email) > 320 or "@" not in email:
+            raise UserError(f"{email!r} is not an e-mail address")
+        if password is not None:
+            check_password(password, email, self.password_min_length)
         password_hash = hashing.hash_password(password) if password is not None else None
         with self._transaction(f"creating user {email!r}") as session:
             require_organisation(session, organisation)
@@ -193,10 +201,16 @@ class OperationalStore(TaskStore, SharingStore, SessionStore, JobStore, BrandSto
             return user.id
 
     def authenticate_password(self, email: str, password: str) -> User:
-        """The user with this e-mail and password; ``AuthError`` otherwise."""
+        """The user with this e-mail and password; ``AuthError`` otherwise.
+
+        An unknown e-mail costs the same password check as a known one, so timing does not
+        tell which e-mails have accounts.
+        """
+        email = normalise_email(email)
         with self._transaction("checking a password") as session:
             user = session.scalar(select(User).where(User.email == email))
         if user is None or user.password_hash is None:
+            hashing.spend_password_check(password)
             raise AuthError("unknown e-mail or wrong password")
         if not hashing.verify_password(password, user.password_hash):
             raise AuthError("unknown e-mail or wrong password")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
-from ringfence.errors import AuthError
+from ringfence.errors import AuthError, ThrottledError
 from ringfence.service.auth import clear_session_cookie, set_session_cookie
 from ringfence.service.context import SESSION_COOKIE, Caller, Services, get_services
 from ringfence.service.views import auth as auth_views
@@ -57,7 +57,16 @@ async def login(
 ) -> Response:
     """Check the password through the backend's login view and set the session cookie."""
     try:
-        result = auth_views.login(services, email.strip(), password)
+        address = request.client.host if request.client else "unknown"
+        result = auth_views.login(services, email, password, address)
+    except ThrottledError as exc:
+        page = render(
+            request, "pages/login.html", title="Sign in", status_code=429,
+            error=f"Too many failed sign-ins. Try again in {exc.retry_after} seconds.",
+            next_url=_safe_next(next) or "", email=email,
+        )  # fmt: skip
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     except AuthError:
         return render(
             request, "pages/login.html", title="Sign in", status_code=401,
