@@ -63,7 +63,9 @@ def inspections_over_time(daily: list[DayPoint]) -> dict[str, Any]:
     return spec
 
 
-def counts_bar(counts: list[CountBy], title: str, limit: int = 12) -> dict[str, Any]:
+def counts_bar(
+    counts: list[CountBy], title: str, limit: int = 12, what: str = "Seizures"
+) -> dict[str, Any]:
     """Horizontal bars of a ``CountBy`` list (largest first), e.g. seizures by origin."""
     values = [c.model_dump(mode="json") for c in counts[:limit]]
     spec = _base(values, height=max(60, 24 * len(values)))
@@ -78,7 +80,7 @@ def counts_bar(counts: list[CountBy], title: str, limit: int = 12) -> dict[str, 
         },
         "tooltip": [
             {"field": "key", "type": "nominal", "title": "Key"},
-            {"field": "count", "type": "quantitative", "title": "Seizures"},
+            {"field": "count", "type": "quantitative", "title": what},
             {"field": "value", "type": "quantitative", "title": "Value", "format": ",.0f"},
         ],
     }
@@ -144,8 +146,54 @@ def exploration_share(share: float | None) -> dict[str, Any]:
     return spec
 
 
+def per_day(values: list[dict[str, Any]], fields: list[tuple[str, str, str]]) -> dict[str, Any]:
+    """Bars per day, one layer per (field, title, colour): seizures, or inspections and holds."""
+    spec = _base(values)
+    x = {"field": "date", "type": "temporal", "title": None, "axis": {"format": "%d %b"}}
+    spec["layer"] = [
+        {
+            "mark": {"type": "bar", "color": colour, "opacity": 0.8 if i else 0.35},
+            "encoding": {
+                "x": x,
+                "y": {
+                    "field": field,
+                    "type": "quantitative",
+                    "title": " / ".join(t for _, t, _ in fields),
+                    "axis": {"tickMinStep": 1, "format": "d"},
+                },
+                "tooltip": [{"field": "date", "type": "temporal"}]
+                + [{"field": f, "type": "quantitative", "title": t} for f, t, _ in fields],
+            },
+        }
+        for i, (field, _title, colour) in enumerate(fields)
+    ]
+    return spec
+
+
+def _role_charts(model: Dashboard) -> dict[str, dict[str, Any]]:
+    """The charts of a brand's or a carrier's dashboard."""
+    if model.brand is not None:
+        days = [d.model_dump(mode="json") for d in model.brand.by_day]
+        return {
+            "chart-brand-days": per_day(days, [("seizures", "Seizures", DANGER)]),
+            "chart-product": counts_bar(model.brand.by_product, "Seizures"),
+            "chart-port": counts_bar(model.brand.by_port, "Seizures"),
+            "chart-origin": counts_bar(model.brand.by_origin, "Seizures"),
+        }
+    if model.carrier is not None:
+        days = [d.model_dump(mode="json") for d in model.carrier.by_day]
+        layers = [("inspections", "Inspections", ACCENT), ("held", "Held", DANGER)]
+        return {
+            "chart-carrier-days": per_day(days, layers),
+            "chart-results": counts_bar(model.carrier.by_result, "Parcels", what="Parcels"),
+        }
+    return {}
+
+
 def dashboard_charts(model: Dashboard) -> dict[str, dict[str, Any]]:
-    """Every dashboard chart by its element id, from a ``Dashboard`` model."""
+    """Every dashboard chart by its element id, from a ``Dashboard`` model (per its kind)."""
+    if model.kind != "customs":
+        return _role_charts(model)
     return {
         "chart-inspections": inspections_over_time(model.daily),
         "chart-origin": counts_bar(model.seizures_by_origin, "Seizures"),

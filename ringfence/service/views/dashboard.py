@@ -7,13 +7,24 @@ import datetime as dt
 from collections import Counter, defaultdict
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ringfence.errors import UserError
 from ringfence.service import sharing
 from ringfence.service.context import Caller, Services
 from ringfence.service.views.common import CountBy
+from ringfence.service.views.dashboard_market import marketplace_view
+from ringfence.service.views.dashboard_roles import (
+    BrandView,
+    CarrierView,
+    MarketplaceView,
+    brand_view,
+    carrier_view,
+)
 from ringfence.service.views.seizures import all_seizures, recorded_rows
+
+# Which dashboard an organisation kind gets; customs and IP-crime units share the queue's one.
+DASHBOARD_KINDS = {"brand": "brand", "marketplace": "marketplace", "carrier": "carrier"}
 
 
 class DayPoint(BaseModel):
@@ -42,7 +53,7 @@ class Headline(BaseModel):
     positives: int
     hit_rate: float | None
     seizures: int
-    seized_value: float
+    seized_value: float | None
     open_tasks: int
     watchlisted: int
 
@@ -51,6 +62,11 @@ class Dashboard(BaseModel):
     """Everything the dashboard page draws, for the caller's window of days."""
 
     organisation: str
+    kind: str = Field(description="customs (also IP-crime units), brand, marketplace or carrier")
+    not_shared: list[str] = Field(
+        default_factory=list,
+        description="figures whose data is not shared with you (shown as such, never as 0)",
+    )
     days: int
     since: str | None
     until: str | None
@@ -60,6 +76,9 @@ class Dashboard(BaseModel):
     seizures_by_brand: list[CountBy]
     model_precision: list[PrecisionRow]
     exploration_share: float | None
+    brand: BrandView | None = None
+    carrier: CarrierView | None = None
+    marketplace: MarketplaceView | None = None
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -90,8 +109,25 @@ def dashboard(services: Services, caller: Caller, days: int = 30) -> Dashboard:
     positives = sum(d.positives for d in daily)
     tasks = services.store.inspection_tasks(caller.organisation)
     watchlisted = len(sharing.read(services, caller, "watchlist", policy=policy))
+    kind = DASHBOARD_KINDS.get(caller.organisation_kind, "customs")
+    records_own = kind == "customs"  # customs and IP-crime units record seizures themselves
+    seizures_shared = records_own or bool(every_seizure) or "seizures" in policy.grants
+    value_shared = seizures_shared and _shared(policy, "seizures", "value", every_seizure)
+    not_shared = [] if seizures_shared else ["seizures"]
+    not_shared += [] if value_shared else ["seized_value"]
+    parts: dict[str, Any] = {}
+    if kind == "brand":
+        parts["brand"], hidden = brand_view(seized)
+        not_shared += [f"brand.{field}" for field in hidden if field != "value"]
+    elif kind == "carrier":
+        parts["carrier"] = carrier_view(services, caller, _within(outcomes, since))
+    elif kind == "marketplace":
+        parts["marketplace"], hidden = marketplace_view(services, caller)
+        not_shared += [f"marketplace.{field}" for field in hidden]
     return Dashboard(
         organisation=caller.organisation,
+        kind=kind,
+        not_shared=not_shared,
         days=days,
         since=since,
         until=until,
@@ -100,7 +136,9 @@ def dashboard(services: Services, caller: Caller, days: int = 30) -> Dashboard:
             positives=positives,
             hit_rate=_rate(positives, inspections),
             seizures=len(seized),
-            seized_value=round(sum(float(s.get("value") or 0.0) for s in seized), 2),
+            seized_value=round(sum(float(s.get("value") or 0.0) for s in seized), 2)
+            if value_shared
+            else None,
             open_tasks=sum(1 for t in tasks if t.status == "open"),
             watchlisted=watchlisted,
         ),
@@ -109,7 +147,17 @@ def dashboard(services: Services, caller: Caller, days: int = 30) -> Dashboard:
         seizures_by_brand=_count_by(seized, "brand"),
         model_precision=_precision(tasks, recorded, caller.organisation),
         exploration_share=_rate(sum(1 for t in tasks if t.selected_by == "explore"), len(tasks)),
+        **parts,
     )
+
+
+def _shared(policy: sharing.Policy, name: str, field: str, rows: list[dict[str, Any]]) -> bool:
+    """Whether the caller may read ``field`` of dataset ``name``: some row carries it, or (no
+    rows yet) no agreement on the dataset withholds it."""
+    if rows:
+        return any(field in row for row in rows)
+    grants = policy.grants.get(name, [])
+    return not grants or any(g.fields is None or field in g.fields for g in grants)
 
 
 def _within(rows: list[dict[str, Any]], since: str | None) -> list[dict[str, Any]]:

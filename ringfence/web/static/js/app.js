@@ -30,7 +30,7 @@
         legend: { labelColor: cssVar("--muted"), titleColor: cssVar("--muted") },
         range: { category: ["#1f6feb", "#e5534b", "#2da44e", "#bf8700", "#8250df", "#1b7c83"] }
       }, spec.config || {});
-      window.vegaEmbed(el, spec, { actions: false, renderer: "svg" }).then(function () {
+      window.vegaEmbed(el, spec, { actions: false, renderer: "svg", ast: true }).then(function () {
         el.classList.add("chart-ready");
       }).catch(function (err) {
         el.textContent = "This chart could not be drawn: " + err.message;
