@@ -44,7 +44,7 @@ def _routes_with_ids(app: FastAPI) -> list[tuple[str, str, set[str]]]:
     found = []
     for path, route in _api_routes(list(app.routes)):
         if PARAM.search(path):
-            for method in sorted(route.methods - {"HEAD"}):
+            for method in sorted((route.methods or set()) - {"HEAD"}):
                 found.append((method, path, _int_params(route)))
     return found
 
