@@ -49,20 +49,39 @@ def resolve(
 def compare_parties(
     pairs: Path = typer.Argument(..., help="CSV with left_* and right_* party columns."),
     out: Path | None = typer.Option(None, "--out", help="Output CSV (default: stdout)."),
+    model: str = typer.Option(
+        "default",
+        "--model",
+        help="default (shipped with Ringfence, needs no data) or trained (learnt by resolve).",
+    ),
     data_dir: Path | None = typer.Option(None, "--data-dir", help="Data directory."),
 ) -> None:
-    """Score pairs of parties with the trained model: adds score (0-1) and reasons columns."""
+    """Score pairs of parties: adds score (0-1), reasons and error columns.
+
+    A row that cannot be scored is reported on stderr with its row number and the others are
+    still scored; the command then exits 2.
+    """
     from ringfence.resolve.compare import compare_pairs, read_pairs_csv
 
     with one_line_errors():
         settings = _settings(None, data_dir)
         frame = read_pairs_csv(pairs)
-        scored = compare_pairs(settings, frame, source=str(pairs))
+        scored = compare_pairs(settings, frame, source=str(pairs), model=model)
     if out is None:
         scored.to_csv(sys.stdout, index=False)
-        return
-    scored.to_csv(out, index=False)
-    console.print(f"Scored {len(scored):,} pairs into {out}", highlight=False)
+    else:
+        scored.to_csv(out, index=False)
+    bad = [e for e in scored["error"] if e]
+    for error in bad:
+        err_console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+    if out is not None:
+        console.print(
+            f"Scored {len(scored) - len(bad):,} pairs into {out}"
+            + (f"; {len(bad):,} rows not scored (above)" if bad else ""),
+            highlight=False,
+        )
+    if bad:
+        raise typer.Exit(UserError.exit_code)
 
 
 def _settings(engine: str | None, data_dir: Path | None) -> Settings:

@@ -1,32 +1,43 @@
-"""``compare_pairs``: score hand-picked pairs of parties with the trained resolution model.
+"""``compare_pairs``: score hand-picked pairs of parties (docs/resolution.md, docs/names.md).
 
 Input is a table with ``left_*`` and ``right_*`` columns (any of ``PAIR_FIELDS``, any may be
-empty); output adds ``score`` (Splink's calibrated match probability) and ``reasons``. The pairs
-are scored exactly as given (no blocking), on DuckDB, with the term frequencies saved at
-training so that a common name weighs as little here as it did in ``ringfence resolve``.
+empty); output adds ``score``, ``reasons`` and ``error``. Two models:
+
+* ``default`` (no data needed): the shipped name model plus fixed field weights (adjudicate.py);
+* ``trained``: the Splink model ``ringfence resolve`` learnt, on DuckDB, with the term frequencies
+  saved at training, so a common name weighs as little here as it did in resolution.
+
+A row that cannot be scored (an unknown schema) gets an empty score and its ``error`` (file, row,
+field, reason); every other row is still scored. An optional value that does not clean (a phone
+that is not one) is left out of the comparison and said so in ``reasons``.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 
-from ringfence.errors import InputFileError
+from ringfence.errors import InputFileError, UserError
 from ringfence.model import types
 from ringfence.model.types import InvalidValue
-from ringfence.resolve.explain import pair_reasons
-from ringfence.resolve.model import load_model
-from ringfence.resolve.prepare import prepare_mentions
+from ringfence.resolve.adjudicate import score_pair
+from ringfence.resolve.names import check_schema
+from ringfence.resolve.names.schemas import DEFAULT_SCHEMA
+from ringfence.resolve.prepare import clean_code
+from ringfence.resolve.screen.clean import address_key
 from ringfence.settings import Settings
 
 PAIR_FIELDS = (
     "name", "street", "city", "postcode", "country", "phone", "email", "identifier",
     "bank_account", "schema",
 )  # fmt: skip
-SCHEMAS = ("Person", "Company", "LegalEntity")
+MODELS = ("default", "trained")
+Record = dict[str, Any]
 
 
 def read_pairs_csv(path: Path) -> pd.DataFrame:
@@ -48,59 +59,60 @@ def read_pairs_csv(path: Path) -> pd.DataFrame:
     return frame
 
 
-def compare_pairs(settings: Settings, pairs: pd.DataFrame, source: str = "pairs") -> pd.DataFrame:
-    """``pairs`` with ``score`` and ``reasons`` added, in the same row order.
+def compare_pairs(
+    settings: Settings, pairs: pd.DataFrame, source: str = "pairs", model: str = "default"
+) -> pd.DataFrame:
+    """``pairs`` with ``score``, ``reasons`` and ``error`` added, in the same row order.
 
-    Raises ``NotFoundError`` if no model was trained yet (``ringfence resolve`` trains it).
+    ``model="trained"`` raises ``NotFoundError`` if ``ringfence resolve`` never trained one.
     """
-    from splink import DuckDBAPI, Linker
+    if model not in MODELS:
+        raise UserError(f"--model must be one of {', '.join(MODELS)}, not {model!r}")
+    rows = pairs.to_dict("records")
+    cleaned = [_clean_row(raw, number, source) for number, raw in enumerate(rows, start=1)]
+    good = [i for i, (_, _, _, error) in enumerate(cleaned) if not error]
+    scores: dict[int, tuple[float, list[str]]] = {}
+    if model == "default":
+        for i in good:
+            left, right, _, _ = cleaned[i]
+            result = score_pair(left, right)
+            scores[i] = (result.score, result.reasons)
+    elif good:
+        scores = _trained_scores(settings, [(cleaned[i][0], cleaned[i][1]) for i in good], good)
+    else:
+        from ringfence.resolve.model import load_model
 
-    model, tfs = load_model(settings)
-    if pairs.empty:
-        return pairs.assign(score=pd.Series(dtype=float), reasons=pd.Series(dtype=str))
-    records = pd.concat(
-        [_side(pairs, "left", "L", source), _side(pairs, "right", "R", source)],
-        ignore_index=True,
-    )
-    cleaned = prepare_mentions(pa.Table.from_pandas(records, preserve_index=False))
-    db_api = DuckDBAPI()
-    linker = Linker(db_api.register(cleaned), model, log_level=None)
-    logging.getLogger("splink").setLevel(logging.ERROR)
-    for column, table in tfs.items():
-        linker.table_management.register_term_frequency_lookup(db_api.register(table), column)
-    ids = [f"{i:09d}" for i in range(len(pairs))]
-    blocked = pa.table(
-        {
-            "match_key": ["0"] * len(ids),
-            "join_key_l": ["L" + i for i in ids],
-            "join_key_r": ["R" + i for i in ids],
-        }
-    )
-    linker.table_management.register_blocked_pairs_for_predict(db_api.register(blocked))
-    scored = linker.inference.predict(warning_mode="never").as_pandas_dataframe()
-    scored["row"] = scored["unique_id_l"].str[1:].astype(int)
-    by_row = scored.set_index("row")
+        load_model(settings)  # no model: the same NotFoundError as with good rows
     out = pairs.copy()
-    out["score"] = [round(float(by_row.at[i, "match_probability"]), 6) for i in range(len(pairs))]
+    out["score"] = [round(scores[i][0], 6) if i in scores else math.nan for i in range(len(rows))]
     out["reasons"] = [
-        "; ".join(pair_reasons(by_row.loc[i].to_dict())) or "no field to compare"
-        for i in range(len(pairs))
+        "; ".join([*scores[i][1], *cleaned[i][2]]) or "no field to compare" if i in scores else ""
+        for i in range(len(rows))
     ]
+    out["error"] = [cleaned[i][3] for i in range(len(rows))]
     return out
 
 
-def _side(pairs: pd.DataFrame, side: str, prefix: str, source: str) -> pd.DataFrame:
-    """One side of the pairs as party records, cleaned like ingestion cleans them."""
-    rows = []
-    for i, raw in enumerate(pairs.to_dict("records")):
+def _clean_row(raw: dict[str, Any], row: int, source: str) -> tuple[Record, Record, list, str]:
+    """(left, right, notes, error) of one input row; ``error`` is "" when the row is usable."""
+    sides: list[Record] = []
+    notes: list[str] = []
+    for side in ("left", "right"):
         record = {f: str(raw.get(f"{side}_{f}") or "").strip() or None for f in PAIR_FIELDS}
-        record["id"] = f"{prefix}{i:09d}"
-        rows.append(_clean_record(record, i + 1, side, source))
-    return pd.DataFrame(rows, columns=["id", *PAIR_FIELDS])
+        try:
+            record["schema"] = check_schema(record["schema"] or DEFAULT_SCHEMA)
+        except ValueError as exc:
+            error = InputFileError(str(exc), file=source, row=row, field=f"{side}_schema")
+            return {}, {}, [], error.message
+        notes += _clean_values(record, side)
+        sides.append(record)
+    return sides[0], sides[1], notes, ""
 
 
-def _clean_record(record: dict[str, str | None], row: int, side: str, source: str) -> dict:
-    """Country, phone and e-mail through the model's value types; schema checked."""
+def _clean_values(record: Record, side: str) -> list[str]:
+    """Country, phone and e-mail through the value types (a bad one is left out, with a note);
+    identifier and bank account as codes; street and postcode as the address key."""
+    notes = []
     for field, value_type in (
         ("country", types.country),
         ("phone", types.phone),
@@ -112,14 +124,62 @@ def _clean_record(record: dict[str, str | None], row: int, side: str, source: st
         try:
             record[field] = value_type.clean(raw, record["country"] if field == "phone" else None)
         except InvalidValue as exc:
-            raise InputFileError(str(exc), file=source, row=row, field=f"{side}_{field}") from None
-    schema = record["schema"] or "LegalEntity"
-    if schema not in SCHEMAS:
-        raise InputFileError(
-            f"schema must be one of {', '.join(SCHEMAS)}, not {schema!r}",
-            file=source,
-            row=row,
-            field=f"{side}_schema",
+            record[field] = None
+            notes.append(f"{side} {field} not used: {exc}")
+    record["raw_identifier"] = record["identifier"]
+    record["raw_bank_account"] = record["bank_account"]
+    record["identifier"] = clean_code(record["identifier"])
+    record["bank_account"] = clean_code(record["bank_account"])
+    record["address"] = address_key(record["street"], record["postcode"])
+    return notes
+
+
+def _trained_scores(
+    settings: Settings, sides: list[tuple[Record, Record]], rows: list[int]
+) -> dict[int, tuple[float, list[str]]]:
+    """Splink's match probability and reasons for each usable row (blocked exactly as given)."""
+    from splink import DuckDBAPI, Linker
+
+    from ringfence.resolve.explain import pair_reasons
+    from ringfence.resolve.model import load_model
+    from ringfence.resolve.prepare import prepare_mentions
+
+    model, tfs = load_model(settings)
+    ids = [f"{i:09d}" for i in range(len(sides))]
+    records = pd.DataFrame(
+        [_splink_record(left, "L" + i) for (left, _), i in zip(sides, ids, strict=True)]
+        + [_splink_record(right, "R" + i) for (_, right), i in zip(sides, ids, strict=True)]
+    )
+    cleaned = prepare_mentions(pa.Table.from_pandas(records, preserve_index=False))
+    db_api = DuckDBAPI()
+    linker = Linker(db_api.register(cleaned), model, log_level=None)
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    for column, table in tfs.items():
+        linker.table_management.register_term_frequency_lookup(db_api.register(table), column)
+    blocked = pa.table(
+        {
+            "match_key": ["0"] * len(ids),
+            "join_key_l": ["L" + i for i in ids],
+            "join_key_r": ["R" + i for i in ids],
+        }
+    )
+    linker.table_management.register_blocked_pairs_for_predict(db_api.register(blocked))
+    scored = linker.inference.predict(warning_mode="never").as_pandas_dataframe()
+    scored["k"] = scored["unique_id_l"].str[1:].astype(int)
+    by_k = scored.set_index("k")
+    return {
+        row: (
+            float(by_k.at[k, "match_probability"]),
+            pair_reasons(by_k.loc[k].to_dict()),
         )
-    record["schema"] = schema
-    return record
+        for k, row in enumerate(rows)
+    }
+
+
+def _splink_record(record: Record, record_id: str) -> Record:
+    """A cleaned side in the ``parties`` columns resolution's preparation reads."""
+    out = {f: record.get(f) for f in PAIR_FIELDS}
+    out["identifier"] = record.get("raw_identifier")
+    out["bank_account"] = record.get("raw_bank_account")
+    out["id"] = record_id
+    return out
