@@ -175,7 +175,7 @@ def test_cli_errors(lake_settings: Settings, tmp_path: Path) -> None:
     good = _write_csv(tmp_path / "ok.csv", [{"id": "Q1", "name": "Li Na"}])
     empty = ["--data-dir", str(tmp_path / "empty")]
     result = runner.invoke(_cli(), ["screen", str(good), *empty])
-    assert result.exit_code == 3 and "ringfence resolve" in result.output
+    assert result.exit_code == 3 and "ingest parties" in result.output
 
 
 def test_address_and_bank_account_tell_namesakes_apart() -> None:

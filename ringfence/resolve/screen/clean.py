@@ -11,7 +11,8 @@ from typing import Any
 
 from ringfence.model.feeds import value_type
 from ringfence.model.types.base import InvalidValue
-from ringfence.resolve.names import normalise_name
+from ringfence.resolve.names import check_schema, normalise_name
+from ringfence.resolve.names.analyse import latinise
 from ringfence.resolve.prepare import clean_code, clean_email, clean_street
 
 # Exact-match fields of the index → the ``entities`` list column that holds them.
@@ -70,7 +71,7 @@ def address_key(street: str | None, postcode: str | None) -> str | None:
 
 
 def clean_query(query: dict[str, Any]) -> dict[str, str]:
-    """The query's usable fields, cleaned; ``name_norm`` is the normalised name."""
+    """The query's usable fields, cleaned; ``name_norm`` is the name as the index holds it."""
     raw = {k: str(v).strip() for k, v in query.items() if v is not None and str(v).strip()}
     out: dict[str, str] = {}
     country = _typed("country", raw["country"]) if "country" in raw else None
@@ -85,8 +86,18 @@ def clean_query(query: dict[str, Any]) -> dict[str, str]:
             out[field] = code
     if address := address_key(raw.get("street"), raw.get("postcode")):
         out["address"] = address
-    if "name" in raw and (norm := normalise_name(raw["name"])):
+    if "name" in raw and (norm := index_name(raw["name"])):
         out["name_norm"] = norm
+        out["name"] = raw["name"]
     if "schema" in raw:
-        out["schema"] = raw["schema"]
+        try:
+            out["schema"] = check_schema(raw["schema"])
+        except ValueError:  # an unknown schema is left out, never a failed screen
+            pass
     return out
+
+
+def index_name(raw: str | None) -> str:
+    """The name as the token index holds it: in Latin letters, folded, legal forms dropped,
+    words sorted ("Путин Владимир" → "putin vladimir")."""
+    return normalise_name(latinise(raw)) if raw else ""

@@ -20,8 +20,8 @@ import pyarrow.parquet as pq
 from rapidfuzz import process
 
 from ringfence.errors import NotFoundError
-from ringfence.resolve.names import normalise_name
-from ringfence.resolve.screen.clean import EXACT_FIELDS, clean_query, clean_stored
+from ringfence.resolve.screen.clean import EXACT_FIELDS, clean_query, clean_stored, index_name
+from ringfence.resolve.screen.fresh import entities_from_parties
 from ringfence.resolve.screen.scoring import Match, score_candidates
 from ringfence.resolve.screen.weights import Weights, load_weights
 from ringfence.settings import Settings
@@ -161,8 +161,9 @@ class ScreeningIndex:
         self.names: list[str] = [n or "" for n in cols["name"]]
         norm_cache: dict[str, str] = {}
         self.norm_names = [
-            norm_cache.get(n) or norm_cache.setdefault(n, normalise_name(n)) for n in self.names
+            norm_cache.get(n) or norm_cache.setdefault(n, index_name(n)) for n in self.names
         ]
+        self.schemas: list[str] = [x or "" for x in cols.get("schema", [None] * self.size)]
         self.tokens = TokenIndex.build([n.split() for n in self.norm_names])
         self.country = np.asarray([c or "" for c in cols.get("country", [None] * self.size)])
         self.watchlisted = np.asarray(
@@ -188,14 +189,23 @@ class ScreeningIndex:
 
     @classmethod
     def load(cls, settings: Settings) -> ScreeningIndex:
-        """Read ``entities`` (and ``network_risk`` when present) from the lake; build once."""
+        """Read ``entities`` (and ``network_risk`` when present) from the lake; build once.
+
+        Before any ``ringfence resolve`` (a watchlist just ingested), every party mention in the
+        lake is screened as its own entity (fresh.py).
+        """
         lake = Lake(settings)
         parts = lake.parts("entities")
-        if not parts:
+        if parts:
+            tables = [pq.read_table(p) for p in parts]
+            entities = pa.concat_tables(tables, promote_options="default")
+        else:
+            entities = entities_from_parties(settings)
+        if entities is None:
             raise NotFoundError(
-                f"no entities dataset in {settings.lake_dir}: run `ringfence resolve` first"
+                f"nothing to screen against in {settings.lake_dir}: ingest parties (a watchlist) "
+                "first"
             )
-        entities = pa.concat_tables([pq.read_table(p) for p in parts], promote_options="default")
         risk: dict[str, float] = {}
         for part in lake.parts("network_risk"):
             table = pq.read_table(part, columns=["entity_id", "network_risk"])

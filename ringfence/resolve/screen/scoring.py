@@ -6,25 +6,35 @@ is the match threshold. Per field (weights.py gives the bits):
 * phone, e-mail, identifier, bank account, address (street + postcode): ``*_exact`` when the
   query's cleaned value is one of the entity's, ``*_else`` when both have values and none is
   shared, nothing when either side has none;
-* name: ``s`` = rapidfuzz ``token_sort_ratio`` / 100 of the normalised names. At or above
-  ``NAME_FLOOR`` the weight is ``name_exact · rarity · (s - NAME_FLOOR) / (1 - NAME_FLOOR)``
-  where ``rarity`` ∈ (0, 1] is the query tokens' mean IDF over the largest IDF (common names
-  prove little); below it, ``name_else``;
-* country: ``country_exact`` when equal, ``country_else`` when both known and different.
+* name: the name model of ``ringfence.resolve.names`` (the one compare-parties uses: translit-
+  eration, word order, initials, honorifics, legal forms) gives log-odds ``L`` (in bits) that the
+  two names are one entity's; the weight is ``min(L, name_exact)``, times ``rarity`` ∈ (0, 1]
+  when positive (the query words' mean IDF over the largest IDF in the index: common names prove
+  little), and at least ``NAME_FLOOR_BITS``. Only the ``MODEL_CANDIDATES`` candidates whose
+  folded names are closest (rapidfuzz ``token_sort_ratio``) and those sharing an exact value go
+  through the model; the others keep ``name_else``;
+* country: ``country_exact`` when equal, ``country_else`` when both known and different;
+* schema: a person against a company or a vessel adds the schemas' relation bits (names/schemas.py).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from ringfence.resolve.names import compare_names, relation
+from ringfence.resolve.names.schemas import RELATION_BITS
+
 if TYPE_CHECKING:
     from ringfence.resolve.screen.index import ScreeningIndex
 
-NAME_FLOOR = 0.7
+NAME_FLOOR_BITS = -8.0
+MODEL_CANDIDATES = 60
+LN2 = math.log(2.0)
 # Below this rarity a name is flagged "(common name)" in the reasons: its tokens are shared so
 # widely that a name match alone cannot push the score past the threshold with default weights.
 COMMON_RARITY = 0.6
@@ -51,21 +61,39 @@ class Match:
 
 
 def _name_bits(
-    index: ScreeningIndex, query_norm: str, cand: np.ndarray, rarity: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Name similarity of each candidate and the bits it adds."""
+    index: ScreeningIndex,
+    clean: dict[str, str],
+    cand: np.ndarray,
+    hits: dict[int, set[str]],
+    rarity: float,
+) -> tuple[np.ndarray, list[str]]:
+    """Bits the name adds for each candidate, and the name reason ("" when not compared)."""
     w = index.weights
+    reasons = [""] * len(cand)
+    query_norm, query_name = clean.get("name_norm", ""), clean.get("name", "")
     if not query_norm:
-        return np.full(len(cand), np.nan), np.zeros(len(cand))
+        return np.zeros(len(cand)), reasons
     names = [index.norm_names[i] for i in cand]
-    sims = process.cdist([query_norm], names, scorer=fuzz.token_sort_ratio)[0] / 100.0
-    scale = np.clip((sims - NAME_FLOOR) / (1 - NAME_FLOOR), 0.0, 1.0)
-    bits = np.where(sims >= NAME_FLOOR, w.name_exact * rarity * scale, w.name_else)
-    return sims, bits
+    sims = process.cdist([query_norm], names, scorer=fuzz.token_sort_ratio)[0]
+    bits = np.full(len(cand), w.name_else)
+    order = np.argsort(-sims, kind="stable")
+    chosen = set(order[:MODEL_CANDIDATES].tolist())
+    chosen |= {k for k, i in enumerate(cand) if int(i) in hits}
+    schema = clean.get("schema")
+    for k in chosen:
+        i = int(cand[k])
+        judged = compare_names(query_name, index.names[i], schema, index.schemas[i] or None)
+        if not judged.reason:
+            bits[k] = 0.0
+            continue
+        found = min(judged.logit / LN2, w.name_exact)
+        bits[k] = max(NAME_FLOOR_BITS, found * rarity if found > 0 else found)
+        reasons[k] = judged.reason
+    return bits, reasons
 
 
 def _reasons(
-    index: ScreeningIndex, clean: dict[str, str], i: int, sim: float, hit: set[str], rarity: float
+    index: ScreeningIndex, clean: dict[str, str], i: int, name: str, hit: set[str], rarity: float
 ) -> list[str]:
     """Human reasons for one candidate, strongest evidence first."""
     fields = [f for f in _EVIDENCE_ORDER if f in index.exact]
@@ -75,17 +103,17 @@ def _reasons(
         for f in fields
         if f not in hit and f in clean and index.has[f][i]
     ]
-    if not np.isnan(sim):
-        common = " (common name)" if rarity < COMMON_RARITY else ""
-        if sim >= 1.0:
-            reasons.append(f"name identical{common}")
-        elif sim >= NAME_FLOOR:
-            reasons.append(f"name similar {sim:.2f}{common}")
-        else:
-            reasons.append(f"name differs {sim:.2f}")
+    if name:
+        common = " (common name)" if rarity < COMMON_RARITY and "common" not in name else ""
+        reasons.append(name + common)
+    elif "name_norm" in clean:
+        reasons.append("name differs")
     country = index.country[i]
     if "country" in clean and country:
         reasons.append("country agrees" if country == clean["country"] else "country differs")
+    schema = clean.get("schema")
+    if schema and RELATION_BITS[relation(schema, index.schemas[i] or None)]:
+        reasons.append(f"schema {index.schemas[i]} is not {schema}")
     return reasons
 
 
@@ -99,7 +127,7 @@ def score_candidates(
 ) -> list[Match]:
     """Score every candidate (vectorised), then build matches for the best ``limit``."""
     w = index.weights
-    sims, bits = _name_bits(index, clean.get("name_norm", ""), cand, rarity)
+    bits, names = _name_bits(index, clean, cand, hits, rarity)
     bits = bits + w.prior
     for field in index.exact:
         if field not in clean:
@@ -113,6 +141,13 @@ def score_candidates(
         same = index.country[cand] == clean["country"]
         bits += np.where(known & same, w.country_exact, 0.0)
         bits += np.where(known & ~same, w.country_else, 0.0)
+    if clean.get("schema"):
+        schema = clean["schema"]
+        bits += np.fromiter(
+            (RELATION_BITS[relation(schema, index.schemas[i] or None)] for i in cand),
+            float,
+            len(cand),
+        )
     scores = 1.0 / (1.0 + np.exp2(-bits))
     order = np.argsort(-scores, kind="stable")[:limit]
     matches = []
@@ -126,7 +161,7 @@ def score_candidates(
                 score=round(float(scores[k]), 4),
                 watchlisted=bool(index.watchlisted[i]),
                 network_risk=None if np.isnan(risk) else round(float(risk), 4),
-                reasons=_reasons(index, clean, i, float(sims[k]), hits.get(i, set()), rarity),
+                reasons=_reasons(index, clean, i, names[k], hits.get(i, set()), rarity),
             )
         )
     return matches
