@@ -21,6 +21,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from ringfence import __version__ as _package_version
+from ringfence.web import risk
 from ringfence.web.nav import nav_for
 
 WEB_DIR = Path(__file__).parent
@@ -122,6 +123,13 @@ def _environment() -> Jinja2Templates:
         to_json=to_json,
         reason_parts=reason_parts,
         present_columns=present_columns,
+        risk_band=risk.risk_band,
+        risk_percent=risk.risk_percent,
+        reason=risk.reason,
+        plural=risk.plural,
+    )
+    env.globals.update(
+        weight_help=risk.WEIGHT_HELP, band_legend=risk.BAND_LEGEND, guess_brand=risk.guess_brand
     )
     return templates
 

@@ -20,6 +20,7 @@ import pytest
 
 from tests.conftest import missing_service
 from tests.web.pagecheck import use_screenshot_dir
+from tests.web.queues import ExtraQueue, write_long_queue
 from tests.worlds import PreparedWorld, prepare_world
 
 CHROMIUM_ARGS = [
@@ -132,3 +133,13 @@ def script_errors(page: Any) -> list[str]:
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     return errors
+
+
+@pytest.fixture(scope="session")
+def long_queue(web_world: PreparedWorld, live_server: str) -> ExtraQueue:
+    """A 20-task list for the customs officer's organisation on an earlier free date (the
+    default queue other tests use is untouched). Tests that record outcomes on it use their own
+    rows: layout 0-4, conflict 5, undo and change 6-7, keyboard 8-9, seizure form 10-11."""
+    del live_server  # written once the server (and its store) is up
+    officer = web_world.login("customs", "officer")
+    return write_long_queue(web_world, officer.organisation)

@@ -17,9 +17,9 @@ def _goods(task_id: str, brand: str) -> str:
 def _seize(page: Any, task_id: str, brand: str) -> None:
     """Record a seizure of ``brand`` goods through the queue row's detailed seizure form."""
     row = page.locator(f"#task-{task_id}")
-    row.locator("summary").click()
+    row.locator("[data-testid=seize] summary").click()
     form = row.locator("[data-testid=seize-form]")
-    form.locator("input[name=brand]").fill(brand)
+    form.locator("select[name=brand]").select_option(brand)  # registered brands only
     form.locator("input[name=goods_found]").fill(_goods(task_id, brand))
     form.locator("input[name=units]").fill("40")
     form.locator("input[name=value]").fill("1200")

@@ -30,7 +30,8 @@ def test_officer_records_a_seizure_and_the_dashboard_counts_it(
     assert tasks, "the prepared world gave the officer an inspection list"
     first = page.locator(f"#task-{tasks[0]}")
     assert first.locator(".chip").count() > 0  # each shipment shows why it was picked
-    first.locator("button[data-outcome=seized]").click()
+    first.locator("[data-testid=seize] summary").click()  # Seized opens its short form
+    first.locator("[data-testid=seize-form] button[type=submit]").click()
     # htmx swaps the row in place: same page, the row now says what was found.
     status = page.locator(f"#task-{tasks[0]} [data-testid=task-status]")
     status.wait_for()

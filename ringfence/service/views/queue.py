@@ -86,6 +86,11 @@ class QueuePage(BaseModel):
     tasks: list[QueueTask]
     dates: list[str]
     ports: list[str]
+    value_currency: str = Field(description="currency of every value at stake (the base currency)")
+    brands: list[str] = Field(
+        default=[], description="registered brands an officer picks from when recording a seizure"
+    )
+
 
 # Bounds of what one inspection can find: larger numbers are typing mistakes or attacks, and
 # beyond them the store's integers overflow (2**70 units) or JSON cannot hold them (1e309).
@@ -212,7 +217,27 @@ def inspection_queue(
         ],
         dates=dates,
         ports=ports,
+        value_currency=services.settings.base_currency,
+        brands=seizure_brands(services, caller),
     )
+
+
+def seizure_brands(services: Services, caller: Caller) -> list[str]:
+    """The brand names a seizure may name: approved brand registrations (their registered
+    spelling, not aliases), and the brands feed rows the caller may read; sorted
+    case-insensitively, one spelling per name."""
+    names = [
+        registration.brand
+        for registration in services.store.brand_registrations()
+        if registration.approved_at is not None
+    ]
+    names += [
+        str(row["name"]) for row in sharing.read(services, caller, "brands") if row.get("name")
+    ]
+    spelled: dict[str, str] = {}
+    for name in names:
+        spelled.setdefault(" ".join(name.split()).casefold(), " ".join(name.split()))
+    return sorted(spelled.values(), key=str.casefold)
 
 
 def _task_row(task: InspectionTask) -> dict[str, Any]:
