@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ringfence.errors import ConflictError, UserError
 from ringfence.ingest.mapping import SHIPPED_MAPPINGS, load_mapping
-from ringfence.ingest.plan import check_format
+from ringfence.ingest.plan import build_plan, check_format
 from ringfence.model.feeds import feed as feed_spec
 from ringfence.settings import Settings
 from ringfence.store.operational import OperationalStore
@@ -88,6 +88,9 @@ def register_mapping(
     mapping = load_mapping(source)
     check_format(mapping, str(source))
     feed_spec(mapping.feed)  # an unknown feed fails here, naming the feeds there are
+    # Fields, roles and references checked against the feed as an ingest would, on a file
+    # that has exactly the columns the mapping reads.
+    build_plan(mapping, organisation, sorted(mapping.source_columns()), str(source), name)
     text = source.read_bytes()
     folder = organisation_dir(settings, organisation)
     folder.mkdir(parents=True, exist_ok=True)

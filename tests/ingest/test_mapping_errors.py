@@ -77,3 +77,55 @@ def test_bad_input_is_one_clear_line(cli: Callable[..., Any], args: list[str],
     result = cli(*args)
     assert result.exit_code == 2, result.output
     assert expected in result.output and "Traceback" not in result.output
+
+
+def test_mapping_register_validates_copies_and_audits(
+    ingest_settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``ringfence mapping register``: a bad mapping is one clear line (exit 2), a good one is
+    copied under the organisation and audited; names are slugs, shipped names are taken."""
+    import typer
+    from typer.testing import CliRunner
+
+    from ringfence.cli import mapping_cmd
+    from ringfence.errors import UserError
+    from ringfence.ingest.registry import UnknownMapping, resolve_named_mapping
+    from ringfence.store.operational import OperationalStore
+
+    monkeypatch.setenv("RINGFENCE_DATA_DIR", str(ingest_settings.data_dir))
+    if ingest_settings.database_url:
+        monkeypatch.setenv("RINGFENCE_DATABASE_URL", ingest_settings.database_url)
+    app = typer.Typer()
+    mapping_cmd.register(app)
+
+    @app.callback()
+    def main() -> None:
+        """Test app."""
+
+    def run(*args: object) -> Any:
+        return CliRunner().invoke(app, [str(a) for a in args])
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(GOOD + "  colour: description\n")
+    result = run("mapping", "register", "acme-manifest", bad, "--org", "acme")
+    assert result.exit_code == 2 and "fields.colour" in result.output
+    assert "Traceback" not in result.output
+    good = tmp_path / "good.yaml"
+    good.write_text(GOOD)
+    assert run("mapping", "register", "acme-manifest", good, "--org", "acme").exit_code == 0
+    path = resolve_named_mapping(ingest_settings, "acme", "acme-manifest")
+    assert path.read_text() == GOOD and path.is_relative_to(ingest_settings.data_dir)
+    listed = run("mapping", "list", "--org", "acme").output
+    assert "acme-manifest\tregistered" in listed and "kcs-declarations\tshipped" in listed
+    with OperationalStore.open(ingest_settings) as store:
+        actions = [(e.action, e.organisation) for e in store.audit_entries()]
+    assert ("mapping.register", "acme") in actions
+    assert run("mapping", "register", "kcs-declarations", good, "--org", "acme").exit_code == 4
+    assert run("mapping", "register", "../evil", good, "--org", "acme").exit_code == 2
+    for name in ("acme-manifest", "../acme/acme-manifest", str(path), "kcs-declarations.yaml"):
+        if name == "acme-manifest":
+            with pytest.raises(UnknownMapping):  # another organisation's name is unknown to it
+                resolve_named_mapping(ingest_settings, "other-org", name)
+        else:
+            with pytest.raises(UserError, match="unknown mapping"):
+                resolve_named_mapping(ingest_settings, "acme", name)
