@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from ringfence.cli.errors import one_line_errors
+from ringfence.errors import UserError
 from ringfence.settings import Settings
 from ringfence.store.operational import OperationalStore
 from ringfence.store.operational.database import head_revision
@@ -49,20 +53,56 @@ def db_current() -> None:
     typer.echo(f"revision: {revision or 'none (empty database)'} ({state})")
 
 
+def _read_anchor(path: Path) -> dict[str, Any]:
+    try:
+        anchor = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read the anchor: {exc.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: the anchor is not JSON: {exc}") from None
+    if not isinstance(anchor, dict):
+        raise UserError(f"{path}: the anchor must be a JSON object with 'seq' and 'hash'")
+    return anchor
+
+
 @audit_app.command("verify")
-def audit_verify() -> None:
+def audit_verify(
+    anchor_file: Path | None = typer.Option(
+        None, "--anchor", help="An anchor from `ringfence audit anchor` the chain must still hold."
+    ),
+) -> None:
     """Recompute the audit chain; exit 1 and name each altered, inserted or removed entry."""
-    with OperationalStore.open(Settings()) as store:
-        report = store.verify_audit()
+    with one_line_errors():
+        anchor = _read_anchor(anchor_file) if anchor_file is not None else None
+        with OperationalStore.open(Settings()) as store:
+            report = store.verify_audit(anchor)
     if report.ok:
-        console.print(f"audit log intact: {report.entries} entries, chain and head agree")
+        held = f"; it still holds anchored entry {anchor['seq']}" if anchor is not None else ""
+        unkeyed = f" ({report.unkeyed} from before the chain was keyed)" if report.unkeyed else ""
+        console.print(
+            f"audit log intact: {report.entries} entries{unkeyed}, chain and head agree{held}",
+            highlight=False,
+            soft_wrap=True,
+        )
         return
     for problem in report.problems:
-        console.print(f"[bold red]{problem}[/]", highlight=False)
+        console.print(f"[bold red]{problem}[/]", highlight=False, soft_wrap=True)
     console.print(
         f"audit log BROKEN: {len(report.problems)} problem(s) in {report.entries} entries"
     )
     raise typer.Exit(1)
+
+
+@audit_app.command("anchor")
+def audit_anchor() -> None:
+    """Print the chain's latest entry (seq, hash, time) as JSON, for an outside witness to keep.
+
+    Later, `ringfence audit verify --anchor FILE` proves the chain still holds that entry
+    unchanged, even against someone who holds the audit key.
+    """
+    with one_line_errors(), OperationalStore.open(Settings()) as store:
+        anchor = store.audit_anchor()
+    typer.echo(json.dumps(anchor, sort_keys=True))
 
 
 @audit_app.command("list")

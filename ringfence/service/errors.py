@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ringfence.errors import RingfenceError, ThrottledError
+from ringfence.service.refusals import audit_refused_request
 
 log = logging.getLogger("ringfence.service")
 
@@ -39,6 +40,7 @@ def _wants_html(request: Request) -> bool:
 
 
 def _respond(request: Request, status: int, kind: str, message: str, **extra: Any) -> Response:
+    audit_refused_request(request, status, kind, message)  # a refused write is audited too
     renderer: HtmlRenderer | None = getattr(request.app.state, "html_error_renderer", None)
     if renderer is not None and _wants_html(request):
         return renderer(request, status, kind, message)

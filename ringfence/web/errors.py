@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
 from ringfence.errors import AuthError, ForbiddenError, RingfenceError
+from ringfence.service.refusals import audit_refused_request
 from ringfence.web.render import render, wants_fragment
 
 HEADINGS = {
@@ -81,9 +82,12 @@ class HtmlRoute(APIRoute):
             try:
                 return await handler(request)
             except RingfenceError as exc:
+                audit_refused_request(request, exc.http_status, type(exc).__name__, exc.message)
                 return ringfence_error_response(request, exc)
             except RequestValidationError as exc:
-                return error_page(request, 400, _validation_message(exc))
+                message = _validation_message(exc)
+                audit_refused_request(request, 400, "ValidationError", message)
+                return error_page(request, 400, message)
 
         return html_errors
 

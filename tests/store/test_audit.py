@@ -96,9 +96,10 @@ def test_inserted_entry_is_detected(store: OperationalStore) -> None:
     _raw(store, "UPDATE audit_log SET seq = seq - 99 WHERE seq >= 100")
     _raw(
         store,
-        "INSERT INTO audit_log (seq, at, actor, organisation, action, detail, prev_hash, hash) "
-        "SELECT 3, at, 'mallory', organisation, action, detail, hash, hash FROM audit_log "
-        "WHERE seq = 2",
+        "INSERT INTO audit_log "
+        "(seq, at, actor, organisation, action, detail, prev_hash, hash, key_id) "
+        "SELECT 3, at, 'mallory', organisation, action, detail, hash, hash, key_id "
+        "FROM audit_log WHERE seq = 2",
     )
     problems = _messages(store)
     # The forged entry, every renumbered entry after it and the head all disagree.
@@ -111,6 +112,8 @@ def test_forged_entry_appended_behind_the_heads_back_is_detected(
     store: OperationalStore,
 ) -> None:
     last = store.audit_entries(limit=1)[0]
+    key = store.audit_key()  # even someone holding the key is caught by the head record
+    assert key is not None
     forged = entry_hash(
         seq=6,
         at=last.at,
@@ -119,16 +122,19 @@ def test_forged_entry_appended_behind_the_heads_back_is_detected(
         action="ingest.run",
         detail={},
         prev_hash=last.hash,
+        key=key,
     )
     # A perfectly chained entry, but written without moving the head record.
     detail = "CAST('{}' AS JSON)" if store.engine.dialect.name == "postgresql" else "'{}'"
     _raw(
         store,
-        "INSERT INTO audit_log (seq, at, actor, organisation, action, detail, prev_hash, hash) "
-        f"VALUES (6, :at, 'mallory', 'acme', 'ingest.run', {detail}, :prev, :hash)",
+        "INSERT INTO audit_log "
+        "(seq, at, actor, organisation, action, detail, prev_hash, hash, key_id) "
+        f"VALUES (6, :at, 'mallory', 'acme', 'ingest.run', {detail}, :prev, :hash, :key_id)",
         at=last.at,
         prev=last.hash,
         hash=forged,
+        key_id=key.key_id,
     )
     assert _messages(store) == ["entry 6: the last entry does not match the head record"]
 

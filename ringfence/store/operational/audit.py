@@ -1,14 +1,22 @@
-"""The hash-chained audit log: appending entries and verifying the chain.
+"""The hash-chained audit log: appending entries, verifying the chain, exporting anchors.
 
-Each entry's hash is the SHA-256 of the canonical JSON of its fields followed by the previous
-entry's hash, so altering, inserting or removing any entry breaks every hash after it. Removing
-the *last* entries leaves a valid shorter chain, so the ``audit_head`` row (updated in the same
-transaction as each append) records the last sequence number and hash, and verification compares.
+Each entry's hash is the HMAC-SHA256, under the audit key kept outside the database
+(``audit_key``), of the canonical JSON of its fields followed by the previous entry's hash, so
+altering, inserting or removing any entry breaks every hash after it, and recomputing them needs
+the key. Removing the *last* entries leaves a valid shorter chain, so the ``audit_head`` row
+(updated in the same transaction as each append) records the last sequence number and hash, and
+verification compares. An *anchor* (latest sequence number and hash) handed to an outside witness
+lets a later verification prove the chain still contains that entry unchanged, even against
+someone holding the key.
+
+Entries written before the chain was keyed carry no ``key_id`` and a plain SHA-256; they are
+accepted only up to the entry the key file records as the last unkeyed one.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,6 +25,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ringfence.store.operational.audit_key import AuditKey
 from ringfence.store.operational.tables import AuditHead, AuditLog, utcnow
 
 GENESIS_HASH = "0" * 64
@@ -35,6 +44,7 @@ class AuditEntry:
     detail: dict[str, Any]
     prev_hash: str
     hash: str
+    key_id: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The entry as JSON-ready values."""
@@ -58,6 +68,8 @@ class AuditReport:
 
     entries: int
     problems: list[AuditProblem] = field(default_factory=list)
+    unkeyed: int = 0
+    """Entries from before the chain was keyed (plain SHA-256, protected by anchors only)."""
 
     @property
     def ok(self) -> bool:
@@ -85,8 +97,12 @@ def entry_hash(
     action: str,
     detail: dict[str, Any],
     prev_hash: str,
+    key: AuditKey | None = None,
 ) -> str:
-    """The SHA-256 of an entry's canonical fields followed by the previous entry's hash."""
+    """The HMAC-SHA256 under ``key`` of an entry's canonical fields and the previous hash.
+
+    Without a key: the plain SHA-256 of entries written before the chain was keyed.
+    """
     fields = {
         "seq": seq,
         "at": _timestamp(at),
@@ -95,11 +111,19 @@ def entry_hash(
         "action": action,
         "detail": detail,
     }
-    return hashlib.sha256((canonical_json(fields) + prev_hash).encode("utf-8")).hexdigest()
+    message = (canonical_json(fields) + prev_hash).encode("utf-8")
+    if key is None:
+        return hashlib.sha256(message).hexdigest()
+    return hmac.new(key.secret, message, hashlib.sha256).hexdigest()
 
 
 def append_entry(
-    session: Session, action: str, actor: str, organisation: str | None, detail: dict[str, Any]
+    session: Session,
+    action: str,
+    actor: str,
+    organisation: str | None,
+    detail: dict[str, Any],
+    key: AuditKey | None = None,
 ) -> AuditLog:
     """Append one entry inside the caller's transaction, moving the head in the same transaction.
 
@@ -122,6 +146,7 @@ def append_entry(
         action=action,
         detail=stored_detail,
         prev_hash=head.hash,
+        key=key,
     )
     entry = AuditLog(
         seq=seq,
@@ -132,6 +157,7 @@ def append_entry(
         detail=stored_detail,
         prev_hash=head.hash,
         hash=digest,
+        key_id=None if key is None else key.key_id,
     )
     session.add(entry)
     head.seq, head.hash = seq, digest
@@ -149,16 +175,23 @@ def to_entry(row: AuditLog) -> AuditEntry:
         detail=dict(row.detail),
         prev_hash=row.prev_hash,
         hash=row.hash,
+        key_id=row.key_id,
     )
 
 
-def verify_chain(session: Session) -> AuditReport:
-    """Recompute the whole chain and compare its end with the head record."""
+def verify_chain(session: Session, key: AuditKey | None = None) -> AuditReport:
+    """Recompute the whole chain (keyed entries with ``key``) and compare its end with the head."""
     report = AuditReport(entries=0)
     expected_seq, previous_hash = 1, GENESIS_HASH
     for row in session.execute(select(AuditLog).order_by(AuditLog.seq)).scalars():
         report.entries += 1
-        _check_entry(row, expected_seq, previous_hash, report.problems)
+        if row.key_id is None:
+            report.unkeyed += 1
+            if key is not None and row.seq > key.unkeyed_until:
+                report.problems.append(
+                    AuditProblem(row.seq, "unkeyed entry written after the chain was keyed")
+                )
+        _check_entry(row, expected_seq, previous_hash, report.problems, key)
         expected_seq, previous_hash = row.seq + 1, row.hash
     head = session.get(AuditHead, HEAD_ID)
     last_seq = expected_seq - 1
@@ -180,7 +213,11 @@ def verify_chain(session: Session) -> AuditReport:
 
 
 def _check_entry(
-    row: AuditLog, expected_seq: int, previous_hash: str, problems: list[AuditProblem]
+    row: AuditLog,
+    expected_seq: int,
+    previous_hash: str,
+    problems: list[AuditProblem],
+    key: AuditKey | None,
 ) -> None:
     if row.seq > expected_seq:
         span = (
@@ -194,6 +231,12 @@ def _check_entry(
                 "previous-hash link broken (an entry before it was removed, inserted or altered)",
             )
         )
+    if row.key_id is not None and (key is None or row.key_id != key.key_id):
+        held = "no audit key" if key is None else f"the audit key {key.key_id}"
+        problems.append(
+            AuditProblem(row.seq, f"made with audit key {row.key_id}, but this server has {held}")
+        )
+        return
     recomputed = entry_hash(
         seq=row.seq,
         at=row.at,
@@ -202,6 +245,42 @@ def _check_entry(
         action=row.action,
         detail=row.detail,
         prev_hash=row.prev_hash,
+        key=None if row.key_id is None else key,
     )
-    if recomputed != row.hash:
+    if not hmac.compare_digest(recomputed, row.hash):
         problems.append(AuditProblem(row.seq, "altered: its content does not match its hash"))
+
+
+# -- anchors for an outside witness ------------------------------------------------------------
+
+
+def anchor(session: Session) -> dict[str, Any]:
+    """The chain's latest entry as a witness keeps it: sequence number, hash, time, key id."""
+    head = session.get(AuditHead, HEAD_ID)
+    seq, digest = (head.seq, head.hash) if head is not None else (0, GENESIS_HASH)
+    row = session.get(AuditLog, seq) if seq else None
+    return {
+        "seq": seq,
+        "hash": digest,
+        "at": _timestamp(row.at) if row is not None else None,
+        "key_id": row.key_id if row is not None else None,
+        "exported_at": _timestamp(utcnow()),
+    }
+
+
+def check_anchor(session: Session, anchored: dict[str, Any], report: AuditReport) -> None:
+    """Add a problem to ``report`` unless the chain still holds the anchored entry unchanged."""
+    try:
+        seq, digest = int(anchored["seq"]), str(anchored["hash"])
+    except (KeyError, TypeError, ValueError):
+        report.problems.append(AuditProblem(0, "the anchor has no valid 'seq' and 'hash'"))
+        return
+    if seq == 0:
+        return  # anchored an empty chain: anything that grew from it contains it
+    row = session.get(AuditLog, seq)
+    if row is None:
+        report.problems.append(AuditProblem(seq, "anchored entry is missing from the chain"))
+    elif not hmac.compare_digest(row.hash, digest):
+        report.problems.append(
+            AuditProblem(seq, "anchored entry has another hash now (the chain was rewritten)")
+        )

@@ -19,8 +19,10 @@ from ringfence.settings import Settings
 from ringfence.store.operational import audit as audit_chain
 from ringfence.store.operational import database, hashing
 from ringfence.store.operational.audit import AuditEntry, AuditReport
+from ringfence.store.operational.audit_key import AuditKey, key_path, load_audit_key
 from ringfence.store.operational.base import require_organisation
 from ringfence.store.operational.brands import BrandStore
+from ringfence.store.operational.credentials import check_password, normalise_email
 from ringfence.store.operational.credentials import check_password, normalise_email
 from ringfence.store.operational.jobs import JobStore
 from ringfence.store.operational.sessions import SessionStore
@@ -261,17 +263,43 @@ class OperationalStore(TaskStore, SharingStore, SessionStore, JobStore, BrandSto
 
     # -- audit log --------------------------------------------------------------------------
 
+    _audit_key: AuditKey | None = None
+
+    def audit_key(self) -> AuditKey | None:
+        """The audit chain's HMAC key, from its file (created on first use); None if no settings."""
+        if self._audit_key is None and self.settings is not None:
+            self._audit_key = load_audit_key(key_path(self.settings), self._last_audit_seq)
+        return self._audit_key
+
+    def _last_audit_seq(self) -> int:
+        with self._transaction("reading the audit head") as session:
+            return int(audit_chain.anchor(session)["seq"])
+
     def audit(
         self, action: str, actor: str, organisation: str | None, detail: dict[str, Any]
     ) -> None:
-        """Append an entry to the hash-chained audit log."""
+        """Append an entry to the hash-chained audit log (keyed with the audit key)."""
+        key = self.audit_key()
         with self._transaction(f"appending audit entry {action!r}") as session:
-            audit_chain.append_entry(session, action, actor, organisation, detail)
+            audit_chain.append_entry(session, action, actor, organisation, detail, key)
 
-    def verify_audit(self) -> AuditReport:
-        """Recompute the audit chain; the report lists each altered, inserted or removed entry."""
+    def verify_audit(self, anchor: dict[str, Any] | None = None) -> AuditReport:
+        """Recompute the audit chain; the report lists each altered, inserted or removed entry.
+
+        With an ``anchor`` (from ``audit_anchor``, kept by a witness) the chain must also still
+        hold the anchored entry with the anchored hash.
+        """
+        key = self.audit_key()
         with self._transaction("verifying the audit log") as session:
-            return audit_chain.verify_chain(session)
+            report = audit_chain.verify_chain(session, key)
+            if anchor is not None:
+                audit_chain.check_anchor(session, anchor, report)
+            return report
+
+    def audit_anchor(self) -> dict[str, Any]:
+        """The latest entry's sequence number, hash and time, for an outside witness to keep."""
+        with self._transaction("reading the audit head") as session:
+            return audit_chain.anchor(session)
 
     def audit_entries(self, limit: int | None = None) -> list[AuditEntry]:
         """The latest audit entries, newest first (all of them when ``limit`` is None)."""
