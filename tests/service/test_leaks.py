@@ -5,6 +5,7 @@ the policy code under test."""
 from __future__ import annotations
 
 import csv
+import html
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -221,21 +222,28 @@ def test_network_links_show_only_values_of_readable_records(
 
 
 def test_network_html_links_table_obeys_the_policy(client: TestClient, world: World) -> None:
-    """The entity page draws the same links: no carrier phone in the marketplace's HTML."""
-    entities = _linked_entities(world, "swiftpost", limit=4)
-    own = _readable_values(world, "bazaar")["phone"]  # a phone in its own records is its own
-    phones = {
-        r["phone"]
-        for r in lake_rows(
-            world.settings,
-            "parties",
-            "SELECT phone FROM parties WHERE organisation = 'swiftpost' AND phone IS NOT NULL",
-        )
+    """The entity page draws the same links: no carrier phone, e-mail or address in the
+    marketplace's HTML (unless the marketplace's own records hold it too)."""
+    entities = _linked_entities(world, "swiftpost", limit=6)
+    own = _readable_values(world, "bazaar")
+    carrier = lake_rows(
+        world.settings,
+        "parties",
+        "SELECT phone, lower(trim(email)) AS email, "
+        "concat_ws(', ', street, city, country) AS address FROM parties "
+        "WHERE organisation = 'swiftpost'",
+    )
+    forms = {
+        (kind, str(row[kind]))
+        for row in carrier
+        for kind in ("phone", "email", "address")
+        if row[kind] and _norm(row[kind]) not in own.get(kind, set())
     }
     for entity in entities:
         page = client.get(f"/entities/{entity}?hops=1", headers=world.headers("bazaar"))
         assert page.status_code == 200
-        leaked = [p for p in phones if p in page.text and _norm(p) not in own]
+        text = html.unescape(page.text)
+        leaked = [form for form in forms if form[1] in text]
         assert not leaked, f"{entity}: {leaked[:3]}"
 
 

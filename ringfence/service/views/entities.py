@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from ringfence.errors import NotFoundError, UserError
 from ringfence.resolve.network.graph import bfs
+from ringfence.resolve.network.paths import KIND_LABELS
 from ringfence.service import sharing
 from ringfence.service.context import Caller, Services
 from ringfence.service.views import links
@@ -80,7 +81,7 @@ def entity_profile(
         nodes=nodes,
         edges=edges,
         hidden_nodes=hidden,
-        seed_path=_seed_path(risk, hops, hidden),
+        seed_path=_seed_path(risk, hops, hidden, nodes, edges, entity_id),
         network_risk=None if risk is None else risk.get("network_risk"),
         watchlisted=bool(entity.get("watchlisted")),
     )
@@ -98,22 +99,60 @@ def _mentions(
     return sharing.read(services, caller, "parties", where=where_ids, policy=policy)
 
 
-def _seed_path(risk: dict[str, Any] | None, hops: int, hidden: int) -> SeedPath | None:
+def _seed_path(
+    risk: dict[str, Any] | None,
+    hops: int,
+    hidden: int,
+    nodes: list[NetworkNode],
+    edges: list[NetworkEdge],
+    root: str,
+) -> SeedPath | None:
     """The path to the nearest seed, when showing it reveals nothing hidden.
 
-    The path text names every entity on the way to the seed; those all lie within the path's
-    length of this entity, so it is shown only when that length is inside the searched
-    neighbourhood and nothing in the neighbourhood is hidden from the caller.
+    The path names every entity on the way to the seed; those all lie within the path's length
+    of this entity, so it is shown only when that length is inside the searched neighbourhood
+    and nothing in the neighbourhood is hidden from the caller. Its text is rebuilt from the
+    profile's own nodes and edges, which passed the policy gate (the stored text quotes link
+    values and seed reasons from every organisation's records).
     """
     if risk is None:
         return None
     path_hops = risk.get("hops")
+    seed = risk.get("nearest_seed")
     shown = path_hops is not None and path_hops <= hops and not hidden
+    text = _path_text(nodes, edges, root, seed) if shown else None
     return SeedPath(
-        nearest_seed=risk.get("nearest_seed") if shown else None,
+        nearest_seed=seed if text is not None else None,
         hops=path_hops,
-        path=risk.get("path") if shown else None,
+        path=text,
     )
+
+
+def _path_text(
+    nodes: list[NetworkNode], edges: list[NetworkEdge], root: str, seed: str | None
+) -> str | None:
+    """``shares phone <value> with <name>, who ...`` from the root to the seed, or None."""
+    if seed is None or seed == root:
+        return "a seed of the network itself" if seed == root else None
+    names = {n.entity_id: n.name or "(unnamed)" for n in nodes}
+    into = {e.target: e for e in edges}
+    chain: list[NetworkEdge] = []
+    at = seed
+    while at != root:
+        edge = into.get(at)
+        if edge is None or len(chain) > len(edges):
+            return None
+        chain.append(edge)
+        at = edge.source
+    hops = []
+    for edge in reversed(chain):
+        label = KIND_LABELS.get(edge.kind or "", edge.kind or "link")
+        if edge.kind == "trade":
+            how = f"trades ({edge.value})" if edge.value else "trades"
+        else:
+            how = f"shares {label} {edge.value}" if edge.value else f"shares a {label}"
+        hops.append(f"{how} with {names.get(edge.target, '(unnamed)')}")
+    return ", who ".join(hops) + " (the nearest seed)"
 
 
 def _risk(services: Services, entity_id: str) -> dict[str, Any] | None:
