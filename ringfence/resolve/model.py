@@ -18,11 +18,11 @@ import pyarrow.parquet as pq
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
-from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.comparison_creator import ComparisonCreator
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
 
 from ringfence.errors import NotFoundError
+from ringfence.resolve.blocking import blocking_rules
 from ringfence.settings import Settings
 from ringfence.store.engine import Engine
 
@@ -46,6 +46,16 @@ MAX_ELSE_M = 0.05
 U_SAMPLE_PAIRS = 3_000_000.0
 # Strong identifiers whose shared values give EM its training pairs, in order.
 EM_BLOCKS: tuple[tuple[str, ...], ...] = (("email",), ("bank_account",), ("phone", "name_norm"))
+# Sessions for data without shared contacts (a person register, a company list): an
+# identifier, and a name within a place. Run only when fewer than two of ``EM_BLOCKS`` could.
+FALLBACK_EM_BLOCKS: tuple[tuple[str, ...], ...] = (("identifier",), ("name_norm", "place_key"))
+# Deterministic rules the prior (probability two random mentions match) is estimated from, and
+# those used when none of them finds a pair.
+PRIOR_BLOCKS: tuple[tuple[str, ...], ...] = (("email",), ("phone", "name_norm"), ("bank_account",))
+FALLBACK_PRIOR_BLOCKS: tuple[tuple[str, ...], ...] = (
+    ("identifier", "name_first"),
+    ("name_norm", "address_key"),
+)
 # Fewer pairs than this in a block and EM learns noise (and fails to converge).
 MIN_EM_PAIRS = 200
 # Fewer confirmed pairs than this and their level proportions are noise (one pair would say
@@ -117,29 +127,13 @@ def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
     ]
 
 
-def prediction_blocking_rules() -> list[BlockingRuleCreator | dict[str, Any]]:
-    """Which pairs are compared at all: anything sharing a strong identifier, or a name key
-    within one place (postcode, else city). A name key within a whole country made blocks of
-    thousands for common names (170M pairs at 1M mentions) and found no match the place rules
-    miss: two writings of one party without a shared identifier share at least its postcode.
-    """
-    return [
-        block_on("phone"),
-        block_on("email"),
-        block_on("identifier"),
-        block_on("bank_account"),
-        block_on("name_phon", "place_key"),
-        block_on("name_first", "place_key"),
-    ]
-
-
 def settings_creator() -> SettingsCreator:
     """A fresh, untrained model."""
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
         comparisons=comparisons(),
-        blocking_rules_to_generate_predictions=prediction_blocking_rules(),
+        blocking_rules_to_generate_predictions=blocking_rules(),
         retain_matching_columns=True,
         retain_intermediate_calculation_columns=True,
         max_iterations=20,
@@ -167,23 +161,13 @@ def train(
     cannot outvote what the identifiers taught.
     """
     training = linker.training
-    training.estimate_probability_two_random_records_match(
-        [block_on("email"), block_on("phone", "name_norm"), block_on("bank_account")], recall=0.7
-    )
-    # EM sessions estimate their own within-block match rate; a session that fails part-way
-    # can leave it behind as the global prior, so the estimate above is kept and restored.
-    prior = linker._settings_obj._probability_two_random_records_match
+    prior = _estimate_prior(linker, cleaned)
+    if cleaned.num_rows < 2:  # nothing to learn from: every level keeps "no evidence"
+        _floor_probabilities(linker)
+        return
     training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=seed)
-    for columns in EM_BLOCKS:
-        if _pairs_sharing(cleaned, columns) < MIN_EM_PAIRS:
-            log.info("EM session on %s skipped: too few pairs", columns)
-            continue
-        try:
-            training.estimate_parameters_using_expectation_maximisation(
-                block_on(*columns), estimate_without_term_frequencies=True
-            )
-        except Exception as exc:  # a degenerate block: keep what the other sessions learnt
-            log.warning("EM session on %s skipped: %s", columns, exc)
+    if _em_sessions(linker, cleaned, EM_BLOCKS) < 2:
+        _em_sessions(linker, cleaned, FALLBACK_EM_BLOCKS)
     if confirmed is not None and len(confirmed) >= MIN_LABEL_PAIRS:
         labels = linker.table_management.register_table(
             confirmed[["unique_id_l", "unique_id_r"]], "__ringfence_confirmed", overwrite=True
@@ -191,6 +175,48 @@ def train(
         training.estimate_m_from_pairwise_labels(labels)
     linker._settings_obj._probability_two_random_records_match = prior
     _floor_probabilities(linker)
+
+
+def _em_sessions(linker: Linker, cleaned: pa.Table, blocks: tuple[tuple[str, ...], ...]) -> int:
+    """Run an EM session per block with enough pairs; returns how many ran."""
+    done = 0
+    for columns in blocks:
+        if _pairs_sharing(cleaned, columns) < MIN_EM_PAIRS:
+            log.info("EM session on %s skipped: too few pairs", columns)
+            continue
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on(*columns), estimate_without_term_frequencies=True
+            )
+            done += 1
+        except Exception as exc:  # a degenerate block: keep what the other sessions learnt
+            log.warning("EM session on %s skipped: %s", columns, exc)
+    return done
+
+
+def _estimate_prior(linker: Linker, cleaned: pa.Table) -> float:
+    """Set and return the prior: the deterministic-rule estimate, never below one pair in all.
+
+    A list without duplicates (a fresh watchlist) shares no e-mail, phone-and-name or bank
+    account, so the rules estimate 0 and Splink's match weights become log(0). The floor, one
+    expected match among all pairs, still lets a pair agreeing on several fields link (about
+    log2 of the pair count in bits, ~22 for 3,000 entries) and no namesake pair.
+    """
+    pairs = cleaned.num_rows * (cleaned.num_rows - 1) / 2
+    floor = min(1.0 / max(pairs, 1.0), 0.5)
+    settings = linker._settings_obj
+    prior = floor
+    for blocks in (PRIOR_BLOCKS, FALLBACK_PRIOR_BLOCKS):
+        if sum(_pairs_sharing(cleaned, columns) for columns in blocks):
+            linker.training.estimate_probability_two_random_records_match(
+                [block_on(*columns) for columns in blocks], recall=0.7
+            )
+            prior = min(max(settings._probability_two_random_records_match, floor), 0.5)
+            break
+    # EM sessions estimate their own within-block match rate; a session that fails part-way
+    # can leave it behind as the global prior, so this estimate is kept and restored.
+    settings._probability_two_random_records_match = prior
+    return prior
 
 
 def _pairs_sharing(cleaned: pa.Table, columns: tuple[str, ...]) -> int:

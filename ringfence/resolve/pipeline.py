@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,8 @@ import pandas as pd
 import pyarrow as pa
 from scipy.sparse import coo_matrix, csgraph
 
-from ringfence.errors import UserError
+from ringfence.errors import EngineError, RingfenceError, UserError
+from ringfence.resolve.blocking import with_near_keys
 from ringfence.resolve.confirmed import confirmed_links
 from ringfence.resolve.ids import assign_entity_ids
 from ringfence.resolve.model import (
@@ -37,6 +39,7 @@ from ringfence.store.engine import Engine, open_engine
 from ringfence.store.lake import Lake
 
 Progress = Callable[..., Any]
+log = logging.getLogger(__name__)
 
 ENTITY_MENTIONS_SCHEMA = pa.schema(
     [
@@ -172,27 +175,49 @@ def cluster_mentions(
 
     logging.getLogger("splink").setLevel(logging.WARNING)
     db_api = db_api_for(engine, scratch)
-    frame = db_api.register(cleaned)
-    linker = Linker(frame, settings_creator(), log_level=None)
-    train(linker, cleaned, confirmed=confirmed)
+    with splink_failures("preparing the mentions"):
+        frame = db_api.register(with_near_keys(cleaned))
+        linker = Linker(frame, settings_creator(), log_level=None)
+    with splink_failures("training the model"):
+        train(linker, cleaned, confirmed=confirmed)
     report("resolve", 2, 5)
-    predictions = linker.inference.predict(threshold_match_probability=MATCH_THRESHOLD)
-    links = linker.misc.query_sql(
-        f"SELECT unique_id_l, unique_id_r FROM {predictions.physical_name}",
-        output_type="pandas",
-    )
+    with splink_failures("scoring candidate pairs"):
+        predictions = linker.inference.predict(threshold_match_probability=MATCH_THRESHOLD)
+        links = linker.misc.query_sql(
+            f"SELECT unique_id_l, unique_id_r FROM {predictions.physical_name}",
+            output_type="pandas",
+        )
     if confirmed is not None and len(confirmed):
         links = pd.concat([links, confirmed[["unique_id_l", "unique_id_r"]]], ignore_index=True)
     clusters = connected_components(cleaned.column("unique_id"), links)
     report("resolve", 3, 5)
-    tfs = {
-        column: pa.Table.from_pandas(
-            linker.table_management.compute_tf_table(column).as_pandas_dataframe(),
-            preserve_index=False,
-        )
-        for column in TF_COLUMNS
-    }
+    with splink_failures("computing term frequencies"):
+        tfs = {
+            column: pa.Table.from_pandas(
+                linker.table_management.compute_tf_table(column).as_pandas_dataframe(),
+                preserve_index=False,
+            )
+            for column in TF_COLUMNS
+        }
     return clusters, linker, tfs
+
+
+@contextmanager
+def splink_failures(step: str) -> Iterator[None]:
+    """Turn any Splink (or backend) failure during ``step`` into an ``EngineError``.
+
+    Splink raises whatever its backend or arithmetic raised (``ValueError: math domain
+    error``); the user gets one line naming the step instead of a traceback.
+    """
+    try:
+        yield
+    except RingfenceError:
+        raise
+    except Exception as exc:
+        log.debug("Splink failed while %s", step, exc_info=True)
+        raise EngineError(
+            f"resolution failed while {step}: {type(exc).__name__}: {exc}".strip()
+        ) from exc
 
 
 def connected_components(

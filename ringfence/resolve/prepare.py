@@ -24,7 +24,8 @@ from ringfence.resolve.names import fold_text, name_tokens
 MATCH_COLUMNS = (
     "unique_id", "schema", "name_norm", "name_phon", "name_first", "name_letters", "phone",
     "email", "email_domain", "identifier", "bank_account", "street_norm", "postcode",
-    "city_norm", "address_key", "place_key", "country",
+    "city_norm", "address_key", "place_key", "country", "name_prefix", "postcode_prefix",
+    "near_keys",
 )  # fmt: skip
 
 # Columns of the ``parties`` dataset the cleaning reads.
@@ -33,6 +34,9 @@ SOURCE_COLUMNS = (
     "postcode", "country", "phone", "email", "identifier", "bank_account",
 )  # fmt: skip
 
+# Characters of the written name and of the postcode in the prefix blocking pass.
+NAME_PREFIX = 3
+POSTCODE_PREFIX = 3
 # Words of a street line that say nothing about where it is ("No. 236", "Str.", "Road").
 _STREET_NOISE = frozenset({"no", "nr", "number", "num", "street", "str", "st", "road", "rd"})
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]")
@@ -69,6 +73,22 @@ def clean_name(raw: str | None) -> str | None:
     text = text if text.isascii() else (normality.ascii_text(text) or text)
     tokens = [t for t in name_tokens(text) if t not in _MORE_FORMS]
     return " ".join(tokens) or None
+
+
+@lru_cache(maxsize=200_000)
+def name_prefix(raw: str | None) -> str | None:
+    """The first letters of the name *as written* (not sorted, legal forms dropped).
+
+    With the postcode's first characters it pairs "Robert Alan" / "Robert Allen" at "2615" /
+    "2165", which the sorted first word ("alan" / "allen") and the place both miss.
+    """
+    norm = clean_name(raw)
+    if not norm:
+        return None
+    words = set(norm.split())
+    folded = [w for w in fold_text(_latin1_view(raw or "")).split() if w in words]
+    text = "".join(folded) if folded else norm.replace(" ", "")
+    return text[:NAME_PREFIX] if len(text) >= NAME_PREFIX else None
 
 
 def name_letters(norm: str | None) -> str | None:
@@ -155,6 +175,10 @@ def prepare_mentions(parties: pa.Table) -> pa.Table:
         "city_norm": map_distinct(_strings(parties, "city"), clean_city),
         "country": map_distinct(_strings(parties, "country"), clean_code),
     }
+    columns["name_prefix"] = map_distinct(_strings(parties, "name"), name_prefix)
+    columns["postcode_prefix"] = pc.utf8_slice_codeunits(columns["postcode"], 0, POSTCODE_PREFIX)
+    # Pair keys of the capped blocking passes (blocking.py fills them where it blocks).
+    columns["near_keys"] = pa.array([[]] * parties.num_rows, pa.list_(pa.int64()))
     columns["address_key"] = _address_key(columns["street_norm"], columns["postcode"])
     columns["place_key"] = place_key(columns["postcode"], columns["country"], columns["city_norm"])
     return pa.table({name: _chunk(columns[name]) for name in MATCH_COLUMNS})
@@ -171,7 +195,9 @@ def place_key(postcode: pa.Array, country: pa.Array, city: pa.Array) -> pa.Array
     Blocking on a name key within a place instead of a country keeps blocks small: a common
     name within one country is thousands of mentions, within one postcode a handful.
     """
-    town = pc.binary_join_element_wise(country, city, ":", null_handling="emit_null")
+    town = pc.binary_join_element_wise(
+        pc.fill_null(country, ""), city, ":", null_handling="emit_null"
+    )
     return pc.coalesce(postcode, town)
 
 

