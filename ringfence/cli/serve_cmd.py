@@ -17,11 +17,21 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port."),
     workers: int = typer.Option(
-        1, "--workers", min=1, max=32, help="Server processes (each loads its own indexes)."
+        1,
+        "--workers",
+        min=1,
+        max=32,
+        help="Server processes (each loads its own indexes); concurrent ingests take turns.",
     ),
 ) -> None:
     """Serve the JSON API (/api/v1, docs at /docs) and the web UI over the data directory."""
     from ringfence.service.app import serve_app
+    from ringfence.store.operational import OperationalStore
 
     with one_line_errors():
-        serve_app(Settings(), host=host, port=port, workers=workers)
+        settings = Settings()
+        # Migrate the store and create the audit key once, before the workers start side by
+        # side; ingests, job recovery and login throttling are safe across worker processes.
+        with OperationalStore.open(settings) as store:
+            store.audit_key()
+        serve_app(settings, host=host, port=port, workers=workers)

@@ -6,8 +6,10 @@ on ``app.state``; views take both, so the same function serves the JSON API and 
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow.parquet as pq
@@ -124,8 +126,32 @@ class Services:
                 self._shipment_owners = owners
             return self._shipment_owners
 
-    def forget_derived(self) -> None:
+    _derived_stamp: int = 0
+
+    def _stamp_path(self) -> Path:
+        return self.settings.data_dir / "derived.stamp"
+
+    def refresh_derived(self) -> None:
+        """Forget cached indexes if another server process (``--workers``) saw new data land.
+
+        One ``stat`` per request: ``forget_derived`` in any process touches the stamp file.
+        """
+        try:
+            stamp = self._stamp_path().stat().st_mtime_ns
+        except OSError:
+            return
+        if stamp != self._derived_stamp:
+            self._derived_stamp = stamp
+            self.forget_derived(tell_others=False)
+
+    def forget_derived(self, tell_others: bool = True) -> None:
         """Drop cached indexes after new data lands (an ingest), so they are rebuilt."""
+        if tell_others:
+            path = self._stamp_path()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch()
+            os.utime(path)  # a fresh time even if the file existed
+            self._derived_stamp = path.stat().st_mtime_ns
         with self._lock:
             self._screening = None
             self._scorer = None
@@ -175,6 +201,7 @@ class Services:
 async def get_services(request: Request) -> Services:
     """FastAPI dependency: the app's ``Services`` (async: no thread hop for a lookup)."""
     services: Services = request.app.state.services
+    services.refresh_derived()
     return services
 
 

@@ -15,13 +15,14 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
 
 from ringfence.errors import ConflictError, StoreError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_S = 30
+MIGRATION_LOCK = 0x52494E47  # PostgreSQL advisory-lock key held while migrating ("RING")
 
 
 def safe_url(url: str) -> str:
@@ -103,6 +104,10 @@ def upgrade(engine: Engine, url: str, revision: str = "heads") -> None:
     """
     config = alembic_config(engine)
     with store_errors(url, "upgrading the schema"), engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Server processes starting together (--workers, several hosts) migrate one at a
+            # time; the others then find the schema current. SQLite's BEGIN IMMEDIATE does this.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
