@@ -65,6 +65,9 @@ _NEEDS = {"outcomes": ("outcomes", "shipments"), "seizures": ("outcomes", "shipm
 def _specs() -> dict[str, DatasetSpec]:
     specs = {name: DatasetSpec(name, f"the {name} feed") for name in feeds()}
     specs["quarantine"] = DatasetSpec("quarantine", "rows refused at ingest, with reasons")
+    specs["field_problems"] = DatasetSpec(
+        "field_problems", "values of accepted rows that did not clean at ingest, with reasons"
+    )
     specs["seizures"] = DatasetSpec(
         "seizures", "positive seizure outcomes (feed and recorded), with the shipment's origin"
     )

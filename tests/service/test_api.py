@@ -31,6 +31,7 @@ def test_upload_runs_as_job_with_progress_and_quarantine(
     headers = world.headers(OUTSIDER)
     csv = (
         b"id,name,country,role\nup-1,Upload Test One,MT,shipper\nup-2,Upload Test Two,XX,shipper\n"
+        b"up-3,,MT,shipper\n"
     )
     response = client.post(
         f"{API}/uploads",
@@ -44,10 +45,15 @@ def test_upload_runs_as_job_with_progress_and_quarantine(
     job = client.get(f"{API}/jobs/{job_id}", headers=headers).json()
     assert job["status"] == "done", job
     summary = job["result"]["summary"]
-    assert (summary["accepted"], summary["quarantined"], job["done"]) == (1, 1, 2)
+    # A missing name quarantines its row; an unknown country is a field problem of a kept row.
+    assert (summary["accepted"], summary["quarantined"], job["done"]) == (2, 1, 3)
+    assert summary["field_problems"] == 1
     quarantine = client.get(f"{API}/jobs/{job_id}/quarantine", headers=headers).json()
-    assert quarantine["paging"]["total"] == 1
-    assert quarantine["items"][0]["field"] == "country"
+    assert quarantine["paging"]["total"] == 1 and quarantine["kind"] == "row"
+    assert quarantine["items"][0]["field"] == "name"
+    problems = client.get(f"{API}/jobs/{job_id}/field-problems", headers=headers).json()
+    assert problems["kind"] == "field" and problems["paging"]["total"] == 1
+    assert (problems["items"][0]["field"], problems["items"][0]["raw"]) == ("country", "XX")
     assert job_id in {j["id"] for j in client.get(f"{API}/jobs", headers=headers).json()["jobs"]}
     with OperationalStore.open(world.settings) as store:
         assert any(

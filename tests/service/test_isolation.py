@@ -201,6 +201,7 @@ ROUTE_PROBES: dict[tuple[str, str], ProbeFn] = {
     ("GET", f"{API}/jobs"): _get(f"{API}/jobs"),
     ("GET", f"{API}/jobs/{{job_id}}"): _job(""),
     ("GET", f"{API}/jobs/{{job_id}}/quarantine"): _job("/quarantine"),
+    ("GET", f"{API}/jobs/{{job_id}}/field-problems"): _job("/field-problems"),
     ("GET", f"{API}/sharing"): _get(f"{API}/sharing?include_revoked=true"),
     ("POST", f"{API}/sharing"): _grant,
     ("DELETE", f"{API}/sharing/{{agreement_id}}"): _revoke_agreement,

@@ -11,7 +11,7 @@ from tests.worlds import PreparedWorld
 HEADER = "id,schema,name,country,phone,email,confirmed_by,confirmed_at,brand,notes"
 ROWS = [
     "UP1,Company,Harbour Light Ltd,HK,+852 2345 6789,info@harbour.example,Customs,2025-01-10,,",
-    "UP2,Person,Jonas Weller,DE,,,Customs,not a date,,",
+    "UP2,Person,,DE,,,Customs,2025-01-11,,",
     "UP3,Company,Bright Coast Exports,CN,,sales@brightcoast.example,Customs,2025-01-12,Lumina,",
 ]
 
@@ -45,8 +45,8 @@ def test_an_upload_shows_progress_then_its_quarantined_rows(
     page.wait_for_url(f"**/ingest/jobs/{job_id}/quarantine")
     quarantine = api_json(page, f"/jobs/{job_id}/quarantine")
     assert row_ids(page, "quarantine") == [r["id"] for r in quarantine["items"]]
-    assert [r["field"] for r in quarantine["items"]] == ["confirmed_at"]
-    assert "confirmed_at" in page.get_by_test_id("quarantine-reasons").inner_text()
+    assert [r["field"] for r in quarantine["items"]] == ["name"]  # a required value is missing
+    assert "name" in page.get_by_test_id("quarantine-reasons").inner_text()
     assert script_errors == []
 
 

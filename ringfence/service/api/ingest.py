@@ -71,3 +71,14 @@ def quarantine(
 ) -> QuarantinePage:
     """Rows the job's file sent to the quarantine, with reasons."""
     return ingest.quarantine(services, caller, job_id, page)
+
+
+@router.get("/jobs/{job_id}/field-problems", response_model=QuarantinePage)
+def field_problems(
+    job_id: JobId,
+    caller: CallerDep,
+    services: ServicesDep,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> QuarantinePage:
+    """Values of the job's accepted rows that did not clean (rows kept without them)."""
+    return ingest.field_problems(services, caller, job_id, page)

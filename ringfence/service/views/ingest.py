@@ -48,12 +48,15 @@ class JobList(BaseModel):
 
 
 class QuarantinePage(BaseModel):
-    """Rows a job's file sent to the quarantine, with the commonest reasons."""
+    """Rows a job's file sent to the quarantine (``kind`` row), or the field problems of the
+    rows it accepted (``kind`` field: values that did not clean; ``raw`` is the value as read),
+    with the commonest reasons."""
 
     job: JobOut
     reasons: list[CountBy]
     items: list[dict[str, Any]]
     paging: Paging
+    kind: str = "row"
 
 
 def job_model(job: Job) -> JobOut:
@@ -141,6 +144,20 @@ def safe_file_name(file_name: str) -> str:
 
 def quarantine(services: Services, caller: Caller, job_id: int, page: int = 1) -> QuarantinePage:
     """The quarantined rows of a finished job's file (the organisation's own data only)."""
+    return _problems(services, caller, job_id, page, "quarantine")
+
+
+def field_problems(
+    services: Services, caller: Caller, job_id: int, page: int = 1
+) -> QuarantinePage:
+    """The field problems of a finished job's file: values of accepted rows that did not clean
+    (the organisation's own data only)."""
+    return _problems(services, caller, job_id, page, "field_problems")
+
+
+def _problems(
+    services: Services, caller: Caller, job_id: int, page: int, dataset: str
+) -> QuarantinePage:
     found = job(services, caller, job_id)
     files = (found.result.get("summary") or {}).get("files") or []
     hashes = [f["file_sha256"] for f in files if f.get("file_sha256")]
@@ -148,7 +165,7 @@ def quarantine(services: Services, caller: Caller, job_id: int, page: int = 1) -
         sharing.read(
             services,
             caller,
-            "quarantine",
+            dataset,
             where=f"file_sha256 IN {sharing.sql_list(hashes)} AND organisation = "
             f"{sharing.sql_text(caller.organisation)}",
             order_by="source_row, field",
@@ -166,4 +183,5 @@ def quarantine(services: Services, caller: Caller, job_id: int, page: int = 1) -
         reasons=reasons[:20],
         items=[jsonable(r) for r in page_slice(rows, page)],
         paging=paging(len(rows), page),
+        kind="row" if dataset == "quarantine" else "field",
     )
