@@ -56,6 +56,10 @@ class EntityProfile(BaseModel):
     nodes: list[NetworkNode]
     edges: list[NetworkEdge]
     hidden_nodes: int = Field(description="entities in the neighbourhood the caller may not see")
+    node_cap: int = Field(MAX_NODES, description="most entities a network shows")
+    left_out_nodes: int = Field(
+        0, description="entities within reach the caller may see, left out over node_cap"
+    )
     seed_path: SeedPath | None
     network_risk: float | None
     watchlisted: bool
@@ -74,13 +78,14 @@ def entity_profile(
         raise NotFoundError(f"no entity {entity_id!r} that you may read")
     entity = jsonable(found[0])
     risk = _risk(services, entity_id)
-    nodes, edges, hidden = _network(services, policy, entity_id, hops)
+    nodes, edges, hidden, left_out = _network(services, policy, entity_id, hops)
     return EntityProfile(
         entity=entity,
         mentions=[jsonable(m) for m in _mentions(services, caller, policy, where)],
         nodes=nodes,
         edges=edges,
         hidden_nodes=hidden,
+        left_out_nodes=left_out,
         seed_path=_seed_path(risk, hops, hidden, nodes, edges, entity_id),
         network_risk=None if risk is None else risk.get("network_risk"),
         watchlisted=bool(entity.get("watchlisted")),
@@ -166,16 +171,17 @@ def _risk(services: Services, entity_id: str) -> dict[str, Any] | None:
 
 def _network(
     services: Services, policy: sharing.Policy, entity_id: str, hops: int
-) -> tuple[list[NetworkNode], list[NetworkEdge], int]:
+) -> tuple[list[NetworkNode], list[NetworkEdge], int, int]:
     """Nodes within ``hops`` (nearest first, at most ``MAX_NODES``) the policy lets through,
-    the links between them, and how many entities of the neighbourhood are hidden."""
+    the links between them, how many entities of the neighbourhood are hidden, and how many
+    visible ones the cap left out."""
     network = services.network()
     if network is None:
-        return [], [], 0
+        return [], [], 0, 0
     ids = network.entities.column("entity_id").to_numpy(zero_copy_only=False)
     start = np.flatnonzero(ids == entity_id)
     if not start.size:
-        return [], [], 0
+        return [], [], 0, 0
     search = bfs(network.graph.adjacency, start, max_steps=2 * hops)
     rows, unchecked = _neighbourhood(services, network, ids, search)
     visible_rows = policy.visible("entities", rows)
@@ -193,7 +199,7 @@ def _network(
         for r in shown
     ]
     edges = _edges(services, policy, network, ids, search, rows, {r["entity_id"] for r in shown})
-    return nodes, edges, hidden
+    return nodes, edges, hidden, len(visible_rows) - len(shown)
 
 
 def _neighbourhood(

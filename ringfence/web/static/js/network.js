@@ -1,0 +1,243 @@
+/* The entity network (Cytoscape): readable labels, zoom and fit, expand and collapse a node in
+   place (its neighbours from the JSON twin, so the sharing policy applies as on the page),
+   grouped shared values, a filter by link kind and a PNG export.
+   Markup: <div class="network" data-network="script-id"> plus the controls in entity.html. */
+(function () {
+  "use strict";
+
+  var LABEL_PX = 11;         // label size on screen, whatever the zoom (never smaller)
+  var ALL_LABELS_ZOOM = 0.45; // from this zoom every node is labelled; below, the key ones
+  var ALL_LABELS_NODES = 25;  // a drawing this small is labelled in full at any zoom
+
+  function cssVar(name, fallback) {
+    var value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+    return value || fallback;
+  }
+
+  function readJson(id) {
+    var node = document.getElementById(id);
+    return node ? JSON.parse(node.textContent) : null;
+  }
+
+  function style() {
+    var text = cssVar("--text", "#1c2330"), surface = cssVar("--surface-2", "#f0f2f5");
+    return [
+      { selector: "node", style: {
+          "background-color": "#8c96a8", "label": "", "color": text,
+          "font-size": LABEL_PX, "text-valign": "bottom", "text-margin-y": 4,
+          "text-wrap": "ellipsis", "text-max-width": 140,
+          "text-background-color": surface, "text-background-opacity": 0.85,
+          "text-background-padding": 2, "text-background-shape": "roundrectangle",
+          "width": "mapData(risk, 0, 1, 16, 36)", "height": "mapData(risk, 0, 1, 16, 36)" } },
+      { selector: "node.labelled, node[?watchlisted], node[?on_path], node[?focus], node[?group], node.hover, node:selected",
+        style: { "label": "data(label)" } },
+      { selector: "node[?watchlisted]", style: { "background-color": "#c62828" } },
+      { selector: "node[?on_path]", style: { "border-width": 3, "border-color": "#e5534b" } },
+      { selector: "node[?focus]", style: {
+          "background-color": "#1f6feb", "border-width": 5, "border-color": "#9ec2ff",
+          "font-weight": "bold", "z-index": 10 } },
+      { selector: "node[?focus][?watchlisted]", style: { "border-color": "#c62828" } },
+      { selector: "node[?group]", style: {
+          "shape": "round-rectangle", "background-color": "#bf8700", "width": 30, "height": 22,
+          "text-max-width": 220 } },
+      { selector: "node.expanded", style: { "border-width": 2, "border-style": "dashed",
+          "border-color": "#1f6feb" } },
+      { selector: "node:selected", style: { "overlay-opacity": 0.12, "overlay-color": "#1f6feb" } },
+      { selector: "edge", style: {
+          "width": 1.5, "line-color": "#c3cad6", "curve-style": "bezier", "label": "",
+          "font-size": LABEL_PX - 1, "color": "#5d6778", "text-rotation": "autorotate",
+          "text-background-color": surface, "text-background-opacity": 0.85 } },
+      { selector: "edge.hover", style: { "label": "data(label)" } },
+      { selector: "edge[?on_path]", style: { "width": 4, "line-color": "#e5534b" } },
+      { selector: ".folded, .kind-hidden", style: { "display": "none" } }
+    ];
+  }
+
+  /* Labels keep LABEL_PX on screen; below ALL_LABELS_ZOOM only the key nodes keep theirs. */
+  function fitLabels(cy) {
+    var zoom = cy.zoom();
+    cy.batch(function () {
+      cy.nodes().style("font-size", LABEL_PX / zoom);
+      cy.nodes("[!group]").style("text-max-width", 96 / zoom);
+      cy.nodes("[?group]").style("text-max-width", 260 / zoom);
+      cy.edges().style("font-size", (LABEL_PX - 1) / zoom);
+      var few = cy.nodes(":visible").length <= ALL_LABELS_NODES;
+      if (few || zoom >= ALL_LABELS_ZOOM || cy.scratch("_allLabels")) cy.nodes().addClass("labelled");
+      else cy.nodes().removeClass("labelled");
+    });
+  }
+
+  function layout(cy, fit) {
+    cy.layout({ name: "cose", animate: false, padding: 24, nodeRepulsion: 400000,
+                idealEdgeLength: 120, nodeOverlap: 40, gravity: 0.15, numIter: 2000,
+                randomize: false, fit: fit !== false }).run();
+    fitLabels(cy);
+  }
+
+  /* Grouped entities start folded into their group node; a click on the group unfolds them. */
+  function toggleGroup(cy, group) {
+    var members = cy.nodes('[in_group = "' + group.id() + '"]');
+    var folded = members.first().hasClass("folded");
+    members.toggleClass("folded", !folded);
+    members.connectedEdges().toggleClass("folded", !folded);
+    if (!folded) members.connectedEdges().filter(function (e) {
+      return e.source().hasClass("folded") || e.target().hasClass("folded");
+    }).addClass("folded");
+    layout(cy, false);
+  }
+
+  function announce(box, text) {
+    var status = box.querySelector("[data-network-status]");
+    if (status) status.textContent = text;
+  }
+
+  /* Expand: add the node's neighbours (one hop, from the JSON twin) in place; collapse: take
+     away what that expansion added (nodes another expansion also brought stay). */
+  function expand(cy, node, box) {
+    var id = node.id();
+    if (node.hasClass("expanded")) {
+      var added = node.scratch("_added") || [];
+      cy.remove(cy.collection(added.map(function (x) { return cy.getElementById(x); }))
+        .filter(function (el) { return (el.scratch("_by") || []).length <= 1; }));
+      node.removeClass("expanded");
+      announce(box, "Collapsed " + node.data("label") + ".");
+      layout(cy, false);
+      return;
+    }
+    announce(box, "Loading the links of " + node.data("label") + "…");
+    fetch("/api/v1/entities/" + encodeURIComponent(id) + "?hops=1", {
+      credentials: "same-origin", headers: { "Accept": "application/json" }
+    }).then(function (response) {
+      if (!response.ok) throw new Error("the server answered " + response.status);
+      return response.json();
+    }).then(function (model) {
+      var added = [];
+      function mark(el) {
+        el.scratch("_by", (el.scratch("_by") || []).concat([id]));
+      }
+      model.nodes.forEach(function (n) {
+        var existing = cy.getElementById(n.entity_id);
+        if (existing.nonempty()) return;
+        var el = cy.add({ group: "nodes", data: {
+          id: n.entity_id, label: n.name || n.entity_id, risk: n.network_risk || 0,
+          watchlisted: !!n.watchlisted, href: "/entities/" + n.entity_id },
+          position: { x: node.position("x") + (Math.random() - 0.5) * 80,
+                      y: node.position("y") + (Math.random() - 0.5) * 80 } });
+        mark(el);
+        added.push(el.id());
+      });
+      model.edges.forEach(function (e) {
+        var eid = e.source + ">" + e.target;
+        if (cy.getElementById(eid).nonempty() || cy.getElementById(e.target + ">" + e.source).nonempty()) return;
+        if (cy.getElementById(e.source).empty() || cy.getElementById(e.target).empty()) return;
+        var el = cy.add({ group: "edges", data: { id: eid, source: e.source, target: e.target,
+          label: e.kind || "", kind: e.kind || "link" } });
+        mark(el);
+        added.push(eid);
+      });
+      node.scratch("_added", added);
+      node.addClass("expanded");
+      applyKindFilter(cy, box);
+      layout(cy, false);
+      var left = model.left_out_nodes ? " (" + model.left_out_nodes + " more left out: open its profile)" : "";
+      announce(box, "Added " + added.filter(function (x) { return x.indexOf(">") < 0; }).length +
+        " entities linked to " + node.data("label") + left + ".");
+    }).catch(function (err) {
+      announce(box, "Could not load the links: " + err.message);
+    });
+  }
+
+  function applyKindFilter(cy, box) {
+    var hidden = {};
+    box.querySelectorAll("[data-link-kind]").forEach(function (input) {
+      if (!input.checked) hidden[input.value] = true;
+    });
+    cy.batch(function () {
+      cy.edges().forEach(function (e) { e.toggleClass("kind-hidden", !!hidden[e.data("kind")]); });
+      cy.nodes("[?group]").forEach(function (g) { g.toggleClass("kind-hidden", !!hidden[g.data("kind")]); });
+    });
+  }
+
+  function download(cy, el) {
+    var uri = cy.png({ full: true, scale: 2, bg: cssVar("--surface", "#ffffff") });
+    var link = document.createElement("a");
+    link.href = uri;
+    link.download = (el.dataset.name || "network") + ".png";
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+  }
+
+  function showSelected(box, node) {
+    var panel = box.querySelector("[data-network-selected]");
+    if (!panel) return;
+    if (!node || node.data("group")) { panel.hidden = true; return; }
+    panel.hidden = false;
+    panel.querySelector("[data-selected-name]").textContent = node.data("label");
+    panel.querySelector("[data-selected-open]").href = node.data("href");
+    var button = panel.querySelector("[data-selected-expand]");
+    button.textContent = node.hasClass("expanded") ? "Collapse its links" : "Expand its links here";
+  }
+
+  function draw(el) {
+    if (el.dataset.drawn || typeof window.cytoscape !== "function") return;
+    var graph = readJson(el.dataset.network);
+    if (!graph) return;
+    el.dataset.drawn = "1";
+    var box = el.closest("[data-network-box]") || document;
+    var cy = window.cytoscape({
+      container: el,
+      elements: graph.nodes.concat(graph.groups || [], graph.edges, graph.group_edges || []),
+      style: style(), minZoom: 0.1, maxZoom: 4
+    });
+    cy.nodes("[in_group]").addClass("folded").connectedEdges().addClass("folded");
+    cy.edges("[?group_edge]").removeClass("folded");
+    layout(cy, true);
+    cy.on("zoom", function () { fitLabels(cy); });
+    cy.on("mouseover", "node, edge", function (evt) { evt.target.addClass("hover"); });
+    cy.on("mouseout", "node, edge", function (evt) { evt.target.removeClass("hover"); });
+    var selected = null;
+    cy.on("tap", "node", function (evt) {
+      var node = evt.target;
+      if (node.data("group")) { toggleGroup(cy, node); return; }
+      selected = node;
+      showSelected(box, node);
+    });
+    cy.on("dbltap", "node", function (evt) {
+      var href = evt.target.data("href");
+      if (href) window.location.href = href;
+    });
+    cy.on("tap", function (evt) { if (evt.target === cy) { selected = null; showSelected(box, null); } });
+    box.addEventListener("click", function (evt) {
+      var button = evt.target.closest("[data-network-action]");
+      if (!button) return;
+      var action = button.dataset.networkAction;
+      if (action === "zoom-in") cy.zoom({ level: cy.zoom() * 1.25, renderedPosition: { x: el.clientWidth / 2, y: el.clientHeight / 2 } });
+      else if (action === "zoom-out") cy.zoom({ level: cy.zoom() / 1.25, renderedPosition: { x: el.clientWidth / 2, y: el.clientHeight / 2 } });
+      else if (action === "fit") cy.fit(undefined, 24);
+      else if (action === "png") download(cy, el);
+      else if (action === "expand" && selected) { expand(cy, selected, box); showSelected(box, selected); }
+      else if (action === "labels") {
+        cy.scratch("_allLabels", !cy.scratch("_allLabels"));
+        button.setAttribute("aria-pressed", cy.scratch("_allLabels") ? "true" : "false");
+      }
+      fitLabels(cy);
+    });
+    box.addEventListener("change", function (evt) {
+      if (evt.target.matches("[data-link-kind]")) applyKindFilter(cy, box);
+    });
+    el.classList.add("network-ready");
+    el._cy = cy;
+  }
+
+  function drawAll(root) { root.querySelectorAll("[data-network]").forEach(draw); }
+
+  /* Depth: the select submits its form (no inline handler: the CSP forbids them). */
+  function wireDepth(root) {
+    root.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+      select.addEventListener("change", function () { select.form.submit(); });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { drawAll(document); wireDepth(document); });
+})();
