@@ -27,8 +27,16 @@ mapping (`ringfence ingest FEED FILE --org ORG`). Files in any other layout need
 - Reference columns (type *reference*) hold the `id` of a record in another feed of the same
   organisation, e.g. a shipment's `shipper` is the `id` of a row in your `parties` file.
 - List columns (type *list of ...*) hold several values separated by `;`.
-- Blank values are missing values. A row missing a required value, or with a value that does not
-  clean, goes to the quarantine with the reason (`ringfence quarantine show FILE`).
+- Blank values are missing values. A broken row (wrong number of fields, bytes that are not
+  text), a missing key, or a missing or invalid required value sends the row to the quarantine
+  with the reason (`ringfence quarantine show FILE`).
+- An optional value that does not clean does not cost the row: the record is accepted without
+  that value and the *field problem* (file, row, field, raw value, reason) is stored and listed
+  by `ringfence quarantine list|show` (kind `field`). A phone that does not verify is kept as
+  unverified digits (`~+339959008351`, `~0301234567`) that only match the same digits exactly.
+  `ringfence ingest --strict` quarantines the row instead, for any value that does not clean.
+- A phone written without a country code takes the row's own `country` as its region (for a
+  party in a mapping's `parties:` section, that party's `country`).
 - Columns not listed here are ignored, with one warning per file.
 """
 

@@ -14,7 +14,9 @@ from ringfence.model.types.base import InvalidValue, ValueType
 class PhoneType(ValueType):
     """A phone number in E.164 form (``+4930123456``).
 
-    The hint is the ISO country to assume for numbers written without a country code.
+    The hint is the ISO country to assume for numbers written without a country code (the row's
+    own ``country`` at ingestion). A number that is not possible in its country is refused; an
+    optional field then keeps it unverified: ``~`` and its digits, for exact matching only.
     """
 
     name: ClassVar[str] = "phone"
