@@ -77,8 +77,9 @@ def compare_parties(
     if out is not None:
         console.print(
             f"Scored {len(scored) - len(bad):,} pairs into {out}"
-            + (f"; {len(bad):,} rows not scored (above)" if bad else ""),
+            + (f"; {len(bad):,} row{'s' * (len(bad) != 1)} not scored (above)" if bad else ""),
             highlight=False,
+            soft_wrap=True,
         )
     if bad:
         raise typer.Exit(UserError.exit_code)

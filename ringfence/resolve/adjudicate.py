@@ -7,7 +7,7 @@ pair are equally likely: the prior is *even odds given that someone put the two 
 Each other field that agrees or disagrees adds the bits of screening's default ``Weights``
 (identifier +12 / −3, phone and e-mail and bank account +10 / −1.5, street and postcode +6 / −1,
 country +1 / −2); a field missing on either side adds nothing. Schemas that cannot be one entity
-(a person and a vessel) add −12 bits; two kinds of organisation −3 (names/schemas.py).
+(a person and a vessel) add −30 bits; two kinds of organisation −3 (names/schemas.py).
 """
 
 from __future__ import annotations

@@ -198,3 +198,50 @@ def test_address_and_bank_account_tell_namesakes_apart() -> None:
     assert by_bank.entity_id == "B"
     assert by_bank.reasons[0] == "bank account identical"
     assert by_bank.score > 0.5
+
+
+def test_fresh_watchlist_screens_right_after_ingest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A watchlist of distinct entries, nothing else ingested, no resolve: screening works."""
+    from ringfence.cli.main import app
+
+    monkeypatch.setenv("RINGFENCE_DATA_DIR", str(tmp_path / "fresh"))
+    watchlist = _write_csv(
+        tmp_path / "watchlist.csv",
+        [
+            {
+                "id": "W1",
+                "name": "Oleksandr Kovalenko",
+                "country": "UA",
+                "schema": "Person",
+                "phone": "",
+            },
+            {
+                "id": "W2",
+                "name": "Shenzhen Brightstar Trading Co., Ltd",
+                "country": "CN",
+                "schema": "Company",
+                "phone": "+86 755 1234 5678",
+            },
+            {"id": "W3", "name": "Maria Rossi", "country": "IT", "schema": "Person", "phone": ""},
+        ],
+    )
+    runner = CliRunner()
+    ingested = runner.invoke(app, ["ingest", "watchlist", str(watchlist), "--org", "ipcu"])
+    assert ingested.exit_code == 0, ingested.output
+    queries = _write_csv(
+        tmp_path / "q.csv",
+        [
+            {"id": "Q1", "name": "Олександр Коваленко", "schema": ""},
+            {"id": "Q2", "name": "SHENZHEN BRIGHTSTAR TRADING LIMITED", "schema": ""},
+            {"id": "Q3", "name": "Kovalenko, Oleksandr", "schema": "Company"},
+        ],
+    )
+    result = runner.invoke(app, ["screen", str(queries), "--json", "--limit", "1"])
+    assert result.exit_code == 0, result.output
+    rows = {r["query_id"]: r for r in json.loads(result.stdout)}
+    assert rows["Q1"]["name"] == "Oleksandr Kovalenko" and rows["Q1"]["watchlisted"]
+    assert rows["Q1"]["score"] > 0.5
+    assert rows["Q2"]["name"].startswith("Shenzhen Brightstar") and rows["Q2"]["score"] > 0.5
+    assert rows["Q3"]["score"] < 0.5  # a company cannot be that person

@@ -65,7 +65,7 @@ def analyse(raw: str | None, kind: str = ANY) -> Analysed:
     elif kind == THING:
         ascii_form = remove_obj_prefixes(ascii_form)  # "MV", "M/V", "SS"
     legal: set[str] = set()
-    if kind in (ORG, ANY):
+    if kind == ORG:  # not for ANY: rigour reads "Li Na" as a company form "fin"
         ascii_form = replace_org_types_compare(ascii_form, generic=True)
     words = fold_text(ascii_form).split()
     if kind in (ORG, ANY):

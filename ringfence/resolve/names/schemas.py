@@ -22,7 +22,7 @@ DEFAULT_SCHEMA = "LegalEntity"
 
 # Bits (log2 odds) per relation: "same" and "compatible" say nothing; organisations of different
 # kinds (a company and a public body) rarely are one entity; a person is never a ship.
-RELATION_BITS = {"same": 0.0, "compatible": 0.0, "sibling": -3.0, "incompatible": -12.0}
+RELATION_BITS = {"same": 0.0, "compatible": 0.0, "sibling": -3.0, "incompatible": -30.0}
 
 
 @lru_cache(maxsize=64)

@@ -37,14 +37,19 @@ FEATURES = (
 MIN_WORD_SIM = 0.5
 SOUND_ALIKE = 0.85
 STRONG = 0.8
+_VOWELS = frozenset("aeiouyw'")
 # German-style spellings of umlauts ("Mueller" for "Müller", which transliterates to "muller").
 _UMLAUTS = (("ae", "a"), ("oe", "o"), ("ue", "u"))
 
 
-def word_sim(x: str, y: str) -> float:
-    """Similarity of two words in [0, 1]: Levenshtein, lifted when they sound alike."""
+def word_sim(x: str, y: str, loose: bool = False) -> float:
+    """Similarity of two words in [0, 1]: Levenshtein, lifted when they sound alike or, for a
+    transliterated pair (``loose``), when their consonants agree: Arabic and Hebrew script write
+    few vowels, so "محمد" arrives as "mhmd" for "Mohammed"."""
     if x == y:
         return 1.0
+    if loose and min(len(x), len(y)) >= 2 and _skeleton(x) == _skeleton(y) and _skeleton(x):
+        return max(SOUND_ALIKE, Levenshtein.normalized_similarity(x, y))
     sim = Levenshtein.normalized_similarity(x, y)
     if sim < 1.0 and ("e" in x or "e" in y):
         sim = max(sim, Levenshtein.normalized_similarity(_fold_umlauts(x), _fold_umlauts(y)))
@@ -53,17 +58,28 @@ def word_sim(x: str, y: str) -> float:
     return sim
 
 
+def _skeleton(word: str) -> str:
+    """The word's consonants, doubled letters once ("mohammed" → "mhmd", "hussein" → "hsn")."""
+    out: list[str] = []
+    for ch in word:
+        if ch not in _VOWELS and (not out or out[-1] != ch):
+            out.append(ch)
+    return "".join(out)
+
+
 def _fold_umlauts(word: str) -> str:
     for written, plain in _UMLAUTS:
         word = word.replace(written, plain)
     return word
 
 
-def align(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[list[tuple[int, int, float]], int]:
+def align(
+    a: tuple[str, ...], b: tuple[str, ...], loose: bool = False
+) -> tuple[list[tuple[int, int, float]], int]:
     """Greedy word pairs ``(i, j, sim)`` best first, then initials; returns pairs and initials."""
     cells = sorted(
         (
-            (word_sim(x, y), i, j)
+            (word_sim(x, y, loose), i, j)
             for i, x in enumerate(a)
             for j, y in enumerate(b)
             if len(x) > 1 and len(y) > 1
@@ -135,7 +151,7 @@ def _features(
     """Features of one reading of the two names' words."""
     a = Analysed(a_name.raw, a_tokens, a_name.legal, a_name.latin)
     b = Analysed(b_name.raw, b_tokens, b_name.legal, b_name.latin)
-    pairs, initials = align(a.tokens, b.tokens)
+    pairs, initials = align(a.tokens, b.tokens, loose=not (a.latin and b.latin))
     matched_a = {i: s for i, _, s in pairs}
     matched_b = {j: s for _, j, s in pairs}
     cover_a = _cover(a.tokens, matched_a)

@@ -7,6 +7,7 @@ types and resolution cleaners before lookup. Stored values only get the cheap id
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from ringfence.model.feeds import value_type
@@ -90,10 +91,8 @@ def clean_query(query: dict[str, Any]) -> dict[str, str]:
         out["name_norm"] = norm
         out["name"] = raw["name"]
     if "schema" in raw:
-        try:
+        with contextlib.suppress(ValueError):  # an unknown schema is left out, not a failure
             out["schema"] = check_schema(raw["schema"])
-        except ValueError:  # an unknown schema is left out, never a failed screen
-            pass
     return out
 
 

@@ -16,15 +16,16 @@ from ringfence.store.lake import Lake
 
 PARTIES_AS_ENTITIES_SQL = """
 SELECT id AS entity_id, schema_ AS schema, name, country,
-       list_filter([phone], x -> x IS NOT NULL) AS phones,
-       list_filter([email], x -> x IS NOT NULL) AS emails,
-       list_filter([identifier], x -> x IS NOT NULL) AS identifiers,
-       list_filter([bank_account], x -> x IS NOT NULL) AS bank_accounts,
-       list_filter([CASE WHEN street IS NOT NULL AND postcode IS NOT NULL
-                         THEN street || ' | ' || postcode END], x -> x IS NOT NULL) AS addresses,
+       CASE WHEN phone IS NULL THEN []::VARCHAR[] ELSE [phone] END AS phones,
+       CASE WHEN email IS NULL THEN []::VARCHAR[] ELSE [email] END AS emails,
+       CASE WHEN identifier IS NULL THEN []::VARCHAR[] ELSE [identifier] END AS identifiers,
+       CASE WHEN bank_account IS NULL THEN []::VARCHAR[] ELSE [bank_account] END
+           AS bank_accounts,
+       CASE WHEN street IS NULL OR postcode IS NULL THEN []::VARCHAR[]
+            ELSE [street || ' | ' || postcode] END AS addresses,
        1 AS mention_count, [organisation] AS organisations,
        coalesce(role = 'watchlist', false) AS watchlisted
-FROM read_parquet(?, union_by_name = true)
+FROM read_parquet({files}, union_by_name = true)
 ORDER BY id
 """
 
@@ -35,5 +36,6 @@ def entities_from_parties(settings: Settings) -> pa.Table | None:
     if not parts:
         return None
     with duckdb.connect() as con:
-        table = con.execute(PARTIES_AS_ENTITIES_SQL, [[str(p) for p in parts]]).fetch_arrow_table()
+        files = "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in parts) + "]"
+        table: pa.Table = con.sql(PARTIES_AS_ENTITIES_SQL.format(files=files)).to_arrow_table()
     return table if table.num_rows else None

@@ -11,8 +11,8 @@ is the match threshold. Per field (weights.py gives the bits):
   two names are one entity's; the weight is ``min(L, name_exact)``, times ``rarity`` ∈ (0, 1]
   when positive (the query words' mean IDF over the largest IDF in the index: common names prove
   little), and at least ``NAME_FLOOR_BITS``. Only the ``MODEL_CANDIDATES`` candidates whose
-  folded names are closest (rapidfuzz ``token_sort_ratio``) and those sharing an exact value go
-  through the model; the others keep ``name_else``;
+  folded names are closest (rapidfuzz ``token_sort_ratio``, at least ``MODEL_MIN_RATIO``) and
+  those sharing an exact value go through the model; the others keep ``name_else``;
 * country: ``country_exact`` when equal, ``country_else`` when both known and different;
 * schema: a person against a company or a vessel adds the schemas' relation bits (names/schemas.py).
 """
@@ -33,7 +33,10 @@ if TYPE_CHECKING:
     from ringfence.resolve.screen.index import ScreeningIndex
 
 NAME_FLOOR_BITS = -8.0
-MODEL_CANDIDATES = 60
+MODEL_CANDIDATES = 25
+# Candidates whose folded names are further apart than this (token_sort_ratio) keep name_else
+# without going through the model, unless they share an exact value with the query.
+MODEL_MIN_RATIO = 40.0
 LN2 = math.log(2.0)
 # Below this rarity a name is flagged "(common name)" in the reasons: its tokens are shared so
 # widely that a name match alone cannot push the score past the threshold with default weights.
@@ -77,7 +80,7 @@ def _name_bits(
     sims = process.cdist([query_norm], names, scorer=fuzz.token_sort_ratio)[0]
     bits = np.full(len(cand), w.name_else)
     order = np.argsort(-sims, kind="stable")
-    chosen = set(order[:MODEL_CANDIDATES].tolist())
+    chosen = {k for k in order[:MODEL_CANDIDATES].tolist() if sims[k] >= MODEL_MIN_RATIO}
     chosen |= {k for k, i in enumerate(cand) if int(i) in hits}
     schema = clean.get("schema")
     for k in chosen:
