@@ -10,7 +10,9 @@ identifier/phone hits (under a name variant), one-typo names of existing entitie
 country; half of them also with the address, written differently), and misses.
 Prints one JSON object: build seconds, RSS growth, p50/p99 latency per query kind and overall,
 how often the source entity came first (hit@1), was among the ten, or the first match
-bore the source's very name (an indistinguishable namesake).
+bore the source's very name (an indistinguishable namesake); and hit@1 over the queries whose
+source is *distinguishable*: no other entity has its normalised name in its country, so a
+name-and-country query can single it out at all (with Zipf names, most typo queries cannot).
 """
 
 from __future__ import annotations
@@ -162,6 +164,11 @@ def main() -> None:
     hits: dict[str, int] = {}
     in_top10: dict[str, int] = {}
     same_name: dict[str, int] = {}
+    unique_hits: dict[str, list[bool]] = {}
+    name_country: dict[tuple[str, str], int] = {}
+    for norm, country in zip(index.norm_names, index.country.tolist(), strict=True):
+        name_country[(norm, country)] = name_country.get((norm, country), 0) + 1
+    position = {e: i for i, e in enumerate(index.entity_ids)}
     names = dict(zip(table["entity_id"].to_pylist(), table["name"].to_pylist(), strict=True))
     for kind, query, expected in qs:
         t = time.perf_counter()
@@ -183,6 +190,10 @@ def main() -> None:
             and normalise_name(top.name) == normalise_name(names[expected])
         )
         same_name[kind] = same_name.get(kind, 0) + alike
+        if expected:
+            i = position[expected]
+            if name_country[(index.norm_names[i], str(index.country[i]))] == 1:
+                unique_hits.setdefault(kind, []).append(ok)
     every = [ms for kind_ms in times.values() for ms in kind_ms]
     print(
         json.dumps(
@@ -199,6 +210,10 @@ def main() -> None:
                 "source_in_top10": {k: round(in_top10[k] / len(times[k]), 3) for k in times},
                 "top1_source_or_same_name": {
                     k: round(same_name[k] / len(times[k]), 3) for k in times
+                },
+                "correct_top1_distinguishable": {
+                    k: {"top1": round(sum(v) / len(v), 3), "n": len(v)}
+                    for k, v in unique_hits.items()
                 },
                 "vocabulary": len(index.tokens.vocab),
                 "machine": machine(),

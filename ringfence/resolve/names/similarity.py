@@ -48,7 +48,7 @@ def word_sim(x: str, y: str, loose: bool = False) -> float:
     few vowels, so "محمد" arrives as "mhmd" for "Mohammed"."""
     if x == y:
         return 1.0
-    if loose and min(len(x), len(y)) >= 2 and _skeleton(x) == _skeleton(y) and _skeleton(x):
+    if loose and min(len(x), len(y)) >= 2 and skeleton(x) == skeleton(y) and skeleton(x):
         return max(SOUND_ALIKE, Levenshtein.normalized_similarity(x, y))
     sim = Levenshtein.normalized_similarity(x, y)
     if sim < 1.0 and ("e" in x or "e" in y):
@@ -58,7 +58,7 @@ def word_sim(x: str, y: str, loose: bool = False) -> float:
     return sim
 
 
-def _skeleton(word: str) -> str:
+def skeleton(word: str) -> str:
     """The word's consonants, doubled letters once ("mohammed" → "mhmd", "hussein" → "hsn")."""
     out: list[str] = []
     for ch in word:

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 from rapidfuzz import process
 
 from ringfence.errors import NotFoundError
+from ringfence.resolve.names.similarity import skeleton
 from ringfence.resolve.screen.clean import EXACT_FIELDS, clean_query, clean_stored, index_name
 from ringfence.resolve.screen.fresh import entities_from_parties
 from ringfence.resolve.screen.scoring import Match, score_candidates
@@ -35,6 +36,10 @@ NAME_CANDIDATES = 200
 # closest one (rapidfuzz ratio points) they may be.
 TYPO_CHOICES = 3
 TYPO_SLACK = 5.0
+# Known tokens with the same consonant skeleton that may stand in for an unknown token (a name
+# transliterated from a script that writes few vowels); skeletons shorter than this are ignored.
+SKELETON_CHOICES = 3
+MIN_SKELETON = 3
 # An exact value shared by more entities than this (a warehouse address, a forwarder's phone)
 # does not make them all candidates; it still counts for candidates found by name.
 MAX_EXACT_CANDIDATES = 500
@@ -67,6 +72,7 @@ class TokenIndex:
     postings: np.ndarray
     idf: np.ndarray
     by_initial: dict[str, list[str]] = field(default_factory=dict)
+    by_skeleton: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, token_lists: list[list[str]]) -> TokenIndex:
@@ -83,10 +89,13 @@ class TokenIndex:
         offsets = np.concatenate([[0], np.cumsum(df)])
         idf = np.log(max(len(token_lists), 1) / np.maximum(df, 1)) + 1e-3
         by_initial: dict[str, list[str]] = {}
+        by_skeleton: dict[str, list[str]] = {}
         for token in vocab:
             by_initial.setdefault(token[0], []).append(token)
+            if len(bones := skeleton(token)) >= MIN_SKELETON:
+                by_skeleton.setdefault(bones, []).append(token)
         postings = np.asarray(owners, dtype=np.int32)[order]
-        return cls(vocab, offsets, postings, idf, by_initial)
+        return cls(vocab, offsets, postings, idf, by_initial, by_skeleton)
 
     @property
     def max_idf(self) -> float:
@@ -102,15 +111,18 @@ class TokenIndex:
         known = self.vocab.get(token)
         if known is not None:
             return [known]
+        found: list[int] = []
+        # A word from another script keeps its consonants ("d'gls" for Douglas in Hebrew).
+        if len(bones := skeleton(token)) >= MIN_SKELETON:
+            alike = self.by_skeleton.get(bones, [])
+            found += [self.vocab[w] for w in sorted(alike, key=len)[:SKELETON_CHOICES]]
         # Typos rarely hit the first letter; searching its bucket keeps this cheap.
         bucket = self.by_initial.get(token[0], [])
-        if not bucket:
-            return []
         close = process.extract(token, bucket, limit=TYPO_CHOICES, score_cutoff=75)
-        if not close:
-            return []
-        best = close[0][1]
-        return [self.vocab[word] for word, score, _ in close if score >= best - TYPO_SLACK]
+        if close:
+            best = close[0][1]
+            found += [self.vocab[word] for word, score, _ in close if score >= best - TYPO_SLACK]
+        return list(dict.fromkeys(found))
 
     def candidates(self, tokens: Iterable[str], limit: int) -> np.ndarray:
         """Entities sharing most IDF weight of name tokens with the query, best first."""
