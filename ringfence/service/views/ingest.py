@@ -15,7 +15,9 @@ from ringfence.ingest.registry import resolve_named_mapping
 from ringfence.model.feeds import feeds
 from ringfence.service import sharing
 from ringfence.service.context import Caller, Services
+from ringfence.service.redact import public_message
 from ringfence.service.views.common import CountBy, Paging, jsonable, page_slice, paging
+from ringfence.service.views.ingest_choices import MappingChoice, mapping_choices, upload_feeds
 from ringfence.store.operational.tables import Job
 
 UPLOAD_ROLES = ("admin", "analyst")
@@ -38,13 +40,18 @@ class JobOut(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    file_name: str | None = None
+    feed: str | None = None
 
 
 class JobList(BaseModel):
-    """The organisation's recent jobs, newest first, and the feeds it can upload."""
+    """The organisation's recent jobs, newest first, the feeds it uploads (its usual one
+    first, the form's default) and the mappings it may name."""
 
     jobs: list[JobOut]
     feeds: list[str]
+    default_feed: str | None = None
+    mappings: list[MappingChoice] = []
 
 
 class QuarantinePage(BaseModel):
@@ -60,14 +67,28 @@ class QuarantinePage(BaseModel):
 
 
 def job_model(job: Job) -> JobOut:
-    """A stored job as the API shows it."""
-    return JobOut(**{name: getattr(job, name) for name in JobOut.model_fields})
+    """A stored job as the API shows it, with the name of its file and its feed."""
+    fields = {name: getattr(job, name) for name in JobOut.model_fields if hasattr(job, name)}
+    result = job.result or {}
+    summary = result.get("summary") or {}
+    files = summary.get("files") or []
+    name = result.get("file") or (files[0].get("file") if files else None)
+    fields["file_name"] = Path(public_message(str(name))).name if name else None
+    fields["feed"] = result.get("feed") or summary.get("feed")
+    return JobOut(**fields)
 
 
 def jobs(services: Services, caller: Caller) -> JobList:
-    """The caller's organisation's jobs (jobs are never shared)."""
+    """The caller's organisation's jobs (jobs are never shared), and what it may upload."""
     rows = [job_model(j) for j in services.store.jobs(caller.organisation)]
-    return JobList(jobs=rows, feeds=sorted(feeds()))
+    mappings = mapping_choices(services.settings, caller.organisation)
+    offered = upload_feeds(caller.organisation_kind, mappings)
+    return JobList(
+        jobs=rows,
+        feeds=offered,
+        default_feed=offered[0] if offered else None,
+        mappings=mappings,
+    )
 
 
 def job(services: Services, caller: Caller, job_id: int) -> JobOut:
@@ -155,24 +176,46 @@ def field_problems(
     return _problems(services, caller, job_id, page, "field_problems")
 
 
+def _public(row: dict[str, Any]) -> dict[str, Any]:
+    """A problem row as shown: its source file named, not located."""
+    out = jsonable(row)
+    if isinstance(out.get("source_file"), str):
+        out["source_file"] = Path(out["source_file"]).name
+    return out
+
+
+def problem_rows(
+    services: Services, caller: Caller, job_id: int, kind: str = "row"
+) -> list[dict[str, Any]]:
+    """Every quarantined row (``kind`` row) or field problem (``field``) of a job, for export."""
+    dataset = "quarantine" if kind == "row" else "field_problems"
+    return [
+        _public(r) for r in _problem_rows(services, caller, job(services, caller, job_id), dataset)
+    ]
+
+
+def _problem_rows(
+    services: Services, caller: Caller, found: JobOut, dataset: str
+) -> list[dict[str, Any]]:
+    files = (found.result.get("summary") or {}).get("files") or []
+    hashes = [f["file_sha256"] for f in files if f.get("file_sha256")]
+    if not hashes:
+        return []
+    return sharing.read(
+        services,
+        caller,
+        dataset,
+        where=f"file_sha256 IN {sharing.sql_list(hashes)} AND organisation = "
+        f"{sharing.sql_text(caller.organisation)}",
+        order_by="source_row, field",
+    )
+
+
 def _problems(
     services: Services, caller: Caller, job_id: int, page: int, dataset: str
 ) -> QuarantinePage:
     found = job(services, caller, job_id)
-    files = (found.result.get("summary") or {}).get("files") or []
-    hashes = [f["file_sha256"] for f in files if f.get("file_sha256")]
-    rows = (
-        sharing.read(
-            services,
-            caller,
-            dataset,
-            where=f"file_sha256 IN {sharing.sql_list(hashes)} AND organisation = "
-            f"{sharing.sql_text(caller.organisation)}",
-            order_by="source_row, field",
-        )
-        if hashes
-        else []
-    )
+    rows = _problem_rows(services, caller, found, dataset)
     counts: dict[str, int] = {}
     for row in rows:
         key = f"{row.get('field')}: {row.get('reason')}"
@@ -181,7 +224,7 @@ def _problems(
     return QuarantinePage(
         job=found,
         reasons=reasons[:20],
-        items=[jsonable(r) for r in page_slice(rows, page)],
+        items=[_public(r) for r in page_slice(rows, page)],
         paging=paging(len(rows), page),
         kind="row" if dataset == "quarantine" else "field",
     )
