@@ -32,6 +32,8 @@ FEATURES = (
     "single",  # either name is a single word
     "translit",  # one name was not in Latin letters (transliteration noise is expected)
     "translit_cover",  # cover_short when transliterated
+    "skeleton_joined",  # similarity of the run-together names' consonant skeletons
+    "sound_joined",  # similarity of the run-together names' metaphone codes
 )
 # Two words below this similarity are not paired.
 MIN_WORD_SIM = 0.5
@@ -187,6 +189,8 @@ def _features(
         1.0 if min(len(a.tokens), len(b.tokens)) == 1 else 0.0,
         translit,
         short * translit,
+        _joined(tuple(skeleton(t) for t in a.tokens), tuple(skeleton(t) for t in b.tokens)),
+        _joined(tuple(metaphone(t) for t in a.tokens), tuple(metaphone(t) for t in b.tokens)),
     ]
 
 
