@@ -20,10 +20,12 @@ import pyarrow.parquet as pq
 from rapidfuzz import process
 
 from ringfence.errors import NotFoundError
+from ringfence.resolve.names.analyse import analyse
 from ringfence.resolve.names.similarity import skeleton
 from ringfence.resolve.screen.clean import EXACT_FIELDS, clean_query, clean_stored, index_name
 from ringfence.resolve.screen.fresh import entities_from_parties
 from ringfence.resolve.screen.scoring import Match, score_candidates
+from ringfence.resolve.screen.scripts import SkeletonNames
 from ringfence.resolve.screen.weights import Weights, load_weights
 from ringfence.settings import Settings
 from ringfence.store.lake import Lake
@@ -32,6 +34,8 @@ from ringfence.store.lake import Lake
 # rarer token: walking the postings of "wang" on a million entities would cost the whole budget.
 MAX_POSTING = 20_000
 NAME_CANDIDATES = 200
+# Extra candidates by consonant skeleton for a name that was not written in Latin letters.
+SCRIPT_CANDIDATES = 50
 # How many known tokens may stand in for one unknown (typo'd) token, and how far below the
 # closest one (rapidfuzz ratio points) they may be.
 TYPO_CHOICES = 3
@@ -177,6 +181,7 @@ class ScreeningIndex:
         ]
         self.schemas: list[str] = [x or "" for x in cols.get("schema", [None] * self.size)]
         self.tokens = TokenIndex.build([n.split() for n in self.norm_names])
+        self.skeletons = SkeletonNames(self.norm_names)
         self.country = np.asarray([c or "" for c in cols.get("country", [None] * self.size)])
         self.watchlisted = np.asarray(
             [bool(w) for w in cols.get("watchlisted", [False] * self.size)]
@@ -245,6 +250,10 @@ class ScreeningIndex:
             if tokens
             else np.empty(0, dtype=np.int64)
         )
+        if tokens and not analyse(clean.get("name", "")).latin:
+            by_name = np.concatenate(
+                [by_name, self.skeletons.candidates(clean["name_norm"], SCRIPT_CANDIDATES)]
+            )
         candidates = np.unique(
             np.concatenate([np.fromiter(hits, dtype=np.int64, count=len(hits)), by_name])
         )
