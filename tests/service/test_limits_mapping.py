@@ -100,7 +100,8 @@ def test_server_paths_and_foreign_mappings_get_one_refusal(
     assert _files(mapped) == before_files
     assert _refusals(scratch_world) == before_audit + len(probes)
     web = _upload(client, scratch_world, "/etc/passwd", web=True)
-    assert web.status_code == 400 and "unknown mapping" in web.text
+    assert web.status_code == 400 and "not one your organisation may use" in web.text
+    assert "root:" not in web.text and "/etc/passwd" not in web.text
     assert _files(mapped) == before_files
 
 
