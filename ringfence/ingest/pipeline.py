@@ -215,6 +215,7 @@ def _record(run: _Run, result: FileSummary, started: dt.datetime) -> None:
         file_sha256=result.file_sha256, mapping=run.mapping_file, rows_read=result.rows_read,
         accepted=result.accepted, quarantined=result.quarantined,
         duplicates=result.duplicates, started_at=started, finished_at=dt.datetime.now(dt.UTC),
+        field_problems=result.field_problems,
     )
     run.store.audit("ingest", run.actor, run.organisation, {
         "feed": run.spec.name, "file": result.file, "file_sha256": result.file_sha256,

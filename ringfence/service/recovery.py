@@ -109,6 +109,7 @@ def run_summary(run: IngestRun) -> dict[str, Any]:
         "accepted": run.accepted,
         "quarantined": run.quarantined,
         "duplicates": run.duplicates,
+        "field_problems": run.field_problems,
     }
     file: dict[str, Any] = {
         "file": Path(run.file_name).name,

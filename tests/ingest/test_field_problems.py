@@ -22,6 +22,7 @@ from ringfence.ingest import ingest_files
 from ringfence.model import types
 from ringfence.model.feeds import feed, value_type
 from ringfence.settings import Settings
+from ringfence.store.operational import OperationalStore
 from tests.ingest.conftest import read_dataset
 
 OPTIONAL = [
@@ -253,6 +254,9 @@ def test_the_issues_phones_and_a_local_number_with_a_country(
         p["source_file"] == str(path) and p["organisation"] == "market" and p["feed"] == "parties"
         for p in problems.values()
     )
+    with OperationalStore.open(ingest_settings) as store:
+        (run,) = store.ingest_runs("market")
+    assert (run.accepted, run.quarantined, run.field_problems) == (6, 0, 5)
 
 
 def test_strict_quarantines_what_default_keeps(ingest_settings: Settings, tmp_path: Path) -> None:

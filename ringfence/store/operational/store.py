@@ -138,6 +138,7 @@ class OperationalStore(TaskStore, SharingStore, SessionStore, JobStore, BrandSto
         duplicates: int,
         started_at: datetime,
         finished_at: datetime,
+        field_problems: int = 0,
     ) -> int:
         """Record one ingested file and return the run's id."""
         with self._transaction("recording an ingest run") as session:
@@ -154,6 +155,7 @@ class OperationalStore(TaskStore, SharingStore, SessionStore, JobStore, BrandSto
                 duplicates=duplicates,
                 started_at=started_at,
                 finished_at=finished_at,
+                field_problems=field_problems,
             )
             session.add(run)
             session.flush()

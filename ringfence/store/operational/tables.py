@@ -140,6 +140,8 @@ class IngestRun(Base):
     duplicates: Mapped[int]
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime]
+    field_problems: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Values of accepted rows that did not clean (stored in the lake's ``field_problems``)."""
 
 
 class Decision(Base):
