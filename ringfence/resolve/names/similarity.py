@@ -11,9 +11,10 @@ The features (``FEATURES``, all in [0, 1] or small counts) feed the name model (
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 from rapidfuzz.distance import Levenshtein
-from rigour.text.phonetics import metaphone
+from rigour.text.phonetics import metaphone as _metaphone
 
 from ringfence.resolve.names.analyse import Analysed
 
@@ -44,6 +45,12 @@ _VOWELS = frozenset("aeiouyw'")
 _UMLAUTS = (("ae", "a"), ("oe", "o"), ("ue", "u"))
 
 
+@lru_cache(maxsize=100_000)
+def metaphone(word: str) -> str:
+    """The word's metaphone code (cached: names repeat)."""
+    return _metaphone(word)
+
+
 def word_sim(x: str, y: str, loose: bool = False) -> float:
     """Similarity of two words in [0, 1]: Levenshtein, lifted when they sound alike or, for a
     transliterated pair (``loose``), when their consonants agree: Arabic and Hebrew script write
@@ -60,6 +67,7 @@ def word_sim(x: str, y: str, loose: bool = False) -> float:
     return sim
 
 
+@lru_cache(maxsize=100_000)
 def skeleton(word: str) -> str:
     """The word's consonants, doubled letters once ("mohammed" → "mhmd", "hussein" → "hsn")."""
     out: list[str] = []

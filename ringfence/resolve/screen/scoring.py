@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from ringfence.resolve.screen.index import ScreeningIndex
 
 NAME_FLOOR_BITS = -8.0
-MODEL_CANDIDATES = 25
+MODEL_CANDIDATES = 12
 # Candidates whose folded names are further apart than this (token_sort_ratio) keep name_else
 # without going through the model, unless they share an exact value with the query.
 MODEL_MIN_RATIO = 40.0
