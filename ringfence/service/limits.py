@@ -59,10 +59,12 @@ class BodyLimitMiddleware:
             await _refuse(scope, send, 400, "HTTPError", "Content-Length is not a number")
             return
         if declared is not None and declared > limit:
+            if upload:
+                await _audit_refusal(scope, headers, declared, limit)
             await _refuse_size(scope, send, limit)
             return
         large = declared is None or declared > self.small
-        if upload and large and not await _authenticated(scope, headers):
+        if upload and large and await _identity(scope, headers) is None:
             await _refuse(
                 scope, send, 401, "AuthError", "log in or send an API key before uploading a file"
             )
@@ -88,7 +90,7 @@ class BodyLimitMiddleware:
             if message["type"] == "http.response.start":
                 if state["exceeded"]:
                     state["replaced"] = True
-                    await _refuse_size(scope, send, limit)
+                    await self._refuse_streamed(scope, state["read"], limit, send)
                     return
                 state["started"] = True
             await send(message)
@@ -97,7 +99,13 @@ class BodyLimitMiddleware:
             await self.app(scope, limited_receive, guarded_send)
         except _BodyTooLarge:
             if not state["started"] and not state["replaced"]:
-                await _refuse_size(scope, send, limit)
+                await self._refuse_streamed(scope, state["read"], limit, send)
+
+    @staticmethod
+    async def _refuse_streamed(scope: Scope, read: int, limit: int, send: Send) -> None:
+        if is_upload(scope):
+            await _audit_refusal(scope, Headers(scope=scope), read, limit)
+        await _refuse_size(scope, send, limit)
 
 
 def _content_length(headers: Headers) -> int | None:
@@ -109,8 +117,8 @@ def _content_length(headers: Headers) -> int | None:
     return int(value) if value.isdigit() and len(value) < 20 else -1
 
 
-async def _authenticated(scope: Scope, headers: Headers) -> bool:
-    """Whether the request's API key or session cookie is valid (headers only, no body)."""
+async def _identity(scope: Scope, headers: Headers) -> tuple[str, str] | None:
+    """(organisation, actor) of a valid API key or session cookie (headers only, no body)."""
     services = scope["app"].state.services
     authorization = headers.get("authorization", "")
     key = authorization[7:].strip() if authorization.lower().startswith("bearer ") else None
@@ -119,14 +127,27 @@ async def _authenticated(scope: Scope, headers: Headers) -> bool:
     token = request.cookies.get(SESSION_COOKIE)
     try:
         if key:
-            await run_in_threadpool(services.store.api_key_holder, key)
-            return True
+            organisation, user = await run_in_threadpool(services.store.api_key_holder, key)
+            return organisation, user.email if user is not None else f"key:{organisation}"
         if token:
-            await run_in_threadpool(services.store.web_session, token)
-            return True
+            user, _ = await run_in_threadpool(services.store.web_session, token)
+            return user.organisation, user.email
     except AuthError:
-        return False
-    return False
+        return None
+    return None
+
+
+async def _audit_refusal(scope: Scope, headers: Headers, size: int, limit: int) -> None:
+    """Audit an upload refused for its size when its caller is known (a refused write)."""
+    who = await _identity(scope, headers)
+    if who is None:
+        log.warning("anonymous upload of %s bytes refused (limit %s)", size, limit)
+        return
+    organisation, actor = who
+    detail = {"reason": "request body over RINGFENCE_MAX_UPLOAD_BYTES", "bytes": size,
+              "limit": limit}  # fmt: skip
+    store = scope["app"].state.services.store
+    await run_in_threadpool(store.audit, "upload.refused", actor, organisation, detail)
 
 
 async def _refuse_size(scope: Scope, send: Send, limit: int) -> None:

@@ -51,6 +51,11 @@ def _leftovers(app: FastAPI) -> list[Path]:
     return found + list((data_dir / "tmp").glob("ingest-*"))
 
 
+def _refusals(app: FastAPI) -> int:
+    entries = app.state.services.store.audit_entries()
+    return sum(1 for e in entries if e.action == "upload.refused" and e.organisation == OUTSIDER)
+
+
 def _upload(client: TestClient, world: World, name: str, body: bytes, **data: str) -> Any:
     return client.post(
         f"{API}/uploads",
@@ -156,9 +161,11 @@ def test_upload_over_the_upload_limit_is_413_and_leaves_nothing(
     limited_app: FastAPI, limited: TestClient, scratch_world: World
 ) -> None:
     before = set(_leftovers(limited_app))
+    refusals = _refusals(limited_app)
     body = b"party_id,name\n" + b"p,x\n" * (UPLOAD // 4)
     response = _upload(limited, scratch_world, "big.csv", body)
     assert response.status_code == 413, response.text
+    assert _refusals(limited_app) == refusals + 1  # the refused write is audited
     assert "RINGFENCE_MAX_UPLOAD_BYTES" in response.json()["error"]["message"]
     assert set(_leftovers(limited_app)) <= before
     ok = _upload(limited, scratch_world, "fine.csv", b"party_id,name\np-limits-1,Fine Ltd\n")
