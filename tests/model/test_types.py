@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from ringfence.model import types
 from ringfence.model.feeds import value_type
 from ringfence.model.types import InvalidValue
+from ringfence.model.types.contact import is_unverified_phone, phone_or_unverified
 
 GOOD = [
     ("country", "DE", "DE"),
@@ -160,3 +161,36 @@ def test_phone_fast_path_agrees_with_the_parser_on_any_digits(
 ) -> None:
     text = ("+" if plus else "") + digits
     assert _ours(text, region) == _parser_e164(text, region)
+
+
+@pytest.mark.parametrize(
+    ("raw", "country", "stored"),
+    [
+        ("+33 995 900 8351", "FR", "~+339959008351"),  # impossible: kept unverified
+        ("0034-0049680172", "ES", "~+340049680172"),
+        ("030 1234567", "DE", "+49301234567"),  # local number, the row's country
+        ("030 1234567", None, "~0301234567"),  # local number, no country: unverified
+        ("(0) 30-12 34 56", None, "~030123456"),
+        ("n/a", "DE", None),  # not a phone at all: nothing kept
+        ("tel 123456", None, None),
+        ("1234", None, None),  # too few digits to mean anything
+    ],
+)
+def test_phone_or_unverified(raw: str, country: str | None, stored: str | None) -> None:
+    assert phone_or_unverified(raw, country) == stored
+    assert is_unverified_phone(stored) == (stored is not None and stored.startswith("~"))
+
+
+def test_only_phones_keep_a_refused_value() -> None:
+    assert types.phone.salvage("+33 995 900 8351") == "~+339959008351"
+    assert types.email.salvage("john.doe@example") is None
+    assert types.country.salvage("Narnia") is None
+
+
+def test_a_screening_query_phone_is_cleaned_as_ingestion_stores_it() -> None:
+    from ringfence.resolve.screen.clean import clean_query
+
+    assert clean_query({"name": "A", "phone": "+33 995 900 8351"})["phone"] == "~+339959008351"
+    assert clean_query({"name": "A", "phone": "030 1234567", "country": "DE"})["phone"] == (
+        "+49301234567"
+    )

@@ -12,6 +12,7 @@ from typing import Any
 
 from ringfence.model.feeds import value_type
 from ringfence.model.types.base import InvalidValue
+from ringfence.model.types.contact import phone_or_unverified
 from ringfence.resolve.names import check_schema, normalise_name
 from ringfence.resolve.names.analyse import latinise
 from ringfence.resolve.prepare import clean_code, clean_email, clean_street
@@ -78,7 +79,8 @@ def clean_query(query: dict[str, Any]) -> dict[str, str]:
     country = _typed("country", raw["country"]) if "country" in raw else None
     if country:
         out["country"] = country
-    if "phone" in raw and (phone := _typed("phone", raw["phone"], country)):
+    # As ingestion stores it: E.164, else the unverified digits (``~+339959008351``).
+    if "phone" in raw and (phone := phone_or_unverified(raw["phone"], country)):
         out["phone"] = phone
     if "email" in raw and (email := clean_email(raw["email"])):
         out["email"] = email
