@@ -212,10 +212,12 @@ def run_cli(*args: str | Path) -> tuple[int, str, str]:
 def test_compare_parties_cli_contract(world: Settings, tmp_path: Path) -> None:
     pairs = write_pairs(tmp_path / "pairs.csv", PAIRS)
     out = tmp_path / "scored.csv"
-    code, _, stderr = run_cli("compare-parties", pairs, "--out", out, "--data-dir", world.data_dir)
+    code, _, stderr = run_cli(
+        "compare-parties", pairs, "--out", out, "--data-dir", world.data_dir, "--model", "trained"
+    )
     assert code == 0, stderr
     scored = pd.read_csv(out, dtype=str, keep_default_na=False)
-    assert list(scored.columns[-2:]) == ["score", "reasons"]
+    assert list(scored.columns[-3:]) == ["score", "reasons", "error"]
     assert set(pd.read_csv(pairs).columns) <= set(scored.columns)
     scores = scored["score"].astype(float)
     assert scores.between(0, 1).all()
@@ -228,8 +230,8 @@ def test_compare_parties_cli_contract(world: Settings, tmp_path: Path) -> None:
     ("content", "message"),
     [
         ("a,b\n1,2\n", "needs left_* and right_* columns"),
-        ("left_name,right_name,left_schema\nA,B,Robot\n", "schema must be one of"),
-        ("left_name,right_name,left_email\nA,B,not-an-email\n", "field 'left_email'"),
+        ("left_name,right_name,left_schema\nA,B,Robot\n", "schema must be a FollowTheMoney"),
+        ("left_name,right_name,right_schema\nA,B,Address\n", "field 'right_schema'"),
         ("", "not a readable CSV file"),
     ],
 )
@@ -247,7 +249,7 @@ def test_compare_parties_bad_csv_is_one_line_exit_2(
 
 def test_compare_without_model_tells_to_resolve_first(tmp_path: Path) -> None:
     with pytest.raises(NotFoundError, match="run `ringfence resolve` first"):
-        compare_pairs(Settings(data_dir=tmp_path), pd.DataFrame(PAIRS[:1]))
+        compare_pairs(Settings(data_dir=tmp_path), pd.DataFrame(PAIRS[:1]), model="trained")
 
 
 def test_weights_are_written_with_a_true_minus() -> None:
@@ -263,7 +265,7 @@ def test_a_rare_value_is_evidence_within_the_floor_bound(world: Settings) -> Non
     counts = parties["email"].dropna().value_counts()
     rare = counts[counts == 1].index[0]
     pair = {"left_name": "A", "right_name": "B", "left_email": rare, "right_email": rare}
-    reasons = compare_pairs(world, pd.DataFrame([pair]))["reasons"][0]
+    reasons = compare_pairs(world, pd.DataFrame([pair]), model="trained")["reasons"][0]
     weight = re.search(r"e-mail identical \(\+([0-9.]+)\)", reasons)
     assert weight is not None, reasons
     assert float(weight.group(1)) <= math.log2(1 / PROBABILITY_FLOOR) + 0.05
