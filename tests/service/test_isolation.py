@@ -173,15 +173,84 @@ def _upload(client: TestClient, world: World, organisation: str) -> Probe:
 
 
 def _login(client: TestClient, world: World, organisation: str) -> Probe:
-    """Someone else's e-mail without its password gets nothing."""
+    """Someone else's e-mail without its password gets nothing (after a few tries, 429)."""
     other = world.logins[(_foreign_org(world, organisation), "admin")]
     body = {"email": other.email, "password": "not-the-password"}
-    return Probe(client.post(f"{API}/session", json=body), {401})
+    return Probe(client.post(f"{API}/session", json=body), {401, 429})  # 429: throttled
 
 
 def _logout(client: TestClient, world: World, organisation: str) -> Probe:
     """Logging out with a key ends no session (and shows no data)."""
     return Probe(client.delete(f"{API}/session", headers=world.headers(organisation)), {204})
+
+
+def _foreign_outcome(world: World, organisation: str) -> int:
+    from ringfence.store.operational import OperationalStore
+
+    foreign = _foreign_org(world, organisation)
+    with OperationalStore.open(world.settings) as store:
+        return store.record_outcome(
+            foreign,
+            _foreign_shipment(world, organisation),
+            label="counterfeit",
+            positive=False,
+            result="clear",
+            details={},
+            actor="test",
+        )
+
+
+def _change_outcome(client: TestClient, world: World, organisation: str) -> Probe:
+    """Correcting another organisation's recorded outcome: it does not exist for you."""
+    outcome = _foreign_outcome(world, organisation)
+    body = {"positive": True, "result": "seized", "reason": "probe"}
+    response = client.post(
+        f"{API}/outcomes/{outcome}/change", json=body, headers=world.headers(organisation)
+    )
+    return Probe(response, NOT_VISIBLE)
+
+
+def _undo_outcome(client: TestClient, world: World, organisation: str) -> Probe:
+    outcome = _foreign_outcome(world, organisation)
+    response = client.post(f"{API}/outcomes/{outcome}/undo", headers=world.headers(organisation))
+    return Probe(response, NOT_VISIBLE)
+
+
+def _register_brand(client: TestClient, world: World, organisation: str) -> Probe:
+    """A registration always belongs to the caller's organisation (a foreign one is ignored);
+    revoked again at once."""
+    headers = world.headers(organisation)
+    body = {"brand": f"Probe {organisation}", "organisation": _foreign_org(world, organisation)}
+    response = client.post(f"{API}/brands", json=body, headers=headers)
+    assert response.json()["organisation"] == organisation
+    client.delete(f"{API}/brands/{response.json()['id']}", headers=headers)
+    return Probe(response, {201})
+
+
+def _foreign_registration(world: World, organisation: str) -> int:
+    from ringfence.store.operational import OperationalStore
+
+    with OperationalStore.open(world.settings) as store:
+        foreign = _foreign_org(world, organisation)
+        return store.register_brand(foreign, f"Foreign {foreign}", actor="test")
+
+
+def _approve_brand(client: TestClient, world: World, organisation: str) -> Probe:
+    """Only customs and IP-crime admins approve another organisation's registration; for
+    everyone else it does not exist."""
+    registration = _foreign_registration(world, organisation)
+    path = f"{API}/brands/{registration}/approve"
+    response = client.post(path, headers=world.headers(organisation))
+    approver = world.kinds[organisation] in ("customs", "ipcrime")
+    return Probe(response, {200} if approver else NOT_VISIBLE)
+
+
+def _revoke_brand(client: TestClient, world: World, organisation: str) -> Probe:
+    """Revoking another organisation's registration: approvers only."""
+    registration = _foreign_registration(world, organisation)
+    response = client.delete(f"{API}/brands/{registration}", headers=world.headers(organisation))
+    approver = world.kinds[organisation] in ("customs", "ipcrime")
+    return Probe(response, {200} if approver else NOT_VISIBLE)
 
 
 ROUTE_PROBES: dict[tuple[str, str], ProbeFn] = {
@@ -209,6 +278,12 @@ ROUTE_PROBES: dict[tuple[str, str], ProbeFn] = {
     ("GET", f"{API}/keys"): _get(f"{API}/keys"),
     ("POST", f"{API}/keys"): _create_key,
     ("DELETE", f"{API}/keys/{{prefix}}"): _revoke_key,
+    ("POST", f"{API}/outcomes/{{outcome_id}}/change"): _change_outcome,
+    ("POST", f"{API}/outcomes/{{outcome_id}}/undo"): _undo_outcome,
+    ("GET", f"{API}/brands"): _get(f"{API}/brands?include_revoked=true"),
+    ("POST", f"{API}/brands"): _register_brand,
+    ("POST", f"{API}/brands/{{registration_id}}/approve"): _approve_brand,
+    ("DELETE", f"{API}/brands/{{registration_id}}"): _revoke_brand,
 }
 
 

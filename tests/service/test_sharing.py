@@ -10,9 +10,21 @@ from tests.service.world import OUTSIDER, OUTSIDER_NAME, OUTSIDER_NOTE, World, l
 API = "/api/v1"
 
 
+def _watchlist_entries(client: TestClient, world: World, organisation: str) -> list[dict]:
+    """Every listing behind the watchlist rows (a row groups the listings of one party)."""
+    rows: list[dict] = []
+    page, pages = 1, 1
+    while page <= pages:
+        body = client.get(
+            f"{API}/watchlist?page={page}", headers=world.headers(organisation)
+        ).json()
+        rows += [e for item in body["items"] for e in item["entries"]]
+        page, pages = page + 1, body["paging"]["pages"]
+    return rows
+
+
 def _watchlist_names(client: TestClient, world: World, organisation: str) -> dict[str, dict]:
-    items = client.get(f"{API}/watchlist", headers=world.headers(organisation)).json()["items"]
-    return {i["id"]: i for i in items}
+    return {e["id"]: e for e in _watchlist_entries(client, world, organisation)}
 
 
 def test_customs_reads_marketplace_watchlist_identifiers_but_not_notes(
@@ -75,8 +87,8 @@ def test_grant_and_revoke_change_what_is_visible(client: TestClient, world: Worl
     outsider, customs = world.headers(OUTSIDER), world.headers("customs-nl")
 
     def outsider_entries() -> list[dict]:
-        items = client.get(f"{API}/watchlist", headers=customs).json()["items"]
-        return [i for i in items if i["organisation"] == OUTSIDER]
+        entries = _watchlist_entries(client, world, "customs-nl")
+        return [e for e in entries if e["organisation"] == OUTSIDER]
 
     assert outsider_entries() == []
     body = {

@@ -52,8 +52,10 @@ class BrandList(BaseModel):
     registrations: list[BrandOut]
 
 
-def brand_model(registration: BrandRegistration) -> BrandOut:
-    """A stored registration as the API shows it."""
+def brand_model(registration: BrandRegistration, viewer: str) -> BrandOut:
+    """A stored registration as ``viewer``'s organisation sees it: who asked is a person of the
+    registering organisation, shown to it alone (others see the organisation); who approved is
+    the approving organisation (or the operator)."""
     status = (
         "revoked"
         if registration.revoked_at
@@ -64,6 +66,8 @@ def brand_model(registration: BrandRegistration) -> BrandOut:
     fields = {
         name: getattr(registration, name) for name in BrandOut.model_fields if name != "status"
     }
+    if viewer != registration.organisation:
+        fields["requested_by"] = registration.organisation
     return BrandOut(**fields, status=status)
 
 
@@ -78,7 +82,7 @@ def brands(services: Services, caller: Caller, include_revoked: bool = False) ->
     return BrandList(
         organisation=caller.organisation,
         can_approve=_approver(caller),
-        registrations=[brand_model(r) for r in rows],
+        registrations=[brand_model(r, caller.organisation) for r in rows],
     )
 
 
@@ -88,7 +92,7 @@ def register(services: Services, caller: Caller, body: BrandIn) -> BrandOut:
     registration_id = services.store.register_brand(
         caller.organisation, body.brand, body.aliases, evidence=body.evidence, actor=caller.actor
     )
-    return brand_model(services.store.brand_registration(registration_id))
+    return brand_model(services.store.brand_registration(registration_id), caller.organisation)
 
 
 def _visible(services: Services, caller: Caller, registration_id: int) -> BrandRegistration:
@@ -106,12 +110,14 @@ def approve(services: Services, caller: Caller, registration_id: int) -> BrandOu
         kinds = " or ".join(APPROVER_KINDS)
         raise ForbiddenError(f"only admins of a {kinds} organisation approve brand registrations")
     services.store.approve_brand(registration_id, actor=caller.actor, approver=caller.organisation)
-    return brand_model(services.store.brand_registration(registration_id))
+    return brand_model(services.store.brand_registration(registration_id), caller.organisation)
 
 
 def revoke(services: Services, caller: Caller, registration_id: int) -> BrandOut:
     """Revoke a registration: its organisation's admins, or an approver (audited)."""
     caller.require_role("admin")
     _visible(services, caller, registration_id)
-    services.store.revoke_brand(registration_id, actor=caller.actor)
-    return brand_model(services.store.brand_registration(registration_id))
+    services.store.revoke_brand(
+        registration_id, actor=caller.actor, organisation=caller.organisation
+    )
+    return brand_model(services.store.brand_registration(registration_id), caller.organisation)

@@ -129,32 +129,41 @@ class BrandStore(StoreBase):
                     raise ConflictError(
                         f"{clash[0]!r} is already a registered brand of {other.organisation}"
                     )
-            registration.approved_by = actor
+            # The approving organisation is what the registration shows; the person is in the
+            # audit log, under the organisation that acted.
+            registration.approved_by = approver or actor
             registration.approved_at = utcnow()
             detail = {
                 "registration": registration.id,
+                "organisation": registration.organisation,
                 "brand": registration.brand,
                 "aliases": list(registration.aliases or []),
                 "approver": approver or "operator",
             }
             audit_chain.append_entry(
-                session, "brand.approve", actor, registration.organisation, detail
+                session, "brand.approve", actor, approver or registration.organisation, detail
             )
 
-    def revoke_brand(self, registration_id: int, *, actor: str) -> None:
-        """Revoke a registration (audited as ``brand.revoke``); the caller checks who may."""
+    def revoke_brand(
+        self, registration_id: int, *, actor: str, organisation: str | None = None
+    ) -> None:
+        """Revoke a registration (audited as ``brand.revoke`` under ``organisation``, the one
+        acting, default the registration's own); the caller checks who may."""
         with self._transaction("revoking a brand registration") as session:
             registration = session.get(BrandRegistration, registration_id)
             if registration is None:
                 raise NotFoundError(f"no brand registration {registration_id}")
             if registration.revoked_at is not None:
                 return
-            registration.revoked_by = actor
+            acting = organisation or registration.organisation
+            registration.revoked_by = actor if acting == registration.organisation else acting
             registration.revoked_at = utcnow()
-            detail = {"registration": registration.id, "brand": registration.brand}
-            audit_chain.append_entry(
-                session, "brand.revoke", actor, registration.organisation, detail
-            )
+            detail = {
+                "registration": registration.id,
+                "organisation": registration.organisation,
+                "brand": registration.brand,
+            }
+            audit_chain.append_entry(session, "brand.revoke", actor, acting, detail)
 
     def approved_brand_names(self, organisation: str) -> frozenset[str]:
         """Names and aliases of ``organisation``'s approved, unrevoked registrations.
