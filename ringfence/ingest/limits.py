@@ -86,21 +86,37 @@ class LimitedStream(io.RawIOBase):
             self._check_lines(data, self._limits.line_bytes)
 
     def _check_lines(self, data: bytes, limit: int) -> None:
-        newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 0x0A)
-        if newlines.size == 0:
+        first = data.find(b"\n")
+        if first < 0:
             self._line += len(data)
             longest = self._line
         else:
-            longest = self._line + int(newlines[0])
-            if newlines.size > 1:
-                longest = max(longest, int(np.diff(newlines).max()) - 1)
-            self._line = len(data) - int(newlines[-1]) - 1
+            last = data.rfind(b"\n")
+            longest = max(self._line + first, _longest_inner_line(data, first, last, limit))
+            self._line = len(data) - last - 1
             longest = max(longest, self._line)
         if longest > limit:
             raise LimitError(
                 f"{self._file}: a line is longer than {limit} bytes (limit "
                 "RINGFENCE_MAX_LINE_BYTES); is it the right file, with line breaks?"
             )
+
+
+def _longest_inner_line(data: bytes, first: int, last: int, limit: int) -> int:
+    """The longest line between the first and last newline of ``data``, or 0 if none can be
+    longer than ``limit``.
+
+    A line longer than ``limit`` holds a whole slice of ``limit // 2`` bytes of the grid that
+    starts at ``first``, so when every slice holds a newline (a few ``find`` calls per block),
+    no line is too long; only otherwise are the newlines located one by one.
+    """
+    step = max(1, limit // 2)
+    if (last - first) // step <= 64:
+        starts = range(first + 1, last, step)
+        if all(data.find(b"\n", start, start + step) >= 0 for start in starts):
+            return 0
+    newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8, count=last + 1) == 0x0A)
+    return int(np.diff(newlines).max()) - 1 if newlines.size > 1 else 0
 
 
 def open_limited(path: Path, limits: InputLimits) -> LimitedStream:

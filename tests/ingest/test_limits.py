@@ -5,6 +5,7 @@ more than the limit (counted in decompressed bytes, not guessed from memory use)
 from __future__ import annotations
 
 import gzip
+import io
 import struct
 import zlib
 from collections.abc import Iterator
@@ -12,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ringfence.errors import LimitError
 from ringfence.ingest import ingest_files
@@ -146,3 +149,22 @@ def test_ingest_of_a_gzip_bomb_fails_cleanly_and_leaves_no_staging(
     result = cli("ingest", "shipments", path, "--org", "acme")
     assert result.exit_code == 2
     assert "RINGFENCE_MAX_LINE_BYTES" in result.output and "Traceback" not in result.output
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lines=st.lists(st.integers(0, 300), min_size=1, max_size=40),
+    cuts=st.lists(st.integers(1, 2_000), max_size=8),
+    limit=st.integers(1, 200),
+)
+def test_line_limit_matches_a_plain_count(lines: list[int], cuts: list[int], limit: int) -> None:
+    """However the stream is cut into reads, the limit trips exactly when a line is too long."""
+    data = b"\n".join(b"x" * n for n in lines)
+    stream = LimitedStream(io.BytesIO(data), InputLimits(line_bytes=limit), "f.csv")
+    tripped = False
+    try:
+        for size in [*cuts, len(data) + 1]:
+            stream.read(size)
+    except LimitError:
+        tripped = True
+    assert tripped == (max(lines) > limit)
