@@ -121,7 +121,7 @@ def test_a_confirmed_link_joins_mentions_whose_names_differ(
     fields = ["name", "street", "city", "postcode", "country", "phone", "email"]
     pair = {f"left_{f}": parties.at[entry_id, f] for f in fields}
     pair |= {f"right_{f}": parties.at[seller_id, f] for f in fields}
-    scored = compare_pairs(settings, pd.DataFrame([pair]).fillna(""))
+    scored = compare_pairs(settings, pd.DataFrame([pair]).fillna(""), model="trained")
     assert scored["score"].iloc[0] < MATCH_THRESHOLD
 
 
