@@ -80,6 +80,8 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         extra = security_headers(str(scope.get("path", "")))
+        if scope.get("scheme") == "https":  # behind TLS (uvicorn reads X-Forwarded-Proto)
+            extra["Strict-Transport-Security"] = "max-age=31536000"
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

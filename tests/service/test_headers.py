@@ -83,3 +83,9 @@ def test_no_cell_can_start_a_formula(text: str) -> None:
         assert cell.isascii()
         float(cell)  # only a plain (ASCII) number may start with a sign
     assert cell == text or cell == "'" + text
+
+
+def test_hsts_only_over_https(client: TestClient) -> None:
+    assert "strict-transport-security" not in client.get("/healthz").headers
+    secure = TestClient(client.app, base_url="https://testserver")
+    assert secure.get("/healthz").headers["strict-transport-security"] == "max-age=31536000"
