@@ -33,7 +33,9 @@ class PartyFields(Record):
     city: Annotated[str | None, V("text", False, "City")] = None
     postcode: Annotated[str | None, V("text", False, "Postal code")] = None
     country: Annotated[str | None, V("country", False, "Country, ISO 3166-1 alpha-2")] = None
-    phone: Annotated[str | None, V("phone", False, "Phone, E.164")] = None
+    phone: Annotated[
+        str | None, V("phone", False, "Phone, E.164 (`~` and its digits if it does not verify)")
+    ] = None
     email: Annotated[str | None, V("email", False, "E-mail address")] = None
     identifier: Annotated[
         str | None, V("identifier", False, "Tax, EORI, seller or registration number")
