@@ -129,7 +129,7 @@ class JobRunner:
             done=summary.rows_read,
             total=summary.rows_read,
             message=f"{summary.accepted} accepted, {summary.quarantined} quarantined, "
-            f"{summary.duplicates} duplicates",
+            f"{summary.duplicates} duplicates, {summary.field_problems} field problems",
             result={"summary": result},
         )
         JOBS.labels(kind="ingest", status="done").inc()
