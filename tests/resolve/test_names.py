@@ -18,6 +18,7 @@ from ringfence.resolve.names import (
     compare_names,
     default_model,
     kind_of,
+    name_logit,
     normalise_name,
     relation,
 )
@@ -78,6 +79,7 @@ def test_symmetric_enough_and_missing_names_say_nothing() -> None:
     assert abs(a - b) < 0.05
     empty = compare_names("", "John Smith")
     assert empty.logit == 0.0 and empty.reason == ""
+    assert name_logit("Zhang Wei", "Wei Zhang") == compare_names("Zhang Wei", "Wei Zhang").logit
 
 
 def test_analysis_drops_honorifics_and_keeps_legal_forms_apart() -> None:
@@ -98,6 +100,9 @@ def test_common_words_prove_less_than_rare_ones() -> None:
     model = default_model()
     assert model.rarity("john") < model.rarity("kovalenko")
     assert 0.0 <= model.rarity("john") < 1.0 and model.rarity("qzxv") == 1.0
+    common = name_logit("John Smith", "John Smith", "Person", "Person")
+    rare = name_logit("Oleksandr Kovalenko", "Oleksandr Kovalenko", "Person", "Person")
+    assert common < rare
 
 
 def test_shipped_model_is_versioned_and_matches_the_features() -> None:

@@ -7,7 +7,12 @@ not. See docs/names.md.
 """
 
 from ringfence.resolve.names.analyse import ANY, ORG, PERSON, THING, Analysed, analyse
-from ringfence.resolve.names.compare import NameComparison, compare_names, name_reason
+from ringfence.resolve.names.compare import (
+    NameComparison,
+    compare_names,
+    name_logit,
+    name_reason,
+)
 from ringfence.resolve.names.model import NameModel, default_model
 from ringfence.resolve.names.normalise import (
     COMPANY_FORMS,
@@ -33,6 +38,7 @@ __all__ = [
     "default_model",
     "fold_text",
     "kind_of",
+    "name_logit",
     "name_reason",
     "name_tokens",
     "normalise_name",
