@@ -26,6 +26,7 @@ ROW_HINT_TYPES = ("phone",)
 
 
 def raw_source(fp: FieldPlan, table: pa.Table) -> pa.Array:
+    """A field's values as read: its column, its constant, or its columns joined."""
     fm = fp.source
     if fm.constant is not None:
         return pa.repeat(pa.scalar(fm.constant, pa.string()), table.num_rows)
@@ -39,6 +40,7 @@ def raw_source(fp: FieldPlan, table: pa.Table) -> pa.Array:
 
 
 def coalesce_reasons(reasons: list[pa.Array]) -> pa.Array:
+    """The first reason per row of several checks (null where none failed)."""
     return reasons[0] if len(reasons) == 1 else pc.coalesce(*reasons)
 
 
@@ -108,8 +110,9 @@ def settle(
 ) -> pa.Array:
     """Record an optional field's problems (as field problems unless strict); return its values
     with what the type keeps of refused ones (``ValueType.salvage``)."""
-    problems.add_field(where, reasons, raw_source(fp, table))
+    raw = raw_source(fp, table)
+    problems.add_field(where, reasons, raw)
     if problems.strict or fp.spec.is_list:
         return values
     refused = pc.and_(reasons.is_valid(), values.is_null())
-    return salvage_values(value_type(fp.spec.type), values, raw_source(fp, table), refused)
+    return salvage_values(value_type(fp.spec.type), values, raw, refused)
