@@ -138,6 +138,7 @@ def _party_mentions(
     for fp in hinted_last(party.fields):
         columns[fp.spec.name], reasons[fp.spec.name] = evaluate(fp, table, columns.get("country"))
         present = pc.or_(present, pc.is_valid(columns[fp.spec.name]))
+    columns = {fp.spec.name: columns[fp.spec.name] for fp in party.fields}  # the key hashes them
     for fp in party.fields:  # a required value only counts as missing if a party is there
         why, where = reasons[fp.spec.name], f"{party.role}.{fp.spec.canonical_column}"
         if fp.spec.required:

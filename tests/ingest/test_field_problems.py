@@ -7,6 +7,7 @@ field, raw value, reason); and that no row is ever lost, in default and in stric
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -349,3 +350,23 @@ def test_cli_strict_flag(cli: Callable[..., Any], tmp_path: Path) -> None:
     assert (document["accepted"], document["quarantined"], document["field_problems"]) == (1, 5, 0)
     listed = json.loads(cli("quarantine", "list", "--json").stdout)
     assert [(f["kind"], f["rows"]) for f in listed] == [("row", 5)]
+
+
+def test_a_keyless_partys_key_hashes_its_values_in_mapping_order(tmp_path: Path) -> None:
+    """Cleaning phones after countries must not change the keys of mentions already stored."""
+    data = tmp_path / "manifest.csv"
+    data.write_text(
+        "awb,date,tel,shipper,ctry\nW1,2024-03-01,+86 755 1234 5678,Bright Trading,CN\n",
+        encoding="utf-8",
+    )
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        "feed: shipments\nkey: [awb]\nfields: {date: date}\n"
+        "parties:\n  shipper:\n    fields: {phone: tel, name: shipper, country: ctry}\n",
+        encoding="utf-8",
+    )
+    settings_ = Settings(data_dir=tmp_path / "d")
+    ingest_files(settings_, "shipments", [data], mapping=mapping, organisation="cx")
+    (mention,) = read_dataset(settings_, "parties").to_pylist()
+    digest = hashlib.sha1(b"+8675512345678\x1fBright Trading\x1fCN").hexdigest()[:24]
+    assert mention["source_key"] == f"shipper:{digest}"
