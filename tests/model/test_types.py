@@ -194,3 +194,12 @@ def test_a_screening_query_phone_is_cleaned_as_ingestion_stores_it() -> None:
     assert clean_query({"name": "A", "phone": "030 1234567", "country": "DE"})["phone"] == (
         "+49301234567"
     )
+
+
+def test_an_unverified_phone_cleans_to_itself() -> None:
+    """Lake rows re-ingested (seizures promoted to the watchlist) keep their unverified phones."""
+    stored = phone_or_unverified("+33 995 900 8351", "FR")
+    assert stored is not None
+    assert types.phone.clean(stored) == stored
+    assert phone_or_unverified(stored, "DE") == stored
+    assert phone_or_unverified("~12", None) is None

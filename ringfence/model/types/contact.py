@@ -23,6 +23,8 @@ class PhoneType(ValueType):
 
     def clean(self, raw: str, hint: str | None = None) -> str:
         text = raw.strip()
+        if _UNVERIFIED_FORM.match(text):  # stored unverified, read back (a lake export)
+            return text
         if not any(ch.isdigit() for ch in text):
             raise InvalidValue("phone number has no digits")
         if text.startswith("00"):
@@ -50,6 +52,7 @@ UNVERIFIED = "~"
 """Prefix of an unverified phone: never E.164 (which starts with ``+``), so it only ever equals
 the same digits written the same way, and nothing mistakes it for a checked number."""
 _PHONE_CHARACTERS = re.compile(r"^\+?[\d\s\-./()]+$")
+_UNVERIFIED_FORM = re.compile(r"^~\+?\d{5,17}$")
 
 
 def unverified_phone(raw: str) -> str | None:
