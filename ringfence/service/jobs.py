@@ -16,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from ringfence.errors import LimitError, RingfenceError
+from ringfence.errors import LimitError, RingfenceError, StoreError
 from ringfence.ingest import ingest_files
 from ringfence.service import recovery
 from ringfence.service.context import Caller, Services
@@ -61,9 +61,15 @@ class JobRunner:
         )
         JOBS.labels(kind="ingest", status="queued").inc()
         folder = self.services.settings.data_dir / "uploads" / f"job-{job_id}"
-        folder.mkdir(parents=True, exist_ok=True)
         target = folder / Path(file_name).name
-        shutil.move(str(upload), target)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(upload), target)
+        except OSError as exc:  # never leave the job queued for a file it does not have
+            reason = f"the upload could not be stored ({exc.strerror or type(exc).__name__})"
+            store.update_job(job_id, status="failed", message=reason)
+            shutil.rmtree(folder, ignore_errors=True)
+            raise StoreError(reason) from None
         self._futures[job_id] = self._executor().submit(
             self._run_audited, job_id, caller, feed, target, mapping
         )

@@ -147,3 +147,29 @@ def test_odd_upload_file_names_are_stored_safely(
     assert len(stored) == 1 and len(stored[0].encode()) <= 150
     assert stored[0].endswith(".csv.gz" if name.endswith(".gz") else ".csv")
     assert re.fullmatch(r"[\w.\- ]+", stored[0]) and "/" not in stored[0]
+
+
+def test_an_upload_that_cannot_be_stored_fails_its_job(
+    scratch_app: FastAPI, scratch_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A disk that refuses the file (full, name too long) fails the job, never leaves it queued."""
+    import errno
+
+    from ringfence.service import jobs as jobs_module
+
+    def full_disk(*_: Any) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(jobs_module.shutil, "move", full_disk)
+    client = TestClient(scratch_app, raise_server_exceptions=False)
+    headers = scratch_world.headers(OUTSIDER)
+    response = client.post(
+        f"{API}/uploads",
+        data={"feed": "parties"},
+        files={"file": ("full.csv", io.BytesIO(b"party_id,name\np,x\n"), "text/csv")},
+        headers=headers,
+    )
+    assert response.status_code == 503
+    assert "No space left on device" in response.json()["error"]["message"]
+    newest = client.get(f"{API}/jobs", headers=headers).json()["jobs"][0]
+    assert newest["status"] == "failed" and "could not be stored" in newest["message"]
