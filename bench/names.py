@@ -10,6 +10,7 @@ prints precision, recall and F1 of
   on the *validation* split (a plain ratio has no threshold of its own);
 * ``rapidfuzz_ratio_latinised``: the same after the name model's transliteration and folding
   (so the model's gain over transliteration alone shows);
+* ``splink_untuned``: Splink's ``NameComparison`` untrained (bench/_names_splink.py) at 0.5;
 
 with the seconds each took. Then the screening figure: a watchlist of the distinct English person
 names of bench/data/names (10,000 entries, no duplicates, built straight from a table like a
@@ -39,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._common import machine
 from bench._names_data import Pair, _read_tsv, load_datasets, split_of, typo
+from bench._names_splink import splink_untuned
 from ringfence.resolve.names import compare_names, default_model, fold_text, normalise_name
 from ringfence.resolve.names.analyse import latinise
 from ringfence.resolve.screen import ScreeningIndex, Weights
@@ -92,6 +94,12 @@ def evaluate(pairs: list[Pair]) -> dict[str, Any]:
             "threshold": threshold,
             "seconds": round(seconds, 3),
         }
+    splink, seconds = splink_untuned(test)
+    baselines["splink_untuned"] = {
+        **prf([s >= 0.5 for s in splink], labels),
+        "threshold": 0.5,
+        "seconds": round(seconds, 3),
+    }
     return {
         "test_pairs": len(test),
         "true_pairs": sum(labels),
@@ -170,8 +178,6 @@ def main() -> None:
     result: dict[str, Any] = {
         "name_model_version": default_model().version,
         "datasets": {name: evaluate(pairs) for name, pairs in datasets.items()},
-        "splink_untuned": "not run: Splink needs a table of records to estimate u and a prior; "
-        "a name-only pair list gives it neither (see docs/names.md)",
         "screening": screening(args.queries),
         "machine": machine(),
     }
