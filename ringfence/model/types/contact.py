@@ -16,7 +16,8 @@ class PhoneType(ValueType):
 
     The hint is the ISO country to assume for numbers written without a country code (the row's
     own ``country`` at ingestion). A number that is not possible in its country is refused; an
-    optional field then keeps it unverified: ``~`` and its digits, for exact matching only.
+    optional field then keeps it unverified: ``~`` and its digits, for exact matching only (a
+    value already in that form stays as it is).
     """
 
     name: ClassVar[str] = "phone"
