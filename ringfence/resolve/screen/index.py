@@ -36,6 +36,9 @@ MAX_POSTING = 20_000
 NAME_CANDIDATES = 200
 # Extra candidates by consonant skeleton for a name that was not written in Latin letters.
 SCRIPT_CANDIDATES = 50
+# That scan reads every indexed name; above this many entities it is skipped and such a query
+# relies on the token index (skeletons of single words) alone.
+SCRIPT_SCAN_LIMIT = 200_000
 # How many known tokens may stand in for one unknown (typo'd) token, and how far below the
 # closest one (rapidfuzz ratio points) they may be.
 TYPO_CHOICES = 3
@@ -250,7 +253,7 @@ class ScreeningIndex:
             if tokens
             else np.empty(0, dtype=np.int64)
         )
-        if tokens and not analyse(clean.get("name", "")).latin:
+        if tokens and self.size <= SCRIPT_SCAN_LIMIT and not analyse(clean.get("name", "")).latin:
             by_name = np.concatenate(
                 [by_name, self.skeletons.candidates(clean["name_norm"], SCRIPT_CANDIDATES)]
             )
