@@ -245,3 +245,20 @@ def test_fresh_watchlist_screens_right_after_ingest(
     assert rows["Q1"]["score"] > 0.5
     assert rows["Q2"]["name"].startswith("Shenzhen Brightstar") and rows["Q2"]["score"] > 0.5
     assert rows["Q3"]["score"] < 0.5  # a company cannot be that person
+
+
+def test_name_from_another_script_is_found_by_its_consonants() -> None:
+    """Hebrew script writes few vowels ("d'gls 'dms"): no word is shared with "Douglas Adams",
+    the consonants are."""
+    names = ["Douglas Adams", "Douglas Hurd", "Amy Adams", "Doug Ellis", "Adam Douglas-Hume"]
+    table = pa.table(
+        {
+            "entity_id": [f"D{i}" for i in range(len(names))],
+            "schema": ["Person"] * len(names),
+            "name": names,
+        }
+    )
+    index = ScreeningIndex(table, Weights())
+    top = index.screen({"name": "דאגלס אדמס", "schema": "Person"})[0]
+    assert top.entity_id == "D0"
+    assert "transliterated" in " ".join(top.reasons)
