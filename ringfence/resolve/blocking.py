@@ -36,23 +36,27 @@ KEY_PASSES: tuple[tuple[str, ...], ...] = (
     ("bank_account",),
     ("name_phon", "place_key"),
     ("name_first", "place_key"),
-    ("name_prefix", "postcode_prefix", "country"),
 )
-# Sorted neighbourhood (partition, order): each mention is paired with the next WINDOW mentions
-# of its partition in that order (every other mention of a group of at most SMALL_GROUP). One
+# Sorted neighbourhood (partition, order, window): each mention is paired with the next `window`
+# mentions of its partition in that order (all of a group of at most SMALL_GROUP). One
 # party written at two places sits side by side within its name; two writings of a name at one
-# street address within the address (a warehouse shared by a thousand merchants costs WINDOW
+# street address within the address (a warehouse shared by a thousand merchants costs `window`
 # pairs per mention, not a million); an identifier with a typo in its last digits (an e-mail
 # or phone likewise) next to the right one.
-SORTED_PASSES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
-    (("country", "name_norm"), ("postcode", "city_norm")),
-    (("country", "address_key"), ("name_norm",)),
-    (("country",), ("identifier",)),
-    (("country",), ("email",)),
-    (("country",), ("phone",)),
-    (("country", "city_norm"), ("street_norm",)),
+Passes = tuple[tuple[tuple[str, ...], tuple[str, ...], int], ...]
+SORTED_PASSES: Passes = (
+    (("country", "name_norm"), ("postcode", "city_norm"), 1),
+    (("country", "postcode_prefix", "name_prefix"), ("name_norm", "postcode"), 1),
+    (("country", "address_key"), ("name_norm",), 1),
+    (("country", "city_norm"), ("street_norm",), 1),
+    (("country",), ("identifier",), 1),
+    (("country",), ("email",), 1),
 )
-WINDOW = 3
+# Of mentions alike in these (and in a pass's own columns) only the first ALIKE take part in a
+# sorted pass: the key pass on name and place already pairs them with each other, so a
+# seller's thousand parcels from one warehouse cost ALIKE slots, not a thousand.
+SAME_KEYS = ("name_norm", "place_key")
+ALIKE = 3
 # A group this small is compared in full (at most SMALL_GROUP * (SMALL_GROUP - 1) / 2 pairs).
 SMALL_GROUP = 12
 # Column of pair keys Splink explodes for the capped passes.
@@ -76,7 +80,7 @@ def capped_pairs(cleaned: pa.Table) -> pa.Table:
     con = duckdb.connect()
     try:
         con.register("pairs", both)
-        return con.execute(
+        return con.sql(
             "SELECT DISTINCT least(a, b) AS a, greatest(a, b) AS b FROM pairs "
             "WHERE a <> b ORDER BY 1, 2"
         ).to_arrow_table()
@@ -98,38 +102,37 @@ def with_near_keys(cleaned: pa.Table) -> pa.Table:
     return cleaned.set_column(cleaned.schema.get_field_index(NEAR_KEYS), NEAR_KEYS, lists)
 
 
-def _sorted_neighbourhood(cleaned: pa.Table) -> pa.Table:
-    """Pairs of each ``SORTED_PASSES`` group: all of a small group, a window of a large one."""
-    columns = sorted({c for part, order in SORTED_PASSES for c in (*part, *order)})
+def _sorted_neighbourhood(cleaned: pa.Table, passes: Passes | None = None) -> pa.Table:
+    """Pairs of each sorted pass: all of a small group, a window of a large one (one sort).
+
+    The name's first letters within the postcode's first characters pair "Robert Alan" at
+    "2615" with "Robert Allen" at "2617", which the sorted first word and the place both miss.
+    """
+    passes = SORTED_PASSES if passes is None else passes
+    columns = sorted({c for part, order, _ in passes for c in (*part, *order, *SAME_KEYS)})
     table = pa.table(
         {"pos": pa.array(np.arange(cleaned.num_rows, dtype=np.int64))}
         | {c: cleaned.column(c) for c in columns}
     )
     selects = []
-    for number, (part, order) in enumerate(SORTED_PASSES):
+    for part, order, width in passes:
         # Mentions without the partition's key (or, within a whole country, the order's) sit out.
         required = [c for c in part if c != "country"] or [order[0]]
-        keys = ", ".join(f"coalesce({c}, '') AS k{i}" for i, c in enumerate(part))
-        same = " AND ".join(f"x.k{i} = y.k{i}" for i in range(len(part)))
-        by = ", ".join(f"k{i}" for i in range(len(part)))
-        group = (
-            f"g{number} AS (SELECT pos, {keys}, count(*) OVER (PARTITION BY {by}) AS size, "
-            f"row_number() OVER (PARTITION BY {by} ORDER BY {', '.join(order)}, pos) AS rn "
-            f"FROM mentions WHERE {' AND '.join(f'{c} IS NOT NULL' for c in required)})"
+        distinct = ", ".join(dict.fromkeys((*part, *order, *SAME_KEYS)))
+        window = f"PARTITION BY {', '.join(part)} ORDER BY {', '.join(order)}, pos"
+        selects.append(
+            f"SELECT pos AS a, unnest(CASE WHEN size <= {SMALL_GROUP} THEN nexts "
+            f"ELSE nexts[1:{width}] END) AS b FROM (SELECT pos, "
+            f"count(*) OVER (PARTITION BY {', '.join(part)}) AS size, list(pos) OVER "
+            f"({window} ROWS BETWEEN 1 FOLLOWING AND {SMALL_GROUP - 1} FOLLOWING) AS nexts "
+            f"FROM (SELECT pos, {', '.join(dict.fromkeys((*part, *order)))} FROM mentions "
+            f"WHERE {' AND '.join(f'{c} IS NOT NULL' for c in required)} QUALIFY row_number() "
+            f"OVER (PARTITION BY {distinct} ORDER BY pos) <= {ALIKE}))"
         )
-        selects.append((group, [
-            f"SELECT x.pos AS a, y.pos AS b FROM g{number} AS x JOIN g{number} AS y "
-            f"ON {same} AND x.rn < y.rn WHERE x.size <= {SMALL_GROUP} AND y.size <= {SMALL_GROUP}",
-            f"SELECT x.pos AS a, y.pos AS b FROM g{number} AS x JOIN g{number} AS y "
-            f"ON {same} AND y.rn - x.rn BETWEEN 1 AND {WINDOW} "
-            f"WHERE x.size > {SMALL_GROUP} AND y.size > {SMALL_GROUP}",
-        ]))  # fmt: skip
-    sql = "WITH " + ", ".join(g for g, _ in selects) + " "
-    sql += " UNION ALL ".join(q for _, qs in selects for q in qs)
     con = duckdb.connect()
     try:
         con.register("mentions", table)
-        return con.execute(sql).to_arrow_table()
+        return con.sql(" UNION ALL ".join(selects)).to_arrow_table()
     finally:
         con.close()
 
@@ -155,7 +158,7 @@ def all_candidate_pairs(cleaned: pa.Table) -> pa.Table:
             for columns in KEY_PASSES
         ]
         selects.append("SELECT least(id_l, id_r) AS id_l, greatest(id_l, id_r) AS id_r FROM near")
-        return con.execute(
+        return con.sql(
             "SELECT DISTINCT * FROM (" + " UNION ALL ".join(selects) + ")"
         ).to_arrow_table()
     finally:

@@ -3,7 +3,8 @@
 A misspelt first word ("Zhnag Wei"), a joined or split word, a letter lost in transliteration:
 equi-join keys miss such pairs when the place differs too. Here every distinct cleaned name of
 a country is a TF-IDF vector of its character trigrams; each name's ``NEIGHBOURS`` most similar
-other names (cosine at least ``MIN_COSINE``) are found by a sparse product in chunks (SciPy),
+other names (cosine on the country's rarer trigrams at least ``MIN_COSINE``) are found by a
+sparse product in chunks (SciPy),
 and their mentions are paired, at most ``PER_MENTION`` partners per mention (those agreeing
 most on the place first), so a name written by a thousand mentions stays cheap.
 """
@@ -18,8 +19,13 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 NEIGHBOURS = 5
-MIN_COSINE = 0.5
-PER_MENTION = 3
+MIN_COSINE = 0.4
+PER_MENTION = 2
+PLACES_PER_NAME = 10
+# A trigram in more names of a country than this (and than MAX_SHARE of them) is left out of
+# the product: common trigrams cost the most and tell the least.
+MAX_SHARING = 200
+MAX_SHARE = 0.002
 # Rows of the sparse product computed at once (memory: CHUNK x names of the country).
 CHUNK = 2_000
 
@@ -51,6 +57,13 @@ def _top_neighbours(vectors: sparse.csr_matrix, rows: np.ndarray) -> np.ndarray:
     if len(rows) < 2:
         return np.empty((0, 2), np.int64)
     block = vectors[rows]
+    # Trigrams most names of the country share ("ang", "wei") make the product quadratic and
+    # say little: they are left out of it, so a score is the rare trigrams' share of the cosine.
+    frequency = np.bincount(block.indices, minlength=block.shape[1])
+    common = frequency > max(MAX_SHARING, len(rows) * MAX_SHARE)
+    if common.any():
+        block = (block @ sparse.diags((~common).astype(np.float32))).tocsr()
+        block.eliminate_zeros()
     transposed = block.T.tocsc()
     found = []
     for start in range(0, len(rows), CHUNK):
@@ -67,7 +80,12 @@ def _top_neighbours(vectors: sparse.csr_matrix, rows: np.ndarray) -> np.ndarray:
 
 
 def _mention_pairs(cleaned: pa.Table, name_ids: pa.Array, pairs: np.ndarray) -> pa.Table:
-    """Mentions of neighbouring names paired, ``PER_MENTION`` per mention, same place first."""
+    """Mentions of neighbouring names paired, ``PER_MENTION`` per mention, same place first.
+
+    One mention stands for each place a name is written at (at most ``PLACES_PER_NAME``): the
+    other mentions of that name and place are paired with it by the key passes, so a name
+    written a thousand times at one warehouse costs one mention here, not a thousand.
+    """
     if not len(pairs):
         return _empty()
     mentions = pa.table(
@@ -83,15 +101,22 @@ def _mention_pairs(cleaned: pa.Table, name_ids: pa.Array, pairs: np.ndarray) -> 
     try:
         con.register("mentions", mentions)
         con.register("names", names)
-        return con.execute(
+        return con.sql(
             f"""
-            WITH joined AS (
+            WITH places AS (
+                SELECT name_id, postcode, city, min(pos) AS pos FROM mentions GROUP BY ALL
+            ),
+            reps AS (
+                SELECT * FROM places QUALIFY row_number() OVER (
+                    PARTITION BY name_id ORDER BY pos) <= {PLACES_PER_NAME}
+            ),
+            joined AS (
                 SELECT a.pos AS a, b.pos AS b,
                        (a.postcode = b.postcode)::INT * 2 + (a.city = b.city)::INT
                        + (left(a.postcode, 2) = left(b.postcode, 2))::INT AS place
                 FROM names
-                JOIN mentions AS a ON a.name_id = names.x
-                JOIN mentions AS b ON b.name_id = names.y
+                JOIN reps AS a ON a.name_id = names.x
+                JOIN reps AS b ON b.name_id = names.y
             ),
             ranked AS (
                 SELECT a, b, row_number() OVER (

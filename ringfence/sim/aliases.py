@@ -157,3 +157,71 @@ def email_variant(email: str, rng: np.random.Generator, noisy: bool) -> str:
     if noisy and rng.random() < 0.25:
         return email.upper() if rng.random() < 0.5 else email.capitalize()
     return email
+
+
+# How often a noisy rendering gets each kind of extra mess (its own random stream, ``mess``).
+# Unparseable phones are not among them: they make a field problem, which the truth must name
+# by row (carrier.py breaks phones where it knows the row).
+MESS_RATES = {"postcode_typo": 0.05, "city_typo": 0.05, "swap_name": 0.05, "translit": 0.3,
+              "missing": 0.03}  # fmt: skip
+_GERMAN = (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss"), ("Ä", "Ae"), ("Ö", "Oe"),
+           ("Ü", "Ue"))  # fmt: skip
+_MISSABLE = ("street", "city", "postcode", "phone", "email")
+
+
+def char_slip(text: str, rng: np.random.Generator) -> str:
+    """One slip in a code or word, first character included: swap, drop, double or replace."""
+    if len(text) < 2:
+        return text
+    i = int(rng.integers(len(text) - 1))
+    kind = int(rng.integers(4))
+    if kind == 0:
+        return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
+    if kind == 1:
+        return text[:i] + text[i + 1 :]
+    if kind == 2:
+        return text[:i] + text[i] + text[i:]
+    pool = "0123456789" if text[i].isdigit() else "abcdefghijklmnopqrstuvwxyz"
+    new = str(rng.choice(list(pool)))
+    return text[:i] + (new.upper() if text[i].isupper() else new) + text[i + 1 :]
+
+
+def transliterated(name: str, rng: np.random.Generator) -> str:
+    """Another Latin writing of the same letters: German umlauts spelt out, or accents dropped."""
+    if any(ch in name for ch, _ in _GERMAN) and rng.random() < 0.5:
+        for ch, rep in _GERMAN:
+            name = name.replace(ch, rep)
+        return name
+    folded = unicodedata.normalize("NFKD", name)
+    return "".join(ch for ch in folded if not unicodedata.combining(ch))
+
+
+def unparseable_phone(phone: str, rng: np.random.Generator) -> str:
+    """A phone no library can place: far too few or too many digits, or a note instead."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    kind = int(rng.integers(3))
+    if kind == 0:
+        return digits[:3]
+    if kind == 1:
+        return f"+{digits}{int(rng.integers(10**7, 10**8))}"
+    return str(rng.choice(["n/a", "ask office", "tel. unknown"]))
+
+
+def mess(fields: dict[str, str | None], person: bool, rng: np.random.Generator) -> None:
+    """More of what real records do, in place: typos in postcodes and cities, swapped name
+    parts, other transliterations, missing fields (each at ``MESS_RATES``).
+    """
+    rates = MESS_RATES
+    if fields.get("postcode") and rng.random() < rates["postcode_typo"]:
+        fields["postcode"] = char_slip(str(fields["postcode"]), rng)
+    if fields.get("city") and rng.random() < rates["city_typo"]:
+        fields["city"] = char_slip(str(fields["city"]), rng)
+    name = str(fields["name"])
+    if person and " " in name and rng.random() < rates["swap_name"]:
+        first, _, rest = name.partition(" ")
+        fields["name"] = f"{rest} {first}"
+    elif not name.isascii() and rng.random() < rates["translit"]:
+        fields["name"] = transliterated(name, rng)
+    for key in _MISSABLE:
+        if rng.random() < rates["missing"]:
+            fields[key] = None

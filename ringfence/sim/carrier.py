@@ -14,7 +14,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ringfence.sim import aliases
 from ringfence.sim.config import CARRIER, SimConfig, stream
+from ringfence.sim.parties import side_stream
 from ringfence.sim.rates import declared_rates
 from ringfence.sim.registry import VARIANTS, Registry
 from ringfence.sim.shipments import COUNTRY_CODES, CURRENCIES, Shipments, Vocab
@@ -183,4 +185,20 @@ def _break_rows(cfg: SimConfig, cols: dict[str, pa.Array], truth: TruthLog,
         cols[col] = break_cells(cols[col], rows[kind == k], bad)
     truth.malformed(CARRIER, "shipments", PATH, cols["AWB"].take(pa.array(rows)), rows,
                     [_BREAKS[k][1] for k in kind], [_BREAKS[k][2] for k in kind])
+    return _impossible_phones(cfg, cols, truth, rows, side_stream(rng, 11))
+
+
+def _impossible_phones(cfg: SimConfig, cols: dict[str, pa.Array], truth: TruthLog,
+                       broken: np.ndarray, rng: np.random.Generator) -> dict[str, pa.Array]:
+    """Receiver phones no library can place (digits lost or added, a note), on rows not broken
+    otherwise, at the malformed rate: each is a field problem the truth names."""
+    n = len(cols["AWB"])
+    rows = np.setdiff1d(np.flatnonzero(rng.random(n) < cfg.malformed_rate), broken)
+    phones = cols["Receiver Tel"].to_pylist()
+    rows = np.array([r for r in rows if phones[r]], dtype=np.int64)
+    for r in rows:
+        phones[r] = aliases.unparseable_phone(phones[r], rng)
+    cols["Receiver Tel"] = pa.array(phones, pa.string())
+    truth.malformed(CARRIER, "shipments", PATH, cols["AWB"].take(pa.array(rows, pa.int64())),
+                    rows, ["consignee.phone"] * len(rows), ["unparseable phone"] * len(rows))
     return cols

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -88,7 +89,7 @@ class Identity:
         a = self.address
         local_ok = local_phone and self.phone.country == a.country
         style = int(rng.integers(6)) if noisy else 0
-        return {
+        fields: dict[str, str | None] = {
             "name": name,
             "street": aliases.street(a.street, a.number, a.unit, rng, noisy),
             "city": a.city.upper() if noisy and rng.random() < 0.2 else a.city,
@@ -100,6 +101,16 @@ class Identity:
             "bank_account": self.bank,
             "website": self.website,
         }
+        if noisy:
+            aliases.mess(fields, self.schema == "Person", side_stream(rng, 7))
+        return fields
+
+
+def side_stream(rng: np.random.Generator, salt: int) -> np.random.Generator:
+    """A generator seeded from ``rng``'s state without drawing from it: noise added with it
+    leaves every other simulated decision as it was in a world without that noise."""
+    state = repr(rng.bit_generator.state).encode()
+    return np.random.default_rng([zlib.crc32(state), zlib.adler32(state), salt])
 
 
 def variants(identity: Identity, k: int, rng: np.random.Generator) -> list[dict[str, str | None]]:
