@@ -14,6 +14,7 @@ that is not one) is left out of the comparison and said so in ``reasons``.
 
 from __future__ import annotations
 
+import csv
 import logging
 import math
 from pathlib import Path
@@ -37,18 +38,40 @@ PAIR_FIELDS = (
     "bank_account", "schema",
 )  # fmt: skip
 MODELS = ("default", "trained")
+# Column read_pairs_csv adds for rows it could not split into the header's fields.
+ROW_ERROR = "__row_error"
 Record = dict[str, Any]
 
 
 def read_pairs_csv(path: Path) -> pd.DataFrame:
-    """Read a pairs CSV as text; any problem is one ``InputFileError`` line."""
+    """Read a pairs CSV as text; a file that cannot be read is one ``InputFileError`` line.
+
+    A row with more or fewer fields than the header is kept, blank, with its problem in the
+    ``ROW_ERROR`` column: compare_pairs reports it by number and scores the others.
+    """
     if not path.is_file():
         raise InputFileError("no such file", file=str(path))
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputFileError(f"not a readable CSV file ({first})", file=str(path)) from None
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.reader(handle))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise InputFileError(f"not a readable CSV file ({exc})", file=str(path)) from None
+    if not rows:
+        raise InputFileError("not a readable CSV file (no header row)", file=str(path))
+    header, body = rows[0], [r for r in rows[1:] if r]
+    problems = [
+        "" if len(r) == len(header)
+        else InputFileError(f"{len(r)} fields where the header has {len(header)}",
+                            file=str(path), row=number).message
+        for number, r in enumerate(body, start=1)
+    ]  # fmt: skip
+    frame = pd.DataFrame(
+        [r if len(r) == len(header) else [""] * len(header) for r in body],
+        columns=header,
+        dtype=str,
+    )
+    if any(problems):
+        frame[ROW_ERROR] = problems
     sides = {c.split("_", 1)[1] for c in frame.columns if c.startswith(("left_", "right_"))}
     if not sides & set(PAIR_FIELDS):
         raise InputFileError(
@@ -68,8 +91,13 @@ def compare_pairs(
     """
     if model not in MODELS:
         raise UserError(f"--model must be one of {', '.join(MODELS)}, not {model!r}")
+    broken = list(pairs[ROW_ERROR]) if ROW_ERROR in pairs.columns else [""] * len(pairs)
+    pairs = pairs.drop(columns=[ROW_ERROR], errors="ignore")
     rows = pairs.to_dict("records")
-    cleaned = [_clean_row(raw, number, source) for number, raw in enumerate(rows, start=1)]
+    cleaned = [
+        ({}, {}, [], broken[number - 1]) if broken[number - 1] else _clean_row(raw, number, source)
+        for number, raw in enumerate(rows, start=1)
+    ]
     good = [i for i, (_, _, _, error) in enumerate(cleaned) if not error]
     scores: dict[int, tuple[float, list[str]]] = {}
     if model == "default":

@@ -122,3 +122,20 @@ def test_trained_model_needs_resolve(fresh: Path, tmp_path: Path) -> None:
     assert code == 3 and "resolve" in err
     code, _, err = _run(["compare-parties", str(pairs), "--model", "best"])
     assert code == 2 and "--model" in err
+
+
+def test_a_row_with_too_many_fields_is_reported_and_the_rest_scored(
+    fresh: Path, tmp_path: Path
+) -> None:
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text(
+        "left_name,right_name\nZhang Wei,Wei Zhang\nAcme, Ltd,Acme Limited\nLi Na,Li Na\n",
+        encoding="utf-8",
+    )
+    code, out, err = _run(["compare-parties", str(pairs)])
+    assert code == 2
+    assert "row 2" in err and "3 fields where the header has 2" in err
+    scored = pd.read_csv(io.StringIO(out), keep_default_na=False)
+    assert len(scored) == 3 and scored["score"][1] == ""
+    assert float(scored["score"][0]) > 0.5 and float(scored["score"][2]) > 0.5
+    assert list(scored.columns) == ["left_name", "right_name", "score", "reasons", "error"]
