@@ -48,9 +48,17 @@
           "font-size": LABEL_PX - 1, "color": "#5d6778", "text-rotation": "autorotate",
           "text-background-color": surface, "text-background-opacity": 0.85 } },
       { selector: "edge.hover", style: { "label": "data(label)" } },
-      { selector: "edge[?on_path]", style: { "width": 4, "line-color": "#e5534b" } },
-      { selector: ".folded, .kind-hidden", style: { "display": "none" } }
+      { selector: "edge[?on_path]", style: { "width": 4, "line-color": "#e5534b" } }
     ];
+  }
+
+  /* Folded group members and links of an unticked kind are hidden (a display bypass: class
+     selectors alone did not always re-render after other bypasses). */
+  function refresh(cy) {
+    cy.elements().forEach(function (el) {
+      var hide = el.hasClass("folded") || el.hasClass("kind-hidden");
+      el.style("display", hide ? "none" : "element");
+    });
   }
 
   /* Labels keep LABEL_PX on screen; below ALL_LABELS_ZOOM only the key nodes keep theirs. */
@@ -80,9 +88,7 @@
     var folded = members.first().hasClass("folded");
     members.toggleClass("folded", !folded);
     members.connectedEdges().toggleClass("folded", !folded);
-    if (!folded) members.connectedEdges().filter(function (e) {
-      return e.source().hasClass("folded") || e.target().hasClass("folded");
-    }).addClass("folded");
+    refresh(cy);
     layout(cy, false);
   }
 
@@ -152,10 +158,9 @@
     box.querySelectorAll("[data-link-kind]").forEach(function (input) {
       if (!input.checked) hidden[input.value] = true;
     });
-    cy.batch(function () {
-      cy.edges().forEach(function (e) { e.toggleClass("kind-hidden", !!hidden[e.data("kind")]); });
-      cy.nodes("[?group]").forEach(function (g) { g.toggleClass("kind-hidden", !!hidden[g.data("kind")]); });
-    });
+    cy.edges().forEach(function (e) { e.toggleClass("kind-hidden", !!hidden[e.data("kind")]); });
+    cy.nodes("[?group]").forEach(function (g) { g.toggleClass("kind-hidden", !!hidden[g.data("kind")]); });
+    refresh(cy);
   }
 
   function download(cy, el) {
@@ -192,6 +197,7 @@
     });
     cy.nodes("[in_group]").addClass("folded").connectedEdges().addClass("folded");
     cy.edges("[?group_edge]").removeClass("folded");
+    refresh(cy);
     layout(cy, true);
     cy.on("zoom", function () { fitLabels(cy); });
     cy.on("mouseover", "node, edge", function (evt) { evt.target.addClass("hover"); });

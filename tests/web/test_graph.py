@@ -1,0 +1,143 @@
+"""The network drawing in a browser: labels readable at 11 px, zoom and fit, expand and collapse
+in place, filter by link kind, grouped shared addresses, a notice when the node cap leaves
+entities out, and a PNG export; axe, phone overflow and screenshots."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from ringfence.web.graph import network_elements
+from tests.web.helpers import api_json, check_page, log_in
+from tests.worlds import PreparedWorld
+
+CY = "document.querySelector('[data-network]')._cy"
+MIN_LABEL_PX = 11
+
+
+def _candidates(page: Any) -> list[str]:
+    """Entities of the officer's queue shipments and of the watchlist, riskiest first."""
+    found: list[str] = []
+    for task in api_json(page, "/queue?status=all")["tasks"][:12]:
+        shipment = api_json(page, f"/shipments/{task['shipment_id']}")
+        found += [p["entity_id"] for p in shipment["parties"] if p.get("entity_id")]
+    found += [i["entity_id"] for i in api_json(page, "/watchlist")["items"] if i.get("entity_id")]
+    return list(dict.fromkeys(found))
+
+
+def _profiles(page: Any, hops: int = 2) -> list[tuple[str, dict[str, Any]]]:
+    return [(e, api_json(page, f"/entities/{e}?hops={hops}")) for e in _candidates(page)]
+
+
+def _groups(entity_id: str, model: dict[str, Any]) -> list[dict[str, Any]]:
+    nodes = [SimpleNamespace(**n) for n in model["nodes"]]
+    edges = [SimpleNamespace(**e) for e in model["edges"]]
+    seed = (model.get("seed_path") or {}).get("nearest_seed")
+    return network_elements(nodes, edges, entity_id, seed)["groups"]
+
+
+def _labels(page: Any) -> list[dict[str, Any]]:
+    """Every visible node's label and its size on screen (font size × zoom)."""
+    script = (
+        "() => { const cy = CY; return cy.nodes(':visible').map(n => ({"
+        " label: n.style('label'), px: parseFloat(n.style('font-size')) * cy.zoom() })); }"
+    )
+    found: list[dict[str, Any]] = page.evaluate(script.replace("CY", CY))
+    return found
+
+
+def test_a_capped_network_says_so_and_can_be_explored_in_place(
+    page: Any, web_world: PreparedWorld, script_errors: list[str]
+) -> None:
+    log_in(page, web_world.login("customs", "officer"))
+    profiles = _profiles(page)
+    capped = [(e, m) for e, m in profiles if m["left_out_nodes"]]
+    assert capped, "the demo world has an entity whose neighbourhood exceeds the node cap"
+    entity_id, model = max(capped, key=lambda p: (len(_groups(*p)), p[1]["left_out_nodes"]))
+    page.goto(f"/entities/{entity_id}?hops=2")
+    page.locator(".network.network-ready canvas").first.wait_for()
+    notice = page.get_by_test_id("network-capped").inner_text()
+    assert str(model["left_out_nodes"]) in notice and str(model["node_cap"]) in notice
+    check_page(page, "entity-network")
+
+    # Labels: the key nodes always, every node once "All labels" is on, never under 11 px.
+    key = page.evaluate(f"() => {CY}.nodes('[?focus], [?watchlisted], [?on_path]').length")
+    labelled = [n for n in _labels(page) if n["label"]]
+    assert len(labelled) >= key and all(n["px"] >= MIN_LABEL_PX - 0.01 for n in labelled)
+    page.click("[data-network-action=labels]")
+    every = _labels(page)
+    assert every and all(n["label"] and n["px"] >= MIN_LABEL_PX - 0.01 for n in every)
+
+    # Zoom and fit.
+    zoom = page.evaluate(f"() => {CY}.zoom()")
+    page.click("[data-network-action=zoom-in]")
+    assert page.evaluate(f"() => {CY}.zoom()") > zoom
+    page.click("[data-network-action=fit]")
+    assert abs(page.evaluate(f"() => {CY}.zoom()") - zoom) < 0.05
+    assert all(n["px"] >= MIN_LABEL_PX - 0.01 for n in _labels(page) if n["label"])
+
+    # Filter by link kind: unticking a kind hides its links, ticking it shows them again.
+    kinds = page.locator("[data-link-kind]").evaluate_all("els => els.map(e => e.value)")
+    assert len(kinds) > 1
+    shown = f"() => {CY}.edges(':visible').filter(e => e.data('kind') === '{kinds[-1]}').length"
+    assert page.evaluate(shown) > 0
+    page.uncheck(f"[data-link-kind][value={kinds[-1]}]")
+    assert page.evaluate(shown) == 0
+    page.check(f"[data-link-kind][value={kinds[-1]}]")
+    assert page.evaluate(shown) > 0
+
+    # Groups of entities at one address: one node, unfolded in place by a click.
+    groups = _groups(entity_id, model)
+    drawn = page.evaluate(f"() => {CY}.nodes('[?group]').map(n => n.data('label'))")
+    assert len(drawn) == len(groups)
+    for group, label in zip(groups, drawn, strict=True):
+        assert label.startswith(f"{len(group['members'])} entities")
+    if groups:
+        visible = f"() => {CY}.nodes(':visible').length"
+        before = page.evaluate(visible)
+        page.evaluate(f"() => {CY}.nodes('[?group]').first().emit('tap')")
+        assert page.evaluate(visible) == before + len(groups[0]["members"])
+
+    # Expand a node whose own links reach beyond the drawing, then collapse it again.
+    nodes = f"() => {CY}.nodes().length"
+    before = page.evaluate(nodes)
+    target = _expandable(page, model)
+    page.evaluate(f"() => {CY}.getElementById('{target}').emit('tap')")
+    page.click("[data-selected-expand]")
+    page.wait_for_function(f"() => {CY}.getElementById('{target}').hasClass('expanded')")
+    grown = page.evaluate(nodes)
+    assert grown > before
+    assert "Added" in page.locator("[data-network-status]").inner_text()
+    page.click("[data-selected-expand]")
+    assert page.evaluate(nodes) == before
+
+    # PNG export of the drawing.
+    with page.expect_download() as download:
+        page.get_by_test_id("network-png").click()
+    assert download.value.suggested_filename.endswith(".png")
+    with open(download.value.path(), "rb") as handle:
+        assert handle.read(8) == b"\x89PNG\r\n\x1a\n"
+    assert script_errors == []
+
+
+def _expandable(page: Any, model: dict[str, Any]) -> str:
+    """A drawn entity with a neighbour that is not drawn yet (asked from the JSON twin)."""
+    drawn = {n["entity_id"] for n in model["nodes"]}
+    for node in sorted(model["nodes"], key=lambda n: -n["hops"]):
+        around = api_json(page, f"/entities/{node['entity_id']}?hops=1")
+        if {n["entity_id"] for n in around["nodes"]} - drawn:
+            return str(node["entity_id"])
+    raise AssertionError("no drawn entity has a neighbour outside the drawing")
+
+
+def test_deeper_networks_that_hit_the_cap_say_so(page: Any, web_world: PreparedWorld) -> None:
+    log_in(page, web_world.login("customs", "officer"))
+    entity_id, model = next((e, m) for e, m in _profiles(page, hops=3) if m["left_out_nodes"])
+    for hops in (3, 4):
+        page.goto(f"/entities/{entity_id}?hops={hops}")
+        twin = api_json(page, f"/entities/{entity_id}?hops={hops}")
+        assert twin["left_out_nodes"] >= model["left_out_nodes"] if hops == 4 else True
+        assert len(twin["nodes"]) == twin["node_cap"]
+        notice = page.get_by_test_id("network-capped").inner_text()
+        assert f"{twin['left_out_nodes']:,}".replace(",", "\u202f") in notice
+        assert f"within {hops} hops" in notice
