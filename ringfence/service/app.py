@@ -69,12 +69,20 @@ def _operational_routes(app: FastAPI) -> None:
         """Checks the operational store answers (503 with the reason if it does not)."""
         services: Services = app.state.services
         revision = services.store.current_revision()
-        return Health(status="ok", store=services.store.display_url, schema_revision=revision)
+        return Health(status="ok", store=_public_url(services.store.display_url),
+                      schema_revision=revision)  # fmt: skip
 
     @app.get("/metrics", tags=["operations"], response_class=Response)
     def prometheus() -> Response:
         """Prometheus metrics: requests by route and status, latency, jobs."""
         return metrics.metrics_response()
+
+
+def _public_url(url: str) -> str:
+    """The store's URL as health checks show it: a SQLite file by name, not by location."""
+    if url.startswith("sqlite:"):
+        return "sqlite:///" + url.replace("\\", "/").rsplit("/", 1)[-1]
+    return url
 
 
 def _install_web(app: FastAPI) -> None:

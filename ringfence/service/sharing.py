@@ -340,7 +340,7 @@ def read(
     if name == "entities" and found:  # shared rows: the policy decides per owner and field
         parts = owner_parts(services.settings, [r["entity_id"] for r in found])
         found = [{**r, PARTS: parts.get(r["entity_id"], {})} for r in found]
-    rows = policy.visible(name, found)
+    rows = _file_names_only(policy.visible(name, found))
     return rows if limit is None else rows[:limit]
 
 
@@ -352,4 +352,13 @@ def visible(
     policy: Policy | None = None,
 ) -> list[dict[str, Any]]:
     """Rows from elsewhere (the operational store, an index) that ``caller`` may read."""
-    return (policy or Policy.load(services, caller)).visible(name, rows)
+    return _file_names_only((policy or Policy.load(services, caller)).visible(name, rows))
+
+
+def _file_names_only(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows whose provenance names the source file without the server's folders."""
+    for row in rows:
+        source = row.get("source_file")
+        if isinstance(source, str) and ("/" in source or "\\" in source):
+            row["source_file"] = source.replace("\\", "/").rsplit("/", 1)[-1]
+    return rows

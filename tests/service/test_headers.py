@@ -89,3 +89,21 @@ def test_hsts_only_over_https(client: TestClient) -> None:
     assert "strict-transport-security" not in client.get("/healthz").headers
     secure = TestClient(client.app, base_url="https://testserver")
     assert secure.get("/healthz").headers["strict-transport-security"] == "max-age=31536000"
+
+
+def test_no_response_shows_the_servers_paths(
+    app: FastAPI, client: TestClient, world: World
+) -> None:
+    """Pages and JSON name files, never where the server keeps them (its data directory)."""
+    data_dir = str(world.settings.data_dir.resolve())
+    headers = world.headers("customs-nl", "admin")
+    routes = _api_routes(list(app.routes))
+    paths = [p for p, r in routes if "GET" in (r.methods or ()) and "{" not in p]
+    queue = client.get(f"{API}/queue", params={"status": "all"}, headers=headers).json()
+    for task in queue["tasks"][:3]:
+        paths += [f"{API}/shipments/{task['shipment_id']}", f"/shipments/{task['shipment_id']}"]
+    jobs = client.get(f"{API}/jobs", headers=headers).json()["jobs"]
+    paths += [f"{API}/jobs/{j['id']}" for j in jobs[:3]]
+    paths += [f"/ingest/jobs/{j['id']}" for j in jobs[:3]]
+    leaks = [p for p in paths if data_dir in client.get(p, headers=headers).text]
+    assert not leaks, leaks

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ringfence.service.context import Caller, Services
+from ringfence.service.redact import public_message
 from ringfence.service.views.common import Paging
 from ringfence.service.views.tablequery import TableQuery, TableState, apply, filter_sort
 
@@ -38,11 +39,15 @@ class AuditPage(BaseModel):
 
 def _own(services: Services, caller: Caller) -> list[dict[str, Any]]:
     caller.require_role("admin")
-    return [
+    entries = [
         AuditEntryOut.model_validate(e, from_attributes=True).model_dump()
         for e in services.store.audit_entries()
         if e.organisation == caller.organisation
     ]
+    for entry in entries:  # files named, not located (the CLI's ingests record full paths)
+        detail = entry["detail"].items()
+        entry["detail"] = {k: public_message(v) if isinstance(v, str) else v for k, v in detail}
+    return entries
 
 
 def audit_rows(services: Services, caller: Caller, query: TableQuery) -> list[dict[str, Any]]:
