@@ -27,8 +27,9 @@ from ringfence.errors import InputFileError, UserError
 from ringfence.model import types
 from ringfence.model.types import InvalidValue
 from ringfence.resolve.adjudicate import score_pair
-from ringfence.resolve.names import check_schema
-from ringfence.resolve.names.schemas import DEFAULT_SCHEMA
+from ringfence.resolve.explain import format_weight
+from ringfence.resolve.names import check_schema, relation
+from ringfence.resolve.names.schemas import DEFAULT_SCHEMA, RELATION_BITS
 from ringfence.resolve.prepare import clean_code
 from ringfence.resolve.screen.clean import address_key
 from ringfence.settings import Settings
@@ -106,7 +107,10 @@ def compare_pairs(
             result = score_pair(left, right)
             scores[i] = (result.score, result.reasons)
     elif good:
-        scores = _trained_scores(settings, [(cleaned[i][0], cleaned[i][1]) for i in good], good)
+        sides = [(cleaned[i][0], cleaned[i][1]) for i in good]
+        scores = _trained_scores(settings, sides, good)
+        for i, (left, right) in zip(good, sides, strict=True):
+            scores[i] = _with_schemas(*scores[i], left["schema"], right["schema"])
     else:
         from ringfence.resolve.model import load_model
 
@@ -202,6 +206,20 @@ def _trained_scores(
         )
         for k, row in enumerate(rows)
     }
+
+
+def _with_schemas(
+    probability: float, reasons: list[str], left: str, right: str
+) -> tuple[float, list[str]]:
+    """Splink's probability with the schemas' relation bits added (resolution has no schema
+    comparison; a person is still never a vessel)."""
+    bits = RELATION_BITS[relation(left, right)]
+    if not bits:
+        return probability, reasons
+    p = min(max(probability, 1e-12), 1 - 1e-12)
+    logit = math.log(p / (1 - p)) + bits * math.log(2.0)
+    reason = f"schemas {left} and {right}: {relation(left, right)} ({format_weight(bits)})"
+    return 1.0 / (1.0 + math.exp(-logit)), [reason, *reasons]
 
 
 def _splink_record(record: Record, record_id: str) -> Record:

@@ -139,3 +139,11 @@ def test_a_row_with_too_many_fields_is_reported_and_the_rest_scored(
     assert len(scored) == 3 and scored["score"][1] == ""
     assert float(scored["score"][0]) > 0.5 and float(scored["score"][2]) > 0.5
     assert list(scored.columns) == ["left_name", "right_name", "score", "reasons", "error"]
+
+
+def test_trained_model_scores_get_the_schema_relation_too() -> None:
+    from ringfence.resolve.compare import _with_schemas
+
+    low, reasons = _with_schemas(0.99, ["name identical (+8.0)"], "Person", "Vessel")
+    assert low < 0.01 and reasons[0].startswith("schemas Person and Vessel: incompatible")
+    assert _with_schemas(0.99, ["x"], "Company", "Organization") == (0.99, ["x"])
