@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from ringfence.errors import InputFileError, UserError
+from ringfence.errors import InputFileError, LimitError, UserError
 from ringfence.model import types
 from ringfence.model.types import InvalidValue
 from ringfence.resolve.adjudicate import score_pair
@@ -92,6 +92,9 @@ def compare_pairs(
     """
     if model not in MODELS:
         raise UserError(f"--model must be one of {', '.join(MODELS)}, not {model!r}")
+    if len(pairs) > settings.max_rows:
+        raise LimitError(f"{source}: {len(pairs):,} pairs, more than RINGFENCE_MAX_ROWS "
+                         f"({settings.max_rows:,})")  # fmt: skip
     broken = list(pairs[ROW_ERROR]) if ROW_ERROR in pairs.columns else [""] * len(pairs)
     pairs = pairs.drop(columns=[ROW_ERROR], errors="ignore")
     rows = pairs.to_dict("records")

@@ -147,3 +147,14 @@ def test_trained_model_scores_get_the_schema_relation_too() -> None:
     low, reasons = _with_schemas(0.99, ["name identical (+8.0)"], "Person", "Vessel")
     assert low < 0.01 and reasons[0].startswith("schemas Person and Vessel: incompatible")
     assert _with_schemas(0.99, ["x"], "Company", "Organization") == (0.99, ["x"])
+
+
+def test_limits(fresh: Path) -> None:
+    from ringfence.errors import LimitError
+
+    frame = pd.DataFrame({"left_name": ["A", "B", "C"], "right_name": ["A", "B", "C"]})
+    with pytest.raises(LimitError, match="RINGFENCE_MAX_ROWS"):
+        compare_pairs(Settings(max_rows=2), frame)
+    huge = " ".join(f"word{i}" for i in range(5000))
+    scored = compare_pairs(Settings(), pd.DataFrame({"left_name": [huge], "right_name": [huge]}))
+    assert scored["score"][0] > 0.5

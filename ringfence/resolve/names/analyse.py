@@ -30,6 +30,9 @@ LEGAL_WORDS = COMPANY_FORMS | frozenset(
 # Of those, the generic classes: two different ones speak (a little) against a match.
 LEGAL_FORMS = frozenset({"llc", "jsc", "lp", "llp", "plc", "gp", "coop", "ag", "sa", "nv", "bv"})
 _ORG_PREFIXES = frozenset({"the"})
+# Words of a name that count (a "name" of a thousand words is not one; comparing all of them
+# would cost the square of that).
+MAX_WORDS = 24
 
 
 @dataclass(frozen=True)
@@ -72,4 +75,5 @@ def analyse(raw: str | None, kind: str = ANY) -> Analysed:
         kept = [w for w in words if w not in LEGAL_WORDS and w not in _ORG_PREFIXES]
         legal = {w for w in words if w in LEGAL_FORMS}
         words = kept or words
+    words = words[:MAX_WORDS]
     return Analysed(raw=text, tokens=tuple(words), legal=frozenset(legal), latin=latin)
