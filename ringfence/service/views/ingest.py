@@ -69,7 +69,10 @@ class QuarantinePage(BaseModel):
 def job_model(job: Job) -> JobOut:
     """A stored job as the API shows it, with the name of its file and its feed."""
     fields = {name: getattr(job, name) for name in JobOut.model_fields if hasattr(job, name)}
-    result = job.result or {}
+    result = dict(job.result or {})
+    if isinstance(result.get("mapping"), str):  # the stored mapping file: named, not located
+        result["mapping"] = Path(result["mapping"]).stem
+    fields["result"] = result
     summary = result.get("summary") or {}
     files = summary.get("files") or []
     name = result.get("file") or (files[0].get("file") if files else None)

@@ -34,14 +34,19 @@ QUARANTINE_COLUMNS = [
     ("reason", "Reason", "text"),
     ("raw", "Row as received", "raw"),
 ]
-_ADVICE = re.compile(r"\s*\([^()]*(?:ringfence |RINGFENCE_)[^()]*\)")
-_COMMAND = re.compile(r"[;,]?\s*(?:run|use|try|see)\s+`?ringfence [^;.]*", re.IGNORECASE)
+# Advice meant for the command line or the server's operator, not for someone at the form.
+_ADVICE = re.compile(r"\s*\([^()]*(?:ringfence |RINGFENCE_|--|docs/)[^()]*\)")
+_COMMAND = re.compile(r"[;,]?\s*(?:run|use|try|see|pass)\s+`?(?:ringfence |--|docs/)[^;.]*", re.I)
+_CANONICAL = re.compile(r"of the (\w+) canonical format")
 
 
 def in_words(message: str) -> str:
     """An error as a person reads it on the page: no server paths, no command-line advice."""
     text = _COMMAND.sub("", _ADVICE.sub("", public_message(message or ""))).strip(" ;,")
-    return text[:1].upper() + text[1:] if text else "The upload could not be read."
+    text = _CANONICAL.sub(
+        r"that a \1 file without a mapping must have; pick the mapping of your file's format", text
+    )
+    return text or "The upload could not be read."
 
 
 TEMPLATES.env.filters["in_words"] = in_words

@@ -29,7 +29,7 @@
           "text-background-color": surface, "text-background-opacity": 0.85,
           "text-background-padding": 2, "text-background-shape": "roundrectangle",
           "width": "mapData(risk, 0, 1, 16, 36)", "height": "mapData(risk, 0, 1, 16, 36)" } },
-      { selector: "node.labelled, node[?watchlisted], node[?on_path], node[?focus], node[?group], node.hover, node:selected",
+      { selector: "node.labelled, node.hub, node[?watchlisted], node[?on_path], node[?focus], node[?group], node.hover, node:selected",
         style: { "label": "data(label)" } },
       { selector: "node[?watchlisted]", style: { "background-color": "#c62828" } },
       { selector: "node[?on_path]", style: { "border-width": 3, "border-color": "#e5534b" } },
@@ -198,6 +198,7 @@
     cy.nodes("[in_group]").addClass("folded").connectedEdges().addClass("folded");
     cy.edges("[?group_edge]").removeClass("folded");
     refresh(cy);
+    cy.nodes().filter(function (n) { return n.degree() >= 4; }).addClass("hub");  // always named
     layout(cy, true);
     cy.on("zoom", function () { fitLabels(cy); });
     cy.on("mouseover", "node, edge", function (evt) { evt.target.addClass("hover"); });
@@ -231,6 +232,11 @@
     });
     box.addEventListener("change", function (evt) {
       if (evt.target.matches("[data-link-kind]")) applyKindFilter(cy, box);
+    });
+    var resizing = null;
+    window.addEventListener("resize", function () {  // a turned phone, a resized window
+      window.clearTimeout(resizing);
+      resizing = window.setTimeout(function () { cy.resize(); cy.fit(undefined, 24); fitLabels(cy); }, 150);
     });
     el.classList.add("network-ready");
     el._cy = cy;
