@@ -15,7 +15,9 @@ import os
 import re
 from pathlib import Path
 
-from ringfence.errors import ConflictError, UserError
+import yaml
+
+from ringfence.errors import ConflictError, MappingError, UserError
 from ringfence.ingest.mapping import SHIPPED_MAPPINGS, load_mapping
 from ringfence.ingest.plan import build_plan, check_format
 from ringfence.model.feeds import feed as feed_spec
@@ -85,6 +87,7 @@ def register_mapping(
         raise ConflictError(f"{name!r} is a shipped mapping; choose another name")
     if source.is_file() and source.stat().st_size > MAX_MAPPING_BYTES:
         raise UserError(f"{source}: a mapping may be at most {MAX_MAPPING_BYTES} bytes")
+    _refuse_aliases(source)
     mapping = load_mapping(source)
     check_format(mapping, str(source))
     feed_spec(mapping.feed)  # an unknown feed fails here, naming the feeds there are
@@ -106,3 +109,15 @@ def register_mapping(
             "replaced": replaced,
         })  # fmt: skip
     return target
+
+
+def _refuse_aliases(source: Path) -> None:
+    """YAML anchors and aliases are refused: a few hundred bytes of them expand to gigabytes
+    (the "billion laughs"), and a mapping never needs them."""
+    try:
+        events = yaml.parse(source.read_text(encoding="utf-8"))
+        aliased = any(isinstance(e, yaml.AliasEvent) for e in events)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return  # load_mapping reports an unreadable or invalid file with its reason
+    if aliased:
+        raise MappingError("YAML aliases (*name) are not allowed in a mapping", file=str(source))

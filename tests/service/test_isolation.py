@@ -172,6 +172,19 @@ def _upload(client: TestClient, world: World, organisation: str) -> Probe:
     return Probe(response, {400})
 
 
+def _register_mapping(client: TestClient, world: World, organisation: str) -> Probe:
+    """A mapping is registered for the caller's organisation only (a foreign one asked for is
+    ignored); an invalid one is refused before anything is stored."""
+    files = {"file": ("m.yaml", io.BytesIO(b"feed: no-such-feed\n"), "application/yaml")}
+    response = client.post(
+        f"{API}/mappings",
+        data={"name": "probe-map", "organisation": "customs-nl"},
+        files=files,
+        headers=world.headers(organisation),
+    )
+    return Probe(response, {400})
+
+
 def _login(client: TestClient, world: World, organisation: str) -> Probe:
     """Someone else's e-mail without its password gets nothing (after a few tries, 429)."""
     other = world.logins[(_foreign_org(world, organisation), "admin")]
@@ -267,6 +280,8 @@ ROUTE_PROBES: dict[tuple[str, str], ProbeFn] = {
     ("GET", f"{API}/seizures"): _get(f"{API}/seizures"),
     ("GET", f"{API}/dashboard"): _get(f"{API}/dashboard?days=3650"),
     ("POST", f"{API}/uploads"): _upload,
+    ("GET", f"{API}/mappings"): _get(f"{API}/mappings"),
+    ("POST", f"{API}/mappings"): _register_mapping,
     ("GET", f"{API}/jobs"): _get(f"{API}/jobs"),
     ("GET", f"{API}/jobs/{{job_id}}"): _job(""),
     ("GET", f"{API}/jobs/{{job_id}}/quarantine"): _job("/quarantine"),

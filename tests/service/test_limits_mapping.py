@@ -123,3 +123,47 @@ def test_a_registered_mapping_works_by_name(mapped: FastAPI, scratch_world: Worl
     )
     assert failed.json()["status"] == "failed"
     assert "shipments feed" in failed.json()["message"] and "/" not in failed.json()["message"]
+
+
+BILLION_LAUGHS = """feed: parties
+a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+fields: {name: Company}
+"""
+
+
+def _register(client: TestClient, world: World, name: str, text: str, role: str = "admin") -> Any:
+    files = {"file": ("m.yaml", io.BytesIO(text.encode()), "application/yaml")}
+    headers = world.headers(OUTSIDER, role)
+    return client.post(f"{API}/mappings", data={"name": name}, files=files, headers=headers)
+
+
+def test_admins_register_mappings_through_the_api(mapped: FastAPI, scratch_world: World) -> None:
+    client = TestClient(mapped, raise_server_exceptions=False)
+    data_dir = str(scratch_world.settings.data_dir)
+    created = _register(client, scratch_world, "api-crm", PARTIES_MAPPING)
+    assert created.status_code == 201, created.text
+    assert created.json()["feed"] == "parties" and created.json()["registered"]
+    listed = client.get(f"{API}/mappings", headers=scratch_world.headers(OUTSIDER)).json()
+    assert "api-crm" in [m["name"] for m in listed]
+    assert _upload(client, scratch_world, "api-crm").status_code == 202
+    refusals = [
+        (_register(client, scratch_world, "../../etc/x", PARTIES_MAPPING), 422),
+        (_register(client, scratch_world, "kcs-declarations", PARTIES_MAPPING), 409),
+        (_register(client, scratch_world, "laughs", BILLION_LAUGHS), 400),
+        (_register(client, scratch_world, "bad", PARTIES_MAPPING + "  colour: Land\n"), 400),
+        (_register(client, scratch_world, "huge", "#" * 300_000), 413),
+    ]
+    for response, status in refusals:
+        assert response.status_code == status, response.text
+        assert data_dir not in response.text
+    assert "aliases" in refusals[2][0].json()["error"]["message"]
+    assert "bad.yaml" in refusals[3][0].json()["error"]["message"]
+    with OperationalStore.open(scratch_world.settings) as store:
+        actions = [e.action for e in store.audit_entries() if e.organisation == OUTSIDER]
+    assert actions.count("mapping.refused") >= 4 and "mapping.register" in actions
+    other_roles = [r for (o, r) in scratch_world.keys if o == OUTSIDER and r != "admin"]
+    for role in other_roles:
+        assert _register(client, scratch_world, "x-crm", PARTIES_MAPPING, role).status_code == 403
