@@ -59,6 +59,8 @@ def word_sim(x: str, y: str, loose: bool = False) -> float:
         return 1.0
     if loose and min(len(x), len(y)) >= 2 and skeleton(x) == skeleton(y) and skeleton(x):
         return max(SOUND_ALIKE, Levenshtein.normalized_similarity(x, y))
+    if loose and min(len(x), len(y)) >= 3 and coarse_skeleton(x) == coarse_skeleton(y):
+        return max(STRONG, Levenshtein.normalized_similarity(x, y))
     sim = Levenshtein.normalized_similarity(x, y)
     if sim < 1.0 and ("e" in x or "e" in y):
         sim = max(sim, Levenshtein.normalized_similarity(_fold_umlauts(x), _fold_umlauts(y)))
@@ -73,6 +75,22 @@ def skeleton(word: str) -> str:
     out: list[str] = []
     for ch in word:
         if ch not in _VOWELS and (not out or out[-1] != ch):
+            out.append(ch)
+    return "".join(out)
+
+
+# Consonants that transliteration confuses (Korean and Japanese have one liquid, Arabic no "p"):
+# each class written as one letter in a coarse skeleton.
+_COARSE = str.maketrans({"p": "b", "f": "b", "v": "b", "r": "l", "c": "k", "q": "k",
+                          "g": "k", "d": "t", "z": "s", "x": "s"})  # fmt: skip
+
+
+@lru_cache(maxsize=100_000)
+def coarse_skeleton(word: str) -> str:
+    """The skeleton with confusable consonants merged ("bradley" and "beulaedeulli" → "bltl")."""
+    out: list[str] = []
+    for ch in skeleton(word).translate(_COARSE):
+        if not out or out[-1] != ch:
             out.append(ch)
     return "".join(out)
 

@@ -3,7 +3,8 @@
 A name transliterated from Hebrew, Arabic or Korean script often shares no word with its Latin
 spelling ("d'gls 'dms" for Douglas Adams, "beulaedeulli kupeo" for Bradley Cooper), so the
 token index finds nothing. Its consonants mostly survive: each indexed name is also kept as the
-sorted consonant skeletons of its words ("dgls dms"), and a query that was not in Latin letters
+sorted coarse consonant skeletons of its words (similarity.coarse_skeleton: "bradley" and
+"beulaedeulli" both "bltl"), and a query that was not in Latin letters
 takes the ``limit`` names whose skeletons are closest (rapidfuzz ``token_sort_ratio``). The
 skeletons are built on the first such query, and each such query scans them all (about 15 ms
 on 10,000 entities): slower than a token lookup, so only for those queries and only up to
@@ -15,14 +16,14 @@ from __future__ import annotations
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from ringfence.resolve.names.similarity import skeleton
+from ringfence.resolve.names.similarity import coarse_skeleton
 
 MIN_SCORE = 60.0
 
 
 def name_skeleton(norm: str) -> str:
-    """The sorted consonant skeletons of a normalised name's words."""
-    return " ".join(sorted(s for w in norm.split() if (s := skeleton(w))))
+    """The sorted coarse consonant skeletons of a normalised name's words."""
+    return " ".join(sorted(s for w in norm.split() if (s := coarse_skeleton(w))))
 
 
 class SkeletonNames:
