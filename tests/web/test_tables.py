@@ -136,3 +136,26 @@ def test_seizures_show_the_tracking_number_not_the_internal_id(
     cells = page.locator("[data-testid=seizures] td[data-label=Shipment]").all_inner_texts()
     assert cells == [item.get("tracking_number") or "not shared" for item in model["items"]]
     assert not any(text.startswith("sh-") for text in cells)
+
+
+@pytest.mark.parametrize(
+    ("query", "says"),
+    [
+        ("target_date=2025-13-45", "is not a date"),
+        ("target_date=yesterday", "is not a date"),
+        ("target_date=1999-01-01", "No inspection list for 1999-01-01"),
+        ("port=NOWHERE", "No shipment matches this filter"),
+        ("status=cancelled", "No shipment matches this filter"),
+    ],
+)
+def test_the_queue_says_what_an_empty_list_means(
+    page: Any, web_world: PreparedWorld, query: str, says: str
+) -> None:
+    log_in(page, web_world.login("customs", "officer"))
+    page.goto(f"/queue?{query}")
+    empty = page.get_by_test_id("empty").inner_text()
+    assert says in empty
+    assert "has an outcome" not in empty and "Well done" not in empty
+    assert "riskiest first" not in page.locator(".page-head p").first.inner_text() or (
+        "target_date" not in query
+    )
