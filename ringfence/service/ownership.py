@@ -15,8 +15,7 @@ from typing import Any
 import pyarrow as pa
 
 from ringfence.resolve.pipeline import ENTITIES_SQL
-from ringfence.settings import Settings
-from ringfence.store.engine import open_engine
+from ringfence.store.engine import Engine
 from ringfence.store.lake import Lake
 
 _SEPARATOR = "\x1f"  # joins entity id and organisation into one group key (never in either)
@@ -26,26 +25,23 @@ def _quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def owner_parts(settings: Settings, entity_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """Entity id → {organisation → that organisation's own values of the entity's fields}."""
-    lake = Lake(settings)
+def owner_parts(lake: Lake, engine: Engine, entity_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Entity id → {organisation → that organisation's own values of the entity's fields}.
+
+    Runs on the caller's ``engine`` (it binds ``entity_mentions`` there to the per-owner view).
+    """
     if not entity_ids or not (lake.parts("entity_mentions") and lake.parts("parties")):
         return {}
-    engine = open_engine(settings)
-    try:
-        engine.register_parquet("rf_all_mentions", lake.parts("entity_mentions"))
-        lake.register(engine, "parties")
-        wanted = ", ".join(_quote(e) for e in entity_ids)
-        mentions: pa.Table = engine.query(
-            "SELECT mention_id, entity_id || chr(31) || organisation AS entity_id, organisation, "
-            f"feed, source_key, role FROM rf_all_mentions WHERE entity_id IN ({wanted})"
-        )
-        engine.register_arrow("entity_mentions", mentions)
-        rows = engine.query(ENTITIES_SQL).to_pylist()
-    finally:
-        engine.close()
+    engine.register_parquet("rf_all_mentions", lake.parts("entity_mentions"))
+    lake.register(engine, "parties")
+    wanted = ", ".join(_quote(e) for e in entity_ids)
+    mentions: pa.Table = engine.query(
+        "SELECT mention_id, entity_id || chr(31) || organisation AS entity_id, organisation, "
+        f"feed, source_key, role FROM rf_all_mentions WHERE entity_id IN ({wanted})"
+    )
+    engine.register_arrow("entity_mentions", mentions)
     parts: dict[str, dict[str, Any]] = {}
-    for row in rows:
+    for row in engine.query(ENTITIES_SQL).to_pylist():
         entity_id, organisation = str(row.pop("entity_id")).split(_SEPARATOR, 1)
         parts.setdefault(entity_id, {})[organisation] = row
     return parts

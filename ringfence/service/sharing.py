@@ -18,7 +18,8 @@ shares only what that co-owner's own records hold (``Policy._shared_row``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -307,6 +308,28 @@ def query_lake(services: Services, datasets: Sequence[str], sql: str) -> list[di
         engine.close()
 
 
+LakeQuery = Callable[[str, Sequence[str]], list[dict[str, Any]]]
+
+
+@contextmanager
+def lake_session(services: Services, datasets: Sequence[str]) -> Iterator[LakeQuery]:
+    """One engine over several lake datasets for several queries: ``run(sql, needs)`` answers
+    rows, or none when a dataset ``sql`` needs is absent. Raw lake access, as ``query_lake``."""
+    lake = Lake(services.settings)
+    engine = open_engine(services.settings)
+    try:
+        present = {name: lake.register(engine, name) for name in datasets}
+
+        def run(sql: str, needs: Sequence[str]) -> list[dict[str, Any]]:
+            if not all(present.get(name) for name in needs):
+                return []
+            return engine.query(sql).to_pylist()
+
+        yield run
+    finally:
+        engine.close()
+
+
 def read(
     services: Services,
     caller: Caller,
@@ -336,11 +359,20 @@ def read(
         sql += f" AND ({where})"
     if order_by:
         sql += f" ORDER BY {order_by}"
-    found = query_lake(services, _NEEDS.get(name, (name,)), sql)
-    if name == "entities" and found:  # shared rows: the policy decides per owner and field
-        parts = owner_parts(services.settings, [r["entity_id"] for r in found])
-        found = [{**r, PARTS: parts.get(r["entity_id"], {})} for r in found]
-    rows = _file_names_only(policy.visible(name, found))
+    needs, lake = _NEEDS.get(name, (name,)), Lake(services.settings)
+    found: list[dict[str, Any]] = []
+    if all(lake.parts(n) for n in needs):
+        engine = open_engine(services.settings)
+        try:
+            for dataset_name in needs:
+                lake.register(engine, dataset_name)
+            found = engine.query(sql).to_pylist()
+            if name == "entities" and found:  # shared rows: decided per owner and field
+                parts = owner_parts(lake, engine, [r["entity_id"] for r in found])
+                found = [{**r, PARTS: parts.get(r["entity_id"], {})} for r in found]
+        finally:
+            engine.close()
+    rows = policy.visible(name, found)
     return rows if limit is None else rows[:limit]
 
 
@@ -352,13 +384,5 @@ def visible(
     policy: Policy | None = None,
 ) -> list[dict[str, Any]]:
     """Rows from elsewhere (the operational store, an index) that ``caller`` may read."""
-    return _file_names_only((policy or Policy.load(services, caller)).visible(name, rows))
+    return (policy or Policy.load(services, caller)).visible(name, rows)
 
-
-def _file_names_only(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rows whose provenance names the source file without the server's folders."""
-    for row in rows:
-        source = row.get("source_file")
-        if isinstance(source, str) and ("/" in source or "\\" in source):
-            row["source_file"] = source.replace("\\", "/").rsplit("/", 1)[-1]
-    return rows

@@ -46,5 +46,6 @@ def test_brand_commands_decide_a_brands_names(
     with OperationalStore.open(settings) as store:
         assert store.approved_brand_names("brand-a") == frozenset()
         actions = [e.action for e in store.audit_entries()]
+        assert store.verify_audit().ok  # brand entries are keyed like every other
     assert {"brand.register", "brand.approve", "brand.revoke"} <= set(actions)
     run("brand", "approve", "99", code=3)  # unknown: one line, not-found exit code

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pyarrow.compute as pc
 from pydantic import BaseModel, Field
 
 from ringfence.errors import NotFoundError, UserError
@@ -81,7 +82,7 @@ def entity_profile(
     nodes, edges, hidden, left_out = _network(services, policy, entity_id, hops)
     return EntityProfile(
         entity=entity,
-        mentions=[jsonable(m) for m in _mentions(services, caller, policy, where)],
+        mentions=[jsonable(m) for m in _mentions(services, caller, policy, entity_id)],
         nodes=nodes,
         edges=edges,
         hidden_nodes=hidden,
@@ -93,11 +94,18 @@ def entity_profile(
 
 
 def _mentions(
-    services: Services, caller: Caller, policy: sharing.Policy, where: str
+    services: Services, caller: Caller, policy: sharing.Policy, entity_id: str
 ) -> list[dict[str, Any]]:
     """The party records behind the entity that the caller may read."""
-    sql = f"SELECT mention_id FROM entity_mentions WHERE {where}"
-    ids = [r["mention_id"] for r in sharing.query_lake(services, ("entity_mentions",), sql)]
+    network = services.network()
+    if network is not None and network.resolved:  # the loaded network knows every mention
+        mentions = network.mentions
+        chosen = pc.equal(mentions.column("entity_id"), entity_id)
+        ids = mentions.filter(chosen).column("mention_id").to_pylist()
+    else:
+        where = f"entity_id = {sharing.sql_text(entity_id)}"
+        sql = f"SELECT mention_id FROM entity_mentions WHERE {where}"
+        ids = [r["mention_id"] for r in sharing.query_lake(services, ("entity_mentions",), sql)]
     if not ids:
         return []
     where_ids = f"id IN {sharing.sql_list(ids)}"
@@ -259,7 +267,7 @@ def _edges(
                     dst_role=attrs.get("dst_role"),
                 )
             )
-    values = links.link_values(services, policy, found)
+    values = links.link_values(services, policy, found, network.mentions)
     return [
         NetworkEdge(source=f.source, target=f.target, kind=f.kind, value=value)
         for f, value in zip(found, values, strict=True)

@@ -14,6 +14,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from ringfence.resolve.network.edges import SHIPMENT_ROLES, party_identifiers_sql
 from ringfence.service import sharing
 from ringfence.service.context import Services
@@ -43,19 +46,27 @@ class Link:
     dst_role: str | None = None
 
 
-def link_values(services: Services, policy: sharing.Policy, links: list[Link]) -> list[str | None]:
-    """Each link's value as the caller may see it (None where no readable record carries it)."""
-    entities = sorted({e for link in links for e in (link.source, link.target) if link.value})
+def link_values(
+    services: Services, policy: sharing.Policy, links: list[Link], mentions: pa.Table
+) -> list[str | None]:
+    """Each link's value as the caller may see it (None where no readable record carries it).
+
+    ``mentions`` is the network's mention table (mention id → entity id).
+    """
+    valued = [link for link in links if link.value is not None]
+    entities = sorted({e for link in valued for e in (link.source, link.target)})
     if not entities:
         return [None for _ in links]
-    mentions = _mentions(services, entities)
-    ids = sorted({m for ms in mentions.values() for m in ms})
-    identifiers = _identifiers(services, policy, ids) if ids else {}
-    trades = _trades(services, policy, mentions, ids) if ids else set()
-    products = _products(services, policy, ids) if ids else {}
+    of_entity = _mentions(mentions, entities)
+    ids = sorted({m for ms in of_entity.values() for m in ms})
+    kinds = {link.kind for link in valued}
+    with sharing.lake_session(services, ("parties", "shipments", "listings", "sellers")) as run:
+        identifiers = _identifiers(run, policy, ids) if kinds & set(KIND_FIELDS) else {}
+        trades = _trades(run, policy, of_entity, ids) if "trade" in kinds else set()
+        products = _products(run, policy, ids) if "product" in kinds else {}
     out: list[str | None] = []
     for link in links:
-        ends = (mentions.get(link.source, set()), mentions.get(link.target, set()))
+        ends = (of_entity.get(link.source, set()), of_entity.get(link.target, set()))
         if link.value is None:
             out.append(None)
         elif link.kind in KIND_FIELDS:
@@ -71,19 +82,14 @@ def link_values(services: Services, policy: sharing.Policy, links: list[Link]) -
     return out
 
 
-def _mentions(services: Services, entities: list[str]) -> dict[str, set[str]]:
-    """Entity id → its party mention ids (an unresolved party is its own entity)."""
-    rows = sharing.query_lake(
-        services,
-        ("entity_mentions",),
-        "SELECT mention_id, entity_id FROM entity_mentions "
-        f"WHERE entity_id IN {sharing.sql_list(entities)}",
-    )
+def _mentions(mentions: pa.Table, entities: list[str]) -> dict[str, set[str]]:
+    """Entity id → its party mention ids, from the network's mention table."""
+    wanted = mentions.filter(pc.is_in(mentions.column("entity_id"), pa.array(entities)))
     found: dict[str, set[str]] = defaultdict(set)
-    for row in rows:
-        found[row["entity_id"]].add(row["mention_id"])
-    for entity in entities:
-        found.setdefault(entity, {entity})
+    for mention, entity in zip(
+        wanted.column("mention_id").to_pylist(), wanted.column("entity_id").to_pylist(), strict=True
+    ):
+        found[entity].add(mention)
     return dict(found)
 
 
@@ -96,14 +102,12 @@ class _Carried:
 
 
 def _identifiers(
-    services: Services, policy: sharing.Policy, ids: list[str]
+    run: sharing.LakeQuery, policy: sharing.Policy, ids: list[str]
 ) -> dict[tuple[str, str], dict[str, _Carried]]:
     """(kind, mention) → {key → carriers}: identifiers of the mentions, with readability."""
     where = f"p.id IN {sharing.sql_list(ids)}"
-    rows = sharing.query_lake(services, ("parties",), party_identifiers_sql(where))
-    parties = sharing.query_lake(
-        services, ("parties",), f"SELECT * FROM parties AS p WHERE {where}"
-    )
+    rows = run(party_identifiers_sql(where), ("parties",))
+    parties = run(f"SELECT * FROM parties AS p WHERE {where}", ("parties",))
     readable = {p["id"]: p for p in policy.visible("parties", parties)}
     by_key: dict[tuple[str, str], _Carried] = {}
     of_mention: dict[tuple[str, str], dict[str, _Carried]] = defaultdict(dict)
@@ -145,11 +149,11 @@ def _identifier_value(
 
 
 def _trades(
-    services: Services, policy: sharing.Policy, mentions: dict[str, set[str]], ids: list[str]
+    run: sharing.LakeQuery, policy: sharing.Policy, mentions: dict[str, set[str]], ids: list[str]
 ) -> set[tuple[str, str, str, str]]:
     """(src entity, src role, dst entity, dst role) the caller may read a shipment record of."""
     refs = " OR ".join(f"{role}_ref IN {sharing.sql_list(ids)}" for role in SHIPMENT_ROLES)
-    rows = sharing.query_lake(services, ("shipments",), f"SELECT * FROM shipments WHERE {refs}")
+    rows = run(f"SELECT * FROM shipments WHERE {refs}", ("shipments",))
     entity_of = {m: e for e, ms in mentions.items() for m in ms}
     consignments: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for row in policy.visible("shipments", rows):
@@ -167,7 +171,9 @@ def _trades(
     }
 
 
-def _products(services: Services, policy: sharing.Policy, ids: list[str]) -> dict[str, set[str]]:
+def _products(
+    run: sharing.LakeQuery, policy: sharing.Policy, ids: list[str]
+) -> dict[str, set[str]]:
     """Product code → seller mentions with a listing of it whose code the caller may read."""
     sql = (
         "SELECT l.*, p.id AS rf_mention FROM listings AS l "
@@ -176,9 +182,7 @@ def _products(services: Services, policy: sharing.Policy, ids: list[str]) -> dic
         "AND p.source_key = 'seller:' || s.source_key "
         f"WHERE p.id IN {sharing.sql_list(ids)} AND l.gtin IS NOT NULL"
     )
-    rows: list[dict[str, Any]] = sharing.query_lake(
-        services, ("listings", "sellers", "parties"), sql
-    )
+    rows: list[dict[str, Any]] = run(sql, ("listings", "sellers", "parties"))
     mention_of = {(r["id"], r["organisation"]): r.pop("rf_mention") for r in rows}
     readable: dict[str, set[str]] = defaultdict(set)
     for row in policy.visible("listings", rows):

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from ringfence.errors import ConflictError, NotFoundError, UserError
 from ringfence.store.operational import audit as audit_chain
 from ringfence.store.operational import database
+from ringfence.store.operational.audit_key import AuditKey
 from ringfence.store.operational.base import StoreBase, require_organisation
 from ringfence.store.operational.tables import BrandRegistration, utcnow
 
@@ -49,6 +50,11 @@ def registered_names(registration: BrandRegistration) -> set[str]:
 class BrandStore(StoreBase):
     """Brand registrations (requested, approved, revoked; each step audited)."""
 
+    def _brand_audit_key(self) -> AuditKey | None:
+        """The audit chain's key when the store has one (``OperationalStore.audit_key``)."""
+        key_of = getattr(self, "audit_key", None)
+        return key_of() if key_of is not None else None
+
     def register_brand(
         self,
         organisation: str,
@@ -62,6 +68,7 @@ class BrandStore(StoreBase):
         name, cleaned = clean_names(brand, list(aliases or []))
         if len(evidence) > MAX_EVIDENCE:
             raise UserError(f"evidence is at most {MAX_EVIDENCE} characters")
+        key = self._brand_audit_key()
         with self._transaction("registering a brand") as session:
             require_organisation(session, organisation)
             registration = BrandRegistration(
@@ -74,7 +81,7 @@ class BrandStore(StoreBase):
             session.add(registration)
             session.flush()
             detail = {"registration": registration.id, "brand": name, "aliases": cleaned}
-            audit_chain.append_entry(session, "brand.register", actor, organisation, detail)
+            audit_chain.append_entry(session, "brand.register", actor, organisation, detail, key)
             return registration.id
 
     def brand_registration(self, registration_id: int) -> BrandRegistration:
@@ -105,6 +112,7 @@ class BrandStore(StoreBase):
         ``approver`` is the approving organisation (None: an operator on the command line); it
         may not approve its own claims. A name another organisation already holds is refused.
         """
+        key = self._brand_audit_key()
         with self._transaction("approving a brand registration") as session:
             registration = session.get(BrandRegistration, registration_id)
             if registration is None:
@@ -140,15 +148,15 @@ class BrandStore(StoreBase):
                 "aliases": list(registration.aliases or []),
                 "approver": approver or "operator",
             }
-            audit_chain.append_entry(
-                session, "brand.approve", actor, approver or registration.organisation, detail
-            )
+            acting = approver or registration.organisation
+            audit_chain.append_entry(session, "brand.approve", actor, acting, detail, key)
 
     def revoke_brand(
         self, registration_id: int, *, actor: str, organisation: str | None = None
     ) -> None:
         """Revoke a registration (audited as ``brand.revoke`` under ``organisation``, the one
         acting, default the registration's own); the caller checks who may."""
+        key = self._brand_audit_key()
         with self._transaction("revoking a brand registration") as session:
             registration = session.get(BrandRegistration, registration_id)
             if registration is None:
@@ -163,7 +171,7 @@ class BrandStore(StoreBase):
                 "organisation": registration.organisation,
                 "brand": registration.brand,
             }
-            audit_chain.append_entry(session, "brand.revoke", actor, acting, detail)
+            audit_chain.append_entry(session, "brand.revoke", actor, acting, detail, key)
 
     def approved_brand_names(self, organisation: str) -> frozenset[str]:
         """Names and aliases of ``organisation``'s approved, unrevoked registrations.
