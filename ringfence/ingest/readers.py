@@ -84,14 +84,17 @@ class ParquetSource(Source):
 
     def __init__(self, path: Path, batch_rows: int, limits: InputLimits = NO_LIMITS) -> None:
         self.path, self.batch_rows = path, batch_rows
-        size = path.stat().st_size
-        if limits.decompressed_bytes is not None and size > limits.decompressed_bytes:
-            raise LimitError(f"{path.name}: the file holds more than {limits.decompressed_bytes} "
-                             "bytes (limit RINGFENCE_MAX_DECOMPRESSED_BYTES)")
+        limit = limits.decompressed_bytes
+        if limit is not None and path.stat().st_size > limit:
+            raise _too_big(path, limit)
         try:
             self._file = pq.ParquetFile(str(path))
         except (pa.ArrowInvalid, OSError) as exc:
             raise InputFileError(f"not a readable Parquet file ({exc})", file=str(path)) from None
+        meta = self._file.metadata  # sizes once decompressed, as the writer recorded them
+        unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        if limit is not None and unpacked > limit:
+            raise _too_big(path, limit)
         self.columns = list(self._file.schema_arrow.names)
 
     def batches(self) -> Iterator[RawBatch]:
@@ -105,6 +108,11 @@ class ParquetSource(Source):
         except (pa.ArrowInvalid, OSError) as exc:
             yield RawBatch(empty_table(self.columns or []), pa.array([], pa.int64()),
                            [rest_unreadable(next_row, exc)])
+
+
+def _too_big(path: Path, limit: int) -> LimitError:
+    return LimitError(f"{path.name}: the file holds more than {limit} bytes once decompressed "
+                      "(limit RINGFENCE_MAX_DECOMPRESSED_BYTES)")
 
 
 def _as_text(values: pa.Array) -> pa.Array:

@@ -134,6 +134,13 @@ def test_parquet_file_larger_than_the_limit(tmp_path: Path) -> None:
     pq.write_table(pa.table({"a": [str(i) for i in range(10_000)]}), path)
     with pytest.raises(LimitError, match=r"big\.parquet"):
         open_source(path, FormatOptions(), 1_000, InputLimits(decompressed_bytes=1_024))
+    # A Parquet bomb: small on disk (one repeated value compresses away), large unpacked.
+    bomb = tmp_path / "bomb.parquet"
+    pq.write_table(pa.table({"a": ["x" * 10_000] * 2_000}), bomb, compression="zstd")
+    on_disk = bomb.stat().st_size
+    assert on_disk < 200_000
+    with pytest.raises(LimitError, match="once decompressed"):
+        open_source(bomb, FormatOptions(), 1_000, InputLimits(decompressed_bytes=on_disk * 10))
 
 
 def test_ingest_of_a_gzip_bomb_fails_cleanly_and_leaves_no_staging(
