@@ -122,8 +122,12 @@ def _safe(name: str) -> str:
 
 
 def _settle(page: Any) -> None:
+    """Loaded, laid out, and scrolled to the top (a sticky header otherwise lands mid-shot)."""
     page.wait_for_load_state("load")
-    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 50)))")
+    page.evaluate(
+        "() => new Promise((done) => { window.scrollTo(0, 0); "
+        "requestAnimationFrame(() => setTimeout(done, 50)); })"
+    )
 
 
 def check_page(page: Any, name: str) -> None:

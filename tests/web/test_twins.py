@@ -38,7 +38,7 @@ def _queue(page: Any) -> None:
     for task in model["tasks"]:
         row = page.locator(f"#task-{task['id']}")
         assert row.get_attribute("data-shipment") == task["shipment_id"]
-        shown = sum(min(4, len(reasons)) for reasons in task["reasons"].values())
+        shown = sum(min(3, len(reasons)) for reasons in task["reasons"].values())  # 3 per label
         assert row.locator(".chip:not(.explore):not(.more)").count() == shown
 
 

@@ -106,8 +106,9 @@
     }
   });
 
-  /* After a swap keep the keyboard where it was: the replaced row stays current. */
-  document.addEventListener("htmx:afterSwap", function (evt) {
+  /* After a swap keep the keyboard where it was: the replaced row stays current. (afterSettle:
+     htmx puts the old row's attributes back on the new one until the swap has settled.) */
+  document.addEventListener("htmx:afterSettle", function (evt) {
     var target = evt.detail.target;
     var row = target && target.id ? document.getElementById(target.id) : null;
     armUndo(document);
