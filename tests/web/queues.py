@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from ringfence.score.serve import score_shipments
 from ringfence.store.engine import open_engine
@@ -72,14 +73,18 @@ def write_long_queue(world: PreparedWorld, organisation: str, size: int = LONG_Q
     return ExtraQueue(organisation, day, ids)
 
 
-def _shipments(world: PreparedWorld, count: int) -> list[dict[str, object]]:
+def _shipments(world: PreparedWorld, count: int) -> list[dict[str, Any]]:
     """The latest shipments of the organisations whose shipments carry outcomes (as the
     prepared world's own list), the newest first."""
     lake, engine = Lake(world.settings), open_engine(world.settings)
     try:
         assert lake.register(engine, "shipments") and lake.register(engine, "outcomes")
         return engine.query(
-            "SELECT id, port, value_at_stake FROM shipments WHERE organisation IN "
+            # The value at stake, else the declared value when it is in the base currency (the
+            # queue shows values at stake in the base currency, as targeting converts them).
+            "SELECT id, port, coalesce(value_at_stake, CASE WHEN currency = "
+            f"'{world.settings.base_currency}' THEN declared_value END) AS value_at_stake "
+            "FROM shipments WHERE organisation IN "
             "(SELECT DISTINCT s.organisation FROM outcomes o JOIN shipments s "
             " ON s.id = o.shipment_ref) "
             f"ORDER BY date DESC, id LIMIT {int(count)}"

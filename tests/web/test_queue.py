@@ -200,6 +200,7 @@ def test_risk_reasons_and_names_are_readable(
         ref = str(row.get_attribute("data-ref"))
         for control in row.locator("button, summary").all():
             assert ref in str(control.get_attribute("aria-label")), control.inner_text()
+    assert any(t["value_at_stake"] for t in model["tasks"]), "the long queue has values at stake"
     count = page.locator("[data-testid=queue-count]").inner_text()
     assert count.startswith(f"{len(model['tasks'])} shipments")
     # Weights say what they do; colour is kept for what needs action.

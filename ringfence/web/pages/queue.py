@@ -68,7 +68,9 @@ def _can_record(caller: Caller) -> bool:
 
 def _valid(model: type[BaseModel], form: dict[str, Any]) -> Any:
     """The form as ``model``: blank fields left out, ``positive`` from the result if absent."""
-    fields = {k: v.strip() for k, v in form.items() if isinstance(v, str) and v.strip()}
+    fields: dict[str, Any] = {
+        k: v.strip() for k, v in form.items() if isinstance(v, str) and v.strip()
+    }
     if "positive" not in fields and fields.get("result") in POSITIVE:
         fields["positive"] = POSITIVE[fields["result"]]
     try:
