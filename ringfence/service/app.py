@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     services = Services(settings=settings, store=store)
     services.jobs = JobRunner(services)
     services.jobs.recover()  # jobs a killed server left running are closed, staging cleaned
+    services.jobs.recover()  # jobs a killed server left running are closed, staging cleaned
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -98,6 +99,9 @@ def app_from_environment() -> FastAPI:
     return create_app(Settings())
 
 
+WORKER_HEALTHCHECK_SECONDS = 120
+
+
 def serve_app(
     settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1
 ) -> None:
@@ -112,6 +116,15 @@ def serve_app(
     options = {"host": host, "port": port, "proxy_headers": True, "log_level": "warning"}
     if workers > 1:
         target = "ringfence.service.app:app_from_environment"
-        uvicorn.run(target, factory=True, workers=workers, **options)  # type: ignore[arg-type]
+        # A worker builds its app (heavy imports, the store) before it answers the supervisor's
+        # health pings; on busy cores that takes longer than uvicorn's 5 s, and it would kill
+        # and restart healthy workers in a loop.
+        uvicorn.run(
+            target,
+            factory=True,
+            workers=workers,
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+            **options,  # type: ignore[arg-type]
+        )
     else:
         uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]

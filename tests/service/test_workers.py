@@ -3,7 +3,10 @@ processes on one data directory write each key once (issue 15, finding 7)."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -28,18 +31,28 @@ def _serve(settings: Settings, workers: int) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(
         [sys.executable, "-m", "ringfence", "serve", "--port", str(PORT), "--workers",
          str(workers)],
-        env=_env(settings), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=_env(settings), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: _stop ends every worker
     )  # fmt: skip
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline and server.poll() is None:
         try:
             if httpx.get(f"http://127.0.0.1:{PORT}/healthz", timeout=1).status_code == 200:
                 return server
         except httpx.TransportError:
             time.sleep(0.3)
-    server.kill()
-    _, err = server.communicate()
-    pytest.fail(f"the server did not start: {err.decode()[-500:]}")
+    _stop(server)
+    pytest.fail("the server did not start")
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=60)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)
 
 
 def test_concurrent_uploads_through_two_workers_write_each_key_once(
@@ -78,8 +91,7 @@ def test_concurrent_uploads_through_two_workers_write_each_key_once(
                 break
             time.sleep(0.3)
     finally:
-        server.terminate()
-        server.wait(timeout=60)
+        _stop(server)
     assert [job["status"] for job in jobs] == ["done"] * UPLOADS, jobs
     summaries = [job["result"]["summary"] for job in jobs]  # type: ignore[index]
     assert sum(s["accepted"] for s in summaries) == ROWS
