@@ -142,3 +142,42 @@ def test_unknown_dataset_or_self_share_is_refused(client: TestClient, world: Wor
     assert client.post(f"{API}/sharing", json=unknown, headers=headers).status_code == 400
     itself = {"recipient": "bazaar", "dataset": "watchlist", "fields": ["*"]}
     assert client.post(f"{API}/sharing", json=itself, headers=headers).status_code == 400
+
+
+def test_gate_decides_a_shared_row_field_by_field() -> None:
+    """Per-field ownership in the gate itself: an entity both A and B know, read by R with
+    A's grant of every field and B's grant of the name only."""
+    from ringfence.service.sharing import PARTS, Grant, Policy
+
+    row = {
+        "entity_id": "en-1",
+        "name": "Acme Ltd",
+        "phones": ["+1", "+2"],
+        "mention_count": 3,
+        "watchlisted": True,
+        "organisations": ["a", "b"],
+        PARTS: {
+            "a": {"name": "ACME", "phones": ["+1"], "mention_count": 1,
+                  "watchlisted": False, "organisations": ["a"]},
+            "b": {"name": "Acme Ltd", "phones": ["+2"], "mention_count": 2,
+                  "watchlisted": True, "organisations": ["b"]},
+        },
+    }  # fmt: skip
+    grants = [Grant("a", None, {}), Grant("b", frozenset({"name"}), {})]
+    (shown,) = Policy("r", {"entities": grants}).visible("entities", [row])
+    assert shown == {
+        "entity_id": "en-1",
+        "name": "Acme Ltd",  # B consents to the name, and B's records hold the row's name
+        "phones": ["+1"],  # B's phone stays B's
+        "mention_count": 1,
+        "watchlisted": False,  # only B's records watchlist it
+        "organisations": ["a"],
+    }
+    # As B itself: its own part whole, A's part as A grants (everything).
+    (own,) = Policy("b", {"entities": [Grant("a", None, {})]}).visible("entities", [row])
+    assert own["phones"] == ["+1", "+2"] and own["mention_count"] == 3
+    # Without parts (a row built from an index) a field needs every owner's consent.
+    bare = {k: v for k, v in row.items() if k != PARTS}
+    (cut,) = Policy("r", {"entities": grants}).visible("entities", [bare])
+    assert cut == {"entity_id": "en-1", "name": "Acme Ltd"}
+    assert Policy("r", {}).visible("entities", [row]) == []  # no grant: not visible at all

@@ -76,7 +76,7 @@ def link_values(
             out.append(link.value if key in trades else None)
         elif link.kind == "product":
             readable = products.get(link.value, set())
-            out.append(link.value if readable & ends[0] and readable & ends[1] else None)
+            out.append(link.value if readable & (ends[0] | ends[1]) else None)
         else:
             out.append(None)
     return out
