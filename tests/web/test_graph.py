@@ -13,16 +13,17 @@ from tests.worlds import PreparedWorld
 
 CY = "document.querySelector('[data-network]')._cy"
 MIN_LABEL_PX = 11
+MAX_CANDIDATES = 16
 
 
 def _candidates(page: Any) -> list[str]:
     """Entities of the officer's queue shipments and of the watchlist, riskiest first."""
     found: list[str] = []
-    for task in api_json(page, "/queue?status=all")["tasks"][:12]:
+    for task in api_json(page, "/queue?status=all")["tasks"][:6]:
         shipment = api_json(page, f"/shipments/{task['shipment_id']}")
         found += [p["entity_id"] for p in shipment["parties"] if p.get("entity_id")]
     found += [i["entity_id"] for i in api_json(page, "/watchlist")["items"] if i.get("entity_id")]
-    return list(dict.fromkeys(found))
+    return list(dict.fromkeys(found))[:MAX_CANDIDATES]
 
 
 def _profiles(page: Any, hops: int = 2) -> list[tuple[str, dict[str, Any]]]:
@@ -33,7 +34,7 @@ def _groups(entity_id: str, model: dict[str, Any]) -> list[dict[str, Any]]:
     nodes = [SimpleNamespace(**n) for n in model["nodes"]]
     edges = [SimpleNamespace(**e) for e in model["edges"]]
     seed = (model.get("seed_path") or {}).get("nearest_seed")
-    return network_elements(nodes, edges, entity_id, seed)["groups"]
+    return [g["data"] for g in network_elements(nodes, edges, entity_id, seed)["groups"]]
 
 
 def _labels(page: Any) -> list[dict[str, Any]]:
@@ -132,11 +133,11 @@ def _expandable(page: Any, model: dict[str, Any]) -> str:
 
 def test_deeper_networks_that_hit_the_cap_say_so(page: Any, web_world: PreparedWorld) -> None:
     log_in(page, web_world.login("customs", "officer"))
-    entity_id, model = next((e, m) for e, m in _profiles(page, hops=3) if m["left_out_nodes"])
+    entity_id, model = next((e, m) for e, m in _profiles(page, hops=2) if m["left_out_nodes"] > 0)
     for hops in (3, 4):
         page.goto(f"/entities/{entity_id}?hops={hops}")
         twin = api_json(page, f"/entities/{entity_id}?hops={hops}")
-        assert twin["left_out_nodes"] >= model["left_out_nodes"] if hops == 4 else True
+        assert twin["left_out_nodes"] >= model["left_out_nodes"]  # deeper reaches more
         assert len(twin["nodes"]) == twin["node_cap"]
         notice = page.get_by_test_id("network-capped").inner_text()
         assert f"{twin['left_out_nodes']:,}".replace(",", "\u202f") in notice
