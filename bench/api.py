@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/api.py [--data-dir DIR] [--rate 200] [--seconds 15] [--clients 16]
                                   [--days 30] [--scale 0.2] [--port 0] [--workers 4]
-                                  [--sweep-rates 100,200,300,400,600,800] [--sweep-seconds 5]
+                                  [--sweep-rates 25,50,100,200,300,400,600,800] [--sweep-seconds 5]
 
 Without ``--data-dir`` a world is simulated (``--days`` × 2,000 × ``--scale`` shipments),
 ingested, resolved, given network risk and a model in a temporary folder. The demo access (users,
@@ -291,7 +291,7 @@ def main() -> None:
     parser.add_argument(
         "--sweep-rates",
         type=lambda text: [float(r) for r in text.split(",") if r.strip()],
-        default=[100.0, 200.0, 300.0, 400.0, 600.0, 800.0],
+        default=[25.0, 50.0, 100.0, 200.0, 300.0, 400.0, 600.0, 800.0],
         help="request rates to climb after the main run (empty: no sweep)",
     )
     parser.add_argument("--sweep-seconds", type=float, default=5.0)

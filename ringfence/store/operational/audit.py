@@ -134,6 +134,9 @@ def append_entry(
     head = session.execute(
         select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()
     ).scalar_one()
+    if key is None:  # the store's own key, whichever part of the store appends
+        key_for = session.info.get("audit_key_for")
+        key = key_for(head.seq) if key_for is not None else None
     # Round-trip the detail through JSON so what is hashed is exactly what the database returns.
     stored_detail = json.loads(canonical_json(detail))
     at = utcnow()

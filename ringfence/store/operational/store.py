@@ -20,8 +20,10 @@ from ringfence.store.operational import audit as audit_chain
 from ringfence.store.operational import database, hashing
 from ringfence.store.operational.audit import AuditEntry, AuditReport
 from ringfence.store.operational.audit_key import AuditKey, key_path, load_audit_key
+from ringfence.store.operational.audit_key import AuditKey, key_path, load_audit_key
 from ringfence.store.operational.base import require_organisation
 from ringfence.store.operational.brands import BrandStore
+from ringfence.store.operational.credentials import check_password, normalise_email
 from ringfence.store.operational.credentials import check_password, normalise_email
 from ringfence.store.operational.credentials import check_password, normalise_email
 from ringfence.store.operational.jobs import JobStore
