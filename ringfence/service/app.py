@@ -39,7 +39,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     services = Services(settings=settings, store=store)
     services.jobs = JobRunner(services)
     services.jobs.recover()  # jobs a killed server left running are closed, staging cleaned
-    services.jobs.recover()  # jobs a killed server left running are closed, staging cleaned
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -20,11 +20,8 @@ from ringfence.store.operational import audit as audit_chain
 from ringfence.store.operational import database, hashing
 from ringfence.store.operational.audit import AuditEntry, AuditReport
 from ringfence.store.operational.audit_key import AuditKey, key_path, load_audit_key
-from ringfence.store.operational.audit_key import AuditKey, key_path, load_audit_key
 from ringfence.store.operational.base import require_organisation
 from ringfence.store.operational.brands import BrandStore
-from ringfence.store.operational.credentials import check_password, normalise_email
-from ringfence.store.operational.credentials import check_password, normalise_email
 from ringfence.store.operational.credentials import check_password, normalise_email
 from ringfence.store.operational.jobs import JobStore
 from ringfence.store.operational.sessions import SessionStore
@@ -266,8 +263,6 @@ class OperationalStore(TaskStore, SharingStore, SessionStore, JobStore, BrandSto
         raise NotFoundError("unknown API key")
 
     # -- audit log --------------------------------------------------------------------------
-
-    _audit_key: AuditKey | None = None
 
     def audit_key(self) -> AuditKey | None:
         """The audit chain's HMAC key, from its file (created on first use); None if no settings."""
