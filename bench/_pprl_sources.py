@@ -74,3 +74,42 @@ def world_sources(args: argparse.Namespace) -> tuple[Source, Source, str]:
         f"{fallback}synthetic labelled worlds from bench/_pprl_world.py, "
         f"{args.entities} entities each",
     )
+
+
+def public_sources(name: str, folder: Path | None) -> tuple[Source, Source, str]:
+    """Train and eval sources from a public labelled dataset (bench/_resolve_public.py).
+
+    FEBRL4's two files are the two sides; a one-file set (FEBRL3, Splink's examples) is split
+    into sides by alternating the records of each true entity. Entities with an even position
+    (in order of first appearance) form the train world, the others the eval world, so no
+    entity is in both.
+    """
+    import pandas as pd
+
+    from bench._resolve_public import LOADERS
+
+    data = LOADERS[name](name, folder)
+    if data is None:
+        raise SystemExit(f"{name}: dataset not found (pass --splink-datasets DIR)")
+    frames = [f.rename(columns={"true_id": "entity"}) for f in data["orgs"].values()]
+    if len(frames) == 1:
+        frame = frames[0].reset_index(drop=True)
+        side = frame.groupby("entity").cumcount() % 2
+        frames = [frame[side == 0], frame[side == 1]]
+    order = {e: i for i, e in enumerate(pd.concat(frames)["entity"].drop_duplicates())}
+
+    def source(parity: int) -> Source:
+        left, right = (
+            [r for r in f.to_dict("records") if order[r["entity"]] % 2 == parity] for f in frames
+        )
+        for rows in (left, right):
+            for row in rows:
+                row.update({k: None for k, v in row.items() if isinstance(v, float)})
+        pairs = {(a["id"], b["id"]) for a, b in same_entity(left, right)}
+        return parties_table(left), parties_table(right), pairs
+
+    return (
+        source(0),
+        source(1),
+        f"public dataset {name} (bench/_resolve_public.py), split by entity",
+    )

@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/pprl.py [--sim-days 30] [--sim-scale 0.5] [--seed 11]
     .venv/bin/python bench/pprl.py --synthetic [--entities 5000] [--unfolded] [--throughput N]
+    .venv/bin/python bench/pprl.py --public febrl4   # or febrl3; fake_1000 / historical_50k
+                                                     # with --splink-datasets DIR
 
 Two labelled worlds (train and eval): by default ringfence.sim worlds after ingestion (the
 carrier's parties against every other partner's, labelled from truth/parties.parquet); with
@@ -27,7 +29,7 @@ from rapidfuzz import fuzz
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._common import machine
-from bench._pprl_sources import Source, world_sources
+from bench._pprl_sources import Source, public_sources, world_sources
 from bench._pprl_world import make_world
 from ringfence.resolve.pprl import PprlParams, encode_parties, match_encodings
 from ringfence.resolve.pprl.encode import clean_parties
@@ -77,11 +79,14 @@ def resolution_pairs(left: pa.Table, right: pa.Table) -> dict[str, set[tuple[str
     compare-parties would call a match) and those it puts in one entity (``entities``)."""
     from splink import DuckDBAPI, Linker
 
+    from ringfence.resolve.blocking import with_near_keys
     from ringfence.resolve.model import MATCH_THRESHOLD, settings_creator, train
     from ringfence.resolve.prepare import prepare_mentions
 
     cleaned = prepare_mentions(pa.concat_tables([left, right]))
-    linker = Linker(DuckDBAPI().register(cleaned), settings_creator(), log_level=None)
+    linker = Linker(
+        DuckDBAPI().register(with_near_keys(cleaned)), settings_creator(), log_level=None
+    )
     train(linker, cleaned)
     predictions = linker.inference.predict(threshold_match_probability=MATCH_THRESHOLD)
     linked = predictions.as_pandas_dataframe()[["unique_id_l", "unique_id_r"]]
@@ -311,8 +316,13 @@ def main() -> None:
     )
     parser.add_argument("--sim-days", type=int, default=30)
     parser.add_argument("--sim-scale", type=float, default=0.5)
+    parser.add_argument("--public", help="a public dataset of bench/_resolve_public.py instead")
+    parser.add_argument("--splink-datasets", type=Path, help="splink_datasets' data/ folder")
     args = parser.parse_args()
-    train, test, description = world_sources(args)
+    if args.public:
+        train, test, description = public_sources(args.public, args.splink_datasets)
+    else:
+        train, test, description = world_sources(args)
     result: dict[str, Any] = {
         "data": description,
         "seed": args.seed,

@@ -27,7 +27,7 @@ LEVEL_WORDS: dict[str, tuple[str, ...]] = {
     ),
     "phone": ("phone identical", "phone differs"),
     "email": ("e-mail identical", "e-mail differs"),
-    "identifier": ("identifier identical", "identifier differs"),
+    "identifier": ("identifier identical", "identifier one character apart", "identifier differs"),
     "bank_account": ("bank account identical", "bank account differs"),
     "address": (
         "address identical",

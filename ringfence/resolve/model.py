@@ -44,6 +44,9 @@ MAX_ELSE_M = 0.05
 # 3M pairs still show a level with u = 0.001 some 3,000 times (±2 %). Sampling 20M pairs took
 # a minute at 1M mentions without changing any weight that is used.
 U_SAMPLE_PAIRS = 3_000_000.0
+# ... and no more than this many per mention: a small lake has few distinct pairs to learn u
+# from, and sampling 3M of them cost a 5,000-record list most of its run time.
+U_PAIRS_PER_MENTION = 30
 # Strong identifiers whose shared values give EM its training pairs, in order.
 EM_BLOCKS: tuple[tuple[str, ...], ...] = (("email",), ("bank_account",), ("phone", "name_norm"))
 # Sessions for data without shared contacts (a person register, a company list): an
@@ -120,7 +123,16 @@ def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
         name,
         _exact("phone", "phone", tf=True),
         _exact("email", "e-mail", tf=True, bounded=True),
-        _exact("identifier", "identifier"),
+        cl.CustomComparison(
+            comparison_levels=[
+                cll.NullLevel("identifier"),
+                cll.ExactMatchLevel("identifier"),
+                cll.DamerauLevenshteinLevel("identifier", 1),
+                cll.ElseLevel(),
+            ],
+            output_column_name="identifier",
+            comparison_description="identifier",
+        ),
         _exact("bank_account", "bank account"),
         address,
         _exact("country", "country"),
@@ -165,7 +177,8 @@ def train(
     if cleaned.num_rows < 2:  # nothing to learn from: every level keeps "no evidence"
         _floor_probabilities(linker)
         return
-    training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=seed)
+    u_pairs = min(U_SAMPLE_PAIRS, U_PAIRS_PER_MENTION * cleaned.num_rows)
+    training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
     if _em_sessions(linker, cleaned, EM_BLOCKS) < 2:
         _em_sessions(linker, cleaned, FALLBACK_EM_BLOCKS)
     if confirmed is not None and len(confirmed) >= MIN_LABEL_PAIRS:
