@@ -75,19 +75,27 @@ def write_long_queue(world: PreparedWorld, organisation: str, size: int = LONG_Q
 
 def _shipments(world: PreparedWorld, count: int) -> list[dict[str, Any]]:
     """The latest shipments of the organisations whose shipments carry outcomes (as the
-    prepared world's own list), the newest first."""
+    prepared world's own list), the newest first, with a value at stake in the base currency:
+    the feed's, else the declared value converted at the latest rate on or before its date (the
+    queue shows values at stake in the base currency, as targeting converts them)."""
     lake, engine = Lake(world.settings), open_engine(world.settings)
+    base = world.settings.base_currency.replace("'", "")
     try:
         assert lake.register(engine, "shipments") and lake.register(engine, "outcomes")
+        rates = lake.register(engine, "exchange_rates")
+        converted = (
+            "(SELECT s.declared_value / r.rate FROM exchange_rates r WHERE r.currency = s.currency"
+            f" AND r.base_currency = '{base}' AND r.date <= s.date ORDER BY r.date DESC LIMIT 1)"
+            if rates
+            else "NULL"
+        )
         return engine.query(
-            # The value at stake, else the declared value when it is in the base currency (the
-            # queue shows values at stake in the base currency, as targeting converts them).
-            "SELECT id, port, coalesce(value_at_stake, CASE WHEN currency = "
-            f"'{world.settings.base_currency}' THEN declared_value END) AS value_at_stake "
-            "FROM shipments WHERE organisation IN "
-            "(SELECT DISTINCT s.organisation FROM outcomes o JOIN shipments s "
-            " ON s.id = o.shipment_ref) "
-            f"ORDER BY date DESC, id LIMIT {int(count)}"
+            "SELECT s.id, s.port, coalesce(s.value_at_stake, CASE WHEN s.currency = "
+            f"'{base}' THEN s.declared_value ELSE {converted} END) AS value_at_stake "
+            "FROM shipments s WHERE s.organisation IN "
+            "(SELECT DISTINCT sh.organisation FROM outcomes o JOIN shipments sh "
+            " ON sh.id = o.shipment_ref) "
+            f"ORDER BY s.date DESC, s.id LIMIT {int(count)}"
         ).to_pylist()
     finally:
         engine.close()

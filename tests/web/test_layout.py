@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.web.helpers import check_page, log_in, page_height, row_ids
-from tests.web.pagecheck import DESKTOP
+from tests.web.helpers import axe_violations, check_page, log_in, page_height, row_ids
+from tests.web.pagecheck import DESKTOP, shot
 from tests.web.queues import LONG_QUEUE, ExtraQueue
 from tests.worlds import PreparedWorld
 
@@ -30,6 +30,10 @@ def test_a_20_row_queue_is_under_4000_px_at_1440_by_900(
     )
     assert tallest < 400, f"a queue row is {tallest} px tall"
     check_page(page, "customs-officer-queue-20-rows")
+    # The dark scheme (it follows the system setting) keeps its contrast too.
+    page.emulate_media(color_scheme="dark")
+    assert axe_violations(page) == []
+    shot(page, "customs-officer-queue-20-rows-dark", "desktop")
     assert script_errors == []
 
 
