@@ -58,7 +58,7 @@ def test_an_upload_shows_progress_then_its_quarantined_rows(
     check_page(page, "ingest-quarantine")
     # The rejected rows download as CSV: reason first, then the row's own columns.
     with page.expect_download() as download:
-        page.get_by_test_id("problems-csv").click()
+        page.get_by_test_id("quarantine-csv").click()
     lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("Row,Field,Reason,id,schema,name")
     assert lines[1].startswith("2,name,") and ",UP2,Person,," in lines[1]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import shutil
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Path, Query, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from ringfence.service.api.deps import ERRORS, CallerDep, ServicesDep
 from ringfence.service.jobs import temporary_upload_path
 from ringfence.service.views import ingest
 from ringfence.service.views.ingest import JobList, JobOut, QuarantinePage
+from ringfence.service.views.tablequery import table_query
 
 router = APIRouter(responses=ERRORS, tags=["ingest"])
 JobId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -64,13 +65,16 @@ def job(job_id: JobId, caller: CallerDep, services: ServicesDep) -> JobOut:
 
 @router.get("/jobs/{job_id}/quarantine", response_model=QuarantinePage)
 def quarantine(
+    request: Request,
     job_id: JobId,
     caller: CallerDep,
     services: ServicesDep,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> QuarantinePage:
-    """Rows the job's file sent to the quarantine, with reasons."""
-    return ingest.quarantine(services, caller, job_id, page)
+    """Rows the job's file sent to the quarantine, with reasons; sorted, filtered and paged
+    like the page (``?sort=-source_row&field=name``)."""
+    query = table_query(request.query_params, ingest.PROBLEM_COLUMNS)
+    return ingest.quarantine(services, caller, job_id, query=query)
 
 
 @router.get("/jobs/{job_id}/field-problems", response_model=QuarantinePage)
@@ -78,7 +82,10 @@ def field_problems(
     job_id: JobId,
     caller: CallerDep,
     services: ServicesDep,
+    request: Request,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> QuarantinePage:
-    """Values of the job's accepted rows that did not clean (rows kept without them)."""
-    return ingest.field_problems(services, caller, job_id, page)
+    """Values of the job's accepted rows that did not clean (rows kept without them); sorted,
+    filtered and paged like the page."""
+    query = table_query(request.query_params, ingest.PROBLEM_COLUMNS)
+    return ingest.field_problems(services, caller, job_id, query=query)

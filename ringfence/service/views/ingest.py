@@ -16,8 +16,9 @@ from ringfence.model.feeds import feeds
 from ringfence.service import sharing
 from ringfence.service.context import Caller, Services
 from ringfence.service.redact import public_message
-from ringfence.service.views.common import CountBy, Paging, jsonable, page_slice, paging
+from ringfence.service.views.common import CountBy, Paging, jsonable
 from ringfence.service.views.ingest_choices import MappingChoice, mapping_choices, upload_feeds
+from ringfence.service.views.tablequery import TableQuery, TableState, apply, filter_sort
 from ringfence.store.operational.tables import Job
 
 UPLOAD_ROLES = ("admin", "analyst")
@@ -64,6 +65,11 @@ class QuarantinePage(BaseModel):
     items: list[dict[str, Any]]
     paging: Paging
     kind: str = "row"
+    table: TableState | None = None
+
+
+# The keys a quarantine or field-problems table may sort and filter on.
+PROBLEM_COLUMNS = ("source_row", "field", "reason", "raw")
 
 
 def job_model(job: Job) -> JobOut:
@@ -166,17 +172,28 @@ def safe_file_name(file_name: str) -> str:
     return stem + suffix
 
 
-def quarantine(services: Services, caller: Caller, job_id: int, page: int = 1) -> QuarantinePage:
-    """The quarantined rows of a finished job's file (the organisation's own data only)."""
-    return _problems(services, caller, job_id, page, "quarantine")
+def quarantine(
+    services: Services,
+    caller: Caller,
+    job_id: int,
+    page: int = 1,
+    query: TableQuery | None = None,
+) -> QuarantinePage:
+    """The quarantined rows of a finished job's file (the organisation's own data only),
+    filtered and sorted by ``query``."""
+    return _problems(services, caller, job_id, query or TableQuery(page=page), "quarantine")
 
 
 def field_problems(
-    services: Services, caller: Caller, job_id: int, page: int = 1
+    services: Services,
+    caller: Caller,
+    job_id: int,
+    page: int = 1,
+    query: TableQuery | None = None,
 ) -> QuarantinePage:
     """The field problems of a finished job's file: values of accepted rows that did not clean
-    (the organisation's own data only)."""
-    return _problems(services, caller, job_id, page, "field_problems")
+    (the organisation's own data only), filtered and sorted by ``query``."""
+    return _problems(services, caller, job_id, query or TableQuery(page=page), "field_problems")
 
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:
@@ -188,13 +205,17 @@ def _public(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def problem_rows(
-    services: Services, caller: Caller, job_id: int, kind: str = "row"
+    services: Services,
+    caller: Caller,
+    job_id: int,
+    kind: str = "row",
+    query: TableQuery | None = None,
 ) -> list[dict[str, Any]]:
-    """Every quarantined row (``kind`` row) or field problem (``field``) of a job, for export."""
+    """Every quarantined row (``kind`` row) or field problem (``field``) of a job matching
+    ``query``, for export."""
     dataset = "quarantine" if kind == "row" else "field_problems"
-    return [
-        _public(r) for r in _problem_rows(services, caller, job(services, caller, job_id), dataset)
-    ]
+    found = _problem_rows(services, caller, job(services, caller, job_id), dataset)
+    return filter_sort([_public(r) for r in found], query or TableQuery(), PROBLEM_COLUMNS)
 
 
 def _problem_rows(
@@ -215,7 +236,7 @@ def _problem_rows(
 
 
 def _problems(
-    services: Services, caller: Caller, job_id: int, page: int, dataset: str
+    services: Services, caller: Caller, job_id: int, query: TableQuery, dataset: str
 ) -> QuarantinePage:
     found = job(services, caller, job_id)
     rows = _problem_rows(services, caller, found, dataset)
@@ -224,10 +245,12 @@ def _problems(
         key = f"{row.get('field')}: {row.get('reason')}"
         counts[key] = counts.get(key, 0) + 1
     reasons = [CountBy(key=k, count=c) for k, c in sorted(counts.items(), key=lambda kv: -kv[1])]
+    items, pages, state = apply([_public(r) for r in rows], query, PROBLEM_COLUMNS)
     return QuarantinePage(
         job=found,
         reasons=reasons[:20],
-        items=[_public(r) for r in page_slice(rows, page)],
-        paging=paging(len(rows), page),
+        items=items,
+        paging=pages,
         kind="row" if dataset == "quarantine" else "field",
+        table=state,
     )

@@ -21,16 +21,17 @@ from ringfence.service.context import Caller, Services, get_services
 from ringfence.service.jobs import temporary_upload_path
 from ringfence.service.redact import public_message
 from ringfence.service.views import ingest as ingest_views
+from ringfence.service.views.tablequery import TableQuery
 from ringfence.web.errors import HtmlRoute
 from ringfence.web.render import TEMPLATES, render, wants_fragment
 from ringfence.web.session import page_caller
-from ringfence.web.tables import TableSpec, csv_response, wants_csv
+from ringfence.web.tables import TableSpec, csv_response, query_of, wants_csv
 
 router = APIRouter(route_class=HtmlRoute, include_in_schema=False)
 
 QUARANTINE_COLUMNS = [
     ("source_row", "Row", "num"),
-    ("field", "Field", "mono"),
+    ("field", "Field", "bad_field"),
     ("reason", "Reason", "text"),
     ("raw", "Row as received", "raw"),
 ]
@@ -151,9 +152,10 @@ async def quarantine_page(
 ) -> Response:
     """The rows a job's file sent to the quarantine, commonest reasons first, the bad field of
     each marked; ``?format=csv`` downloads them all (the rows as received, with the reason)."""
+    query = query_of(request, ingest_views.PROBLEM_COLUMNS)
     if wants_csv(request):
-        return _problems_csv(services, caller, job_id, "row")
-    model = ingest_views.quarantine(services, caller, job_id, page=page)
+        return _problems_csv(services, caller, job_id, "row", query)
+    model = ingest_views.quarantine(services, caller, job_id, query=query)
     return render(
         request, "pages/quarantine.html", title=f"Quarantine of job {job_id}", active="ingest",
         model=model, columns=QUARANTINE_COLUMNS,
@@ -169,18 +171,22 @@ async def field_problems_page(
     services: Services = Depends(get_services),
 ) -> Response:
     """Values of accepted rows that did not clean (the rows were kept, the value left empty)."""
+    query = query_of(request, ingest_views.PROBLEM_COLUMNS)
     if wants_csv(request):
-        return _problems_csv(services, caller, job_id, "field")
-    model = ingest_views.field_problems(services, caller, job_id, page=page)
+        return _problems_csv(services, caller, job_id, "field", query)
+    model = ingest_views.field_problems(services, caller, job_id, query=query)
     return render(
         request, "pages/quarantine.html", title=f"Field problems of job {job_id}",
         active="ingest", model=model, columns=QUARANTINE_COLUMNS,
     )  # fmt: skip
 
 
-def _problems_csv(services: Services, caller: Caller, job_id: int, kind: str) -> Response:
-    """Every problem row of a job as CSV: row, field, reason, then the row's own columns."""
-    rows = ingest_views.problem_rows(services, caller, job_id, kind)
+def _problems_csv(
+    services: Services, caller: Caller, job_id: int, kind: str, query: TableQuery
+) -> Response:
+    """Every matching problem row of a job as CSV: row, field, reason, then the row's own
+    columns."""
+    rows = ingest_views.problem_rows(services, caller, job_id, kind, query)
     raw_keys: dict[str, None] = {}
     flat = []
     for row in rows:
