@@ -141,6 +141,24 @@ def _seed_path(
     )
 
 
+def gated_seed_path(
+    services: Services, caller: Caller, policy: sharing.Policy, entity_id: str
+) -> SeedPath | None:
+    """The entity's path to its nearest seed as the profile would show it to ``caller``:
+    None when the caller may not read the entity or it has no network risk; the path text
+    only when the profile's gated network (searched as far as the path reaches, at most 4
+    links) shows every step. Score reasons quote this, never the stored path text."""
+    where = f"entity_id = {sharing.sql_text(entity_id)}"
+    if not sharing.read(services, caller, "entities", where=where, policy=policy):
+        return None
+    risk = _risk(services, entity_id)
+    if risk is None:
+        return None
+    hops = min(max(int(risk.get("hops") or 1), 1), 4)
+    nodes, edges, hidden, _ = _network(services, policy, entity_id, hops)
+    return _seed_path(risk, hops, hidden, nodes, edges, entity_id)
+
+
 def _path_text(
     nodes: list[NetworkNode], edges: list[NetworkEdge], root: str, seed: str | None
 ) -> str | None:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from ringfence.service import sharing
 from ringfence.service.context import Caller, Services
 from ringfence.service.views.common import jsonable
+from ringfence.service.views.reasons import gate as gate_reasons
 from ringfence.store.operational.outcomes import UNDO_SECONDS
 from ringfence.store.operational.tables import InspectionTask, RecordedOutcome, utcnow
 
@@ -133,9 +134,12 @@ def task_model(
     task: InspectionTask,
     shipment: dict[str, Any] | None = None,
     outcomes: list[TaskOutcome] | None = None,
+    *,
+    reasons: dict[str, Any],
 ) -> QueueTask:
-    """A stored task as the API shows it."""
-    fields = {name: getattr(task, name) for name in TASK_FIELDS}
+    """A stored task as the API shows it, with its stored reasons as the reader may see them
+    (``views.reasons.gate``)."""
+    fields = {name: getattr(task, name) for name in TASK_FIELDS} | {"reasons": reasons}
     return QueueTask(**fields, shipment=shipment, outcomes=outcomes or [])
 
 
@@ -205,15 +209,17 @@ def inspection_queue(
     kept = {r["id"] for r in rows}
     summaries = shipment_summaries(services, caller, [t.shipment_id for t in tasks])
     outcomes = task_outcomes(services, caller, [t for t in tasks if t.id in kept])
+    tasks = [t for t in tasks if t.id in kept]
+    policy = sharing.Policy.load(services, caller)
+    shown = gate_reasons(services, caller, policy, [(t.shipment_id, t.reasons) for t in tasks])
     return QueuePage(
         organisation=caller.organisation,
         target_date=chosen_date,
         port=port,
         status=status,
         tasks=[
-            task_model(t, summaries.get(t.shipment_id), outcomes.get(t.id))
-            for t in tasks
-            if t.id in kept
+            task_model(t, summaries.get(t.shipment_id), outcomes.get(t.id), reasons=r)
+            for t, r in zip(tasks, shown, strict=True)
         ],
         dates=dates,
         ports=ports,

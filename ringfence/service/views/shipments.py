@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, model_validator
 from ringfence.errors import NotFoundError, UserError
 from ringfence.service import sharing
 from ringfence.service.context import Caller, Services
+from ringfence.service.views import reasons
 from ringfence.service.views.common import jsonable
 from ringfence.service.views.queue import QueueTask, task_model
 from ringfence.service.views.seizures import recorded_rows
@@ -72,7 +73,12 @@ def readable_shipments(services: Services, caller: Caller, ids: list[str]) -> se
     of the in-memory id → owner index; when a grant on shipments filters rows, the policy needs
     whole rows, so they are read from the lake instead.
     """
-    policy = sharing.Policy.load(services, caller)
+    return _readable(services, caller, sharing.Policy.load(services, caller), ids)
+
+
+def _readable(
+    services: Services, caller: Caller, policy: sharing.Policy, ids: list[str]
+) -> set[str]:
     if policy.filters_rows("shipments"):
         where = f"id IN {sharing.sql_list(ids)}"
         rows = sharing.read(services, caller, "shipments", where=where, policy=policy)
@@ -87,11 +93,12 @@ def readable_shipments(services: Services, caller: Caller, ids: list[str]) -> se
 def score(services: Services, caller: Caller, body: ScoreRequest) -> ScoreResponse:
     """Score shipments the caller may read; any other id is reported as not found."""
     ids = list(dict.fromkeys(body.shipment_ids))
-    readable = readable_shipments(services, caller, ids)
+    policy = sharing.Policy.load(services, caller)
+    readable = _readable(services, caller, policy, ids)
     missing = [i for i in ids if i not in readable]
     if missing:
         raise NotFoundError(f"no shipment {missing[0]!r} that you may read")
-    scored = _score_ids(services, ids)
+    scored = _gated(services, caller, policy, _score_ids(services, ids))
     return ScoreResponse(results=[scored[i] for i in body.shipment_ids])
 
 
@@ -107,6 +114,17 @@ def _score_ids(services: Services, ids: list[str]) -> dict[str, ScoreResult]:
         except NotFoundError as exc:
             raise UserError(f"scoring is not available yet: {exc.message}") from None
     return {r["id"]: ScoreResult(**r) for r in rows}
+
+
+def _gated(
+    services: Services, caller: Caller, policy: sharing.Policy, scored: dict[str, ScoreResult]
+) -> dict[str, ScoreResult]:
+    """Scores with their reasons as the caller may see them (``reasons.gate``)."""
+    shown = reasons.gate(services, caller, policy, [(i, r.reasons) for i, r in scored.items()])
+    return {
+        i: r.model_copy(update={"reasons": gated})
+        for (i, r), gated in zip(scored.items(), shown, strict=True)
+    }
 
 
 def shipment_detail(services: Services, caller: Caller, shipment_id: str) -> ShipmentDetail:
@@ -134,15 +152,17 @@ def shipment_detail(services: Services, caller: Caller, shipment_id: str) -> Shi
         if t.shipment_id == shipment_id
     ]
     try:
-        scored: ScoreResult | None = _score_ids(services, [shipment_id]).get(shipment_id)
+        found_scores = _score_ids(services, [shipment_id])
     except UserError:
-        scored = None
+        found_scores = {}
+    scored = _gated(services, caller, policy, found_scores).get(shipment_id)
+    shown = reasons.gate(services, caller, policy, [(t.shipment_id, t.reasons) for t in tasks])
     return ShipmentDetail(
         shipment=jsonable(shipment),
         parties=parties,
         score=scored,
         outcomes=[jsonable(o) for o in outcomes],
-        tasks=[task_model(t) for t in tasks],
+        tasks=[task_model(t, reasons=r) for t, r in zip(tasks, shown, strict=True)],
     )
 
 
