@@ -17,6 +17,7 @@ from ringfence.errors import (
     NotFoundError,
     RingfenceError,
     StoreError,
+    ThrottledError,
     UserError,
 )
 from ringfence.service.errors import install_error_handlers
@@ -28,6 +29,7 @@ EXPECTED = [
     (NotFoundError("gone"), 404),
     (ConflictError("twice"), 409),
     (LimitError("too big"), 413),
+    (ThrottledError("slow down", retry_after=30), 429),
     (AuthError("who"), 401),
     (ForbiddenError("no"), 403),
     (EngineError("sql"), 500),
