@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow.parquet as pq
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from ringfence.errors import AuthError, ForbiddenError, UserError
 from ringfence.settings import Settings
@@ -62,13 +64,35 @@ class Caller:
 ORGANISATION_KEY_ROLE = "analyst"
 
 
+# The indexes ``Services`` derives from the lake: accessor name → the attribute caching it.
+_ATTRIBUTES = {
+    "screening_index": "_screening",
+    "scorer": "_scorer",
+    "entity_owners": "_entity_owners",
+    "shipment_owners": "_shipment_owners",
+    "network": "_network",
+    "network_risk": "_network_risk",
+}
+DERIVED = tuple(_ATTRIBUTES)
+
+
 @dataclass
 class Services:
-    """What every request shares: settings, the operational store, lazily built heavy objects."""
+    """What every request shares: settings, the operational store, lazily built heavy objects.
+
+    Each derived index is built once (one lock per index, so building one never holds up
+    readers of another) and dropped when new data lands. Building can take a minute on a large
+    lake: handlers on the event loop call ``await ready(services, ...)`` first, which builds
+    what is missing in a worker thread, so the server keeps answering meanwhile.
+    """
 
     settings: Settings
     store: OperationalStore
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _lock: threading.Lock = field(default_factory=threading.Lock)  # guards ``_generation``
+    _locks: dict[str, threading.Lock] = field(
+        default_factory=lambda: {name: threading.Lock() for name in DERIVED}
+    )
+    _generation: int = 0  # bumped when data lands: a build started before is not kept
     _screening: ScreeningIndex | None = None
     _scorer: Any = None
     _entity_owners: dict[str, list[str]] | None = None
@@ -78,53 +102,85 @@ class Services:
     _network_risk: dict[str, float] | None = None
     _organisations: dict[str, Organisation] = field(default_factory=dict)
 
+    def _cached(self, name: str, attribute: str, build: Callable[[], Any]) -> Any:
+        """The cached ``attribute``, built under its own lock when missing (None: not kept)."""
+        value = getattr(self, attribute)
+        if value is not None:
+            return value
+        with self._locks[name]:
+            value = getattr(self, attribute)
+            if value is not None:
+                return value
+            generation = self._generation
+            value = build()
+            with self._lock:
+                if value is not None and generation == self._generation:
+                    setattr(self, attribute, value)
+            return value
+
+    def is_built(self, *names: str) -> bool:
+        """Whether the derived indexes ``names`` (accessor names) are all built."""
+        return all(getattr(self, _ATTRIBUTES[name]) is not None for name in names)
+
+    def build(self, *names: str) -> None:
+        """Build the derived indexes ``names`` (blocking: call from a worker thread)."""
+        for name in names:
+            getattr(self, name)()
+
     def screening_index(self) -> ScreeningIndex:
         """The screening index, loaded on first use (it holds every resolved entity)."""
-        with self._lock:
-            if self._screening is None:
-                from ringfence.resolve.screen import ScreeningIndex
 
-                self._screening = ScreeningIndex.load(self.settings)
-            return self._screening
+        def build() -> ScreeningIndex:
+            from ringfence.resolve.screen import ScreeningIndex
+
+            return ScreeningIndex.load(self.settings)
+
+        index: ScreeningIndex = self._cached("screening_index", "_screening", build)
+        return index
 
     def scorer(self) -> Any:
         """The online shipment scorer (``ringfence.score.online``), loaded on first use.
 
         ``None`` when that module is not available; callers then fall back to batch scoring.
         """
-        with self._lock:
-            if self._scorer is None:
-                try:
-                    from ringfence.score import online
-                except ImportError:
-                    return None
-                self._scorer = online.OnlineScorer.load(self.settings)
-            return self._scorer
+
+        def build() -> Any:
+            try:
+                from ringfence.score import online
+            except ImportError:
+                return None
+            return online.OnlineScorer.load(self.settings)
+
+        return self._cached("scorer", "_scorer", build)
 
     def entity_owners(self) -> dict[str, list[str]]:
         """Entity id → organisations whose mentions make it up (loaded once, for the policy)."""
-        with self._lock:
-            if self._entity_owners is None:
-                owners: dict[str, list[str]] = {}
-                for part in Lake(self.settings).parts("entities"):
-                    table = pq.read_table(part, columns=["entity_id", "organisations"])
-                    ids = table.column("entity_id").to_pylist()
-                    orgs = table.column("organisations").to_pylist()
-                    owners.update(zip(ids, (o or [] for o in orgs), strict=True))
-                self._entity_owners = owners
-            return self._entity_owners
+
+        def build() -> dict[str, list[str]]:
+            owners: dict[str, list[str]] = {}
+            for part in Lake(self.settings).parts("entities"):
+                table = pq.read_table(part, columns=["entity_id", "organisations"])
+                ids = table.column("entity_id").to_pylist()
+                orgs = table.column("organisations").to_pylist()
+                owners.update(zip(ids, (o or [] for o in orgs), strict=True))
+            return owners
+
+        owners: dict[str, list[str]] = self._cached("entity_owners", "_entity_owners", build)
+        return owners
 
     def shipment_owners(self) -> dict[str, str]:
         """Shipment id → supplying organisation (loaded once; for the policy's fast path)."""
-        with self._lock:
-            if self._shipment_owners is None:
-                owners: dict[str, str] = {}
-                for part in Lake(self.settings).parts("shipments"):
-                    table = pq.read_table(part, columns=["id", "organisation"])
-                    ids = table.column("id").to_pylist()
-                    owners.update(zip(ids, table.column("organisation").to_pylist(), strict=True))
-                self._shipment_owners = owners
-            return self._shipment_owners
+
+        def build() -> dict[str, str]:
+            owners: dict[str, str] = {}
+            for part in Lake(self.settings).parts("shipments"):
+                table = pq.read_table(part, columns=["id", "organisation"])
+                ids = table.column("id").to_pylist()
+                owners.update(zip(ids, table.column("organisation").to_pylist(), strict=True))
+            return owners
+
+        owners: dict[str, str] = self._cached("shipment_owners", "_shipment_owners", build)
+        return owners
 
     _derived_stamp: int = 0
 
@@ -145,7 +201,11 @@ class Services:
             self.forget_derived(tell_others=False)
 
     def forget_derived(self, tell_others: bool = True) -> None:
-        """Drop cached indexes after new data lands (an ingest), so they are rebuilt."""
+        """Drop cached indexes after new data lands (an ingest), so they are rebuilt.
+
+        Never waits for a build under way (this runs on the event loop): a build that started
+        before is handed to its caller but not kept.
+        """
         if tell_others:
             path = self._stamp_path()
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -153,40 +213,40 @@ class Services:
             os.utime(path)  # a fresh time even if the file existed
             self._derived_stamp = path.stat().st_mtime_ns
         with self._lock:
-            self._screening = None
-            self._scorer = None
-            self._entity_owners = None
-            self._shipment_owners = None
-            self._network = None
-            self._network_risk = None
+            self._generation += 1
+            for attribute in _ATTRIBUTES.values():
+                setattr(self, attribute, None)
 
     def network(self) -> Any:
         """The entity network (``ringfence.resolve.network.load.Network``) or None if empty."""
-        with self._lock:
-            if self._network is None:
-                from ringfence.resolve.network.load import load_network
-                from ringfence.store.engine import open_engine
 
-                engine = open_engine(self.settings)
-                try:
-                    self._network = load_network(self.settings, engine)
-                except UserError:
-                    return None
-                finally:
-                    engine.close()
-            return self._network
+        def build() -> Any:
+            from ringfence.resolve.network.load import load_network
+            from ringfence.store.engine import open_engine
+
+            engine = open_engine(self.settings)
+            try:
+                return load_network(self.settings, engine)
+            except UserError:
+                return None
+            finally:
+                engine.close()
+
+        return self._cached("network", "_network", build)
 
     def network_risk(self) -> dict[str, float]:
         """Entity id → network risk (empty before ``ringfence network risk`` has run)."""
-        with self._lock:
-            if self._network_risk is None:
-                risk: dict[str, float] = {}
-                for part in Lake(self.settings).parts("network_risk"):
-                    table = pq.read_table(part, columns=["entity_id", "network_risk"])
-                    ids = table.column("entity_id").to_pylist()
-                    risk.update(zip(ids, table.column("network_risk").to_pylist(), strict=True))
-                self._network_risk = risk
-            return self._network_risk
+
+        def build() -> dict[str, float]:
+            risk: dict[str, float] = {}
+            for part in Lake(self.settings).parts("network_risk"):
+                table = pq.read_table(part, columns=["entity_id", "network_risk"])
+                ids = table.column("entity_id").to_pylist()
+                risk.update(zip(ids, table.column("network_risk").to_pylist(), strict=True))
+            return risk
+
+        risk: dict[str, float] = self._cached("network_risk", "_network_risk", build)
+        return risk
 
     def organisation(self, slug: str) -> Organisation:
         """The organisation ``slug`` (cached; organisations are never renamed)."""
@@ -196,6 +256,14 @@ class Services:
         if slug not in self._organisations:
             raise AuthError(f"unknown organisation {slug!r}")
         return self._organisations[slug]
+
+
+async def ready(services: Services, *names: str) -> None:
+    """Make sure the derived indexes ``names`` are built before a handler on the event loop
+    uses them: a missing one is built in a worker thread (once, under its lock) while the loop
+    goes on answering other requests."""
+    if not services.is_built(*names):
+        await run_in_threadpool(services.build, *names)
 
 
 async def get_services(request: Request) -> Services:

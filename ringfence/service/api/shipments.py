@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
+from starlette.concurrency import run_in_threadpool
 
 from ringfence.service.api.deps import ERRORS, CallerDep, ServicesDep
+from ringfence.service.context import ready
 from ringfence.service.views import entities, outcome_changes, queue, screening, shipments
 from ringfence.service.views.outcome_changes import OutcomeChangeIn
 from ringfence.service.views.queue import OutcomeIn, OutcomeOut, QueuePage
@@ -17,17 +19,27 @@ router = APIRouter(responses=ERRORS)
 Id = Annotated[str, Path(min_length=1, max_length=200)]
 
 
-# Screening and scoring one shipment take a few milliseconds of CPU: run on the event loop
-# rather than hop to a worker thread, which under load only adds GIL contention and latency.
+# Screening and scoring one shipment take a few milliseconds of CPU once the indexes are built:
+# run on the event loop rather than hop to a worker thread, which under load only adds GIL
+# contention and latency. Building the indexes (after new data lands) and scoring a batch take
+# seconds or more: in a worker thread, so the server keeps answering meanwhile (red team F4).
+SCREEN_NEEDS = ("screening_index", "entity_owners")
+SCORE_NEEDS = ("scorer", "shipment_owners", "network", "network_risk")
+
+
 @router.post("/screen", response_model=ScreenResponse, tags=["screening"])
 async def screen(body: ScreenRequest, caller: CallerDep, services: ServicesDep) -> ScreenResponse:
     """Screen a party against resolved entities and the watchlist (entities you may read)."""
+    await ready(services, *SCREEN_NEEDS)
     return screening.screen(services, caller, body)
 
 
 @router.post("/score", response_model=ScoreResponse, tags=["shipments"])
 async def score(body: ScoreRequest, caller: CallerDep, services: ServicesDep) -> ScoreResponse:
     """Risk scores and reasons for one shipment or a batch (shipments you may read)."""
+    await ready(services, *SCORE_NEEDS)
+    if len(body.shipment_ids) > 1:
+        return await run_in_threadpool(shipments.score, services, caller, body)
     return shipments.score(services, caller, body)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from ringfence.service.context import Caller, Services, get_services
 from ringfence.service.views import entities as entity_views
@@ -68,7 +69,8 @@ async def shipment_page(
     services: Services = Depends(get_services),
 ) -> Response:
     """One shipment: its fields, parties (linked to their entities), score, outcomes, tasks."""
-    model = shipment_views.shipment_detail(services, caller, shipment_id)
+    # Lake reads and (after new data lands) index builds: off the event loop (red team F4).
+    model = await run_in_threadpool(shipment_views.shipment_detail, services, caller, shipment_id)
     title = f"Shipment {model.shipment.get('source_key') or shipment_id}"
     return render(
         request, "pages/shipment.html", title=title, active="queue", model=model,
@@ -85,7 +87,7 @@ async def entity_page(
     services: Services = Depends(get_services),
 ) -> Response:
     """One resolved entity: who it is, where it was seen, its network and path to a seed."""
-    model = entity_views.entity_profile(services, caller, entity_id, hops=hops)
+    model = await run_in_threadpool(entity_views.entity_profile, services, caller, entity_id, hops)
     seed = model.seed_path.nearest_seed if model.seed_path else None
     return render(
         request, "pages/entity.html", title=model.entity.get("name") or entity_id,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import ValidationError
 
 from ringfence.errors import UserError
-from ringfence.service.context import Caller, Services, get_services
+from ringfence.service.context import Caller, Services, get_services, ready
 from ringfence.service.views import screening as screening_views
 from ringfence.web.errors import HtmlRoute
 from ringfence.web.render import render, wants_fragment
@@ -43,6 +43,8 @@ async def screen_page(
 ) -> Response:
     """The screening form, and the matches when a name was submitted."""
     body = _request_from(request)
+    if body is not None:  # indexes built off the event loop (red team F4)
+        await ready(services, "screening_index", "entity_owners")
     result = screening_views.screen(services, caller, body) if body is not None else None
     template = "partials/screen_results.html" if wants_fragment(request) else "pages/screen.html"
     query = {f: request.query_params.get(f, "") for f in QUERY_FIELDS}
