@@ -182,3 +182,25 @@ def test_user_password_command(
     with OperationalStore.open(tight) as store:
         assert store.authenticate_password(EMAIL, "seven quiet lanterns").email == EMAIL
         assert "user.password" in [e.action for e in store.audit_entries()]
+
+
+def test_changing_your_own_password_through_the_api(app: FastAPI) -> None:
+    client, other = TestClient(app), TestClient(app)
+    assert _login(other, EMAIL, GOOD) == 200
+    me = client.post(f"{API}/session", json={"email": EMAIL, "password": GOOD}).json()
+    csrf = {"X-CSRF-Token": me["csrf_token"]}
+    url = f"{API}/session/password"
+    wrong = client.put(url, json={"current_password": "not it at all", "new_password": "x" * 20},
+                       headers=csrf)  # fmt: skip
+    assert wrong.status_code == 403
+    weak = client.put(url, json={"current_password": GOOD, "new_password": "password"},
+                      headers=csrf)  # fmt: skip
+    assert weak.status_code == 400 and "password" in weak.json()["error"]["message"]
+    changed = client.put(
+        url, json={"current_password": GOOD, "new_password": "amber kettle drift"}, headers=csrf
+    )
+    assert changed.status_code == 204
+    assert client.get(f"{API}/me").status_code == 401  # this session ended ...
+    assert other.get(f"{API}/me").status_code == 401  # ... and every other one
+    assert _login(client, EMAIL, "amber kettle drift") == 200
+    assert "user.password" in _actions(app)

@@ -24,6 +24,13 @@ class LoginIn(BaseModel):
     password: str = Field(min_length=1, max_length=1000)
 
 
+class PasswordChange(BaseModel):
+    """The current password and the new one (which must pass the password policy)."""
+
+    current_password: str = Field(min_length=1, max_length=1000)
+    new_password: str = Field(min_length=1, max_length=1000)
+
+
 class Me(BaseModel):
     """Who the credentials belong to."""
 
@@ -69,6 +76,30 @@ def logout(request: Request, caller: CallerDep, services: ServicesDep) -> Respon
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         auth.logout(services, token)
+    response = Response(status_code=204)
+    clear_session_cookie(request, response)
+    return response
+
+
+@router.put(
+    "/session/password",
+    status_code=204,
+    responses={
+        **ERRORS,
+        400: {"description": "the new password breaks the policy"},
+        429: THROTTLED,
+    },
+)
+def change_password(
+    body: PasswordChange, request: Request, caller: CallerDep, services: ServicesDep
+) -> Response:
+    """Change your own password: every session of yours ends, this one too (log in again).
+
+    A wrong current password is 403 and counts towards login throttling; a new password the
+    policy refuses is 400 with the reason.
+    """
+    address = request.client.host if request.client else "unknown"
+    auth.change_password(services, caller, body.current_password, body.new_password, address)
     response = Response(status_code=204)
     clear_session_cookie(request, response)
     return response

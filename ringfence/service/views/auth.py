@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ringfence.errors import AuthError
+from ringfence.errors import AuthError, ForbiddenError
 from ringfence.service import throttle
 from ringfence.service.context import Caller, Services, caller_for_user
 from ringfence.store.operational.credentials import normalise_email
@@ -43,6 +43,28 @@ def login(services: Services, email: str, password: str, address: str = "unknown
     return LoginResult(
         token=token, csrf=csrf, caller=caller_for_user(services, user, csrf_token=csrf)
     )
+
+
+def change_password(
+    services: Services, caller: Caller, current: str, new: str, address: str = "unknown"
+) -> None:
+    """Change the caller's own password (audited); every session of the user ends.
+
+    The current password is checked like a login (a wrong one counts towards throttling and
+    is 403, not 401, so a browser is not sent to the login page); the new one must pass the
+    password policy (``UserError``, 400).
+    """
+    if caller.user_id is None or caller.email is None:
+        raise ForbiddenError("an organisation key has no password; use a user's session or key")
+    store, account = services.store, normalise_email(caller.email)
+    throttle.check_login_allowed(services, account, address)
+    try:
+        store.authenticate_password(account, current)
+    except AuthError:
+        throttle.record_login_failure(services, account, address)
+        raise ForbiddenError("the current password is wrong") from None
+    store.set_password(account, new)
+    store.audit("user.password", caller.actor, caller.organisation, {"user": caller.user_id})
 
 
 def logout(services: Services, token: str) -> None:
