@@ -101,8 +101,10 @@ class JobRunner:
 
         def progress(task: str, done: int, total: int | None = None, **_: Any) -> None:
             if time.monotonic() > deadline:  # checked after every batch the reader delivers
-                raise LimitError(f"{path.name}: the job ran longer than {limit:g} seconds "
-                                 "(limit RINGFENCE_MAX_JOB_SECONDS); split the file")
+                raise LimitError(
+                    f"{path.name}: the job ran longer than {limit:g} seconds "
+                    "(limit RINGFENCE_MAX_JOB_SECONDS); split the file"
+                )
             if total is not None or done - last[0] >= PROGRESS_EVERY_ROWS:
                 last[0] = done
                 store.update_job(job_id, done=done, total=total, message=f"{task}: {done} rows")

@@ -77,9 +77,7 @@ def test_two_processes_ingesting_one_file_write_each_key_once(
     assert sorted(r.duplicates for r in runs) == [0, ROWS]
 
 
-def test_threads_ingesting_one_file_write_each_key_once(
-    settings: Settings, tmp_path: Path
-) -> None:
+def test_threads_ingesting_one_file_write_each_key_once(settings: Settings, tmp_path: Path) -> None:
     source = _parties_file(tmp_path / "in", 5_000)
     OperationalStore.open(settings).close()
     errors: list[BaseException] = []
