@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 from pydantic import BaseModel, Field
 
+from ringfence.resolve.screen.clean import EXACT_FIELDS, clean_query, clean_stored
+from ringfence.resolve.screen.scoring import _LABELS as SCREEN_LABELS
 from ringfence.service import sharing
 from ringfence.service.context import Caller, Services
 
@@ -21,6 +26,12 @@ class ScreenRequest(BaseModel):
     city: str | None = Field(default=None, max_length=120)
     postcode: str | None = Field(default=None, max_length=20)
     limit: int = Field(default=10, ge=1, le=50)
+
+
+# The request's fields that are identifiers (compared only with values the caller may read).
+IDENTIFIER_KEYS = frozenset(
+    {"phone", "email", "identifier", "bank_account", "street", "city", "postcode"}
+)
 
 
 class ScreenMatch(BaseModel):
@@ -42,11 +53,29 @@ class ScreenResponse(BaseModel):
 
 
 def screen(services: Services, caller: Caller, body: ScreenRequest) -> ScreenResponse:
-    """Screen ``body`` and keep only entities (and their fields) the caller may read."""
+    """Screen ``body`` and keep only entities (and their fields) the caller may read.
+
+    The query's identifiers (phone, e-mail, identifier, bank account, address) are compared
+    only with the values of the entity the caller may read (its own records, granted fields):
+    the index's own comparisons, made over every organisation's records, are taken out of the
+    score and the reasons and replaced by those. Otherwise screening would confirm (or deny)
+    identifiers their owner does not share (red team F2).
+    """
     index = services.screening_index()
     query = body.model_dump(exclude={"limit"}, exclude_none=True)
     # Over-fetch: some of the best matches may be entities the caller is not granted.
     found = index.screen(query, limit=body.limit * 3)
+    asked = [f for f in index.exact if f in clean_query(query)]
+    if asked:
+        matches = _with_readable_identifiers(services, caller, index, query, asked, found, body)
+    else:
+        matches = _plain(services, caller, found)
+    return ScreenResponse(query=body, matches=matches[: body.limit])
+
+
+def _plain(services: Services, caller: Caller, found: list[Any]) -> list[ScreenMatch]:
+    """Matches of a query without identifiers: the entity fields the policy leaves (the
+    in-memory owner index keeps this path fast)."""
     owners = _entity_owners(services, [m.entity_id for m in found])
     by_id = {m.entity_id: m for m in found}
     rows = [
@@ -59,9 +88,7 @@ def screen(services: Services, caller: Caller, body: ScreenRequest) -> ScreenRes
         }
         for m in found
     ]
-    # Score and reasons compare the caller's own query with the entity, so they stay; the
-    # entity's own fields are whatever the policy leaves.
-    matches = [
+    return [
         ScreenMatch(
             entity_id=row["entity_id"],
             name=row.get("name"),
@@ -72,7 +99,100 @@ def screen(services: Services, caller: Caller, body: ScreenRequest) -> ScreenRes
         )
         for row in sharing.visible(services, caller, "entities", rows)
     ]
-    return ScreenResponse(query=body, matches=matches[: body.limit])
+
+
+def _with_readable_identifiers(
+    services: Services,
+    caller: Caller,
+    index: Any,
+    query: dict[str, Any],
+    asked: list[str],
+    found: list[Any],
+    body: ScreenRequest,
+) -> list[ScreenMatch]:
+    """Matches scored with identifier evidence from readable values only; an entity found
+    only through identifiers the caller may not read is left out."""
+    plain = {k: v for k, v in query.items() if k not in IDENTIFIER_KEYS}
+    by_name = index.screen(plain, limit=body.limit * 3) if clean_query(plain) else []
+    seen = {m.entity_id for m in found}
+    found = found + [m for m in by_name if m.entity_id not in seen]
+    named = {m.entity_id: m for m in by_name}
+    policy = sharing.Policy.load(services, caller)
+    readable = _readable_entities(services, caller, policy, [m.entity_id for m in found])
+    clean = clean_query(query)
+    matches = []
+    for match in found:
+        row = readable.get(match.entity_id)
+        if row is None:
+            continue
+        evidence = _evidence(clean, asked, row)
+        if match.entity_id not in named and not any(evidence.values()):
+            continue
+        # The same query without identifiers scores the rest of the evidence exactly.
+        score, reasons = _rescored(index, named.get(match.entity_id, match), asked, evidence)
+        matches.append(
+            ScreenMatch(
+                entity_id=match.entity_id,
+                name=row.get("name"),
+                score=score,
+                watchlisted=row.get("watchlisted"),
+                network_risk=row.get("network_risk"),
+                reasons=reasons,
+            )
+        )
+    return sorted(matches, key=lambda m: -m.score)
+
+
+def _readable_entities(
+    services: Services, caller: Caller, policy: sharing.Policy, entity_ids: list[str]
+) -> dict[str, dict[str, Any]]:
+    """Entity id → the entity's row as the policy gate lets the caller read it."""
+    if not entity_ids:
+        return {}
+    where = f"entity_id IN {sharing.sql_list(sorted(set(entity_ids)))}"
+    rows = sharing.read(services, caller, "entities", where=where, policy=policy)
+    return {str(r["entity_id"]): r for r in rows}
+
+
+def _evidence(clean: dict[str, str], asked: list[str], row: dict[str, Any]) -> dict[str, bool]:
+    """Per asked identifier: True (a readable value is the same), False (readable values, none
+    the same); fields the caller may not read, or with no value, are left out."""
+    out: dict[str, bool] = {}
+    for field in asked:
+        values = row.get(EXACT_FIELDS[field]) or []
+        cleaned = {clean_stored(field, str(v)) for v in values} - {None}
+        if cleaned:
+            out[field] = clean[field] in cleaned
+    return out
+
+
+def _rescored(
+    index: Any, match: Any, asked: list[str], evidence: dict[str, bool]
+) -> tuple[float, list[str]]:
+    """The match's score and reasons with the index's identifier comparisons replaced by
+    ``evidence`` (same weights as the index: ``<field>_exact`` and ``<field>_else`` bits)."""
+    weights = index.weights
+    p = min(max(float(match.score), 1e-9), 1 - 1e-9)
+    bits = math.log2(p / (1 - p))
+    words = {f: SCREEN_LABELS.get(f, f) for f in asked}
+    kept = []
+    for reason in match.reasons:
+        field = next((f for f in asked if reason in _field_reasons(words[f])), None)
+        if field is None:
+            kept.append(reason)
+        elif reason.endswith(" identical"):
+            bits -= getattr(weights, f"{field}_exact")
+        else:
+            bits -= getattr(weights, f"{field}_else")
+    shown = [f"{words[f]} identical" for f in asked if evidence.get(f) is True]
+    shown += [f"{words[f]} differs" for f in asked if evidence.get(f) is False]
+    for field, same in evidence.items():
+        bits += getattr(weights, f"{field}_exact" if same else f"{field}_else")
+    return round(1.0 / (1.0 + 2.0 ** (-bits)), 4), shown + kept
+
+
+def _field_reasons(word: str) -> tuple[str, str]:
+    return (f"{word} identical", f"{word} differs")
 
 
 def _entity_owners(services: Services, entity_ids: list[str]) -> dict[str, list[str]]:
