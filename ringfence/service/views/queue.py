@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from ringfence.errors import UserError
 from ringfence.service import sharing
 from ringfence.service.context import Caller, Services
 from ringfence.service.views.common import jsonable
@@ -258,7 +259,7 @@ def record_outcome(services: Services, caller: Caller, task_id: int, body: Outco
     """
     caller.require_role("officer", "admin")
     task = services.store.inspection_task(caller.organisation, task_id)
-    label = body.label or task.label
+    label = outcome_label(task, body.label)
     details = body.model_dump(exclude={"positive", "result", "label"}, exclude_none=True)
     outcome_id = services.store.record_outcome(
         caller.organisation,
@@ -271,6 +272,25 @@ def record_outcome(services: Services, caller: Caller, task_id: int, body: Outco
         task_id=task.id,
     )
     return outcome_out(services.store.recorded_outcome(caller.organisation, outcome_id), caller)
+
+
+def outcome_label(task: InspectionTask, wanted: str | None) -> str:
+    """The label an outcome on ``task`` is recorded under: the task's own (by default) or one
+    the model scored it for, matched ignoring case and spacing and stored as the task spells
+    it — so ``Counterfeit `` cannot open a second outcome beside ``counterfeit``."""
+    if wanted is None:
+        return task.label
+    known = {_folded(name): name for name in (task.label, *(task.reasons or {}))}
+    if _folded(wanted) not in known:
+        raise UserError(
+            f"label {wanted[:64]!r} is not a label of this task; use one of: "
+            + ", ".join(sorted(known.values()))
+        )
+    return known[_folded(wanted)]
+
+
+def _folded(label: str) -> str:
+    return " ".join(str(label).split()).casefold()
 
 
 def outcome_out(outcome: RecordedOutcome, caller: Caller) -> OutcomeOut:
