@@ -78,7 +78,9 @@ class Settings(BaseSettings):
         default=900.0, gt=0, description="Window in which failed logins count for throttling."
     )
     login_max_failures_per_account: int = Field(
-        default=5, ge=1, description="Failed logins of one account in the window before 429."
+        default=5,
+        ge=1,
+        description="Failed logins of one account from one address in the window before 429.",
     )
     login_max_failures_per_address: int = Field(
         default=30, ge=1, description="Failed logins from one address in the window before 429."

@@ -6,6 +6,11 @@ exists) or an address has ``RINGFENCE_LOGIN_MAX_FAILURES_PER_ACCOUNT`` / ``..._P
 failures within ``RINGFENCE_LOGIN_FAILURE_WINDOW_SECONDS``, further attempts are refused with
 ``ThrottledError`` (HTTP 429 with ``Retry-After``) without checking the password, until the
 oldest of those failures leaves the window. A successful login clears the account's failures.
+
+An account's failures hold up only the address they came from: counted over every address,
+anyone could lock any user out with a few anonymous requests (red team F7), while the owner
+logging in from elsewhere is not the one guessing. Guessing one account from many addresses is
+bounded by each address's own limit.
 """
 
 from __future__ import annotations
@@ -26,7 +31,8 @@ def _wait(times: list[datetime], limit: int, window: timedelta, now: datetime) -
 
 
 def check_login_allowed(services: Services, account: str, address: str) -> None:
-    """``ThrottledError`` (audited) when the account or the address failed too often lately."""
+    """``ThrottledError`` (audited) when the account failed too often lately from this address,
+    or the address did, whichever account it tried."""
     settings, store = services.settings, services.store
     window = timedelta(seconds=settings.login_failure_window_seconds)
     now = utcnow()
@@ -35,7 +41,9 @@ def check_login_allowed(services: Services, account: str, address: str) -> None:
     per_address = settings.login_max_failures_per_address
     wait = max(
         _wait(
-            store.recent_login_failures(since=since, limit=per_account, account=account),
+            store.recent_login_failures(
+                since=since, limit=per_account, account=account, address=address
+            ),
             per_account,
             window,
             now,
