@@ -58,6 +58,7 @@ PRIOR_BLOCKS: tuple[tuple[str, ...], ...] = (("email",), ("phone", "name_norm"),
 FALLBACK_PRIOR_BLOCKS: tuple[tuple[str, ...], ...] = (
     ("identifier", "name_first"),
     ("name_norm", "address_key"),
+    ("name_norm", "place_key"),
 )
 # Fewer pairs than this in a block and EM learns noise (and fails to converge).
 MIN_EM_PAIRS = 200
