@@ -38,6 +38,7 @@ class JobRunner:
         self.owner = recovery.process_owner()  # host:pid, recorded on each job it runs
         self._stop = threading.Event()
         self._heartbeat: threading.Thread | None = None
+        self._sweeper: threading.Thread | None = None
 
     def _executor(self) -> ThreadPoolExecutor:
         # Created on demand so an app whose lifespan ended (a test client closed) still runs jobs.
@@ -155,14 +156,31 @@ class JobRunner:
             self._pool.shutdown(wait=True)
             self._pool = None
         self._stop.set()
-        if self._heartbeat is not None:
-            self._heartbeat.join()
-            self._heartbeat = None
+        for thread in (self._heartbeat, self._sweeper):
+            if thread is not None:
+                thread.join()
+        self._heartbeat = self._sweeper = None
         self._stop.clear()
 
     def recover(self) -> list[int]:
-        """Close the jobs dead server processes left unfinished (see ``service.recovery``)."""
-        return recovery.recover_jobs(self.services, self.owner)
+        """Close the jobs dead server processes left unfinished (see ``service.recovery``),
+        now and then every ``recovery.SWEEP_SECONDS`` while the server runs: an owner that
+        looked alive at start-up (a killed process not yet reaped, another worker) may die or
+        go silent later (red team F9)."""
+        closed = recovery.recover_jobs(self.services, self.owner)
+        if self._sweeper is None or not self._sweeper.is_alive():
+            self._sweeper = threading.Thread(
+                target=self._sweep, name="ringfence-job-recovery", daemon=True
+            )
+            self._sweeper.start()
+        return closed
+
+    def _sweep(self) -> None:
+        while not self._stop.wait(recovery.SWEEP_SECONDS):
+            try:
+                recovery.recover_jobs(self.services, self.owner)
+            except RingfenceError:  # the store is briefly unavailable: sweep again next time
+                continue
 
     def _start_heartbeat(self) -> None:
         if self._heartbeat is None or not self._heartbeat.is_alive():

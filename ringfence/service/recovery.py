@@ -2,9 +2,10 @@
 
 Every job row names its owner (``host:pid`` of the server process running it) and carries a
 heartbeat the owner refreshes while it works. At start-up a server closes the unfinished jobs
-whose owner is gone: on this host when its process no longer exists (or stopped beating), on
-another host when its heartbeat is older than ``STALE_SECONDS``. Jobs of live owners (the other
-``--workers`` of the same server, another instance) are left alone.
+whose owner is gone: on this host when its process no longer exists, is a zombie, or stopped
+beating; on another host when its heartbeat is older than ``STALE_SECONDS``. A running server
+sweeps again every ``SWEEP_SECONDS`` for owners that died after it started. Jobs of live
+owners (the other ``--workers`` of the same server, another instance) are left alone.
 
 A closed job whose rows were already written (its ingest run is recorded) ends ``done`` with the
 run's counts, so its quarantine shows; any other ends ``failed`` with the reason. Either way its
@@ -27,6 +28,7 @@ from ringfence.store.operational.tables import IngestRun, Job, utcnow
 
 HEARTBEAT_SECONDS = 10.0
 STALE_SECONDS = 60.0
+SWEEP_SECONDS = 15.0  # how often a running server looks for jobs of owners gone since start-up
 STALE_STAGING_SECONDS = 3600.0
 STOPPED_RUNNING = "server stopped while the job was running"
 STOPPED_QUEUED = "server stopped before the job started"
@@ -45,7 +47,17 @@ def _pid_alive(pid: int) -> bool:
         return False
     except PermissionError:  # exists, but belongs to someone else
         return True
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """Whether ``pid`` is a process that ended but was not reaped yet (a killed server whose
+    parent has not collected it still answers ``kill(pid, 0)``)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]
 
 
 def owner_alive(job: Job, now: datetime) -> bool:
