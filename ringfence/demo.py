@@ -168,6 +168,7 @@ def _inspect_and_learn(settings: Settings, world_dir: Path, plan: InspectionPlan
     }
     with OperationalStore.open(settings) as store:
         tasks = store.inspection_tasks(DEMO_CUSTOMS, target_date=plan.target_date, status="open")
+        declared = _declarations(settings, [t.shipment_id for t in tasks if t.shipment_id in fake])
         for task in tasks:
             found = fake.get(task.shipment_id)
             store.record_outcome(
@@ -178,7 +179,7 @@ def _inspect_and_learn(settings: Settings, world_dir: Path, plan: InspectionPlan
                 result="seized" if found else "clear",
                 task_id=task.id,
                 actor="demo-officer",
-                details={"brand": found.get("brand")} if found else {},
+                details=seizure_details(found, declared.get(task.shipment_id)) if found else {},
             )
     synced = sync_outcomes(settings)
     return {
@@ -187,6 +188,38 @@ def _inspect_and_learn(settings: Settings, world_dir: Path, plan: InspectionPlan
         "new_labels": synced.new_labels,
         "watchlisted": sum(s.accepted for s in synced.watchlist.values()),
     }
+
+
+def _declarations(settings: Settings, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """What the shipments ``ids`` declared (goods, units, value, currency), by shipment id."""
+    if not ids:
+        return {}
+    lake, engine = Lake(settings), open_engine(settings)
+    try:
+        if not lake.register(engine, "shipments"):
+            return {}
+        quoted = ", ".join("'" + i.replace("'", "''") + "'" for i in ids)
+        rows = engine.query(
+            "SELECT id, description, quantity, declared_value, currency FROM shipments "
+            f"WHERE id IN ({quoted})"
+        ).to_pylist()
+    finally:
+        engine.close()
+    return {str(row["id"]): row for row in rows}
+
+
+def seizure_details(found: dict[str, Any], declared: dict[str, Any] | None) -> dict[str, Any]:
+    """A demo seizure's details as an officer records them: the brand found and what the
+    declaration said was in the parcel (goods, units, value and currency)."""
+    row = declared or {}
+    details: dict[str, Any] = {
+        "brand": found.get("brand"),
+        "goods_found": row.get("description"),
+        "units": int(row["quantity"]) if row.get("quantity") is not None else None,
+        "value": float(row["declared_value"]) if row.get("declared_value") is not None else None,
+        "currency": row.get("currency"),
+    }
+    return {key: value for key, value in details.items() if value not in (None, "")}
 
 
 def _screen_latest_shippers(settings: Settings) -> tuple[int, list[dict[str, Any]]]:

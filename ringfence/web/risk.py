@@ -87,7 +87,8 @@ class Reason:
 def reason_kind(text: str) -> str:
     """'watchlist' (a party is on a watchlist), 'rule' (a rule fired), 'network', else 'model'."""
     lowered = text.casefold()
-    if "is on a partner's watchlist" in lowered or lowered.startswith("watchlist"):
+    listed = "is on a partner's watchlist" in lowered or "watchlisted by" in lowered
+    if listed or lowered.startswith("watchlist"):  # before "network path": a listed shipper
         return "watchlist"
     if lowered.startswith("rule '") and "did not fire" not in lowered:
         return "rule"

@@ -124,13 +124,16 @@ def test_seized_opens_a_form_prefilled_from_the_declaration(
     task = long_queue.task_ids[SEIZE]
     model = _api_task(page, long_queue, task)
     shipment = model["shipment"]
-    brands = api_json(page, f"/queue?target_date={long_queue.target_date}")["brands"]
+    listed = api_json(page, f"/queue?target_date={long_queue.target_date}")
+    brands, others = listed["brands"], listed["other_brands"]
     assert "NorthPeak" in brands, "registered brands are offered"
+    assert others and not set(others) & set(brands), "then the brands seizures already name"
     row = page.locator(f"#task-{task}")
     row.locator("[data-testid=seize] summary").click()
     form = row.locator("[data-testid=seize-form]")
     options = form.locator("select[name=brand] option").all_inner_texts()
-    assert options == ["Not a registered brand", *brands]  # a pick-list, not free text
+    unregistered = [f"{b} (not registered)" for b in others]
+    assert options == ["No brand / not known", *brands, *unregistered]  # a pick-list
     assert form.locator("input[name=goods_found]").input_value() == shipment["description"]
     assert float(form.locator("input[name=value]").input_value()) == shipment["declared_value"]
     assert form.locator("input[name=currency]").input_value() == shipment["currency"]

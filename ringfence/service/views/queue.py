@@ -12,6 +12,7 @@ from ringfence.service import sharing
 from ringfence.service.context import Caller, Services
 from ringfence.service.views.common import jsonable
 from ringfence.service.views.reasons import gate as gate_reasons
+from ringfence.service.views.seizures import all_seizures
 from ringfence.store.operational.outcomes import UNDO_SECONDS
 from ringfence.store.operational.tables import InspectionTask, RecordedOutcome, utcnow
 
@@ -91,6 +92,11 @@ class QueuePage(BaseModel):
     value_currency: str = Field(description="currency of every value at stake (the base currency)")
     brands: list[str] = Field(
         default=[], description="registered brands an officer picks from when recording a seizure"
+    )
+    other_brands: list[str] = Field(
+        default=[],
+        description="brands named by seizures the caller may read that are not registered "
+        "(offered after the registered ones, marked as such)",
     )
 
 
@@ -213,6 +219,7 @@ def inspection_queue(
     tasks = [t for t in tasks if t.id in kept]
     policy = sharing.Policy.load(services, caller)
     shown = gate_reasons(services, caller, policy, [(t.shipment_id, t.reasons) for t in tasks])
+    brands = seizure_brands(services, caller)
     return QueuePage(
         organisation=caller.organisation,
         target_date=chosen_date,
@@ -225,7 +232,8 @@ def inspection_queue(
         dates=dates,
         ports=ports,
         value_currency=services.settings.base_currency,
-        brands=seizure_brands(services, caller),
+        brands=brands,
+        other_brands=unregistered_brands(services, caller, brands),
     )
 
 
@@ -244,6 +252,19 @@ def seizure_brands(services: Services, caller: Caller) -> list[str]:
     spelled: dict[str, str] = {}
     for name in names:
         spelled.setdefault(" ".join(name.split()).casefold(), " ".join(name.split()))
+    return sorted(spelled.values(), key=str.casefold)
+
+
+def unregistered_brands(services: Services, caller: Caller, registered: list[str]) -> list[str]:
+    """Brands named by the seizures the caller may read (feeds and recorded outcomes) that are
+    not among ``registered``: the names the dashboards already use, so an officer can pick
+    them too; sorted case-insensitively, one spelling per name."""
+    known = {" ".join(name.split()).casefold() for name in registered}
+    spelled: dict[str, str] = {}
+    for row in all_seizures(services, caller):
+        name = " ".join(str(row.get("brand") or "").split())
+        if name and name.casefold() not in known:
+            spelled.setdefault(name.casefold(), name)
     return sorted(spelled.values(), key=str.casefold)
 
 

@@ -57,7 +57,7 @@ async def queue_page(
     return render(
         request, "pages/queue.html", title="Inspection queue", active="queue", model=model,
         status=status, results=RESULTS, can_record=_can_record(caller),
-        brands=model.brands, value_currency=model.value_currency,
+        brands=model.brands, other_brands=model.other_brands, value_currency=model.value_currency,
     )  # fmt: skip
 
 
@@ -163,5 +163,6 @@ def _row(
     return render(
         request, "partials/queue_row.html", title="Inspection queue", task=task,
         results=RESULTS, can_record=_can_record(caller), brands=page.brands,
-        value_currency=page.value_currency, back=back, notice=notice, status_code=status_code,
+        other_brands=page.other_brands, value_currency=page.value_currency, back=back,
+        notice=notice, status_code=status_code,
     )  # fmt: skip
