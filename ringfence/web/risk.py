@@ -117,3 +117,16 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     """'1 shipment', '2 shipments' (thin-space thousands)."""
     word = singular if count == 1 else (plural_form or singular + "s")
     return f"{count:,}".replace(",", "\u202f") + f" {word}"
+
+
+def picked_for_value(tasks: list[Any]) -> set[int]:
+    """Ids of the model-picked tasks ranked above a riskier one: the queue is ranked by expected
+    value (risk × value at stake), so such a task is there mainly for its value at stake."""
+    picked = sorted((t for t in tasks if t.selected_by != "explore"), key=lambda t: t.rank)
+    found: set[int] = set()
+    riskiest_below = -1.0
+    for task in reversed(picked):
+        if float(task.probability or 0.0) < riskiest_below:
+            found.add(task.id)
+        riskiest_below = max(riskiest_below, float(task.probability or 0.0))
+    return found

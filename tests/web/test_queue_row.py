@@ -117,3 +117,20 @@ def test_a_watchlisted_party_is_red_even_on_a_network_path() -> None:
     assert reason_kind("Network path from the shipper: watchlisted by bazaar") == "watchlist"
     assert reason_kind("Network path from the shipper: 2 hops to a confirmed one") == "network"
     assert reason_kind("The shipper is on a partner's watchlist") == "watchlist"
+
+
+def test_a_task_ranked_above_a_riskier_one_says_it_was_picked_for_its_value() -> None:
+    from ringfence.web.risk import picked_for_value
+
+    def task(id_: int, rank: int, p: float, by: str = "model") -> Any:
+        return SimpleNamespace(id=id_, rank=rank, probability=p, selected_by=by)
+
+    tasks = [task(1, 1, 0.30), task(2, 2, 0.001), task(3, 3, 0.10), task(4, 4, 0.05),
+             task(5, 5, 0.90, "explore")]  # fmt: skip
+    assert picked_for_value(tasks) == {2}  # above task 3 (10 %); explored ones don't count
+    assert picked_for_value([task(1, 1, 0.3), task(2, 2, 0.2)]) == set()
+    html = TEMPLATES.env.get_template("partials/queue_row.html").render(
+        task=_task([]), results=(), can_record=False, brands=[], value_currency="EUR",
+        for_value={7}, csrf="token", back="",
+    )  # fmt: skip
+    assert 'data-testid="picked-for-value"' in html and "(62 EUR)" in html

@@ -21,6 +21,7 @@ from ringfence.service.views import outcome_changes
 from ringfence.service.views import queue as queue_views
 from ringfence.web.errors import HtmlRoute
 from ringfence.web.render import render, wants_fragment
+from ringfence.web.risk import picked_for_value
 from ringfence.web.session import page_caller
 
 router = APIRouter(route_class=HtmlRoute, include_in_schema=False)
@@ -58,6 +59,7 @@ async def queue_page(
         request, "pages/queue.html", title="Inspection queue", active="queue", model=model,
         status=status, results=RESULTS, can_record=_can_record(caller),
         brands=model.brands, other_brands=model.other_brands, value_currency=model.value_currency,
+        for_value=picked_for_value(model.tasks),
     )  # fmt: skip
 
 
@@ -164,5 +166,5 @@ def _row(
         request, "partials/queue_row.html", title="Inspection queue", task=task,
         results=RESULTS, can_record=_can_record(caller), brands=page.brands,
         other_brands=page.other_brands, value_currency=page.value_currency, back=back,
-        notice=notice, status_code=status_code,
+        notice=notice, status_code=status_code, for_value=picked_for_value(page.tasks),
     )  # fmt: skip
