@@ -29,7 +29,8 @@ def _word(rnd: random.Random) -> str:
 def distinct_watchlist(count: int, seed: int = 5) -> list[dict[str, str]]:
     """``count`` different parties: distinct names, some sharing a country, city or street."""
     rnd = random.Random(seed)
-    rows, names = [], set()
+    rows: list[dict[str, str]] = []
+    names: set[str] = set()
     while len(rows) < count:
         name = f"{_word(rnd)} {_word(rnd)}"
         if name.lower() in names:
