@@ -76,6 +76,14 @@ def test_the_form_offers_what_the_organisation_may_upload(
     assert offered[0] == "" and offered[1:] == [m["name"] for m in model["mappings"]]
     assert offered[1:], "the carrier's own shipped mapping is offered"
     assert not [name for name in offered if "bazaar" in name or "customs" in name]
+    # its only own mapping for the chosen feed is the default; another feed has none
+    assert model["default_mappings"]["shipments"] == "sim-swiftpost-shipments"
+    assert page.locator("#u-mapping").input_value() == "sim-swiftpost-shipments"
+    other = next(f for f in model["feeds"] if f not in model["default_mappings"])
+    page.select_option("#u-feed", other)
+    assert page.locator("#u-mapping").input_value() == ""
+    page.select_option("#u-feed", "shipments")
+    assert page.locator("#u-mapping").input_value() == "sim-swiftpost-shipments"
     check_page(page, "ingest-form-carrier")
 
 

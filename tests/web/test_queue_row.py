@@ -134,3 +134,19 @@ def test_a_task_ranked_above_a_riskier_one_says_it_was_picked_for_its_value() ->
         for_value={7}, csrf="token", back="",
     )  # fmt: skip
     assert 'data-testid="picked-for-value"' in html and "(62 EUR)" in html
+
+
+def test_the_ingest_form_defaults_to_the_organisations_only_mapping_for_a_feed() -> None:
+    from ringfence.service.views.ingest import own_mappings
+    from ringfence.service.views.ingest_choices import MappingChoice
+
+    def choice(name: str, feed: str, registered: bool = False) -> MappingChoice:
+        return MappingChoice(name=name, feed=feed, description="", registered=registered)
+
+    offered = [
+        choice("sim-swiftpost-shipments", "shipments"),  # shipped for swiftpost
+        choice("mine-a", "watchlist", True), choice("mine-b", "watchlist", True),
+        choice("generic", "sellers"),  # shipped for anyone: not the organisation's own
+    ]  # fmt: skip
+    assert own_mappings("swiftpost", offered) == {"shipments": "sim-swiftpost-shipments"}
+    assert own_mappings("bazaar", offered) == {}

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ringfence.errors import UserError
 from ringfence.ingest.registry import resolve_named_mapping
@@ -17,7 +17,12 @@ from ringfence.service import sharing
 from ringfence.service.context import Caller, Services
 from ringfence.service.redact import public_message
 from ringfence.service.views.common import CountBy, Paging, jsonable
-from ringfence.service.views.ingest_choices import MappingChoice, mapping_choices, upload_feeds
+from ringfence.service.views.ingest_choices import (
+    MappingChoice,
+    mapping_choices,
+    upload_feeds,
+)
+from ringfence.service.views.ingest_choices import _shipped as shipped_mappings
 from ringfence.service.views.tablequery import TableQuery, TableState, apply, filter_sort
 from ringfence.store.operational.tables import Job
 
@@ -53,6 +58,11 @@ class JobList(BaseModel):
     feeds: list[str]
     default_feed: str | None = None
     mappings: list[MappingChoice] = []
+    default_mappings: dict[str, str] = Field(
+        default={},
+        description="per feed, the mapping the form picks: the organisation's own mapping for "
+        "that feed (registered for it, or shipped for it) when it has exactly one",
+    )
 
 
 class QuarantinePage(BaseModel):
@@ -97,7 +107,19 @@ def jobs(services: Services, caller: Caller) -> JobList:
         feeds=offered,
         default_feed=offered[0] if offered else None,
         mappings=mappings,
+        default_mappings=own_mappings(caller.organisation, mappings),
     )
+
+
+def own_mappings(organisation: str, mappings: list[MappingChoice]) -> dict[str, str]:
+    """Feed → the organisation's only own mapping for it (registered for the organisation or
+    shipped for it, not one made for anyone); feeds with none or several are left out."""
+    shipped_for = {name for name, _, owner, _ in shipped_mappings() if owner == organisation}
+    own: dict[str, list[str]] = {}
+    for choice in mappings:
+        if choice.registered or choice.name in shipped_for:
+            own.setdefault(choice.feed, []).append(choice.name)
+    return {feed: names[0] for feed, names in own.items() if len(names) == 1}
 
 
 def job(services: Services, caller: Caller, job_id: int) -> JobOut:

@@ -52,6 +52,19 @@
     box._timer = window.setTimeout(function () { box.hidden = true; }, 8000);
   }
 
+  /* Ingest form: choosing a feed picks the organisation's own mapping for it when it has
+     exactly one (else "None"), as the server does for the default feed (data-default). */
+  document.addEventListener("change", function (evt) {
+    var feed = evt.target;
+    if (!feed || feed.id !== "u-feed") return;
+    var mapping = document.getElementById("u-mapping");
+    if (!mapping) return;
+    var own = Array.prototype.filter.call(mapping.options, function (o) {
+      return o.dataset.default === "1" && o.dataset.feed === feed.value;
+    });
+    mapping.value = own.length === 1 ? own[0].value : "";
+  });
+
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
   document.addEventListener("htmx:afterSettle", function (evt) { enhance(evt.target); });
   document.addEventListener("htmx:responseError", function (evt) {
