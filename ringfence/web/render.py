@@ -102,6 +102,8 @@ def to_json(value: Any) -> Markup:
 def with_query(request: Request, **changes: Any) -> str:
     """The current path with some query parameters changed (None removes one)."""
     params = dict(request.query_params)
+    for key in getattr(request.state, "dropped_params", ()):  # a bad part of a shared link
+        params.pop(key, None)
     for key, value in changes.items():
         if value is None:
             params.pop(key, None)

@@ -11,13 +11,14 @@ neutralised against formula injection). ``templates/partials/table.html`` draws 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
 
+from ringfence.errors import UserError
 from ringfence.service.exports import csv_text
 from ringfence.service.views.tablequery import TableQuery, TableState, table_query
 from ringfence.web.render import present_columns
@@ -45,9 +46,36 @@ def wants_csv(request: Request) -> bool:
     return request.query_params.get("format") == "csv"
 
 
-def query_of(request: Request, keys: Sequence[str]) -> TableQuery:
-    """The table state in the request's query string (400 for a bad sort, page or text)."""
-    return table_query(request.query_params, keys)
+def query_of(
+    request: Request, keys: Sequence[str], aliases: Mapping[str, str] | None = None
+) -> TableQuery:
+    """The table state in the request's query string, for a page: a shared or mistyped link
+    with a bad part (an unknown sort, ``page=abc``, overlong text) still shows the table, with
+    that part left out and said so (``request.state.table_notice``; links drawn on the page
+    leave it out too). ``aliases`` lets a sort name a column by its header (audit: ``when``).
+    The JSON twins read the query strictly (400)."""
+    params = dict(request.query_params)
+    sort = params.get("sort", "")
+    if aliases and sort.lstrip("-") in aliases:
+        params["sort"] = ("-" if sort.startswith("-") else "") + aliases[sort.lstrip("-")]
+    dropped: list[str] = []
+    for _ in range(len(params) + 1):
+        try:
+            query = table_query(params, keys)
+        except UserError as exc:
+            name = exc.message.split(":", 1)[0]
+            if name not in params:
+                raise
+            params.pop(name)
+            dropped.append(exc.message)
+            request.state.dropped_params = [*getattr(request.state, "dropped_params", []), name]
+            continue
+        if dropped:
+            request.state.table_notice = (
+                "Part of this link could not be used and was left out: " + "; ".join(dropped)
+            )
+        return query
+    raise UserError("the table's query could not be read")  # pragma: no cover - bounded loop
 
 
 def _cell(value: Any) -> Any:

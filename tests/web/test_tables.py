@@ -92,14 +92,29 @@ def test_a_table_sorts_filters_and_exports_with_its_state_in_the_url(
     assert script_errors == []
 
 
-def test_a_bad_sort_is_a_clear_error_on_the_page_and_its_twin(
+def test_a_bad_part_of_a_shared_link_is_left_out_with_a_notice_and_the_twin_refuses_it(
     page: Any, web_world: PreparedWorld
 ) -> None:
     log_in(page, web_world.login("customs", "officer"))
-    response = page.goto("/seizures?sort=colour")
-    assert response.status == 400 and "sort: no column 'colour'" in page.content()
+    response = page.goto("/seizures?sort=colour&page=abc&q=")
+    assert response.status == 200
+    notice = page.get_by_test_id("link-notice").inner_text()
+    assert "sort: no column 'colour'" in notice and "page: a whole number" in notice
+    assert page.get_by_test_id("seizures").count() == 1, "the table is shown"
+    csv_link = str(page.locator("[data-testid=seizures-csv]").get_attribute("href"))
+    assert "colour" not in csv_link and "abc" not in csv_link
+    links = page.locator("table.data thead a").evaluate_all("as => as.map(a => a.href)")
+    assert links and not [h for h in links if "colour" in h or "abc" in h]
     twin = page.request.get("/api/v1/seizures?sort=colour")
     assert twin.status == 400 and "colour" in twin.text()
+    check_page(page, "table-seizures-bad-link")
+
+
+def test_the_audit_log_sorts_by_its_header_name(page: Any, web_world: PreparedWorld) -> None:
+    log_in(page, web_world.login("customs", "admin"))
+    response = page.goto("/audit?sort=-when")
+    assert response.status == 200 and page.get_by_test_id("link-notice").count() == 0
+    assert "sorted by when descending" in page.get_by_test_id("audit-count").inner_text()
 
 
 def test_the_watchlist_shows_one_row_per_party_with_its_sources_and_links_to_it(

@@ -117,7 +117,7 @@ async def audit_page(
     services: Services = Depends(get_services),
 ) -> Response:
     """The audit entries about the caller's organisation and whether the hash chain holds."""
-    query = query_of(request, audit_views.COLUMNS)
+    query = query_of(request, audit_views.COLUMNS, aliases={"when": "at"})
     if wants_csv(request):
         return csv_response(AUDIT, audit_views.audit_rows(services, caller, query))
     model = audit_views.audit_log(services, caller, query=query)
