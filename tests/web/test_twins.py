@@ -115,7 +115,11 @@ def _screening(page: Any) -> None:
     page.goto(f"/screen?name={quote(name)}")
     model = api_json(page, "/screen", method="POST", data={"name": name})
     assert model["matches"]
-    assert row_ids(page, "screen-matches") == [m["entity_id"] for m in model["matches"]]
+    likely = [m["entity_id"] for m in model["matches"] if m["score"] >= model["likely_threshold"]]
+    weak = [m["entity_id"] for m in model["matches"] if m["score"] < model["likely_threshold"]]
+    assert likely and len(likely) == model["likely"], "a watchlisted name is a likely match"
+    assert row_ids(page, "screen-matches") == likely
+    assert row_ids(page, "screen-weak-matches") == weak  # folded below, not padding the hits
 
 
 def _jobs(page: Any) -> None:

@@ -45,11 +45,19 @@ class ScreenMatch(BaseModel):
     reasons: list[str] = []
 
 
+# A match is "likely" when the party is more likely than not the entity; weaker candidates are
+# still listed (scripts may rely on them) but the page folds them away below the likely ones.
+LIKELY_MATCH = 0.5
+
+
 class ScreenResponse(BaseModel):
-    """Matches the caller may see, best first."""
+    """Matches the caller may see, best first; the first ``likely`` of them score at least
+    ``likely_threshold`` (none: no likely match, the rest are weak candidates)."""
 
     query: ScreenRequest
     matches: list[ScreenMatch]
+    likely: int = Field(default=0, description="how many matches score >= likely_threshold")
+    likely_threshold: float = LIKELY_MATCH
 
 
 def screen(services: Services, caller: Caller, body: ScreenRequest) -> ScreenResponse:
@@ -70,7 +78,9 @@ def screen(services: Services, caller: Caller, body: ScreenRequest) -> ScreenRes
         matches = _with_readable_identifiers(services, caller, index, query, asked, found, body)
     else:
         matches = _plain(services, caller, found)
-    return ScreenResponse(query=body, matches=matches[: body.limit])
+    kept = matches[: body.limit]
+    likely = sum(1 for m in kept if m.score >= LIKELY_MATCH)
+    return ScreenResponse(query=body, matches=kept, likely=likely)
 
 
 def _plain(services: Services, caller: Caller, found: list[Any]) -> list[ScreenMatch]:
