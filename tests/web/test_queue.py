@@ -49,8 +49,11 @@ def test_two_tabs_cannot_record_contradicting_outcomes(
         conflict = second.locator(f"#task-{task} [data-testid=conflict]")
         conflict.wait_for()
         officer = web_world.login("customs", "officer").email
-        assert re.search(
-            rf"clear, recorded by {re.escape(officer)} at 20\d\d-", conflict.inner_text()
+        ref = row.get_attribute("data-ref")
+        assert re.fullmatch(
+            rf"Shipment {ref} already recorded: Clear — by {re.escape(officer)} at "
+            r"\d\d:\d\d UTC\. Use Change… to correct it\.",
+            conflict.inner_text().strip(),
         )
         assert _status(second, task) == "clear"
         stored = _api_task(second, long_queue, task)

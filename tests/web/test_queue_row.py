@@ -150,3 +150,18 @@ def test_the_ingest_form_defaults_to_the_organisations_only_mapping_for_a_feed()
     ]  # fmt: skip
     assert own_mappings("swiftpost", offered) == {"shipments": "sim-swiftpost-shipments"}
     assert own_mappings("bazaar", offered) == {}
+
+
+def test_a_refused_second_outcome_is_said_in_words_with_the_tracking_number() -> None:
+    import datetime as dt
+
+    from ringfence.web.pages.queue import conflict_words
+
+    at = dt.datetime.now(dt.UTC).replace(hour=8, minute=8)
+    clear = SimpleNamespace(result="clear", recorded_by="officer@customs", recorded_at=at)
+    text = conflict_words(_task([clear], status="done"))
+    assert text == (
+        "Shipment 4000000034 already recorded: Clear — by officer@customs at 08:08 UTC. "
+        "Use Change… to correct it."
+    )
+    assert "task 7" not in text and "'counterfeit'" not in text

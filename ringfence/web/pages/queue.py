@@ -8,6 +8,7 @@ A second outcome for a task that already has one (the queue open in two tabs) is
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
@@ -33,6 +34,25 @@ POSITIVE = {result: positive for result, positive, _ in RESULTS}
 OUTCOME_FIELDS = (
     "positive", "result", "label", "goods_found", "brand", "units", "value", "currency", "notes",
 )  # fmt: skip
+
+
+CONFLICT = "conflict"  # _row's notice for a refused second outcome, put in words there
+
+
+def conflict_words(task: Any) -> str:
+    """A refused second outcome in words: the shipment, what stands, who recorded it and when."""
+    ref = (task.shipment or {}).get("tracking_number") or task.shipment_id
+    standing = task.outcomes[0] if task.outcomes else None
+    if standing is None:
+        return f"Shipment {ref}: its task is already closed ({task.status})."
+    at = standing.recorded_at
+    now = datetime.now(UTC)
+    at = at if at.tzinfo else at.replace(tzinfo=UTC)
+    when = at.strftime("%H:%M UTC" if at.date() == now.date() else "%Y-%m-%d %H:%M UTC")
+    return (
+        f"Shipment {ref} already recorded: {standing.result.capitalize()} — by "
+        f"{standing.recorded_by} at {when}. Use Change… to correct it."
+    )
 
 
 def _status_filter(status: str) -> str | None:
@@ -97,10 +117,10 @@ async def record_outcome(
     body = _valid(queue_views.OutcomeIn, {k: form.get(k) for k in OUTCOME_FIELDS})
     try:
         queue_views.record_outcome(services, caller, task_id, body)
-    except ConflictError as exc:
+    except ConflictError:
         if not wants_fragment(request):
             raise
-        return _row(request, services, caller, task_id, target_date, back, exc.message, 409)
+        return _row(request, services, caller, task_id, target_date, back, CONFLICT, 409)
     return _after_write(request, services, caller, task_id, target_date, back)
 
 
@@ -162,6 +182,8 @@ def _row(
     task = next((t for t in page.tasks if t.id == task_id), None)
     if task is None:
         raise NotFoundError(f"no inspection task {task_id} on {target_date or 'the latest date'}")
+    if notice == CONFLICT:
+        notice = conflict_words(task)
     return render(
         request, "partials/queue_row.html", title="Inspection queue", task=task,
         results=RESULTS, can_record=_can_record(caller), brands=page.brands,
