@@ -9,6 +9,8 @@ value type. The result is the same as ``clean_column`` on the whole column, only
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Callable
 
 import pyarrow as pa
@@ -17,7 +19,7 @@ import pyarrow.compute as pc
 from ringfence.model import types
 from ringfence.model.types import ValueType
 from ringfence.model.types.identifiers import IdentifierType
-from ringfence.model.types.quantities import CountType, NumberType
+from ringfence.model.types.quantities import CountType, DateType, NumberType
 from ringfence.model.types.text import KeyType, NameType, TextType
 
 # The text types return printable ASCII words separated by single spaces unchanged (NFC is the
@@ -75,12 +77,49 @@ def _fast_path(vtype: ValueType, hint: str | None) -> FastPath | None:
     return None
 
 
+_DATE_REASON = re.compile(
+    r"not a date in (?:format (?P<fmt>.+?)|an ISO date \(YYYY-MM-DD\))(?= \(|;|$)"
+)
+_DATE_PARTS = {
+    "%d": "day", "%m": "month", "%Y": "year", "%y": "year", "%b": "month name",
+    "%B": "month name", "%H": "hour", "%M": "minute", "%S": "second", "%j": "day of year",
+}  # fmt: skip
+_EXAMPLE = dt.datetime(2025, 12, 31, 23, 59, 58)
+
+
+def date_format_in_words(fmt: str | None) -> str:
+    """A date format as an example and its parts: '%d.%m.%Y' → '31.12.2025 (day.month.year)'."""
+    fmt = fmt or "%Y-%m-%d"
+    parts = re.sub(r"%[A-Za-z]", lambda m: _DATE_PARTS.get(m.group(0), m.group(0)), fmt)
+    return f"{_EXAMPLE.strftime(fmt)} ({parts})"
+
+
+def dates_in_words(reasons: pa.Array) -> pa.Array:
+    """Reasons with 'not a date in format %d.%m.%Y' put in words: 'not a date like 31.12.2025
+    (day.month.year)'."""
+    if len(reasons) == 0 or reasons.null_count == len(reasons):
+        return reasons
+    phrases = {
+        found.group(0): f"not a date like {date_format_in_words(found['fmt'])}"
+        for text in pc.unique(reasons).to_pylist()
+        if text
+        for found in _DATE_REASON.finditer(text)
+    }
+    for phrase, words in phrases.items():
+        reasons = pc.replace_substring(reasons, phrase, words)
+    return reasons
+
+
 def clean_values(
     vtype: ValueType, values: pa.Array, hint: str | None = None
 ) -> tuple[pa.Array, pa.Array]:
-    """Clean a string column: (cleaned values, reason per row or null), as ``clean_column``."""
+    """Clean a string column: (cleaned values, reason per row or null), as ``clean_column``
+    (a date's reason names its format in words, see :func:`dates_in_words`)."""
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
+    if isinstance(vtype, DateType):
+        cleaned, reasons = vtype.clean_column(values, hint)
+        return cleaned, dates_in_words(reasons)
     fast = _fast_path(vtype, hint)
     if fast is None or len(values) == 0:
         return vtype.clean_column(values, hint)
