@@ -89,10 +89,11 @@ class CsvSource(Source):
             )
             names: list[str] | None = list(reader.schema.names)
             reader.close()
-        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-            if "Empty CSV file" in str(exc):
-                return None
-            self._slow = True  # Arrow cannot read even the start of this file
+        except (pa.ArrowInvalid, UnicodeDecodeError):
+            # Arrow cannot read even the start of this file. It says "Empty CSV file" also when
+            # its first block holds no line break: the record reader, under the line-length
+            # limit, tells an empty file from one endless line (a gzip of zeros).
+            self._slow = True
             names = salvage.header(self.path, self.fmt, self.limits)
         self._bad.clear()
         if names is None:
