@@ -13,6 +13,10 @@ from ringfence.service.views.dashboard import Dashboard, DayPoint, PrecisionRow
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 ACCENT, DANGER, VIOLET = "#1f6feb", "#e5534b", "#8250df"
+OK, WARN, NEUTRAL = "#2da44e", "#d29922", "#8c959f"
+# Colours of inspection results: only what was found is in the alarm colour; "clear" is good.
+TOP = {"orient": "top", "title": None}  # a legend above the chart
+RESULT_COLOURS = {"seized": DANGER, "held": DANGER, "irregular": WARN, "clear": OK}
 
 
 def _base(values: list[dict[str, Any]], height: int = 220) -> dict[str, Any]:
@@ -64,9 +68,14 @@ def inspections_over_time(daily: list[DayPoint]) -> dict[str, Any]:
 
 
 def counts_bar(
-    counts: list[CountBy], title: str, limit: int = 12, what: str = "Seizures"
+    counts: list[CountBy],
+    title: str,
+    limit: int = 12,
+    what: str = "Seizures",
+    colours: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Horizontal bars of a ``CountBy`` list (largest first), e.g. seizures by origin."""
+    """Horizontal bars of a ``CountBy`` list (largest first), e.g. seizures by origin;
+    ``colours`` colours bars by key (others neutral), e.g. inspection results."""
     values = [c.model_dump(mode="json") for c in counts[:limit]]
     spec = _base(values, height=max(60, 24 * len(values)))
     spec["mark"] = {"type": "bar", "color": DANGER, "cornerRadiusEnd": 3}
@@ -84,6 +93,14 @@ def counts_bar(
             {"field": "value", "type": "quantitative", "title": "Value", "format": ",.0f"},
         ],
     }
+    if colours is not None:
+        keys = [str(v["key"]) for v in values]
+        spec["encoding"]["color"] = {
+            "field": "key",
+            "type": "nominal",
+            "scale": {"domain": keys, "range": [colours.get(k.casefold(), NEUTRAL) for k in keys]},
+            "legend": None,  # each bar is labelled on the axis
+        }
     return spec
 
 
@@ -150,10 +167,16 @@ def per_day(values: list[dict[str, Any]], fields: list[tuple[str, str, str]]) ->
     """Bars per day, one layer per (field, title, colour): seizures, or inspections and holds."""
     spec = _base(values)
     x = {"field": "date", "type": "temporal", "title": None, "axis": {"format": "%d %b"}}
+    legend = (
+        {"domain": [t for _, t, _ in fields], "range": [c for _, _, c in fields]}
+        if len(fields) > 1
+        else None
+    )
     spec["layer"] = [
         {
             "mark": {"type": "bar", "color": colour, "opacity": 0.8 if i else 0.35},
             "encoding": {
+                **({"color": {"datum": title, "scale": legend, "legend": TOP}} if legend else {}),
                 "x": x,
                 "y": {
                     "field": field,
@@ -165,7 +188,7 @@ def per_day(values: list[dict[str, Any]], fields: list[tuple[str, str, str]]) ->
                 + [{"field": f, "type": "quantitative", "title": t} for f, t, _ in fields],
             },
         }
-        for i, (field, _title, colour) in enumerate(fields)
+        for i, (field, title, colour) in enumerate(fields)
     ]
     return spec
 
@@ -185,7 +208,9 @@ def _role_charts(model: Dashboard) -> dict[str, dict[str, Any]]:
         layers = [("inspections", "Inspections", ACCENT), ("held", "Held", DANGER)]
         return {
             "chart-carrier-days": per_day(days, layers),
-            "chart-results": counts_bar(model.carrier.by_result, "Parcels", what="Parcels"),
+            "chart-results": counts_bar(
+                model.carrier.by_result, "Parcels", what="Parcels", colours=RESULT_COLOURS
+            ),
         }
     return {}
 

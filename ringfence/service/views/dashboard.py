@@ -56,6 +56,21 @@ class Headline(BaseModel):
     seized_value: float | None
     open_tasks: int
     watchlisted: int
+    seized_values: dict[str, float] | None = Field(
+        default=None,
+        description="value seized per currency ('' for seizures without one), largest first; "
+        "seized_value adds them up across currencies",
+    )
+
+
+def values_by_currency(seized: list[dict[str, Any]]) -> dict[str, float]:
+    """Seized value per currency ('' where a seizure names none), largest first."""
+    totals: dict[str, float] = {}
+    for row in seized:
+        if row.get("value") is not None:
+            currency = str(row.get("currency") or "").strip().upper()
+            totals[currency] = totals.get(currency, 0.0) + float(row["value"])
+    return {k: round(v, 2) for k, v in sorted(totals.items(), key=lambda kv: -kv[1])}
 
 
 class Dashboard(BaseModel):
@@ -141,6 +156,7 @@ def dashboard(services: Services, caller: Caller, days: int = 30) -> Dashboard:
             else None,
             open_tasks=sum(1 for t in tasks if t.status == "open"),
             watchlisted=watchlisted,
+            seized_values=values_by_currency(seized) if value_shared else None,
         ),
         daily=daily,
         seizures_by_origin=_count_by(seized, "origin_country"),
