@@ -41,9 +41,22 @@ def password_problem(
         name = account.split("@", 1)[0]
         if folded in {account, name} or (len(name) >= 4 and undecorated == name):
             return "the password must not be the e-mail address or its name part"
+        if _little_beyond(folded, account):
+            return "the password must not be made of the e-mail address's parts"
     if len(set(folded)) < MIN_DISTINCT_CHARACTERS:
         return "the password repeats too few different characters"
     return None
+
+
+def _little_beyond(folded: str, account: str) -> bool:
+    """Whether the password is (almost) nothing but pieces of the e-mail address: its name
+    part, the organisation and domain labels (``ipr-center-investigator``, ``investigator@ipr``);
+    fewer than 4 letters or digits of its own remain."""
+    rest = folded
+    for part in sorted(set(re.split(r"[\W_]+", account)), key=len, reverse=True):
+        if len(part) >= 3:
+            rest = rest.replace(part, "")
+    return len(re.sub(r"[\W_]+", "", rest)) < 4
 
 
 def check_password(
