@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.web.helpers import axe_violations, check_page, log_in, page_height, row_ids
-from tests.web.pagecheck import DESKTOP, shot
+from tests.web.pagecheck import DESKTOP, PHONE, shot
 from tests.web.queues import LONG_QUEUE, ExtraQueue
 from tests.worlds import PreparedWorld
 
@@ -49,3 +49,25 @@ def test_the_shipment_page_risk_card_is_compact(
     card = page.locator("[data-testid=score]").bounding_box()
     assert card is not None and card["height"] < 900, f"the risk card is {card} tall"
     check_page(page, "customs-officer-shipment")
+
+
+def test_the_top_bar_is_short_on_a_phone_and_names_the_organisation_in_full_on_a_desktop(
+    page: Any, web_world: PreparedWorld
+) -> None:
+    log_in(page, web_world.login("customs", "admin"))  # the longest menu
+    page.set_viewport_size(PHONE)
+    page.goto("/audit")
+    bar = page.locator("header.topbar")
+    height = bar.evaluate("el => el.getBoundingClientRect().height")
+    assert height <= 80, f"the phone's sticky top bar is {height} px of 844"
+    tops = page.locator("nav.nav a").evaluate_all(
+        "as => [...new Set(as.map(a => Math.round(a.getBoundingClientRect().top)))]"
+    )
+    assert len(tops) == 1, "the menu is one (scrolling) line"
+    padding = page.evaluate("() => getComputedStyle(document.documentElement).scrollPaddingTop")
+    assert float(padding.removesuffix("px")) >= height
+    shot(page, "top-bar-admin-audit", "phone")
+    page.set_viewport_size(DESKTOP)
+    page.goto("/audit")
+    org = page.get_by_test_id("organisation")
+    assert org.evaluate("el => el.scrollWidth <= el.clientWidth"), "the name is cut off"
