@@ -372,7 +372,7 @@ def read(
                 found = [{**r, PARTS: parts.get(r["entity_id"], {})} for r in found]
         finally:
             engine.close()
-    rows = policy.visible(name, found)
+    rows = _file_names_only(policy.visible(name, found))
     return rows if limit is None else rows[:limit]
 
 
@@ -384,5 +384,13 @@ def visible(
     policy: Policy | None = None,
 ) -> list[dict[str, Any]]:
     """Rows from elsewhere (the operational store, an index) that ``caller`` may read."""
-    return (policy or Policy.load(services, caller)).visible(name, rows)
+    return _file_names_only((policy or Policy.load(services, caller)).visible(name, rows))
 
+
+def _file_names_only(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows whose provenance names the source file without the server's folders."""
+    for row in rows:
+        source = row.get("source_file")
+        if isinstance(source, str) and ("/" in source or "\\" in source):
+            row["source_file"] = source.replace("\\", "/").rsplit("/", 1)[-1]
+    return rows

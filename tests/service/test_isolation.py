@@ -192,6 +192,21 @@ def _login(client: TestClient, world: World, organisation: str) -> Probe:
     return Probe(client.post(f"{API}/session", json=body), {401, 429})  # 429: throttled
 
 
+def _change_password(client: TestClient, world: World, organisation: str) -> Probe:
+    """Sending another organisation's user's password as the current one changes nothing of
+    theirs: an organisation key has no password (403), and the foreign user still logs in."""
+    other = world.logins[(_foreign_org(world, organisation), "admin")]
+    body = {"current_password": other.password, "new_password": "probe-Changed-pass-9931"}
+    response = client.put(
+        f"{API}/session/password", json=body, headers=world.headers(organisation)
+    )
+    from ringfence.store.operational import OperationalStore
+
+    with OperationalStore.open(world.settings) as store:
+        assert store.authenticate_password(other.email, other.password).email == other.email
+    return Probe(response, {403, 429})
+
+
 def _logout(client: TestClient, world: World, organisation: str) -> Probe:
     """Logging out with a key ends no session (and shows no data)."""
     return Probe(client.delete(f"{API}/session", headers=world.headers(organisation)), {204})
@@ -269,6 +284,7 @@ def _revoke_brand(client: TestClient, world: World, organisation: str) -> Probe:
 ROUTE_PROBES: dict[tuple[str, str], ProbeFn] = {
     ("POST", f"{API}/session"): _login,
     ("DELETE", f"{API}/session"): _logout,
+    ("PUT", f"{API}/session/password"): _change_password,
     ("GET", f"{API}/me"): _get(f"{API}/me"),
     ("POST", f"{API}/screen"): _screen,
     ("POST", f"{API}/score"): _score,
