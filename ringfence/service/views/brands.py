@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from ringfence.errors import ForbiddenError, NotFoundError
 from ringfence.service.context import Caller, Services
+from ringfence.store.operational.brands import brand_clashes
 from ringfence.store.operational.tables import BrandRegistration
 
 # Organisation kinds whose admins may approve (and revoke) other organisations' registrations.
@@ -42,6 +43,11 @@ class BrandOut(BaseModel):
     approved_by: str | None
     approved_at: datetime | None
     revoked_at: datetime | None
+    lookalikes: list[str] = Field(
+        default_factory=list,
+        description="for approvers: which of its names are, or look like, another "
+        "organisation's approved brand (approving it is refused until that one is revoked)",
+    )
 
 
 class BrandList(BaseModel):
@@ -52,7 +58,9 @@ class BrandList(BaseModel):
     registrations: list[BrandOut]
 
 
-def brand_model(registration: BrandRegistration, viewer: str) -> BrandOut:
+def brand_model(
+    registration: BrandRegistration, viewer: str, lookalikes: list[str] | None = None
+) -> BrandOut:
     """A stored registration as ``viewer``'s organisation sees it: who asked is a person of the
     registering organisation, shown to it alone (others see the organisation); who approved is
     the approving organisation (or the operator)."""
@@ -64,11 +72,13 @@ def brand_model(registration: BrandRegistration, viewer: str) -> BrandOut:
         else "pending"
     )
     fields = {
-        name: getattr(registration, name) for name in BrandOut.model_fields if name != "status"
+        name: getattr(registration, name)
+        for name in BrandOut.model_fields
+        if name not in ("status", "lookalikes")
     }
     if viewer != registration.organisation:
         fields["requested_by"] = registration.organisation
-    return BrandOut(**fields, status=status)
+    return BrandOut(**fields, status=status, lookalikes=lookalikes or [])
 
 
 def _approver(caller: Caller) -> bool:
@@ -76,13 +86,24 @@ def _approver(caller: Caller) -> bool:
 
 
 def brands(services: Services, caller: Caller, include_revoked: bool = False) -> BrandList:
-    """The organisation's own registrations; approvers see every organisation's."""
-    owner = None if _approver(caller) else caller.organisation
-    rows = services.store.brand_registrations(owner, include_revoked=include_revoked)
+    """The organisation's own registrations; approvers see every organisation's, each with the
+    other organisations' approved brands it looks like (``lookalikes``)."""
+    approver = _approver(caller)
+    rows = services.store.brand_registrations(
+        None if approver else caller.organisation, include_revoked=include_revoked
+    )
+    live = [r for r in rows if r.revoked_at is None]
     return BrandList(
         organisation=caller.organisation,
-        can_approve=_approver(caller),
-        registrations=[brand_model(r, caller.organisation) for r in rows],
+        can_approve=approver,
+        registrations=[
+            brand_model(
+                r,
+                caller.organisation,
+                brand_clashes(r, live) if approver and r.revoked_at is None else None,
+            )
+            for r in rows
+        ],
     )
 
 

@@ -10,6 +10,8 @@ never of the registering organisation) — and every step is audited.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 
 from ringfence.errors import ConflictError, NotFoundError, UserError
@@ -17,6 +19,7 @@ from ringfence.store.operational import audit as audit_chain
 from ringfence.store.operational import database
 from ringfence.store.operational.audit_key import AuditKey
 from ringfence.store.operational.base import StoreBase, require_organisation
+from ringfence.store.operational.brand_names import clash_message, lookalikes
 from ringfence.store.operational.tables import BrandRegistration, utcnow
 
 MAX_NAME = 200
@@ -42,9 +45,23 @@ def clean_names(brand: str, aliases: list[str]) -> tuple[str, list[str]]:
     return name, cleaned
 
 
-def registered_names(registration: BrandRegistration) -> set[str]:
-    """The registration's brand name and aliases, case-folded (as the policy compares them)."""
-    return {n.casefold() for n in (registration.brand, *(registration.aliases or []))}
+def brand_clashes(
+    registration: BrandRegistration, others: Iterable[BrandRegistration]
+) -> list[str]:
+    """Why ``registration`` clashes with other organisations' approved, unrevoked registrations
+    among ``others``: each of its names that is, or looks like, one of theirs."""
+    names = [registration.brand, *(registration.aliases or [])]
+    found: list[str] = []
+    for other in others:
+        if (
+            other.organisation == registration.organisation
+            or other.approved_at is None
+            or other.revoked_at is not None
+        ):
+            continue
+        for name, theirs in lookalikes(names, [other.brand, *(other.aliases or [])]):
+            found.append(clash_message(name, theirs, other.organisation))
+    return found
 
 
 class BrandStore(StoreBase):
@@ -110,7 +127,9 @@ class BrandStore(StoreBase):
         """Approve a registration (audited as ``brand.approve``).
 
         ``approver`` is the approving organisation (None: an operator on the command line); it
-        may not approve its own claims. A name another organisation already holds is refused.
+        may not approve its own claims. A name another organisation already holds, or one that
+        looks like it (``brand_names.brand_key``: case, spacing, accents, homoglyphs, company
+        forms such as "Inc."), is refused: revoke the other registration first if it is wrong.
         """
         key = self._brand_audit_key()
         with self._transaction("approving a brand registration") as session:
@@ -123,7 +142,6 @@ class BrandStore(StoreBase):
                 raise ConflictError(f"brand registration {registration_id} was revoked")
             if registration.approved_at is not None:
                 return
-            wanted = registered_names(registration)
             held = session.scalars(
                 select(BrandRegistration).where(
                     BrandRegistration.organisation != registration.organisation,
@@ -131,12 +149,9 @@ class BrandStore(StoreBase):
                     BrandRegistration.revoked_at.is_(None),
                 )
             )
-            for other in held:
-                clash = sorted(wanted & registered_names(other))
-                if clash:
-                    raise ConflictError(
-                        f"{clash[0]!r} is already a registered brand of {other.organisation}"
-                    )
+            clashes = brand_clashes(registration, list(held))
+            if clashes:  # the same name, or one that looks like it (case, accents, homoglyphs)
+                raise ConflictError(clashes[0])
             # The approving organisation is what the registration shows; the person is in the
             # audit log, under the organisation that acted.
             registration.approved_by = approver or actor
