@@ -201,10 +201,10 @@ def sharing_grant(
     purpose: str = typer.Option("", "--purpose", help="Why the data is shared."),
 ) -> None:
     """Let one organisation read (some fields of) another's dataset (audited)."""
-    from ringfence.service.sharing import dataset  # the service stack loads only when needed
+    # the service stack loads only when needed
+    from ringfence.service.agreement_fields import check_agreement
 
     with one_line_errors():
-        dataset(dataset_name)
         try:
             parsed = json.loads(row_filter) if row_filter else {}
         except json.JSONDecodeError as exc:
@@ -212,6 +212,7 @@ def sharing_grant(
         if not isinstance(parsed, dict):
             raise UserError("--filter must be a JSON object: field → value or list of values")
         field_list = [f.strip() for f in fields.split(",") if f.strip()]
+        check_agreement(dataset_name, field_list, parsed)
         with OperationalStore.open(Settings()) as store:
             agreement_id = store.create_sharing_agreement(
                 owner=owner,

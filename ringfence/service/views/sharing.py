@@ -5,16 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ringfence.service import sharing as policy
+from ringfence.service.agreement_fields import check_agreement
 from ringfence.service.context import Caller, Services
 from ringfence.store.operational.tables import SharingAgreement
 
 
 class AgreementIn(BaseModel):
-    """A new agreement: the caller's organisation shares ``fields`` of ``dataset``."""
+    """A new agreement: the caller's organisation shares ``fields`` of ``dataset``.
 
+    Unknown keys are refused (422 naming them), as are fields and row filter keys the dataset's
+    rows do not have (400): either would otherwise be stored and silently share nothing.
+    """
+
+    model_config = ConfigDict(extra="forbid")
     recipient: str = Field(min_length=1, max_length=64)
     dataset: str = Field(min_length=1, max_length=64)
     fields: list[str] = Field(min_length=1, max_length=100, description="field names, or ['*']")
@@ -78,7 +84,7 @@ def agreements(services: Services, caller: Caller, include_revoked: bool = False
 def create(services: Services, caller: Caller, body: AgreementIn) -> AgreementOut:
     """Share the caller's organisation's data (its admins only; audited)."""
     caller.require_role("admin")
-    policy.dataset(body.dataset)
+    check_agreement(body.dataset, body.fields, body.row_filter)
     agreement_id = services.store.create_sharing_agreement(
         owner=caller.organisation,
         recipient=body.recipient,
