@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,7 +12,7 @@ from pydantic import BaseModel
 
 from ringfence.service import metrics
 from ringfence.service.api import api_router
-from ringfence.service.context import Services
+from ringfence.service.context import DERIVED, Services
 from ringfence.service.errors import install_error_handlers
 from ringfence.service.headers import SecurityHeadersMiddleware
 from ringfence.service.jobs import JobRunner
@@ -32,8 +34,11 @@ class Health(BaseModel):
     schema_revision: str | None
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """A ready FastAPI app over the stores ``settings`` name (migrating the operational store)."""
+def create_app(settings: Settings | None = None, *, warm: bool = False) -> FastAPI:
+    """A ready FastAPI app over the stores ``settings`` name (migrating the operational store).
+
+    With ``warm`` (a served app) the derived indexes are built in a background thread as the
+    server starts, so the first shipment or entity page does not wait seconds for them."""
     settings = settings or Settings()
     store = OperationalStore.open(settings)
     services = Services(settings=settings, store=store)
@@ -42,6 +47,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if warm:
+            threading.Thread(target=_warm, args=(services,), name="warm", daemon=True).start()
         yield
         services.jobs.shutdown()
         store.close()
@@ -61,6 +68,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _operational_routes(app)
     _install_web(app)
     return app
+
+
+def _warm(services: Services) -> None:
+    """Build every derived index now (each under its own lock, so a request that needs one
+    meanwhile waits for this build instead of starting its own); a failure is only logged."""
+    for name in DERIVED:
+        try:
+            services.build(name)
+        except Exception as exc:  # an empty lake, a missing model: the first use says why
+            logging.getLogger(__name__).info("not warmed: %s (%s)", name, exc)
 
 
 def _operational_routes(app: FastAPI) -> None:
@@ -95,7 +112,7 @@ def _install_web(app: FastAPI) -> None:
 
 def app_from_environment() -> FastAPI:
     """The app over ``Settings()`` from the environment (uvicorn's factory for worker processes)."""
-    return create_app(Settings())
+    return create_app(Settings(), warm=True)
 
 
 WORKER_HEALTHCHECK_SECONDS = 120
@@ -126,4 +143,4 @@ def serve_app(
             **options,  # type: ignore[arg-type]
         )
     else:
-        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
+        uvicorn.run(create_app(settings, warm=True), **options)  # type: ignore[arg-type]

@@ -148,14 +148,14 @@ def gated_seed_path(
     None when the caller may not read the entity or it has no network risk; the path text
     only when the profile's gated network (searched as far as the path reaches, at most 4
     links) shows every step. Score reasons quote this, never the stored path text."""
-    where = f"entity_id = {sharing.sql_text(entity_id)}"
-    if not sharing.read(services, caller, "entities", where=where, policy=policy):
+    if not sharing.read_entities(services, caller, [entity_id], policy=policy):
         return None
     risk = _risk(services, entity_id)
     if risk is None:
         return None
     hops = min(max(int(risk.get("hops") or 1), 1), 4)
-    nodes, edges, hidden, _ = _network(services, policy, entity_id, hops)
+    seed = risk.get("nearest_seed")
+    nodes, edges, hidden, _ = _network(services, policy, entity_id, hops, valued_to=seed or "")
     return _seed_path(risk, hops, hidden, nodes, edges, entity_id)
 
 
@@ -180,6 +180,8 @@ def _path_text(
         label = KIND_LABELS.get(edge.kind or "", edge.kind or "link")
         if edge.kind == "trade":
             how = f"trades ({edge.value})" if edge.value else "trades"
+        elif edge.kind == "relation":
+            how = f"is related ({edge.value})" if edge.value else "is related"
         else:
             how = f"shares {label} {edge.value}" if edge.value else f"shares a {label}"
         hops.append(f"{how} with {names.get(edge.target, '(unnamed)')}")
@@ -187,20 +189,21 @@ def _path_text(
 
 
 def _risk(services: Services, entity_id: str) -> dict[str, Any] | None:
-    rows = sharing.query_lake(
-        services,
-        ("network_risk",),
-        f"SELECT * FROM network_risk WHERE entity_id = {sharing.sql_text(entity_id)}",
-    )
-    return rows[0] if rows else None
+    """The entity's ``network_risk`` row (held in memory: ``Services.risk_table``)."""
+    return services.risk_table().get(entity_id)
 
 
 def _network(
-    services: Services, policy: sharing.Policy, entity_id: str, hops: int
+    services: Services,
+    policy: sharing.Policy,
+    entity_id: str,
+    hops: int,
+    valued_to: str | None = None,
 ) -> tuple[list[NetworkNode], list[NetworkEdge], int, int]:
     """Nodes within ``hops`` (nearest first, at most ``MAX_NODES``) the policy lets through,
     the links between them, how many entities of the neighbourhood are hidden, and how many
-    visible ones the cap left out."""
+    visible ones the cap left out. With ``valued_to``, only the links on the way from the
+    entity to that one carry their value (a path's text needs no other; see ``_edges``)."""
     network = services.network()
     if network is None:
         return [], [], 0, 0
@@ -224,7 +227,8 @@ def _network(
         )
         for r in shown
     ]
-    edges = _edges(services, policy, network, ids, search, rows, {r["entity_id"] for r in shown})
+    shown_ids = {r["entity_id"] for r in shown}
+    edges = _edges(services, policy, network, ids, search, rows, shown_ids, valued_to)
     return nodes, edges, hidden, len(visible_rows) - len(shown)
 
 
@@ -260,9 +264,12 @@ def _edges(
     search: Any,
     rows: list[dict[str, Any]],
     shown: set[str],
+    valued_to: str | None = None,
 ) -> list[NetworkEdge]:
     """The BFS tree's links between shown entities, each with its kind and the value the
-    caller may see (``links.link_values``: only values of records the policy lets through)."""
+    caller may see (``links.link_values``: only values of records the policy lets through).
+    With ``valued_to`` only the tree path to that entity is valued (the gate's checks of link
+    values are most of a profile's cost); every other link keeps its kind, without value."""
     n = network.graph.n_entities
     found = []
     for row in rows:
@@ -285,11 +292,29 @@ def _edges(
                     dst_role=attrs.get("dst_role"),
                 )
             )
-    values = links.link_values(services, policy, found, network.mentions)
+    valued = found if valued_to is None else _tree_path(found, valued_to)
+    values = dict(
+        zip(
+            map(id, valued),
+            links.link_values(services, policy, valued, network.mentions),
+            strict=True,
+        )
+    )
     return [
-        NetworkEdge(source=f.source, target=f.target, kind=f.kind, value=value)
-        for f, value in zip(found, values, strict=True)
+        NetworkEdge(source=f.source, target=f.target, kind=f.kind, value=values.get(id(f)))
+        for f in found
     ]
+
+
+def _tree_path(found: list[links.Link], to: str) -> list[links.Link]:
+    """The search tree's links from its root to ``to`` ([] when ``to`` is not in the tree)."""
+    into = {link.target: link for link in found}
+    path: list[links.Link] = []
+    at = to
+    while at in into and len(path) <= len(found):
+        path.append(into[at])
+        at = into[at].source
+    return path
 
 
 def _str(value: Any) -> str | None:

@@ -152,11 +152,16 @@ def shipment_detail(services: Services, caller: Caller, shipment_id: str) -> Shi
         if t.shipment_id == shipment_id
     ]
     try:
-        found_scores = _score_ids(services, [shipment_id])
+        scored = _score_ids(services, [shipment_id]).get(shipment_id)
     except UserError:
-        found_scores = {}
-    scored = _gated(services, caller, policy, found_scores).get(shipment_id)
-    shown = reasons.gate(services, caller, policy, [(t.shipment_id, t.reasons) for t in tasks])
+        scored = None
+    # One gate for the score's and the tasks' reasons: each party's path is rebuilt once.
+    items: list[tuple[str, reasons.Reasons]] = [(t.shipment_id, t.reasons) for t in tasks]
+    if scored is not None:
+        items.append((shipment_id, scored.reasons))
+    shown = reasons.gate(services, caller, policy, items)
+    if scored is not None:
+        scored = scored.model_copy(update={"reasons": shown.pop()})
     return ShipmentDetail(
         shipment=jsonable(shipment),
         parties=parties,
