@@ -18,6 +18,7 @@ from ringfence.cli.errors import one_line_errors
 from ringfence.cli.progress import progress_bar
 from ringfence.ingest import IngestSummary, ingest_files
 from ringfence.ingest.quarantine import quarantine_summary, quarantined_rows
+from ringfence.ingest.registry import ingest_mapping
 from ringfence.settings import Settings
 
 out = Console(highlight=False)
@@ -79,7 +80,8 @@ def ingest(
         None,
         "--mapping",
         "-m",
-        help="Mapping file (YAML), or the name of a shipped one such as kcs-declarations.",
+        help="Mapping file (YAML), or the name of one registered for --org (ringfence mapping "
+        "register) or shipped, such as kcs-declarations.",
     ),
     org: str | None = typer.Option(
         None, "--org", help="Organisation the data comes from (default: the mapping's)."
@@ -103,7 +105,7 @@ def ingest(
             settings,
             feed,
             files,
-            mapping=mapping,
+            mapping=ingest_mapping(settings, mapping, org),
             organisation=org,
             progress=None if json_output else on_progress,
             strict=strict,

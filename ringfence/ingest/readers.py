@@ -17,14 +17,13 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from ringfence.errors import InputFileError, LimitError
+from ringfence.errors import InputFileError
 from ringfence.ingest.csv_source import CsvSource
 from ringfence.ingest.limits import NO_LIMITS, InputLimits, check_rows, open_limited
 from ringfence.ingest.mapping import FormatOptions
-from ringfence.ingest.source import BadRow, RawBatch, Source, empty_table, rest_unreadable
+from ringfence.ingest.parquet_source import ParquetSource
+from ringfence.ingest.source import BadRow, RawBatch, Source, rest_unreadable
 
 __all__ = ["BadRow", "CsvSource", "RawBatch", "Source", "file_type", "open_source"]
 
@@ -77,59 +76,6 @@ class _RowLimited(Source):
 
     def batches(self) -> Iterator[RawBatch]:
         return check_rows(self.inner.batches(), self.limits, self.file)
-
-
-class ParquetSource(Source):
-    """Parquet in row batches; non-string columns are rendered as text so all values clean alike."""
-
-    def __init__(self, path: Path, batch_rows: int, limits: InputLimits = NO_LIMITS) -> None:
-        self.path, self.batch_rows = path, batch_rows
-        limit = limits.decompressed_bytes
-        if limit is not None and path.stat().st_size > limit:
-            raise _too_big(path, limit)
-        try:
-            self._file = pq.ParquetFile(str(path))
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise InputFileError(f"not a readable Parquet file ({exc})", file=str(path)) from None
-        meta = self._file.metadata  # sizes once decompressed, as the writer recorded them
-        unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
-        if limit is not None and unpacked > limit:
-            raise _too_big(path, limit)
-        self.columns = list(self._file.schema_arrow.names)
-
-    def batches(self) -> Iterator[RawBatch]:
-        next_row = 1
-        try:
-            for batch in self._file.iter_batches(batch_size=self.batch_rows):
-                table = pa.table({n: _as_text(batch.column(n)) for n in batch.schema.names})
-                rows = pa.array(np.arange(next_row, next_row + batch.num_rows), pa.int64())
-                next_row += batch.num_rows
-                yield RawBatch(table, rows)
-        except (pa.ArrowInvalid, OSError) as exc:
-            yield RawBatch(empty_table(self.columns or []), pa.array([], pa.int64()),
-                           [rest_unreadable(next_row, exc)])
-
-
-def _too_big(path: Path, limit: int) -> LimitError:
-    return LimitError(f"{path.name}: the file holds more than {limit} bytes once decompressed "
-                      "(limit RINGFENCE_MAX_DECOMPRESSED_BYTES)")
-
-
-def _as_text(values: pa.Array) -> pa.Array:
-    """A column of any type as strings: lists joined with ';', others cast or JSON-encoded."""
-    kind = values.type
-    if pa.types.is_string(kind):
-        return values
-    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
-        try:
-            return pc.binary_join(values.cast(pa.list_(pa.string())), ";")
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            pass
-    try:
-        return values.cast(pa.string())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return pa.array([None if v is None else json.dumps(v, default=str)
-                         for v in values.to_pylist()], pa.string())
 
 
 class JsonLinesSource(Source):

@@ -72,6 +72,24 @@ def resolve_named_mapping(settings: Settings, organisation: str, name: str) -> P
     raise UnknownMapping(name)
 
 
+def ingest_mapping(
+    settings: Settings, mapping: str | Path | None, organisation: str | None
+) -> str | Path | None:
+    """What ``ringfence ingest --mapping`` means: a name resolves as an upload's does for
+    ``organisation`` (``resolve_named_mapping``: registered for it, then shipped); anything
+    else — a path, or a name without ``--org`` — is left to the ingest (a file, or a shipped
+    name). A slug that is neither registered nor shipped may still be a file of that name."""
+    text = None if mapping is None else str(mapping)
+    if text is None or organisation is None or not NAME.match(text):
+        return mapping
+    try:
+        return resolve_named_mapping(settings, organisation, text)
+    except UnknownMapping:
+        if Path(text).is_file():
+            return mapping
+        raise
+
+
 def register_mapping(
     settings: Settings, organisation: str, name: str, source: Path, actor: str
 ) -> Path:
