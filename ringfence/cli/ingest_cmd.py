@@ -71,7 +71,7 @@ def ingest(
         metavar="FEED",
         help="Feed kind: shipments (declarations), "
         "parties, outcomes, watchlist, brands, trademarks, products, "
-        "sellers, listings, complaints, pageviews, exchange_rates.",
+        "sellers, listings, complaints, pageviews, exchange_rates, party_links.",
     ),
     files: list[Path] = typer.Argument(
         ..., metavar="FILE", help="CSV, Parquet or JSON-lines files (.gz too)."
@@ -87,6 +87,12 @@ def ingest(
         None, "--org", help="Organisation the data comes from (default: the mapping's)."
     ),
     json_output: bool = typer.Option(False, "--json", help="Print the summary as JSON only."),
+    file_format: str | None = typer.Option(
+        None,
+        "--format",
+        help="csv, parquet, jsonl or ftm (FollowTheMoney entities, JSON lines; also known from "
+        "a .ftm.json / .ftm.jsonl name). Default: from the file's name.",
+    ),
     strict: bool = typer.Option(
         False,
         "--strict",
@@ -109,6 +115,7 @@ def ingest(
             organisation=org,
             progress=None if json_output else on_progress,
             strict=strict,
+            file_format=file_format,
         )
     for f in summary.files:
         for warning in f.warnings:

@@ -77,7 +77,7 @@ def _coerce_field(value: Any) -> Any:
 class FormatOptions(_Strict):
     """How to read the file; the type defaults to the file's extension."""
 
-    type: Literal["csv", "parquet", "jsonl"] | None = None
+    type: Literal["csv", "parquet", "jsonl", "ftm"] | None = None
     delimiter: str = ","
     quote: str = '"'
     encoding: str = "utf-8"

@@ -12,15 +12,15 @@ import hashlib
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ringfence.errors import InputFileError, MappingError, UserError
 from ringfence.ingest.limits import InputLimits
-from ringfence.ingest.mapping import Mapping, load_mapping, resolve_mapping_path
+from ringfence.ingest.mapping import FormatOptions, Mapping, load_mapping, resolve_mapping_path
 from ringfence.ingest.plan import Plan, build_plan, canonical_mapping, check_format
 from ringfence.ingest.prefetch import prefetch
-from ringfence.ingest.readers import Source, open_source
+from ringfence.ingest.readers import Source, file_type, open_source
 from ringfence.ingest.staging import (
     FIELD_PROBLEMS,
     PROBLEM_DATASETS,
@@ -41,6 +41,7 @@ from ringfence.store.operational.locks import dataset_locks
 
 Progress = Callable[..., None]
 """The CLI's progress callback: ``progress(task, done, total=None)`` (see ``cli.progress``)."""
+FILE_FORMATS = ("csv", "parquet", "jsonl", "ftm")
 _ORG_SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 
 
@@ -59,6 +60,8 @@ class _Run:
     progress: Progress | None
     actor: str
     strict: bool = False
+    file_format: str | None = None
+    report_bad: bool = True
 
 
 def ingest_files(
@@ -70,6 +73,7 @@ def ingest_files(
     progress: Progress | None = None,
     actor: str = "cli",
     strict: bool = False,
+    file_format: str | None = None,
 ) -> IngestSummary:
     """Ingest files into the feed's dataset; returns per-file and total counts.
 
@@ -82,12 +86,21 @@ def ingest_files(
 
     An optional value that does not clean is a field problem: the row is accepted without it
     and the problem stored (``field_problems``). With ``strict`` it quarantines the row instead.
+
+    ``file_format`` (csv, parquet, jsonl, ftm) overrides the type the file's name implies. FtM
+    entities into ``parties`` or ``watchlist`` also bring their relationships and aliases'
+    ``same_as`` links into ``party_links`` (a second file summary).
     """
     spec = feed_spec(feed)
     for path in paths:  # fail before anything is written, not after the first files
         if not Path(path).is_file():
             raise InputFileError("no such file", file=str(path))
+    if file_format is not None and file_format not in FILE_FORMATS:
+        raise UserError(f"unknown file format {file_format!r}; formats are: "
+                        + ", ".join(FILE_FORMATS))
     loaded, mapping_file = _load_mapping(mapping)
+    if loaded is not None and file_format == "ftm":
+        raise UserError("FtM entities need no mapping: leave out --mapping")
     if loaded is not None:
         _check_mapping_feed(loaded, str(mapping_file), spec)
     org = organisation or (loaded.organisation if loaded else None)
@@ -98,11 +111,14 @@ def ingest_files(
         raise UserError(f"organisation {org!r} must be a lower-case slug (letters, digits, -._)")
     engine = open_engine(settings)
     run = _Run(settings, spec, org, loaded, mapping_file, engine, Lake(settings),
-               OperationalStore.open(settings), progress, actor, strict)
+               OperationalStore.open(settings), progress, actor, strict, file_format)
     summary = IngestSummary()
     try:
         for path in paths:
             summary.files.append(_ingest_file(run, Path(path)))
+            if spec.name in ("parties", "watchlist") and _is_ftm(run, Path(path)):
+                links = replace(run, spec=feed_spec("party_links"), report_bad=False)
+                summary.files.append(_ingest_file(links, Path(path)))
     finally:
         engine.close()
         run.store.close()
@@ -116,6 +132,15 @@ def _load_mapping(mapping: str | Path | None) -> tuple[Mapping | None, str | Non
     loaded = load_mapping(path)
     check_format(loaded, str(path))
     return loaded, str(path)
+
+
+def _format(run: _Run) -> FormatOptions:
+    fmt = run.mapping.format if run.mapping else Mapping(feed=run.spec.name).format
+    return fmt.model_copy(update={"type": run.file_format}) if run.file_format else fmt
+
+
+def _is_ftm(run: _Run, path: Path) -> bool:
+    return run.mapping is None and file_type(path, _format(run)) == "ftm"
 
 
 def _check_mapping_feed(mapping: Mapping, mapping_file: str, spec: FeedSpec) -> None:
@@ -150,9 +175,9 @@ def _ingest_file(run: _Run, path: Path) -> FileSummary:
     started = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
     name = str(path)
-    fmt = run.mapping.format if run.mapping else Mapping(feed=run.spec.name).format
     limits = InputLimits.from_settings(run.settings)
-    source = open_source(path, fmt, run.settings.batch_rows, limits)
+    source = open_source(path, _format(run), run.settings.batch_rows, limits,
+                         feed=run.spec.name, report_bad=run.report_bad)
     result = FileSummary(name, run.spec.name, run.organisation, file_sha256=file_sha256(path),
                          mapping=run.mapping_file)
     if source.columns is None:
@@ -161,6 +186,7 @@ def _ingest_file(run: _Run, path: Path) -> FileSummary:
         plan = _plan_for(run, source.columns, name)
         result.warnings.extend(plan.warnings)
         _stream_and_finish(run, plan, source, result, started)
+        result.warnings.extend(source.notes())
     result.seconds = round(time.perf_counter() - clock, 3)
     if run.progress:
         run.progress(_task(name), result.rows_read, result.rows_read)

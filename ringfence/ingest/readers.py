@@ -34,6 +34,8 @@ def file_type(path: Path, fmt: FormatOptions) -> str:
         return fmt.type
     suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
     ext = suffixes[-1] if suffixes else ""
+    if ext in (".json", ".jsonl") and suffixes[-2:-1] == [".ftm"]:
+        return "ftm"  # FollowTheMoney entities: NAME.ftm.json / NAME.ftm.jsonl
     if ext in (".csv", ".tsv", ".txt"):
         return "csv"
     if ext in (".parquet", ".pq"):
@@ -48,16 +50,28 @@ def file_type(path: Path, fmt: FormatOptions) -> str:
 
 
 def open_source(
-    path: Path, fmt: FormatOptions, batch_rows: int, limits: InputLimits = NO_LIMITS
+    path: Path,
+    fmt: FormatOptions,
+    batch_rows: int,
+    limits: InputLimits = NO_LIMITS,
+    feed: str | None = None,
+    report_bad: bool = True,
 ) -> Source:
     """Open ``path`` for streaming; its ``columns`` are known before the first batch is read.
 
     The file is read under ``limits`` (decompressed bytes, line length, rows): past one, reading
-    stops with ``LimitError`` naming the file and the setting.
+    stops with ``LimitError`` naming the file and the setting. FtM entities (type ``ftm``) are
+    read as rows of ``feed``; without ``report_bad`` their unreadable lines are left to the
+    run of another feed over the same file.
     """
     if not path.is_file():
         raise InputFileError("no such file", file=str(path))
     kind = file_type(path, fmt)
+    if kind == "ftm":
+        from ringfence.ftm.source import FtmSource
+
+        ftm = FtmSource(path, feed or "parties", batch_rows, limits, report_bad)
+        return _RowLimited(ftm, limits, path.name)
     if kind == "csv":
         source: Source = CsvSource(path, fmt, batch_rows, limits)
     elif kind == "parquet":
@@ -76,6 +90,9 @@ class _RowLimited(Source):
 
     def batches(self) -> Iterator[RawBatch]:
         return check_rows(self.inner.batches(), self.limits, self.file)
+
+    def notes(self) -> list[str]:
+        return self.inner.notes()
 
 
 class JsonLinesSource(Source):
@@ -108,7 +125,7 @@ class JsonLinesSource(Source):
                     if not line.strip():
                         continue
                     row += 1
-                    obj, reason = _parse_line(line, self.fmt.encoding)
+                    obj, reason = parse_json_line(line, self.fmt.encoding)
                     objects.append(obj)
                     if reason:
                         bad.append(BadRow(row, reason, json.dumps(
@@ -139,7 +156,8 @@ class JsonLinesSource(Source):
             yield RawBatch(table, pa.array(numbers[good], pa.int64()), bad)
 
 
-def _parse_line(line: bytes, encoding: str) -> tuple[dict[str, Any] | None, str | None]:
+def parse_json_line(line: bytes, encoding: str) -> tuple[dict[str, Any] | None, str | None]:
+    """One JSON line as an object, or None and the reason it is not one."""
     try:
         text = line.decode(encoding).lstrip("\ufeff")  # a byte-order mark is not data
     except UnicodeDecodeError:

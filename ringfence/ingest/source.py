@@ -38,6 +38,10 @@ class Source:
     def batches(self) -> Iterator[RawBatch]:
         raise NotImplementedError
 
+    def notes(self) -> list[str]:
+        """Warnings about the file once it has been read (nothing by default)."""
+        return []
+
 def rest_unreadable(row: int, exc: Exception) -> BadRow:
     """A failure mid-file: what is left cannot be split into rows, so it counts as one bad row."""
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -16,6 +16,7 @@ from ringfence.model import types
 from ringfence.model.records import (
     COMPLAINT_DECISIONS,
     OUTCOME_RESULTS,
+    PARTY_LINK_KINDS,
     PARTY_ROLES,
     PARTY_SCHEMAS,
     PROVENANCE_FIELDS,
@@ -28,6 +29,7 @@ from ringfence.model.records import (
 _ENUMS: dict[str, types.ValueType] = {
     "party_schema": types.EnumType(PARTY_SCHEMAS),
     "party_role": types.EnumType(PARTY_ROLES),
+    "party_link_kind": types.EnumType(PARTY_LINK_KINDS),
     "shipment_kind": types.EnumType(SHIPMENT_KINDS),
     "outcome_result": types.EnumType(OUTCOME_RESULTS),
     "complaint_decision": types.EnumType(COMPLAINT_DECISIONS),
@@ -48,7 +50,12 @@ REF_TARGETS: dict[tuple[str, str], str] = {
     ("PageView", "listing_ref"): "listings",
 }
 
-FEED_ALIASES = {"declarations": "shipments", "manifests": "shipments", "page-views": "pageviews"}
+FEED_ALIASES = {
+    "declarations": "shipments",
+    "manifests": "shipments",
+    "page-views": "pageviews",
+    "party-links": "party_links",
+}
 
 
 def value_type(type_name: str) -> types.ValueType:

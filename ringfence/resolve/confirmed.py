@@ -28,6 +28,45 @@ FROM watchlist AS w JOIN sellers AS s ON s.id = w.seller_account_ref
 """
 
 
+# Pairs of party mentions a source says are records of one party (an FtM entity's aliases):
+# each key may name a parties row or the party mention of a watchlist entry or seller account.
+SAME_PARTY_SQL = """
+WITH l AS (SELECT organisation, party, other_party FROM party_links WHERE kind = 'same_as')
+SELECT a.id AS unique_id_l, b.id AS unique_id_r
+FROM l
+JOIN parties AS a ON a.organisation = l.organisation
+ AND a.source_key IN (l.party, 'watchlist:' || l.party, 'seller:' || l.party)
+JOIN parties AS b ON b.organisation = l.organisation
+ AND b.source_key IN (l.other_party, 'watchlist:' || l.other_party, 'seller:' || l.other_party)
+"""
+
+
+def same_party_links(
+    lake: Lake, engine: Engine, mention_ids: pa.Array | pa.ChunkedArray
+) -> pd.DataFrame:
+    """``unique_id_l``/``unique_id_r`` pairs of mentions a source says are one party.
+
+    They come from ``same_as`` party links (the further rows an FtM entity's aliases and extra
+    contacts became). They keep their mentions in one entity but do not train the model: the
+    rows share the entity, not their values.
+    """
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in LABEL_COLUMNS})
+    if not (lake.register(engine, "party_links") and lake.register(engine, "parties")):
+        return empty
+    pairs = engine.query(SAME_PARTY_SQL).to_pandas().astype(object)
+    return _present(pairs, mention_ids) if len(pairs) else empty
+
+
+def _present(pairs: pd.DataFrame, mention_ids: pa.Array | pa.ChunkedArray) -> pd.DataFrame:
+    """The pairs whose two mentions are both among ``mention_ids``."""
+    known = pa.chunked_array([mention_ids]).combine_chunks()
+    present = pc.and_(
+        pc.is_in(pa.array(pairs["unique_id_l"], pa.string()), value_set=known),
+        pc.is_in(pa.array(pairs["unique_id_r"], pa.string()), value_set=known),
+    ).to_numpy(zero_copy_only=False)
+    return pairs[present].drop_duplicates().reset_index(drop=True)
+
+
 def confirmed_links(
     lake: Lake, engine: Engine, mention_ids: pa.Array | pa.ChunkedArray
 ) -> pd.DataFrame:
@@ -60,9 +99,4 @@ def confirmed_links(
     )
     if pairs.empty:
         return empty
-    known = pa.chunked_array([mention_ids]).combine_chunks()
-    present = pc.and_(
-        pc.is_in(pa.array(pairs["unique_id_l"], pa.string()), value_set=known),
-        pc.is_in(pa.array(pairs["unique_id_r"], pa.string()), value_set=known),
-    ).to_numpy(zero_copy_only=False)
-    return pairs[present].drop_duplicates().reset_index(drop=True)
+    return _present(pairs, mention_ids)

@@ -23,7 +23,7 @@ from scipy.sparse import coo_matrix, csgraph
 
 from ringfence.errors import EngineError, RingfenceError, UserError
 from ringfence.resolve.blocking import with_near_keys
-from ringfence.resolve.confirmed import confirmed_links
+from ringfence.resolve.confirmed import confirmed_links, same_party_links
 from ringfence.resolve.ids import assign_entity_ids
 from ringfence.resolve.model import (
     MATCH_THRESHOLD,
@@ -129,8 +129,9 @@ def resolve_parties(
         report("resolve", 1, 5)
         scratch = settings.data_dir / "tmp" / "splink"
         confirmed = confirmed_links(lake, engine, mentions.column("id"))
+        same = same_party_links(lake, engine, mentions.column("id"))
         clusters, linker, tfs = cluster_mentions(
-            engine, prepare_mentions(mentions), scratch, report, confirmed
+            engine, prepare_mentions(mentions), scratch, report, confirmed, same
         )
         model_path = save_model(linker, settings, tfs)
         previous = _previous_assignment(lake, engine)
@@ -164,12 +165,14 @@ def cluster_mentions(
     scratch: Path,
     report: Progress,
     confirmed: pd.DataFrame | None = None,
+    same: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, Any, dict[str, pa.Table]]:
     """Train, predict and cluster cleaned mentions with Splink on ``engine``'s backend.
 
     ``confirmed``: pairs a partner confirmed (confirmed.py); they train m and are must-link
     edges of the clustering, so each confirmed pair ends in one entity whatever the model
-    says. Returns ``mention_id``/``cluster_id`` pairs, the trained linker and its tf tables.
+    says. ``same``: pairs a source says are one party (``same_as`` links): must-link edges
+    only. Returns ``mention_id``/``cluster_id`` pairs, the trained linker and its tf tables.
     """
     from splink import Linker
 
@@ -187,8 +190,9 @@ def cluster_mentions(
             f"SELECT unique_id_l, unique_id_r FROM {predictions.physical_name}",
             output_type="pandas",
         )
-    if confirmed is not None and len(confirmed):
-        links = pd.concat([links, confirmed[["unique_id_l", "unique_id_r"]]], ignore_index=True)
+    for must in (confirmed, same):
+        if must is not None and len(must):
+            links = pd.concat([links, must[["unique_id_l", "unique_id_r"]]], ignore_index=True)
     clusters = connected_components(cleaned.column("unique_id"), links)
     report("resolve", 3, 5)
     with splink_failures("computing term frequencies"):

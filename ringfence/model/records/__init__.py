@@ -10,9 +10,11 @@ from ringfence.model.records.marketplace import (
     SellerAccount,
 )
 from ringfence.model.records.parties import (
+    PARTY_LINK_KINDS,
     PARTY_ROLES,
     PARTY_SCHEMAS,
     PartyFields,
+    PartyLink,
     PartyMention,
     WatchlistEntry,
 )
@@ -38,11 +40,13 @@ RECORD_CLASSES: tuple[type[Record], ...] = (
     Complaint,
     PageView,
     ExchangeRate,
+    PartyLink,
 )
 
 __all__ = [
     "COMPLAINT_DECISIONS",
     "OUTCOME_RESULTS",
+    "PARTY_LINK_KINDS",
     "PARTY_REFS",
     "PARTY_ROLES",
     "PARTY_SCHEMAS",
@@ -56,6 +60,7 @@ __all__ = [
     "Outcome",
     "PageView",
     "PartyFields",
+    "PartyLink",
     "PartyMention",
     "Product",
     "Record",

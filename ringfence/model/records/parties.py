@@ -20,6 +20,19 @@ PARTY_ROLES = (
     "other",
 )
 PARTY_SCHEMAS = ("Person", "Company", "LegalEntity")
+# How two parties are related, as an investigator's source says (FollowTheMoney's relationship
+# schemas); ``same_as``: two records of one party (an alias, another spelling).
+PARTY_LINK_KINDS = (
+    "ownership",
+    "directorship",
+    "family",
+    "associate",
+    "employment",
+    "membership",
+    "representation",
+    "unknown",
+    "same_as",
+)
 
 
 class PartyFields(Record):
@@ -66,3 +79,22 @@ class WatchlistEntry(PartyFields):
         str | None,
         V("key", False, "Seller id of the banned account this entry confirms (sellers feed)"),
     ] = None
+
+
+class PartyLink(Record):
+    """Two parties one source says are related (owner of, director of, family, the same party).
+
+    ``party`` and ``other_party`` are keys of the same organisation's party records: the ``id``
+    of a ``parties`` row, or of a ``watchlist`` or ``sellers`` row (whose party mentions they
+    are). A ``same_as`` link keeps its two records in one entity when parties are resolved.
+    """
+
+    feed: ClassVar[str] = "party_links"
+    party: Annotated[str, V("key", True, "Key of the first party (the owner, director, ...)")]
+    other_party: Annotated[str, V("key", True, "Key of the other party (the asset, company, ...)")]
+    kind: Annotated[
+        str, V("party_link_kind", True, "ownership, directorship, family, associate, ...")
+    ] = "unknown"
+    role: Annotated[str | None, V("text", False, "The relation in the source's words")] = None
+    start_date: Annotated[dt.date | None, V("date", False, "Since when")] = None
+    end_date: Annotated[dt.date | None, V("date", False, "Until when")] = None

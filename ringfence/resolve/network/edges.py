@@ -30,6 +30,8 @@ LINK_KINDS: dict[str, tuple[float, int]] = {
     "product": (0.2, 15),
     # Trade links join two entities; the cap is on an entity's distinct trade partners.
     "trade": (0.4, 50),
+    # Relations a source stated (FtM Ownership, Directorship, Family ...): one link per pair.
+    "relation": (0.9, 50),
 }
 
 # Weight of a seed in the restart vector, by the reason it is a seed: the shipper or seller of
@@ -195,6 +197,25 @@ ORDER BY src, dst, src_role, dst_role
 """
 
 
+_KEY_OF = "{m}.organisation = l.organisation AND {m}.source_key IN " \
+    "(l.{k}, 'watchlist:' || l.{k}, 'seller:' || l.{k})"
+
+# Relations a source stated (party links other than ``same_as``) between two entities, one row
+# per (pair, kind) oriented as stated: the owner, director, employee ... is ``src``.
+RELATIONS_SQL = f"""
+WITH l AS (
+    SELECT organisation, party, other_party, kind, role FROM party_links WHERE kind <> 'same_as'
+)
+SELECT a.entity_idx AS src, b.entity_idx AS dst, l.kind, min(l.role) AS role,
+       count(*) AS statements
+FROM l JOIN network_mentions AS a ON {_KEY_OF.format(m="a", k="party")}
+JOIN network_mentions AS b ON {_KEY_OF.format(m="b", k="other_party")}
+WHERE a.entity_idx <> b.entity_idx
+GROUP BY a.entity_idx, b.entity_idx, l.kind
+ORDER BY src, dst, l.kind
+"""
+
+
 def seeds_sql() -> str:
     """Seed rows: watchlist mentions, and every party of a seized consignment, with a reason."""
     weights = " ".join(f"WHEN '{r}' THEN {w}" for r, w in SEED_ROLE_WEIGHTS.items())
@@ -247,6 +268,15 @@ _OPTIONAL = {
     ),
     "sellers": pa.schema(
         [("id", pa.string()), ("organisation", pa.string()), ("source_key", pa.string())]
+    ),
+    "party_links": pa.schema(
+        [
+            ("organisation", pa.string()),
+            ("party", pa.string()),
+            ("other_party", pa.string()),
+            ("kind", pa.string()),
+            ("role", pa.string()),
+        ]
     ),
 }
 

@@ -112,6 +112,27 @@ ORDER BY src, dst, src_role, dst_role
 """
 
 
+# Stated relations (party links but ``same_as``) between resolved entities, for FtM export.
+RELATION_EXPORT_SQL = """
+SELECT ea.entity_id AS src, eb.entity_id AS dst, r.kind, r.role, r.statements
+FROM ({relations}) AS r
+JOIN (SELECT DISTINCT entity_idx, entity_id FROM network_mentions) AS ea ON ea.entity_idx = r.src
+JOIN (SELECT DISTINCT entity_idx, entity_id FROM network_mentions) AS eb ON eb.entity_idx = r.dst
+ORDER BY src, dst, r.kind
+"""
+# Party link kind -> the FtM relationship schema it came from (and goes back to).
+RELATION_SCHEMATA = {
+    "ownership": "Ownership",
+    "directorship": "Directorship",
+    "family": "Family",
+    "associate": "Associate",
+    "employment": "Employment",
+    "membership": "Membership",
+    "representation": "Representation",
+    "unknown": "UnknownLink",
+}
+
+
 def export_format(out: Path, fmt: str | None = None) -> str:
     """``csv``, ``parquet`` or ``ftm`` from ``--format`` or the file's extension."""
     if fmt is not None:
@@ -224,12 +245,29 @@ def link_proxy(row: dict[str, Any]) -> dict[str, Any]:
     return proxy.to_dict()
 
 
+def relation_proxy(row: dict[str, Any]) -> dict[str, Any]:
+    """One FtM relationship (Ownership, Directorship ...) for a stated relation."""
+    schema = _ftm_model().get(RELATION_SCHEMATA.get(str(row["kind"]), "UnknownLink"))
+    proxy = _ftm_model().make_entity(schema)
+    src, dst = str(row["src"]), str(row["dst"])
+    proxy.id = ftm_id("relation", src, dst, str(row["kind"]))
+    proxy.add(schema.edge_source, ftm_id("entity", src))
+    proxy.add(schema.edge_target, ftm_id("entity", dst))
+    if row.get("role"):
+        proxy.add("role", row["role"], quiet=True)
+    return proxy.to_dict()
+
+
 def export_ftm(settings: Settings, out: Path, engine: Engine | None = None) -> int:
-    """Write FtM JSON lines: entities, then trade links; returns the number of lines."""
+    """Write FtM JSON lines: entities, then trade links and stated relations; returns the
+    number of lines."""
     engine, own = _open(settings, engine)
     try:
         entities = engine.query(FTM_SQL).to_pylist()
         trade = engine.query(TRADE_SQL.format(refs=edges.role_refs_sql())).to_pylist()
+        relations = engine.query(
+            RELATION_EXPORT_SQL.format(relations=edges.RELATIONS_SQL)
+        ).to_pylist()
     finally:
         if own:
             engine.close()
@@ -244,7 +282,8 @@ def export_ftm(settings: Settings, out: Path, engine: Engine | None = None) -> i
                 seen.add(entity["id"])
                 handle.write(json.dumps(entity, ensure_ascii=False, sort_keys=True) + "\n")
                 lines += 1
-        for row in trade:
-            handle.write(json.dumps(link_proxy(row), ensure_ascii=False, sort_keys=True) + "\n")
+        links = [link_proxy(row) for row in trade] + [relation_proxy(r) for r in relations]
+        for link in links:
+            handle.write(json.dumps(link, ensure_ascii=False, sort_keys=True) + "\n")
             lines += 1
     return lines

@@ -55,25 +55,31 @@ def load_network(settings: Settings, engine: Engine, progress: Progress | None =
     ident = engine.query(edges.identifier_sql())
     report("network: build", 2, 4)
     trade = engine.query(edges.trade_sql())
+    relations = engine.query(edges.RELATIONS_SQL)
     report("network: build", 3, 4)
-    graph = assemble(entities.num_rows, ident, trade)
+    graph = assemble(entities.num_rows, ident, trade, relations)
     seeds = engine.query(edges.seeds_sql())
     seed_idx, seed_weight, seed_reason = _collapse_seeds(seeds)
     report("network: build", 4, 4)
     return Network(graph, entities, mentions, seed_idx, seed_weight, seed_reason, resolved)
 
 
-def assemble(n_entities: int, ident: pa.Table, trade: pa.Table) -> Graph:
-    """Graph from identifier rows (identifier_sql) and trade rows (trade_sql)."""
+def assemble(
+    n_entities: int, ident: pa.Table, trade: pa.Table, relations: pa.Table | None = None
+) -> Graph:
+    """Graph from identifier rows (identifier_sql), trade rows (trade_sql) and stated
+    relations (RELATIONS_SQL)."""
     e_ident, l_ident, w_ident, ident_links, hubs_dropped = _identifier_part(ident)
     t_entity, t_link, t_weight, t_keep = trade_edges(trade, ident_links.num_rows, n_entities)
     trade_links = _trade_links(trade.filter(pa.array(t_keep)))
+    first = ident_links.num_rows + trade_links.num_rows
+    r_entity, r_link, r_weight, relation_links = _relation_part(relations, first)
     graph = build_graph(
         n_entities,
-        np.concatenate([e_ident, t_entity]),
-        np.concatenate([l_ident, t_link]),
-        np.concatenate([w_ident, t_weight]),
-        pa.concat_tables([ident_links, trade_links]),
+        np.concatenate([e_ident, t_entity, r_entity]),
+        np.concatenate([l_ident, t_link, r_link]),
+        np.concatenate([w_ident, t_weight, r_weight]),
+        pa.concat_tables([ident_links, trade_links, relation_links]),
         hubs_dropped,
     )
     graph.trade_links_dropped = int(np.count_nonzero(~t_keep))
@@ -111,6 +117,37 @@ def _identifier_part(
     hubs_dropped = int(np.unique(rank[hubs]).size)
     entity = _ints(ident, "entity_idx")[keep]
     return entity, link_idx.astype(np.int64), weight, links, hubs_dropped
+
+
+def _relation_part(
+    relations: pa.Table | None, first_link: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, pa.Table]:
+    """Edges (entity, link, weight) and link rows of stated relations: one link node each.
+
+    The link's ``value`` is the relation's kind (ownership, family ...), ``src_role`` the
+    source's own words for it; ``shipments`` counts the statements.
+    """
+    n = 0 if relations is None else relations.num_rows
+    if relations is None or n == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0), LINKS_SCHEMA.empty_table()
+    src, dst = _ints(relations, "src"), _ints(relations, "dst")
+    link = first_link + np.arange(n, dtype=np.int64)
+    weight = np.full(2 * n, edges.LINK_KINDS["relation"][0])
+    links = pa.table(
+        {
+            "kind": pa.array(["relation"] * n, pa.string()),
+            "value": relations.column("kind").cast(pa.string()),
+            "degree": pa.array(np.full(n, 2, dtype=np.int64)),
+            "src": pa.array(src),
+            "dst": pa.array(dst),
+            "src_role": relations.column("role").cast(pa.string()),
+            "dst_role": pa.nulls(n, pa.string()),
+            "shipments": relations.column("statements").cast(pa.int64()),
+        },
+        schema=LINKS_SCHEMA,
+    )
+    return np.concatenate([src, dst]), np.concatenate([link, link]), weight, links
 
 
 def _trade_links(trade: pa.Table) -> pa.Table:

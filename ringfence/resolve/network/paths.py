@@ -21,7 +21,27 @@ KIND_LABELS = {
     "website": "website",
     "address": "address",
     "product": "product GTIN",
+    "relation": "stated relation",
 }
+
+
+# A stated relation read from either end: (from its source, from its target).
+RELATION_WORDS = {
+    "ownership": ("owns", "is owned by"),
+    "directorship": ("directs", "is directed by"),
+    "family": ("is family of", "is family of"),
+    "associate": ("is an associate of", "is an associate of"),
+    "employment": ("works for", "employs"),
+    "membership": ("is a member of", "has as a member"),
+    "representation": ("represents", "is represented by"),
+    "unknown": ("is linked to", "is linked to"),
+}
+
+
+def relation_text(kind: str | None, from_source: bool, other: str) -> str:
+    """One stated relation as words: ``owns Petrov Trading OOO``."""
+    words = RELATION_WORDS.get(kind or "", RELATION_WORDS["unknown"])
+    return f"{words[0] if from_source else words[1]} {other}"
 
 
 def hop_text(
@@ -54,7 +74,13 @@ def hop_text(
         " ",
         other,
     )
-    return pc.if_else(pc.equal(kind, "trade"), traded, shares)
+    related = pa.array([
+        relation_text(k, bool(src), str(o)) if kd == "relation" else None
+        for kd, k, src, o in zip(kind.to_pylist(), links.column("value").to_pylist(),
+                                 is_src.to_pylist(), other.to_pylist(), strict=True)
+    ], pa.string())
+    stated = pc.if_else(pc.equal(kind, "relation"), related, shares)
+    return pc.if_else(pc.equal(kind, "trade"), traded, stated)
 
 
 def build_paths(

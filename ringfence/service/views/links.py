@@ -60,10 +60,12 @@ def link_values(
     of_entity = _mentions(mentions, entities)
     ids = sorted({m for ms in of_entity.values() for m in ms})
     kinds = {link.kind for link in valued}
-    with sharing.lake_session(services, ("parties", "shipments", "listings", "sellers")) as run:
+    datasets = ("parties", "shipments", "listings", "sellers", "party_links")
+    with sharing.lake_session(services, datasets) as run:
         identifiers = _identifiers(run, policy, ids) if kinds & set(KIND_FIELDS) else {}
         trades = _trades(run, policy, of_entity, ids) if "trade" in kinds else set()
         products = _products(run, policy, ids) if "product" in kinds else {}
+        relations = _relations(run, policy, of_entity, ids) if "relation" in kinds else set()
     out: list[str | None] = []
     for link in links:
         ends = (of_entity.get(link.source, set()), of_entity.get(link.target, set()))
@@ -74,6 +76,9 @@ def link_values(
         elif link.kind == "trade":
             key = (link.src, link.src_role, link.dst, link.dst_role)
             out.append(link.value if key in trades else None)
+        elif link.kind == "relation":
+            pair = (link.src or link.source, link.dst or link.target, link.value)
+            out.append(link.value if pair in relations else None)
         elif link.kind == "product":
             readable = products.get(link.value, set())
             out.append(link.value if readable & (ends[0] | ends[1]) else None)
@@ -168,6 +173,33 @@ def _trades(
         for a, role_a in present
         for b, role_b in present
         if a != b
+    }
+
+
+def _relations(
+    run: sharing.LakeQuery, policy: sharing.Policy, mentions: dict[str, set[str]], ids: list[str]
+) -> set[tuple[str, str, str]]:
+    """(source entity, target entity, kind) of the stated relations the caller may read."""
+    keys = " OR ".join(
+        f"l.organisation = p.organisation AND p.source_key IN ({k}, 'watchlist:' || {k}, "
+        f"'seller:' || {k})" for k in ("l.party", "l.other_party")
+    )
+    sql = (
+        "SELECT l.*, p.id AS rf_mention, p.source_key AS rf_key FROM party_links AS l "
+        f"JOIN parties AS p ON ({keys}) WHERE p.id IN {sharing.sql_list(ids)}"
+    )
+    rows = run(sql, ("party_links", "parties"))
+    entity_of = {m: e for e, ms in mentions.items() for m in ms}
+    ends: dict[str, dict[str, str]] = defaultdict(dict)
+    for row in rows:
+        end = "party" if row["rf_key"].split(":", 1)[-1] == row["party"] else "other_party"
+        ends[row["id"]][end] = entity_of.get(row["rf_mention"], "")
+        ends[row["id"]]["kind"] = row["kind"]
+    visible = {row["id"] for row in policy.visible("party_links", rows)}
+    return {
+        (e["party"], e["other_party"], e["kind"])
+        for link_id, e in ends.items()
+        if link_id in visible and "party" in e and "other_party" in e
     }
 
 
