@@ -73,6 +73,10 @@ class LakeShipments:
             return self.table.slice(rows[0], 1).to_pylist()
         return self.table.take(pa.array(rows, pa.int64())).to_pylist()
 
+    def has(self, shipment_id: str) -> bool:
+        """Whether the shipment is held (in the lake, with a date)."""
+        return self._row(shipment_id) >= 0
+
     def _row(self, shipment_id: str) -> int:
         try:
             return int(self.rows.get_loc(shipment_id))

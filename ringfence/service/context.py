@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from ringfence.errors import AuthError, ForbiddenError, UserError
+from ringfence.service.lake_pool import LakePool
 from ringfence.settings import Settings
 from ringfence.store.lake import Lake
 from ringfence.store.operational import OperationalStore
@@ -25,6 +27,7 @@ from ringfence.store.operational.tables import Organisation, User
 
 if TYPE_CHECKING:
     from ringfence.resolve.screen import ScreeningIndex
+    from ringfence.service.entity_table import EntityTable, RiskTable
 
 API_PREFIX = "/api/v1"
 SESSION_COOKIE = "ringfence_session"
@@ -72,8 +75,12 @@ _ATTRIBUTES = {
     "shipment_owners": "_shipment_owners",
     "network": "_network",
     "network_risk": "_network_risk",
+    "entity_table": "_entity_table",
+    "risk_table": "_risk_table",
 }
 DERIVED = tuple(_ATTRIBUTES)
+# Most values each memo (``Services.memo``) keeps; the least recently used go first.
+MEMO_SIZE = 50_000
 
 
 @dataclass
@@ -101,6 +108,13 @@ class Services:
     jobs: Any = None  # the app's ``JobRunner`` (set by ``create_app``)
     _network_risk: dict[str, float] | None = None
     _organisations: dict[str, Organisation] = field(default_factory=dict)
+    _entity_table: EntityTable | None = None
+    _risk_table: RiskTable | None = None
+    _memos: dict[str, OrderedDict[Hashable, Any]] = field(default_factory=dict)
+    lake_pool: LakePool = field(init=False)  # open engines over the lake (``sharing.query_lake``)
+
+    def __post_init__(self) -> None:
+        self.lake_pool = LakePool(self.settings)
 
     def _cached(self, name: str, attribute: str, build: Callable[[], Any]) -> Any:
         """The cached ``attribute``, built under its own lock when missing (None: not kept)."""
@@ -121,6 +135,28 @@ class Services:
     def is_built(self, *names: str) -> bool:
         """Whether the derived indexes ``names`` (accessor names) are all built."""
         return all(getattr(self, _ATTRIBUTES[name]) is not None for name in names)
+
+    def memo(self, name: str, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """``compute()``, kept under ``key`` in the memo ``name`` until new data lands.
+
+        For values derived from the lake alone, or from the lake and a caller's policy with the
+        policy's ``fingerprint`` in ``key`` (so a changed agreement never meets an old value).
+        At most ``MEMO_SIZE`` values per memo, least recently used dropped first.
+        """
+        with self._lock:
+            memo = self._memos.setdefault(name, OrderedDict())
+            if key in memo:
+                memo.move_to_end(key)
+                return memo[key]
+            generation = self._generation
+        value = compute()
+        with self._lock:
+            if generation == self._generation:
+                memo = self._memos.setdefault(name, OrderedDict())
+                memo[key] = value
+                if len(memo) > MEMO_SIZE:
+                    memo.popitem(last=False)
+        return value
 
     def build(self, *names: str) -> None:
         """Build the derived indexes ``names`` (blocking: call from a worker thread)."""
@@ -216,6 +252,7 @@ class Services:
             self._generation += 1
             for attribute in _ATTRIBUTES.values():
                 setattr(self, attribute, None)
+            self._memos.clear()
 
     def network(self) -> Any:
         """The entity network (``ringfence.resolve.network.load.Network``) or None if empty."""
@@ -247,6 +284,28 @@ class Services:
 
         risk: dict[str, float] = self._cached("network_risk", "_network_risk", build)
         return risk
+
+    def entity_table(self) -> EntityTable:
+        """Every resolved entity's row with its per-owner parts (before the policy gate)."""
+
+        def build() -> EntityTable:
+            from ringfence.service.entity_table import EntityTable
+
+            return EntityTable.load(self.settings)
+
+        table: EntityTable = self._cached("entity_table", "_entity_table", build)
+        return table
+
+    def risk_table(self) -> RiskTable:
+        """Every entity's ``network_risk`` row (risk, nearest seed, hops), found by id."""
+
+        def build() -> RiskTable:
+            from ringfence.service.entity_table import RiskTable
+
+            return RiskTable.load(self.settings)
+
+        table: RiskTable = self._cached("risk_table", "_risk_table", build)
+        return table
 
     def organisation(self, slug: str) -> Organisation:
         """The organisation ``slug`` (cached; organisations are never renamed)."""

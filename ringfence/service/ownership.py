@@ -45,3 +45,25 @@ def owner_parts(lake: Lake, engine: Engine, entity_ids: Sequence[str]) -> dict[s
         entity_id, organisation = str(row.pop("entity_id")).split(_SEPARATOR, 1)
         parts.setdefault(entity_id, {})[organisation] = row
     return parts
+
+
+def owner_parts_table(lake: Lake, engine: Engine) -> pa.Table | None:
+    """Every entity's per-owner parts at once: ``owner_parts`` as one table, a row per
+    (entity, organisation) with the entity in ``rf_entity`` and the organisation in
+    ``rf_organisation`` (None when mentions or parties are missing)."""
+    if not (lake.parts("entity_mentions") and lake.parts("parties")):
+        return None
+    engine.register_parquet("rf_all_mentions", lake.parts("entity_mentions"))
+    lake.register(engine, "parties")
+    mentions: pa.Table = engine.query(
+        "SELECT mention_id, entity_id || chr(31) || organisation AS entity_id, organisation, "
+        "feed, source_key, role FROM rf_all_mentions"
+    )
+    engine.register_arrow("entity_mentions", mentions)
+    engine.register_arrow("rf_entity_parts", engine.query(ENTITIES_SQL))
+    table: pa.Table = engine.query(
+        "SELECT * EXCLUDE (entity_id), "
+        "split_part(entity_id, chr(31), 1) AS rf_entity, "
+        "split_part(entity_id, chr(31), 2) AS rf_organisation FROM rf_entity_parts"
+    )
+    return table

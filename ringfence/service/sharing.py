@@ -27,7 +27,7 @@ from ringfence.errors import UserError
 from ringfence.model.feeds import feeds
 from ringfence.service.context import Caller, Services
 from ringfence.service.ownership import owner_parts
-from ringfence.store.engine import open_engine
+from ringfence.store.engine import Engine, open_engine
 from ringfence.store.lake import Lake
 
 ALL_FIELDS = "*"
@@ -139,6 +139,25 @@ class Policy:
             grant = Grant(agreement.owner, fields, resolved)
             policy.grants.setdefault(agreement.dataset, []).append(grant)
         return policy
+
+    def fingerprint(self) -> tuple[Any, ...]:
+        """Everything the policy decides by, as one hashable value: cached answers derived
+        through the policy are keyed by it, so a changed agreement or brand never meets them."""
+        return (
+            self.organisation,
+            tuple(
+                sorted(
+                    (
+                        name,
+                        grant.owner,
+                        None if grant.fields is None else tuple(sorted(grant.fields)),
+                        tuple(sorted((k, tuple(sorted(v))) for k, v in grant.row_filter.items())),
+                    )
+                    for name, grants in self.grants.items()
+                    for grant in grants
+                )
+            ),
+        )
 
     def owners(self, name: str) -> list[str]:
         """Organisations whose rows of dataset ``name`` may be visible: itself and grantors."""
@@ -296,16 +315,8 @@ def query_lake(services: Services, datasets: Sequence[str], sql: str) -> list[di
 
     Raw lake access for the policy module only; views call ``read``.
     """
-    lake = Lake(services.settings)
-    if not all(lake.parts(name) for name in datasets):
-        return []
-    engine = open_engine(services.settings)
-    try:
-        for name in datasets:
-            lake.register(engine, name)
-        return engine.query(sql).to_pylist()
-    finally:
-        engine.close()
+    with lake_session(services, datasets) as run:
+        return run(sql, datasets)
 
 
 LakeQuery = Callable[[str, Sequence[str]], list[dict[str, Any]]]
@@ -315,10 +326,7 @@ LakeQuery = Callable[[str, Sequence[str]], list[dict[str, Any]]]
 def lake_session(services: Services, datasets: Sequence[str]) -> Iterator[LakeQuery]:
     """One engine over several lake datasets for several queries: ``run(sql, needs)`` answers
     rows, or none when a dataset ``sql`` needs is absent. Raw lake access, as ``query_lake``."""
-    lake = Lake(services.settings)
-    engine = open_engine(services.settings)
-    try:
-        present = {name: lake.register(engine, name) for name in datasets}
+    with _lake_engine(services, datasets) as (engine, present):
 
         def run(sql: str, needs: Sequence[str]) -> list[dict[str, Any]]:
             if not all(present.get(name) for name in needs):
@@ -326,6 +334,22 @@ def lake_session(services: Services, datasets: Sequence[str]) -> Iterator[LakeQu
             return engine.query(sql).to_pylist()
 
         yield run
+
+
+@contextmanager
+def _lake_engine(
+    services: Services, datasets: Sequence[str]
+) -> Iterator[tuple[Engine, dict[str, bool]]]:
+    """An engine with ``datasets`` bound, and which had data: lent from the service's pool of
+    open DuckDB engines (``lake_pool``), or opened for the call on another engine."""
+    if services.settings.engine == "duckdb":
+        with services.lake_pool.session(datasets) as lent:
+            yield lent
+        return
+    lake = Lake(services.settings)
+    engine = open_engine(services.settings)
+    try:
+        yield engine, {name: lake.register(engine, name) for name in datasets}
     finally:
         engine.close()
 
@@ -374,6 +398,16 @@ def read(
             engine.close()
     rows = _file_names_only(policy.visible(name, found))
     return rows if limit is None else rows[:limit]
+
+
+def read_entities(
+    services: Services, caller: Caller, entity_ids: Iterable[str], policy: Policy | None = None
+) -> list[dict[str, Any]]:
+    """The ``entities`` rows of ``entity_ids`` that ``caller`` may read, as ``read`` gives
+    them, from the in-memory entity table (``Services.entity_table``) instead of the lake."""
+    policy = policy or Policy.load(services, caller)
+    rows = services.entity_table().get(entity_ids, PARTS)
+    return _file_names_only(policy.visible("entities", rows))
 
 
 def visible(

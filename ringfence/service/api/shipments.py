@@ -23,8 +23,8 @@ Id = Annotated[str, Path(min_length=1, max_length=200)]
 # run on the event loop rather than hop to a worker thread, which under load only adds GIL
 # contention and latency. Building the indexes (after new data lands) and scoring a batch take
 # seconds or more: in a worker thread, so the server keeps answering meanwhile (red team F4).
-SCREEN_NEEDS = ("screening_index", "entity_owners")
-SCORE_NEEDS = ("scorer", "shipment_owners", "network", "network_risk")
+SCREEN_NEEDS = ("screening_index", "entity_owners", "entity_table")
+SCORE_NEEDS = ("scorer", "shipment_owners", "network", "network_risk", "entity_table", "risk_table")
 
 
 @router.post("/screen", response_model=ScreenResponse, tags=["screening"])

@@ -13,6 +13,7 @@ number of links remains.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 import pyarrow as pa
@@ -80,17 +81,19 @@ def _paths(
     ids = sorted({sid for sid, _ in wanted})
     if not roles:
         return {}
-    columns = ", ".join(f"{PARTY_KEYS[role]} AS {role}" for role in roles)
-    rows = sharing.query_lake(
-        services,
-        ("shipments",),
-        f"SELECT id, {columns} FROM shipments WHERE id IN {sharing.sql_list(ids)}",
-    )
+    rows = _party_refs(services, ids, roles)
     refs = {(r["id"], role): r[role] for r in rows for role in roles if r[role]}
     entity_of = _entities(services, sorted(set(refs.values())))
     seen: dict[str, str | None] = {}
+    fingerprint = policy.fingerprint()
     for entity in sorted({entity_of[m] for m in refs.values() if m in entity_of}):
-        found = gated_seed_path(services, caller, policy, entity)
+        # Kept per policy fingerprint and entity until new data lands (``Services.memo``):
+        # the gated path depends on nothing else, and building it reads the lake.
+        found = services.memo(
+            "gated_seed_path",
+            (fingerprint, entity),
+            partial(gated_seed_path, services, caller, policy, entity),
+        )
         if found is None or found.hops is None:
             seen[entity] = None
         elif found.path is not None:
@@ -99,6 +102,26 @@ def _paths(
             plural = "" if found.hops == 1 else "s"
             seen[entity] = f"{found.hops} link{plural} from the nearest seed (not shared with you)"
     return {key: seen.get(entity_of.get(ref, "")) for key, ref in refs.items()}
+
+
+def _party_refs(services: Services, ids: list[str], roles: list[str]) -> list[dict[str, Any]]:
+    """Per shipment of ``ids``: its id and the party mention of each role (as ``role``).
+
+    From the online scorer's in-memory shipments when it holds them all (scoring just read
+    them there); otherwise from the lake."""
+    scorer = services.scorer() if services.is_built("scorer") else None
+    held = getattr(scorer, "shipments", None)
+    if held is not None and all(held.has(i) for i in ids):
+        records = held.records(ids)
+        return [
+            {"id": r["id"], **{role: r.get(PARTY_KEYS[role]) for role in roles}} for r in records
+        ]
+    columns = ", ".join(f"{PARTY_KEYS[role]} AS {role}" for role in roles)
+    return sharing.query_lake(
+        services,
+        ("shipments",),
+        f"SELECT id, {columns} FROM shipments WHERE id IN {sharing.sql_list(ids)}",
+    )
 
 
 def _entities(services: Services, mentions: list[str]) -> dict[str, str]:

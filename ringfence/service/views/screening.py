@@ -159,8 +159,7 @@ def _readable_entities(
     """Entity id → the entity's row as the policy gate lets the caller read it."""
     if not entity_ids:
         return {}
-    where = f"entity_id IN {sharing.sql_list(sorted(set(entity_ids)))}"
-    rows = sharing.read(services, caller, "entities", where=where, policy=policy)
+    rows = sharing.read_entities(services, caller, sorted(set(entity_ids)), policy=policy)
     return {str(r["entity_id"]): r for r in rows}
 
 

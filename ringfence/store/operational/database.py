@@ -15,7 +15,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, exc, text
+from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
 
 from ringfence.errors import ConflictError, StoreError
@@ -23,6 +23,9 @@ from ringfence.errors import ConflictError, StoreError
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_S = 30
 MIGRATION_LOCK = 0x52494E47  # PostgreSQL advisory-lock key held while migrating ("RING")
+# Execution option of connections that only read (``read_only``): on SQLite they begin
+# DEFERRED, so reads share the database instead of queueing for its write lock.
+READ_ONLY = "ringfence_read_only"
 
 
 def safe_url(url: str) -> str:
@@ -67,7 +70,21 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")  # a reader: shared lock, no wait for writers'
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def read_only(engine: Engine) -> Connection:
+    """A connection for reads alone (use as a context manager).
+
+    Hot-path reads (API keys, sharing agreements) run on every request: with BEGIN IMMEDIATE
+    each took SQLite's write lock, so concurrent requests and server processes queued behind
+    one another (and behind the busy timeout's sleeps). A read-only transaction begins
+    DEFERRED and still sees one consistent snapshot.
+    """
+    return engine.connect().execution_options(**{READ_ONLY: True})
 
 
 @contextmanager

@@ -195,7 +195,10 @@ class SessionStore(StoreBase):
             .select_from(keys.outerjoin(users, users.c.id == keys.c.user_id))
             .where(keys.c.prefix == prefix)
         )
-        with database.store_errors(self.url, "checking an API key"), self.engine.connect() as c:
+        with (
+            database.store_errors(self.url, "checking an API key"),
+            database.read_only(self.engine) as c,
+        ):
             rows = c.execute(query).all()
         for row in rows:
             if hashing.api_key_matches(key, row.key_hash):

@@ -102,7 +102,7 @@ class SharingStore(StoreBase):
             table.c.recipient == recipient, table.c.revoked_at.is_(None)
         )
         doing = "reading sharing agreements"
-        with database.store_errors(self.url, doing), self.engine.connect() as connection:
+        with database.store_errors(self.url, doing), database.read_only(self.engine) as connection:
             rows = connection.execute(query.order_by(table.c.id)).all()
         return [LiveGrant(r.owner, r.dataset, list(r.fields), dict(r.row_filter)) for r in rows]
 
