@@ -16,7 +16,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ringfence.errors import RingfenceError, ThrottledError
+from ringfence.errors import RingfenceError, StoreError, ThrottledError
+from ringfence.service.redact import public_message
 from ringfence.service.refusals import audit_refused_request
 
 log = logging.getLogger("ringfence.service")
@@ -48,12 +49,22 @@ def _respond(request: Request, status: int, kind: str, message: str, **extra: An
     return JSONResponse(error_body(kind, message, **extra), status_code=status, headers=headers)
 
 
+def client_message(exc: RingfenceError, status: int) -> str:
+    """What the caller is told: a server fault's message stays in the server log (it can name
+    the database's host, user and schema); every message names files, never server paths."""
+    if status >= 500:
+        if isinstance(exc, StoreError):
+            return "the operational store failed on this request; the server log has details"
+        return "internal error; the server log has details"
+    return public_message(exc.message)
+
+
 async def _ringfence_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RingfenceError)
     status = status_of(exc)
     if status >= 500:
         log.error("%s on %s %s: %s", type(exc).__name__, request.method, request.url.path, exc)
-    response = _respond(request, status, type(exc).__name__, exc.message)
+    response = _respond(request, status, type(exc).__name__, client_message(exc, status))
     if isinstance(exc, ThrottledError):  # contract: a throttled request says when to retry
         response.headers["Retry-After"] = str(exc.retry_after)
     return response

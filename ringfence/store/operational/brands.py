@@ -10,6 +10,7 @@ never of the registering organisation) — and every step is audited.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 
 from sqlalchemy import select
@@ -27,14 +28,24 @@ MAX_ALIASES = 50
 MAX_EVIDENCE = 1000
 
 
+def _printable(text: str, what: str) -> str:
+    """``text`` unless it holds control or invisible format characters (NUL, bidi overrides,
+    zero-width joiners): a name must read as what it is."""
+    odd = next((c for c in text if unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs")), None)
+    if odd is not None and odd not in "\t\n\r":
+        raise UserError(f"{what} cannot contain control or invisible characters (U+{ord(odd):04X})")
+    return text
+
+
 def clean_names(brand: str, aliases: list[str]) -> tuple[str, list[str]]:
-    """The brand name and its distinct aliases, trimmed; ``UserError`` for blank or long ones."""
-    name = " ".join(str(brand).split())
+    """The brand name and its distinct aliases, trimmed; ``UserError`` for blank or long ones
+    and for control or invisible characters."""
+    name = " ".join(_printable(str(brand), "a brand name").split())
     if not name:
         raise UserError("a brand registration needs a brand name")
     cleaned: list[str] = []
     for alias in aliases:
-        text = " ".join(str(alias).split())
+        text = " ".join(_printable(str(alias), "an alias").split())
         if text and text.casefold() != name.casefold() and text not in cleaned:
             cleaned.append(text)
     if len(cleaned) > MAX_ALIASES:
@@ -85,6 +96,7 @@ class BrandStore(StoreBase):
         name, cleaned = clean_names(brand, list(aliases or []))
         if len(evidence) > MAX_EVIDENCE:
             raise UserError(f"evidence is at most {MAX_EVIDENCE} characters")
+        _printable(evidence, "evidence")
         key = self._brand_audit_key()
         with self._transaction("registering a brand") as session:
             require_organisation(session, organisation)

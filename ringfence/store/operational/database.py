@@ -18,7 +18,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
 
-from ringfence.errors import ConflictError, StoreError
+from ringfence.errors import ConflictError, StoreError, UserError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_S = 30
@@ -95,6 +95,8 @@ def store_errors(url: str, doing: str) -> Iterator[None]:
     except exc.IntegrityError as error:
         raise ConflictError(f"{doing} conflicts with stored data: {_first_line(error)}") from None
     except (exc.SQLAlchemyError, OSError) as error:
+        if "NUL (0x00)" in _first_line(error):  # PostgreSQL text cannot hold it; SQLite can
+            raise UserError(f"{doing}: text cannot contain NUL characters (\\x00)") from None
         raise StoreError(
             f"operational store at {safe_url(url)}: {doing} failed: {_first_line(error)}"
         ) from None
