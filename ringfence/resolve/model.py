@@ -33,6 +33,9 @@ MATCH_THRESHOLD = 0.5
 # mailbox): Splink weighs an agreement on them by how rare the value is.
 TF_COLUMNS = ("name_norm", "phone", "email", "address_key")
 
+# Label prefix of a hub's level with names that differ: no evidence either way (m = u).
+HUB_LABEL = "Hub shared by different names:"
+
 # No single field may weigh more than about log2(1 / 0.001) = 10 bits against a match.
 PROBABILITY_FLOOR = 0.001
 
@@ -82,11 +85,60 @@ def _tf_exact(column: str, bounded: bool = False) -> ComparisonLevelCreator:
     return level.configure(tf_minimum_u_value=PROBABILITY_FLOOR) if bounded else level
 
 
-def _exact(column: str, label: str, tf: bool = False, bounded: bool = False) -> cl.CustomComparison:
+def _exact(column: str, label: str) -> cl.CustomComparison:
+    return cl.CustomComparison(
+        comparison_levels=[cll.NullLevel(column), cll.ExactMatchLevel(column), cll.ElseLevel()],
+        output_column_name=column,
+        comparison_description=label,
+    )
+
+
+def names_alike() -> ComparisonLevelCreator:
+    """Any level of the name comparison but "differs" (the condition, not a level of it)."""
+    return cll.Or(
+        cll.ExactMatchLevel("name_norm"),
+        cll.JaroWinklerLevel("name_norm", 0.95),
+        cll.ExactMatchLevel("name_letters"),
+        cll.DamerauLevenshteinLevel("name_norm", 1),
+        cll.ExactMatchLevel("name_phon"),
+    )
+
+
+def _shared_levels(column: str, hub: str, bounded: bool = False) -> list[ComparisonLevelCreator]:
+    """Exact levels of a contact that hubs share (prepare.HUB_NAMES): an ordinary value
+    (term-frequency adjusted); a hub's value with names alike (adjusted too: one merchant's
+    parcels through a forwarder); a hub's value with names that differ, which weighs nothing
+    (``HUB_LABEL``: a forwarder's eighty customers are not one party).
+
+    Splink weighs fields as independent given match status; a forwarder's phone and address
+    come together, so a pair of its customers got both weights (~11 bits each at 1M
+    mentions) and, where an e-mail was missing, linked through the hub.
+    """
+    is_hub = cll.CustomLevel(f"{hub}_l")
+    # Each level's own u is the one its value's frequency replaces (Splink would otherwise
+    # look for a plain exact-match level, here the hub level).
+    tf: dict[str, Any] = {
+        "tf_adjustment_column": column,
+        "tf_adjustment_weight": 1.0,
+        "disable_tf_exact_match_detection": True,
+        "tf_minimum_u_value": PROBABILITY_FLOOR if bounded else 0.0,
+    }
+    return [
+        cll.And(cll.ExactMatchLevel(column), cll.Not(is_hub)).configure(
+            label_for_charts=f"Exact match on {column}", **tf
+        ),
+        cll.And(cll.ExactMatchLevel(column), names_alike()).configure(
+            label_for_charts=f"Exact match on {column} (hub), names alike", **tf
+        ),
+        cll.ExactMatchLevel(column).configure(label_for_charts=f"{HUB_LABEL} {column}"),
+    ]
+
+
+def _contact(column: str, hub: str, label: str, bounded: bool = False) -> cl.CustomComparison:
     return cl.CustomComparison(
         comparison_levels=[
             cll.NullLevel(column),
-            _tf_exact(column, bounded) if tf else cll.ExactMatchLevel(column),
+            *_shared_levels(column, hub, bounded),
             cll.ElseLevel(),
         ],
         output_column_name=column,
@@ -112,7 +164,7 @@ def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
     address = cl.CustomComparison(
         comparison_levels=[
             cll.Or(cll.NullLevel("street_norm"), cll.NullLevel("city_norm")),
-            _tf_exact("address_key"),
+            *_shared_levels("address_key", "address_hub"),
             cll.And(cll.JaroWinklerLevel("street_norm", 0.9), cll.ExactMatchLevel("postcode")),
             cll.ExactMatchLevel("postcode"),
             cll.ElseLevel(),
@@ -122,8 +174,8 @@ def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
     )
     return [
         name,
-        _exact("phone", "phone", tf=True),
-        _exact("email", "e-mail", tf=True, bounded=True),
+        _contact("phone", "phone_hub", "phone"),
+        _contact("email", "email_hub", "e-mail", bounded=True),
         cl.CustomComparison(
             comparison_levels=[
                 cll.NullLevel("identifier"),
@@ -263,6 +315,8 @@ def _floor_probabilities(linker: Linker) -> None:
             m = u if m is None else max(m, PROBABILITY_FLOOR)
             if level._is_else_level:
                 m = min(m, MAX_ELSE_M)
+            if (level._label_for_charts or "").startswith(HUB_LABEL):
+                m = u
             level.m_probability = m
 
 

@@ -25,7 +25,7 @@ MATCH_COLUMNS = (
     "unique_id", "schema", "name_norm", "name_phon", "name_first", "name_letters", "phone",
     "email", "email_domain", "identifier", "bank_account", "street_norm", "postcode",
     "city_norm", "address_key", "place_key", "country", "name_prefix", "postcode_prefix",
-    "near_keys",
+    "near_keys", "phone_hub", "email_hub", "address_hub",
 )  # fmt: skip
 
 # Columns of the ``parties`` dataset the cleaning reads.
@@ -34,6 +34,11 @@ SOURCE_COLUMNS = (
     "postcode", "country", "phone", "email", "identifier", "bank_account",
 )  # fmt: skip
 
+# A phone, e-mail or street address written with at least this many different names (sound
+# keys, so one party's spellings count once) is a hub: a forwarder's phone and warehouse on its
+# customers' labels, a shared mailbox. Sharing it says nothing unless the names agree too
+# (model.py). One party's own contact shows at most 4 sound keys in the 1M simulated world.
+HUB_NAMES = 5
 # Characters of the written name and of the postcode in the prefix blocking pass.
 NAME_PREFIX = 3
 POSTCODE_PREFIX = 3
@@ -181,12 +186,22 @@ def prepare_mentions(parties: pa.Table) -> pa.Table:
     columns["near_keys"] = pa.array([[]] * parties.num_rows, pa.list_(pa.int64()))
     columns["address_key"] = _address_key(columns["street_norm"], columns["postcode"])
     columns["place_key"] = place_key(columns["postcode"], columns["country"], columns["city_norm"])
+    for column in ("phone", "email", "address_key"):
+        columns[f"{column.split('_')[0]}_hub"] = hub_flags(columns[column], columns["name_phon"])
     return pa.table({name: _chunk(columns[name]) for name in MATCH_COLUMNS})
 
 
 def _address_key(street: pa.Array, postcode: pa.Array) -> pa.Array:
     """Street and postcode as one value, so its frequency (a shared warehouse) can be weighed."""
     return pc.binary_join_element_wise(street, postcode, "|", null_handling="emit_null")
+
+
+def hub_flags(values: pa.Array, names: pa.Array) -> pa.Array:
+    """True where the value is written with at least ``HUB_NAMES`` different name keys."""
+    table = pa.table({"v": _chunk(values), "n": _chunk(names)}).filter(pc.is_valid(values))
+    counts = table.group_by("v").aggregate([("n", "count_distinct")])
+    hubs = counts.filter(pc.greater_equal(counts.column("n_count_distinct"), HUB_NAMES))
+    return pc.fill_null(pc.is_in(values, value_set=hubs.column("v").combine_chunks()), False)
 
 
 def place_key(postcode: pa.Array, country: pa.Array, city: pa.Array) -> pa.Array:
