@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
-from ringfence.errors import AuthError, ThrottledError
+from ringfence.errors import AuthError, ForbiddenError, ThrottledError
 from ringfence.service.auth import clear_session_cookie, set_session_cookie
 from ringfence.service.context import SESSION_COOKIE, Caller, Services, get_services
 from ringfence.service.views import auth as auth_views
@@ -22,6 +22,20 @@ def _safe_next(next_url: str | None) -> str | None:
     if next_url and next_url.startswith("/") and not next_url.startswith(("//", "/\\")):
         return next_url
     return None
+
+
+def _cross_site(request: Request) -> bool:
+    """Whether the login form was posted from another site's page ("login CSRF": a page that
+    signs the visitor into the attacker's account, whose work then lands there). Browsers say
+    so in ``Sec-Fetch-Site``; without it, a foreign ``Origin`` does (``null`` is what our own
+    no-referrer pages send). A request with neither (a script) is let through."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site not in ("same-origin", "none")
+    origin = request.headers.get("origin")
+    if origin is None or origin == "null":
+        return False
+    return origin.split("://", 1)[-1].rstrip("/") != request.headers.get("host", "")
 
 
 @router.get("/")
@@ -56,6 +70,8 @@ async def login(
     services: Services = Depends(get_services),
 ) -> Response:
     """Check the password through the backend's login view and set the session cookie."""
+    if _cross_site(request):
+        raise ForbiddenError("sign in from Ringfence's own login page")
     try:
         address = request.client.host if request.client else "unknown"
         result = auth_views.login(services, email, password, address)
