@@ -3,6 +3,7 @@
     .venv/bin/python bench/api.py [--data-dir DIR] [--rate 200] [--seconds 15] [--clients 16]
                                   [--days 30] [--scale 0.2] [--port 0] [--workers 4]
                                   [--sweep-rates 25,50,100,200,300,400,600,800] [--sweep-seconds 5]
+                                  [--sequential 200]
 
 Without ``--data-dir`` a world is simulated (``--days`` × 2,000 × ``--scale`` shipments),
 ingested, resolved, given network risk and a model in a temporary folder. The demo access (users,
@@ -15,8 +16,10 @@ achieved requests/s, p50/p99/max milliseconds and errors per scenario.
 
 After the main run each scenario climbs the ``--sweep-rates`` (a bounded list, ``--sweep-seconds``
 each) and stops at the first rate whose p99 passes ``--p99-target-ms`` (50): that rate is
-reported as ``p99_passes_target_at_rate`` (null if no rate tried passed it). The server listens
-on 127.0.0.1 only and is stopped at the end.
+reported as ``p99_passes_target_at_rate`` (null if no rate tried passed it). Before each loaded
+run, ``--sequential`` requests are sent one at a time (``sequential``: p50/p99 of a request that
+never queues behind another, so the service's own cost even when other work shares the cores).
+The server listens on 127.0.0.1 only and is stopped at the end.
 """
 
 from __future__ import annotations
@@ -199,6 +202,45 @@ async def load(
     }
 
 
+async def sequential(
+    base: str, key: str, path: str, bodies: list[dict[str, Any]], count: int
+) -> dict[str, Any]:
+    """``count`` requests one after another on one connection: the latency of a request that
+    never waits for another (the service's own cost plus loopback HTTP), no queueing."""
+    latencies: list[float] = []
+    errors = 0
+    headers = {"Authorization": f"Bearer {key}"}
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
+        for i in range(count):
+            started = time.perf_counter()
+            response = await client.post(path, json=bodies[i % len(bodies)])
+            latencies.append(time.perf_counter() - started)
+            errors += response.status_code != 200
+    ms = np.array(latencies) * 1000
+    return {
+        "requests": count,
+        "p50_ms": round(float(np.percentile(ms, 50)), 2),
+        "p99_ms": round(float(np.percentile(ms, 99)), 2),
+        "mean_ms": round(float(ms.mean()), 2),
+        "errors": errors,
+    }
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """User plus system CPU seconds of every live process in group ``pgid`` (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # After the command: state, ppid, pgrp, ... utime (11th), stime (12th).
+        if int(fields[2]) == pgid:
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def server_buckets(base: str, route: str) -> dict[float, float]:
     """Cumulative request counts per latency bucket (seconds) of ``route`` from /metrics."""
     text = httpx.get(f"{base}/metrics", timeout=10).text
@@ -262,10 +304,22 @@ def run_scenarios(
         ):
             # Warm-up (indexes and the scorer load on first use, in every worker), not measured.
             asyncio.run(load(base, key, path, bodies, 50, 4, args.clients))
+            alone = None
+            if args.sequential:
+                alone = asyncio.run(sequential(base, key, path, bodies, args.sequential))
             before = server_buckets(base, path)
+            cpu_before, own_before = group_cpu_seconds(server.pid), time.process_time()
             results[name] = asyncio.run(
                 load(base, key, path, bodies, args.rate, args.seconds, args.clients)
             )
+            # CPU per request, of the server's processes and of this load generator: what the
+            # cores must give for each request, whatever else runs on them.
+            requests = results[name]["requests"]
+            server_cpu = group_cpu_seconds(server.pid) - cpu_before
+            results[name]["server_cpu_ms_per_request"] = round(1000 * server_cpu / requests, 2)
+            own_cpu = time.process_time() - own_before
+            results[name]["client_cpu_ms_per_request"] = round(1000 * own_cpu / requests, 2)
+            results[name]["sequential"] = alone
             # Time inside the server (from its Prometheus histogram, to the bucket bound): the
             # rest of the end-to-end latency is queueing and the client, on the same cores.
             after = server_buckets(base, path)
@@ -295,6 +349,12 @@ def main() -> None:
         help="request rates to climb after the main run (empty: no sweep)",
     )
     parser.add_argument("--sweep-seconds", type=float, default=5.0)
+    parser.add_argument(
+        "--sequential",
+        type=int,
+        default=200,
+        help="requests sent one at a time before each loaded run (0: none)",
+    )
     parser.add_argument(
         "--server-log", type=Path, default=Path(tempfile.gettempdir()) / "ringfence-bench-api.log"
     )

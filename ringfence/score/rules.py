@@ -22,6 +22,7 @@ import ast
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -61,9 +62,9 @@ class Rule:
     reason: str
     tree: ast.Expression
 
-    @property
+    @cached_property
     def features(self) -> set[str]:
-        """Feature names the condition reads."""
+        """Feature names the condition reads (walked once: scoring asks per shipment)."""
         return {n.id for n in ast.walk(self.tree) if isinstance(n, ast.Name)} - {"missing"}
 
 

@@ -158,6 +158,36 @@ class Services:
                     memo.popitem(last=False)
         return value
 
+    def memo_many(
+        self,
+        name: str,
+        keys: list[Hashable],
+        compute: Callable[[list[Hashable]], dict[Hashable, Any]],
+    ) -> dict[Hashable, Any]:
+        """``memo`` for several keys at once: ``compute`` gets the keys not kept yet and
+        returns their values (every one of them)."""
+        found: dict[Hashable, Any] = {}
+        with self._lock:
+            memo = self._memos.setdefault(name, OrderedDict())
+            for key in keys:
+                if key in memo:
+                    memo.move_to_end(key)
+                    found[key] = memo[key]
+            generation = self._generation
+        missing = [key for key in keys if key not in found]
+        if not missing:
+            return found
+        computed = compute(missing)
+        with self._lock:
+            if generation == self._generation:
+                memo = self._memos.setdefault(name, OrderedDict())
+                for key in missing:
+                    memo[key] = computed[key]
+                while len(memo) > MEMO_SIZE:
+                    memo.popitem(last=False)
+        found.update(computed)
+        return found
+
     def build(self, *names: str) -> None:
         """Build the derived indexes ``names`` (blocking: call from a worker thread)."""
         for name in names:

@@ -18,7 +18,7 @@ shares only what that co-owner's own records hold (``Policy._shared_row``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -406,8 +406,19 @@ def read_entities(
     """The ``entities`` rows of ``entity_ids`` that ``caller`` may read, as ``read`` gives
     them, from the in-memory entity table (``Services.entity_table``) instead of the lake."""
     policy = policy or Policy.load(services, caller)
-    rows = services.entity_table().get(entity_ids, PARTS)
-    return _file_names_only(policy.visible("entities", rows))
+    fingerprint = policy.fingerprint()
+    wanted: list[Hashable] = [(fingerprint, e) for e in dict.fromkeys(entity_ids)]
+
+    def gate(keys: list[Hashable]) -> dict[Hashable, dict[str, Any] | None]:
+        ids = [str(key[1]) for key in keys]  # type: ignore[index]
+        rows = services.entity_table().get(ids, PARTS)
+        shown = {r["entity_id"]: r for r in _file_names_only(policy.visible("entities", rows))}
+        return {key: shown.get(key[1]) for key in keys}  # type: ignore[index]
+
+    # The gate's answer for an entity depends on its row (fixed until data lands) and the
+    # policy alone: kept per policy fingerprint, each caller gets its own copies.
+    gated = services.memo_many("gated_entities", wanted, gate)
+    return [dict(row) for key in wanted if (row := gated[key]) is not None]
 
 
 def visible(
