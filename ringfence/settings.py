@@ -44,15 +44,18 @@ class Settings(BaseSettings):
         default="local[2]", description="Spark master URL when engine is spark."
     )
     max_request_bytes: int = Field(
-        default=1 << 20, ge=1024,
+        default=1 << 20,
+        ge=1024,
         description="Largest request body other than an upload (413 above it).",
     )
     max_upload_bytes: int = Field(
-        default=512 << 20, ge=1024,
+        default=512 << 20,
+        ge=1024,
         description="Largest upload request body, checked before it is read (413 above it).",
     )
     max_decompressed_bytes: int = Field(
-        default=8 << 30, ge=1024,
+        default=8 << 30,
+        ge=1024,
         description="Most bytes an ingested file may hold once decompressed (gzip bombs).",
     )
     max_line_bytes: int = Field(
@@ -71,7 +74,8 @@ class Settings(BaseSettings):
         "with mode 0600 on first use); default: audit.key in data_dir.",
     )
     ingest_lock_wait_seconds: float = Field(
-        default=600.0, gt=0,
+        default=600.0,
+        gt=0,
         description="How long an ingest waits for another ingest of the same dataset to finish.",
     )
     login_failure_window_seconds: float = Field(
@@ -84,6 +88,11 @@ class Settings(BaseSettings):
     )
     login_max_failures_per_address: int = Field(
         default=30, ge=1, description="Failed logins from one address in the window before 429."
+    )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Reverse proxies whose X-Forwarded-For/-Proto headers are believed "
+        "(comma-separated addresses or networks, '*' any, '' none).",
     )
     password_min_length: int = Field(
         default=12, ge=8, description="Shortest password accepted for a user."

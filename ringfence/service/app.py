@@ -128,8 +128,13 @@ def serve_app(
     """
     import uvicorn
 
-    # proxy_headers lets a TLS-terminating proxy's X-Forwarded-Proto mark cookies Secure.
-    options = {"host": host, "port": port, "proxy_headers": True, "log_level": "warning"}
+    # proxy_headers lets a TLS-terminating proxy's X-Forwarded-Proto mark cookies Secure and its
+    # X-Forwarded-For name the client (login throttling counts per client address) — believed
+    # only from the proxies RINGFENCE_FORWARDED_ALLOW_IPS names, or anyone could pick an address.
+    options = {
+        "host": host, "port": port, "proxy_headers": True, "log_level": "warning",
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
+    }  # fmt: skip
     if workers > 1:
         target = "ringfence.service.app:app_from_environment"
         # A worker builds its app (heavy imports, the store) before it answers the supervisor's
