@@ -16,6 +16,7 @@ from ringfence.cli import (
     access_cmd,
     act_cmd,
     brand_cmd,
+    case_cmd,
     db_cmd,
     demo_cmd,
     ingest_cmd,
@@ -57,6 +58,7 @@ for module in (
     act_cmd,
     access_cmd,
     brand_cmd,
+    case_cmd,
     serve_cmd,
 ):
     module.register(app)

@@ -14,6 +14,7 @@ from typing import Any, Self
 
 from sqlalchemy import select, text
 
+from ringfence.cases.store import CaseStore
 from ringfence.errors import AuthError, ConflictError, NotFoundError, UserError
 from ringfence.settings import Settings
 from ringfence.store.operational import audit as audit_chain
@@ -39,7 +40,7 @@ from ringfence.store.operational.tables import (
 from ringfence.store.operational.tasks import TaskStore
 
 
-class OperationalStore(TaskStore, SharingStore, SessionStore, JobStore, BrandStore):
+class OperationalStore(TaskStore, SharingStore, SessionStore, JobStore, BrandStore, CaseStore):
     """Organisations, users, keys, ingest runs and the audit log, behind one small API.
 
     Inspection tasks, sharing agreements, browser sessions and jobs live in the mixin modules
