@@ -17,6 +17,7 @@ from ringfence.cli.access_cmd import _actor
 from ringfence.cli.errors import one_line_errors
 from ringfence.settings import Settings
 from ringfence.store.operational import OperationalStore
+from ringfence.store.operational.brands import brand_clashes
 
 brand_app = typer.Typer(
     help="Brand registrations (trademark ownership) that decide a brand's scope.",
@@ -71,6 +72,7 @@ def brand_list(
 ) -> None:
     """List brand registrations and their status."""
     with one_line_errors(), OperationalStore.open(Settings()) as store:
+        live = store.brand_registrations()
         rows: list[dict[str, Any]] = [
             {
                 "id": r.id,
@@ -82,6 +84,7 @@ def brand_list(
                 else ("approved" if r.approved_at else "pending"),
                 "approved_by": r.approved_by,
                 "evidence": r.evidence,
+                "lookalikes": [] if r.revoked_at else brand_clashes(r, live),
             }
             for r in store.brand_registrations(org, include_revoked=include_revoked)
         ]
@@ -89,4 +92,5 @@ def brand_list(
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     for r in [] if as_json else rows:
         aliases = f" (also {', '.join(r['aliases'])})" if r["aliases"] else ""
-        typer.echo(f"{r['id']}\t{r['organisation']}\t{r['status']}\t{r['brand']}{aliases}")
+        flags = "".join(f"\n\tLOOK-ALIKE: {flag}" for flag in r["lookalikes"])
+        typer.echo(f"{r['id']}\t{r['organisation']}\t{r['status']}\t{r['brand']}{aliases}{flags}")

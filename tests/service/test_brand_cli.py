@@ -36,6 +36,7 @@ def test_brand_commands_decide_a_brands_names(
         assert store.approved_brand_names("brand-a") == {"Acme", "ACME Co"}
     # Another brand claiming the name (even as an alias) is refused at approval.
     run("brand", "register", "brand-b", "Bolt", "--alias", "acme")
+    assert "LOOK-ALIKE" in run("brand", "list")  # the operator is told before approving
     assert "already a registered brand of brand-a" in run("brand", "approve", "2", code=4)
     listed = json.loads(run("brand", "list", "--json"))
     statuses = [(r["brand"], r["status"]) for r in listed]
