@@ -6,14 +6,20 @@ the approver is told which registration each looks like, and approval is refused
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from ringfence.errors import ConflictError
 from ringfence.service.app import create_app
+from ringfence.settings import Settings
 from ringfence.store.operational import OperationalStore
+from ringfence.store.operational import brands as brands_module
 from tests.service.world import World
 
 API = "/api/v1"
@@ -90,3 +96,42 @@ def test_lookalike_brand_names_are_flagged_and_never_approved(
         f"{API}/brands/{fair.json()['id']}/approve", headers=world.headers("customs-nl")
     )
     assert approved.status_code == 200, approved.text
+
+
+def test_two_lookalikes_approved_at_once_cannot_both_pass(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two approvers approve ``Acme`` and ``ACME Inc.`` of two organisations at the same moment:
+    each approval's check must see the other (PostgreSQL; SQLite writes one at a time)."""
+    if not (settings.database_url or "").startswith("postgresql"):
+        pytest.skip("concurrent approvals race only on PostgreSQL")
+    with OperationalStore.open(settings) as store:
+        for org in ("brand-a", "brand-b"):
+            store.ensure_organisation(org)
+        first = store.register_brand("brand-a", "Acme", [], actor="a")
+        second = store.register_brand("brand-b", "ACME Inc.", [], actor="b")
+    original = brands_module.brand_clashes
+
+    def slow_check(*args: Any) -> list[str]:
+        found = original(*args)
+        time.sleep(1.0)  # the other approval runs meanwhile
+        return found
+
+    monkeypatch.setattr(brands_module, "brand_clashes", slow_check)
+    outcomes: dict[int, str] = {}
+
+    def approve(registration: int) -> None:
+        with OperationalStore.open(settings) as store:
+            try:
+                store.approve_brand(registration, actor="approver", approver="customs-x")
+                outcomes[registration] = "approved"
+            except ConflictError:
+                outcomes[registration] = "refused"
+
+    threads = [threading.Thread(target=approve, args=(r,)) for r in (first, second)]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.2)
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes.values()) == ["approved", "refused"], outcomes

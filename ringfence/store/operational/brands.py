@@ -13,7 +13,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ringfence.errors import ConflictError, NotFoundError, UserError
 from ringfence.store.operational import audit as audit_chain
@@ -21,11 +21,13 @@ from ringfence.store.operational import database
 from ringfence.store.operational.audit_key import AuditKey
 from ringfence.store.operational.base import StoreBase, require_organisation
 from ringfence.store.operational.brand_names import clash_message, lookalikes
+from ringfence.store.operational.locks import advisory_key
 from ringfence.store.operational.tables import BrandRegistration, utcnow
 
 MAX_NAME = 200
 MAX_ALIASES = 50
 MAX_EVIDENCE = 1000
+APPROVALS = "brand-approvals"  # the advisory lock approvals take on PostgreSQL
 
 
 def _printable(text: str, what: str) -> str:
@@ -145,6 +147,9 @@ class BrandStore(StoreBase):
         """
         key = self._brand_audit_key()
         with self._transaction("approving a brand registration") as session:
+            if session.get_bind().dialect.name == "postgresql":  # one approval at a time, so
+                # two look-alikes approved at once cannot each miss the other
+                session.execute(select(func.pg_advisory_xact_lock(advisory_key(APPROVALS))))
             registration = session.get(BrandRegistration, registration_id)
             if registration is None:
                 raise NotFoundError(f"no brand registration {registration_id}")
