@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ringfence.cases.tables import CaseEvidence, CaseItem
 from ringfence.cases.vault import store_file
 from ringfence.errors import NotFoundError
 from ringfence.settings import Settings
 from ringfence.store.engine import open_engine
 from ringfence.store.lake import Lake
 from ringfence.store.operational import OperationalStore
+from ringfence.store.operational.case_tables import CaseEvidence, CaseItem
 
 # Where each kind of case item lives in the lake, and the column holding its id.
 ITEM_SOURCES = {
@@ -37,8 +37,16 @@ def item_exists(settings: Settings, kind: str, ref: str) -> bool:
         engine.close()
 
 
-def add_item(settings: Settings, store: OperationalStore, case_id: str, kind: str, ref: str,
-             *, actor: str, note: str | None = None) -> tuple[CaseItem, bool]:
+def add_item(
+    settings: Settings,
+    store: OperationalStore,
+    case_id: str,
+    kind: str,
+    ref: str,
+    *,
+    actor: str,
+    note: str | None = None,
+) -> tuple[CaseItem, bool]:
     """Add an item the lake holds to a case (``NotFoundError`` for an unknown id)."""
     store.case(case_id)
     if kind in ITEM_SOURCES and not item_exists(settings, kind, ref.strip()):
@@ -46,11 +54,27 @@ def add_item(settings: Settings, store: OperationalStore, case_id: str, kind: st
     return store.add_case_item(case_id, kind, ref, actor=actor, note=note)
 
 
-def add_evidence_file(settings: Settings, store: OperationalStore, case_id: str, path: Path,
-                      *, kind: str, custodian: str, actor: str,
-                      description: str | None = None) -> CaseEvidence:
+def add_evidence_file(
+    settings: Settings,
+    store: OperationalStore,
+    case_id: str,
+    path: Path,
+    *,
+    kind: str,
+    custodian: str,
+    actor: str,
+    description: str | None = None,
+) -> CaseEvidence:
     """Store ``path`` content-addressed and record it with its first custodian."""
     store.case(case_id)
     sha, size = store_file(settings, path, settings.max_upload_bytes)
-    return store.add_evidence(case_id, sha256=sha, size=size, file_name=path.name, kind=kind,
-                              actor=actor, custodian=custodian, description=description)
+    return store.add_evidence(
+        case_id,
+        sha256=sha,
+        size=size,
+        file_name=path.name,
+        kind=kind,
+        actor=actor,
+        custodian=custodian,
+        description=description,
+    )

@@ -53,8 +53,10 @@ def store_file(settings: Settings, source: Path, limit: int | None = None) -> tu
             while chunk := read.read(CHUNK):
                 size += len(chunk)
                 if limit is not None and size > limit:
-                    raise LimitError(f"{source.name}: evidence files are at most {limit} bytes "
-                                     "(limit RINGFENCE_MAX_UPLOAD_BYTES)")
+                    raise LimitError(
+                        f"{source.name}: evidence files are at most {limit} bytes "
+                        "(limit RINGFENCE_MAX_UPLOAD_BYTES)"
+                    )
                 digest.update(chunk)
                 out.write(chunk)
         sha = digest.hexdigest()

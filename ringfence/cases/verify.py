@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ringfence.cases.store import CUSTODY_ACTIONS
 from ringfence.cases.vault import sha256_of, stored_path
 from ringfence.settings import Settings
 from ringfence.store.operational import OperationalStore
 from ringfence.store.operational.audit import AuditEntry
+from ringfence.store.operational.cases import CUSTODY_ACTIONS
 
 
 @dataclass
@@ -30,9 +30,14 @@ class CaseCheck:
 
     def to_dict(self) -> dict[str, Any]:
         """The check as JSON."""
-        return {"case": self.case, "ok": self.ok, "evidence": self.evidence,
-                "custody_steps": self.custody_steps, "audit_entries": self.audit_entries,
-                "problems": self.problems}
+        return {
+            "case": self.case,
+            "ok": self.ok,
+            "evidence": self.evidence,
+            "custody_steps": self.custody_steps,
+            "audit_entries": self.audit_entries,
+            "problems": self.problems,
+        }
 
 
 def verify_case(settings: Settings, store: OperationalStore, case_id: str) -> CaseCheck:
@@ -52,16 +57,19 @@ def verify_case(settings: Settings, store: OperationalStore, case_id: str) -> Ca
         if not path.is_file():
             check.problems.append(f"{label}: the stored file is missing")
         elif (found := sha256_of(path)) != item.sha256:
-            check.problems.append(f"{label}: the stored file's SHA-256 is {found}, "
-                                  f"not {item.sha256} as recorded")
-        check.problems += _custody_problems(label, item.sha256, item.custodian,
-                                            steps.get(item.id, []))
+            check.problems.append(
+                f"{label}: the stored file's SHA-256 is {found}, not {item.sha256} as recorded"
+            )
+        check.problems += _custody_problems(
+            label, item.sha256, item.custodian, steps.get(item.id, [])
+        )
         check.custody_steps += len(steps.get(item.id, []))
     return check
 
 
-def _custody_problems(label: str, sha256: str, custodian: str,
-                      steps: list[AuditEntry]) -> list[str]:
+def _custody_problems(
+    label: str, sha256: str, custodian: str, steps: list[AuditEntry]
+) -> list[str]:
     """Breaks in one item's chain of custody, as recorded on the audit chain."""
     if not steps or steps[0].action != "evidence.add":
         return [f"{label}: its chain of custody does not start with its collection"]
@@ -70,10 +78,14 @@ def _custody_problems(label: str, sha256: str, custodian: str,
         if step.detail.get("sha256") != sha256:
             problems.append(f"{label}: audit entry {step.seq} names another file hash")
         if step.detail.get("from") != holder:
-            problems.append(f"{label}: audit entry {step.seq} hands it over from "
-                            f"{step.detail.get('from')!r}, but {holder!r} held it")
+            problems.append(
+                f"{label}: audit entry {step.seq} hands it over from "
+                f"{step.detail.get('from')!r}, but {holder!r} held it"
+            )
         holder = step.detail.get("to")
     if holder != custodian:
-        problems.append(f"{label}: recorded custodian {custodian!r} is not the last one on "
-                        f"the chain ({holder!r})")
+        problems.append(
+            f"{label}: recorded custodian {custodian!r} is not the last one on "
+            f"the chain ({holder!r})"
+        )
     return problems

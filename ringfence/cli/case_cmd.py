@@ -13,7 +13,7 @@ from typing import Any
 import typer
 
 from ringfence.cases import service
-from ringfence.cases.tables import EVIDENCE_KINDS
+from ringfence.cases.referral import write_referral
 from ringfence.cases.verify import verify_case
 from ringfence.cases.views import case_dict, case_summary
 from ringfence.cli.access_cmd import _actor
@@ -21,6 +21,7 @@ from ringfence.cli.errors import one_line_errors
 from ringfence.errors import UserError
 from ringfence.settings import Settings
 from ringfence.store.operational import OperationalStore
+from ringfence.store.operational.case_tables import EVIDENCE_KINDS
 
 case_app = typer.Typer(
     help="Investigations: cases, their evidence and its chain of custody.",
@@ -66,8 +67,16 @@ def case_add(
     note: str | None = typer.Option(None, "--note", help="Why it belongs to the case."),
 ) -> None:
     """Add an entity, shipment, listing or seller to a case (one per call)."""
-    given = {k: v for k, v in (("entity", entity), ("shipment", shipment),
-                               ("listing", listing), ("seller", seller)) if v}
+    given = {
+        k: v
+        for k, v in (
+            ("entity", entity),
+            ("shipment", shipment),
+            ("listing", listing),
+            ("seller", seller),
+        )
+        if v
+    }
     settings = Settings()
     with one_line_errors():
         if len(given) != 1:
@@ -128,16 +137,21 @@ def case_show(case: str = CASE, as_json: bool = typer.Option(False, "--json")) -
 def _print_case(shown: dict[str, Any]) -> None:
     typer.echo(f"{shown['id']}  {shown['title']}  [{shown['status']}]  {shown['organisation']}")
     for item in shown["items"]:
-        typer.echo(f"  {item['kind']:<9}{item['ref']}" + (f"  ({item['note']})"
-                                                           if item["note"] else ""))
+        typer.echo(
+            f"  {item['kind']:<9}{item['ref']}" + (f"  ({item['note']})" if item["note"] else "")
+        )
     for note in shown["notes"]:
         typer.echo(f"  note {note['at']} {note['author']}: {note['text']}")
     for e in shown["evidence"]:
-        typer.echo(f"  evidence {e['id']} {e['kind']} {e['file_name']} sha256 {e['sha256']} "
-                   f"held by {e['custodian']}")
+        typer.echo(
+            f"  evidence {e['id']} {e['kind']} {e['file_name']} sha256 {e['sha256']} "
+            f"held by {e['custodian']}"
+        )
         for step in e["custody"]:
-            typer.echo(f"    {step['at']} {step['from'] or '(collected)'} -> {step['to']}: "
-                       f"{step['why']} ({step['by']})")
+            typer.echo(
+                f"    {step['at']} {step['from'] or '(collected)'} -> {step['to']}: "
+                f"{step['why']} ({step['by']})"
+            )
 
 
 @case_app.command("evidence")
@@ -151,9 +165,16 @@ def case_evidence(
     """Store an evidence file (SHA-256, content-addressed) with its first custodian."""
     settings = Settings()
     with one_line_errors(), OperationalStore.open(settings) as store:
-        row = service.add_evidence_file(settings, store, case, file, kind=kind,
-                                        custodian=custodian, actor=_actor(),
-                                        description=description)
+        row = service.add_evidence_file(
+            settings,
+            store,
+            case,
+            file,
+            kind=kind,
+            custodian=custodian,
+            actor=_actor(),
+            description=description,
+        )
     typer.echo(f"evidence {row.id} of {case}: {row.file_name} sha256 {row.sha256}")
 
 
@@ -180,11 +201,32 @@ def case_verify(case: str = CASE, as_json: bool = typer.Option(False, "--json"))
     if as_json:
         typer.echo(json.dumps(check.to_dict(), indent=2))
     elif check.ok:
-        typer.echo(f"{case}: {check.evidence} evidence item(s) intact, {check.custody_steps} "
-                   f"custody step(s) unbroken, audit chain of {check.audit_entries} entries "
-                   "intact")
+        typer.echo(
+            f"{case}: {check.evidence} evidence item(s) intact, {check.custody_steps} "
+            f"custody step(s) unbroken, audit chain of {check.audit_entries} entries "
+            "intact"
+        )
     else:
         for problem in check.problems:
             typer.echo(f"{case}: {problem}", err=True)
     if not check.ok:
         raise typer.Exit(1)
+
+
+@case_app.command("export")
+def case_export(
+    case: str = CASE,
+    out: Path = typer.Option(..., "--out", help="FtM JSON lines file to write."),
+    bundle: Path | None = typer.Option(
+        None, "--bundle", help="Also copy the evidence here, with manifest.json and summary.html."
+    ),
+) -> None:
+    """Write the case as a referral: FtM entities of its parties, links, shipments, seizures,
+    listings, sellers and evidence (every referenced entity included)."""
+    settings = Settings()
+    with one_line_errors(), OperationalStore.open(settings) as store:
+        manifest = write_referral(settings, store, case, out, bundle)
+    where = (
+        f"; bundle with {len(manifest['evidence'])} evidence file(s) in {bundle}" if bundle else ""
+    )
+    typer.echo(f"{manifest['ftm']['entities']} FtM entities of {case} written to {out}{where}")

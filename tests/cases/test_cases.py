@@ -42,8 +42,9 @@ def _case_with_evidence(world: Settings, tmp_path: Path) -> tuple[str, int]:
     case = json.loads(out)["id"]
     evidence = tmp_path / "test-buy.jpg"
     evidence.write_bytes(b"\xff\xd8 a photo of the test buy")
-    code, out = run("case", "evidence", case, str(evidence), "--kind", "test_buy",
-                    "--custodian", "Officer A")
+    code, out = run(
+        "case", "evidence", case, str(evidence), "--kind", "test_buy", "--custodian", "Officer A"
+    )
     assert code == 0, out
     code, out = run("case", "custody", case, "1", "--to", "Lab B", "--why", "authenticity test")
     assert code == 0, out
@@ -73,17 +74,25 @@ def test_a_case_collects_items_notes_and_evidence_with_its_custody(
     assert run("case", "status", case, "archived")[0] == 2
     code, out = run("case", "show", case, "--json")
     shown = json.loads(out)
-    assert (shown["id"], shown["status"], shown["organisation"]) == (case, "referred",
-                                                                     "ipr-center")
+    assert (shown["id"], shown["status"], shown["organisation"]) == (case, "referred", "ipr-center")
     assert [n["text"] for n in shown["notes"]] == ["the seller admitted it on the phone"]
     (item,) = shown["evidence"]
     assert item["custodian"] == "Lab B" and item["kind"] == "test_buy"
-    assert [(s["from"], s["to"]) for s in item["custody"]] == [(None, "Officer A"),
-                                                                ("Officer A", "Lab B")]
+    assert [(s["from"], s["to"]) for s in item["custody"]] == [
+        (None, "Officer A"),
+        ("Officer A", "Lab B"),
+    ]
     assert [(i["kind"], i["ref"], i["note"]) for i in shown["items"]] == [
-        ("entity", entity, "the shipper")]
+        ("entity", entity, "the shipper")
+    ]
     assert [h["action"] for h in shown["history"]] == [
-        "case.open", "evidence.add", "evidence.custody", "case.add", "case.note", "case.status"]
+        "case.open",
+        "evidence.add",
+        "evidence.custody",
+        "case.add",
+        "case.note",
+        "case.status",
+    ]
     listed = json.loads(run("case", "list", "--json", "--status", "referred")[1])
     assert [c["id"] for c in listed] == [case]
     code, out = run("case", "verify", case)
@@ -114,12 +123,15 @@ def test_verify_detects_an_edited_audit_entry(world: Settings, tmp_path: Path) -
     case, _ = _case_with_evidence(world, tmp_path)
     with OperationalStore.open(world) as store, store.engine.begin() as connection:
         connection.execute(text("DROP TRIGGER audit_log_no_update"))  # an attacker with SQL
-        rows = connection.execute(text(
-            "SELECT seq, detail FROM audit_log WHERE action = 'evidence.custody'")).all()
-        (seq, detail), = rows
+        rows = connection.execute(
+            text("SELECT seq, detail FROM audit_log WHERE action = 'evidence.custody'")
+        ).all()
+        ((seq, detail),) = rows
         changed = json.loads(detail) if isinstance(detail, str) else dict(detail)
         changed["to"] = "Somebody"
-        connection.execute(text("UPDATE audit_log SET detail = :d WHERE seq = :s"),
-                           {"d": json.dumps(changed), "s": seq})
+        connection.execute(
+            text("UPDATE audit_log SET detail = :d WHERE seq = :s"),
+            {"d": json.dumps(changed), "s": seq},
+        )
     code, out = run("case", "verify", case)
     assert code == 1 and "audit chain" in out

@@ -151,7 +151,9 @@ def export_format(out: Path, fmt: str | None = None) -> str:
     return found
 
 
-def _open(settings: Settings, engine: Engine | None) -> tuple[Engine, bool]:
+def open_sources(settings: Settings, engine: Engine | None) -> tuple[Engine, bool]:
+    """An engine (``engine`` or a new one: then ``True``) with the network's sources and
+    ``network_mentions`` registered; ``UserError`` when the lake holds no party mentions."""
     lake = Lake(settings)
     if not lake.has("parties"):
         raise UserError("no party mentions in the lake: ingest some feeds first")
@@ -170,7 +172,7 @@ def export_entities(
     kind = export_format(out, fmt)
     if kind == "ftm":
         return export_ftm(settings, out, engine)
-    engine, own = _open(settings, engine)
+    engine, own = open_sources(settings, engine)
     try:
         table = engine.query(EXPORT_SQL).select(list(EXPORT_COLUMNS))
     finally:
@@ -184,7 +186,7 @@ def export_entities(
     return table.num_rows
 
 
-def _ftm_model() -> Any:
+def ftm_model() -> Any:
     """followthemoney's model, imported on first use: it parses its schema files on import
     (about half a second), which every other command would otherwise pay for."""
     from followthemoney import model
@@ -204,7 +206,7 @@ def entity_proxies(row: dict[str, Any]) -> list[dict[str, Any]]:
     an ``Ownership`` tying it to the party (FtM parties have no bank-account property).
     """
     schema = str(row.get("schema") or "LegalEntity")
-    proxy = _ftm_model().make_entity(schema if schema in ("Person", "Company") else "LegalEntity")
+    proxy = ftm_model().make_entity(schema if schema in ("Person", "Company") else "LegalEntity")
     proxy.id = ftm_id("entity", str(row["entity_id"]))
     for prop, column in (
         ("name", "names"),
@@ -221,11 +223,11 @@ def entity_proxies(row: dict[str, Any]) -> list[dict[str, Any]]:
         proxy.add("topics", "crime", quiet=True)
     out = [proxy.to_dict()]
     for number in row.get("bank_accounts") or []:
-        account = _ftm_model().make_entity("BankAccount")
+        account = ftm_model().make_entity("BankAccount")
         account.id = ftm_id("bank_account", str(number))
         account.add("accountNumber", number)
         account.add("iban", number, quiet=True)  # kept only if it is a valid IBAN
-        owner = _ftm_model().make_entity("Ownership")
+        owner = ftm_model().make_entity("Ownership")
         owner.id = ftm_id("owns", proxy.id, account.id)
         owner.add("owner", proxy.id)
         owner.add("asset", account.id)
@@ -235,7 +237,7 @@ def entity_proxies(row: dict[str, Any]) -> list[dict[str, Any]]:
 
 def link_proxy(row: dict[str, Any]) -> dict[str, Any]:
     """One UnknownLink for a trade relationship between two entities."""
-    proxy = _ftm_model().make_entity("UnknownLink")
+    proxy = ftm_model().make_entity("UnknownLink")
     src, dst = str(row["src"]), str(row["dst"])
     proxy.id = ftm_id("trade", src, dst, str(row["src_role"]), str(row["dst_role"]))
     proxy.add("subject", ftm_id("entity", src))
@@ -247,8 +249,8 @@ def link_proxy(row: dict[str, Any]) -> dict[str, Any]:
 
 def relation_proxy(row: dict[str, Any]) -> dict[str, Any]:
     """One FtM relationship (Ownership, Directorship ...) for a stated relation."""
-    schema = _ftm_model().get(RELATION_SCHEMATA.get(str(row["kind"]), "UnknownLink"))
-    proxy = _ftm_model().make_entity(schema)
+    schema = ftm_model().get(RELATION_SCHEMATA.get(str(row["kind"]), "UnknownLink"))
+    proxy = ftm_model().make_entity(schema)
     src, dst = str(row["src"]), str(row["dst"])
     proxy.id = ftm_id("relation", src, dst, str(row["kind"]))
     proxy.add(schema.edge_source, ftm_id("entity", src))
@@ -261,7 +263,7 @@ def relation_proxy(row: dict[str, Any]) -> dict[str, Any]:
 def export_ftm(settings: Settings, out: Path, engine: Engine | None = None) -> int:
     """Write FtM JSON lines: entities, then trade links and stated relations; returns the
     number of lines."""
-    engine, own = _open(settings, engine)
+    engine, own = open_sources(settings, engine)
     try:
         entities = engine.query(FTM_SQL).to_pylist()
         trade = engine.query(TRADE_SQL.format(refs=edges.role_refs_sql())).to_pylist()

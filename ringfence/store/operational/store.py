@@ -14,7 +14,6 @@ from typing import Any, Self
 
 from sqlalchemy import select, text
 
-from ringfence.cases.store import CaseStore
 from ringfence.errors import AuthError, ConflictError, NotFoundError, UserError
 from ringfence.settings import Settings
 from ringfence.store.operational import audit as audit_chain
@@ -23,6 +22,7 @@ from ringfence.store.operational.audit import AuditEntry, AuditReport
 from ringfence.store.operational.audit_key import AuditKey, key_path, load_audit_key
 from ringfence.store.operational.base import require_organisation
 from ringfence.store.operational.brands import BrandStore
+from ringfence.store.operational.cases import CaseStore
 from ringfence.store.operational.credentials import check_password, normalise_email
 from ringfence.store.operational.jobs import JobStore
 from ringfence.store.operational.sessions import SessionStore
