@@ -8,6 +8,7 @@ an HTML page instead when the web UI registers a renderer on ``app.state.html_er
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -49,12 +50,17 @@ def _respond(request: Request, status: int, kind: str, message: str, **extra: An
     return JSONResponse(error_body(kind, message, **extra), status_code=status, headers=headers)
 
 
+# "operational store at postgresql+psycopg://user@host:5432/db?options=...: ..." (store_errors)
+_STORE_AT = re.compile(r"operational store at \S+?: ")
+
+
 def client_message(exc: RingfenceError, status: int) -> str:
-    """What the caller is told: a server fault's message stays in the server log (it can name
-    the database's host, user and schema); every message names files, never server paths."""
+    """What the caller is told: never where the database is (host, user, schema: in the server
+    log only), nor an engine fault's internals; every message names files, never server paths.
+    A store's own reason stays (e.g. a full disk)."""
+    if isinstance(exc, StoreError):
+        return public_message(_STORE_AT.sub("operational store: ", exc.message))
     if status >= 500:
-        if isinstance(exc, StoreError):
-            return "the operational store failed on this request; the server log has details"
         return "internal error; the server log has details"
     return public_message(exc.message)
 

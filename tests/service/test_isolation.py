@@ -22,6 +22,7 @@ from tests.service.world import OUTSIDER, OUTSIDER_EVIDENCE, OUTSIDER_NOTE, Worl
 
 API = "/api/v1"
 NOT_VISIBLE = {403, 404}
+CASE_MARKER = "Foreign case of"
 
 
 @dataclass
@@ -132,14 +133,14 @@ def _revoke_agreement(client: TestClient, world: World, organisation: str) -> Pr
 
 
 def _grant(client: TestClient, world: World, organisation: str) -> Probe:
-    """A grant always shares the caller's own data: a foreign ``owner`` field is ignored."""
+    """A grant always shares the caller's own data: a foreign ``owner`` field is refused (422,
+    as every unknown key of an agreement), so nothing is stored."""
     foreign = _foreign_org(world, organisation)
     body = {"owner": foreign, "recipient": foreign, "dataset": "watchlist", "fields": ["name"]}
     response = client.post(f"{API}/sharing", json=body, headers=world.headers(organisation))
-    if response.status_code == 201:
-        assert response.json()["owner"] == organisation
-        client.delete(f"{API}/sharing/{response.json()['id']}", headers=world.headers(organisation))
-    return Probe(response, {201, 409})
+    if response.status_code == 422:
+        assert "owner" in response.json()["error"]["message"]
+    return Probe(response, {422})
 
 
 def _revoke_key(client: TestClient, world: World, organisation: str) -> Probe:
@@ -197,9 +198,7 @@ def _change_password(client: TestClient, world: World, organisation: str) -> Pro
     theirs: an organisation key has no password (403), and the foreign user still logs in."""
     other = world.logins[(_foreign_org(world, organisation), "admin")]
     body = {"current_password": other.password, "new_password": "probe-Changed-pass-9931"}
-    response = client.put(
-        f"{API}/session/password", json=body, headers=world.headers(organisation)
-    )
+    response = client.put(f"{API}/session/password", json=body, headers=world.headers(organisation))
     from ringfence.store.operational import OperationalStore
 
     with OperationalStore.open(world.settings) as store:
@@ -281,7 +280,84 @@ def _revoke_brand(client: TestClient, world: World, organisation: str) -> Probe:
     return Probe(response, {200} if approver else NOT_VISIBLE)
 
 
+def _foreign_case(world: World, organisation: str) -> str:
+    """A case of the foreign organisation, with a note and an evidence item."""
+    from ringfence.store.operational import OperationalStore
+
+    foreign = _foreign_org(world, organisation)
+    with OperationalStore.open(world.settings) as store:
+        case = store.open_case(foreign, f"{CASE_MARKER} {foreign}", actor="test")
+        store.add_case_note(case.id, f"{CASE_MARKER} note", actor="test")
+        store.add_evidence(
+            case.id,
+            sha256="0" * 64,
+            size=1,
+            file_name="x.jpg",
+            kind="photo",
+            actor="test",
+            custodian=f"{CASE_MARKER} custodian",
+        )
+        return case.id
+
+
+def _open_case(client: TestClient, world: World, organisation: str) -> Probe:
+    """A new case belongs to the caller's organisation; brand users open none."""
+    response = client.post(
+        f"{API}/cases",
+        json={"title": "Probe case", "organisation": "x"},
+        headers=world.headers(organisation),
+    )
+    if response.status_code == 201:
+        assert response.json()["organisation"] == organisation
+    return Probe(response, {201, 403})
+
+
+def _case_route(method: str, suffix: str, **kwargs: Any) -> ProbeFn:
+    """A route on another organisation's case: it does not exist for the caller."""
+
+    def probe(client: TestClient, world: World, organisation: str) -> Probe:
+        case = _foreign_case(world, organisation)
+        path = f"{API}/cases/{case}{suffix}"
+        response = client.request(method, path, headers=world.headers(organisation), **kwargs)
+        return Probe(response, NOT_VISIBLE)
+
+    return probe
+
+
+def _add_foreign_item(client: TestClient, world: World, organisation: str) -> Probe:
+    """An own case cannot take a shipment the caller may not read (no existence oracle)."""
+    headers = world.headers(organisation)
+    opened = client.post(f"{API}/cases", json={"title": "Probe items"}, headers=headers)
+    if opened.status_code != 201:  # a brand user: no case of its own to add to
+        return _case_route("POST", "/items", json={"kind": "entity", "ref": "en-1"})(
+            client, world, organisation
+        )
+    body = {"kind": "shipment", "ref": _foreign_shipment(world, organisation)}
+    response = client.post(f"{API}/cases/{opened.json()['id']}/items", json=body, headers=headers)
+    return Probe(response, {404})
+
+
 ROUTE_PROBES: dict[tuple[str, str], ProbeFn] = {
+    ("GET", f"{API}/cases"): _get(f"{API}/cases"),
+    ("POST", f"{API}/cases"): _open_case,
+    ("GET", f"{API}/cases/{{case_id}}"): _case_route("GET", ""),
+    ("POST", f"{API}/cases/{{case_id}}/items"): _add_foreign_item,
+    ("POST", f"{API}/cases/{{case_id}}/notes"): _case_route(
+        "POST", "/notes", json={"text": "probe"}
+    ),
+    ("PUT", f"{API}/cases/{{case_id}}/status"): _case_route(
+        "PUT", "/status", json={"status": "closed"}
+    ),
+    ("POST", f"{API}/cases/{{case_id}}/evidence"): _case_route(
+        "POST",
+        "/evidence",
+        data={"custodian": "probe"},
+        files={"file": ("p.jpg", b"probe", "image/jpeg")},
+    ),
+    ("POST", f"{API}/cases/{{case_id}}/evidence/{{evidence_id}}/custody"): _case_route(
+        "POST", "/evidence/1/custody", json={"to": "probe", "why": "probe"}
+    ),
+    ("GET", f"{API}/cases/{{case_id}}/verify"): _case_route("GET", "/verify"),
     ("POST", f"{API}/session"): _login,
     ("DELETE", f"{API}/session"): _logout,
     ("PUT", f"{API}/session/password"): _change_password,
@@ -352,6 +428,7 @@ def foreign_markers(world: World, organisation: str) -> list[str]:
     ]
     markers += [login.email for (org, _), login in world.logins.items() if org == foreign]
     markers.append(f"{foreign}.csv")  # the foreign organisation's job
+    markers.append(f"{CASE_MARKER} {foreign}")  # the foreign organisation's cases
     if organisation != OUTSIDER:
         markers += [OUTSIDER_NOTE, OUTSIDER_EVIDENCE, "oo-1"]
     # Field level: nobody but the owner reads a watchlist entry's internal notes or evidence.

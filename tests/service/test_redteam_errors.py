@@ -2,8 +2,8 @@
 (or, anonymously, in the e-mail of a login) made the store fail, and the 503 answer — and the
 audit entry the organisation's admins read — quoted the store's error: the database's host,
 port, user, database and schema. A fresh server's 404 from screening named its data folder.
-Now NUL text is a 400 on both backends, server faults say only that the log has details, and
-messages name no server path."""
+Now NUL text is a 400 on both backends, a store fault's message says what failed but not where
+the database is, and messages name no server path."""
 
 from __future__ import annotations
 
@@ -41,8 +41,9 @@ def test_server_faults_and_not_found_name_no_server_internals() -> None:
     client = TestClient(_app())
     fault = client.post("/store")
     assert fault.status_code == 503 and fault.json()["error"]["type"] == "StoreError"
-    for secret in ("db.internal", "5432", "ringfence@", "tenant", "postgresql"):
+    for secret in ("db.internal", "5432", "ringfence@", "tenant", "postgresql+psycopg"):
         assert secret not in fault.text
+    assert "registering a brand failed" in fault.json()["error"]["message"]  # the reason stays
     missing = client.get("/screen")
     assert missing.status_code == 404
     assert "/srv" not in missing.text and "in lake" in missing.json()["error"]["message"]
