@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel, Field
 
@@ -240,18 +241,20 @@ def _neighbourhood(
     reached = np.flatnonzero(search.steps[:n] >= 0)
     reached = reached[np.argsort(search.steps[reached], kind="stable")]
     unchecked = max(0, len(reached) - MAX_CHECKED)
-    ents, risk = network.entities, services.network_risk()
+    checked = reached[:MAX_CHECKED]
+    risk = services.network_risk()
+    # One take for all reached entities: element-wise Arrow access cost ms per hundred rows.
+    columns = network.entities.select(["name", "organisations", "watchlisted"])
+    picked = columns.take(pa.array(checked, pa.int64())).to_pylist()
     rows = [
         {
             "entity_id": str(ids[i]),
-            "name": ents.column("name")[int(i)].as_py(),
-            "organisations": ents.column("organisations")[int(i)].as_py(),
-            "watchlisted": ents.column("watchlisted")[int(i)].as_py(),
+            **attrs,
             "network_risk": risk.get(str(ids[i])),
             "hops": int(search.steps[i] // 2),
             "_index": int(i),
         }
-        for i in reached[:MAX_CHECKED]
+        for i, attrs in zip(checked, picked, strict=True)
     ]
     return rows, unchecked
 
