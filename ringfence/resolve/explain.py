@@ -23,6 +23,7 @@ LEVEL_WORDS: dict[str, tuple[str, ...]] = {
         "name same letters",
         "name nearly identical",
         "name sounds alike",
+        "name shares a word",
         "name differs",
     ),
     "phone": (
@@ -45,6 +46,8 @@ LEVEL_WORDS: dict[str, tuple[str, ...]] = {
         "address shared by many names",
         "street similar, same postcode",
         "same postcode",
+        "same street, other postcode",
+        "same town",
         "address differs",
     ),
     "country": ("country identical", "country differs"),

@@ -134,6 +134,11 @@ def _shared_levels(column: str, hub: str, bounded: bool = False) -> list[Compari
     ]
 
 
+def _neither_hub(hub: str) -> ComparisonLevelCreator:
+    """Neither side's value is a hub's (prepare.HUB_NAMES)."""
+    return cll.CustomLevel(f"NOT ({hub}_l OR {hub}_r)")
+
+
 def _contact(column: str, hub: str, label: str, bounded: bool = False) -> cl.CustomComparison:
     return cl.CustomComparison(
         comparison_levels=[
@@ -156,6 +161,9 @@ def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
             cll.ExactMatchLevel("name_letters"),
             cll.DamerauLevenshteinLevel("name_norm", 1),
             cll.ExactMatchLevel("name_phon"),
+            # One word in common: a register's duplicate with another first name ("Harriet
+            # Roles" / "Charlie Roles"), or a first name or surname alone (Splink's examples).
+            cll.ArrayIntersectLevel("name_words", 1),
             cll.ElseLevel(),
         ],
         output_column_name="name",
@@ -163,10 +171,17 @@ def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
     )
     address = cl.CustomComparison(
         comparison_levels=[
-            cll.Or(cll.NullLevel("street_norm"), cll.NullLevel("city_norm")),
+            cll.And(
+                cll.NullLevel("street_norm"), cll.NullLevel("postcode"), cll.NullLevel("city_norm")
+            ),
             *_shared_levels("address_key", "address_hub"),
             cll.And(cll.JaroWinklerLevel("street_norm", 0.9), cll.ExactMatchLevel("postcode")),
             cll.ExactMatchLevel("postcode"),
+            # The same street with a postcode written differently (a typo, another office's
+            # list); then the town alone, for data with no more than a city.
+            # Not next to a hub: its street with a mistyped postcode is still the forwarder's.
+            cll.And(cll.ExactMatchLevel("street_norm"), _neither_hub("address_hub")),
+            cll.And(cll.ExactMatchLevel("city_norm"), _neither_hub("address_hub")),
             cll.ElseLevel(),
         ],
         output_column_name="address",

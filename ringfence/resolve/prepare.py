@@ -25,7 +25,7 @@ MATCH_COLUMNS = (
     "unique_id", "schema", "name_norm", "name_phon", "name_first", "name_letters", "phone",
     "email", "email_domain", "identifier", "bank_account", "street_norm", "postcode",
     "city_norm", "address_key", "place_key", "country", "name_prefix", "postcode_prefix",
-    "near_keys", "phone_hub", "email_hub", "address_hub",
+    "near_keys", "phone_hub", "email_hub", "address_hub", "name_words",
 )  # fmt: skip
 
 # Columns of the ``parties`` dataset the cleaning reads.
@@ -186,6 +186,7 @@ def prepare_mentions(parties: pa.Table) -> pa.Table:
     columns["near_keys"] = pa.array([[]] * parties.num_rows, pa.list_(pa.int64()))
     columns["address_key"] = _address_key(columns["street_norm"], columns["postcode"])
     columns["place_key"] = place_key(columns["postcode"], columns["country"], columns["city_norm"])
+    columns["name_words"] = pc.split_pattern(name_norm, " ")
     for column in ("phone", "email", "address_key"):
         columns[f"{column.split('_')[0]}_hub"] = hub_flags(columns[column], columns["name_phon"])
     return pa.table({name: _chunk(columns[name]) for name in MATCH_COLUMNS})
