@@ -64,15 +64,18 @@ def add_evidence_file(
     custodian: str,
     actor: str,
     description: str | None = None,
+    file_name: str | None = None,
 ) -> CaseEvidence:
-    """Store ``path`` content-addressed and record it with its first custodian."""
+    """Store ``path`` content-addressed and record it with its first custodian; ``file_name``
+    is the name to record (an upload's own name, without folders; default: ``path``'s)."""
     store.case(case_id)
     sha, size = store_file(settings, path, settings.max_upload_bytes)
+    name = Path(file_name.replace("\\", "/")).name if file_name else path.name
     return store.add_evidence(
         case_id,
         sha256=sha,
         size=size,
-        file_name=path.name,
+        file_name=name or "evidence",
         kind=kind,
         actor=actor,
         custodian=custodian,

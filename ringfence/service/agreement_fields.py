@@ -28,6 +28,12 @@ _ENTITY_FIELDS = (
     "addresses", "mention_count", "organisations", "watchlisted", "network_risk",
 )  # fmt: skip
 
+# A case as the API shows it (``cases.views.case_dict``).
+_CASE_FIELDS = (
+    "id", "organisation", "title", "status", "opened_by", "opened_at", "updated_at", "items",
+    "notes", "evidence", "history",
+)  # fmt: skip
+
 
 @cache
 def dataset_fields(name: str) -> frozenset[str]:
@@ -39,6 +45,8 @@ def dataset_fields(name: str) -> frozenset[str]:
         found = set(QUARANTINE_SCHEMA.names)
     elif name == "entities":
         found = set(_ENTITY_FIELDS)
+    elif name == "cases":
+        found = set(_CASE_FIELDS)
     elif name == "inspection_tasks":
         from ringfence.service.views.queue import TASK_FIELDS
 

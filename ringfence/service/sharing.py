@@ -76,6 +76,7 @@ def _specs() -> dict[str, DatasetSpec]:
     specs["recorded_outcomes"] = DatasetSpec(
         "recorded_outcomes", "inspection outcomes recorded in the service"
     )
+    specs["cases"] = DatasetSpec("cases", "investigations: items, notes, evidence and custody")
     specs["entities"] = DatasetSpec(
         "entities",
         "resolved entities (with network risk); owned by every organisation that mentions one",

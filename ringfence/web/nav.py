@@ -55,6 +55,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("screen", "Screening", "/screen", roles=_STAFF),
     NavItem("watchlist", "Watchlist", "/watchlist", roles=_STAFF),
     NavItem("seizures", "Seizures", "/seizures"),
+    NavItem("cases", "Cases", "/cases"),
     NavItem("ingest", "Ingest", "/ingest", roles=frozenset({"admin", "analyst"})),
     NavItem("sharing", "Sharing", "/sharing", roles=frozenset({"admin", "analyst"})),
     NavItem("audit", "Audit", "/audit", roles=frozenset({"admin"})),

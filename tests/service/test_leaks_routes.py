@@ -43,6 +43,7 @@ class Canaried:
     app: FastAPI
     agreements: list[Any]
     brands: dict[str, frozenset[str]]
+    cases: list[str]
     memo: dict[tuple[str, str], bool] = field(default_factory=dict)
 
 
@@ -56,9 +57,14 @@ def canaried(scratch_world: World) -> Iterator[Canaried]:
             owner="swiftpost", recipient="bazaar", dataset="entities", fields=["*"], actor="test"
         )
         agreements = store.sharing_agreements()
+        # A case per organisation, so the case routes are walked with real ids too.
+        cases = [
+            store.open_case(o, f"Routes walk {o}", actor="test").id
+            for o in scratch_world.organisations
+        ]
         brands = {o: store.approved_brand_names(o) for o in scratch_world.organisations}
     app = create_app(scratch_world.settings)
-    yield Canaried(scratch_world, canaries, app, agreements, brands)
+    yield Canaried(scratch_world, canaries, app, agreements, brands, cases)
     app.state.services.jobs.shutdown()
     app.state.services.store.close()
 
@@ -82,6 +88,7 @@ def _ids(c: Canaried) -> dict[str, list[str]]:
         "entity_id": [ids[0] for ids in c.canaries.entities.values() if ids]
         + sorted(set(c.canaries.twins.values())),
         "job_id": [str(j) for j in c.world.jobs.values()],
+        "case_id": c.cases,
     }
 
 

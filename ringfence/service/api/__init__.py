@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ringfence.service.api import admin, data, ingest, mappings, session, sharing, shipments
+from ringfence.service.api import (
+    admin,
+    cases,
+    data,
+    ingest,
+    mappings,
+    session,
+    sharing,
+    shipments,
+)
 from ringfence.service.context import API_PREFIX
 
 
 def api_router() -> APIRouter:
     """Every JSON route, mounted under ``/api/v1``."""
     router = APIRouter(prefix=API_PREFIX)
-    for module in (session, shipments, data, ingest, mappings, sharing, admin):
+    for module in (session, shipments, data, ingest, mappings, sharing, admin, cases):
         router.include_router(module.router)
     return router

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from ringfence.web.pages import (
     admin,
     auth,
+    cases,
     dashboard,
     ingest,
     profiles,
@@ -15,7 +16,7 @@ from ringfence.web.pages import (
     screening,
 )
 
-PAGE_MODULES = (auth, dashboard, ingest, profiles, queue, records, screening, admin)
+PAGE_MODULES = (auth, dashboard, ingest, profiles, queue, records, screening, cases, admin)
 
 
 def pages_router() -> APIRouter:
