@@ -64,6 +64,9 @@ class JobRunner:
         folder = self.services.settings.data_dir / "uploads" / f"job-{job_id}"
         target = folder / Path(file_name).name
         try:
+            # The store just issued this id, so a folder already under it is left from another
+            # store (a restored or new database over the same data directory): not this job's.
+            shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True, exist_ok=True)
             shutil.move(str(upload), target)
         except OSError as exc:  # never leave the job queued for a file it does not have
