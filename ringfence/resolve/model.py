@@ -44,9 +44,10 @@ PROBABILITY_FLOOR = 0.001
 # that share the ring's mailbox but are different identities, which inflates "differs".
 MAX_ELSE_M = 0.05
 # Random pairs u is estimated from: every u below PROBABILITY_FLOOR is raised to it anyway, and
-# 3M pairs still show a level with u = 0.001 some 3,000 times (±2 %). Sampling 20M pairs took
-# a minute at 1M mentions without changing any weight that is used.
-U_SAMPLE_PAIRS = 3_000_000.0
+# 1M pairs still show a level with u = 0.001 some 1,000 times (±3 %). Sampling 20M pairs took
+# a minute at 1M mentions without changing any weight that is used; 3M took 13 CPU-seconds
+# once the levels for others' data were added.
+U_SAMPLE_PAIRS = 1_000_000.0
 # ... and no more than this many per mention: a small lake has few distinct pairs to learn u
 # from, and sampling 3M of them cost a 5,000-record list most of its run time.
 U_PAIRS_PER_MENTION = 30
