@@ -132,6 +132,7 @@ def network_elements(
                 "label": node.name or node.entity_id,
                 "risk": float(node.network_risk or 0.0),
                 "watchlisted": bool(node.watchlisted),
+                "hops": node.hops,
                 "focus": node.entity_id == root,
                 "on_path": node.entity_id in on_path,
                 "href": f"/entities/{node.entity_id}",

@@ -14,6 +14,9 @@ from tests.worlds import PreparedWorld
 CY = "document.querySelector('[data-network]')._cy"
 MIN_LABEL_PX = 11
 MAX_CANDIDATES = 16
+MIN_APART_PX = 16  # the smallest node's width at zoom 1
+LABEL_MAX_PX = 140  # a label's width on screen (network.js wraps at 132 px)
+LONG_NAME = 28  # characters: wider than one line of a label at 11 px
 
 
 def _candidates(page: Any) -> list[str]:
@@ -97,22 +100,26 @@ def test_a_capped_network_says_so_and_can_be_explored_in_place(
         assert label.startswith(f"{len(group['members'])} entities")
     if groups:
         visible = f"() => {CY}.nodes(':visible').length"
-        before = page.evaluate(visible)
+        before, placed = page.evaluate(visible), _positions(page)
         page.evaluate(f"() => {CY}.nodes('[?group]').first().emit('tap')")
         assert page.evaluate(visible) == before + len(groups[0]["members"])
+        _assert_unmoved(placed, _positions(page), "unfolding a group")
+        _assert_spread(page, groups[0]["members"])
 
-    # Expand a node whose own links reach beyond the drawing, then collapse it again.
-    nodes = f"() => {CY}.nodes().length"
-    before = page.evaluate(nodes)
+    # Expand a node whose own links reach beyond the drawing in place (nothing drawn moves),
+    # then collapse it again (the drawing is as it was).
+    before = _positions(page)
     target = _expandable(page, model)
     page.evaluate(f"() => {CY}.getElementById('{target}').emit('tap')")
     page.click("[data-selected-expand]")
     page.wait_for_function(f"() => {CY}.getElementById('{target}').hasClass('expanded')")
-    grown = page.evaluate(nodes)
-    assert grown > before
-    assert "Added" in page.locator("[data-network-status]").inner_text()
+    grown = _positions(page)
+    added = sorted(set(grown) - set(before))
+    assert added and "Added" in page.locator("[data-network-status]").inner_text()
+    _assert_unmoved(before, grown, "expanding a node")
+    _assert_spread(page, added)
     page.click("[data-selected-expand]")
-    assert page.evaluate(nodes) == before
+    assert _positions(page) == before, "collapsing gives back the drawing as it was"
 
     # PNG export of the drawing.
     with page.expect_download() as download:
@@ -120,7 +127,69 @@ def test_a_capped_network_says_so_and_can_be_explored_in_place(
     assert download.value.suggested_filename.endswith(".png")
     with open(download.value.path(), "rb") as handle:
         assert handle.read(8) == b"\x89PNG\r\n\x1a\n"
+    _assert_names_readable(page)
     assert script_errors == []
+
+
+def _assert_names_readable(page: Any) -> None:
+    """Long names wrap onto lines of at most ``LABEL_MAX_PX`` (never cut off with an ellipsis);
+    hovering a node shows its full name, and selecting it names it in full beside the drawing."""
+    script = (
+        "() => { const cy = CY;"
+        " const n = cy.nodes('[!group]').max(x => x.data('label').length).ele;"
+        " const box = n.boundingBox("
+        "  {includeNodes: false, includeEdges: false, includeLabels: true});"
+        " return {id: n.id(), name: n.data('label'), wrap: n.style('text-wrap'),"
+        " width: box.w * cy.zoom(), height: box.h * cy.zoom()}; }"
+    )
+    longest = page.evaluate(script.replace("CY", CY))
+    assert longest["wrap"] == "wrap", "labels wrap instead of ending in an ellipsis"
+    assert longest["width"] <= LABEL_MAX_PX, longest
+    if len(longest["name"]) > LONG_NAME:
+        assert longest["height"] >= 2 * MIN_LABEL_PX, f"{longest['name']!r} is on one line"
+    page.evaluate(f"() => {CY}.getElementById('{longest['id']}').emit('mouseover')")
+    tip = page.locator(".network-tip")
+    assert tip.is_visible() and longest["name"] in tip.inner_text()
+    box, viewport = tip.bounding_box(), page.viewport_size
+    assert box and viewport and box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
+    page.evaluate(f"() => {CY}.getElementById('{longest['id']}').emit('mouseout')")
+    assert not tip.is_visible()
+    page.evaluate(f"() => {CY}.getElementById('{longest['id']}').emit('tap')")
+    name = page.get_by_test_id("selected-name")
+    assert name.inner_text() == longest["name"]
+    panel = page.locator("[data-network-selected]").bounding_box()
+    shown = name.bounding_box()
+    assert panel and shown and shown["x"] + shown["width"] <= panel["x"] + panel["width"] + 1
+
+
+def _positions(page: Any) -> dict[str, tuple[float, float]]:
+    """Every drawn (visible) node's position (model coordinates, rounded to 0.1)."""
+    script = (
+        "() => Object.fromEntries(CY.nodes(':visible').map(n => "
+        "[n.id(), [Math.round(n.position('x') * 10) / 10, Math.round(n.position('y') * 10) / 10]]))"
+    )
+    found: dict[str, list[float]] = page.evaluate(script.replace("CY", CY))
+    return {k: (v[0], v[1]) for k, v in found.items()}
+
+
+def _assert_unmoved(
+    before: dict[str, tuple[float, float]], after: dict[str, tuple[float, float]], what: str
+) -> None:
+    moved = [k for k, at in before.items() if k in after and after[k] != at]
+    assert not moved, f"{what} moved {len(moved)} of {len(before)} nodes already drawn"
+
+
+def _assert_spread(page: Any, ids: list[str]) -> None:
+    """The nodes are apart on screen (at least a node's width), not piled on one spot."""
+    script = (
+        "(ids) => { const cy = CY;"
+        " const at = ids.map(i => cy.getElementById(i).renderedPosition());"
+        " let least = Infinity; for (let i = 0; i < at.length; i++) for (let j = 0; j < i; j++)"
+        " least = Math.min(least, Math.hypot(at[i].x - at[j].x, at[i].y - at[j].y));"
+        " return least; }"
+    )
+    least = page.evaluate(script.replace("CY", CY), ids)
+    assert least >= MIN_APART_PX * page.evaluate(f"() => Math.min(1, {CY}.zoom())"), least
 
 
 def _expandable(page: Any, model: dict[str, Any]) -> str:

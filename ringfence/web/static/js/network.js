@@ -8,6 +8,8 @@
   var LABEL_PX = 11;         // label size on screen, whatever the zoom (never smaller)
   var ALL_LABELS_ZOOM = 0.45; // from this zoom every node is labelled; below, the key ones
   var ALL_LABELS_NODES = 25;  // a drawing this small is labelled in full at any zoom
+  var LABEL_WIDTH = 132;      // a label wraps onto more lines past this width on screen (px)
+  var RING = 110;             // distance of added neighbours from the node they belong to
 
   function cssVar(name, fallback) {
     var value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
@@ -25,7 +27,7 @@
       { selector: "node", style: {
           "background-color": "#8c96a8", "label": "", "color": text,
           "font-size": LABEL_PX, "text-valign": "bottom", "text-margin-y": 4,
-          "text-wrap": "ellipsis", "text-max-width": 140,
+          "text-wrap": "wrap", "text-max-width": LABEL_WIDTH,
           "text-background-color": surface, "text-background-opacity": 0.85,
           "text-background-padding": 2, "text-background-shape": "roundrectangle",
           "width": "mapData(risk, 0, 1, 16, 36)", "height": "mapData(risk, 0, 1, 16, 36)" } },
@@ -66,7 +68,7 @@
     var zoom = cy.zoom();
     cy.batch(function () {
       cy.nodes().style("font-size", LABEL_PX / zoom);
-      cy.nodes("[!group]").style("text-max-width", 96 / zoom);
+      cy.nodes("[!group]").style("text-max-width", LABEL_WIDTH / zoom);
       cy.nodes("[?group]").style("text-max-width", 260 / zoom);
       cy.edges().style("font-size", (LABEL_PX - 1) / zoom);
       var few = cy.nodes(":visible").length <= ALL_LABELS_NODES;
@@ -86,10 +88,31 @@
   function toggleGroup(cy, group) {
     var members = cy.nodes('[in_group = "' + group.id() + '"]');
     var folded = members.first().hasClass("folded");
+    if (folded) placeAround(cy, group, members);
     members.toggleClass("folded", !folded);
     members.connectedEdges().toggleClass("folded", !folded);
     refresh(cy);
-    layout(cy, false);
+    fitLabels(cy);
+  }
+
+  /* Added nodes go on an arc around ``center``, facing away from the rest of the drawing, and
+     nothing else moves: expanding or unfolding never re-lays out (and jumps) the whole graph. */
+  function placeAround(cy, center, nodes) {
+    var c = center.position(), others = cy.nodes(":visible").not(nodes).not(center);
+    var away = 0;
+    if (others.nonempty()) {
+      var sx = 0, sy = 0;
+      others.forEach(function (n) { sx += n.position("x"); sy += n.position("y"); });
+      away = Math.atan2(c.y - sy / others.length, c.x - sx / others.length);
+      if (Math.abs(c.x - sx / others.length) + Math.abs(c.y - sy / others.length) < 1) away = -Math.PI / 2;
+    }
+    var count = nodes.length;
+    var span = Math.min(2 * Math.PI, Math.max(Math.PI / 2, count * 0.45));
+    var radius = Math.max(RING, (count * 42) / span);
+    nodes.forEach(function (n, i) {
+      var angle = count === 1 ? away : away - span / 2 + (span * (i + 0.5)) / count;
+      n.position({ x: c.x + radius * Math.cos(angle), y: c.y + radius * Math.sin(angle) });
+    });
   }
 
   function announce(box, text) {
@@ -107,7 +130,7 @@
         .filter(function (el) { return (el.scratch("_by") || []).length <= 1; }));
       node.removeClass("expanded");
       announce(box, "Collapsed " + node.data("label") + ".");
-      layout(cy, false);
+      fitLabels(cy);
       return;
     }
     announce(box, "Loading the links of " + node.data("label") + "…");
@@ -126,9 +149,8 @@
         if (existing.nonempty()) return;
         var el = cy.add({ group: "nodes", data: {
           id: n.entity_id, label: n.name || n.entity_id, risk: n.network_risk || 0,
-          watchlisted: !!n.watchlisted, href: "/entities/" + n.entity_id },
-          position: { x: node.position("x") + (Math.random() - 0.5) * 80,
-                      y: node.position("y") + (Math.random() - 0.5) * 80 } });
+          watchlisted: !!n.watchlisted, hops: n.hops, href: "/entities/" + n.entity_id },
+          position: { x: node.position("x"), y: node.position("y") } });
         mark(el);
         added.push(el.id());
       });
@@ -143,11 +165,13 @@
       });
       node.scratch("_added", added);
       node.addClass("expanded");
+      placeAround(cy, node, cy.collection(added.map(function (x) { return cy.getElementById(x); })).nodes());
       applyKindFilter(cy, box);
-      layout(cy, false);
+      fitLabels(cy);
       var left = model.left_out_nodes ? " (" + model.left_out_nodes + " more left out: open its profile)" : "";
-      announce(box, "Added " + added.filter(function (x) { return x.indexOf(">") < 0; }).length +
-        " entities linked to " + node.data("label") + left + ".");
+      var count = added.filter(function (x) { return x.indexOf(">") < 0; }).length;
+      announce(box, count ? "Added " + count + (count === 1 ? " entity" : " entities") + " linked to " +
+        node.data("label") + left + "." : "Every entity linked to " + node.data("label") + " is already drawn.");
     }).catch(function (err) {
       announce(box, "Could not load the links: " + err.message);
     });
@@ -173,12 +197,50 @@
     link.remove();
   }
 
+  /* What the panel and the tooltip say of a node besides its full name. */
+  function facts(node) {
+    var out = [];
+    if (node.data("focus")) out.push("this entity");
+    else if (node.data("hops") != null) out.push(node.data("hops") + (node.data("hops") === 1 ? " link" : " links") + " away");
+    if (node.data("watchlisted")) out.push("watchlisted");
+    if (node.data("risk")) out.push("network risk " + Math.round(node.data("risk") * 100) + " %");
+    return out.join(" · ");
+  }
+
+  /* A node's full name on hover (labels wrap, but a dense drawing hides some). */
+  function tooltip(cy, el) {
+    var tip = document.createElement("div");
+    tip.className = "network-tip";
+    tip.setAttribute("role", "tooltip");
+    tip.hidden = true;
+    document.body.appendChild(tip);
+    function hide() { tip.hidden = true; }
+    cy.on("mouseover", "node", function (evt) {
+      var node = evt.target, at = node.renderedPosition(), box = el.getBoundingClientRect();
+      tip.textContent = "";
+      var name = document.createElement("strong");
+      name.textContent = node.data("label");
+      tip.appendChild(name);
+      var more = node.data("group") ? "click to unfold" : facts(node);
+      if (more) { var line = document.createElement("span"); line.textContent = more; tip.appendChild(line); }
+      tip.hidden = false;
+      var left = Math.min(box.left + at.x + 12, window.innerWidth - tip.offsetWidth - 8);
+      tip.style.left = Math.max(8, left) + "px";
+      tip.style.top = Math.max(8, box.top + at.y - tip.offsetHeight - 12) + "px";
+    });
+    cy.on("mouseout", "node", hide);
+    cy.on("pan zoom tapstart", hide);
+    window.addEventListener("scroll", hide, { passive: true });
+  }
+
   function showSelected(box, node) {
     var panel = box.querySelector("[data-network-selected]");
     if (!panel) return;
     if (!node || node.data("group")) { panel.hidden = true; return; }
     panel.hidden = false;
     panel.querySelector("[data-selected-name]").textContent = node.data("label");
+    var about = panel.querySelector("[data-selected-facts]");
+    if (about) about.textContent = facts(node);
     panel.querySelector("[data-selected-open]").href = node.data("href");
     var button = panel.querySelector("[data-selected-expand]");
     button.textContent = node.hasClass("expanded") ? "Collapse its links" : "Expand its links here";
@@ -201,6 +263,7 @@
     cy.nodes().filter(function (n) { return n.degree() >= 4; }).addClass("hub");  // always named
     layout(cy, true);
     cy.on("zoom", function () { fitLabels(cy); });
+    tooltip(cy, el);
     cy.on("mouseover", "node, edge", function (evt) { evt.target.addClass("hover"); });
     cy.on("mouseout", "node, edge", function (evt) { evt.target.removeClass("hover"); });
     var selected = null;
