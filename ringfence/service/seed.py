@@ -56,6 +56,9 @@ SEIZURE_FACTS = [
     "currency",
     "origin_country",
 ]
+# Which organisations know a party: shared by customs and carriers with a marketplace, so its
+# dashboard can show its sellers seen at the border (each owner shares only its own part).
+BORDER_SIGHTINGS = ["organisations"]
 HOLD_FACTS = ["shipment_ref", "shipment_organisation", "date", "label", "positive", "result"]
 
 
@@ -115,6 +118,10 @@ def _agreements(kinds: dict[str, str]) -> list[dict[str, Any]]:
         )  # fmt: skip
     for dataset in ("sellers", "listings"):
         out += _pairs(markets, ipcrime, dataset, ["*"], investigating)
+    out += _pairs(
+        customs + carriers, markets, "entities", BORDER_SIGHTINGS,
+        "a marketplace sees which of its sellers appear in declarations and manifests",
+    )  # fmt: skip
     out += _pairs(
         customs, brands, "seizures", SEIZURE_FACTS, "a brand sees seizures of its own goods",
         {"brand": "$recipient_brands"},

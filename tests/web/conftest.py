@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from ringfence.service.context import DERIVED
 from tests.conftest import missing_service
 from tests.web.pagecheck import use_screenshot_dir
 from tests.web.queues import ExtraQueue, write_long_queue
@@ -34,6 +35,7 @@ CHROMIUM_ARGS = [
 ]
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 SERVER_START_SECONDS = 30.0
+WARM_SECONDS = 180.0
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -80,7 +82,7 @@ def live_server(web_world: PreparedWorld) -> Iterator[str]:
 
     from ringfence.service.app import create_app
 
-    app = create_app(web_world.settings)
+    app = create_app(web_world.settings, warm=True)  # as `ringfence serve` builds it
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -93,6 +95,10 @@ def live_server(web_world: PreparedWorld) -> Iterator[str]:
         if not thread.is_alive() or time.monotonic() > deadline:
             pytest.fail("the test server did not start", pytrace=False)
         time.sleep(0.05)
+    # The derived indexes are built in the background at start-up; the first page waiting for
+    # them on a busy machine would outlast the browser's timeouts.
+    while not app.state.services.is_built(*DERIVED) and time.monotonic() < deadline + WARM_SECONDS:
+        time.sleep(0.1)
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=15)

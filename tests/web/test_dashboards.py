@@ -101,8 +101,17 @@ def test_a_marketplace_sees_its_sellers_at_the_border_or_on_the_watchlist(
     assert row_ids(page, "sellers-seen") == [r["entity_id"] for r in market["rows"]]
     for row in market["rows"]:
         assert row["seen_by"] or row["watchlisted"] or (row["network_risk"] or 0) >= 0.5
-    if "marketplace.seen_by" in model["not_shared"]:
-        assert _stat(page, "marketplace.seen_by") == "not shared with you"
+    # The standing agreement shares which parties customs and carriers know: sellers seen at
+    # the border are counted, listed first, and name who saw them.
+    assert "marketplace.seen_by" not in model["not_shared"]
+    assert set(market["border_partners"]) >= {"customs-nl", "swiftpost"}
+    seen = [r for r in market["rows"] if r["seen_by"]]
+    assert seen and market["rows"][: len(seen)] == seen
+    assert _number(_stat(page, "marketplace.seen_by")) == market["sellers_seen"] > 0
+    assert 0 < sum(len(r["seller_keys"]) for r in seen) <= market["sellers_seen"]
+    first = page.locator(f"[data-testid=sellers-seen] tr[data-id='{seen[0]['entity_id']}']")
+    assert set(seen[0]["seen_by"]) <= set(first.locator(".chip").all_inner_texts())
+    assert "No customs or carrier partner" not in page.locator("main").inner_text()
     if "seizures" in model["not_shared"]:
         assert _stat(page, "seizures") == "not shared with you"
     check_page(page, "dashboard-marketplace")
