@@ -63,6 +63,7 @@ def test_a_capped_network_says_so_and_can_be_explored_in_place(
     notice = page.get_by_test_id("network-capped").inner_text()
     assert str(model["left_out_nodes"]) in notice and str(model["node_cap"]) in notice
     check_page(page, "entity-network")
+    _assert_identifiers_match_mentions(page, model)
 
     # Labels: the key nodes always, every node once "All labels" is on, never under 11 px.
     key = page.evaluate(f"() => {CY}.nodes('[?focus], [?watchlisted], [?on_path]').length")
@@ -129,6 +130,20 @@ def test_a_capped_network_says_so_and_can_be_explored_in_place(
         assert handle.read(8) == b"\x89PNG\r\n\x1a\n"
     _assert_names_readable(page)
     assert script_errors == []
+
+
+def _assert_identifiers_match_mentions(page: Any, model: dict[str, Any]) -> None:
+    """Phones the reader sees under Mentions are listed as identifiers, never 'not shared'."""
+    card = page.get_by_test_id("identifiers").inner_text()
+    phones = {m["phone"] for m in model["mentions"] if m.get("phone")}
+    if model["mentions"]:
+        assert "Not shared with your organisation" not in card
+    if "phones" not in model["entity"]:  # listed from the records shared with the reader
+        assert all(phone in card for phone in phones), (card, phones)
+    known = model["entity"].get("mention_count") or 0
+    if model["mentions"] and known > len(model["mentions"]):
+        note = page.get_by_test_id("mentions-shared").inner_text()
+        assert f"{len(model['mentions'])} of the {known} records" in note
 
 
 def _assert_names_readable(page: Any) -> None:
