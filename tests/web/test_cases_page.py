@@ -50,7 +50,9 @@ def test_an_officer_works_a_case_in_the_browser(
     model = api_json(page, f"/cases/{case}")
     assert [i["ref"] for i in model["items"]] == [shipment]
     assert [(s["from"], s["to"]) for s in model["evidence"][0]["custody"]] == [
-        (None, "Officer A"), ("Officer A", "Lab B")]
+        (None, "Officer A"),
+        ("Officer A", "Lab B"),
+    ]
     steps = page.locator(f"#evidence-{evidence['id']} ol.custody li").all_inner_texts()
     assert len(steps) == 2 and "held by Officer A" in steps[0] and "Officer A → Lab B" in steps[1]
     assert model["evidence"][0]["sha256"] in page.locator("code.hash").first.inner_text()

@@ -50,8 +50,14 @@ def _back(case_id: str, anchor: str = "") -> Response:
 async def cases_page(request: Request, caller: CallerPage, services: ServicesPage) -> Response:
     """The organisation's cases and those shared with it, newest change first."""
     model = cases.list_cases(services, caller)
-    return render(request, "pages/cases.html", title="Cases", active="cases", model=model,
-                  can_open=caller.role in cases.CASE_ROLES)
+    return render(
+        request,
+        "pages/cases.html",
+        title="Cases",
+        active="cases",
+        model=model,
+        can_open=caller.role in cases.CASE_ROLES,
+    )
 
 
 @router.post("/cases")
@@ -64,20 +70,34 @@ async def open_case(
 
 
 @router.get("/cases/{case_id}")
-async def case_page(request: Request, case_id: CaseId, caller: CallerPage,
-                    services: ServicesPage) -> Response:
+async def case_page(
+    request: Request, case_id: CaseId, caller: CallerPage, services: ServicesPage
+) -> Response:
     """One case: what it is about, notes, evidence with its chain of custody, history."""
     model = cases.show_case(services, caller, case_id)
     owner = model["organisation"] == caller.organisation and caller.role in cases.CASE_ROLES
-    return render(request, "pages/case.html", title=model.get("title") or case_id,
-                  active="cases", model=model, can_edit=owner, statuses=CASE_STATUSES,
-                  item_kinds=ITEM_KINDS, evidence_kinds=EVIDENCE_KINDS)
+    return render(
+        request,
+        "pages/case.html",
+        title=model.get("title") or case_id,
+        active="cases",
+        model=model,
+        can_edit=owner,
+        statuses=CASE_STATUSES,
+        item_kinds=ITEM_KINDS,
+        evidence_kinds=EVIDENCE_KINDS,
+    )
 
 
 @router.post("/cases/{case_id}/items")
-async def add_item(case_id: CaseId, caller: CallerPage, services: ServicesPage,
-                   kind: Annotated[str, Form()], ref: Annotated[str, Form()],
-                   note: Annotated[str, Form()] = "") -> Response:
+async def add_item(
+    case_id: CaseId,
+    caller: CallerPage,
+    services: ServicesPage,
+    kind: Annotated[str, Form()],
+    ref: Annotated[str, Form()],
+    note: Annotated[str, Form()] = "",
+) -> Response:
     """Add an entity, shipment, listing or seller."""
     body = _model(cases.ItemIn, kind=kind, ref=ref.strip(), note=note.strip() or None)
     cases.add_item(services, caller, case_id, body)
@@ -85,17 +105,22 @@ async def add_item(case_id: CaseId, caller: CallerPage, services: ServicesPage,
 
 
 @router.post("/cases/{case_id}/notes")
-async def add_note(case_id: CaseId, caller: CallerPage, services: ServicesPage,
-                   text: Annotated[str, Form()] = "") -> Response:
+async def add_note(
+    case_id: CaseId, caller: CallerPage, services: ServicesPage, text: Annotated[str, Form()] = ""
+) -> Response:
     """Add a note."""
     cases.add_note(services, caller, case_id, _model(cases.NoteIn, text=text.strip()))
     return _back(case_id, "#notes")
 
 
 @router.post("/cases/{case_id}/status")
-async def set_status(case_id: CaseId, caller: CallerPage, services: ServicesPage,
-                     status: Annotated[str, Form()], reason: Annotated[str, Form()] = ""
-                     ) -> Response:
+async def set_status(
+    case_id: CaseId,
+    caller: CallerPage,
+    services: ServicesPage,
+    status: Annotated[str, Form()],
+    reason: Annotated[str, Form()] = "",
+) -> Response:
     """Open, refer or close the case."""
     body = _model(cases.StatusIn, status=status, reason=reason.strip() or None)
     cases.set_status(services, caller, case_id, body)
@@ -103,27 +128,49 @@ async def set_status(case_id: CaseId, caller: CallerPage, services: ServicesPage
 
 
 @router.post("/cases/{case_id}/evidence")
-async def add_evidence(case_id: CaseId, caller: CallerPage, services: ServicesPage,
-                       file: Annotated[UploadFile, File()],
-                       custodian: Annotated[str, Form()], kind: Annotated[str, Form()] = "file"
-                       ) -> Response:
+async def add_evidence(
+    case_id: CaseId,
+    caller: CallerPage,
+    services: ServicesPage,
+    file: Annotated[UploadFile, File()],
+    custodian: Annotated[str, Form()],
+    kind: Annotated[str, Form()] = "file",
+) -> Response:
     """Store an evidence file with its first custodian."""
     target = temporary_upload_path(services)
     try:
         with target.open("wb") as out:
             await run_in_threadpool(shutil.copyfileobj, file.file, out)
-        await run_in_threadpool(cases.add_evidence, services, caller, case_id, target,
-                                file.filename or "evidence", kind, custodian.strip())
+        await run_in_threadpool(
+            cases.add_evidence,
+            services,
+            caller,
+            case_id,
+            target,
+            file.filename or "evidence",
+            kind,
+            custodian.strip(),
+        )
     finally:
         target.unlink(missing_ok=True)
     return _back(case_id, "#evidence")
 
 
 @router.post("/cases/{case_id}/evidence/{evidence_id}/custody")
-async def transfer(case_id: CaseId, evidence_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
-                   caller: CallerPage, services: ServicesPage,
-                   to: Annotated[str, Form()], why: Annotated[str, Form()]) -> Response:
+async def transfer(
+    case_id: CaseId,
+    evidence_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    caller: CallerPage,
+    services: ServicesPage,
+    to: Annotated[str, Form()],
+    why: Annotated[str, Form()],
+) -> Response:
     """Hand an evidence item to a new custodian."""
-    cases.transfer(services, caller, case_id, evidence_id,
-                   _model(cases.CustodyIn, to=to.strip(), why=why.strip()))
+    cases.transfer(
+        services,
+        caller,
+        case_id,
+        evidence_id,
+        _model(cases.CustodyIn, to=to.strip(), why=why.strip()),
+    )
     return _back(case_id, "#evidence")
