@@ -22,23 +22,23 @@ class Who:
 @pytest.mark.parametrize(
     ("kind", "role", "expected"),
     [
-        ("customs", "officer", ["dashboard", "queue", "screen", "watchlist", "seizures"]),
+        ("customs", "officer", ["dashboard", "queue", "screen", "watchlist", "seizures", "cases"]),
         (
             "customs",
             "analyst",
-            ["dashboard", "queue", "screen", "watchlist", "seizures", "ingest", "sharing"],
+            ["dashboard", "queue", "screen", "watchlist", "seizures", "cases", "ingest", "sharing"],
         ),
-        ("brand", "brand_user", ["dashboard", "seizures"]),
-        ("marketplace", "investigator", ["dashboard", "screen", "watchlist", "seizures"]),
+        ("brand", "brand_user", ["dashboard", "seizures", "cases"]),
+        ("marketplace", "investigator", ["dashboard", "screen", "watchlist", "seizures", "cases"]),
         (
             "carrier",
             None,
-            ["dashboard", "queue", "screen", "watchlist", "seizures", "ingest", "sharing"],
+            ["dashboard", "queue", "screen", "watchlist", "seizures", "cases", "ingest", "sharing"],
         ),
         (
             "ipcrime",
             "admin",
-            ["dashboard", "screen", "watchlist", "seizures", "ingest", "sharing", "audit"],
+            ["dashboard", "screen", "watchlist", "seizures", "cases", "ingest", "sharing", "audit"],
         ),
     ],
 )
