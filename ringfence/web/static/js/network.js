@@ -188,7 +188,10 @@
   }
 
   function download(cy, el) {
-    var uri = cy.png({ full: true, scale: 2, bg: cssVar("--surface", "#ffffff") });
+    // At most 3,000 px a side: a full drawing at twice its size can be a canvas too big for
+    // the browser (the tab crashes on a spread-out network).
+    var uri = cy.png({ full: true, scale: 2, maxWidth: 3000, maxHeight: 3000,
+                       bg: cssVar("--surface", "#ffffff") });
     var link = document.createElement("a");
     link.href = uri;
     link.download = (el.dataset.name || "network") + ".png";
