@@ -19,6 +19,7 @@ from typing import Any
 from ringfence.cases.vault import sha256_of, stored_path
 from ringfence.cases.views import case_dict
 from ringfence.errors import UserError
+from ringfence.model.records.base import make_id
 from ringfence.resolve.network import edges
 from ringfence.resolve.network.export import (
     FTM_SQL,
@@ -65,17 +66,13 @@ class _Lake:
         return {r["mention_id"]: r["entity_id"] for r in self.engine.query(sql).to_pylist()}
 
     def entity_of_sellers(self, sellers: list[dict[str, Any]]) -> dict[str, str]:
-        found = {}
-        for s in sellers:
-            sql = (
-                "SELECT entity_id FROM network_mentions WHERE organisation = "
-                f"{_in({s['organisation']})[1:-1]} AND source_key = "
-                f"{_in({'seller:' + s['source_key']})[1:-1]} LIMIT 1"
-            )
-            rows = self.engine.query(sql).to_pylist()
-            if rows:
-                found[s["id"]] = rows[0]["entity_id"]
-        return found
+        """Seller id -> entity of its party mention (keyed ``seller:<key>``, ``make_id``)."""
+        mention = {
+            s["id"]: make_id(s["organisation"], "parties", f"seller:{s['source_key']}")
+            for s in sellers
+        }
+        entity = self.entity_of_mentions(set(mention.values()))
+        return {seller: entity[m] for seller, m in mention.items() if m in entity}
 
 
 def referral_entities(

@@ -12,9 +12,14 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import AsyncIterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+
+from fastapi import UploadFile
+from starlette.concurrency import run_in_threadpool
 
 from ringfence.errors import LimitError, RingfenceError, StoreError
 from ringfence.ingest import ingest_files
@@ -200,6 +205,19 @@ class JobRunner:
                 self.services.store.heartbeat_jobs(active)
             except RingfenceError:  # the store is briefly unavailable: beat again next time
                 continue
+
+
+@asynccontextmanager
+async def received_upload(services: Services, upload: UploadFile) -> AsyncIterator[Path]:
+    """The upload's body streamed into a temporary file (``temporary_upload_path``), removed
+    again on leaving unless the caller moved it away."""
+    target = temporary_upload_path(services)
+    try:
+        with target.open("wb") as out:
+            await run_in_threadpool(shutil.copyfileobj, upload.file, out)
+        yield target
+    finally:
+        target.unlink(missing_ok=True)
 
 
 def temporary_upload_path(services: Services) -> Path:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Path, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from ringfence.service.api.deps import ERRORS, CallerDep, RowId, ServicesDep
-from ringfence.service.jobs import temporary_upload_path
+from ringfence.service.jobs import received_upload
 from ringfence.service.views import cases
 
 router = APIRouter(tags=["cases"], responses=ERRORS)
@@ -67,10 +66,7 @@ async def case_evidence(
     kind: Annotated[str, Form(max_length=16)] = "file",
 ) -> Case:
     """Store an evidence file (SHA-256, content-addressed) with its first custodian."""
-    target = temporary_upload_path(services)
-    try:
-        with target.open("wb") as out:
-            await run_in_threadpool(shutil.copyfileobj, file.file, out)
+    async with received_upload(services, file) as target:
         return await run_in_threadpool(
             cases.add_evidence,
             services,
@@ -81,8 +77,6 @@ async def case_evidence(
             kind,
             custodian,
         )
-    finally:
-        target.unlink(missing_ok=True)
 
 
 @router.post("/cases/{case_id}/evidence/{evidence_id}/custody")

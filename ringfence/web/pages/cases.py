@@ -6,7 +6,6 @@ Each page's JSON twin is the API route of the same path (``/api/v1/cases``, ``/a
 
 from __future__ import annotations
 
-import shutil
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, File, Form, Path, Request, Response, UploadFile
@@ -16,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ringfence.errors import UserError
 from ringfence.service.context import Caller, Services, get_services
-from ringfence.service.jobs import temporary_upload_path
+from ringfence.service.jobs import received_upload
 from ringfence.service.views import cases
 from ringfence.store.operational.case_tables import CASE_STATUSES, EVIDENCE_KINDS, ITEM_KINDS
 from ringfence.web.errors import HtmlRoute
@@ -137,10 +136,7 @@ async def add_evidence(
     kind: Annotated[str, Form()] = "file",
 ) -> Response:
     """Store an evidence file with its first custodian."""
-    target = temporary_upload_path(services)
-    try:
-        with target.open("wb") as out:
-            await run_in_threadpool(shutil.copyfileobj, file.file, out)
+    async with received_upload(services, file) as target:
         await run_in_threadpool(
             cases.add_evidence,
             services,
@@ -151,8 +147,6 @@ async def add_evidence(
             kind,
             custodian.strip(),
         )
-    finally:
-        target.unlink(missing_ok=True)
     return _back(case_id, "#evidence")
 
 
