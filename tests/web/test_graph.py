@@ -4,6 +4,7 @@ entities out, and a PNG export; axe, phone overflow and screenshots."""
 
 from __future__ import annotations
 
+import struct
 from types import SimpleNamespace
 from typing import Any
 
@@ -17,6 +18,7 @@ MAX_CANDIDATES = 16
 MIN_APART_PX = 16  # the smallest node's width at zoom 1
 LABEL_MAX_PX = 140  # a label's width on screen (network.js wraps at 132 px)
 LONG_NAME = 28  # characters: wider than one line of a label at 11 px
+PNG_MAX_PX = 3000  # network.js caps the exported drawing (a bigger canvas can crash the tab)
 
 
 def _candidates(page: Any) -> list[str]:
@@ -127,7 +129,10 @@ def test_a_capped_network_says_so_and_can_be_explored_in_place(
         page.get_by_test_id("network-png").click()
     assert download.value.suggested_filename.endswith(".png")
     with open(download.value.path(), "rb") as handle:
-        assert handle.read(8) == b"\x89PNG\r\n\x1a\n"
+        head = handle.read(24)
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", head[16:24])  # the IHDR chunk
+    assert 0 < width <= PNG_MAX_PX and 0 < height <= PNG_MAX_PX, (width, height)
     _assert_names_readable(page)
     assert script_errors == []
 

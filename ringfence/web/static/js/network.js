@@ -9,6 +9,7 @@
   var ALL_LABELS_ZOOM = 0.45; // from this zoom every node is labelled; below, the key ones
   var ALL_LABELS_NODES = 25;  // a drawing this small is labelled in full at any zoom
   var LABEL_WIDTH = 132;      // a label wraps onto more lines past this width on screen (px)
+  var PNG_MAX = 3000;        // an exported PNG is at most this many pixels a side
   var RING = 110;             // distance of added neighbours from the node they belong to
 
   function cssVar(name, fallback) {
@@ -188,16 +189,20 @@
   }
 
   function download(cy, el) {
-    // At most 3,000 px a side: a full drawing at twice its size can be a canvas too big for
-    // the browser (the tab crashes on a spread-out network).
-    var uri = cy.png({ full: true, scale: 2, maxWidth: 3000, maxHeight: 3000,
-                       bg: cssVar("--surface", "#ffffff") });
+    // At most PNG_MAX px a side: a full drawing at twice its size can be a canvas too big for
+    // the browser (the tab crashes on a spread-out network). Cytoscape ignores maxWidth and
+    // maxHeight when a scale is given, so the scale is worked out here.
+    var box = cy.elements().boundingBox();  // what cy.png({full: true}) draws
+    var scale = Math.min(2, PNG_MAX / Math.max(box.w, 1), PNG_MAX / Math.max(box.h, 1));
+    var blob = cy.png({ full: true, scale: scale, output: "blob",
+                        bg: cssVar("--surface", "#ffffff") });
     var link = document.createElement("a");
-    link.href = uri;
+    link.href = URL.createObjectURL(blob);
     link.download = (el.dataset.name || "network") + ".png";
     document.body.appendChild(link);
     link.click();
     link.remove();
+    setTimeout(function () { URL.revokeObjectURL(link.href); }, 10000);
   }
 
   /* What the panel and the tooltip say of a node besides its full name. */
