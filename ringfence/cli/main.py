@@ -17,6 +17,7 @@ from ringfence.cli import (
     act_cmd,
     brand_cmd,
     case_cmd,
+    codes_cmd,
     db_cmd,
     demo_cmd,
     ingest_cmd,
@@ -59,6 +60,7 @@ for module in (
     access_cmd,
     brand_cmd,
     case_cmd,
+    codes_cmd,
     serve_cmd,
 ):
     module.register(app)
