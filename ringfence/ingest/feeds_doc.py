@@ -40,6 +40,15 @@ mapping (`ringfence ingest FEED FILE --org ORG`). Files in any other layout need
 - Columns not listed here are ignored, with one warning per file.
 """
 
+SIGNALS_TEXT = (
+    "Any number of numeric columns named `signal_<name>` (lower case: account age, order defect"
+    " rate, review bursts, ...) are the seller's *signals*, inputs of the seller-risk model"
+    " ([marketplace.md](marketplace.md)); negative values are allowed. Each becomes a"
+    " `seller_signals` record; a value that is not a number is a field problem, never a lost"
+    " row. A mapping takes a file's `signal_*` columns as they are, and renames others with"
+    " fields named `signal_<name>`."
+)
+
 
 def _type_text(spec: FieldSpec) -> str:
     if spec.ref_feed:
@@ -69,6 +78,8 @@ def _feed_section(feed_spec: FeedSpec) -> str:
         meaning = "Your key for the record" if spec.name == "source_key" else spec.doc
         lines.append(f"| `{spec.canonical_column}` | {_type_text(spec)} | "
                      f"{_required_text(feed_spec, spec)} | {meaning} |")
+    if feed_spec.name == "sellers":
+        lines += ["", SIGNALS_TEXT]
     if feed_spec.name in ("sellers", "watchlist"):
         lines += ["", "Each row also becomes a party mention (dataset `parties`) with role "
                   f"`{'seller' if feed_spec.name == 'sellers' else 'watchlist'}`."]

@@ -54,6 +54,8 @@ class Plan:
     labels: dict[str, LabelMapping] = field(default_factory=dict)
     ref_orgs: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    signals: list[FieldPlan] = field(default_factory=list)
+    """Numeric ``signal_<name>`` columns (sellers), see ``ingest.signals``."""
 
     @property
     def self_party_role(self) -> str | None:
@@ -75,8 +77,11 @@ def canonical_mapping(spec: FeedSpec, columns: list[str], file: str) -> tuple[Ma
             raise InputFileError(
                 f"missing required column {column!r} of the {spec.name} canonical format "
                 "(see docs/feeds.md, or pass --mapping)", file=file, field=column)
+    from ringfence.ingest.signals import SIGNAL_FEEDS, is_signal
+
     known = {fs.canonical_column for fs in spec.data_fields}
-    extra = [c for c in columns if c not in known]
+    extra = [c for c in columns if c not in known
+             and not (spec.name in SIGNAL_FEEDS and is_signal(c))]
     warnings = [f"{file}: ignored columns not in the {spec.name} format: {', '.join(extra)}"
                 ] if extra else []
     key = ["id"] if "id" in present else None
@@ -87,10 +92,14 @@ def build_plan(
     mapping: Mapping, organisation: str, columns: list[str], mapping_file: str, data_file: str
 ) -> Plan:
     """Check ``mapping`` against the file's columns and resolve every field's type and hint."""
+    from ringfence.ingest.signals import SIGNAL_FEEDS, is_signal, signal_plans
+
     spec = feed(mapping.feed)
     _check_columns(mapping, columns, mapping_file, data_file)
+    signal = {n: fm for n, fm in mapping.fields.items() if spec.name in SIGNAL_FEEDS
+              and is_signal(n)}
     fields = [_field_plan(spec, name, fm, mapping, f"fields.{name}", mapping_file)
-              for name, fm in mapping.fields.items()]
+              for name, fm in mapping.fields.items() if name not in signal]
     mapped = {fp.spec.name for fp in fields}
     parties = [_party_plan(spec, role, pm.key, pm.fields, mapping, mapping_file)
                for role, pm in mapping.parties.items()]
@@ -109,7 +118,8 @@ def build_plan(
     if mapping.labels and "date" not in mapped:
         raise MappingError("labels need the shipment date", file=mapping_file, field="labels")
     return Plan(spec, organisation, fields, mapping.key, parties, dict(mapping.labels),
-                _ref_orgs(spec, mapping, organisation, mapping_file))
+                _ref_orgs(spec, mapping, organisation, mapping_file),
+                signals=signal_plans(spec.name, signal, columns, mapping_file))
 
 
 def _check_columns(mapping: Mapping, columns: list[str], mapping_file: str, data_file: str) -> None:

@@ -228,7 +228,8 @@ def finish_all(
     Field problems are kept for the rows that became new records only: re-ingesting a file gives
     duplicates, not the same field problems twice.
     """
-    order = ["parties", "shipments", main.name, "outcomes", QUARANTINE, FIELD_PROBLEMS]
+    order = ["parties", "shipments", main.name, "outcomes", "seller_signals", QUARANTINE,
+             FIELD_PROBLEMS]
     counts: dict[str, int] = {}
     for dataset in dict.fromkeys(order):
         paths = stager.paths.get(dataset, [])

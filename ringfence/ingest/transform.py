@@ -34,6 +34,8 @@ from ringfence.ingest.problems import (
     quarantine_rows,
 )
 from ringfence.ingest.readers import RawBatch
+from ringfence.ingest.signals import DATASET as SIGNALS
+from ringfence.ingest.signals import signal_table
 from ringfence.model.feeds import FeedSpec, feed, value_type
 from ringfence.model.records import PROVENANCE_FIELDS
 
@@ -225,6 +227,7 @@ def transform(plan: Plan, batch: RawBatch, strict: bool = False) -> Staged:
         self_keys = pc.binary_join_element_wise(pa.scalar(f"{role}:"), keys, "")
         party_tables.append(_mention_table(role, self_keys, main, rows))
     outcome_tables = _outcomes(plan, table, keys, main, rows, problems)
+    signals = signal_table(plan.signals, table, keys, rows, problems) if plan.signals else None
     bad = problems.bad_mask()
     good = pa.array(~bad)
     tables = {plan.feed.name: _table(staged_schema(plan.feed), main, table.num_rows).filter(good)}
@@ -234,6 +237,8 @@ def transform(plan: Plan, batch: RawBatch, strict: bool = False) -> Staged:
     if outcome_tables:
         tables["outcomes"] = pa.concat_tables([t.filter(_good_rows(t, rows, bad))
                                                for t in outcome_tables])
+    if signals is not None:
+        tables[SIGNALS] = signals.filter(_good_rows(signals, rows, bad))
     return Staged(tables, quarantine_rows(batch, problems, bad), int(bad.sum()) + len(batch.bad),
                   field_problem_rows(rows, problems, bad))
 

@@ -21,6 +21,7 @@ from ringfence.model.records import (
     PARTY_SCHEMAS,
     PROVENANCE_FIELDS,
     RECORD_CLASSES,
+    SELLER_OUTCOMES,
     SHIPMENT_KINDS,
     Record,
     V,
@@ -33,6 +34,7 @@ _ENUMS: dict[str, types.ValueType] = {
     "shipment_kind": types.EnumType(SHIPMENT_KINDS),
     "outcome_result": types.EnumType(OUTCOME_RESULTS),
     "complaint_decision": types.EnumType(COMPLAINT_DECISIONS),
+    "seller_outcome": types.EnumType(SELLER_OUTCOMES),
 }
 
 # Where a ``*_ref`` field points: (record class name, field) -> feed of the referenced record.
@@ -48,6 +50,10 @@ REF_TARGETS: dict[tuple[str, str], str] = {
     ("WatchlistEntry", "seller_account_ref"): "sellers",
     ("Complaint", "listing_ref"): "listings",
     ("PageView", "listing_ref"): "listings",
+    ("SellerSignal", "seller_ref"): "sellers",
+    ("SellerLink", "seller_ref"): "sellers",
+    ("SellerLink", "other_seller_ref"): "sellers",
+    ("SellerOutcome", "seller_ref"): "sellers",
 }
 
 FEED_ALIASES = {
@@ -55,6 +61,8 @@ FEED_ALIASES = {
     "manifests": "shipments",
     "page-views": "pageviews",
     "party-links": "party_links",
+    "seller-links": "seller_links",
+    "seller-outcomes": "seller_outcomes",
 }
 
 

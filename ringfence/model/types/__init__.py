@@ -15,6 +15,7 @@ from ringfence.model.types.quantities import (
     FlagType,
     NumberType,
     RateType,
+    SignedNumberType,
 )
 from ringfence.model.types.text import EnumType, KeyType, NameType, TextType
 
@@ -31,6 +32,7 @@ bank_account = BankAccountType()
 identifier = IdentifierType()
 date = DateType()
 number = NumberType()
+signed_number = SignedNumberType()
 rate = RateType()
 count = CountType()
 currency = CurrencyType()
@@ -52,6 +54,7 @@ registry: dict[str, ValueType] = {
         identifier,
         date,
         number,
+        signed_number,
         rate,
         count,
         currency,

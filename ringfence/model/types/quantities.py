@@ -64,6 +64,18 @@ class NumberType(ValueType):
         return value
 
 
+class SignedNumberType(NumberType):
+    """A decimal number that may be negative (a seller's signal, e.g. a change in ratings)."""
+
+    name: ClassVar[str] = "signed_number"
+
+    def clean(self, raw: str, hint: str | None = None) -> float:
+        text = raw.strip()
+        negative = text.startswith("-")
+        value = super().clean(text[1:] if negative else text, hint)
+        return -value if negative else value
+
+
 class RateType(NumberType):
     """A number greater than zero: an exchange rate, which divides."""
 
