@@ -22,6 +22,7 @@ from ringfence.cli import (
     demo_cmd,
     ingest_cmd,
     mapping_cmd,
+    metrics_cmd,
     network_cmd,
     pprl_cmd,
     resolve_cmd,
@@ -61,6 +62,7 @@ for module in (
     brand_cmd,
     case_cmd,
     codes_cmd,
+    metrics_cmd,
     serve_cmd,
 ):
     module.register(app)

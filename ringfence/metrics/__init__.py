@@ -1,0 +1,1 @@
+"""Public measures of how well counterfeits are kept away from customers."""
