@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     password_min_length: int = Field(
         default=12, ge=8, description="Shortest password accepted for a user."
     )
+    code_max_scans: int = Field(
+        default=5, ge=1, description="Scans of one unit code beyond which it is flagged a clone."
+    )
 
     @property
     def lake_dir(self) -> Path:

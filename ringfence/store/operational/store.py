@@ -23,6 +23,7 @@ from ringfence.store.operational.audit_key import AuditKey, key_path, load_audit
 from ringfence.store.operational.base import require_organisation
 from ringfence.store.operational.brands import BrandStore
 from ringfence.store.operational.cases import CaseStore
+from ringfence.store.operational.codes import CodeStore
 from ringfence.store.operational.credentials import check_password, normalise_email
 from ringfence.store.operational.jobs import JobStore
 from ringfence.store.operational.sessions import SessionStore
@@ -40,7 +41,9 @@ from ringfence.store.operational.tables import (
 from ringfence.store.operational.tasks import TaskStore
 
 
-class OperationalStore(TaskStore, SharingStore, SessionStore, JobStore, BrandStore, CaseStore):
+class OperationalStore(
+    TaskStore, SharingStore, SessionStore, JobStore, BrandStore, CaseStore, CodeStore
+):
     """Organisations, users, keys, ingest runs and the audit log, behind one small API.
 
     Inspection tasks, sharing agreements, browser sessions and jobs live in the mixin modules

@@ -1,0 +1,77 @@
+"""Listings of code-protected products whose seller has shown no valid code.
+
+A product is code-protected when its brand's owner registered a code key for it (``codes
+register-key``; with ``--gtin`` only those GTINs, without every product of the brand). A seller
+"shows" a code when the marketplace scans a valid one with the listing's id as the place. A live
+listing of a protected product without such a scan is flagged ``no_code_shown``; one whose only
+codes are clones is flagged ``cloned_code_shown``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from ringfence.codes.scans import clone_flags, unit_of
+from ringfence.settings import Settings
+from ringfence.store.engine import open_engine
+from ringfence.store.lake import Lake
+from ringfence.store.operational import OperationalStore
+
+_SQL = """
+SELECT l.organisation, l.source_key AS listing, l.brand, l.gtin, l.status,
+       {seller} AS seller
+FROM listings l {join}
+WHERE l.brand IS NOT NULL AND coalesce(lower(l.status), '') NOT IN ('removed', 'closed')
+"""
+
+
+def protected_products(store: OperationalStore) -> dict[str, set[str] | None]:
+    """Brand (case-folded) → protected GTINs, or None when every product of the brand is."""
+    out: dict[str, set[str] | None] = {}
+    for key in store.code_keys():
+        brand = key.brand.casefold()
+        if key.gtins is None or out.get(brand, set()) is None:
+            out[brand] = None
+        else:
+            out[brand] = {*(out.get(brand) or set()), *map(str, key.gtins)}
+    return out
+
+
+def _listings(settings: Settings) -> list[dict[str, Any]]:
+    lake, engine = Lake(settings), open_engine(settings)
+    try:
+        if not lake.register(engine, "listings"):
+            return []
+        if lake.register(engine, "sellers"):
+            seller, join = "s.source_key", "LEFT JOIN sellers s ON s.id = l.seller_ref"
+        else:
+            seller, join = "l.seller_ref", ""
+        return engine.query(_SQL.format(seller=seller, join=join)).to_pylist()
+    finally:
+        engine.close()
+
+
+def flagged_listings(settings: Settings, store: OperationalStore) -> list[dict[str, Any]]:
+    """Live listings of protected products with no valid, unflagged code shown, and why."""
+    protected = protected_products(store)
+    if not protected:
+        return []
+    scans = [s.to_dict() for s in store.code_scans(limit=10_000_000)]
+    flags = clone_flags(scans, settings.code_max_scans)
+    shown: dict[tuple[str, str], list[bool]] = defaultdict(list)
+    for scan in scans:
+        unit = unit_of(scan)
+        if unit is not None and scan["kind"] == "marketplace":
+            shown[(scan["organisation"], scan["place"].casefold())].append(not flags[unit])
+    out = []
+    for row in _listings(settings):
+        gtins = protected.get(str(row["brand"]).strip().casefold(), set())
+        if gtins is not None and (not gtins or row["gtin"] not in gtins):
+            continue
+        codes = shown.get((row["organisation"], str(row["listing"]).casefold()), [])
+        if any(codes):
+            continue
+        reason = "cloned_code_shown" if codes else "no_code_shown"
+        out.append({**row, "flag": reason})
+    return sorted(out, key=lambda r: (r["organisation"], r["brand"], r["listing"]))

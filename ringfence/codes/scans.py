@@ -1,0 +1,112 @@
+"""Recording code scans and flagging clones.
+
+A genuine unit passes each kind of checkpoint once on its way: it crosses one border (customs),
+travels in one consignment (carrier) and is offered in one listing (marketplace). A serial seen
+at **two places of the same kind** — two customs offices, two parcels, two listings — is a
+copied code (``two_places``). A serial scanned more than ``code_max_scans`` times in all is a
+code shown over and over (``too_often``). Scans of the three kinds in a row are the normal path
+and flag nothing. Invalid codes are recorded too (``invalid``): forgeries are evidence.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from ringfence.codes import format as code_format
+from ringfence.codes.format import CodeCheck
+from ringfence.codes.keys import PublicKey, public_from_raw, unb64
+from ringfence.errors import UserError
+from ringfence.store.operational import OperationalStore
+from ringfence.store.operational.code_tables import CodeScan
+from ringfence.store.operational.codes import ScanDraft
+
+MAX_PLACE_CHARS = 200
+Unit = tuple[str, str, str]  # brand, gtin, serial
+
+
+def live_keys(store: OperationalStore, brand: str | None = None) -> list[tuple[str, PublicKey]]:
+    """(key id, key) of every registered, unrevoked code key (of ``brand`` if given)."""
+    return [
+        (row.key_id, public_from_raw(row.brand, unb64(row.public_key)))
+        for row in store.code_keys(brand)
+    ]
+
+
+def check(code: str, keys: Iterable[tuple[str, PublicKey]]) -> tuple[CodeCheck, str | None]:
+    """The code checked against each key until one verifies it: (check, the key's id)."""
+    last = None
+    for key_id, key in keys:
+        last = code_format.verify(code, key)
+        if last.valid:
+            return last, key_id
+    if last is None:
+        shown = code[: code_format.MAX_INPUT_CHARS]
+        return CodeCheck(shown, False, reason="no registered code key for this brand"), None
+    return CodeCheck(last.code, False, reason="no registered brand key verifies it"), None
+
+
+def clean_place(place: str) -> str:
+    """The place trimmed; ``UserError`` if blank, too long or not printable."""
+    cleaned = " ".join(str(place).split())
+    if not cleaned or len(cleaned) > MAX_PLACE_CHARS or not cleaned.isprintable():
+        raise UserError(f"a scan's place is 1 to {MAX_PLACE_CHARS} printable characters")
+    return cleaned
+
+
+def record_scan(
+    store: OperationalStore,
+    organisation: str,
+    code: str,
+    place: str,
+    *,
+    actor: str,
+    brand: str | None = None,
+    keys: list[tuple[str, PublicKey]] | None = None,
+    at: datetime | None = None,
+) -> CodeScan:
+    """Verify ``code`` with the registered keys (or ``keys``) and record the scan (audited)."""
+    where = clean_place(place)
+    found, key_id = check(code, keys if keys is not None else live_keys(store, brand))
+    draft = ScanDraft(organisation, where, found.code, found.valid, found.brand, found.gtin,
+                      found.serial, key_id, found.reason, at)  # fmt: skip
+    return store.record_code_scan(draft, actor=actor)
+
+
+def unit_of(scan: dict[str, Any]) -> Unit | None:
+    """The (brand, gtin, serial) a valid scan is of; None for an invalid one."""
+    if not scan.get("valid") or not scan.get("serial"):
+        return None
+    return (str(scan["brand"]), str(scan["gtin"]), str(scan["serial"]))
+
+
+def clone_flags(scans: Iterable[dict[str, Any]], max_scans: int) -> dict[Unit, list[str]]:
+    """Per unit seen in ``scans`` (dicts with valid, brand, gtin, serial, kind, place, and
+    organisation), its clone flags: ``two_places``, ``too_often``; empty when none."""
+    places: dict[Unit, dict[str, set[tuple[str, str]]]] = defaultdict(lambda: defaultdict(set))
+    counts: dict[Unit, int] = defaultdict(int)
+    for scan in scans:
+        unit = unit_of(scan)
+        if unit is None:
+            continue
+        counts[unit] += 1
+        where = (str(scan.get("organisation")), str(scan.get("place")).casefold())
+        places[unit][str(scan.get("kind"))].add(where)
+    flags: dict[Unit, list[str]] = {}
+    for unit, count in counts.items():
+        flags[unit] = []
+        if any(len(seen) > 1 for seen in places[unit].values()):
+            flags[unit].append("two_places")
+        if count > max_scans:
+            flags[unit].append("too_often")
+    return flags
+
+
+def with_flags(scans: list[dict[str, Any]], seen: list[dict[str, Any]], max_scans: int) -> None:
+    """Add ``flags`` to each scan dict in ``scans``, judged on the scans in ``seen``."""
+    flags = clone_flags(seen, max_scans)
+    for scan in scans:
+        unit = unit_of(scan)
+        scan["flags"] = ["invalid"] if unit is None else list(flags.get(unit, []))
