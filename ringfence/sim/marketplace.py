@@ -60,7 +60,10 @@ def make_sellers(world: World) -> list[Seller]:
     accounts: list[tuple[Identity, str, int]] = []
     for ident in world.sellers:
         kind = "grey" if ident.kind == "grey" else ident.kind
-        accounts.append((ident, kind, -int(rng.integers(30, 2000))))
+        opened = -int(rng.integers(30, 2000))
+        if opened > -330 and kind == "shop":  # new shops open all the time, rings are not alone
+            opened = (opened + 330) * cfg.days // 300
+        accounts.append((ident, kind, opened))
     for ring in world.rings:
         for ident in ring.sellers:
             a = ring.aliases.index(ident) if ident in ring.aliases else len(ring.aliases) - 1
@@ -122,8 +125,15 @@ def make_listings(world: World, sellers: list[Seller]) -> list[Listing]:
     return out
 
 
-def write_sellers(out: Path, cfg: SimConfig, sellers: list[Seller], truth: TruthLog) -> None:
-    """Seller accounts as Parquet, with native date columns, and their party truth."""
+def write_sellers(
+    out: Path,
+    cfg: SimConfig,
+    sellers: list[Seller],
+    truth: TruthLog,
+    signals: dict[str, list[float | None]] | None = None,
+) -> None:
+    """Seller accounts as Parquet, with native date columns, their ``signal_*`` columns
+    (``seller_signals``), and their party truth."""
     rng = stream(cfg, "seller-render")
     rows: dict[str, list[object]] = {k: [] for k in (
         "seller_id", "entity_type", "legal_name", "shop_name", "address_line", "city", "zip",
@@ -139,6 +149,8 @@ def write_sellers(out: Path, cfg: SimConfig, sellers: list[Seller], truth: Truth
             rows[key].append(value)
     table = pa.table({k: pa.array(v, pa.date32() if k == "registered" else pa.string())
                       for k, v in rows.items()})
+    for name, signal in (signals or {}).items():
+        table = table.append_column(name, pa.array(signal, pa.float64()))
     write_parquet(table, out / SELLERS)
     truth.mentions(MARKETPLACE, "sellers", "seller", pa.array(rows["seller_id"]),
                    pa.array([s.identity.id for s in sellers]),

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ringfence.sim import carrier, customs, marketplace, notices, partners, rates
+from ringfence.sim import carrier, customs, marketplace, notices, partners, rates, seller_signals
 from ringfence.sim.brands import BRAND_SPECS
 from ringfence.sim.config import (
     BRAND_ORGS,
@@ -138,7 +138,11 @@ def _market(world: World, out: Path, truth: TruthLog, summary: SimulationSummary
     marketplace.link_authorised(world, sellers)
     listings = marketplace.make_listings(world, sellers)
     complaints = notices.make_complaints(cfg, listings)
-    marketplace.write_sellers(out, cfg, sellers, truth)
+    signals = seller_signals.make_signals(cfg, sellers)
+    marketplace.write_sellers(out, cfg, sellers, truth, signals)
+    seller_signals.write_links(out, seller_signals.make_links(cfg, sellers, listings))
+    seller_outcomes = seller_signals.make_outcomes(cfg, sellers, complaints)
+    seller_signals.write_outcomes(out, seller_outcomes, sellers, truth)
     marketplace.write_listings(out, cfg, listings, truth)
     notices.write_notices(out, complaints, truth)
     summary.pageviews = notices.write_pageviews(out, cfg, listings, complaints)
@@ -167,6 +171,7 @@ def _feeds(np_files: list[tuple[str, str]],
         _feed(bl, "trademarks", luf["depots"], "trademarks"),
         _feed(bl, "products", luf["produits"], "products"),
         _feed(MARKETPLACE, "sellers", marketplace.SELLERS, "sellers"),
+        _feed(MARKETPLACE, "seller_links", seller_signals.LINKS, "seller-links"),
         _feed(MARKETPLACE, "listings", marketplace.LISTINGS, "listings"),
         _feed(CARRIER, "shipments", carrier.PATH, "shipments"),
         _feed(CUSTOMS, "shipments", customs.DECLARATIONS, "declarations"),
@@ -175,6 +180,7 @@ def _feeds(np_files: list[tuple[str, str]],
         _feed(bn, "complaints", npf["takedowns"], "complaints"),
         _feed(bl, "complaints", luf["signalements"], "complaints"),
         _feed(MARKETPLACE, "pageviews", notices.PAGEVIEWS, "pageviews"),
+        _feed(MARKETPLACE, "seller_outcomes", seller_signals.OUTCOMES, "seller-outcomes"),
         _feed(MARKETPLACE, "watchlist", notices.WATCHLIST, "watchlist"),
         _feed(IPCRIME, "watchlist", partners.IPR_WATCHLIST, "watchlist"),
     ]
