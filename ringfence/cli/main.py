@@ -28,6 +28,7 @@ from ringfence.cli import (
     resolve_cmd,
     score_cmd,
     screen_cmd,
+    sellers_cmd,
     serve_cmd,
     simops_cmd,
     simulate_cmd,
@@ -63,6 +64,7 @@ for module in (
     case_cmd,
     codes_cmd,
     metrics_cmd,
+    sellers_cmd,
     serve_cmd,
 ):
     module.register(app)
