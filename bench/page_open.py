@@ -7,7 +7,9 @@ Over a demo data directory (``ringfence demo --no-serve``), for an app built col
 built as ``ringfence serve`` builds it (``warm=True``: built in the background at start-up; the
 first request is sent once they are), an officer of ``--organisation`` opens the HTML page of
 the first shipment of its queue, then of that shipment's first party entity, then ``--pages``
-more shipments and their entities. Prints one JSON object: the first opens and the medians
+more shipments and their entities; the warm app then drops its indexes as an ingest does, builds
+them again by itself (``after_ingest.rewarm_seconds``) and opens a shipment and its entity once
+more. Prints one JSON object: the first opens and the medians
 (milliseconds), the warm-up's own seconds, and the load average.
 """
 
@@ -83,6 +85,22 @@ def _run(settings: Settings, warm: bool, token: str, shipments: list[str]) -> di
                 more_entities.append(_timed(client, f"/entities/{entity}"))
         out["next_shipments_median_ms"] = statistics.median(more_shipments or [0.0])
         out["next_entities_median_ms"] = statistics.median(more_entities or [0.0])
+        if warm:
+            out["after_ingest"] = _after_ingest(client, services, shipments)
+    return out
+
+
+def _after_ingest(client: TestClient, services: Any, shipments: list[str]) -> dict[str, Any]:
+    """New data lands (what an ingest does to the indexes); the served app builds them again
+    by itself; then the first shipment and entity are opened."""
+    services.forget_derived(tell_others=False)
+    started = time.perf_counter()
+    while not services.is_built(*DERIVED) and time.perf_counter() - started < WARM_LIMIT_SECONDS:
+        time.sleep(0.1)
+    out: dict[str, Any] = {"rewarm_seconds": round(time.perf_counter() - started, 2)}
+    out["first_shipment_ms"] = _timed(client, f"/shipments/{shipments[-1]}")
+    entity = _entity_of(client, shipments[-1])
+    out["first_entity_ms"] = _timed(client, f"/entities/{entity}") if entity else None
     return out
 
 

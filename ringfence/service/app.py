@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,7 +10,7 @@ from pydantic import BaseModel
 
 from ringfence.service import metrics
 from ringfence.service.api import api_router
-from ringfence.service.context import DERIVED, Services
+from ringfence.service.context import Services
 from ringfence.service.errors import install_error_handlers
 from ringfence.service.headers import SecurityHeadersMiddleware
 from ringfence.service.jobs import JobRunner
@@ -47,8 +45,8 @@ def create_app(settings: Settings | None = None, *, warm: bool = False) -> FastA
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        if warm:
-            threading.Thread(target=_warm, args=(services,), name="warm", daemon=True).start()
+        if warm:  # and again after each ingest: a page never waits for a stale index
+            services.warm_in_background()
         yield
         services.jobs.shutdown()
         store.close()
@@ -68,16 +66,6 @@ def create_app(settings: Settings | None = None, *, warm: bool = False) -> FastA
     _operational_routes(app)
     _install_web(app)
     return app
-
-
-def _warm(services: Services) -> None:
-    """Build every derived index now (each under its own lock, so a request that needs one
-    meanwhile waits for this build instead of starting its own); a failure is only logged."""
-    for name in DERIVED:
-        try:
-            services.build(name)
-        except Exception as exc:  # an empty lake, a missing model: the first use says why
-            logging.getLogger(__name__).info("not warmed: %s (%s)", name, exc)
 
 
 def _operational_routes(app: FastAPI) -> None:

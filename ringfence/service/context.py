@@ -6,6 +6,7 @@ on ``app.state``; views take both, so the same function serves the JSON API and 
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections import OrderedDict
@@ -100,6 +101,9 @@ class Services:
         default_factory=lambda: {name: threading.Lock() for name in DERIVED}
     )
     _generation: int = 0  # bumped when data lands: a build started before is not kept
+    rewarm: bool = False  # a served app builds stale indexes again at once (warm_in_background)
+    _warming: bool = False
+    _warm_again: bool = False
     _screening: ScreeningIndex | None = None
     _scorer: Any = None
     _entity_owners: dict[str, list[str]] | None = None
@@ -115,6 +119,10 @@ class Services:
 
     def __post_init__(self) -> None:
         self.lake_pool = LakePool(self.settings)
+        # Data that landed before this process started is in what it builds: only a later
+        # ingest (a newer stamp) makes its indexes stale. Starting from 0 instead made the first
+        # request of every served app drop the indexes it had just warmed.
+        self._derived_stamp = self._current_stamp()
 
     def _cached(self, name: str, attribute: str, build: Callable[[], Any]) -> Any:
         """The cached ``attribute``, built under its own lock when missing (None: not kept)."""
@@ -193,6 +201,33 @@ class Services:
         for name in names:
             getattr(self, name)()
 
+    def warm_in_background(self) -> None:
+        """Build every derived index in a background thread, now and (``rewarm``) again each
+        time new data makes them stale, so no page waits seconds for them.
+
+        One warming thread at a time: data landing while it runs makes it go round once more.
+        """
+        self.rewarm = True
+        with self._lock:
+            self._warm_again = True
+            if self._warming:
+                return
+            self._warming = True
+        threading.Thread(target=self._warm_loop, name="warm", daemon=True).start()
+
+    def _warm_loop(self) -> None:
+        while True:
+            with self._lock:
+                if not self._warm_again:
+                    self._warming = False
+                    return
+                self._warm_again = False
+            for name in DERIVED:
+                try:
+                    self.build(name)
+                except Exception as exc:  # an empty lake, a missing model: the first use says why
+                    logging.getLogger(__name__).info("not warmed: %s (%s)", name, exc)
+
     def screening_index(self) -> ScreeningIndex:
         """The screening index, loaded on first use (it holds every resolved entity)."""
 
@@ -253,16 +288,19 @@ class Services:
     def _stamp_path(self) -> Path:
         return self.settings.data_dir / "derived.stamp"
 
+    def _current_stamp(self) -> int:
+        try:
+            return self._stamp_path().stat().st_mtime_ns
+        except OSError:
+            return 0
+
     def refresh_derived(self) -> None:
         """Forget cached indexes if another server process (``--workers``) saw new data land.
 
         One ``stat`` per request: ``forget_derived`` in any process touches the stamp file.
         """
-        try:
-            stamp = self._stamp_path().stat().st_mtime_ns
-        except OSError:
-            return
-        if stamp != self._derived_stamp:
+        stamp = self._current_stamp()
+        if stamp and stamp != self._derived_stamp:
             self._derived_stamp = stamp
             self.forget_derived(tell_others=False)
 
@@ -270,7 +308,8 @@ class Services:
         """Drop cached indexes after new data lands (an ingest), so they are rebuilt.
 
         Never waits for a build under way (this runs on the event loop): a build that started
-        before is handed to its caller but not kept.
+        before is handed to its caller but not kept. A served app (``rewarm``) starts building
+        them again in the background at once.
         """
         if tell_others:
             path = self._stamp_path()
@@ -283,6 +322,8 @@ class Services:
             for attribute in _ATTRIBUTES.values():
                 setattr(self, attribute, None)
             self._memos.clear()
+        if self.rewarm:
+            self.warm_in_background()
 
     def network(self) -> Any:
         """The entity network (``ringfence.resolve.network.load.Network``) or None if empty."""

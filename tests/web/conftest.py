@@ -76,13 +76,19 @@ def web_world(
 
 
 @pytest.fixture(scope="session")
-def live_server(web_world: PreparedWorld) -> Iterator[str]:
+def live_app(web_world: PreparedWorld) -> Any:
+    """The app the test server serves, built as ``ringfence serve`` builds it (warm)."""
+    from ringfence.service.app import create_app
+
+    return create_app(web_world.settings, warm=True)
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app: Any) -> Iterator[str]:
     """The service (API + web UI) on a free loopback port, in a background thread."""
     import uvicorn
 
-    from ringfence.service.app import create_app
-
-    app = create_app(web_world.settings, warm=True)  # as `ringfence serve` builds it
+    app = live_app
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
