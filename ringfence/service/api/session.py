@@ -9,6 +9,7 @@ from ringfence.service.api.deps import ERRORS, CallerDep, ServicesDep
 from ringfence.service.auth import clear_session_cookie, set_session_cookie
 from ringfence.service.context import SESSION_COOKIE, Caller
 from ringfence.service.views import auth
+from ringfence.service.views.body import RequestBody
 
 router = APIRouter(tags=["session"])
 THROTTLED = {
@@ -17,14 +18,14 @@ THROTTLED = {
 }
 
 
-class LoginIn(BaseModel):
+class LoginIn(RequestBody):
     """E-mail and password."""
 
     email: str = Field(min_length=1, max_length=320)
     password: str = Field(min_length=1, max_length=1000)
 
 
-class PasswordChange(BaseModel):
+class PasswordChange(RequestBody):
     """The current password and the new one (which must pass the password policy)."""
 
     current_password: str = Field(min_length=1, max_length=1000)

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from ringfence.errors import ForbiddenError, NotFoundError
 from ringfence.service.context import Caller, Services
+from ringfence.service.views.body import RequestBody
 from ringfence.store.operational.brands import brand_clashes
 from ringfence.store.operational.tables import BrandRegistration
 
@@ -21,7 +22,7 @@ from ringfence.store.operational.tables import BrandRegistration
 APPROVER_KINDS = ("customs", "ipcrime")
 
 
-class BrandIn(BaseModel):
+class BrandIn(RequestBody):
     """A registration request: a brand the caller's organisation owns, and other spellings."""
 
     brand: str = Field(min_length=1, max_length=200)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from ringfence.cases.service import add_evidence_file
 from ringfence.cases.verify import verify_case
@@ -19,6 +19,7 @@ from ringfence.cases.views import case_dict, case_summary
 from ringfence.errors import ForbiddenError, NotFoundError
 from ringfence.service import sharing
 from ringfence.service.context import Caller, Services
+from ringfence.service.views.body import RequestBody
 
 # Roles that work cases; a brand user reads what is shared with its organisation.
 CASE_ROLES = ("admin", "analyst", "officer", "investigator")
@@ -26,13 +27,13 @@ ITEM_DATASETS = {"shipment": "shipments", "listing": "listings", "seller": "sell
 Text = Field(min_length=1, max_length=10_000)
 
 
-class CaseIn(BaseModel):
+class CaseIn(RequestBody):
     """A new case: what it is about."""
 
     title: str = Field(min_length=1, max_length=300)
 
 
-class ItemIn(BaseModel):
+class ItemIn(RequestBody):
     """Something the case is about, by its id."""
 
     kind: Literal["entity", "shipment", "listing", "seller"]
@@ -40,20 +41,20 @@ class ItemIn(BaseModel):
     note: str | None = Field(default=None, max_length=10_000)
 
 
-class NoteIn(BaseModel):
+class NoteIn(RequestBody):
     """An investigator's note."""
 
     text: str = Text
 
 
-class StatusIn(BaseModel):
+class StatusIn(RequestBody):
     """A new status, and why (e.g. the referral)."""
 
     status: Literal["open", "referred", "closed"]
     reason: str | None = Field(default=None, max_length=1000)
 
 
-class CustodyIn(BaseModel):
+class CustodyIn(RequestBody):
     """A hand-over of an evidence item."""
 
     to: str = Field(min_length=1, max_length=320)

@@ -182,7 +182,8 @@ def _relations(
     """(source entity, target entity, kind) of the stated relations the caller may read."""
     keys = " OR ".join(
         f"l.organisation = p.organisation AND p.source_key IN ({k}, 'watchlist:' || {k}, "
-        f"'seller:' || {k})" for k in ("l.party", "l.other_party")
+        f"'seller:' || {k})"
+        for k in ("l.party", "l.other_party")
     )
     sql = (
         "SELECT l.*, p.id AS rf_mention, p.source_key AS rf_key FROM party_links AS l "

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from ringfence.errors import ConflictError
 from ringfence.service import sharing
 from ringfence.service.context import Caller, Services
+from ringfence.service.views.body import RequestBody
 from ringfence.service.views.queue import MAX_UNITS, MAX_VALUE, OutcomeOut, outcome_out
 from ringfence.store.operational.outcomes import MAX_REASON
 
 
-class OutcomeChangeIn(BaseModel):
+class OutcomeChangeIn(RequestBody):
     """What an inspection found after all, and why the recorded outcome was wrong."""
 
     positive: bool

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from ringfence.errors import UserError
 from ringfence.service import sharing
 from ringfence.service.context import Caller, Services
+from ringfence.service.views.body import RequestBody
 from ringfence.service.views.common import jsonable
 from ringfence.service.views.reasons import gate as gate_reasons
 from ringfence.service.views.seizures import all_seizures
@@ -106,7 +107,7 @@ MAX_UNITS = 10**9
 MAX_VALUE = 1e12
 
 
-class OutcomeIn(BaseModel):
+class OutcomeIn(RequestBody):
     """What an inspection found."""
 
     positive: bool

@@ -11,9 +11,10 @@ from ringfence.resolve.screen.clean import EXACT_FIELDS, clean_query, clean_stor
 from ringfence.resolve.screen.scoring import _LABELS as SCREEN_LABELS
 from ringfence.service import sharing
 from ringfence.service.context import Caller, Services
+from ringfence.service.views.body import RequestBody
 
 
-class ScreenRequest(BaseModel):
+class ScreenRequest(RequestBody):
     """The party to screen: a name and whatever identifiers are known."""
 
     name: str = Field(min_length=1, max_length=300)

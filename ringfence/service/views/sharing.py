@@ -10,10 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from ringfence.service import sharing as policy
 from ringfence.service.agreement_fields import check_agreement
 from ringfence.service.context import Caller, Services
+from ringfence.service.views.body import RequestBody
 from ringfence.store.operational.tables import SharingAgreement
 
 
-class AgreementIn(BaseModel):
+class AgreementIn(RequestBody):
     """A new agreement: the caller's organisation shares ``fields`` of ``dataset``.
 
     Unknown keys are refused (422 naming them), as are fields and row filter keys the dataset's

@@ -10,6 +10,7 @@ from ringfence.errors import NotFoundError, UserError
 from ringfence.service import sharing
 from ringfence.service.context import Caller, Services
 from ringfence.service.views import reasons
+from ringfence.service.views.body import RequestBody
 from ringfence.service.views.common import jsonable
 from ringfence.service.views.queue import QueueTask, task_model
 from ringfence.service.views.seizures import recorded_rows
@@ -38,7 +39,7 @@ class ScoreResult(BaseModel):
     model_version: str | None = None
 
 
-class ScoreRequest(BaseModel):
+class ScoreRequest(RequestBody):
     """Shipments to score, by id (one or a batch of up to 500)."""
 
     shipment_ids: list[str] = Field(min_length=1, max_length=MAX_BATCH)
