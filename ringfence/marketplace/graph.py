@@ -22,19 +22,28 @@ def adjacency(n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray | Non
 
 
 def neighbour_stats(a: sparse.csr_matrix, x: np.ndarray, names: list[str]) -> pd.DataFrame:
-    """Mean and max of each column of ``x`` over each node's neighbours (NaN: none known)."""
+    """Over each node's neighbours, per column of ``x``: mean, standard deviation and max, and
+    the mean of the neighbours' means (two hops). NaN where no neighbour's value is known."""
     b = a.copy()
     b.data = np.ones_like(b.data)
     out: dict[str, np.ndarray] = {}
     for j, name in enumerate(names):
         col = x[:, j]
-        known = ~np.isnan(col)
-        filled = np.where(known, col, 0.0)
-        count = b @ known.astype(float)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out[f"nbr_mean_{name}"] = np.where(count > 0, (b @ filled) / count, np.nan)
-        out[f"nbr_max_{name}"] = _neighbour_max(b, np.where(known, col, -np.inf))
+        mean = _neighbour_mean(b, col)
+        square = _neighbour_mean(b, col * col)
+        out[f"nbr_mean_{name}"] = mean
+        out[f"nbr_std_{name}"] = np.sqrt(np.maximum(square - mean * mean, 0.0))
+        out[f"nbr_max_{name}"] = _neighbour_max(b, np.where(np.isnan(col), -np.inf, col))
+        out[f"nbr2_mean_{name}"] = _neighbour_mean(b, mean)
     return pd.DataFrame(out)
+
+
+def _neighbour_mean(b: sparse.csr_matrix, col: np.ndarray) -> np.ndarray:
+    known = ~np.isnan(col)
+    count = b @ known.astype(float)
+    total = b @ np.where(known, col, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / count, np.nan)
 
 
 def _neighbour_max(b: sparse.csr_matrix, values: np.ndarray) -> np.ndarray:

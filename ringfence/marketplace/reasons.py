@@ -29,9 +29,12 @@ def _signal(name: str, value: float) -> str:
 
 
 def _neighbour(name: str, value: float) -> str:
-    stat, _, base = name.removeprefix("nbr_").partition("_")
+    hops, _, rest = name.partition("_")
+    stat, _, base = rest.partition("_")
     base = base.removeprefix("signal_").replace("_", " ")
-    which = "highest" if stat == "max" else "average"
+    which = {"max": "highest", "std": "spread of", "mean": "average"}.get(stat, stat)
+    if hops == "nbr2":
+        return f"two links away, the {which} '{base}' is {value:,.3g}"
     return f"linked accounts' {which} '{base}' is {value:,.3g}"
 
 
@@ -83,7 +86,7 @@ def feature_words(name: str, value: float) -> str:
         return f"shares {KIND_WORDS[name[6:]]} with {_n(value, 'other account', 'other accounts')}"
     if name.startswith("signal_"):
         return _signal(name, value)
-    if name.startswith("nbr_"):
+    if name.startswith(("nbr_", "nbr2_")):
         return _neighbour(name, value)
     if "known_bad" in name:
         return _known(name, value)
