@@ -109,4 +109,7 @@ def with_flags(scans: list[dict[str, Any]], seen: list[dict[str, Any]], max_scan
     flags = clone_flags(seen, max_scans)
     for scan in scans:
         unit = unit_of(scan)
-        scan["flags"] = ["invalid"] if unit is None else list(flags.get(unit, []))
+        if unit is not None:
+            scan["flags"] = list(flags.get(unit, []))
+        else:  # a field the reader may not see judges nothing
+            scan["flags"] = ["invalid"] if scan.get("valid") is False else []

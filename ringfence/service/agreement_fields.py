@@ -47,6 +47,10 @@ def dataset_fields(name: str) -> frozenset[str]:
         found = set(_ENTITY_FIELDS)
     elif name == "cases":
         found = set(_CASE_FIELDS)
+    elif name == "code_scans":
+        from ringfence.store.operational.code_tables import SCAN_FIELDS
+
+        found = set(SCAN_FIELDS)
     elif name == "inspection_tasks":
         from ringfence.service.views.queue import TASK_FIELDS
 

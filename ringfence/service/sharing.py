@@ -77,6 +77,9 @@ def _specs() -> dict[str, DatasetSpec]:
         "recorded_outcomes", "inspection outcomes recorded in the service"
     )
     specs["cases"] = DatasetSpec("cases", "investigations: items, notes, evidence and custody")
+    specs["code_scans"] = DatasetSpec(
+        "code_scans", "scans of brands' signed unit codes by customs, carriers and marketplaces"
+    )
     specs["entities"] = DatasetSpec(
         "entities",
         "resolved entities (with network risk); owned by every organisation that mentions one",

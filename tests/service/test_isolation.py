@@ -23,6 +23,7 @@ from tests.service.world import OUTSIDER, OUTSIDER_EVIDENCE, OUTSIDER_NOTE, Worl
 API = "/api/v1"
 NOT_VISIBLE = {403, 404}
 CASE_MARKER = "Foreign case of"
+SCAN_MARKER = "Foreign scan at"
 
 
 @dataclass
@@ -337,7 +338,39 @@ def _add_foreign_item(client: TestClient, world: World, organisation: str) -> Pr
     return Probe(response, {404})
 
 
+def _code_scans(client: TestClient, world: World, organisation: str) -> Probe:
+    """The foreign organisation's scan (if its kind scans) is not in the caller's list."""
+    from ringfence.codes.scans import record_scan
+    from ringfence.store.operational import OperationalStore
+
+    foreign = _foreign_org(world, organisation)
+    with OperationalStore.open(world.settings) as store:
+        scanner = world.kinds[foreign] in ("customs", "carrier", "marketplace")
+        if scanner and not store.code_scans(organisation=foreign, limit=1):
+            record_scan(store, foreign, "probe", f"{SCAN_MARKER} {foreign}", actor="t", keys=[])
+    return Probe(client.get(f"{API}/codes/scans", headers=world.headers(organisation)), {200})
+
+
+def _record_scan(client: TestClient, world: World, organisation: str) -> Probe:
+    """A scan is recorded as the caller's own; organisations that do not scan are refused."""
+    body = {"code": "probe", "place": "probe desk", "organisation": "x"}
+    response = client.post(f"{API}/codes/scans", json=body, headers=world.headers(organisation))
+    if response.status_code == 201:
+        assert response.json()["scan"]["organisation"] == organisation
+    return Probe(response, {201, 403})
+
+
+def _verify_codes(client: TestClient, world: World, organisation: str) -> Probe:
+    """Verifying reads only public keys: every organisation may, and nothing is stored."""
+    body = {"codes": ["probe"]}
+    return Probe(client.post(f"{API}/codes/verify", json=body,
+                             headers=world.headers(organisation)), {200})  # fmt: skip
+
+
 ROUTE_PROBES: dict[tuple[str, str], ProbeFn] = {
+    ("GET", f"{API}/codes/scans"): _code_scans,
+    ("POST", f"{API}/codes/scans"): _record_scan,
+    ("POST", f"{API}/codes/verify"): _verify_codes,
     ("GET", f"{API}/cases"): _get(f"{API}/cases"),
     ("POST", f"{API}/cases"): _open_case,
     ("GET", f"{API}/cases/{{case_id}}"): _case_route("GET", ""),
@@ -429,6 +462,7 @@ def foreign_markers(world: World, organisation: str) -> list[str]:
     markers += [login.email for (org, _), login in world.logins.items() if org == foreign]
     markers.append(f"{foreign}.csv")  # the foreign organisation's job
     markers.append(f"{CASE_MARKER} {foreign}")  # the foreign organisation's cases
+    markers.append(f"{SCAN_MARKER} {foreign}")  # the foreign organisation's code scans
     if organisation != OUTSIDER:
         markers += [OUTSIDER_NOTE, OUTSIDER_EVIDENCE, "oo-1"]
     # Field level: nobody but the owner reads a watchlist entry's internal notes or evidence.

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from ringfence.service.api import (
     admin,
     cases,
+    codes,
     data,
     ingest,
     mappings,
@@ -20,6 +21,6 @@ from ringfence.service.context import API_PREFIX
 def api_router() -> APIRouter:
     """Every JSON route, mounted under ``/api/v1``."""
     router = APIRouter(prefix=API_PREFIX)
-    for module in (session, shipments, data, ingest, mappings, sharing, admin, cases):
+    for module in (session, shipments, data, ingest, mappings, sharing, admin, cases, codes):
         router.include_router(module.router)
     return router

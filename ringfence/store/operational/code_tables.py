@@ -11,6 +11,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ringfence.store.operational.tables import Base, utcnow
 
 SCAN_KINDS = ("customs", "carrier", "marketplace")
+# A scan as the service shows it (``CodeScan.to_dict``): what an agreement may name.
+SCAN_FIELDS = (
+    "id", "organisation", "kind", "place", "code", "valid", "brand", "gtin", "serial", "key_id",
+    "reason", "scanned_at", "recorded_by",
+)  # fmt: skip
 
 
 class CodeKey(Base):

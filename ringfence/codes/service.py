@@ -1,0 +1,71 @@
+"""Codes as organisations use them through the service: record a scan, list scans, verify.
+
+Scans are the dataset ``code_scans`` of the policy gate: an organisation reads its own scans and
+those partners share with it (a brand, typically, the scans of its own codes through a standing
+agreement filtering ``brand`` on ``$recipient_brands``). Clone flags are judged on the scans the
+reader may see, so nothing about a scan it may not read reaches it, even as a flag.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from ringfence.codes.format import MAX_INPUT_CHARS
+from ringfence.codes.scans import check, live_keys, record_scan, unit_of, with_flags
+from ringfence.errors import ForbiddenError
+from ringfence.service import sharing
+from ringfence.service.context import Caller, Services
+from ringfence.store.operational.code_tables import SCAN_KINDS
+
+SCAN_ROLES = ("admin", "analyst", "officer")
+DATASET = "code_scans"
+
+
+class ScanIn(BaseModel):
+    """A code scanned at a place (an office, a consignment, a listing id)."""
+
+    code: str = Field(min_length=1, max_length=4 * MAX_INPUT_CHARS)
+    place: str = Field(min_length=1, max_length=200)
+    brand: str | None = Field(default=None, max_length=200, description="Brand on the pack.")
+
+
+class VerifyIn(BaseModel):
+    """Codes to check against every registered brand key (nothing is stored)."""
+
+    codes: list[str] = Field(min_length=1, max_length=100)
+
+
+def _shown(services: Services, caller: Caller, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows the caller may see, each with clone flags judged on what the caller may see."""
+    policy = sharing.Policy.load(services, caller)
+    visible = sharing.visible(services, caller, DATASET, rows, policy)
+    units = sorted({u for u in map(unit_of, visible) if u is not None})
+    seen = [s.to_dict() for s in services.store.code_scans(serials=units)]
+    with_flags(visible, sharing.visible(services, caller, DATASET, seen, policy),
+               services.settings.code_max_scans)  # fmt: skip
+    return visible
+
+
+def scan(services: Services, caller: Caller, body: ScanIn) -> dict[str, Any]:
+    """Record a scan by the caller's organisation (customs, carrier, marketplace; audited)."""
+    caller.require_role(*SCAN_ROLES)
+    if caller.organisation_kind not in SCAN_KINDS:
+        raise ForbiddenError(f"scans are recorded by {', '.join(SCAN_KINDS)} organisations")
+    row = record_scan(services.store, caller.organisation, body.code, body.place,
+                      actor=caller.actor, brand=body.brand)  # fmt: skip
+    return {"scan": _shown(services, caller, [row.to_dict()])[0]}
+
+
+def list_scans(services: Services, caller: Caller, limit: int) -> dict[str, Any]:
+    """The newest scans the caller may see, with their flags."""
+    rows = [s.to_dict() for s in services.store.code_scans(limit=limit)]
+    return {"organisation": caller.organisation, "scans": _shown(services, caller, rows)}
+
+
+def verify(services: Services, body: VerifyIn) -> dict[str, Any]:
+    """Each code checked against the registered, unrevoked brand keys (public information)."""
+    keys = live_keys(services.store)
+    checks = [check(code, keys)[0].to_dict() for code in body.codes]
+    return {"codes": checks, "all_valid": all(c["valid"] for c in checks)}
