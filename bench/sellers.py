@@ -16,7 +16,7 @@ the neighbours' feature mean and max: the tree-ensemble baseline of graph fraud 
 Metrics on the test set: AUPRC (average precision), AUROC, Recall@K for K = the number of test
 positives and K = 5% of the test rows.
 
-    nice python bench/sellers.py --tolokers /work/data/tolokers/tolokers.npz
+    nice python bench/sellers.py --tolokers /work/data/tolokers/tolokers.npz [--seeds 7,8,9]
 """
 
 from __future__ import annotations
@@ -130,6 +130,22 @@ def simulator(scale: float, days: int, seed: int) -> dict[str, Any]:
     return out
 
 
+def pooled(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Mean and standard deviation of each variant's metrics over several runs."""
+    out: dict[str, Any] = {"runs": len(runs)}
+    for name in ("features_only", "neighbour_aggregates", "with_known_labels"):
+        for part, pick in (
+            ("", lambda r: r),
+            ("before_any_notice_", lambda r: r.get("before_any_notice")),
+        ):
+            for m in ("auprc", "auroc", "recall_at_k_positives", "recall_at_5pct"):
+                values = np.array([pick(r[name])[m] for r in runs if pick(r[name])])
+                if values.size:
+                    out.setdefault(name, {})[f"{part}{m}"] = round(float(values.mean()), 4)
+                    out[name][f"{part}{m}_std"] = round(float(values.std()), 4)
+    return out
+
+
 def tolokers(path: str, splits: int) -> dict[str, Any]:
     """The three variants on the Tolokers graph, per split and averaged."""
     started = time.perf_counter()
@@ -159,11 +175,7 @@ def tolokers(path: str, splits: int) -> dict[str, Any]:
         "positive_share": round(float(y.mean()), 4),
         "splits": splits,
     }
-    for name in per_split[0]:
-        for m in ("auprc", "auroc", "recall_at_k_positives", "recall_at_5pct"):
-            values = np.array([r[name][m] for r in per_split])
-            summary.setdefault(name, {})[m] = round(float(values.mean()), 4)
-            summary[name][f"{m}_std"] = round(float(values.std()), 4)
+    summary.update(pooled(per_split))
     summary["per_split"] = per_split
     summary["seconds"] = round(time.perf_counter() - started, 1)
     return summary
@@ -175,14 +187,16 @@ def main() -> None:
     parser.add_argument("--splits", type=int, default=10, help="Tolokers splits to run (1-10)")
     parser.add_argument("--scale", type=float, default=16.0, help="simulator scale")
     parser.add_argument("--days", type=int, default=120, help="simulated days")
-    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--seeds", default="7,8,9", help="simulated worlds, comma-separated")
     args = parser.parse_args()
     report: dict[str, Any] = {"load_before": os.getloadavg()[0]}
+    seeds = [int(s) for s in args.seeds.split(",")]
+    worlds = {seed: simulator(args.scale, args.days, seed) for seed in seeds}
     report["simulator"] = {
         "scale": args.scale,
         "days": args.days,
-        "seed": args.seed,
-        **simulator(args.scale, args.days, args.seed),
+        **pooled(list(worlds.values())),
+        "per_seed": worlds,
     }
     if args.tolokers:
         report["tolokers"] = tolokers(args.tolokers, args.splits)

@@ -61,13 +61,16 @@ def make_sellers(world: World) -> list[Seller]:
     for ident in world.sellers:
         kind = "grey" if ident.kind == "grey" else ident.kind
         opened = -int(rng.integers(30, 2000))
-        if opened > -330 and kind == "shop":  # new shops open all the time, rings are not alone
-            opened = (opened + 330) * cfg.days // 300
+        if opened > -600 and kind == "shop":  # new shops open all the time, rings are not alone
+            opened = (opened + 600) * cfg.days // 570
         accounts.append((ident, kind, opened))
     for ring in world.rings:
         for ident in ring.sellers:
             a = ring.aliases.index(ident) if ident in ring.aliases else len(ring.aliases) - 1
-            accounts.append((ident, "ring", int(ring.windows[a, 0]) + int(rng.integers(0, 20))))
+            late = int(rng.integers(0, 20))
+            # Three in ten ring accounts are aged accounts bought on the black market.
+            opened = -200 - 80 * late if late < 6 else int(ring.windows[a, 0]) + late
+            accounts.append((ident, "ring", opened))
     numbers = rng.choice(900_000, len(accounts), replace=False) + 100_000
     return [Seller(f"BZ{num}", ident, kind, cfg.start + dt.timedelta(days=day))
             for (ident, kind, day), num in zip(accounts, numbers, strict=True)]
@@ -106,7 +109,8 @@ def _listing(seller: Seller, world: World, rng: np.random.Generator, n: int) -> 
     if kind == "counterfeit":
         shown = spec.name if rng.random() < 0.6 else str(rng.choice(spec.misspellings))
         title = f"{shown} {prod.name.removeprefix(spec.name).strip()}{TAGS[int(rng.integers(8))]}"
-        price = prod.price_min * float(rng.uniform(0.1, 0.4))
+        # Most fakes are cheap; about a third sell for more than half the genuine floor.
+        price = prod.price_min * (0.1 + 0.85 * float(rng.uniform(0.0, 1.0)) ** 2)
         gtin = prod.gtin if rng.random() < 0.4 else None
         return Listing(lid, seller, title, brand, gtin, round(price, 2), listed, True, kind)
     factor = rng.uniform(1.0, 1.1) if kind == "authorised" else rng.uniform(0.6, 0.85)
