@@ -30,10 +30,10 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from ringfence.marketplace.features import own_features, relation_features
+from ringfence.marketplace.features import own_features
 from ringfence.marketplace.graph import adjacency, degrees, label_stats, neighbour_stats
 from ringfence.marketplace.simulated import simulated_sellers
-from ringfence.marketplace.train import Labelled, fit_validated, plan_split
+from ringfence.marketplace.train import fit_validated, labelled, plan_split
 from ringfence.sim.config import SimConfig
 
 LABEL_COLUMNS = ("known_bad", "known_bad_share", "known_bad_of_labelled", "known_bad_2hop")
@@ -83,25 +83,8 @@ def simulator(scale: float, days: int, seed: int) -> dict[str, Any]:
     """The three variants on the simulated marketplace's time split."""
     started = time.perf_counter()
     data, _ = simulated_sellers(SimConfig(seed=seed, days=days, scale=scale))
-    first = int(data.outcomes["day"].min())
-    split = plan_split(first, int(data.outcomes["day"].max()))
-    days_all = [*split.train, split.validation, split.test]
-    o = data.outcomes[data.outcomes["counterfeit"]]
-    first_bad = o.groupby("seller")["day"].min().reindex(data.sellers["id"]).to_numpy(dtype=float)
-    opened = data.sellers["registered"].to_numpy(dtype=float)
-    parts, ys, ds = [], [], []
-    for day in days_all:
-        keep = (np.isnan(opened) | (opened < day)) & ~(first_bad < day)
-        own = own_features(data, day)
-        frame = own.join(relation_features(data, day, own))[keep]
-        parts.append(frame)
-        ys.append((first_bad[keep] >= day) & (first_bad[keep] < day + split.horizon))
-        ds.append(np.full(int(keep.sum()), day))
-    import pandas as pd
-
-    stacked = Labelled(
-        pd.concat(parts), np.concatenate(ys).astype(float), np.concatenate(ds), np.array([])
-    )
+    split = plan_split(int(data.outcomes["day"].min()), int(data.outcomes["day"].max()))
+    stacked = labelled(data, [*split.train, split.validation, split.test], split.horizon)
     masks = (
         stacked.rows(split.train),
         stacked.rows([split.validation]),
@@ -182,6 +165,7 @@ def tolokers(path: str, splits: int) -> dict[str, Any]:
 
 
 def main() -> None:
+    """Run both settings and print the JSON report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tolokers", help="tolokers.npz (heterophilous-graphs)")
     parser.add_argument("--splits", type=int, default=10, help="Tolokers splits to run (1-10)")

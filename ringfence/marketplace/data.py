@@ -144,6 +144,14 @@ def _read(engine: Engine, lake: Lake) -> SellerData:
         f" {_day('date')} AS day FROM seller_outcomes",
         ["seller", "counterfeit", "day"],
     )
+    listings, complaints = _listing_facts(engine, lake)
+    data = SellerData(sellers, signals, links, outcomes, listings, complaints)
+    _entities(engine, lake, data)
+    return data
+
+
+def _listing_facts(engine: Engine, lake: Lake) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Listings with their catalogue facts, and the notices against them with their seller."""
     cols = ["seller", "day", "unauthorised", "below_genuine", "price_ratio", "protected"]
     if lake.has("products"):
         lake.register(engine, "products")
@@ -169,9 +177,7 @@ def _read(engine: Engine, lake: Lake) -> SellerData:
             " JOIN listings AS l ON l.id = c.listing_ref",
             ["seller", "filed", "decision", "decided"],
         )
-    data = SellerData(sellers, signals, links, outcomes, listings, complaints)
-    _entities(engine, lake, data)
-    return data
+    return listings, complaints
 
 
 def _entities(engine: Engine, lake: Lake, data: SellerData) -> None:

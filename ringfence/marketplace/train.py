@@ -37,6 +37,7 @@ class Split:
     horizon: int
 
     def as_dict(self) -> dict[str, object]:
+        """The split as JSON-friendly values (days since 1970)."""
         return {
             "train": self.train,
             "validation": self.validation,
@@ -56,6 +57,7 @@ class Labelled:
     extra: dict[str, object] = field(default_factory=dict)
 
     def rows(self, days: list[int]) -> np.ndarray:
+        """Mask of the rows of the snapshots on ``days``."""
         return np.isin(self.day, days)
 
 
