@@ -14,7 +14,7 @@ from ringfence.cli.errors import one_line_errors
 from ringfence.codes import format as code_format
 from ringfence.codes import keys
 from ringfence.codes.listings import flagged_listings
-from ringfence.codes.scans import record_scan, unit_of, with_flags
+from ringfence.codes.scans import KeyEntry, record_scan, unit_of, with_flags
 from ringfence.errors import UserError
 from ringfence.settings import Settings
 from ringfence.store.operational import OperationalStore
@@ -116,10 +116,10 @@ def codes_scan(
     """Record scans (audited) and show each with its clone flags; exit 1 if any is flagged."""
     settings = Settings()
     with one_line_errors(), OperationalStore.open(settings) as store:
-        given = None
+        given: list[KeyEntry] | None = None
         if public_key is not None:
             key = keys.load_public(public_key)
-            given = [(key.key_id, key)]
+            given = [(key.key_id, key, None)]
         rows = [
             record_scan(store, org, code, place, actor=_actor(), keys=given).to_dict()
             for code in codes
@@ -170,3 +170,13 @@ def _print_scans(rows: list[dict[str, Any]], as_json: bool) -> None:
         flags = ",".join(r["flags"]) or "-"
         typer.echo(f"{r['scanned_at']}\t{r['organisation']}\t{r['place']}\t{state}\t{flags}\t"
                    f"{r['brand'] or ''}\t{r['gtin'] or ''}\t{r['serial'] or ''}")  # fmt: skip
+
+
+@codes_app.command("revoke-key")
+def codes_revoke_key(
+    key_id: str = typer.Argument(..., help="The key's id (16 hex digits)."),
+) -> None:
+    """Stop a registered key counting for new scans, e.g. after a leak (audited)."""
+    with one_line_errors(), OperationalStore.open(Settings()) as store:
+        store.revoke_code_key(key_id, actor=_actor())
+    typer.echo(f"code key {key_id} revoked")

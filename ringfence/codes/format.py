@@ -82,25 +82,47 @@ def issue(key: PrivateKey, gtin: str, count: int) -> list[str]:
     return codes
 
 
-def verify(code: str, key: PublicKey) -> CodeCheck:
-    """Check one code against a brand's public key; never raises on any input."""
-    shown = code if len(code) <= MAX_INPUT_CHARS else code[:MAX_INPUT_CHARS] + "…"
+def shown(code: str) -> str:
+    """The code as results echo it: cut after ``MAX_INPUT_CHARS`` characters."""
+    return code if len(code) <= MAX_INPUT_CHARS else code[:MAX_INPUT_CHARS] + "…"
+
+
+def malformed(code: str) -> CodeCheck | None:
+    """The invalid result for a string that cannot be a code at all; None if it could be one."""
     text = code.strip()
     if len(text) != CODE_CHARS:
-        return CodeCheck(shown, False, reason=f"not {CODE_CHARS} characters long")
+        return CodeCheck(shown(code), False, reason=f"not {CODE_CHARS} characters long")
     if not _ALPHABET.issuperset(text):
-        return CodeCheck(shown, False, reason="characters outside base64url")
+        return CodeCheck(shown(code), False, reason="characters outside base64url")
+    return None
+
+
+def verify(code: str, key: PublicKey) -> CodeCheck:
+    """Check one code against a brand's public key; never raises on any input."""
+    bad = malformed(code)
+    if bad is not None:
+        return bad
+    text = code.strip()
     try:
         data = unb64(text)
     except (binascii.Error, ValueError):
-        return CodeCheck(shown, False, reason="not base64url")
+        return CodeCheck(shown(code), False, reason="not base64url")
     payload, signature = data[:PAYLOAD_BYTES], data[PAYLOAD_BYTES:]
     try:
         key.key.verify(signature, _message(key.brand, payload))
     except InvalidSignature:
-        return CodeCheck(shown, False, reason=f"signature does not verify with {key.brand}'s key")
+        reason = f"signature does not verify with {key.brand}'s key"
+        return CodeCheck(shown(code), False, reason=reason)
     gtin = f"{int.from_bytes(payload[:6], 'big'):014d}"
     return CodeCheck(text, True, key.brand, gtin, payload[6:].hex())
+
+
+def claimed_gtin(code: str) -> str | None:
+    """The GTIN a well-formed code *claims* (unverified), to pick the keys worth trying;
+    None when it is not even well-formed."""
+    if malformed(code) is not None:
+        return None
+    return f"{int.from_bytes(unb64(code.strip())[:6], 'big'):014d}"
 
 
 def read_codes(lines: list[str], file: str) -> list[str]:

@@ -25,27 +25,35 @@ from ringfence.store.operational.codes import ScanDraft
 
 MAX_PLACE_CHARS = 200
 Unit = tuple[str, str, str]  # brand, gtin, serial
+KeyEntry = tuple[str, PublicKey, frozenset[str] | None]  # key id, key, protected GTINs
 
 
-def live_keys(store: OperationalStore, brand: str | None = None) -> list[tuple[str, PublicKey]]:
-    """(key id, key) of every registered, unrevoked code key (of ``brand`` if given)."""
+def live_keys(store: OperationalStore, brand: str | None = None) -> list[KeyEntry]:
+    """Every registered, unrevoked code key (of ``brand`` if given) with the GTINs it protects
+    (None: every product of its brand)."""
     return [
-        (row.key_id, public_from_raw(row.brand, unb64(row.public_key)))
+        (row.key_id, public_from_raw(row.brand, unb64(row.public_key)),
+         frozenset(map(str, row.gtins)) if row.gtins else None)
         for row in store.code_keys(brand)
-    ]
+    ]  # fmt: skip
 
 
-def check(code: str, keys: Iterable[tuple[str, PublicKey]]) -> tuple[CodeCheck, str | None]:
-    """The code checked against each key until one verifies it: (check, the key's id)."""
-    last = None
-    for key_id, key in keys:
-        last = code_format.verify(code, key)
-        if last.valid:
-            return last, key_id
-    if last is None:
-        shown = code[: code_format.MAX_INPUT_CHARS]
-        return CodeCheck(shown, False, reason="no registered code key for this brand"), None
-    return CodeCheck(last.code, False, reason="no registered brand key verifies it"), None
+def check(code: str, keys: Iterable[KeyEntry]) -> tuple[CodeCheck, str | None]:
+    """The code checked against the keys that protect the GTIN it claims, until one verifies
+    it: (check, the key's id). Only those keys are tried, so a scan costs a signature check per
+    key of that product, not per key registered; a malformed code costs none."""
+    gtin = code_format.claimed_gtin(code)
+    if gtin is None:
+        bad = code_format.malformed(code)
+        return bad or CodeCheck(code_format.shown(code), False, reason="malformed"), None
+    for key_id, key, gtins in keys:
+        if gtins is not None and gtin not in gtins:
+            continue
+        found = code_format.verify(code, key)
+        if found.valid:
+            return found, key_id
+    reason = "no registered code key verifies it"
+    return CodeCheck(code_format.shown(code), False, reason=reason), None
 
 
 def clean_place(place: str) -> str:
@@ -64,7 +72,7 @@ def record_scan(
     *,
     actor: str,
     brand: str | None = None,
-    keys: list[tuple[str, PublicKey]] | None = None,
+    keys: list[KeyEntry] | None = None,
     at: datetime | None = None,
 ) -> CodeScan:
     """Verify ``code`` with the registered keys (or ``keys``) and record the scan (audited)."""

@@ -8,6 +8,8 @@ import stat
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from ringfence.cli.main import app
@@ -134,3 +136,32 @@ def test_cli_keygen_issue_verify(tmp_path: Path) -> None:
     assert wrong_brand.exit_code == 2 and "Traceback" not in wrong_brand.output
     missing = runner.invoke(app, ["codes", "verify", "--public-key", str(tmp_path / "no"), "x"])
     assert missing.exit_code == 2 and "cannot read" in missing.output
+
+
+_KEYS: dict[str, tuple[keys.PrivateKey, keys.PublicKey]] = {}
+
+
+def _module_pair(tmp: Path) -> tuple[keys.PrivateKey, keys.PublicKey]:
+    if not _KEYS:
+        keys.keygen("Hypo", tmp / "h.key", tmp / "h.pub")
+        _KEYS["h"] = (keys.load_private(tmp / "h.key"), keys.load_public(tmp / "h.pub"))
+    return _KEYS["h"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=300))
+def test_any_text_is_invalid_and_never_raises(
+    tmp_path_factory: pytest.TempPathFactory, text: str
+) -> None:
+    _, public = _module_pair(tmp_path_factory.getbasetemp())
+    assert code_format.verify(text, public).valid is False
+
+
+@settings(max_examples=200, deadline=None)
+@given(bit=st.integers(min_value=0, max_value=code_format.CODE_BYTES * 8 - 1))
+def test_any_flipped_bit_is_rejected(tmp_path_factory: pytest.TempPathFactory, bit: int) -> None:
+    private, public = _module_pair(tmp_path_factory.getbasetemp())
+    code = code_format.issue(private, GTIN, 1)[0]
+    raw = bytearray(keys.unb64(code))
+    raw[bit // 8] ^= 1 << (bit % 8)
+    assert code_format.verify(keys.b64(bytes(raw)), public).valid is False

@@ -143,3 +143,16 @@ def test_cli_scan_and_register(brand_world, monkeypatch: pytest.MonkeyPatch) -> 
     again = runner.invoke(app, ["codes", "register-key", "--org", "acme-co", "--public-key",
                                 str(tmp_path / "acme.pub")])  # fmt: skip
     assert again.exit_code == 4 and "already registered" in again.output
+
+
+def test_keys_are_tried_by_the_gtin_claimed_and_revoked_keys_stop(brand_world) -> None:
+    settings, private, public, _tmp_path = brand_world
+    other_product = code_format.issue(private, "4006381333948", 1)[0]  # not a registered GTIN
+    code = code_format.issue(private, GTIN, 1)[0]
+    with OperationalStore.open(settings) as store:
+        assert not record_scan(store, "border", other_product, "Dover", actor="t").valid
+        assert record_scan(store, "border", code, "Dover", actor="t").valid
+        store.revoke_code_key(public.key_id, actor="t")
+        after = record_scan(store, "border", code, "Dover", actor="t")
+        assert not after.valid and after.reason == "no registered code key verifies it"
+        assert "code.key.revoke" in [e.action for e in store.audit_entries()]
