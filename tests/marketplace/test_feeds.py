@@ -89,3 +89,12 @@ def test_seller_links_and_outcomes_ingest_and_refuse_an_unknown_outcome(
     assert any("banned" in r for r in reasons)
     link = {r["source_key"]: r for r in _rows(settings, "seller_links")}
     assert link["L2"]["date"] is None and link["L2"]["weight"] == 0.3
+
+
+def test_strict_quarantines_a_row_whose_signal_does_not_clean(
+    settings: Settings, tmp_path: Path
+) -> None:
+    path = _write(tmp_path / "sellers.csv", "id,name,signal_age\nS1,Acme,12\nS2,Bob,twelve\n")
+    summary = ingest_files(settings, "sellers", [path], organisation="mk", strict=True)
+    assert (summary.accepted, summary.quarantined) == (1, 1)
+    assert [r["source_key"] for r in _rows(settings, "seller_signals")] == ["S1:age"]
