@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ringfence.codes.format import MAX_INPUT_CHARS
+from ringfence.codes.listings import flagged_listings
 from ringfence.codes.scans import check, live_keys, record_scan, unit_of, with_flags
 from ringfence.errors import ForbiddenError
 from ringfence.service import sharing
@@ -69,3 +70,15 @@ def verify(services: Services, body: VerifyIn) -> dict[str, Any]:
     keys = live_keys(services.store)
     checks = [check(code, keys)[0].to_dict() for code in body.codes]
     return {"codes": checks, "all_valid": all(c["valid"] for c in checks)}
+
+
+def listings(services: Services, caller: Caller) -> dict[str, Any]:
+    """The caller's own live listings of code-protected products whose seller showed no valid
+    code (a marketplace's; through the policy gate like every row leaving the service)."""
+    rows = [
+        {**r, "id": r["listing"]}
+        for r in flagged_listings(services.settings, services.store)
+        if r["organisation"] == caller.organisation
+    ]
+    return {"organisation": caller.organisation,
+            "listings": sharing.visible(services, caller, "listings", rows)}  # fmt: skip

@@ -12,8 +12,7 @@ from ringfence.codes import format as code_format
 from ringfence.codes import keys
 from ringfence.service.app import create_app
 from ringfence.store.operational import OperationalStore
-from tests.service.conftest import built_lake, scratch_world  # noqa: F401 - fixtures
-from tests.service.world import World
+from tests.service.world import World, lake_rows
 
 API = "/api/v1"
 GTIN = "4006381333931"
@@ -23,7 +22,7 @@ def _of_kind(world: World, kind: str) -> str:
     return next(slug for slug, k in sorted(world.kinds.items()) if k == kind)
 
 
-def test_scans_flags_and_the_policy_gate(scratch_world: World, tmp_path: Path) -> None:  # noqa: F811
+def test_scans_flags_and_the_policy_gate(scratch_world: World, tmp_path: Path) -> None:
     world = scratch_world
     customs, carrier = _of_kind(world, "customs"), _of_kind(world, "carrier")
     market, brand_org = _of_kind(world, "marketplace"), _of_kind(world, "brand")
@@ -85,3 +84,38 @@ def test_scans_flags_and_the_policy_gate(scratch_world: World, tmp_path: Path) -
         assert anonymous.status_code == 401
     with OperationalStore.open(world.settings) as store:
         assert [e.action for e in store.audit_entries()].count("code.scan") == 5
+
+
+def test_a_marketplace_sees_its_listings_without_codes(
+    scratch_world: World, tmp_path: Path
+) -> None:
+    world = scratch_world
+    market = _of_kind(world, "marketplace")
+    brand_org = _of_kind(world, "brand")
+    with OperationalStore.open(world.settings) as store:
+        owned = {n.casefold() for n in store.approved_brand_names(brand_org)}
+    listed = lake_rows(world.settings, "listings",
+                       f"SELECT source_key, brand FROM listings WHERE organisation = '{market}' "
+                       "AND brand IS NOT NULL AND coalesce(status, '') <> 'removed'")  # fmt: skip
+    mine = [r for r in listed if r["brand"].strip().casefold() in owned]
+    assert mine, "the world's brand owns no listed brand"
+    brand = mine[0]["brand"].strip()
+    keys.keygen(brand, tmp_path / "k", tmp_path / "p")
+    public = keys.load_public(tmp_path / "p")
+    with OperationalStore.open(world.settings) as store:
+        store.register_code_key(brand_org, brand, public.key_id, keys.b64(public.raw), actor="t")
+    wanted = {r["source_key"] for r in mine if r["brand"].strip().casefold() == brand.casefold()}
+    with TestClient(create_app(world.settings)) as client:
+        shown = client.get(f"{API}/codes/listings", headers=world.headers(market)).json()
+        assert {r["listing"] for r in shown["listings"]} == wanted
+        assert {r["flag"] for r in shown["listings"]} == {"no_code_shown"}
+        code = code_format.issue(keys.load_private(tmp_path / "k"), GTIN, 1)[0]
+        first = sorted(wanted)[0]
+        scanned = client.post(f"{API}/codes/scans", json={"code": code, "place": first},
+                              headers=world.headers(market))  # fmt: skip
+        assert scanned.status_code == 201 and scanned.json()["scan"]["valid"]
+        again = client.get(f"{API}/codes/listings", headers=world.headers(market)).json()
+        assert {r["listing"] for r in again["listings"]} == wanted - {first}
+        other = _of_kind(world, "customs")
+        assert client.get(f"{API}/codes/listings", headers=world.headers(other)).json()[
+            "listings"] == []  # fmt: skip

@@ -371,6 +371,7 @@ ROUTE_PROBES: dict[tuple[str, str], ProbeFn] = {
     ("GET", f"{API}/codes/scans"): _code_scans,
     ("POST", f"{API}/codes/scans"): _record_scan,
     ("POST", f"{API}/codes/verify"): _verify_codes,
+    ("GET", f"{API}/codes/listings"): _get(f"{API}/codes/listings"),
     ("GET", f"{API}/cases"): _get(f"{API}/cases"),
     ("POST", f"{API}/cases"): _open_case,
     ("GET", f"{API}/cases/{{case_id}}"): _case_route("GET", ""),

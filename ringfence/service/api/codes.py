@@ -1,4 +1,4 @@
-"""Signed unit codes: ``/codes/scans`` (record, list) and ``/codes/verify``."""
+"""Signed unit codes: ``/codes/scans`` (record, list), ``/codes/verify``, ``/codes/listings``."""
 
 from __future__ import annotations
 
@@ -34,3 +34,10 @@ def code_scans(
 def code_verify(body: codes.VerifyIn, caller: CallerDep, services: ServicesDep) -> Body:
     """Check codes against every registered brand key; nothing is stored."""
     return codes.verify(services, body)
+
+
+@router.get("/codes/listings")
+def code_listings(caller: CallerDep, services: ServicesDep) -> Body:
+    """Your live listings of code-protected products whose seller showed no valid code
+    (``no_code_shown``) or only cloned ones (``cloned_code_shown``)."""
+    return codes.listings(services, caller)
