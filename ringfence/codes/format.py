@@ -83,8 +83,10 @@ def issue(key: PrivateKey, gtin: str, count: int) -> list[str]:
 
 
 def shown(code: str) -> str:
-    """The code as results echo it: cut after ``MAX_INPUT_CHARS`` characters."""
-    return code if len(code) <= MAX_INPUT_CHARS else code[:MAX_INPUT_CHARS] + "…"
+    """The code as results echo (and scans store) it: cut after ``MAX_INPUT_CHARS`` characters,
+    anything unprintable (NUL, control characters) replaced by U+FFFD."""
+    cut = code if len(code) <= MAX_INPUT_CHARS else code[:MAX_INPUT_CHARS] + "…"
+    return "".join(c if c.isprintable() else "\ufffd" for c in cut)
 
 
 def malformed(code: str) -> CodeCheck | None:

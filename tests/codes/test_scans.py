@@ -76,6 +76,7 @@ def test_supply_chain_path_is_clean_clones_are_flagged(brand_world) -> None:
         assert _flags(store, settings, last.id) == ["too_often"]
         actions = [e.action for e in store.audit_entries()]
         assert actions.count("code.scan") == 3 + 2 + 1 + settings.code_max_scans
+        assert store.verify_audit().ok
 
 
 def test_forgeries_are_recorded_invalid(brand_world) -> None:
@@ -85,7 +86,7 @@ def test_forgeries_are_recorded_invalid(brand_world) -> None:
     genuine = code_format.issue(private, GTIN, 1)[0]
     tampered = genuine[:30] + ("x" if genuine[30] != "x" else "y") + genuine[31:]
     with OperationalStore.open(settings) as store:
-        for code in (forged, tampered, "not a code", "A" * 5000):
+        for code in (forged, tampered, "not a code", "A" * 5000, "\x00" * 104, "\x1b[2J" * 26):
             scan = record_scan(store, "border", code, "Dover", actor="t")
             assert not scan.valid and scan.serial is None and scan.reason
             assert _flags(store, settings, scan.id) == ["invalid"]
