@@ -245,10 +245,14 @@ def _undo_outcome(client: TestClient, world: World, organisation: str) -> Probe:
 
 
 def _register_brand(client: TestClient, world: World, organisation: str) -> Probe:
-    """A registration always belongs to the caller's organisation (a foreign one is ignored);
-    revoked again at once."""
+    """A registration always belongs to the caller's organisation: naming a foreign one is
+    refused (422, an unknown key); without it the registration is the caller's, revoked again
+    at once."""
     headers = world.headers(organisation)
     body = {"brand": f"Probe {organisation}", "organisation": _foreign_org(world, organisation)}
+    foreign = client.post(f"{API}/brands", json=body, headers=headers)
+    assert foreign.status_code == 422 and "organisation" in foreign.text
+    del body["organisation"]
     response = client.post(f"{API}/brands", json=body, headers=headers)
     assert response.json()["organisation"] == organisation
     client.delete(f"{API}/brands/{response.json()['id']}", headers=headers)
@@ -353,7 +357,7 @@ def _code_scans(client: TestClient, world: World, organisation: str) -> Probe:
 
 def _record_scan(client: TestClient, world: World, organisation: str) -> Probe:
     """A scan is recorded as the caller's own; organisations that do not scan are refused."""
-    body = {"code": "probe", "place": "probe desk", "organisation": "x"}
+    body = {"code": "probe", "place": "probe desk"}
     response = client.post(f"{API}/codes/scans", json=body, headers=world.headers(organisation))
     if response.status_code == 201:
         assert response.json()["scan"]["organisation"] == organisation
