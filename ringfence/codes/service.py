@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from ringfence.codes.format import MAX_INPUT_CHARS
 from ringfence.codes.listings import flagged_listings
@@ -18,13 +18,14 @@ from ringfence.codes.scans import check, live_keys, record_scan, unit_of, with_f
 from ringfence.errors import ForbiddenError
 from ringfence.service import sharing
 from ringfence.service.context import Caller, Services
+from ringfence.service.views.body import RequestBody
 from ringfence.store.operational.code_tables import SCAN_KINDS
 
 SCAN_ROLES = ("admin", "analyst", "officer")
 DATASET = "code_scans"
 
 
-class ScanIn(BaseModel):
+class ScanIn(RequestBody):
     """A code scanned at a place (an office, a consignment, a listing id)."""
 
     code: str = Field(min_length=1, max_length=4 * MAX_INPUT_CHARS)
@@ -32,7 +33,7 @@ class ScanIn(BaseModel):
     brand: str | None = Field(default=None, max_length=200, description="Brand on the pack.")
 
 
-class VerifyIn(BaseModel):
+class VerifyIn(RequestBody):
     """Codes to check against every registered brand key (nothing is stored)."""
 
     codes: list[str] = Field(min_length=1, max_length=100)
