@@ -27,6 +27,7 @@ from splink import block_on
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 
 from ringfence.resolve.neighbours import name_neighbour_pairs
+from ringfence.resolve.records import record_neighbour_pairs
 
 # Equi-join passes (column tuples); the order is Splink's, first rule claims a pair.
 KEY_PASSES: tuple[tuple[str, ...], ...] = (
@@ -97,7 +98,8 @@ def capped_pairs(cleaned: pa.Table) -> pa.Table:
     """
     window = _sorted_neighbourhood(cleaned)
     near = name_neighbour_pairs(cleaned)
-    both = pa.concat_tables([window, near])
+    records = record_neighbour_pairs(cleaned)
+    both = pa.concat_tables([window, near, records])
     keys = sorted({c for columns in KEY_PASSES for c in columns})
     mentions = pa.table(
         {"pos": pa.array(np.arange(cleaned.num_rows, dtype=np.int64))}

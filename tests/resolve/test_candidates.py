@@ -1,0 +1,90 @@
+"""Candidate generation: the record-neighbour pass and its per-record cap."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+from ringfence.resolve import records
+from ringfence.resolve.blocking import all_candidate_pairs
+from ringfence.resolve.prepare import prepare_mentions
+
+# FEBRL3's kind of duplicate: another first name, a transposed identifier and a street typo.
+ORIGINAL = ("Tom Gillard", "62 Matina Sntreet", "4107", "Ascotp Ark", "9491843")
+DUPLICATE = ("Frgh Hoffman", "62 Matina", "4107", "Ascot Park", "9419843")
+# More strangers than a sorted pass compares in full, their identifiers between the two.
+FIRST = ["Amy", "Jack", "Joel", "Bianca", "Flynn", "Kayne", "Ebony", "Zachary"]
+LAST = ["Ryan", "Broadby", "Weller", "Matthews", "Rollins"]
+STRANGERS = [
+    (
+        f"{first} {last}",
+        f"{n} Street {n * 7}",
+        f"{2000 + 37 * n}",
+        f"Town {n}",
+        f"{9420000 + 1500 * n}",
+    )
+    for n, (first, last) in enumerate(((f, s) for f in FIRST for s in LAST), start=1)
+]
+
+
+def _table(rows: list[tuple[str, ...]], countries: list[str | None]) -> pa.Table:
+    names, streets, postcodes, cities, identifiers = (list(c) for c in zip(*rows, strict=True))
+    return prepare_mentions(
+        pa.table(
+            {
+                "id": [f"r{i}" for i in range(len(rows))],
+                "schema_": ["Person"] * len(rows),
+                "name": names,
+                "street": streets,
+                "postcode": postcodes,
+                "city": cities,
+                "identifier": identifiers,
+                "country": pa.array(countries, pa.string()),
+            }
+        )
+    )
+
+
+def _pairs(table: pa.Table) -> set[tuple[str, str]]:
+    found = all_candidate_pairs(table)
+    return set(zip(found.column("id_l").to_pylist(), found.column("id_r").to_pylist(), strict=True))
+
+
+def test_a_renamed_record_with_typos_is_compared_and_strangers_are_not_all() -> None:
+    table = _table([ORIGINAL, DUPLICATE, *STRANGERS], ["AU"] * (2 + len(STRANGERS)))
+    assert ("r0", "r1") in _pairs(table)
+    near = records.record_neighbour_pairs(table)
+    assert {(0, 1), (1, 0)} & set(zip(near["a"].to_pylist(), near["b"].to_pylist(), strict=True))
+
+
+def test_without_the_record_pass_the_pair_is_missed(monkeypatch: pytest.MonkeyPatch) -> None:
+    table = _table([ORIGINAL, DUPLICATE, *STRANGERS], ["AU"] * (2 + len(STRANGERS)))
+    monkeypatch.setattr(records, "PAIR_BUDGET", 0)  # cap 0: the pass is skipped
+    assert ("r0", "r1") not in _pairs(table)
+
+
+def test_a_record_without_a_country_is_compared_with_every_country() -> None:
+    countries = [None, "AU", *(["NZ"] * len(STRANGERS))]
+    pairs = records.record_neighbour_pairs(_table([ORIGINAL, DUPLICATE, *STRANGERS], countries))
+    assert (0, 1) in set(zip(pairs["a"].to_pylist(), pairs["b"].to_pylist(), strict=True))
+    # ... while two records of different countries are not record neighbours.
+    pairs = records.record_neighbour_pairs(
+        _table([ORIGINAL, DUPLICATE, *STRANGERS], ["NZ", "AU", *(["NZ"] * len(STRANGERS))])
+    )
+    assert not {(0, 1), (1, 0)} & set(
+        zip(pairs["a"].to_pylist(), pairs["b"].to_pylist(), strict=True)
+    )
+
+
+def test_the_cap_shares_the_budget_and_stops_where_it_gives_less_than_one() -> None:
+    assert records.neighbour_cap(10) == records.MAX_NEIGHBOURS
+    assert records.neighbour_cap(records.PAIR_BUDGET // 20) == 20
+    assert records.neighbour_cap(records.PAIR_BUDGET + 1) == 0
+
+
+def test_copies_of_one_record_are_chained_not_paired_all_with_all() -> None:
+    rows = [ORIGINAL] * 10 + [DUPLICATE]
+    pairs = records.record_neighbour_pairs(_table(rows, ["AU"] * len(rows)))
+    assert pairs.num_rows < 10 * 9 / 2
+    linked = {a for a in pairs["a"].to_pylist()} | {b for b in pairs["b"].to_pylist()}
+    assert linked == set(range(len(rows)))
