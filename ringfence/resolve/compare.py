@@ -176,8 +176,8 @@ def _trained_scores(
     from splink import DuckDBAPI, Linker
 
     from ringfence.resolve.explain import pair_reasons
-    from ringfence.resolve.model import load_model
-    from ringfence.resolve.prepare import prepare_mentions
+    from ringfence.resolve.model import load_hubs, load_model
+    from ringfence.resolve.prepare import mark_hubs, prepare_mentions
 
     model, tfs = load_model(settings)
     ids = [f"{i:09d}" for i in range(len(sides))]
@@ -186,6 +186,7 @@ def _trained_scores(
         + [_splink_record(right, "R" + i) for (_, right), i in zip(sides, ids, strict=True)]
     )
     cleaned = prepare_mentions(pa.Table.from_pandas(records, preserve_index=False))
+    cleaned = mark_hubs(cleaned, load_hubs(settings))
     db_api = DuckDBAPI()
     linker = Linker(db_api.register(cleaned), model, log_level=None)
     logging.getLogger("splink").setLevel(logging.ERROR)

@@ -26,6 +26,9 @@ from ringfence.resolve.blocking import blocking_rules
 from ringfence.settings import Settings
 from ringfence.store.engine import Engine
 
+# The hub values of the lake the model was trained on (prepare.hub_values), beside the model.
+HUBS_FILE = "hubs.parquet"
+
 MATCH_THRESHOLD = 0.5
 """Match probability at and above which two mentions are one entity (everywhere by default)."""
 
@@ -341,15 +344,49 @@ def model_dir(settings: Settings) -> Path:
     return settings.data_dir / "models" / "resolution"
 
 
-def save_model(linker: Linker, settings: Settings, tf_tables: dict[str, pa.Table]) -> Path:
-    """Save the trained settings JSON and the term frequencies the weights were trained with."""
+def save_model(
+    linker: Linker,
+    settings: Settings,
+    tf_tables: dict[str, pa.Table],
+    hubs: dict[str, pa.Array] | None = None,
+) -> Path:
+    """Save the trained settings JSON, the term frequencies the weights were trained with and
+    the hub values (``HUBS_FILE``: a column's values written with many names)."""
     folder = model_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "splink_settings.json"
     linker.misc.save_model_to_json(str(path), overwrite=True)
     for column, table in tf_tables.items():
         pq.write_table(table, folder / f"tf_{column}.parquet")
+    hubs = hubs or {}
+    pq.write_table(
+        pa.table(
+            {
+                "column": pa.array(
+                    [c for c, v in hubs.items() for _ in range(len(v))], pa.string()
+                ),
+                "value": pa.concat_arrays([v.cast(pa.string()) for v in hubs.values()])
+                if hubs
+                else pa.array([], pa.string()),
+            }
+        ),
+        folder / HUBS_FILE,
+    )
     return path
+
+
+def load_hubs(settings: Settings) -> dict[str, pa.Array]:
+    """The hub values saved with the model, by column (empty for a model saved without)."""
+    path = model_dir(settings) / HUBS_FILE
+    if not path.is_file():
+        return {}
+    table = pq.read_table(path)
+    return {
+        column: table.filter(pc.equal(table.column("column"), column))
+        .column("value")
+        .combine_chunks()
+        for column in pc.unique(table.column("column")).to_pylist()
+    }
 
 
 def load_model(settings: Settings) -> tuple[dict[str, Any], dict[str, pa.Table]]:

@@ -33,7 +33,7 @@ from ringfence.resolve.model import (
     settings_creator,
     train,
 )
-from ringfence.resolve.prepare import prepare_mentions, source_select
+from ringfence.resolve.prepare import hub_values, prepare_mentions, source_select
 from ringfence.settings import Settings
 from ringfence.store.engine import Engine, open_engine
 from ringfence.store.lake import Lake
@@ -130,10 +130,9 @@ def resolve_parties(
         scratch = settings.data_dir / "tmp" / "splink"
         confirmed = confirmed_links(lake, engine, mentions.column("id"))
         same = same_party_links(lake, engine, mentions.column("id"))
-        clusters, linker, tfs = cluster_mentions(
-            engine, prepare_mentions(mentions), scratch, report, confirmed, same
-        )
-        model_path = save_model(linker, settings, tfs)
+        cleaned = prepare_mentions(mentions)
+        clusters, linker, tfs = cluster_mentions(engine, cleaned, scratch, report, confirmed, same)
+        model_path = save_model(linker, settings, tfs, hub_values(cleaned))
         previous = _previous_assignment(lake, engine)
         report("resolve", 4, 5)
         clusters["entity_id"] = assign_entity_ids(clusters, previous)

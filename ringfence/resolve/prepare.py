@@ -39,6 +39,8 @@ SOURCE_COLUMNS = (
 # customers' labels, a shared mailbox. Sharing it says nothing unless the names agree too
 # (model.py). One party's own contact shows at most 4 sound keys in the 1M simulated world.
 HUB_NAMES = 5
+# Contact columns that can be hubs, and the flag column of each.
+HUB_COLUMNS = {"phone": "phone_hub", "email": "email_hub", "address_key": "address_hub"}
 # Characters of the written name and of the postcode in the prefix blocking pass.
 NAME_PREFIX = 3
 POSTCODE_PREFIX = 3
@@ -187,8 +189,8 @@ def prepare_mentions(parties: pa.Table) -> pa.Table:
     columns["address_key"] = _address_key(columns["street_norm"], columns["postcode"])
     columns["place_key"] = place_key(columns["postcode"], columns["country"], columns["city_norm"])
     columns["name_words"] = pc.split_pattern(name_norm, " ")
-    for column in ("phone", "email", "address_key"):
-        columns[f"{column.split('_')[0]}_hub"] = hub_flags(columns[column], columns["name_phon"])
+    for column, flag in HUB_COLUMNS.items():
+        columns[flag] = hub_flags(columns[column], columns["name_phon"])
     return pa.table({name: _chunk(columns[name]) for name in MATCH_COLUMNS})
 
 
@@ -203,6 +205,29 @@ def hub_flags(values: pa.Array, names: pa.Array) -> pa.Array:
     counts = table.group_by("v").aggregate([("n", "count_distinct")])
     hubs = counts.filter(pc.greater_equal(counts.column("n_count_distinct"), HUB_NAMES))
     return pc.fill_null(pc.is_in(values, value_set=hubs.column("v").combine_chunks()), False)
+
+
+def hub_values(cleaned: pa.Table) -> dict[str, pa.Array]:
+    """Each hub column's distinct values that are hubs (saved with the model)."""
+    hubs = {}
+    for column, flag in HUB_COLUMNS.items():
+        values = cleaned.column(column).filter(cleaned.column(flag))
+        hubs[column] = pc.unique(_chunk(values)).sort()
+    return hubs
+
+
+def mark_hubs(cleaned: pa.Table, hubs: dict[str, pa.Array]) -> pa.Table:
+    """``cleaned`` with a value also flagged where ``hubs`` (a resolved lake's) holds it.
+
+    A file of pairs never shows one phone under five names by itself; the lake resolve learnt
+    from does, and compare-parties with the trained model judges the pair as resolve would.
+    """
+    for column, values in hubs.items():
+        flag = HUB_COLUMNS[column]
+        known = pc.fill_null(pc.is_in(cleaned.column(column), value_set=values), False)
+        marked = pc.or_(cleaned.column(flag), known)
+        cleaned = cleaned.set_column(cleaned.schema.get_field_index(flag), flag, marked)
+    return cleaned
 
 
 def place_key(postcode: pa.Array, country: pa.Array, city: pa.Array) -> pa.Array:
