@@ -19,6 +19,17 @@ TOP = {"orient": "top", "title": None}  # a legend above the chart
 RESULT_COLOURS = {"seized": DANGER, "held": DANGER, "irregular": WARN, "clear": OK}
 
 
+# One band per day (a bar fills most of its day instead of a 2 px line); dates are UTC days.
+DAY_X = {
+    "field": "date",
+    "type": "temporal",
+    "timeUnit": "utcyearmonthdate",
+    "title": None,
+    "axis": {"format": "%d %b"},
+}
+DAY_BAR_WIDTH = {"band": 0.8}
+
+
 def _base(values: list[dict[str, Any]], height: int = 220) -> dict[str, Any]:
     return {"$schema": SCHEMA, "data": {"values": values}, "width": "container", "height": height}
 
@@ -26,10 +37,10 @@ def _base(values: list[dict[str, Any]], height: int = 220) -> dict[str, Any]:
 def inspections_over_time(daily: list[DayPoint]) -> dict[str, Any]:
     """Bars: inspections per day; line: hit rate (right axis)."""
     spec = _base([d.model_dump(mode="json") for d in daily])
-    x = {"field": "date", "type": "temporal", "title": None, "axis": {"format": "%d %b"}}
+    x = DAY_X
     spec["layer"] = [
         {
-            "mark": {"type": "bar", "color": ACCENT, "opacity": 0.35},
+            "mark": {"type": "bar", "color": ACCENT, "opacity": 0.45, "width": DAY_BAR_WIDTH},
             "encoding": {
                 "x": x,
                 "y": {
@@ -46,7 +57,8 @@ def inspections_over_time(daily: list[DayPoint]) -> dict[str, Any]:
             },
         },
         {
-            "mark": {"type": "line", "color": DANGER, "point": True, "interpolate": "monotone"},
+            # Straight segments: a smoothed curve draws rates between days that never were.
+            "mark": {"type": "line", "color": DANGER, "point": True},
             "encoding": {
                 "x": x,
                 "y": {
@@ -166,7 +178,7 @@ def exploration_share(share: float | None) -> dict[str, Any]:
 def per_day(values: list[dict[str, Any]], fields: list[tuple[str, str, str]]) -> dict[str, Any]:
     """Bars per day, one layer per (field, title, colour): seizures, or inspections and holds."""
     spec = _base(values)
-    x = {"field": "date", "type": "temporal", "title": None, "axis": {"format": "%d %b"}}
+    x = DAY_X
     legend = (
         {"domain": [t for _, t, _ in fields], "range": [c for _, _, c in fields]}
         if len(fields) > 1
@@ -174,7 +186,12 @@ def per_day(values: list[dict[str, Any]], fields: list[tuple[str, str, str]]) ->
     )
     spec["layer"] = [
         {
-            "mark": {"type": "bar", "color": colour, "opacity": 0.8 if i else 0.35},
+            "mark": {
+                "type": "bar",
+                "color": colour,
+                "opacity": 0.85 if i else 0.45,
+                "width": DAY_BAR_WIDTH,
+            },
             "encoding": {
                 **({"color": {"datum": title, "scale": legend, "legend": TOP}} if legend else {}),
                 "x": x,

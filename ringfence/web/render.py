@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -21,6 +22,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from ringfence import __version__ as _package_version
+from ringfence.errors import RingfenceError
 from ringfence.web import risk
 from ringfence.web.nav import nav_for
 
@@ -57,6 +59,32 @@ def when(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
+
+
+# How the template being rendered names organisations (set by ``render`` for its request).
+_ORG_NAMES: ContextVar[Callable[[str], str] | None] = ContextVar("org_names", default=None)
+
+
+def org_name(slug: Any) -> str:
+    """An organisation's name for its slug ('swiftpost' → 'SwiftPost Express'); the slug
+    itself when it names no organisation (or outside a request)."""
+    text = "" if slug is None else str(slug)
+    lookup = _ORG_NAMES.get()
+    return lookup(text) if lookup is not None and text else text
+
+
+def _names_from(request: Request) -> Callable[[str], str] | None:
+    services = getattr(request.app.state, "services", None)
+    if services is None:
+        return None
+
+    def name(slug: str) -> str:
+        try:
+            return str(services.organisation(slug).name or slug)
+        except RingfenceError:  # not an organisation: shown as it is
+            return slug
+
+    return name
 
 
 def reason_kind(reason: Any) -> str:
@@ -116,7 +144,7 @@ def with_query(request: Request, **changes: Any) -> str:
 def _environment() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     env = templates.env
-    env.globals.update(static=static_url)
+    env.globals.update(static=static_url, org_name=org_name)
     env.filters.update(
         percent=percent,
         number=number,
@@ -129,6 +157,7 @@ def _environment() -> Jinja2Templates:
         risk_percent=risk.risk_percent,
         reason=risk.reason,
         plural=risk.plural,
+        org_name=org_name,
     )
     env.globals.update(
         weight_help=risk.WEIGHT_HELP, band_legend=risk.BAND_LEGEND, guess_brand=risk.guess_brand
@@ -161,7 +190,11 @@ def render(
         "with_query": lambda **changes: with_query(request, **changes),
     }
     page.update(context)
-    return TEMPLATES.TemplateResponse(request, template, page, status_code=status_code)
+    names = _ORG_NAMES.set(_names_from(request))
+    try:  # the template is rendered here, so org_name() answers for this request
+        return TEMPLATES.TemplateResponse(request, template, page, status_code=status_code)
+    finally:
+        _ORG_NAMES.reset(names)
 
 
 def wants_fragment(request: Request) -> bool:

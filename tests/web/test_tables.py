@@ -129,8 +129,10 @@ def test_the_watchlist_shows_one_row_per_party_with_its_sources_and_links_to_it(
     assert len(model["items"]) < listings
     entity = grouped[0]
     row = page.locator(f"[data-testid=watchlist] tr[data-id='{entity['id']}']")
-    sources = row.locator("td[data-label='Listed by'] .chip").all_inner_texts()
+    chips = row.locator("td[data-label='Listed by'] .chip")
+    sources = chips.evaluate_all("cs => cs.map(c => c.dataset.org)")
     assert sorted(sources) == sorted({e["organisation"] for e in entity["entries"]})
+    assert not set(chips.all_inner_texts()) & set(sources), "partners by name, not slug"
     assert row.locator("td[data-label=Name] a").get_attribute("href") == (
         f"/entities/{entity['entity_id']}"
     )

@@ -53,7 +53,11 @@ def _shipment(page: Any) -> None:
         if not field.count() or value in (None, ""):
             continue
         text = field.inner_text()
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        org = field.locator("[data-org]")  # an organisation is shown by its name
+        if org.count():
+            assert org.first.get_attribute("data-org") == value, key
+            assert text and text != value, key
+        elif isinstance(value, int | float) and not isinstance(value, bool):
             assert abs(_leading_number(text) - value) <= 0.5, key  # shown rounded
         else:
             assert str(value).split("T")[0] in text, key

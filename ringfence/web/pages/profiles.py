@@ -17,7 +17,7 @@ router = APIRouter(route_class=HtmlRoute, include_in_schema=False)
 
 SHIPMENT_FACTS = [
     ("source_key", "Reference", "mono"),
-    ("organisation", "Supplied by", "text"),
+    ("organisation", "Supplied by", "org"),
     ("kind", "Kind", "text"),
     ("date", "Date", "date"),
     ("arrival_date", "Arrival", "date"),
@@ -45,11 +45,11 @@ OUTCOME_COLUMNS = [
     ("brand", "Brand", "text"),
     ("units", "Units", "num"),
     ("value", "Value", "money"),
-    ("organisation", "Recorded by", "text"),
+    ("organisation", "Recorded by", "org"),
 ]
 MENTION_COLUMNS = [
     ("name", "Name", "text"),
-    ("organisation", "Source", "text"),
+    ("organisation", "Source", "org"),
     ("role", "Role", "text"),
     ("country", "Country", "text"),
     ("city", "City", "text"),

@@ -51,7 +51,7 @@ SEIZURES = TableSpec(
         ("origin_country", "Origin", "text"),
         ("port", "Port", "text"),
         ("tracking_number", "Shipment", "tracking"),
-        ("organisation", "Recorded by", "text"),
+        ("organisation", "Recorded by", "org"),
     ],
 )
 

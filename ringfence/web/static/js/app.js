@@ -3,6 +3,8 @@
 (function () {
   "use strict";
 
+  var scheme = window.matchMedia("(prefers-color-scheme: dark)");
+
   function readJson(id) {
     var node = document.getElementById(id);
     return node ? JSON.parse(node.textContent) : null;
@@ -12,6 +14,18 @@
     return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
   }
 
+  /* The charts' colours (ringfence/web/charts.py) as the dark scheme draws them: the same
+     hues, lighter, so bars and lines keep their contrast on a dark background. */
+  var DARK_COLOURS = { "#1f6feb": "#5b9bff", "#e5534b": "#ff7b72", "#8250df": "#b69cff",
+                       "#2da44e": "#5fcf80", "#d29922": "#f0b45a", "#8c959f": "#9aa4b5" };
+
+  function forScheme(spec) {
+    if (!scheme.matches) return spec;
+    return JSON.parse(JSON.stringify(spec).replace(/#[0-9a-fA-F]{6}\b/g, function (c) {
+      return DARK_COLOURS[c.toLowerCase()] || c;
+    }));
+  }
+
   /* Vega-Lite charts: <div class="chart" data-spec="script-id"> with the spec in a JSON block. */
   function drawCharts(root) {
     if (typeof window.vegaEmbed !== "function") return;
@@ -19,6 +33,7 @@
       if (el.dataset.drawn) return;
       var spec = readJson(el.dataset.spec);
       if (!spec) return;
+      spec = forScheme(spec);
       el.dataset.drawn = "1";
       spec.config = Object.assign({
         font: cssVar("--font") || "system-ui",
@@ -30,7 +45,9 @@
         legend: { labelColor: cssVar("--muted"), titleColor: cssVar("--muted") },
         range: { category: ["#1f6feb", "#e5534b", "#2da44e", "#bf8700", "#8250df", "#1b7c83"] }
       }, spec.config || {});
-      window.vegaEmbed(el, spec, { actions: false, renderer: "svg", ast: true }).then(function () {
+      window.vegaEmbed(el, spec, { actions: false, renderer: "svg", ast: true }).then(function (result) {
+        el._view = result.view;
+        el.dataset.scheme = scheme.matches ? "dark" : "light";
         el.classList.add("chart-ready");
       }).catch(function (err) {
         el.textContent = "This chart could not be drawn: " + err.message;
@@ -41,6 +58,19 @@
   function enhance(root) {
     drawCharts(root);
   }
+
+  /* The charts take their colours from the CSS variables when drawn: draw them again when the
+     system switches between light and dark. */
+  scheme.addEventListener("change", function () {
+    document.querySelectorAll("[data-spec][data-drawn]").forEach(function (el) {
+      if (el._view) el._view.finalize();
+      el._view = null;
+      el.classList.remove("chart-ready");
+      delete el.dataset.drawn;
+      el.textContent = "";
+    });
+    drawCharts(document);
+  });
 
   /* Failed htmx requests: show the server's one-line message instead of failing silently. */
   function showNotice(html) {
