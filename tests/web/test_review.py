@@ -9,7 +9,7 @@ from typing import Any
 
 from ringfence.sim.config import ORGANISATIONS
 from tests.web.helpers import check_page, log_in
-from tests.web.pagecheck import DESKTOP
+from tests.web.pagecheck import DESKTOP, PHONE
 from tests.worlds import PreparedWorld
 
 NAMES = {slug: name for slug, name, _ in ORGANISATIONS}
@@ -155,3 +155,32 @@ def _rgb(colour: str) -> tuple[int, ...]:
     if colour.startswith("#"):
         return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
     return tuple(int(part) for part in colour[colour.index("(") + 1 : -1].split(",")[:3])
+
+
+_LABELS_FIT = """() => {
+  const short = [];
+  for (const td of document.querySelectorAll('table.data td[data-label]')) {
+    const label = getComputedStyle(td, '::before');
+    const probe = document.createElement('div');
+    for (const p of ['width', 'font-size', 'font-weight', 'font-family', 'letter-spacing',
+                     'text-transform', 'line-height']) probe.style.setProperty(p, label[p]);
+    probe.style.position = 'absolute';
+    probe.textContent = td.dataset.label;
+    document.body.append(probe);
+    const need = probe.getBoundingClientRect().height + parseFloat(getComputedStyle(td).paddingTop);
+    probe.remove();
+    const has = td.getBoundingClientRect().height;
+    if (has + 0.5 < need) short.push(`${td.dataset.label}: ${has.toFixed(1)} of ${need} px`);
+  }
+  return short;
+}"""
+
+
+def test_a_phone_card_label_on_two_lines_never_runs_into_the_next(
+    page: Any, web_world: PreparedWorld
+) -> None:
+    log_in(page, web_world.login("carrier", "analyst"))
+    page.set_viewport_size(PHONE)
+    page.goto("/sharing")  # "Only rows where" takes two lines beside "every row"
+    assert page.locator("td[data-label='Only rows where']").count() > 0
+    assert page.evaluate(_LABELS_FIT) == []
