@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from ringfence.errors import RingfenceError
 
@@ -24,5 +25,7 @@ def one_line_errors() -> Iterator[None]:
     try:
         yield
     except RingfenceError as exc:
-        err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"[bold red]error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True
+        )
         raise typer.Exit(exc.exit_code) from None

@@ -10,6 +10,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from ringfence import __version__
 from ringfence.cli import (
@@ -21,6 +22,7 @@ from ringfence.cli import (
     db_cmd,
     demo_cmd,
     ingest_cmd,
+    listings_cmd,
     mapping_cmd,
     metrics_cmd,
     network_cmd,
@@ -63,6 +65,7 @@ for module in (
     brand_cmd,
     case_cmd,
     codes_cmd,
+    listings_cmd,
     metrics_cmd,
     sellers_cmd,
     serve_cmd,
@@ -86,5 +89,7 @@ def run() -> None:
     try:
         app()
     except RingfenceError as exc:
-        err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"[bold red]error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True
+        )
         sys.exit(exc.exit_code)
