@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pyarrow as pa
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -13,7 +14,7 @@ from ringfence.cli.errors import one_line_errors
 from ringfence.errors import UserError
 from ringfence.settings import Settings
 
-console = Console()
+console = Console(markup=False)  # seller keys are data, never Rich markup
 sellers_app = typer.Typer(help="Seller risk: find bad-actor sellers early.", no_args_is_help=True)
 
 
@@ -62,6 +63,23 @@ def train(
     console.print(f"{len(stored.features)} features, {m.get('trees')} trees", highlight=False)
 
 
+def _write_scores(scores: pa.Table, out: Path) -> None:
+    """Parquet for ``.parquet``/``.pq``; otherwise CSV whose cells a spreadsheet reads as data
+    (a seller key is the marketplace's, and ``=HYPERLINK(...)`` must not become a formula)."""
+    from ringfence.service.exports import csv_text
+    from ringfence.target.backtest import write_scores
+
+    try:
+        if out.suffix.lower() in {".parquet", ".pq"}:
+            write_scores(scores, out)
+            return
+        out.parent.mkdir(parents=True, exist_ok=True)
+        rows = zip(*(scores.column(c).to_pylist() for c in scores.column_names), strict=True)
+        out.write_text(csv_text(scores.column_names, rows), encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"--out {out}: cannot write it ({exc.strerror or exc})") from None
+
+
 @sellers_app.command()
 def score(
     out: Path | None = typer.Option(
@@ -71,12 +89,11 @@ def score(
 ) -> None:
     """Score every seller with the latest model: seller, score and reasons in words."""
     from ringfence.marketplace.service import score_sellers
-    from ringfence.target.backtest import write_scores
 
     with one_line_errors():
         scores = score_sellers(Settings())
         if out is not None:
-            write_scores(scores, out)
+            _write_scores(scores, out)
     if out is not None:
         console.print(f"{scores.num_rows:,} sellers scored into {out}", highlight=False)
         return
