@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ringfence.sim.config import ORGANISATIONS
-from tests.web.helpers import check_page, log_in
+from tests.web.helpers import api_json, check_page, log_in
 from tests.web.pagecheck import DESKTOP, PHONE
 from tests.worlds import PreparedWorld
 
@@ -184,3 +184,26 @@ def test_a_phone_card_label_on_two_lines_never_runs_into_the_next(
     page.goto("/sharing")  # "Only rows where" takes two lines beside "every row"
     assert page.locator("td[data-label='Only rows where']").count() > 0
     assert page.evaluate(_LABELS_FIT) == []
+
+
+def test_seizures_not_shared_with_a_marketplace_say_so_instead_of_none(
+    page: Any, web_world: PreparedWorld
+) -> None:
+    log_in(page, web_world.login_of("bazaar", "investigator"))
+    page.goto("/dashboard")
+    dashboard = api_json(page, "/dashboard")
+    assert "seizures" in dashboard["not_shared"]  # the demo shares none with the marketplace
+    page.goto("/seizures")
+    twin = api_json(page, "/seizures")
+    assert twin["shared"] is False and twin["items"] == []
+    shown = page.get_by_test_id("seizures-not-shared").inner_text()
+    assert "not shared with your organisation" in shown
+    assert "No seizures to show" not in page.locator("main").inner_text()
+    assert page.get_by_test_id("seizures-filters").count() == 0, "no search over nothing"
+
+    page.context.clear_cookies()
+    log_in(page, web_world.login_of("brand-lumina", "brand_user"))  # shared, none of its goods
+    page.goto("/seizures")
+    assert api_json(page, "/seizures")["shared"] is True
+    assert page.get_by_test_id("seizures-not-shared").count() == 0
+    assert "No seizures to show" in page.locator("main").inner_text()

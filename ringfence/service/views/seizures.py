@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ringfence.service import sharing
 from ringfence.service.context import Caller, Services
 from ringfence.service.views.common import Paging, jsonable
 from ringfence.service.views.tablequery import TableQuery, TableState, apply, filter_sort
 from ringfence.store.operational.tables import RecordedOutcome
+
+# Kinds of organisation that do not record seizures themselves: they see them only when shared.
+SHARED_ONLY_KINDS = frozenset({"brand", "marketplace", "carrier"})
 
 # The keys a seizures table may sort and filter on (its JSON twin and CSV export take the same).
 COLUMNS = (
@@ -36,6 +39,11 @@ class SeizuresPage(BaseModel):
     items: list[dict[str, Any]]
     paging: Paging
     table: TableState
+    shared: bool = Field(
+        True,
+        description="False when no agreement shares seizures with the caller's organisation "
+        "(and it records none itself): an empty list then means 'not shared', not 'none'.",
+    )
 
 
 def _synced_keys(services: Services) -> set[tuple[str, str]]:
@@ -155,4 +163,9 @@ def seizures(
     policy = sharing.Policy.load(services, caller)
     rows = with_tracking_numbers(services, caller, all_seizures(services, caller), policy)
     items, pages, state = apply(rows, query, COLUMNS)
-    return SeizuresPage(items=items, paging=pages, table=state)
+    shared = (
+        bool(rows)
+        or "seizures" in policy.grants
+        or caller.organisation_kind not in SHARED_ONLY_KINDS
+    )
+    return SeizuresPage(items=items, paging=pages, table=state, shared=shared)
