@@ -207,3 +207,26 @@ def test_seizures_not_shared_with_a_marketplace_say_so_instead_of_none(
     assert api_json(page, "/seizures")["shared"] is True
     assert page.get_by_test_id("seizures-not-shared").count() == 0
     assert "No seizures to show" in page.locator("main").inner_text()
+
+
+_EMPTY_COLUMNS = """(testid) => {
+  const table = document.querySelector(`[data-testid=${testid}]`);
+  const heads = [...table.querySelectorAll('thead th')].map(th => th.textContent.trim());
+  const rows = [...table.querySelectorAll('tbody tr')];
+  return heads.filter((_, i) => rows.length && rows.every(
+    r => ['—', ''].includes(r.children[i].textContent.trim())));
+}"""
+
+
+def test_record_tables_leave_out_columns_with_nothing_in_them(
+    page: Any, web_world: PreparedWorld
+) -> None:
+    officer = web_world.login("customs", "officer")
+    log_in(page, officer)
+    shipment = web_world.queued[officer.organisation][0]
+    page.goto(f"/shipments/{shipment}")
+    page.locator("[data-testid=parties] a[href^='/entities/']").first.click()
+    page.wait_for_url("**/entities/**")
+    assert page.locator("[data-testid=mentions] tbody tr").count() > 0
+    assert page.evaluate(_EMPTY_COLUMNS, "mentions") == []
+    assert page.locator("[data-testid=mentions] th", has_text="Name").count() == 1
