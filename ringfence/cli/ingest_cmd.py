@@ -12,6 +12,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ringfence.cli.errors import one_line_errors
@@ -21,7 +22,7 @@ from ringfence.ingest.quarantine import quarantine_summary, quarantined_rows
 from ringfence.ingest.registry import ingest_mapping
 from ringfence.settings import Settings
 
-out = Console(highlight=False)
+out = Console(highlight=False, markup=False)  # rows and file names are data, not markup
 err = Console(stderr=True, highlight=False)
 quarantine_app = typer.Typer(
     help="Rows that ingestion rejected and values it could not clean, with the reasons.",
@@ -119,7 +120,7 @@ def ingest(
         )
     for f in summary.files:
         for warning in f.warnings:
-            err.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
+            err.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
     if json_output:
         typer.echo(json.dumps(summary.to_dict()))
         return

@@ -86,9 +86,9 @@ class Context:
             self.addresses[entity["id"]] = props
         elif schema == "BankAccount":
             self.accounts[entity["id"]] = values(props, "iban", "accountNumber")[:1]
-        elif schema == "Ownership":
-            for owner in values(props, "owner"):
-                self.owners += [(owner, asset) for asset in values(props, "asset")]
+        elif schema == "Ownership":  # one owner, one asset, as ``link_rows`` reads it: lists
+            owner, asset = values(props, "owner")[:1], values(props, "asset")[:1]  # are no matrix
+            self.owners += list(zip(owner, asset, strict=False))
 
     @cached_property
     def accounts_of(self) -> dict[str, list[str]]:

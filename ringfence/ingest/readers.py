@@ -168,6 +168,8 @@ def parse_json_line(line: bytes, encoding: str) -> tuple[dict[str, Any] | None, 
         return None, f"not valid JSON: {exc.msg}"
     except ValueError as exc:  # e.g. numbers too long to convert
         return None, f"not valid JSON: {exc}"
+    except RecursionError:  # "[[[[..." a hundred thousand deep
+        return None, "not valid JSON: nested too deeply"
     if not isinstance(obj, dict):
         return None, "a JSON line must be an object"
     try:  # "\ud800" escapes decode to strings that cannot be stored as text
