@@ -52,18 +52,24 @@ def _listings(settings: Settings) -> list[dict[str, Any]]:
         engine.close()
 
 
-def flagged_listings(settings: Settings, store: OperationalStore) -> list[dict[str, Any]]:
-    """Live listings of protected products with no valid, unflagged code shown, and why."""
+def flagged_listings(
+    settings: Settings, store: OperationalStore, scans: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """Live listings of protected products with no valid, unflagged code shown, and why;
+    judged on ``scans`` (default: every recorded scan), so a service caller's listings are
+    judged only on the scans it may read."""
     protected = protected_products(store)
     if not protected:
         return []
-    scans = [s.to_dict() for s in store.code_scans(limit=10_000_000)]
+    if scans is None:
+        scans = [s.to_dict() for s in store.code_scans(limit=10_000_000)]
     flags = clone_flags(scans, settings.code_max_scans)
     shown: dict[tuple[str, str], list[bool]] = defaultdict(list)
     for scan in scans:
         unit = unit_of(scan)
-        if unit is not None and scan["kind"] == "marketplace":
-            shown[(scan["organisation"], scan["place"].casefold())].append(not flags[unit])
+        if unit is not None and scan.get("kind") == "marketplace":  # shared rows may lack fields
+            where = (str(scan.get("organisation")), str(scan.get("place")).casefold())
+            shown[where].append(not flags[unit])
     out = []
     for row in _listings(settings):
         gtins = protected.get(str(row["brand"]).strip().casefold(), set())

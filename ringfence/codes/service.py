@@ -75,10 +75,13 @@ def verify(services: Services, body: VerifyIn) -> dict[str, Any]:
 
 def listings(services: Services, caller: Caller) -> dict[str, Any]:
     """The caller's own live listings of code-protected products whose seller showed no valid
-    code (a marketplace's; through the policy gate like every row leaving the service)."""
+    code (a marketplace's; through the policy gate like every row leaving the service), the
+    codes shown judged on the scans the caller may read."""
+    scans = [s.to_dict() for s in services.store.code_scans(limit=10_000_000)]
+    seen = sharing.visible(services, caller, DATASET, scans)  # flags reveal no other scan
     rows = [
         {**r, "id": r["listing"]}
-        for r in flagged_listings(services.settings, services.store)
+        for r in flagged_listings(services.settings, services.store, seen)
         if r["organisation"] == caller.organisation
     ]
     return {"organisation": caller.organisation,
