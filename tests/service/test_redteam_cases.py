@@ -1,0 +1,82 @@
+"""Red team, cases: evidence uploads are multipart forms, not JSON bodies, so the upload's file
+name, custodian and kind escaped the control- and bidi-character check every JSON body has. A
+photo uploaded as ``"gpj\u202e.exe"`` was listed in the case, its custody and the referral
+bundle reading ``exe.jpg``; a NUL in the custodian failed the write on PostgreSQL; a terminal
+escape reached ``ringfence case show``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from ringfence.service.app import create_app
+from ringfence.store.operational import OperationalStore
+from tests.service.world import World
+
+API = "/api/v1"
+OWNER = "customs-nl"
+JPEG = b"\xff\xd8 seized goods"
+
+
+@pytest.fixture(scope="module")
+def scratch_client(scratch_world: World) -> Iterator[TestClient]:
+    app: FastAPI = create_app(scratch_world.settings)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+    app.state.services.jobs.shutdown()
+    app.state.services.store.close()
+
+
+@pytest.fixture(scope="module")
+def case_path(scratch_client: TestClient, scratch_world: World) -> str:
+    opened = scratch_client.post(f"{API}/cases", json={"title": "Upload probe"},
+                                 headers=scratch_world.headers(OWNER))  # fmt: skip
+    assert opened.status_code == 201, opened.text
+    return f"{API}/cases/{opened.json()['id']}"
+
+
+def _evidence_rows(world: World, case_path: str) -> int:
+    with OperationalStore.open(world.settings) as store:
+        return len(store.case_contents(case_path.rsplit("/", 1)[-1])[3])
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("file", "gpj\u202e.exe"),
+        ("file", "photo\x1b[2J.jpg"),
+        ("custodian", "Officer\x00A"),
+        ("custodian", "Officer \u2066A"),
+        ("custodian", "\x1b]0;owned\x07Officer"),
+    ],
+)
+def test_odd_characters_in_an_upload_are_refused(
+    scratch_client: TestClient, scratch_world: World, case_path: str, field: str, value: str
+) -> None:
+    form = {"custodian": "Officer A", "kind": "photo"}
+    name = "seized.jpg"
+    if field == "file":
+        name = value
+    else:
+        form[field] = value
+    before = _evidence_rows(scratch_world, case_path)
+    sent = scratch_client.post(f"{case_path}/evidence", data=form,
+                               files={"file": (name, JPEG, "image/jpeg")},
+                               headers=scratch_world.headers(OWNER))  # fmt: skip
+    assert sent.status_code in (400, 422), sent.text
+    assert "control or bidirectional character" in sent.text
+    assert _evidence_rows(scratch_world, case_path) == before
+
+
+def test_ordinary_names_in_any_script_still_upload(
+    scratch_client: TestClient, scratch_world: World, case_path: str
+) -> None:
+    sent = scratch_client.post(f"{case_path}/evidence",
+                               data={"custodian": "الضابط أ", "kind": "photo"},
+                               files={"file": ("صورة مضبوطات.jpg", JPEG, "image/jpeg")},
+                               headers=scratch_world.headers(OWNER))  # fmt: skip
+    assert sent.status_code == 201, sent.text
+    assert sent.json()["evidence"][-1]["file_name"] == "صورة مضبوطات.jpg"
