@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     code_max_scans: int = Field(
         default=5, ge=1, description="Scans of one unit code beyond which it is flagged a clone."
     )
+    listing_action_days: int = Field(
+        default=30, ge=1, le=366, description="Days a listing action lasts when no expiry is given."
+    )
 
     @property
     def lake_dir(self) -> Path:

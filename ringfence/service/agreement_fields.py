@@ -51,6 +51,10 @@ def dataset_fields(name: str) -> frozenset[str]:
         from ringfence.store.operational.code_tables import SCAN_FIELDS
 
         found = set(SCAN_FIELDS)
+    elif name in ("listing_actions", "listing_reviews"):
+        from ringfence.store.operational.listing_tables import ACTION_FIELDS, REVIEW_FIELDS
+
+        found = set(ACTION_FIELDS if name == "listing_actions" else REVIEW_FIELDS)
     elif name == "inspection_tasks":
         from ringfence.service.views.queue import TASK_FIELDS
 

@@ -80,6 +80,12 @@ def _specs() -> dict[str, DatasetSpec]:
     specs["code_scans"] = DatasetSpec(
         "code_scans", "scans of brands' signed unit codes by customs, carriers and marketplaces"
     )
+    specs["listing_actions"] = DatasetSpec(
+        "listing_actions", "a marketplace's holds, take-downs and suspensions, and their ends"
+    )
+    specs["listing_reviews"] = DatasetSpec(
+        "listing_reviews", "a marketplace's analyst review queue of listings"
+    )
     specs["entities"] = DatasetSpec(
         "entities",
         "resolved entities (with network risk); owned by every organisation that mentions one",

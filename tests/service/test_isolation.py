@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -24,6 +25,7 @@ API = "/api/v1"
 NOT_VISIBLE = {403, 404}
 CASE_MARKER = "Foreign case of"
 SCAN_MARKER = "Foreign scan at"
+ACTION_MARKER = "Foreign listing action of"
 
 
 @dataclass
@@ -371,7 +373,92 @@ def _verify_codes(client: TestClient, world: World, organisation: str) -> Probe:
                              headers=world.headers(organisation)), {200})  # fmt: skip
 
 
+def _foreign_listing(world: World, organisation: str) -> str:
+    """A listing of another organisation (a made-up key when no other has listings)."""
+    rows = lake_rows(
+        world.settings,
+        "listings",
+        f"SELECT source_key FROM listings WHERE organisation <> '{organisation}' "
+        "ORDER BY source_key LIMIT 1",
+    )
+    return str(rows[0]["source_key"]) if rows else "probe-no-such-listing"
+
+
+def _marketplace_action(world: World) -> int:
+    """An action of the world's marketplace on its own listing, its reason a marker."""
+    from ringfence.store.operational import OperationalStore
+    from ringfence.store.operational.listings import ActionDraft
+    from ringfence.store.operational.tables import utcnow
+
+    market = next(o for o, kind in world.kinds.items() if kind == "marketplace")
+    with OperationalStore.open(world.settings) as store:
+        found = store.listing_actions(market, limit=1)
+        if found:
+            return found[0].id
+        listing = _foreign_listing(world, "nobody")
+        draft = ActionDraft(market, "hold", f"{ACTION_MARKER} {market}",
+                            utcnow() + timedelta(days=3), listing=listing)  # fmt: skip
+        return store.take_listing_action(draft, actor="t").id
+
+
+def _listing_actions(client: TestClient, world: World, organisation: str) -> Probe:
+    """The marketplace's actions reach nobody else (no agreement shares them)."""
+    _marketplace_action(world)
+    response = client.get(f"{API}/listings/actions", headers=world.headers(organisation))
+    if world.kinds[organisation] != "marketplace":
+        assert ACTION_MARKER not in response.text
+    return Probe(response, {200})
+
+
+def _act_on_listing(client: TestClient, world: World, organisation: str) -> Probe:
+    """Acting on another organisation's listing: refused (403) or not found (404)."""
+    body = {"kind": "take_down", "listing": _foreign_listing(world, organisation),
+            "reason": "probe"}  # fmt: skip
+    response = client.post(f"{API}/listings/actions", json=body,
+                           headers=world.headers(organisation))  # fmt: skip
+    return Probe(response, NOT_VISIBLE)
+
+
+def _end_action(ending: str) -> ProbeFn:
+    """Ending another organisation's action: refused or not found, and it stays in force."""
+
+    def probe(client: TestClient, world: World, organisation: str) -> Probe:
+        action = _marketplace_action(world)
+        if world.kinds[organisation] == "marketplace":
+            action = 2**31 - 1  # no other marketplace here: an action that is not its own
+        path = f"{API}/listings/actions/{action}/{ending}"
+        headers = world.headers(organisation)
+        response = client.post(path, json={"reason": "probe"}, headers=headers)
+        return Probe(response, NOT_VISIBLE)
+
+    return probe
+
+
+def _listing_queue(client: TestClient, world: World, organisation: str) -> Probe:
+    """Only a marketplace's staff read its review queue (their own)."""
+    response = client.get(f"{API}/listings/queue", headers=world.headers(organisation))
+    ok = {200} if world.kinds[organisation] == "marketplace" else {403}
+    if response.status_code == 200:
+        assert response.json()["organisation"] == organisation
+    return Probe(response, ok)
+
+
+def _score_listing(client: TestClient, world: World, organisation: str) -> Probe:
+    """Scoring is a marketplace's (404 without a seller model); others are refused."""
+    body = {"listings": [{"seller": "probe-seller", "brand": "Glacier Line", "price": 1.0}]}
+    response = client.post(f"{API}/listings/score", json=body,
+                           headers=world.headers(organisation))  # fmt: skip
+    ok = {200, 404} if world.kinds[organisation] == "marketplace" else {403}
+    return Probe(response, ok)
+
+
 ROUTE_PROBES: dict[tuple[str, str], ProbeFn] = {
+    ("POST", f"{API}/listings/score"): _score_listing,
+    ("POST", f"{API}/listings/actions"): _act_on_listing,
+    ("GET", f"{API}/listings/actions"): _listing_actions,
+    ("POST", f"{API}/listings/actions/{{action_id}}/release"): _end_action("release"),
+    ("POST", f"{API}/listings/actions/{{action_id}}/reinstate"): _end_action("reinstate"),
+    ("GET", f"{API}/listings/queue"): _listing_queue,
     ("GET", f"{API}/codes/scans"): _code_scans,
     ("POST", f"{API}/codes/scans"): _record_scan,
     ("POST", f"{API}/codes/verify"): _verify_codes,

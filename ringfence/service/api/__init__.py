@@ -10,6 +10,7 @@ from ringfence.service.api import (
     codes,
     data,
     ingest,
+    listings,
     mappings,
     session,
     sharing,
@@ -21,6 +22,17 @@ from ringfence.service.context import API_PREFIX
 def api_router() -> APIRouter:
     """Every JSON route, mounted under ``/api/v1``."""
     router = APIRouter(prefix=API_PREFIX)
-    for module in (session, shipments, data, ingest, mappings, sharing, admin, cases, codes):
+    for module in (
+        session,
+        shipments,
+        data,
+        ingest,
+        mappings,
+        sharing,
+        admin,
+        cases,
+        codes,
+        listings,
+    ):
         router.include_router(module.router)
     return router

@@ -26,6 +26,7 @@ from ringfence.store.operational.cases import CaseStore
 from ringfence.store.operational.codes import CodeStore
 from ringfence.store.operational.credentials import check_password, normalise_email
 from ringfence.store.operational.jobs import JobStore
+from ringfence.store.operational.listings import ListingStore
 from ringfence.store.operational.sessions import SessionStore
 from ringfence.store.operational.sharing import SharingStore
 from ringfence.store.operational.tables import (
@@ -42,7 +43,14 @@ from ringfence.store.operational.tasks import TaskStore
 
 
 class OperationalStore(
-    TaskStore, SharingStore, SessionStore, JobStore, BrandStore, CaseStore, CodeStore
+    TaskStore,
+    SharingStore,
+    SessionStore,
+    JobStore,
+    BrandStore,
+    CaseStore,
+    CodeStore,
+    ListingStore,
 ):
     """Organisations, users, keys, ingest runs and the audit log, behind one small API.
 

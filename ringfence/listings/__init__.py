@@ -1,0 +1,1 @@
+"""Listing risk and marketplace actions: score listings, hold, take down, suspend, release."""
