@@ -5,8 +5,10 @@ stacks, no pickers without a list, no day windows over nothing dated, and the da
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
+from ringfence.service.seed import DemoLogin
 from ringfence.sim.config import ORGANISATIONS
 from tests.web.helpers import api_json, check_page, log_in
 from tests.web.pagecheck import DESKTOP, PHONE
@@ -91,20 +93,37 @@ def test_several_currencies_stack_one_amount_a_line(page: Any, web_world: Prepar
 
 
 def test_no_pickers_without_a_list_and_no_windows_over_nothing_dated(
-    page: Any, web_world: PreparedWorld
+    page: Any, web_world: PreparedWorld, live_app: Any
 ) -> None:
     log_in(page, web_world.login("carrier", "analyst"))  # no inspection list of its own
     page.goto("/queue")
     assert page.get_by_test_id("queue-filters").count() == 0
     assert "No inspection list" in page.locator("main").inner_text()
 
+    # A brand that has just joined: no agreement, nothing dated (whatever other tests record).
     page.context.clear_cookies()
-    log_in(page, web_world.login_of("brand-lumina", "brand_user"))  # no seizure of its goods
+    log_in(page, _newcomer(live_app, "brand-review-newcomer", "Review Newcomer Brand Ltd"))
     page.goto("/dashboard")
     text = page.locator("main").inner_text()
-    assert "Nothing dated" in text  # the demo seizes no Lumina goods
+    assert "Nothing dated" in text
     assert page.locator("nav[aria-label=Window]").count() == 0, "windows that change nothing"
-    assert "in this window" not in text and "No seizures of your goods yet" in text
+    assert "in this window" not in text
+    assert page.get_by_test_id("organisation").inner_text() == "Review Newcomer Brand Ltd"
+
+
+def _newcomer(live_app: Any, slug: str, name: str) -> DemoLogin:
+    """A brand organisation with one user and no sharing agreement, in the served store."""
+    store = live_app.state.services.store
+    store.ensure_organisation(slug, name, kind="brand")
+    email, password = f"brand-user@{slug}.review.test", secrets.token_urlsafe(12)
+    if email not in {u.email for u in store.users()}:
+        store.create_user(
+            organisation=slug, email=email, role="brand_user", password=password,
+            display_name=f"{name} brand user",
+        )  # fmt: skip
+    else:
+        store.set_password(email, password)
+    return DemoLogin(slug, "brand", "brand_user", email, password)
 
 
 def test_day_bars_fill_their_day_and_the_charts_follow_the_dark_scheme(
@@ -202,11 +221,11 @@ def test_seizures_not_shared_with_a_marketplace_say_so_instead_of_none(
     assert page.get_by_test_id("seizures-filters").count() == 0, "no search over nothing"
 
     page.context.clear_cookies()
-    log_in(page, web_world.login_of("brand-lumina", "brand_user"))  # shared, none of its goods
+    log_in(page, web_world.login_of("brand-lumina", "brand_user"))  # shared by customs
     page.goto("/seizures")
     assert api_json(page, "/seizures")["shared"] is True
     assert page.get_by_test_id("seizures-not-shared").count() == 0
-    assert "No seizures to show" in page.locator("main").inner_text()
+    assert page.get_by_test_id("seizures-filters").count() == 1
 
 
 _EMPTY_COLUMNS = """(testid) => {
