@@ -234,16 +234,31 @@ def _document(item: dict[str, Any]) -> dict[str, Any]:
     return proxy.to_dict()
 
 
+def bundle_name(sha256: str, file_name: str, limit: int = 255) -> str:
+    """``<sha256>-<name>`` within ``limit`` bytes (a file system's name limit): a long name's
+    stem is cut, its suffix (up to 16 characters) kept."""
+    name = f"{sha256}-{file_name}"
+    if len(name.encode("utf-8")) <= limit:
+        return name
+    suffix = Path(file_name).suffix if len(Path(file_name).suffix) <= 16 else ""
+    room = limit - len(f"{sha256}-{suffix}".encode())
+    stem = file_name[: len(file_name) - len(suffix)].encode("utf-8")[:room]
+    return f"{sha256}-{stem.decode('utf-8', 'ignore')}{suffix}"
+
+
 def write_referral(
     settings: Settings, store: OperationalStore, case_id: str, out: Path, bundle: Path | None = None
 ) -> dict[str, Any]:
     """Write the case's FtM JSON lines to ``out``; with ``bundle``, copy its evidence files
     there with a manifest of their hashes and an HTML summary. Returns the manifest."""
     entities = referral_entities(settings, store, case_id)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", encoding="utf-8") as handle:
-        for entity in entities:
-            handle.write(json.dumps(entity, ensure_ascii=False, sort_keys=True) + "\n")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("w", encoding="utf-8") as handle:
+            for entity in entities:
+                handle.write(json.dumps(entity, ensure_ascii=False, sort_keys=True) + "\n")
+    except OSError as exc:
+        raise UserError(f"{out}: cannot write it ({exc.strerror or exc})") from None
     shown = case_dict(store, case_id)
     manifest = {
         "case": {k: shown[k] for k in ("id", "title", "status", "organisation", "opened_at")},
@@ -251,7 +266,7 @@ def write_referral(
         "ftm": {"file": out.name, "sha256": sha256_of(out), "entities": len(entities)},
         "evidence": [
             {
-                "file": f"evidence/{e['sha256']}-{e['file_name']}",
+                "file": f"evidence/{bundle_name(e['sha256'], e['file_name'])}",
                 "sha256": e["sha256"],
                 "size": e["size"],
                 "kind": e["kind"],
@@ -262,7 +277,10 @@ def write_referral(
         ],
     }
     if bundle is not None:
-        _write_bundle(settings, bundle, shown, manifest)
+        try:
+            _write_bundle(settings, bundle, shown, manifest)
+        except OSError as exc:
+            raise UserError(f"{bundle}: cannot write it ({exc.strerror or exc})") from None
     return manifest
 
 
@@ -271,8 +289,13 @@ def _write_bundle(
 ) -> None:
     (bundle / "evidence").mkdir(parents=True, exist_ok=True)
     for item, listed in zip(shown["evidence"], manifest["evidence"], strict=True):
-        target = bundle / listed["file"]
-        shutil.copyfile(stored_path(settings, item["sha256"]), target)
+        target, source = bundle / listed["file"], stored_path(settings, item["sha256"])
+        if not source.is_file():
+            raise UserError(
+                f"evidence {item['id']} ({item['file_name']}) is missing from the vault: "
+                "run `ringfence case verify`"
+            )
+        shutil.copyfile(source, target)
         if sha256_of(target) != item["sha256"]:
             raise UserError(
                 f"evidence {item['id']} ({item['file_name']}) no longer has its "
