@@ -141,3 +141,21 @@ def _show(row: dict[str, Any], as_json: bool) -> None:
     target = row["listing"] or f"{row['seller']}" + (f" / {row['gtin']}" if row["gtin"] else "")
     typer.echo(f"#{row['id']}\t{row['kind']}\t{row['state']}\t{target}\t"
                f"until {row['expires_at']}\t{row['reason']}")  # fmt: skip
+
+
+@listings_app.command("border-holds")
+def listings_border_holds(
+    org: str = ORG,
+    as_json: bool = typer.Option(False, "--json", help="Print the holds as JSON lines."),
+) -> None:
+    """Hold your listings of a seized brand whose seller's resolved entity shipped the seized
+    goods, for seizures an agreement lets you read (brand and shipment_ref); audited."""
+    from ringfence.listings.border import border_holds
+
+    settings = Settings()
+    with one_line_errors(), OperationalStore.open(settings) as store:
+        rows = border_holds(settings, store, org, actor=_actor())
+    for row in rows:
+        _show(row, as_json)
+    if not as_json:
+        typer.echo(f"{len(rows)} listing(s) held after seizures at the border")

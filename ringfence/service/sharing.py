@@ -29,6 +29,7 @@ from ringfence.service.context import Caller, Services
 from ringfence.service.ownership import owner_parts
 from ringfence.store.engine import Engine, open_engine
 from ringfence.store.lake import Lake
+from ringfence.store.operational import OperationalStore
 
 ALL_FIELDS = "*"
 RECIPIENT = "$recipient"
@@ -134,16 +135,24 @@ class Policy:
     @classmethod
     def load(cls, services: Services, caller: Caller) -> Policy:
         """The live agreements of which ``caller``'s organisation is the recipient."""
-        policy = cls(caller.organisation)
-        agreements = services.store.live_grants(caller.organisation)
+        return cls.of_organisation(services.store, caller.organisation)
+
+    @classmethod
+    def of_organisation(cls, store: OperationalStore, organisation: str) -> Policy:
+        """The live agreements of which ``organisation`` is the recipient (for work done
+        outside a request, e.g. the CLI acting for a marketplace)."""
+        policy = cls(organisation)
+        agreements = store.live_grants(organisation)
         brands: frozenset[str] | None = None
         for agreement in agreements:
             resolved: dict[str, frozenset[str]] = {}
             for name, wanted in (agreement.row_filter or {}).items():
                 values = wanted if isinstance(wanted, list) else [wanted]
-                if RECIPIENT_BRANDS in values:
-                    brands = brands if brands is not None else recipient_brands(services, caller)
-                expanded = _expand(values, caller.organisation, brands or frozenset())
+                if RECIPIENT_BRANDS in values:  # as ``recipient_brands``
+                    brands = (
+                        brands if brands is not None else store.approved_brand_names(organisation)
+                    )
+                expanded = _expand(values, organisation, brands or frozenset())
                 resolved[name] = frozenset(v.casefold() for v in expanded)
             fields = None if ALL_FIELDS in agreement.fields else frozenset(agreement.fields)
             grant = Grant(agreement.owner, fields, resolved)
