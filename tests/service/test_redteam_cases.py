@@ -80,3 +80,21 @@ def test_ordinary_names_in_any_script_still_upload(
                                headers=scratch_world.headers(OWNER))  # fmt: skip
     assert sent.status_code == 201, sent.text
     assert sent.json()["evidence"][-1]["file_name"] == "صورة مضبوطات.jpg"
+
+
+def test_case_verify_counts_no_other_organisations_writes(
+    scratch_client: TestClient, scratch_world: World, case_path: str
+) -> None:
+    """``GET /cases/{id}/verify`` counted the whole audit chain: polling it measured every
+    other organisation's writes (scans, outcomes, cases) as they happened."""
+    owner = scratch_world.headers(OWNER)
+    before = scratch_client.get(f"{case_path}/verify", headers=owner).json()
+    other = scratch_client.post(f"{API}/cases", json={"title": "elsewhere"},
+                                headers=scratch_world.headers("bazaar"))  # fmt: skip
+    assert other.status_code == 201, other.text
+    after = scratch_client.get(f"{case_path}/verify", headers=owner).json()
+    assert after["ok"] is True
+    assert after["audit_entries"] == before["audit_entries"]
+    scratch_client.post(f"{case_path}/notes", json={"text": "own write"}, headers=owner)
+    mine = scratch_client.get(f"{case_path}/verify", headers=owner).json()
+    assert mine["audit_entries"] == before["audit_entries"] + 1
