@@ -4,14 +4,14 @@ Two kinds of pass, both defined here so that the pipeline and the benchmark's pa
 measurement use the very same candidates:
 
 * **key passes**, equi-joins Splink runs as blocking rules: a shared phone, e-mail,
-  identifier or bank account; a name key (metaphone, first word) within one place; the name's
-  first letters with the postcode's first characters. They are cheap, but blind to a typo in
-  the key itself (a postcode or city written two ways, a misspelt first word).
+  identifier or bank account; a name key (metaphone, first word) within one place. They are
+  cheap, but blind to a typo in the key itself (a postcode or city written two ways, a
+  misspelt first word).
 * **capped passes**, computed here on the cleaned table with a per-record cap so that common
   names (hubs) stay cheap: approximate nearest neighbours on name character n-grams within a
-  country (``neighbours.py``), and a sorted neighbourhood over each name within a country,
-  ordered by postcode and city, which pairs one party written at two places. Their pairs reach
-  Splink as a list of pair keys per mention (``near_keys``), blocked on with
+  country (``neighbours.py``), nearest whole records on character n-grams (``records.py``),
+  and sorted neighbourhoods (a street address, a street within a city, an identifier). Their
+  pairs reach Splink as a list of pair keys per mention (``near_keys``), blocked on with
   ``arrays_to_explode``: each key is shared by exactly the two mentions of one pair.
 """
 
@@ -54,20 +54,17 @@ _STREET_ALIKE = (
     "coalesce(jaro_winkler_similarity(x.street_norm, y.street_norm) >= 0.7, true) AND "
     "coalesce(jaro_winkler_similarity(x.name_norm, y.name_norm) >= 0.7, true)"
 )
-# A typo in a mailbox (two edits), not a namesake's mailbox with other digits; Jaro-Winkler
-# first: an edit distance on every neighbour pair cost seconds at 1M mentions.
-_EMAIL_ALIKE = (
-    "CASE WHEN jaro_winkler_similarity(x.email, y.email) >= 0.8 "
-    "THEN levenshtein(x.email, y.email) <= 2 ELSE false END"
-)
 Passes = tuple[tuple[tuple[str, ...], tuple[str, ...], int, str | None], ...]
+#
+# Three passes were dropped once the record neighbours (records.py) came: one name at two
+# places (partition country and name, ordered by place), the name's first letters within the
+# postcode's (FEBRL's "Robert Alan" 2615 / "Robert Allen" 2617) and e-mail within country
+# (a typo'd mailbox). At 1M mentions they made 1.22M pairs for Splink to score, 51 true pairs
+# (of 399,309) no other pass made; on FEBRL3/4 and fake_1000 at most 1.
 SORTED_PASSES: Passes = (
-    (("country", "name_norm"), ("postcode", "city_norm"), 1, None),
-    (("country", "postcode_prefix", "name_prefix"), ("name_norm", "postcode"), 1, None),
     (("country", "address_key"), ("name_norm",), 1, None),
     (("country", "city_norm"), ("street_norm",), 1, _STREET_ALIKE),
     (("country",), ("identifier",), 1, "damerau_levenshtein(x.identifier, y.identifier) <= 2"),
-    (("country",), ("email",), 1, _EMAIL_ALIKE),
 )
 # Of mentions alike in these (and in a pass's own columns) only the first ALIKE take part in a
 # sorted pass: the key pass on name and place already pairs them with each other, so a
@@ -137,11 +134,7 @@ def with_near_keys(cleaned: pa.Table) -> pa.Table:
 
 
 def _sorted_neighbourhood(cleaned: pa.Table, passes: Passes | None = None) -> pa.Table:
-    """Pairs of each sorted pass: all of a small group, a window of a large one (one sort).
-
-    The name's first letters within the postcode's first characters pair "Robert Alan" at
-    "2615" with "Robert Allen" at "2617", which the sorted first word and the place both miss.
-    """
+    """Pairs of each sorted pass: all of a small group, a window of a large one (one sort)."""
     passes = SORTED_PASSES if passes is None else passes
     columns = sorted({c for part, order, *_ in passes for c in (*part, *order, *SAME_KEYS)})
     table = pa.table(

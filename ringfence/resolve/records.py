@@ -17,6 +17,7 @@ one pair per record, whichever is larger.
 
 from __future__ import annotations
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -56,6 +57,8 @@ def neighbour_cap(records: int) -> int:
 
 def record_neighbour_pairs(cleaned: pa.Table) -> pa.Table:
     """Pairs of row positions (``a``, ``b``) of mentions whose whole records are near."""
+    if _more_records_than_budget(cleaned):  # no cap to share: skip the costly distinct texts
+        return _table(np.empty((0, 2), np.int64))
     country = pc.fill_null(pc.cast(cleaned.column("country"), pa.string()), "")
     key = pc.binary_join_element_wise(country, record_texts(cleaned), "\x1f")
     encoded = pc.dictionary_encode(pa.chunked_array([key])).combine_chunks()
@@ -96,6 +99,21 @@ def record_neighbour_pairs(cleaned: pa.Table) -> pa.Table:
     found.extend(np.column_stack([stand_ins[:, 0], stand_ins[:, i]]) for i in range(1, COPIES))
     pairs = np.concatenate(found)
     return _table(pairs[(pairs[:, 0] >= 0) & (pairs[:, 1] >= 0)])
+
+
+def _more_records_than_budget(cleaned: pa.Table) -> bool:
+    """More distinct records than ``PAIR_BUDGET`` (the cap is 0), counted by DuckDB's hash
+    of the fields: building their texts first took seconds at 1M mentions."""
+    if cleaned.num_rows <= PAIR_BUDGET:
+        return False
+    columns = ("country", *TEXT_COLUMNS)
+    con = duckdb.connect()
+    try:
+        con.register("t", cleaned.select(list(columns)))
+        row = con.execute(f"SELECT count(DISTINCT row({', '.join(columns)})) FROM t").fetchone()
+    finally:
+        con.close()
+    return bool(row and row[0] > PAIR_BUDGET)
 
 
 def _nearest(

@@ -88,3 +88,16 @@ def test_copies_of_one_record_are_chained_not_paired_all_with_all() -> None:
     assert pairs.num_rows < 10 * 9 / 2
     linked = {a for a in pairs["a"].to_pylist()} | {b for b in pairs["b"].to_pylist()}
     assert linked == set(range(len(rows)))
+
+
+def test_over_the_budget_the_pass_is_skipped_before_building_texts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rows = [ORIGINAL, DUPLICATE, *STRANGERS]
+    table = _table(rows, ["AU"] * len(rows))
+    monkeypatch.setattr(records, "PAIR_BUDGET", len(rows) - 1)  # fewer than the distinct records
+    assert records._more_records_than_budget(table)
+    monkeypatch.setattr(records, "record_texts", lambda _t: pytest.fail("texts were built"))
+    assert records.record_neighbour_pairs(table).num_rows == 0
+    copies = _table([ORIGINAL] * (len(rows) + 5), ["AU"] * (len(rows) + 5))
+    assert not records._more_records_than_budget(copies)  # many rows, one distinct record
