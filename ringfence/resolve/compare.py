@@ -176,7 +176,7 @@ def _trained_scores(
     from splink import DuckDBAPI, Linker
 
     from ringfence.resolve.explain import pair_reasons
-    from ringfence.resolve.model import load_hubs, load_model
+    from ringfence.resolve.model import explain_columns, load_hubs, load_model
     from ringfence.resolve.prepare import mark_hubs, prepare_mentions
 
     model, tfs = load_model(settings)
@@ -188,7 +188,7 @@ def _trained_scores(
     cleaned = prepare_mentions(pa.Table.from_pandas(records, preserve_index=False))
     cleaned = mark_hubs(cleaned, load_hubs(settings))
     db_api = DuckDBAPI()
-    linker = Linker(db_api.register(cleaned), model, log_level=None)
+    linker = Linker(db_api.register(cleaned), explain_columns(model), log_level=None)
     logging.getLogger("splink").setLevel(logging.ERROR)
     for column, table in tfs.items():
         linker.table_management.register_term_frequency_lookup(db_api.register(table), column)

@@ -47,10 +47,10 @@ PROBABILITY_FLOOR = 0.001
 # that share the ring's mailbox but are different identities, which inflates "differs".
 MAX_ELSE_M = 0.05
 # Random pairs u is estimated from: every u below PROBABILITY_FLOOR is raised to it anyway, and
-# 1M pairs still show a level with u = 0.001 some 1,000 times (±3 %). Sampling 20M pairs took
-# a minute at 1M mentions without changing any weight that is used; 3M took 13 CPU-seconds
-# once the levels for others' data were added.
-U_SAMPLE_PAIRS = 1_000_000.0
+# 500k pairs still show a level with u = 0.001 some 500 times (±4.5 %, ±0.07 bits). Sampling
+# 20M pairs took a minute at 1M mentions without changing any weight that is used; 3M took 13
+# CPU-seconds once the levels for others' data were added, 1M 7.6.
+U_SAMPLE_PAIRS = 500_000.0
 # ... and no more than this many per mention: a small lake has few distinct pairs to learn u
 # from, and sampling 3M of them cost a 5,000-record list most of its run time.
 U_PAIRS_PER_MENTION = 30
@@ -211,17 +211,28 @@ def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
     ]
 
 
-def settings_creator() -> SettingsCreator:
-    """A fresh, untrained model."""
+def settings_creator(explain: bool = True) -> SettingsCreator:
+    """A fresh, untrained model; ``explain=False`` keeps only the ids and scores of predicted
+    pairs (resolution reads nothing else: at 1M mentions writing every field and weight of 2.5M
+    scored pairs was a large part of scoring). Pairs to explain need ``explain_columns``."""
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
         comparisons=comparisons(),
         blocking_rules_to_generate_predictions=blocking_rules(),
-        retain_matching_columns=True,
-        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=explain,
+        retain_intermediate_calculation_columns=explain,
         max_iterations=20,
     )
+
+
+def explain_columns(model: dict[str, Any]) -> dict[str, Any]:
+    """A saved model's settings with the fields and weights of each scored pair kept (reasons)."""
+    return {
+        **model,
+        "retain_matching_columns": True,
+        "retain_intermediate_calculation_columns": True,
+    }
 
 
 def train(
