@@ -111,9 +111,12 @@ def end(
 
 def list_actions(services: Services, caller: Caller, limit: int) -> dict[str, Any]:
     """Actions the caller may read: its own, and those partners share with it."""
-    rows = [a.to_dict() for a in services.store.listing_actions(limit=limit)]
+    policy = sharing.Policy.load(services, caller)
+    owners = policy.owners(DATASET)  # the limit counts only rows the gate may pass
+    rows = [a.to_dict() for a in services.store.listing_actions(owners, limit=limit)]
+    rows = sharing.visible(services, caller, DATASET, rows, policy)
     return {"organisation": caller.organisation,
-            "actions": sharing.visible(services, caller, DATASET, rows)}  # fmt: skip
+            "actions": rows}  # fmt: skip
 
 
 def queue(services: Services, caller: Caller, review_date: str | None) -> dict[str, Any]:

@@ -126,12 +126,14 @@ class ListingStore(StoreBase):
             return row
 
     def listing_actions(
-        self, organisation: str | None = None, *, limit: int = 10_000
+        self, organisation: str | Sequence[str] | None = None, *, limit: int = 10_000
     ) -> list[ListingAction]:
-        """Actions, newest first; ``organisation`` narrows to one marketplace's."""
+        """Actions, newest first; ``organisation`` narrows to one marketplace's (or several)."""
         query = select(ListingAction).order_by(ListingAction.id.desc())
-        if organisation is not None:
+        if isinstance(organisation, str):
             query = query.where(ListingAction.organisation == organisation)
+        elif organisation is not None:
+            query = query.where(ListingAction.organisation.in_(list(organisation)))
         with self._transaction("reading listing actions") as session:
             return list(session.scalars(query.limit(limit)))
 
