@@ -308,12 +308,12 @@ def _foreign_case(world: World, organisation: str) -> str:
 
 
 def _open_case(client: TestClient, world: World, organisation: str) -> Probe:
-    """A new case belongs to the caller's organisation; brand users open none."""
-    response = client.post(
-        f"{API}/cases",
-        json={"title": "Probe case", "organisation": "x"},
-        headers=world.headers(organisation),
-    )
+    """A new case belongs to the caller's organisation (naming another is refused as an unknown
+    key); brand users open none."""
+    headers = world.headers(organisation)
+    body = {"title": "Probe case", "organisation": _foreign_org(world, organisation)}
+    assert client.post(f"{API}/cases", json=body, headers=headers).status_code == 422
+    response = client.post(f"{API}/cases", json={"title": "Probe case"}, headers=headers)
     if response.status_code == 201:
         assert response.json()["organisation"] == organisation
     return Probe(response, {201, 403})
