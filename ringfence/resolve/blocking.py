@@ -59,8 +59,9 @@ Passes = tuple[tuple[tuple[str, ...], tuple[str, ...], int, str | None], ...]
 # Three passes were dropped once the record neighbours (records.py) came: one name at two
 # places (partition country and name, ordered by place), the name's first letters within the
 # postcode's (FEBRL's "Robert Alan" 2615 / "Robert Allen" 2617) and e-mail within country
-# (a typo'd mailbox). At 1M mentions they made 1.22M pairs for Splink to score, 51 true pairs
-# (of 399,309) no other pass made; on FEBRL3/4 and fake_1000 at most 1.
+# (a typo'd mailbox). At 1M mentions they made 1.22M pairs for Splink to score and 61 true
+# pairs (of 399,309) no other pass makes (pair recall 0.9994 -> 0.9993); on FEBRL3/4 and
+# fake_1000 at most 1.
 SORTED_PASSES: Passes = (
     (("country", "address_key"), ("name_norm",), 1, None),
     (("country", "city_norm"), ("street_norm",), 1, _STREET_ALIKE),
