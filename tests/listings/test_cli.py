@@ -41,6 +41,8 @@ def test_act_release_and_refusals(cli: CliRunner, market: Market) -> None:
     for args, message in (
         (["hold", *base, "--listing", listing, "--expires", "2020-01-01"], "not in the future"),
         (["hold", *base, "--listing", listing, "--expires", "soon"], "is not a date"),
+        (["hold", *base, "--listing", listing, "--expires", "2099-01-01"], "more than 366 days"),
+        (["hold", "--org", "bazaar", "--reason", " ", "--listing", listing], "needs a reason"),
         (["hold", *base, "--listing", "no-such-listing"], "no listing 'no-such-listing'"),
         (["hold-stock", *base, "--seller", "no-such-seller", "--gtin", "1"], "no seller"),
         (["ban", *base, "--listing", listing], "unknown action 'ban'"),
