@@ -10,7 +10,8 @@ from ringfence.settings import Settings
 from ringfence.store.engine import open_engine
 from ringfence.store.lake import Lake
 from ringfence.store.operational import OperationalStore
-from ringfence.store.operational.case_tables import CaseEvidence, CaseItem
+from ringfence.store.operational.case_tables import EVIDENCE_KINDS, CaseEvidence, CaseItem
+from ringfence.store.operational.cases import one_of, text
 
 # Where each kind of case item lives in the lake, and the column holding its id.
 ITEM_SOURCES = {
@@ -69,6 +70,8 @@ def add_evidence_file(
     """Store ``path`` content-addressed and record it with its first custodian; ``file_name``
     is the name to record (an upload's own name, without folders; default: ``path``'s)."""
     store.case(case_id)
+    one_of(kind, EVIDENCE_KINDS, "the evidence kind")  # checked before the file is stored, so a
+    text(custodian, "the custodian", "who")  # refused upload leaves no orphan in the vault
     sha, size = store_file(settings, path, settings.max_upload_bytes)
     name = Path(file_name.replace("\\", "/")).name if file_name else path.name
     return store.add_evidence(

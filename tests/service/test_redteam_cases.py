@@ -98,3 +98,19 @@ def test_case_verify_counts_no_other_organisations_writes(
     scratch_client.post(f"{case_path}/notes", json={"text": "own write"}, headers=owner)
     mine = scratch_client.get(f"{case_path}/verify", headers=owner).json()
     assert mine["audit_entries"] == before["audit_entries"] + 1
+
+
+@pytest.mark.parametrize(("kind", "custodian"), [("bogus", "Officer A"), ("photo", "   ")])
+def test_a_refused_upload_leaves_nothing_in_the_vault(
+    scratch_client: TestClient, scratch_world: World, case_path: str, kind: str, custodian: str
+) -> None:
+    """The file was stored before its kind and custodian were checked: every refused upload
+    left an unrecorded, unaudited file of up to RINGFENCE_MAX_UPLOAD_BYTES in the vault."""
+    vault = scratch_world.settings.data_dir / "evidence"
+    before = sorted(p.name for p in vault.rglob("*") if p.is_file()) if vault.exists() else []
+    sent = scratch_client.post(f"{case_path}/evidence", data={"custodian": custodian, "kind": kind},
+                               files={"file": ("x.jpg", b"orphan " + kind.encode(), "image/jpeg")},
+                               headers=scratch_world.headers(OWNER))  # fmt: skip
+    assert sent.status_code == 400, sent.text
+    after = sorted(p.name for p in vault.rglob("*") if p.is_file()) if vault.exists() else []
+    assert after == before
