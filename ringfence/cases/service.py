@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ringfence.cases.vault import store_file
-from ringfence.errors import NotFoundError
+from ringfence.errors import NotFoundError, UserError
+from ringfence.service.views.body import odd_character
 from ringfence.settings import Settings
 from ringfence.store.engine import open_engine
 from ringfence.store.lake import Lake
@@ -70,10 +71,16 @@ def add_evidence_file(
     """Store ``path`` content-addressed and record it with its first custodian; ``file_name``
     is the name to record (an upload's own name, without folders; default: ``path``'s)."""
     store.case(case_id)
-    one_of(kind, EVIDENCE_KINDS, "the evidence kind")  # checked before the file is stored, so a
-    text(custodian, "the custodian", "who")  # refused upload leaves no orphan in the vault
-    sha, size = store_file(settings, path, settings.max_upload_bytes)
     name = Path(file_name.replace("\\", "/")).name if file_name else path.name
+    # Checked before the file is stored, so a refused upload leaves no orphan in the vault.
+    one_of(kind, EVIDENCE_KINDS, "the evidence kind")
+    text(custodian, "the custodian", "who")
+    for what, value in (("the file name", name), ("the custodian", custodian)):
+        if (odd := odd_character(value)) is not None:  # "gpj\u202e.exe" shows as "exe.jpg"
+            raise UserError(
+                f"{what} contains a control or bidirectional character (U+{ord(odd):04X})"
+            )
+    sha, size = store_file(settings, path, settings.max_upload_bytes)
     return store.add_evidence(
         case_id,
         sha256=sha,

@@ -56,3 +56,25 @@ def test_an_unwritable_out_is_one_error_line(
         assert result.exit_code == 2, result.output
         assert "cannot write" in result.output
         assert isinstance(result.exception, SystemExit)  # typer.Exit, not a traceback
+
+
+def test_a_file_named_to_read_backwards_is_refused_by_the_cli(
+    world: Settings,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A test buyer's file named ``gpj\\u202e.exe`` reads ``exe.jpg`` in every listing of the
+    case and in the referral; the CLI took it as named, with no check at all."""
+    monkeypatch.setenv("RINGFENCE_DATA_DIR", str(world.data_dir))
+    with OperationalStore.open(world) as store:
+        store.ensure_organisation("ipr-center")
+        case = store.open_case("ipr-center", "Names", actor="test").id
+    for name in ("gpj\u202e.exe", "photo\x1b[2J.jpg"):
+        named = tmp_path / name
+        named.write_bytes(b"\xff\xd8 bought")
+        args = ["case", "evidence", case, str(named), "--custodian", "Officer A"]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert "control or bidirectional character" in result.output
+    with OperationalStore.open(world) as store:
+        assert store.case_contents(case)[3] == []

@@ -16,10 +16,10 @@ from pydantic import Field
 from ringfence.cases.service import add_evidence_file
 from ringfence.cases.verify import verify_case
 from ringfence.cases.views import case_dict, case_summary
-from ringfence.errors import ForbiddenError, NotFoundError, UserError
+from ringfence.errors import ForbiddenError, NotFoundError
 from ringfence.service import sharing
 from ringfence.service.context import Caller, Services
-from ringfence.service.views.body import RequestBody, odd_character
+from ringfence.service.views.body import RequestBody
 
 # Roles that work cases; a brand user reads what is shared with its organisation.
 CASE_ROLES = ("admin", "analyst", "officer", "investigator")
@@ -138,14 +138,9 @@ def add_evidence(
     kind: str,
     custodian: str,
 ) -> dict[str, Any]:
-    """Store an uploaded evidence file in an own case, with its first custodian. Its form
-    fields are held to the rule of JSON bodies: no control or bidirectional characters."""
+    """Store an uploaded evidence file in an own case, with its first custodian (its name and
+    custodian held to the rule of JSON bodies: no control or bidirectional characters)."""
     _owned(services, caller, case_id)
-    for what, value in (("the file name", file_name), ("the custodian", custodian)):
-        if (odd := odd_character(value)) is not None:
-            raise UserError(
-                f"{what} contains a control or bidirectional character (U+{ord(odd):04X})"
-            )
     add_evidence_file(
         services.settings,
         services.store,
