@@ -197,8 +197,10 @@ ORDER BY src, dst, src_role, dst_role
 """
 
 
-_KEY_OF = "{m}.organisation = l.organisation AND {m}.source_key IN " \
+_KEY_OF = (
+    "{m}.organisation = l.organisation AND {m}.source_key IN "
     "(l.{k}, 'watchlist:' || l.{k}, 'seller:' || l.{k})"
+)
 
 # Relations a source stated (party links other than ``same_as``) between two entities, one row
 # per (pair, kind) oriented as stated: the owner, director, employee ... is ``src``.

@@ -74,11 +74,19 @@ def hop_text(
         " ",
         other,
     )
-    related = pa.array([
-        relation_text(k, bool(src), str(o)) if kd == "relation" else None
-        for kd, k, src, o in zip(kind.to_pylist(), links.column("value").to_pylist(),
-                                 is_src.to_pylist(), other.to_pylist(), strict=True)
-    ], pa.string())
+    related = pa.array(
+        [
+            relation_text(k, bool(src), str(o)) if kd == "relation" else None
+            for kd, k, src, o in zip(
+                kind.to_pylist(),
+                links.column("value").to_pylist(),
+                is_src.to_pylist(),
+                other.to_pylist(),
+                strict=True,
+            )
+        ],
+        pa.string(),
+    )
     stated = pc.if_else(pc.equal(kind, "relation"), related, shares)
     return pc.if_else(pc.equal(kind, "trade"), traded, stated)
 
