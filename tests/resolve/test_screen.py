@@ -262,3 +262,48 @@ def test_name_from_another_script_is_found_by_its_consonants() -> None:
     top = index.screen({"name": "דאגלס אדמס", "schema": "Person"})[0]
     assert top.entity_id == "D0"
     assert "transliterated" in " ".join(top.reasons)
+
+
+def test_an_entity_is_screened_under_every_name_its_records_give() -> None:
+    """The watchlist's "Андрей Жуков" lost the entity's name vote to three shipping records'
+    "A. Zhkov": screened exactly as listed, the name must still find its own entity."""
+    table = pa.table(
+        {
+            "entity_id": ["W", "Z"],
+            "schema": ["Person", "Person"],
+            "name": ["A. Zhkov", "Ali Zhang"],
+            "watchlisted": [True, False],
+        }
+    )
+    aliases = {"W": ["A. Zhkov", "Андрей Жуков", "Andrei Zhukov"]}
+    plain = ScreeningIndex(table, Weights()).screen({"name": "Андрей Жуков"})
+    with_aliases = ScreeningIndex(table, Weights(), aliases=aliases)
+    top = with_aliases.screen({"name": "Андрей Жуков"})[0]
+    assert top.entity_id == "W" and top.name == "A. Zhkov" and top.score >= 0.5, top
+    assert all(m.score < top.score for m in plain)  # its display name alone is no match
+    assert with_aliases.screen({"name": "Andrei Zhukov"})[0].entity_id == "W"
+    assert with_aliases.screen({"name": "Ali Zhang"})[0].entity_id == "Z"  # others unchanged
+
+
+def test_aliases_come_from_the_resolved_mentions(tmp_path: Path) -> None:
+    from ringfence.resolve.screen.aliases import entity_aliases
+
+    settings = Settings(data_dir=tmp_path / "data")
+    lake = Lake(settings)
+    assert entity_aliases(settings) == {}  # nothing resolved yet
+    lake.write_table(
+        "parties",
+        pa.table(
+            {
+                "id": ["m1", "m2", "m3", "m4"],
+                "name": ["A. Zhkov", "A. Zhkov", "Андрей Жуков", "Solo Ltd"],
+            }
+        ),
+        "test",
+    )
+    lake.write_table(
+        "entity_mentions",
+        pa.table({"entity_id": ["W", "W", "W", "S"], "mention_id": ["m1", "m2", "m3", "m4"]}),
+        "test",
+    )
+    assert entity_aliases(settings) == {"W": ["A. Zhkov", "Андрей Жуков"]}

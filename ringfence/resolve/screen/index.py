@@ -22,6 +22,7 @@ from rapidfuzz import process
 from ringfence.errors import NotFoundError
 from ringfence.resolve.names.analyse import analyse
 from ringfence.resolve.names.similarity import skeleton
+from ringfence.resolve.screen.aliases import entity_aliases
 from ringfence.resolve.screen.clean import EXACT_FIELDS, clean_query, clean_stored, index_name
 from ringfence.resolve.screen.fresh import entities_from_parties
 from ringfence.resolve.screen.scoring import Match, score_candidates
@@ -171,7 +172,11 @@ class ScreeningIndex:
     """Screen new parties against every resolved entity and the watchlist."""
 
     def __init__(
-        self, entities: pa.Table, weights: Weights, network_risk: dict[str, float] | None = None
+        self,
+        entities: pa.Table,
+        weights: Weights,
+        network_risk: dict[str, float] | None = None,
+        aliases: dict[str, list[str]] | None = None,
     ) -> None:
         cols = entities.to_pydict()
         self.size = entities.num_rows
@@ -179,11 +184,24 @@ class ScreeningIndex:
         self.entity_ids: list[str] = cols["entity_id"]
         self.names: list[str] = [n or "" for n in cols["name"]]
         norm_cache: dict[str, str] = {}
-        self.norm_names = [
-            norm_cache.get(n) or norm_cache.setdefault(n, index_name(n)) for n in self.names
+
+        def norm(name: str) -> str:
+            return norm_cache.get(name) or norm_cache.setdefault(name, index_name(name))
+
+        self.norm_names = [norm(n) for n in self.names]
+        # Each entity's other names (aliases.py) with their index forms; [] for most entities.
+        others = aliases or {}
+        self.aliases: list[list[tuple[str, str]]] = [
+            [(a, norm(a)) for a in others.get(e, ()) if a and a != n]
+            for e, n in zip(self.entity_ids, self.names, strict=True)
         ]
         self.schemas: list[str] = [x or "" for x in cols.get("schema", [None] * self.size)]
-        self.tokens = TokenIndex.build([n.split() for n in self.norm_names])
+        self.tokens = TokenIndex.build(
+            [
+                list(dict.fromkeys(n.split() + [t for _, a in more for t in a.split()]))
+                for n, more in zip(self.norm_names, self.aliases, strict=True)
+            ]
+        )
         self.skeletons = SkeletonNames(self.norm_names)
         self.country = np.asarray([c or "" for c in cols.get("country", [None] * self.size)])
         self.watchlisted = np.asarray(
@@ -232,7 +250,8 @@ class ScreeningIndex:
             risk.update(
                 zip(table["entity_id"].to_pylist(), table["network_risk"].to_pylist(), strict=True)
             )
-        return cls(entities, load_weights(settings.data_dir), risk)
+        aliases = entity_aliases(settings) if parts else {}
+        return cls(entities, load_weights(settings.data_dir), risk, aliases)
 
     def screen(self, query: dict[str, Any], limit: int = 10) -> list[Match]:
         """The ``limit`` best-scoring entities for one party, best first."""

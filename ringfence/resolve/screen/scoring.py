@@ -76,8 +76,7 @@ def _name_bits(
     query_norm, query_name = clean.get("name_norm", ""), clean.get("name", "")
     if not query_norm:
         return np.zeros(len(cand)), reasons
-    names = [index.norm_names[i] for i in cand]
-    sims = process.cdist([query_norm], names, scorer=fuzz.token_sort_ratio)[0]
+    sims = _closest(index, query_norm, cand)
     bits = np.full(len(cand), w.name_else)
     order = np.argsort(-sims, kind="stable")
     chosen = {k for k in order[:MODEL_CANDIDATES].tolist() if sims[k] >= MODEL_MIN_RATIO}
@@ -85,7 +84,13 @@ def _name_bits(
     schema = clean.get("schema")
     for k in chosen:
         i = int(cand[k])
-        judged = compare_names(query_name, index.names[i], schema, index.schemas[i] or None)
+        judged = max(
+            (
+                compare_names(query_name, name, schema, index.schemas[i] or None)
+                for name in [index.names[i], *(a for a, _ in index.aliases[i])]
+            ),
+            key=lambda j: (bool(j.reason), j.logit),
+        )
         if not judged.reason:
             bits[k] = 0.0
             continue
@@ -93,6 +98,18 @@ def _name_bits(
         bits[k] = max(NAME_FLOOR_BITS, found * rarity if found > 0 else found)
         reasons[k] = judged.reason
     return bits, reasons
+
+
+def _closest(index: ScreeningIndex, query_norm: str, cand: np.ndarray) -> np.ndarray:
+    """Per candidate, the folded-name similarity of its closest name (its own or an alias)."""
+    sims = process.cdist(
+        [query_norm], [index.norm_names[i] for i in cand], scorer=fuzz.token_sort_ratio
+    )[0]
+    for k, i in enumerate(cand):
+        more = index.aliases[int(i)]
+        if more:
+            sims[k] = max(sims[k], *(fuzz.token_sort_ratio(query_norm, a) for _, a in more))
+    return sims
 
 
 def _reasons(
