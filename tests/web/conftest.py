@@ -32,6 +32,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--disable-dev-shm-usage",  # a container's small /dev/shm must not starve a renderer
 ]
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 SERVER_START_SECONDS = 30.0
