@@ -41,7 +41,7 @@ mapping (`ringfence ingest FEED FILE --org ORG`). Files in any other layout need
 """
 
 SIGNALS_TEXT = (
-    "Any number of numeric columns named `signal_<name>` (lower case: account age, order defect"
+    "Up to 500 numeric columns named `signal_<name>` (lower case: account age, order defect"
     " rate, review bursts, ...) are the seller's *signals*, inputs of the seller-risk model"
     " ([marketplace.md](marketplace.md)); negative values are allowed. Each becomes a"
     " `seller_signals` record; a value that is not a number is a field problem, never a lost"

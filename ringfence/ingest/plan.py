@@ -119,7 +119,7 @@ def build_plan(
         raise MappingError("labels need the shipment date", file=mapping_file, field="labels")
     return Plan(spec, organisation, fields, mapping.key, parties, dict(mapping.labels),
                 _ref_orgs(spec, mapping, organisation, mapping_file),
-                signals=signal_plans(spec.name, signal, columns, mapping_file))
+                signals=signal_plans(spec.name, signal, columns, mapping_file, data_file))
 
 
 def _check_columns(mapping: Mapping, columns: list[str], mapping_file: str, data_file: str) -> None:

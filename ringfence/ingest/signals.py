@@ -8,11 +8,12 @@ problem (``signal_<name>``) of an accepted row, never a lost row (unless ``--str
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ringfence.errors import MappingError
+from ringfence.errors import LimitError, MappingError
 from ringfence.ingest.fields import evaluate, settle
 from ringfence.ingest.mapping import FieldMapping
 from ringfence.ingest.plan import FieldPlan
@@ -22,6 +23,9 @@ from ringfence.model.records import SIGNAL_PREFIX
 
 SIGNAL_FEEDS = ("sellers",)
 DATASET = "seller_signals"
+# Each signal becomes a column of the seller model and four neighbour aggregates: a header of
+# 15,000 signal_ columns (one line under the line limit) would be 75,000 model features.
+MAX_SIGNALS = 500
 _NAME = re.compile(rf"^{SIGNAL_PREFIX}[a-z0-9][a-z0-9_]{{0,62}}$")
 
 
@@ -31,7 +35,11 @@ def is_signal(name: str) -> bool:
 
 
 def signal_plans(
-    feed_name: str, mapped: dict[str, FieldMapping], columns: list[str], mapping_file: str
+    feed_name: str,
+    mapped: dict[str, FieldMapping],
+    columns: list[str],
+    mapping_file: str,
+    data_file: str = "",
 ) -> list[FieldPlan]:
     """One plan per signal: the mapping's ``signal_<name>`` fields, then the file's own
     ``signal_<name>`` columns that the mapping does not map itself."""
@@ -48,6 +56,11 @@ def signal_plans(
     for column in columns:
         if is_signal(column) and column not in plans and column not in used:
             plans[column] = _plan(column, FieldMapping(column=column))
+    if len(plans) > MAX_SIGNALS:
+        name = Path(data_file or mapping_file).name
+        raise LimitError(
+            f"{name}: {len(plans)} signal_ columns; a sellers file may carry at most {MAX_SIGNALS}"
+        )
     return list(plans.values())
 
 

@@ -98,3 +98,19 @@ def test_strict_quarantines_a_row_whose_signal_does_not_clean(
     summary = ingest_files(settings, "sellers", [path], organisation="mk", strict=True)
     assert (summary.accepted, summary.quarantined) == (1, 1)
     assert [r["source_key"] for r in _rows(settings, "seller_signals")] == ["S1:age"]
+
+
+def test_a_sellers_file_carries_at_most_max_signals_signal_columns() -> None:
+    """Red team: one header line of 15,000 signal_ columns became 75,000 model features."""
+    import pytest
+
+    from ringfence.errors import LimitError
+    from ringfence.ingest.signals import MAX_SIGNALS, signal_plans
+
+    columns = ["id", "name"] + [f"signal_s{i}" for i in range(MAX_SIGNALS + 1)]
+    assert len(signal_plans("sellers", {}, columns[:-1], "m.yaml", "/srv/x/sellers.csv")) == (
+        MAX_SIGNALS
+    )
+    with pytest.raises(LimitError, match=r"^sellers\.csv: 501 signal_ columns") as refused:
+        signal_plans("sellers", {}, columns, "m.yaml", "/srv/x/sellers.csv")
+    assert "/srv" not in str(refused.value)  # no server path
