@@ -113,7 +113,15 @@ def live_server(live_app: Any) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def playwright_driver() -> Iterator[Any]:
+    """The one Playwright driver of the session (its sync API cannot be started twice)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+def launch_chromium(playwright: Any) -> Any:
     """Headless Debian chromium (RINGFENCE_TEST_CHROMIUM or /usr/bin/chromium).
 
     ``launch`` gives every run a fresh temporary profile (user-data-dir), removed on close.
@@ -121,14 +129,15 @@ def browser() -> Iterator[Any]:
     executable = os.environ.get("RINGFENCE_TEST_CHROMIUM", DEFAULT_CHROMIUM)
     if not Path(executable).is_file():
         missing_service(f"chromium not found at {executable} (set RINGFENCE_TEST_CHROMIUM)")
-    from playwright.sync_api import sync_playwright
+    return playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
 
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver: Any) -> Iterator[Any]:
+    """The session's browser (``launch_chromium``)."""
+    launched = launch_chromium(playwright_driver)
+    yield launched
+    launched.close()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ entities out, and a PNG export; axe, phone overflow and screenshots."""
 
 from __future__ import annotations
 
-import os
 import struct
 from collections.abc import Iterator
 from types import SimpleNamespace
@@ -13,6 +12,7 @@ from typing import Any
 import pytest
 
 from ringfence.web.graph import network_elements
+from tests.web.conftest import launch_chromium
 from tests.web.helpers import api_json, check_page, log_in
 from tests.worlds import PreparedWorld
 
@@ -57,22 +57,14 @@ def _labels(page: Any) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def browser() -> Iterator[Any]:
+def browser(playwright_driver: Any) -> Iterator[Any]:
     """A browser of the test's own (not the session's): CI's headless Chromium lost the tab of
     these long drawings to a V8 out-of-memory ("Target crashed", a 2.1 GB heap) late in the
     session, with a renderer 45 s old; a fresh browser per drawing test keeps one test's heap
     from another's."""
-    from playwright.sync_api import sync_playwright
-
-    from tests.web.conftest import CHROMIUM_ARGS, DEFAULT_CHROMIUM
-
-    executable = os.environ.get("RINGFENCE_TEST_CHROMIUM", DEFAULT_CHROMIUM)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
+    launched = launch_chromium(playwright_driver)
+    yield launched
+    launched.close()
 
 
 def _open_capped(page: Any, web_world: PreparedWorld) -> tuple[str, dict[str, Any]]:
