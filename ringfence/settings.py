@@ -103,6 +103,29 @@ class Settings(BaseSettings):
     listing_action_days: int = Field(
         default=30, ge=1, le=366, description="Days a listing action lasts when no expiry is given."
     )
+    complaint_privilege_window_days: int = Field(
+        default=180,
+        ge=1,
+        le=3660,
+        description="Days of a brand's decided notices its accuracy counts.",
+    )
+    complaint_privilege_min_decided: int = Field(
+        default=10, ge=1, description="Decided notices a brand needs before self-service removal."
+    )
+    complaint_privilege_min_accuracy: float = Field(
+        default=0.9,
+        gt=0,
+        le=1,
+        description="Share of a brand's decided notices upheld for self-service.",
+    )
+    repeat_infringer_strikes: int = Field(
+        default=3,
+        ge=1,
+        description="Upheld notices against a seller in the window that suspend it.",
+    )
+    repeat_infringer_window_days: int = Field(
+        default=180, ge=1, le=3660, description="Days over which a seller's upheld notices count."
+    )
 
     @property
     def lake_dir(self) -> Path:
