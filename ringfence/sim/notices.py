@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from ringfence.sim import campaigns
 from ringfence.sim.brands import BRAND_SPECS
 from ringfence.sim.config import MARKETPLACE, SimConfig, stream
 from ringfence.sim.marketplace import Listing, Seller
@@ -35,6 +36,8 @@ class Complaint:
     decision: str
     decided: dt.date | None
     bad_faith: bool
+    filed_by: str = ""  # the brand's owner unless an agent filed it
+    pattern: str = ""  # why a bad-faith notice was filed: grey, competitor, authorised, ...
 
 
 def _decide(bad_faith: bool, filed: dt.date, cfg: SimConfig,
@@ -78,9 +81,28 @@ def make_complaints(cfg: SimConfig, listings: list[Listing]) -> list[Complaint]:
         decision, decided = _decide(bad, filed, cfg, rng)
         if decision == "upheld":
             listing.status = "removed"
+        pattern = {"generic": "competitor"}.get(listing.kind, listing.kind) if bad else ""
         out.append(Complaint(f"N{len(out) + 1:07d}", listing, brand, filed, reason, decision,
-                             decided, bad))
+                             decided, bad, BRAND_SPECS[brand].owner, pattern))
+    _abuse(cfg, listings, out)
     return out
+
+
+def _abuse(cfg: SimConfig, listings: list[Listing], out: list[Complaint]) -> None:
+    """Burst campaigns and an agent's notices (``campaigns``), decided like the others."""
+    rng = stream(cfg, "notice-abuse-decisions")
+
+    def make(listing: Listing, brand: int, filed: dt.date, bad: bool, reason: str,
+             pattern: str) -> None:
+        decision, decided = _decide(bad, filed, cfg, rng)
+        if decision == "upheld":
+            listing.status = "removed"
+        by = campaigns.AGENT if pattern == "agent" else BRAND_SPECS[brand].owner
+        out.append(Complaint(f"N{len(out) + 1:07d}", listing, brand, filed, reason, decision,
+                             decided, bad, by, pattern if bad else ""))
+
+    campaigns.campaign_notices(cfg, listings, make)
+    campaigns.agent_notices(cfg, listings, make)
 
 
 def write_notices(out: Path, complaints: list[Complaint], truth: TruthLog) -> None:
@@ -89,7 +111,7 @@ def write_notices(out: Path, complaints: list[Complaint], truth: TruthLog) -> No
         "notice_id": [c.id for c in complaints],
         "listing_id": [c.listing.id for c in complaints],
         "brand": [BRAND_SPECS[c.brand].name for c in complaints],
-        "rights_owner": [BRAND_SPECS[c.brand].owner for c in complaints],
+        "rights_owner": [c.filed_by or BRAND_SPECS[c.brand].owner for c in complaints],
         "received": [c.filed.isoformat() for c in complaints],
         "ground": [c.reason for c in complaints],
         "outcome": [OUTCOME_WORDS[c.decision] for c in complaints],
@@ -106,6 +128,7 @@ def write_notices(out: Path, complaints: list[Complaint], truth: TruthLog) -> No
         "bad_faith": [c.bad_faith for c in complaints],
         "listing_counterfeit": [c.listing.counterfeit for c in complaints],
         "decision": [c.decision for c in complaints],
+        "pattern": pa.array([c.pattern for c in complaints], pa.string()),
     }))
 
 
