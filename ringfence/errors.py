@@ -25,6 +25,10 @@ class UserError(RingfenceError):
     http_status = 400
 
 
+class SettingsError(UserError):
+    """A ``RINGFENCE_`` setting has a value it cannot take; the message names the variable."""
+
+
 class InputFileError(UserError):
     """A file (or one row and field in it) cannot be used as it is."""
 

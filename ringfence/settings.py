@@ -7,10 +7,15 @@ so tests and the service can run with different settings side by side.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ringfence.errors import SettingsError
+
+# A JVM memory size as Spark takes it: a number with an optional unit (k, m, g, t), e.g. 4g.
+_MEMORY = r"^[0-9]{1,7}[kKmMgGtT]?[bB]?$"
 
 
 class Settings(BaseSettings):
@@ -41,7 +46,46 @@ class Settings(BaseSettings):
         "scoring, with the ingested exchange_rates quoted against it.",
     )
     spark_master: str = Field(
-        default="local[2]", description="Spark master URL when engine is spark."
+        default="local[*]",
+        description="Spark master URL when engine is spark: local[N] / local[*] (this machine's "
+        "cores) or a cluster, e.g. spark://host:7077.",
+    )
+    spark_driver_memory: str | None = Field(
+        default=None,
+        pattern=_MEMORY,
+        description="Heap of Spark's driver JVM (e.g. 4g); default: half this machine's memory "
+        "in local mode (the driver does all the work there, up to 32g), 2g with a cluster.",
+    )
+    spark_executor_memory: str | None = Field(
+        default=None,
+        pattern=_MEMORY,
+        description="Heap of each executor on a cluster (e.g. 8g); default: Spark's (1g).",
+    )
+    spark_executor_cores: int | None = Field(
+        default=None, ge=1, description="Cores per executor on a cluster; default: Spark's."
+    )
+    spark_cores_max: int | None = Field(
+        default=None,
+        ge=1,
+        description="Most cores the application takes from a standalone cluster; default: all.",
+    )
+    spark_shuffle_partitions: int | None = Field(
+        default=None,
+        ge=1,
+        le=100_000,
+        description="Partitions of Spark's shuffles (joins, aggregations); default: 2 per core "
+        "in local mode (at least 4), 3 per core given by spark_cores_max, else 64.",
+    )
+    spark_scratch_dir: Path | None = Field(
+        default=None,
+        description="Spark's scratch and checkpoint folder (on a cluster: a path every node "
+        "sees, e.g. shared storage); default: tmp/spark in data_dir.",
+    )
+    spark_conf: str | None = Field(
+        default=None,
+        max_length=100_000,
+        description="Any further Spark configuration: key=value pairs separated by ';' or new "
+        "lines, or the path of a file of such lines (spark-defaults.conf style).",
     )
     max_request_bytes: int = Field(
         default=1 << 20,
@@ -127,6 +171,13 @@ class Settings(BaseSettings):
         default=180, ge=1, le=3660, description="Days over which a seller's upheld notices count."
     )
 
+    def __init__(self, **values: Any) -> None:
+        """Read the settings; a value that does not fit is a ``SettingsError`` naming it."""
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise SettingsError(describe_invalid(exc)) from None
+
     @property
     def lake_dir(self) -> Path:
         """Folder of the analytical store's Parquet datasets."""
@@ -138,3 +189,17 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'ringfence.sqlite').resolve()}"
+
+
+def describe_invalid(exc: ValidationError) -> str:
+    """One line per bad setting: its environment variable, what is wrong, the value given."""
+    lines = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else "?"
+        given = repr(error.get("input"))
+        given = given if len(given) <= 60 else given[:57] + "..."
+        message = error["msg"]
+        if error["type"] == "string_pattern_mismatch" and field.endswith("_memory"):
+            message = "should be a memory size such as 512m or 4g"
+        lines.append(f"RINGFENCE_{field.upper()}: {message} (given {given})")
+    return "; ".join(lines)

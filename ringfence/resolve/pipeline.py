@@ -132,7 +132,8 @@ def resolve_parties(
         if not lake.register(engine, "parties"):
             raise UserError("no party mentions in the lake: ingest some feeds first")
         report("resolve", 0, 5)
-        mentions = engine.query(source_select())
+        available = engine.query("SELECT * FROM parties LIMIT 0").column_names
+        mentions = engine.query(source_select(available=available))
         report("resolve", 1, 5)
         scratch = settings.data_dir / "tmp" / "splink"
         confirmed = confirmed_links(lake, engine, mentions.column("id"))
@@ -184,13 +185,13 @@ def cluster_mentions(
 
     logging.getLogger("splink").setLevel(logging.WARNING)
     db_api = db_api_for(engine, scratch)
-    with splink_failures("preparing the mentions"):
+    with splink_failures("preparing the mentions", engine):
         frame = db_api.register(with_near_keys(cleaned))
         linker = Linker(frame, settings_creator(explain=False), log_level=None)
-    with splink_failures("training the model"):
+    with splink_failures("training the model", engine):
         train(linker, cleaned, confirmed=confirmed)
     report("resolve", 2, 5)
-    with splink_failures("scoring candidate pairs"):
+    with splink_failures("scoring candidate pairs", engine):
         predictions = linker.inference.predict(threshold_match_probability=MATCH_THRESHOLD)
         links = linker.misc.query_sql(
             f"SELECT unique_id_l, unique_id_r FROM {predictions.physical_name}",
@@ -201,7 +202,7 @@ def cluster_mentions(
             links = pd.concat([links, must[["unique_id_l", "unique_id_r"]]], ignore_index=True)
     clusters = connected_components(cleaned.column("unique_id"), links)
     report("resolve", 3, 5)
-    with splink_failures("computing term frequencies"):
+    with splink_failures("computing term frequencies", engine):
         tfs = {
             column: pa.Table.from_pandas(
                 linker.table_management.compute_tf_table(column).as_pandas_dataframe(),
@@ -213,11 +214,12 @@ def cluster_mentions(
 
 
 @contextmanager
-def splink_failures(step: str) -> Iterator[None]:
+def splink_failures(step: str, engine: Engine | None = None) -> Iterator[None]:
     """Turn any Splink (or backend) failure during ``step`` into an ``EngineError``.
 
     Splink raises whatever its backend or arithmetic raised (``ValueError: math domain
-    error``); the user gets one line naming the step instead of a traceback.
+    error``, a Py4J error holding a JVM stack trace); the user gets one line naming the step,
+    and ``engine`` says why in its own terms (Spark: the setting to change, its log's path).
     """
     try:
         yield
@@ -225,9 +227,9 @@ def splink_failures(step: str) -> Iterator[None]:
         raise
     except Exception as exc:
         log.debug("Splink failed while %s", step, exc_info=True)
-        raise EngineError(
-            f"resolution failed while {step}: {type(exc).__name__}: {exc}".strip()
-        ) from exc
+        text = str(exc).strip()
+        why = engine.describe_failure(exc) if engine else (text.splitlines() or [""])[0]
+        raise EngineError(f"resolution failed while {step}: {type(exc).__name__}: {why}") from exc
 
 
 def connected_components(

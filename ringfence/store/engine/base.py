@@ -47,7 +47,7 @@ class Engine(ABC):
         try:
             return self._execute(native)
         except Exception as exc:  # engines raise many types; users get one, with the SQL
-            raise EngineError(_failure(self.name, native, exc)) from exc
+            raise EngineError(self._failure(native, exc)) from exc
 
     def write_parquet(self, sql: str, path: Path) -> None:
         """Run a DuckDB-dialect query and write its result to ``path`` as Parquet."""
@@ -56,7 +56,7 @@ class Engine(ABC):
         try:
             self._copy_to_parquet(native, path)
         except Exception as exc:
-            raise EngineError(_failure(self.name, native, exc)) from exc
+            raise EngineError(self._failure(native, exc)) from exc
 
     def scalar(self, sql: str) -> object:
         """Run a query that returns one value."""
@@ -68,7 +68,13 @@ class Engine(ABC):
     def close(self) -> None:  # noqa: B027 - optional hook, most engines hold nothing
         """Release the engine's resources."""
 
+    def describe_failure(self, exc: BaseException) -> str:
+        """One line saying why the engine failed (an engine may name the setting to change)."""
+        text = str(exc).strip()
+        return text.splitlines()[0] if text else type(exc).__name__
 
-def _failure(engine: str, sql: str, exc: Exception) -> str:
-    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return f"{engine} could not run this query: {first_line}\n--- failing SQL ---\n{sql.strip()}"
+    def _failure(self, sql: str, exc: Exception) -> str:
+        return (
+            f"{self.name} could not run this query: {self.describe_failure(exc)}"
+            f"\n--- failing SQL ---\n{sql.strip()}"
+        )

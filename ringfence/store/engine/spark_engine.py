@@ -2,8 +2,9 @@
 
 Pipelines stay DuckDB-dialect SQL; this engine translates each statement to Spark SQL with sqlglot
 and runs it, so there is one code path for both engines. The session is built lazily (Spark takes
-seconds to start), quiet, with the UI off and few shuffle partitions, all suited to local mode;
-point ``RINGFENCE_SPARK_MASTER`` at a cluster to scale out.
+seconds to start), quiet, with the UI off, sized by the ``RINGFENCE_SPARK_*`` settings
+(``spark_config``); point ``RINGFENCE_SPARK_MASTER`` at a cluster to scale out. Failures are one
+line naming the setting to change (``spark_errors``), the JVM's log kept in ``DATA_DIR/logs``.
 """
 
 from __future__ import annotations
@@ -24,27 +25,11 @@ from sqlglot.errors import ErrorLevel, SqlglotError
 from ringfence.errors import EngineError
 from ringfence.settings import Settings
 from ringfence.store.engine.base import Engine
+from ringfence.store.engine.spark_config import is_local, scratch_dir, spark_conf
+from ringfence.store.engine.spark_errors import describe
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
-
-SHUFFLE_PARTITIONS = 4
-
-SPARK_CONFIG = {
-    "spark.ui.enabled": "false",
-    "spark.ui.showConsoleProgress": "false",
-    # Local mode runs tiny shuffles; Spark's default of 200 partitions would dominate run time.
-    "spark.sql.shuffle.partitions": str(SHUFFLE_PARTITIONS),
-    "spark.sql.adaptive.enabled": "true",
-    # Same clock for every user, and the same as DuckDB's, so date arithmetic agrees.
-    "spark.sql.session.timeZone": "UTC",
-    "spark.sql.execution.arrow.pyspark.enabled": "true",
-    # Keep Spark from creating a Hive metastore (derby) in the working directory.
-    "spark.sql.catalogImplementation": "in-memory",
-    "spark.sql.parquet.compression.codec": "zstd",
-    # Quiet from JVM start-up on (setLogLevel only applies once the context exists).
-    "spark.log.level": "ERROR",
-}
 
 # PySpark logs every failed query with a full JVM stack trace; EngineError already reports the
 # failure with its SQL in one message, so these loggers would only repeat it noisily.
@@ -52,41 +37,58 @@ _NOISY_PYSPARK_LOGGERS = ("SQLQueryContextLogger", "DataFrameQueryContextLogger"
 
 
 _LOG4J_PROPERTIES = """\
-rootLogger.level = error
-rootLogger.appenderRef.stderr.ref = console
-appender.console.type = Console
-appender.console.name = console
-appender.console.target = SYSTEM_ERR
-appender.console.layout.type = PatternLayout
-appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n
+rootLogger.level = warn
+rootLogger.appenderRef.file.ref = file
+appender.file.type = File
+appender.file.name = file
+appender.file.fileName = {path}
+appender.file.append = true
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = %d{{yyyy-MM-dd HH:mm:ss}} %p %c{{1}}: %m%n
 """
 
 
-def _log4j(scratch: Path) -> Path:
-    """A log4j2 configuration logging errors only, so the JVM is quiet from its first line."""
+def log_dir(settings: Settings) -> Path:
+    """Where Spark's JVM log and the failure log are kept: ``logs`` in the data directory."""
+    return (settings.data_dir / "logs").resolve()
+
+
+def _log4j(scratch: Path, logs: Path) -> Path:
+    """A log4j2 configuration sending the JVM's warnings to a file, nothing to the terminal."""
+    logs.mkdir(parents=True, exist_ok=True)
     path = scratch / "log4j2.properties"
-    path.write_text(_LOG4J_PROPERTIES, encoding="utf-8")
+    path.write_text(_LOG4J_PROPERTIES.format(path=logs / "spark-jvm.log"), encoding="utf-8")
     return path
 
 
 def build_session(settings: Settings) -> SparkSession:
-    """A quiet SparkSession for ``settings.spark_master`` with scratch space in the data dir."""
+    """A quiet SparkSession configured from ``settings`` (``spark_config.spark_conf``).
+
+    A failure to start (no Java, a master that does not answer, more memory than the machine
+    has) is an ``EngineError`` naming the setting, never a Py4J traceback.
+    """
     from pyspark.sql import SparkSession
 
-    scratch = (settings.data_dir / "tmp" / "spark").resolve()
+    conf = spark_conf(settings)
+    scratch = scratch_dir(settings)
     scratch.mkdir(parents=True, exist_ok=True)
-    builder = SparkSession.builder.master(settings.spark_master).appName("ringfence")
-    for key, value in SPARK_CONFIG.items():
-        builder = builder.config(key, value)
-    builder = (
-        builder.config("spark.local.dir", str(scratch))
-        .config("spark.sql.warehouse.dir", str(scratch / "warehouse"))
-        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={_log4j(scratch)}")
+    java_options = f"-Dlog4j2.configurationFile={_log4j(scratch, log_dir(settings))}"
+    conf["spark.driver.extraJavaOptions"] = " ".join(
+        part for part in (java_options, conf.get("spark.driver.extraJavaOptions")) if part
     )
-    if settings.spark_master.startswith("local"):
+    builder = SparkSession.builder.master(settings.spark_master).appName("ringfence")
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    if is_local(settings):
         # Local mode needs no network; binding to loopback also avoids a start-up warning.
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    session = builder.getOrCreate()
+    try:
+        session = builder.getOrCreate()
+    except Exception as exc:
+        raise EngineError(
+            "spark could not start: "
+            + describe(exc, conf, settings.spark_master, log_dir(settings))
+        ) from exc
     session.sparkContext.setLogLevel("ERROR")
     for name in _NOISY_PYSPARK_LOGGERS:
         logging.getLogger(name).setLevel(logging.CRITICAL)
@@ -157,6 +159,12 @@ class SparkEngine(Engine):
         if len(statements) != 1:
             raise EngineError(f"expected one SQL statement, got {len(statements)}:\n{sql}")
         return statements[0]
+
+    def describe_failure(self, exc: BaseException) -> str:
+        """One line naming the setting to change (memory, master, ...); the JVM's text logged."""
+        return describe(
+            exc, spark_conf(self._settings), self._settings.spark_master, log_dir(self._settings)
+        )
 
     def _execute(self, sql: str) -> pa.Table:
         return self.spark.sql(sql).toArrow()

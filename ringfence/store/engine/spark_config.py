@@ -1,0 +1,127 @@
+"""Spark's configuration from the one ``Settings``: defaults sized from this machine, the
+user's memory, cores and partitions, and any further ``RINGFENCE_SPARK_CONF`` pairs.
+
+Kept apart from the engine so that what a session will be started with can be shown (and
+named in error messages) without starting one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from ringfence.errors import SettingsError
+from ringfence.settings import Settings
+
+# Always set: quiet, no UI, UTC like DuckDB, Arrow transfers, no Hive metastore in the cwd.
+BASE_CONFIG = {
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.adaptive.enabled": "true",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.sql.catalogImplementation": "in-memory",
+    "spark.sql.parquet.compression.codec": "zstd",
+    "spark.log.level": "ERROR",
+}
+
+# Which setting to change for each Spark key that a failure may be about.
+SETTING_OF = {
+    "spark.driver.memory": "RINGFENCE_SPARK_DRIVER_MEMORY",
+    "spark.executor.memory": "RINGFENCE_SPARK_EXECUTOR_MEMORY",
+    "spark.executor.cores": "RINGFENCE_SPARK_EXECUTOR_CORES",
+    "spark.cores.max": "RINGFENCE_SPARK_CORES_MAX",
+    "spark.sql.shuffle.partitions": "RINGFENCE_SPARK_SHUFFLE_PARTITIONS",
+    "spark.local.dir": "RINGFENCE_SPARK_SCRATCH_DIR",
+}
+
+_MAX_LOCAL_DRIVER_GB = 32
+_PAIR = re.compile(r"^\s*(spark\.[A-Za-z0-9_.\-]+)\s*(?:=|\s)\s*(.*?)\s*$")
+
+
+def is_local(settings: Settings) -> bool:
+    """Whether the master runs everything in this process (``local``, ``local[N]``, ...)."""
+    return settings.spark_master.strip().lower().startswith("local")
+
+
+def machine_memory_bytes() -> int:
+    """Physical memory of this machine (0 where the platform does not say)."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return 0
+
+
+def local_cores(settings: Settings) -> int:
+    """Cores a local master uses: N of ``local[N]``, else all of this machine's."""
+    found = re.match(r"local\[(\d+)", settings.spark_master.strip())
+    return int(found.group(1)) if found else (os.cpu_count() or 1)
+
+
+def default_driver_memory(settings: Settings) -> str:
+    """Half the machine's memory in local mode (at least 1g, at most 32g); 2g on a cluster."""
+    if not is_local(settings):
+        return "2g"
+    gigabytes = machine_memory_bytes() // (2 * 1024**3)
+    return f"{max(1, min(_MAX_LOCAL_DRIVER_GB, gigabytes))}g"
+
+
+def default_shuffle_partitions(settings: Settings) -> int:
+    """Two per local core (at least 4), three per core given a cluster's cores, else 64."""
+    if is_local(settings):
+        return max(4, 2 * local_cores(settings))
+    if settings.spark_cores_max:
+        return max(4, 3 * settings.spark_cores_max)
+    return 64
+
+
+def scratch_dir(settings: Settings) -> Path:
+    """Spark's scratch and checkpoint folder."""
+    return (settings.spark_scratch_dir or settings.data_dir / "tmp" / "spark").resolve()
+
+
+def extra_conf(settings: Settings) -> dict[str, str]:
+    """``RINGFENCE_SPARK_CONF``: inline ``key=value`` pairs (``;`` or new lines) or a file."""
+    raw = settings.spark_conf
+    if not raw or not raw.strip():
+        return {}
+    source = "RINGFENCE_SPARK_CONF"
+    candidate = Path(raw.strip()).expanduser()
+    if "=" not in raw and candidate.is_file():
+        if candidate.stat().st_size > 1 << 20:
+            raise SettingsError(f"{source}: {candidate.name} is over 1 MiB")
+        raw, source = candidate.read_text(encoding="utf-8"), f"{source} file {candidate.name}"
+    pairs: dict[str, str] = {}
+    for number, line in enumerate(re.split(r"[;\n]", raw), start=1):
+        if not line.strip() or line.strip().startswith("#"):
+            continue
+        found = _PAIR.match(line)
+        if found is None:
+            shown = line.strip()[:60]
+            raise SettingsError(f"{source}, entry {number}: {shown!r} is not 'spark.<key>=<value>'")
+        pairs[found.group(1)] = found.group(2)
+    return pairs
+
+
+def spark_conf(settings: Settings) -> dict[str, str]:
+    """Every Spark key a session is started with: base, sizing (setting or default), extra.
+
+    The extra pairs come last, so a user can override anything, knowingly.
+    """
+    scratch = scratch_dir(settings)
+    conf = dict(BASE_CONFIG)
+    conf["spark.driver.memory"] = settings.spark_driver_memory or default_driver_memory(settings)
+    conf["spark.sql.shuffle.partitions"] = str(
+        settings.spark_shuffle_partitions or default_shuffle_partitions(settings)
+    )
+    conf["spark.local.dir"] = str(scratch)
+    conf["spark.sql.warehouse.dir"] = str(scratch / "warehouse")
+    optional = {
+        "spark.executor.memory": settings.spark_executor_memory,
+        "spark.executor.cores": settings.spark_executor_cores,
+        "spark.cores.max": settings.spark_cores_max,
+    }
+    conf.update({key: str(value) for key, value in optional.items() if value is not None})
+    conf.update(extra_conf(settings))
+    return conf

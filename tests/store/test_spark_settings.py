@@ -1,0 +1,118 @@
+"""Spark's configuration from Settings, and Spark failures as one line naming the setting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ringfence.errors import SettingsError
+from ringfence.settings import Settings
+from ringfence.store.engine.spark_config import extra_conf, spark_conf
+from ringfence.store.engine.spark_errors import describe, headline
+
+JVM_OOM = """An error occurred while calling o512.collectToPython.
+: org.apache.spark.SparkException: Job aborted due to stage failure: Task 3 in stage 7.0 failed 1 times, most recent failure: Lost task 3.0 in stage 7.0 (TID 40) (127.0.0.1 executor driver): java.lang.OutOfMemoryError: Java heap space
+	at java.base/java.util.Arrays.copyOf(Arrays.java:3537)
+	at org.apache.spark.sql.execution.SparkPlan.executeCollect(SparkPlan.scala:448)
+"""  # noqa: E501 - a JVM message as Py4J gives it
+
+EXECUTOR_OOM = (
+    ": org.apache.spark.SparkException: Job aborted due to stage failure: Task 1 in stage 2.0 "
+    "failed 4 times, most recent failure: Lost task 1.3 in stage 2.0 (TID 9) (10.0.0.5 executor "
+    "1): java.lang.OutOfMemoryError: GC overhead limit exceeded\n\tat scala.Foo.bar(Foo.scala:1)"
+)
+
+
+def test_defaults_are_sized_from_the_machine(tmp_path: Path) -> None:
+    local = spark_conf(Settings(data_dir=tmp_path, spark_master="local[3]"))
+    assert local["spark.sql.shuffle.partitions"] == "6"
+    assert (
+        local["spark.driver.memory"].endswith("g") and int(local["spark.driver.memory"][:-1]) >= 1
+    )
+    assert local["spark.local.dir"] == str((tmp_path / "tmp" / "spark").resolve())
+    assert "spark.executor.memory" not in local
+    cluster = spark_conf(
+        Settings(data_dir=tmp_path, spark_master="spark://h:7077", spark_cores_max=10)
+    )
+    assert cluster["spark.driver.memory"] == "2g"
+    assert cluster["spark.sql.shuffle.partitions"] == "30"
+    assert cluster["spark.cores.max"] == "10"
+
+
+def test_settings_and_extra_pairs_override_defaults_in_that_order(tmp_path: Path) -> None:
+    settings = Settings(
+        data_dir=tmp_path,
+        spark_driver_memory="3g",
+        spark_executor_memory="5g",
+        spark_shuffle_partitions=17,
+        spark_conf="spark.sql.shuffle.partitions=9; spark.network.timeout = 300s\n# note",
+    )
+    conf = spark_conf(settings)
+    assert conf["spark.driver.memory"] == "3g" and conf["spark.executor.memory"] == "5g"
+    assert conf["spark.sql.shuffle.partitions"] == "9"
+    assert conf["spark.network.timeout"] == "300s"
+
+
+def test_extra_conf_from_a_file_in_spark_defaults_style(tmp_path: Path) -> None:
+    path = tmp_path / "spark.conf"
+    path.write_text("# cluster\nspark.executor.instances  4\nspark.eventLog.enabled=true\n")
+    pairs = extra_conf(Settings(data_dir=tmp_path, spark_conf=str(path)))
+    assert pairs == {"spark.executor.instances": "4", "spark.eventLog.enabled": "true"}
+
+
+def test_a_bad_extra_pair_names_the_setting_and_the_entry(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match=r"RINGFENCE_SPARK_CONF, entry 2: 'memory=4g'"):
+        extra_conf(Settings(data_dir=tmp_path, spark_conf="spark.a=1;memory=4g"))
+
+
+def test_a_bad_memory_size_is_one_line_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("RINGFENCE_SPARK_DRIVER_MEMORY", "lots")
+    monkeypatch.setenv("RINGFENCE_BATCH_ROWS", "abc")
+    with pytest.raises(SettingsError) as caught:
+        Settings()
+    message = caught.value.message
+    assert "RINGFENCE_SPARK_DRIVER_MEMORY: should be a memory size such as 512m or 4g" in message
+    assert "(given 'lots')" in message and "RINGFENCE_BATCH_ROWS" in message
+    assert "\n" not in message and caught.value.exit_code == 2
+
+
+def test_a_driver_out_of_memory_names_the_driver_setting_and_keeps_the_log(
+    tmp_path: Path,
+) -> None:
+    conf = {"spark.driver.memory": "1g"}
+    line = describe(RuntimeError(JVM_OOM), conf, "local[2]", tmp_path / "logs")
+    assert line.startswith("Spark ran out of memory on the driver: raise ")
+    assert "RINGFENCE_SPARK_DRIVER_MEMORY (now 1g)" in line
+    assert "OutOfMemoryError: Java heap space" in line and "\n" not in line
+    log = (tmp_path / "logs" / "spark.log").read_text()
+    assert "Arrays.copyOf" in log and str(tmp_path / "logs" / "spark.log") in line
+
+
+def test_an_executor_out_of_memory_on_a_cluster_names_the_executor_setting(
+    tmp_path: Path,
+) -> None:
+    line = describe(RuntimeError(EXECUTOR_OOM), {}, "spark://h:7077", tmp_path)
+    assert "on an executor: raise RINGFENCE_SPARK_EXECUTOR_MEMORY (now unset" in line
+    # The same text in local mode is the driver's: there the executor is the driver JVM.
+    line = describe(RuntimeError(EXECUTOR_OOM), {}, "local[2]", tmp_path)
+    assert "RINGFENCE_SPARK_DRIVER_MEMORY" in line
+
+
+def test_other_failures_give_their_exception_line(tmp_path: Path) -> None:
+    text = (
+        "An error occurred while calling o1.sql.\n"
+        ": org.apache.spark.sql.AnalysisException: [X] bad column y\n\tat a.b(C.java:1)"
+    )
+    assert headline(text) == "AnalysisException: [X] bad column y"
+    line = describe(RuntimeError(text), {}, "local[2]", tmp_path)
+    assert line.startswith("AnalysisException: [X] bad column y; full log: ")
+    unreachable = describe(
+        RuntimeError("All masters are unresponsive! Giving up."),
+        {},
+        "spark://nowhere:7077",
+        tmp_path,
+    )
+    assert "check RINGFENCE_SPARK_MASTER (now spark://nowhere:7077)" in unreachable
