@@ -8,7 +8,10 @@ would be if every pending complaint were upheld (the measure's lower bound today
 views count as "with a valid complaint" on every day when it has an upheld complaint at all,
 before the decision too: customers saw the counterfeit then. The brand is the one the listing
 claims. A complaint is matched to the listing it names in the complainant's own data, so a
-marketplace's notice register (which carries its decisions) is what the measure uses.
+marketplace's notice register (which carries its decisions) is what the measure uses, together
+with the notices filed in Ringfence itself (``ringfence complaints``, docs/brands.md) at their
+current outcome: upheld by the marketplace or by a brand's self-service removal, and no longer
+once reinstated after a counter-notice.
 """
 
 from __future__ import annotations
@@ -18,8 +21,11 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import pyarrow as pa
+
 from ringfence.errors import UserError
 from ringfence.model.feeds import feeds
+from ringfence.model.records.base import make_id
 from ringfence.settings import Settings
 from ringfence.store.engine import Engine, open_engine
 from ringfence.store.lake import Lake
@@ -36,7 +42,9 @@ WITH c AS (
     SELECT listing_ref,
            max(CASE WHEN decision = 'upheld' THEN 1 ELSE 0 END) AS upheld,
            max(CASE WHEN decision = 'pending' THEN 1 ELSE 0 END) AS pending
-    FROM complaints GROUP BY listing_ref
+    FROM (SELECT listing_ref, decision FROM complaints
+          UNION ALL SELECT listing_ref, decision FROM recorded_complaints)
+    GROUP BY listing_ref
 ), v AS (
     SELECT p.date, coalesce(trim(l.brand), '') AS brand, p.views,
            coalesce(c.upheld, 0) AS upheld, coalesce(c.pending, 0) AS pending
@@ -109,6 +117,7 @@ def pageview_measure(
             raise UserError("no page views ingested; ingest a pageviews feed first")
         for name in ("listings", "complaints"):
             lake.register(engine, name, feeds()[name].schema)
+        engine.register_arrow("recorded_complaints", recorded_complaints(settings))
         where = ""
         if brand is not None:
             where += f" AND lower(trim(l.brand)) = {_text(brand.strip().lower())}"
@@ -119,6 +128,23 @@ def pageview_measure(
         if owned:
             engine.close()
     return measure_rows(rows)
+
+
+def recorded_complaints(settings: Settings) -> pa.Table:
+    """Notices filed in Ringfence (``ringfence complaints``), as the register's rows: the
+    listing's record id and the notice's current outcome (a notice reinstated after a
+    counter-notice is ``rejected``). Empty without an operational store."""
+    from ringfence.store.operational import OperationalStore
+
+    refs: list[str] = []
+    decisions: list[str] = []
+    if settings.database_url or (settings.data_dir / "ringfence.sqlite").exists():
+        with OperationalStore.open(settings) as store:
+            for c in store.brand_complaints(limit=10_000_000):
+                refs.append(make_id(c.marketplace, "listings", c.listing))
+                decisions.append(c.status)
+    return pa.table({"listing_ref": pa.array(refs, pa.string()),
+                     "decision": pa.array(decisions, pa.string())})  # fmt: skip
 
 
 def _text(value: str) -> str:

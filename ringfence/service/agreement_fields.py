@@ -55,6 +55,10 @@ def dataset_fields(name: str) -> frozenset[str]:
         from ringfence.store.operational.listing_tables import ACTION_FIELDS, REVIEW_FIELDS
 
         found = set(ACTION_FIELDS if name == "listing_actions" else REVIEW_FIELDS)
+    elif name in ("brand_complaints", "received_complaints"):
+        from ringfence.store.operational.complaint_tables import COMPLAINT_FIELDS
+
+        found = set(COMPLAINT_FIELDS)
     elif name == "inspection_tasks":
         from ringfence.service.views.queue import TASK_FIELDS
 

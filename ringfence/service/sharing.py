@@ -87,6 +87,15 @@ def _specs() -> dict[str, DatasetSpec]:
     specs["listing_reviews"] = DatasetSpec(
         "listing_reviews", "a marketplace's analyst review queue of listings"
     )
+    specs["brand_complaints"] = DatasetSpec(
+        "brand_complaints", "notices a brand filed against listings, with their outcomes"
+    )
+    specs["received_complaints"] = DatasetSpec(
+        "received_complaints",
+        "brands' notices a marketplace received against its listings, with their outcomes",
+        owner_field="marketplace",
+        key_fields=("id", "marketplace"),
+    )
     specs["entities"] = DatasetSpec(
         "entities",
         "resolved entities (with network risk); owned by every organisation that mentions one",

@@ -518,6 +518,11 @@ ROUTE_PROBES: dict[tuple[str, str], ProbeFn] = {
     ("DELETE", f"{API}/brands/{{registration_id}}"): _revoke_brand,
 }
 
+# The complaint and brand-portal routes' probes live with their tests (they import Probe above).
+from tests.complaints.isolation_probes import COMPLAINT_PROBES  # noqa: E402
+
+ROUTE_PROBES.update(COMPLAINT_PROBES)
+
 
 def api_routes(app: FastAPI) -> set[tuple[str, str]]:
     """(method, path template) of every /api/v1 route, from the app's route table.

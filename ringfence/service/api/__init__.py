@@ -8,6 +8,7 @@ from ringfence.service.api import (
     admin,
     cases,
     codes,
+    complaints,
     data,
     ingest,
     listings,
@@ -33,6 +34,7 @@ def api_router() -> APIRouter:
         cases,
         codes,
         listings,
+        complaints,
     ):
         router.include_router(module.router)
     return router

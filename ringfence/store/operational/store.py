@@ -24,6 +24,7 @@ from ringfence.store.operational.base import require_organisation
 from ringfence.store.operational.brands import BrandStore
 from ringfence.store.operational.cases import CaseStore
 from ringfence.store.operational.codes import CodeStore
+from ringfence.store.operational.complaints import ComplaintStore
 from ringfence.store.operational.credentials import check_password, normalise_email
 from ringfence.store.operational.jobs import JobStore
 from ringfence.store.operational.listings import ListingStore
@@ -51,6 +52,7 @@ class OperationalStore(
     CaseStore,
     CodeStore,
     ListingStore,
+    ComplaintStore,
 ):
     """Organisations, users, keys, ingest runs and the audit log, behind one small API.
 

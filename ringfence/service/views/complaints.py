@@ -1,0 +1,137 @@
+"""Brand complaints through the service: file, read, decide, counter-notice, reinstate.
+
+A notice belongs to its two parties: the brand that filed it (the policy gate's dataset
+``brand_complaints``, owned by the filer) and the marketplace it was sent to
+(``received_complaints``, owned by the marketplace). Each reads it whole; anyone else only
+through an agreement of one of them. Filing is for the caller's own approved brands; deciding,
+counter-notices and reinstatement are the receiving marketplace's staff's.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from ringfence.complaints import policy as complaint_policy
+from ringfence.complaints import service
+from ringfence.errors import NotFoundError
+from ringfence.service import sharing
+from ringfence.service.context import Caller, Services
+from ringfence.service.views.body import RequestBody
+from ringfence.service.views.listings import require_marketplace_staff
+from ringfence.store.operational.complaint_tables import BrandComplaint
+
+FILE_ROLES = ("admin", "analyst", "brand_user")
+FILED, RECEIVED = "brand_complaints", "received_complaints"
+
+
+class ComplaintIn(RequestBody):
+    """A notice against a marketplace's listing, for one of the caller's own brands."""
+
+    marketplace: str = Field(min_length=1, max_length=64, description="The marketplace's slug.")
+    listing: str = Field(min_length=1, max_length=200, description="The listing's id there.")
+    brand: str = Field(min_length=1, max_length=200, description="Your approved brand.")
+    reason: str = Field(min_length=1, max_length=500)
+    evidence_ref: str | None = Field(default=None, max_length=500, description="e.g. a test buy")
+    take_down: bool = Field(default=False, description="Remove it yourself (earned privilege).")
+
+
+class DecisionIn(RequestBody):
+    """The marketplace's decision on a pending notice."""
+
+    decision: Literal["upheld", "rejected"]
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class CounterIn(RequestBody):
+    """The seller's counter-notice, as the marketplace received it."""
+
+    statement: str = Field(min_length=1, max_length=2000)
+
+
+class ReasonIn(RequestBody):
+    """Why (a reinstatement, a withdrawal)."""
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+def gated(services: Services, caller: Caller, rows: list[BrandComplaint]) -> list[dict[str, Any]]:
+    """The notices the caller may read, each as the union of what either party's side shows."""
+    policy = sharing.Policy.load(services, caller)
+    dicts = [r.to_dict() for r in rows]
+    shown: dict[Any, dict[str, Any]] = {}
+    for name in (FILED, RECEIVED):
+        for row in sharing.visible(services, caller, name, dicts, policy):
+            shown[row["id"]] = {**shown.get(row["id"], {}), **row}
+    return [shown[d["id"]] for d in dicts if d["id"] in shown]
+
+
+def file(services: Services, caller: Caller, body: ComplaintIn) -> dict[str, Any]:
+    """File a notice (audited), scored for validity; ``take_down`` uses an earned privilege."""
+    caller.require_role(*FILE_ROLES)
+    return service.file_complaint(
+        services.settings, services.store, organisation=caller.organisation, actor=caller.actor,
+        marketplace=body.marketplace, listing=body.listing, brand=body.brand,
+        reason=body.reason, evidence_ref=body.evidence_ref, take_down=body.take_down,
+    )  # fmt: skip
+
+
+def list_complaints(
+    services: Services, caller: Caller, status: str | None, limit: int
+) -> dict[str, Any]:
+    """Notices the caller may read (filed, received, or shared with it), newest first."""
+    policy = sharing.Policy.load(services, caller)
+    parties = sorted({*policy.owners(FILED), *policy.owners(RECEIVED)})
+    rows = services.store.brand_complaints(parties=parties, limit=10_000)
+    rows = [r for r in rows if status is None or r.status == status]
+    return {"organisation": caller.organisation,
+            "complaints": gated(services, caller, rows)[:limit]}  # fmt: skip
+
+
+def get(services: Services, caller: Caller, complaint_id: int) -> dict[str, Any]:
+    """One notice, if the caller may read it (404 otherwise, as for one that does not exist)."""
+    try:
+        row = services.store.brand_complaint(complaint_id)
+    except NotFoundError:
+        row = None
+    shown = gated(services, caller, [row]) if row is not None else []
+    if not shown:
+        raise NotFoundError(f"no complaint {complaint_id}")
+    return {"complaint": shown[0]}
+
+
+def decide(services: Services, caller: Caller, complaint_id: int, body: DecisionIn) -> dict:
+    """Uphold (the listing comes down) or reject a notice sent to the caller's marketplace."""
+    require_marketplace_staff(caller)
+    return service.decide(services.settings, services.store, caller.organisation, complaint_id,
+                          body.decision, reason=body.reason, actor=caller.actor)  # fmt: skip
+
+
+def counter(services: Services, caller: Caller, complaint_id: int, body: CounterIn) -> dict:
+    """Record a seller's counter-notice to an upheld notice (the marketplace relays it)."""
+    require_marketplace_staff(caller)
+    return service.counter_notice(services.store, caller.organisation, complaint_id,
+                                  body.statement, actor=caller.actor)  # fmt: skip
+
+
+def reinstate(services: Services, caller: Caller, complaint_id: int, body: ReasonIn) -> dict:
+    """Accept the counter-notice: listing reinstated, the notice's outcome ``rejected``."""
+    require_marketplace_staff(caller)
+    return service.reinstate(services.store, caller.organisation, complaint_id,
+                             reason=body.reason, actor=caller.actor)  # fmt: skip
+
+
+def withdraw(services: Services, caller: Caller, complaint_id: int, body: ReasonIn) -> dict:
+    """The filing brand withdraws its pending notice."""
+    caller.require_role(*FILE_ROLES)
+    return service.withdraw(services.store, caller.organisation, complaint_id,
+                            reason=body.reason, actor=caller.actor)  # fmt: skip
+
+
+def privileges(services: Services, caller: Caller) -> dict[str, Any]:
+    """The caller's self-service removal record at every marketplace (its own notices only)."""
+    markets = [o.slug for o in services.store.organisations() if o.kind == "marketplace"]
+    records = [complaint_policy.privilege(services.settings, services.store, caller.organisation,
+                                          m) for m in markets]  # fmt: skip
+    return {"organisation": caller.organisation, "marketplaces": records}
