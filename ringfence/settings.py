@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ringfence.errors import SettingsError
@@ -171,6 +171,16 @@ class Settings(BaseSettings):
         default=180, ge=1, le=3660, description="Days over which a seller's upheld notices count."
     )
 
+    @field_validator("spark_conf")
+    @classmethod
+    def _spark_pairs(cls, value: str | None) -> str | None:
+        """Inline Spark pairs are checked now, so any command reports a bad one (not a file)."""
+        if value and "=" in value:
+            from ringfence.store.engine.spark_config import parse_pairs
+
+            parse_pairs(value, "entry")
+        return value
+
     def __init__(self, **values: Any) -> None:
         """Read the settings; a value that does not fit is a ``SettingsError`` naming it."""
         try:
@@ -199,6 +209,8 @@ def describe_invalid(exc: ValidationError) -> str:
         given = repr(error.get("input"))
         given = given if len(given) <= 60 else given[:57] + "..."
         message = error["msg"]
+        if error["type"] == "value_error" and "error" in error.get("ctx", {}):
+            message = str(error["ctx"]["error"])
         if error["type"] == "string_pattern_mismatch" and field.endswith("_memory"):
             message = "should be a memory size such as 512m or 4g"
         lines.append(f"RINGFENCE_{field.upper()}: {message} (given {given})")

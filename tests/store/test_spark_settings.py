@@ -62,8 +62,12 @@ def test_extra_conf_from_a_file_in_spark_defaults_style(tmp_path: Path) -> None:
 
 
 def test_a_bad_extra_pair_names_the_setting_and_the_entry(tmp_path: Path) -> None:
-    with pytest.raises(SettingsError, match=r"RINGFENCE_SPARK_CONF, entry 2: 'memory=4g'"):
-        extra_conf(Settings(data_dir=tmp_path, spark_conf="spark.a=1;memory=4g"))
+    with pytest.raises(SettingsError, match=r"RINGFENCE_SPARK_CONF: entry 2: 'memory=4g'"):
+        Settings(data_dir=tmp_path, spark_conf="spark.a=1;memory=4g")
+    path = tmp_path / "spark.conf"
+    path.write_text("spark.a 1\nexecutor-memory\n")
+    with pytest.raises(SettingsError, match=r"SPARK_CONF file spark.conf, entry 2: 'executor-m"):
+        extra_conf(Settings(data_dir=tmp_path, spark_conf=str(path)))
 
 
 def test_a_bad_memory_size_is_one_line_naming_the_variable(

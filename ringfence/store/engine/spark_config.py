@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 
 from ringfence.errors import SettingsError
@@ -92,14 +93,22 @@ def extra_conf(settings: Settings) -> dict[str, str]:
         if candidate.stat().st_size > 1 << 20:
             raise SettingsError(f"{source}: {candidate.name} is over 1 MiB")
         raw, source = candidate.read_text(encoding="utf-8"), f"{source} file {candidate.name}"
+    try:
+        return parse_pairs(raw, f"{source}, entry")
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
+
+
+def parse_pairs(text: str, source: str) -> dict[str, str]:
+    """``spark.key=value`` (or ``spark.key value``) entries, separated by ``;`` or new lines."""
     pairs: dict[str, str] = {}
-    for number, line in enumerate(re.split(r"[;\n]", raw), start=1):
+    for number, line in enumerate(re.split(r"[;\n]", text), start=1):
         if not line.strip() or line.strip().startswith("#"):
             continue
         found = _PAIR.match(line)
         if found is None:
             shown = line.strip()[:60]
-            raise SettingsError(f"{source}, entry {number}: {shown!r} is not 'spark.<key>=<value>'")
+            raise ValueError(f"{source} {number}: {shown!r} is not 'spark.<key>=<value>'")
         pairs[found.group(1)] = found.group(2)
     return pairs
 
@@ -115,6 +124,9 @@ def spark_conf(settings: Settings) -> dict[str, str]:
     conf["spark.sql.shuffle.partitions"] = str(
         settings.spark_shuffle_partitions or default_shuffle_partitions(settings)
     )
+    # Python workers (mapInPandas, UDFs) run this interpreter, with the locked packages; on a
+    # cluster of other machines, name theirs with spark.pyspark.python in RINGFENCE_SPARK_CONF.
+    conf["spark.pyspark.python"] = sys.executable
     conf["spark.local.dir"] = str(scratch)
     conf["spark.sql.warehouse.dir"] = str(scratch / "warehouse")
     optional = {

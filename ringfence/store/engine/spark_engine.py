@@ -79,6 +79,8 @@ def build_session(settings: Settings) -> SparkSession:
     builder = SparkSession.builder.master(settings.spark_master).appName("ringfence")
     for key, value in conf.items():
         builder = builder.config(key, value)
+    # PySpark ships its Python workers' interpreter path from this variable, not from the conf.
+    os.environ.setdefault("PYSPARK_PYTHON", conf["spark.pyspark.python"])
     if is_local(settings):
         # Local mode needs no network; binding to loopback also avoids a start-up warning.
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")

@@ -1,0 +1,56 @@
+"""A real Spark standalone cluster (a master and a worker, separate JVMs) for the session.
+
+CI requires it (``RINGFENCE_REQUIRE_SERVICES``); elsewhere, without Java or pyspark, the
+tests skip with the reason. Tests talk to it the way a user does: through the ``ringfence``
+command with ``RINGFENCE_SPARK_MASTER`` pointing at it, each in a process of its own (one
+Python process can hold one SparkContext, and the rest of the suite's is a local one).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import missing_service
+
+RINGFENCE = Path(sys.executable).with_name("ringfence")
+
+
+@pytest.fixture(scope="session")
+def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The master URL of a standalone cluster with one worker (2 cores, 3 GB)."""
+    try:
+        import pyspark  # noqa: F401 - only probing that it is installed
+    except ImportError:
+        missing_service("pyspark is not installed")
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        missing_service("Java is not installed (Spark needs a JVM; set JAVA_HOME)")
+    from ringfence.store.engine.standalone import standalone_cluster
+
+    with standalone_cluster(tmp_path_factory.mktemp("cluster"), cores=2, memory="3g") as cluster:
+        yield cluster.master_url
+
+
+def run_on_cluster(
+    master: str, data_dir: Path, *args: str, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """``ringfence ARGS`` with the Spark engine on the cluster, small JVMs, output captured."""
+    environment = {
+        **os.environ,
+        "RINGFENCE_DATA_DIR": str(data_dir),
+        "RINGFENCE_ENGINE": "spark",
+        "RINGFENCE_SPARK_MASTER": master,
+        "RINGFENCE_SPARK_DRIVER_MEMORY": "1g",
+        "RINGFENCE_SPARK_EXECUTOR_MEMORY": "1g",
+        "RINGFENCE_SPARK_CORES_MAX": "2",
+        **env,
+    }
+    return subprocess.run(
+        [str(RINGFENCE), *args], env=environment, capture_output=True, text=True, timeout=900
+    )
