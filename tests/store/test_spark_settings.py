@@ -120,3 +120,14 @@ def test_other_failures_give_their_exception_line(tmp_path: Path) -> None:
         tmp_path,
     )
     assert "check RINGFENCE_SPARK_MASTER (now spark://nowhere:7077)" in unreachable
+
+
+def test_a_message_continued_on_the_next_line_is_kept() -> None:
+    text = (
+        "An error occurred while calling o9.sql.\n"
+        ": org.apache.spark.SparkUpgradeException: [INCONSISTENT] You may get a different "
+        "result:\nFail to recognize '%Y-%m-%d' pattern in the DateTimeFormatter.\n\tat x.y(Z:1)"
+    )
+    assert headline(text).endswith(
+        "result: Fail to recognize '%Y-%m-%d' pattern in the DateTimeFormatter."
+    )

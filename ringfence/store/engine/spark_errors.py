@@ -48,11 +48,14 @@ def headline(text: str) -> str:
     failure "...: java.lang.OutOfMemoryError: Java heap space"), the innermost one is kept.
     Text without one (a Python error) gives its first line.
     """
-    for line in text.splitlines():
+    lines = text.splitlines()
+    for number, line in enumerate(lines):
         found = list(_JVM_EXCEPTION.finditer(line))
         if found:
             last = found[-1]
             message = line[last.end() :].strip()
+            if message.endswith(":") and number + 1 < len(lines):  # the reason is on the next
+                message = f"{message} {lines[number + 1].strip()}"
             return _shorten(f"{last.group(2)}: {message}" if message else last.group(2))
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
     return _shorten(first or "unknown failure")
