@@ -30,3 +30,35 @@ def listings_of(world: World, market: str, brand: str) -> list[dict[str, Any]]:
         ).to_pylist()
     finally:
         engine.close()
+
+
+def catalogue(world: World, brand: str) -> tuple[float, set[str]]:
+    """The brand's lowest genuine price and its authorised seller keys, from the lake."""
+    lake, engine = Lake(world.settings), open_engine(world.settings)
+    try:
+        lake.register(engine, "products")
+        rows = engine.query(
+            f"SELECT price_min, authorised_sellers FROM products WHERE brand = '{brand}'"
+        ).to_pylist()
+    finally:
+        engine.close()
+    floor = min(r["price_min"] for r in rows if r["price_min"] is not None)
+    return floor, {s for r in rows for s in (r["authorised_sellers"] or [])}
+
+
+def new_upheld_views(world: World, market: str, listings: list[str]) -> int:
+    """Page views of ``listings`` that had no upheld notice in the lake's register."""
+    lake, engine = Lake(world.settings), open_engine(world.settings)
+    keys = ", ".join(f"'{k}'" for k in listings)
+    try:
+        for name in ("pageviews", "listings", "complaints"):
+            lake.register(engine, name)
+        rows = engine.query(
+            "SELECT coalesce(sum(p.views), 0) AS n FROM pageviews p JOIN listings l"
+            f" ON l.id = p.listing_ref WHERE l.organisation = '{market}'"
+            f" AND l.source_key IN ({keys}) AND p.views > 0 AND NOT EXISTS (SELECT 1 FROM"
+            " complaints c WHERE c.listing_ref = l.id AND c.decision = 'upheld')"
+        ).to_pylist()
+    finally:
+        engine.close()
+    return int(rows[0]["n"])
