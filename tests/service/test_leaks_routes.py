@@ -24,6 +24,7 @@ from fastapi.testclient import TestClient
 
 from ringfence.service.app import create_app
 from ringfence.store.operational import OperationalStore
+from ringfence.store.operational.complaints import ComplaintDraft
 from tests.service.canaries import CanaryWorld, add_canaries
 from tests.service.world import World, lake_rows
 
@@ -45,6 +46,7 @@ class Canaried:
     brands: dict[str, frozenset[str]]
     cases: list[str]
     memo: dict[tuple[str, str], bool] = field(default_factory=dict)
+    complaints: list[str] = field(default_factory=list)
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +65,12 @@ def canaried(scratch_world: World) -> Iterator[Canaried]:
             for o in scratch_world.organisations
         ]
         brands = {o: store.approved_brand_names(o) for o in scratch_world.organisations}
+        # A brand's notice to the marketplace, so the complaint routes are walked with an id.
+        notice = ComplaintDraft("brand-northpeak", "bazaar", "routes-walk", None, "NorthPeak",
+                                "routes walk", 0.5, True, "")  # fmt: skip
+        complaints = [str(store.file_complaint(notice, actor="test").id)]
     app = create_app(scratch_world.settings)
-    yield Canaried(scratch_world, canaries, app, agreements, brands, cases)
+    yield Canaried(scratch_world, canaries, app, agreements, brands, cases, complaints=complaints)
     app.state.services.jobs.shutdown()
     app.state.services.store.close()
 
@@ -89,6 +95,7 @@ def _ids(c: Canaried) -> dict[str, list[str]]:
         + sorted(set(c.canaries.twins.values())),
         "job_id": [str(j) for j in c.world.jobs.values()],
         "case_id": c.cases,
+        "complaint_id": c.complaints,
     }
 
 

@@ -121,15 +121,17 @@ def playwright_driver() -> Iterator[Any]:
         yield playwright
 
 
-def launch_chromium(playwright: Any) -> Any:
-    """Headless Debian chromium (RINGFENCE_TEST_CHROMIUM or /usr/bin/chromium).
+def launch_chromium(playwright: Any, extra_args: tuple[str, ...] = ()) -> Any:
+    """Headless Debian chromium (RINGFENCE_TEST_CHROMIUM or /usr/bin/chromium), with
+    ``extra_args`` after the usual flags.
 
     ``launch`` gives every run a fresh temporary profile (user-data-dir), removed on close.
     """
     executable = os.environ.get("RINGFENCE_TEST_CHROMIUM", DEFAULT_CHROMIUM)
     if not Path(executable).is_file():
         missing_service(f"chromium not found at {executable} (set RINGFENCE_TEST_CHROMIUM)")
-    return playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+    args = [*CHROMIUM_ARGS, *extra_args]
+    return playwright.chromium.launch(executable_path=executable, headless=True, args=args)
 
 
 @pytest.fixture(scope="session")

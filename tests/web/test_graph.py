@@ -5,15 +5,10 @@ entities out, and a PNG export; axe, phone overflow and screenshots."""
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
-import pytest
-from playwright.sync_api import Error as PlaywrightError
-
 from ringfence.web.graph import network_elements
-from tests.web.conftest import launch_chromium
 from tests.web.helpers import api_json, check_page, log_in
 from tests.worlds import PreparedWorld
 
@@ -47,6 +42,17 @@ def _groups(entity_id: str, model: dict[str, Any]) -> list[dict[str, Any]]:
     return [g["data"] for g in network_elements(nodes, edges, entity_id, seed)["groups"]]
 
 
+def cy_do(page: Any, statement: str) -> None:
+    """Run a statement on the drawing (``cy``) and return nothing.
+
+    Never hand a Cytoscape object back from ``page.evaluate``: Playwright serialises the
+    returned value in the page, and a collection (``emit`` and most of Cytoscape's calls return
+    one) reaches the whole drawing, 2.7 GB of garbage per call, which killed CI's renderer
+    (a V8 out-of-memory; ``test_graph_memory.py``).
+    """
+    page.evaluate(f"() => {{ const cy = {CY}; {statement}; }}")
+
+
 def _labels(page: Any) -> list[dict[str, Any]]:
     """Every visible node's label and its size on screen (font size × zoom)."""
     script = (
@@ -55,17 +61,6 @@ def _labels(page: Any) -> list[dict[str, Any]]:
     )
     found: list[dict[str, Any]] = page.evaluate(script.replace("CY", CY))
     return found
-
-
-@pytest.fixture
-def browser(playwright_driver: Any) -> Iterator[Any]:
-    """A browser of the test's own (not the session's): CI's headless Chromium lost the tab of
-    these long drawings to a V8 out-of-memory ("Target crashed", a 2.1 GB heap) late in the
-    session, with a renderer 45 s old; a fresh browser per drawing test keeps one test's heap
-    from another's."""
-    launched = launch_chromium(playwright_driver)
-    yield launched
-    launched.close()
 
 
 def _open_capped(page: Any, web_world: PreparedWorld) -> tuple[str, dict[str, Any]]:
@@ -126,7 +121,7 @@ def test_a_capped_network_says_so_and_can_be_explored_in_place(
     if groups:
         visible = f"() => {CY}.nodes(':visible').length"
         before, placed = page.evaluate(visible), _positions(page)
-        page.evaluate(f"() => {CY}.nodes('[?group]').first().emit('tap')")
+        cy_do(page, "cy.nodes('[?group]').first().emit('tap')")
         assert page.evaluate(visible) == before + len(groups[0]["members"])
         _assert_unmoved(placed, _positions(page), "unfolding a group")
         _assert_spread(page, groups[0]["members"])
@@ -135,7 +130,7 @@ def test_a_capped_network_says_so_and_can_be_explored_in_place(
     # then collapse it again (the drawing is as it was).
     before = _positions(page)
     target = _expandable(page, model)
-    page.evaluate(f"() => {CY}.getElementById('{target}').emit('tap')")
+    cy_do(page, f"cy.getElementById('{target}').emit('tap')")
     page.click("[data-selected-expand]")
     page.wait_for_function(f"() => {CY}.getElementById('{target}').hasClass('expanded')")
     grown = _positions(page)
@@ -149,18 +144,11 @@ def test_a_capped_network_says_so_and_can_be_explored_in_place(
     assert script_errors == []
 
 
-@pytest.mark.xfail(
-    raises=PlaywrightError,
-    strict=False,
-    reason="open bug: on CI the renderer dies of a V8 out-of-memory (2.1 GB heap) on this page, "
-    "also in a fresh browser; not reproduced on the development machine (see docs/ui.md). "
-    "Only that crash is tolerated: any failed assertion still fails the test.",
-)
 def test_long_names_wrap_and_the_drawing_exports_as_png(
     page: Any, web_world: PreparedWorld, script_errors: list[str]
 ) -> None:
-    """On a page of its own: CI's headless Chromium twice lost the tab late in the long test
-    above, on a drawing that had been re-rendered through every action."""
+    """Long names wrap and a node's full name is shown on hover and when selected; the PNG
+    export stays within its size cap."""
     _open_capped(page, web_world)
     _assert_names_readable(page)
     assert script_errors == []
@@ -205,14 +193,14 @@ def _assert_names_readable(page: Any) -> None:
     assert longest["width"] <= LABEL_MAX_PX, longest
     if len(longest["name"]) > LONG_NAME:
         assert longest["height"] >= 2 * MIN_LABEL_PX, f"{longest['name']!r} is on one line"
-    page.evaluate(f"() => {CY}.getElementById('{longest['id']}').emit('mouseover')")
+    cy_do(page, f"cy.getElementById('{longest['id']}').emit('mouseover')")
     tip = page.locator(".network-tip")
     assert tip.is_visible() and longest["name"] in tip.inner_text()
     box, viewport = tip.bounding_box(), page.viewport_size
     assert box and viewport and box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
-    page.evaluate(f"() => {CY}.getElementById('{longest['id']}').emit('mouseout')")
+    cy_do(page, f"cy.getElementById('{longest['id']}').emit('mouseout')")
     assert not tip.is_visible()
-    page.evaluate(f"() => {CY}.getElementById('{longest['id']}').emit('tap')")
+    cy_do(page, f"cy.getElementById('{longest['id']}').emit('tap')")
     name = page.get_by_test_id("selected-name")
     assert name.inner_text() == longest["name"]
     panel = page.locator("[data-network-selected]").bounding_box()
