@@ -69,6 +69,13 @@ def test_notice_is_filed_for_own_brands_read_by_parties_decided_by_the_marketpla
             assert got.status_code == status, (org, got.text)
             listed = client.get(url, headers=world.headers(org)).json()["complaints"]
             assert (cid in [c["id"] for c in listed]) == (status == 200)
+        # The other brand's brand users neither read nor withdraw it.
+        theirs = world.headers(lumina, "brand_user")
+        assert client.get(f"{url}/{cid}", headers=theirs).status_code == 404
+        assert client.post(f"{url}/{cid}/withdraw", json={"reason": "x"},
+                           headers=theirs).status_code == 404  # fmt: skip
+        portal = client.get(f"{API}/brand-portal/complaints", headers=theirs).json()
+        assert cid not in [c["id"] for c in portal["complaints"]]
         # Only the receiving marketplace's staff decide; the other brand cannot withdraw it.
         decide = {"decision": "upheld", "reason": "test buy confirmed fake"}
         assert client.post(f"{url}/{cid}/decide", json=decide,
