@@ -178,7 +178,8 @@ class Policy:
                     (
                         name,
                         grant.owner,
-                        None if grant.fields is None else tuple(sorted(grant.fields)),
+                        # (False,) all fields, (True, ...) those: comparable when sorted
+                        (False,) if grant.fields is None else (True, *sorted(grant.fields)),
                         tuple(sorted((k, tuple(sorted(v))) for k, v in grant.row_filter.items())),
                     )
                     for name, grants in self.grants.items()
