@@ -36,6 +36,7 @@ from ringfence.cli import (
     simops_cmd,
     simulate_cmd,
     target_cmd,
+    watch_cmd,
 )
 from ringfence.errors import RingfenceError
 
@@ -65,6 +66,7 @@ for module in (
     access_cmd,
     brand_cmd,
     case_cmd,
+    watch_cmd,
     codes_cmd,
     listings_cmd,
     complaints_cmd,

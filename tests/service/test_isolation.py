@@ -452,6 +452,46 @@ def _score_listing(client: TestClient, world: World, organisation: str) -> Probe
     return Probe(response, ok)
 
 
+def _search_entities(client: TestClient, world: World, organisation: str) -> Probe:
+    """Searching the foreign party's exact name must not reveal its entity."""
+    entity = _foreign_entity(world, organisation)
+    name = lake_rows(
+        world.settings, "entities", f"SELECT name FROM entities WHERE entity_id = '{entity}'"
+    )[0]["name"]
+    response = client.get(f"{API}/entities", params={"name": name},
+                          headers=world.headers(organisation))  # fmt: skip
+    assert entity not in response.text
+    return Probe(response, {200})
+
+
+def _entity_links(client: TestClient, world: World, organisation: str) -> Probe:
+    entity = _foreign_entity(world, organisation)
+    path = f"{API}/entities/{entity}/links"
+    return Probe(client.get(path, headers=world.headers(organisation)), NOT_VISIBLE)
+
+
+def _watch_foreign(client: TestClient, world: World, organisation: str) -> Probe:
+    """Watching an entity one may not read: as if it did not exist."""
+    body = {"entity_id": _foreign_entity(world, organisation)}
+    response = client.post(f"{API}/watches", json=body, headers=world.headers(organisation))
+    return Probe(response, NOT_VISIBLE)
+
+
+def _unwatch_foreign(client: TestClient, world: World, organisation: str) -> Probe:
+    entity = _foreign_entity(world, organisation)
+    response = client.delete(f"{API}/watches/{entity}", headers=world.headers(organisation))
+    return Probe(response, NOT_VISIBLE)
+
+
+def _mark_alerts_read(client: TestClient, world: World, organisation: str) -> Probe:
+    """Marking alerts read touches only the caller's own (here: it has none)."""
+    body = {"ids": list(range(1, 50))}
+    response = client.post(f"{API}/alerts/read", json=body, headers=world.headers(organisation))
+    if response.status_code == 200:
+        assert response.json()["marked"] == 0
+    return Probe(response, {200})
+
+
 ROUTE_PROBES: dict[tuple[str, str], ProbeFn] = {
     ("POST", f"{API}/listings/score"): _score_listing,
     ("POST", f"{API}/listings/actions"): _act_on_listing,
@@ -483,6 +523,19 @@ ROUTE_PROBES: dict[tuple[str, str], ProbeFn] = {
         "POST", "/evidence/1/custody", json={"to": "probe", "why": "probe"}
     ),
     ("GET", f"{API}/cases/{{case_id}}/verify"): _case_route("GET", "/verify"),
+    ("POST", f"{API}/cases/{{case_id}}/items/batch"): _case_route(
+        "POST", "/items/batch", json={"items": [{"kind": "entity", "ref": "en-1"}]}
+    ),
+    ("POST", f"{API}/cases/{{case_id}}/expansion"): _case_route(
+        "POST", "/expansion", json={"entity_id": "en-1", "hops": 1}
+    ),
+    ("GET", f"{API}/entities"): _search_entities,
+    ("GET", f"{API}/entities/{{entity_id}}/links"): _entity_links,
+    ("GET", f"{API}/watches"): _get(f"{API}/watches"),
+    ("POST", f"{API}/watches"): _watch_foreign,
+    ("DELETE", f"{API}/watches/{{entity_id}}"): _unwatch_foreign,
+    ("GET", f"{API}/alerts"): _get(f"{API}/alerts"),
+    ("POST", f"{API}/alerts/read"): _mark_alerts_read,
     ("POST", f"{API}/session"): _login,
     ("DELETE", f"{API}/session"): _logout,
     ("PUT", f"{API}/session/password"): _change_password,

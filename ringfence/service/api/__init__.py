@@ -11,6 +11,7 @@ from ringfence.service.api import (
     complaints,
     data,
     ingest,
+    investigate,
     listings,
     mappings,
     session,
@@ -35,6 +36,7 @@ def api_router() -> APIRouter:
         codes,
         listings,
         complaints,
+        investigate,
     ):
         router.include_router(module.router)
     return router

@@ -95,3 +95,20 @@ def case_custody(
 def case_verify(case_id: CaseId, caller: CallerDep, services: ServicesDep) -> Case:
     """Re-hash the evidence, check its chain of custody and the audit chain (owner only)."""
     return cases.verify(services, caller, case_id)
+
+
+@router.post("/cases/{case_id}/items/batch")
+def case_add_batch(
+    case_id: CaseId, body: cases.ItemsIn, caller: CallerDep, services: ServicesDep
+) -> Case:
+    """Add up to 200 items you may read in one action, all or none (owner only; each audited)."""
+    return cases.add_items(services, caller, case_id, body)
+
+
+@router.post("/cases/{case_id}/expansion")
+def case_add_expansion(
+    case_id: CaseId, body: cases.ExpansionIn, caller: CallerDep, services: ServicesDep
+) -> Case:
+    """Add an entity and every entity its network expansion (``hops``) shows you, in one action
+    (owner only; each audited)."""
+    return cases.add_expansion(services, caller, case_id, body)

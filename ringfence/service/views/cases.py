@@ -24,6 +24,7 @@ from ringfence.service.views.body import RequestBody
 # Roles that work cases; a brand user reads what is shared with its organisation.
 CASE_ROLES = ("admin", "analyst", "officer", "investigator")
 ITEM_DATASETS = {"shipment": "shipments", "listing": "listings", "seller": "sellers"}
+MAX_BATCH = 200  # items one request adds (a network expansion shows at most 60 entities)
 Text = Field(min_length=1, max_length=10_000)
 
 
@@ -39,6 +40,20 @@ class ItemIn(RequestBody):
     kind: Literal["entity", "shipment", "listing", "seller"]
     ref: str = Field(min_length=1, max_length=200, pattern=r"^[\w.:@#~-]+$")
     note: str | None = Field(default=None, max_length=10_000)
+
+
+class ItemsIn(RequestBody):
+    """Several items added in one action (all or none: each must be visible to the caller)."""
+
+    items: list[ItemIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class ExpansionIn(RequestBody):
+    """A network expansion: the entity and every entity within ``hops`` links the caller may
+    see (as the entity's profile draws them, at most its node cap)."""
+
+    entity_id: str = Field(min_length=1, max_length=200, pattern=r"^[\w.:@#~-]+$")
+    hops: int = Field(default=2, ge=1, le=4)
 
 
 class NoteIn(RequestBody):
@@ -113,6 +128,59 @@ def add_item(services: Services, caller: Caller, case_id: str, body: ItemIn) -> 
         raise NotFoundError(f"no {body.kind} {body.ref!r}")
     services.store.add_case_item(case_id, body.kind, body.ref, actor=caller.actor, note=body.note)
     return show_case(services, caller, case_id)
+
+
+def check_visible(services: Services, caller: Caller, items: list[ItemIn]) -> None:
+    """``NotFoundError`` naming the first item the caller may not read (nothing is added)."""
+    policy = sharing.Policy.load(services, caller)
+    for kind in ("entity", *ITEM_DATASETS):
+        refs = sorted({i.ref for i in items if i.kind == kind})
+        if not refs:
+            continue
+        if kind == "entity":
+            seen = {r["entity_id"] for r in sharing.read_entities(services, caller, refs, policy)}
+        else:
+            where = f"id IN {sharing.sql_list(refs)}"
+            rows = sharing.read(services, caller, ITEM_DATASETS[kind], where=where, policy=policy)
+            seen = {r["id"] for r in rows}
+        missing = [r for r in refs if r not in seen]
+        if missing:
+            raise NotFoundError(f"no {kind} {missing[0]!r}")
+
+
+def add_items(services: Services, caller: Caller, case_id: str, body: ItemsIn) -> dict[str, Any]:
+    """Add several entities, shipments, listings or sellers the caller may read in one action
+    (each one audited as ``case.add``; an item already in the case changes nothing)."""
+    _owned(services, caller, case_id)
+    check_visible(services, caller, body.items)
+    for item in body.items:
+        services.store.add_case_item(
+            case_id, item.kind, item.ref, actor=caller.actor, note=item.note
+        )
+    return show_case(services, caller, case_id)
+
+
+def expansion_items(services: Services, caller: Caller, body: ExpansionIn) -> list[ItemIn]:
+    """The entities a network expansion found, as case items (the entity first)."""
+    from ringfence.service.views.entities import entity_profile
+
+    profile = entity_profile(services, caller, body.entity_id, body.hops)
+    ids = [body.entity_id, *(n.entity_id for n in profile.nodes if n.entity_id != body.entity_id)]
+    note = f"network of {body.entity_id} within {body.hops} hop{'s' if body.hops > 1 else ''}"
+    return [
+        ItemIn(kind="entity", ref=e, note=None if e == body.entity_id else note)
+        for e in ids[:MAX_BATCH]
+    ]
+
+
+def add_expansion(
+    services: Services, caller: Caller, case_id: str, body: ExpansionIn
+) -> dict[str, Any]:
+    """Add an entity and what its network expansion found to a case, in one action."""
+    _owned(services, caller, case_id)
+    return add_items(
+        services, caller, case_id, ItemsIn(items=expansion_items(services, caller, body))
+    )
 
 
 def add_note(services: Services, caller: Caller, case_id: str, body: NoteIn) -> dict[str, Any]:
