@@ -42,7 +42,9 @@ def load_scorer(settings: Settings) -> ListingScorer:
     catalogue = load_catalogue(settings)
     listings = lake_listings(settings)
     flags = [catalogue.flags(r) for r in listings.to_dict("records")]
-    upheld = _upheld(settings)
+    from ringfence.complaints.labels import upheld_listings  # notices filed in Ringfence too
+
+    upheld = _upheld(settings) | upheld_listings(settings)
     bad = [(o, k) in upheld for o, k in zip(listings.organisation, listings.listing, strict=True)]
     evidence = Evidence.fit(flags, bad)
     return ListingScorer(stored.model, stored.features, rows, keys, catalogue, evidence,

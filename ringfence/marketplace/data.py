@@ -108,6 +108,11 @@ def load_seller_data(settings: Settings, with_network: bool = True) -> SellerDat
         data = _read(engine, lake)
     finally:
         engine.close()
+    from ringfence.complaints.labels import notice_frame  # notices filed in Ringfence too
+
+    recorded = notice_frame(settings)
+    if len(recorded):
+        data.complaints = pd.concat([data.complaints, recorded], ignore_index=True)
     if with_network:
         from ringfence.score.network_risk import load_snapshots
 

@@ -7,8 +7,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
+from ringfence.complaints import labels
+from ringfence.marketplace.data import load_seller_data
 from ringfence.metrics.pageviews import pageview_measure
 from ringfence.service.app import create_app
 from ringfence.store.operational import OperationalStore
@@ -107,3 +110,25 @@ def test_privilege_is_earned_used_audited_and_lost(scratch_world: World) -> None
                     headers=world.headers(market))  # fmt: skip
         lost = _file(client, world, market, fake["listing"], take_down=True)
         assert lost.status_code == 403 and "not earned" in lost.text
+
+
+def test_outcomes_are_labels_for_the_models(
+    scratch_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The seller model's notice facts and the listing evidence read the notices filed here
+    (the test above filed and decided them in this module's world)."""
+    settings = scratch_world.settings
+    with OperationalStore.open(settings) as store:
+        filed = [c for c in store.brand_complaints() if c.seller]
+    assert any(c.status == "upheld" for c in filed) and any(c.status == "rejected" for c in filed)
+    ids = set(load_seller_data(settings, with_network=False).sellers["id"])
+    both = load_seller_data(settings, with_network=False).complaints
+    monkeypatch.setattr(labels, "store_complaints", lambda _: [])
+    lake_only = load_seller_data(settings, with_network=False).complaints
+    assert len(both) == len(lake_only) + len(filed)
+    added = both.iloc[len(lake_only) :]
+    assert set(added["seller"]) <= ids  # keyed as the lake keys sellers
+    assert sorted(added["decision"]) == sorted(c.status for c in filed)
+    monkeypatch.undo()
+    upheld = {(c.marketplace, c.listing) for c in filed if c.status == "upheld"}
+    assert upheld and upheld <= labels.upheld_listings(settings)
