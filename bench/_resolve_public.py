@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,7 @@ from ringfence.settings import Settings
 from ringfence.store.operational import OperationalStore
 
 PARTY_COLUMNS = ["id", "schema", "name", "street", "city", "postcode", "country", "email",
-                 "identifier", "role"]  # fmt: skip
+                 "identifier", "birth_date", "role"]  # fmt: skip
 
 
 def _join(*parts: pd.Series) -> pd.Series:
@@ -70,6 +71,7 @@ def febrl(name: str, _folder: Path | None) -> dict[str, Any]:
                 "country": "AU",
                 "email": None,
                 "identifier": frame["soc_sec_id"],
+                "birth_date": frame["date_of_birth"],
                 "role": "other",
             }
         )
@@ -104,6 +106,7 @@ def fake_1000(_name: str, folder: Path | None) -> dict[str, Any] | None:
             "country": None,
             "email": frame["email"],
             "identifier": None,
+            "birth_date": frame["dob"],
             "role": "other",
             "true_id": frame["cluster"],
         }
@@ -133,6 +136,7 @@ def historical(_name: str, folder: Path | None) -> dict[str, Any] | None:
             "country": None,
             "email": None,
             "identifier": None,
+            "birth_date": frame["dob"],
             "role": "other",
             "true_id": frame["cluster"],
         }
@@ -236,6 +240,13 @@ def ingest_parties(data: dict[str, Any], data_dir: Path) -> tuple[Settings, pd.D
     return settings, pd.concat(truths), quarantined
 
 
+def held_out(true_ids: pd.Series) -> pd.Series:
+    """The evaluation half: rows whose true entity's CRC32 is odd (a fixed, entity-disjoint
+    split). Model changes were chosen looking only at FEBRL3 and the even half of the other
+    sets; figures on this half are what nobody looked at while changing the model."""
+    return true_ids.astype(str).map(lambda v: zlib.crc32(v.encode()) % 2 == 1)
+
+
 def run_ringfence(data: dict[str, Any], pairwise: Callable[..., dict[str, float]]) -> dict:
     """Ingest, resolve and measure (pair recall of the candidates, precision/recall/F1)."""
     data_dir = Path(tempfile.mkdtemp(prefix="rf-bench-public-")) / "data"
@@ -258,5 +269,6 @@ def run_ringfence(data: dict[str, Any], pairwise: Callable[..., dict[str, float]
         "quarantined": quarantined,
         **pair_recall(cleaned, true_pairs),
         **pairwise(joined, "entity_id", "true_id"),
+        "held_out": pairwise(joined[held_out(joined["true_id"])], "entity_id", "true_id"),
         "seconds": round(seconds, 2),
     }

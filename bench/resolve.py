@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 import splink.comparison_library as cl
 from _common import machine
-from _resolve_public import LOADERS, run_ringfence
+from _resolve_public import LOADERS, held_out, run_ringfence
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
 from ringfence.demo import ingest_world
@@ -197,7 +197,11 @@ def public_results(names: list[str], folder: Path | None) -> dict[str, Any]:
         ):  # fmt: skip
             clusters, seconds = run_splink(inputs, settings, blocks, threshold)
             joined = truth.merge(clusters, on="unique_id")
-            row[label] = {**pairwise(joined, "cluster_id", "true_id"), "seconds": round(seconds, 2)}
+            row[label] = {
+                **pairwise(joined, "cluster_id", "true_id"),
+                "held_out": pairwise(joined[held_out(joined["true_id"])], "cluster_id", "true_id"),
+                "seconds": round(seconds, 2),
+            }
         results[name] = row
     return results
 

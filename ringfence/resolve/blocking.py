@@ -37,6 +37,7 @@ KEY_PASSES: tuple[tuple[str, ...], ...] = (
     ("bank_account",),
     ("name_phon", "place_key"),
     ("name_first", "place_key"),
+    ("birth_date", "name_first"),
 )
 # Sorted neighbourhood (partition, order, window): each mention is paired with the next `window`
 # mentions of its partition in that order (all of a group of at most SMALL_GROUP). One
@@ -66,6 +67,9 @@ SORTED_PASSES: Passes = (
     (("country", "address_key"), ("name_norm",), 1, None),
     (("country", "city_norm"), ("street_norm",), 1, _STREET_ALIKE),
     (("country",), ("identifier",), 1, "damerau_levenshtein(x.identifier, y.identifier) <= 2"),
+    # One date of birth, ordered by name: a person renamed or written another way (a title,
+    # a nickname) on the same day; a date shared by many is one window, not all its pairs.
+    (("birth_date",), ("name_norm",), 1, None),
 )
 # Of mentions alike in these (and in a pass's own columns) only the first ALIKE take part in a
 # sorted pass: the key pass on name and place already pairs them with each other, so a

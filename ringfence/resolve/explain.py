@@ -24,6 +24,7 @@ LEVEL_WORDS: dict[str, tuple[str, ...]] = {
         "name nearly identical",
         "name sounds alike",
         "name shares a word",
+        "name shares a word's sound",
         "name differs",
     ),
     "phone": (
@@ -36,9 +37,18 @@ LEVEL_WORDS: dict[str, tuple[str, ...]] = {
         "e-mail identical",
         "e-mail identical, shared by many names",
         "e-mail shared by many names",
+        "e-mail nearly identical",
         "e-mail differs",
     ),
     "identifier": ("identifier identical", "identifier one character apart", "identifier differs"),
+    "birth_date": (
+        "date of birth identical",
+        "date of birth one character apart",
+        "date of birth within a month",
+        "date of birth within a year",
+        "same year of birth",
+        "date of birth differs",
+    ),
     "bank_account": ("bank account identical", "bank account differs"),
     "address": (
         "address identical",

@@ -15,14 +15,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-import splink.comparison_level_library as cll
-import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
-from splink.internals.comparison_creator import ComparisonCreator
-from splink.internals.comparison_level_creator import ComparisonLevelCreator
 
 from ringfence.errors import NotFoundError
 from ringfence.resolve.blocking import blocking_rules
+from ringfence.resolve.comparisons import HUB_LABEL, PROBABILITY_FLOOR, comparisons
 from ringfence.settings import Settings
 from ringfence.store.engine import Engine
 
@@ -35,12 +32,6 @@ MATCH_THRESHOLD = 0.5
 # Columns whose values repeat for unrelated parties (common names, a forwarder's phone or
 # mailbox): Splink weighs an agreement on them by how rare the value is.
 TF_COLUMNS = ("name_norm", "phone", "email", "address_key")
-
-# Label prefix of a hub's level with names that differ: no evidence either way (m = u).
-HUB_LABEL = "Hub shared by different names:"
-
-# No single field may weigh more than about log2(1 / 0.001) = 10 bits against a match.
-PROBABILITY_FLOOR = 0.001
 
 # Two writings of one party rarely disagree on a field entirely (typos land in the similar
 # levels). EM cannot see that on its own: blocks sharing an e-mail also hold ring aliases
@@ -74,141 +65,6 @@ MIN_EM_PAIRS = 200
 MIN_LABEL_PAIRS = 20
 
 log = logging.getLogger(__name__)
-
-
-def _tf_exact(column: str, bounded: bool = False) -> ComparisonLevelCreator:
-    """An exact level weighed by how rare the value is; ``bounded``: never more than the
-    ``PROBABILITY_FLOOR`` bound, however rare.
-
-    E-mail is bounded because its value is not independent of the name, as Splink assumes:
-    mailboxes are built from names (``lukas.fischer123@…``), so namesakes share one far more
-    often than its frequency says. Unbounded, a mailbox seen twice in a million mentions
-    weighed ~18 bits and merged namesakes with different phones and addresses.
-    """
-    level = cll.ExactMatchLevel(column, term_frequency_adjustments=True)
-    return level.configure(tf_minimum_u_value=PROBABILITY_FLOOR) if bounded else level
-
-
-def _exact(column: str, label: str) -> cl.CustomComparison:
-    return cl.CustomComparison(
-        comparison_levels=[cll.NullLevel(column), cll.ExactMatchLevel(column), cll.ElseLevel()],
-        output_column_name=column,
-        comparison_description=label,
-    )
-
-
-def names_alike() -> ComparisonLevelCreator:
-    """Any level of the name comparison but "differs" (the condition, not a level of it)."""
-    return cll.Or(
-        cll.ExactMatchLevel("name_norm"),
-        cll.JaroWinklerLevel("name_norm", 0.95),
-        cll.ExactMatchLevel("name_letters"),
-        cll.DamerauLevenshteinLevel("name_norm", 1),
-        cll.ExactMatchLevel("name_phon"),
-    )
-
-
-def _shared_levels(column: str, hub: str, bounded: bool = False) -> list[ComparisonLevelCreator]:
-    """Exact levels of a contact that hubs share (prepare.HUB_NAMES): an ordinary value
-    (term-frequency adjusted); a hub's value with names alike (adjusted too: one merchant's
-    parcels through a forwarder); a hub's value with names that differ, which weighs nothing
-    (``HUB_LABEL``: a forwarder's eighty customers are not one party).
-
-    Splink weighs fields as independent given match status; a forwarder's phone and address
-    come together, so a pair of its customers got both weights (~11 bits each at 1M
-    mentions) and, where an e-mail was missing, linked through the hub.
-    """
-    is_hub = cll.CustomLevel(f"{hub}_l")
-    # Each level's own u is the one its value's frequency replaces (Splink would otherwise
-    # look for a plain exact-match level, here the hub level).
-    tf: dict[str, Any] = {
-        "tf_adjustment_column": column,
-        "tf_adjustment_weight": 1.0,
-        "disable_tf_exact_match_detection": True,
-        "tf_minimum_u_value": PROBABILITY_FLOOR if bounded else 0.0,
-    }
-    return [
-        cll.And(cll.ExactMatchLevel(column), cll.Not(is_hub)).configure(
-            label_for_charts=f"Exact match on {column}", **tf
-        ),
-        cll.And(cll.ExactMatchLevel(column), names_alike()).configure(
-            label_for_charts=f"Exact match on {column} (hub), names alike", **tf
-        ),
-        cll.ExactMatchLevel(column).configure(label_for_charts=f"{HUB_LABEL} {column}"),
-    ]
-
-
-def _neither_hub(hub: str) -> ComparisonLevelCreator:
-    """Neither side's value is a hub's (prepare.HUB_NAMES)."""
-    return cll.CustomLevel(f"NOT ({hub}_l OR {hub}_r)")
-
-
-def _contact(column: str, hub: str, label: str, bounded: bool = False) -> cl.CustomComparison:
-    return cl.CustomComparison(
-        comparison_levels=[
-            cll.NullLevel(column),
-            *_shared_levels(column, hub, bounded),
-            cll.ElseLevel(),
-        ],
-        output_column_name=column,
-        comparison_description=label,
-    )
-
-
-def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
-    """Field comparisons; level order matters (first match wins), labels feed the reasons."""
-    name = cl.CustomComparison(
-        comparison_levels=[
-            cll.NullLevel("name_norm"),
-            _tf_exact("name_norm"),
-            cll.JaroWinklerLevel("name_norm", 0.95),
-            cll.ExactMatchLevel("name_letters"),
-            cll.DamerauLevenshteinLevel("name_norm", 1),
-            cll.ExactMatchLevel("name_phon"),
-            # One word in common: a register's duplicate with another first name ("Harriet
-            # Roles" / "Charlie Roles"), or a first name or surname alone (Splink's examples).
-            cll.ArrayIntersectLevel("name_words", 1),
-            cll.ElseLevel(),
-        ],
-        output_column_name="name",
-        comparison_description="name",
-    )
-    address = cl.CustomComparison(
-        comparison_levels=[
-            cll.And(
-                cll.NullLevel("street_norm"), cll.NullLevel("postcode"), cll.NullLevel("city_norm")
-            ),
-            *_shared_levels("address_key", "address_hub"),
-            cll.And(cll.JaroWinklerLevel("street_norm", 0.9), cll.ExactMatchLevel("postcode")),
-            cll.ExactMatchLevel("postcode"),
-            # The same street with a postcode written differently (a typo, another office's
-            # list); then the town alone, for data with no more than a city.
-            # Not next to a hub: its street with a mistyped postcode is still the forwarder's.
-            cll.And(cll.ExactMatchLevel("street_norm"), _neither_hub("address_hub")),
-            cll.And(cll.ExactMatchLevel("city_norm"), _neither_hub("address_hub")),
-            cll.ElseLevel(),
-        ],
-        output_column_name="address",
-        comparison_description="address",
-    )
-    return [
-        name,
-        _contact("phone", "phone_hub", "phone"),
-        _contact("email", "email_hub", "e-mail", bounded=True),
-        cl.CustomComparison(
-            comparison_levels=[
-                cll.NullLevel("identifier"),
-                cll.ExactMatchLevel("identifier"),
-                cll.DamerauLevenshteinLevel("identifier", 1),
-                cll.ElseLevel(),
-            ],
-            output_column_name="identifier",
-            comparison_description="identifier",
-        ),
-        _exact("bank_account", "bank account"),
-        address,
-        _exact("country", "country"),
-    ]
 
 
 def settings_creator(explain: bool = True) -> SettingsCreator:

@@ -25,13 +25,14 @@ MATCH_COLUMNS = (
     "unique_id", "schema", "name_norm", "name_phon", "name_first", "name_letters", "phone",
     "email", "email_domain", "identifier", "bank_account", "street_norm", "postcode",
     "city_norm", "address_key", "place_key", "country", "name_prefix", "postcode_prefix",
-    "near_keys", "phone_hub", "email_hub", "address_hub", "name_words",
+    "near_keys", "phone_hub", "email_hub", "address_hub", "name_words", "birth_date",
+    "name_sounds",
 )  # fmt: skip
 
 # Columns of the ``parties`` dataset the cleaning reads.
 SOURCE_COLUMNS = (
     "id", "organisation", "source_key", "role", "schema_", "name", "street", "city",
-    "postcode", "country", "phone", "email", "identifier", "bank_account",
+    "postcode", "country", "phone", "email", "identifier", "bank_account", "birth_date",
 )  # fmt: skip
 
 # A phone, e-mail or street address written with at least this many different names (sound
@@ -181,6 +182,8 @@ def prepare_mentions(parties: pa.Table) -> pa.Table:
         "postcode": map_distinct(_strings(parties, "postcode"), clean_code),
         "city_norm": map_distinct(_strings(parties, "city"), clean_city),
         "country": map_distinct(_strings(parties, "country"), clean_code),
+        # Already canonical (ingestion's birth_date type): 1956-09-09, 1956-09 or 1956.
+        "birth_date": _strings(parties, "birth_date"),
     }
     columns["name_prefix"] = map_distinct(_strings(parties, "name"), name_prefix)
     columns["postcode_prefix"] = pc.utf8_slice_codeunits(columns["postcode"], 0, POSTCODE_PREFIX)
@@ -189,6 +192,7 @@ def prepare_mentions(parties: pa.Table) -> pa.Table:
     columns["address_key"] = _address_key(columns["street_norm"], columns["postcode"])
     columns["place_key"] = place_key(columns["postcode"], columns["country"], columns["city_norm"])
     columns["name_words"] = pc.split_pattern(name_norm, " ")
+    columns["name_sounds"] = pc.split_pattern(columns["name_phon"], " ")
     for column, flag in HUB_COLUMNS.items():
         columns[flag] = hub_flags(columns[column], columns["name_phon"])
     return pa.table({name: _chunk(columns[name]) for name in MATCH_COLUMNS})
@@ -254,6 +258,15 @@ def _chunk(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 
-def source_select(columns: Iterable[str] = SOURCE_COLUMNS) -> str:
-    """SQL (DuckDB dialect, safe on Spark) reading the mentions to resolve from ``parties``."""
+def source_select(
+    columns: Iterable[str] = SOURCE_COLUMNS, available: Iterable[str] | None = None
+) -> str:
+    """SQL (DuckDB dialect, safe on Spark) reading the mentions to resolve from ``parties``.
+
+    ``available``: the dataset's columns; a column it lacks (``birth_date`` in a lake ingested
+    before the field existed) is left out, and the cleaning treats it as empty.
+    """
+    if available is not None:
+        present = set(available)
+        columns = [c for c in columns if c in present]
     return "SELECT " + ", ".join(columns) + " FROM parties"

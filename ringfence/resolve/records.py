@@ -35,7 +35,9 @@ COPIES = 3
 CHUNK = 2_000
 # The fields of a record's text (a domain as common as gmail.com drops out with the common
 # n-grams; a rare one says something).
-TEXT_COLUMNS = ("name_norm", "street_norm", "postcode", "city_norm", "email", "identifier")
+TEXT_COLUMNS = (
+    "name_norm", "street_norm", "postcode", "city_norm", "email", "identifier", "birth_date",
+)  # fmt: skip
 
 
 def record_texts(cleaned: pa.Table) -> pa.Array:

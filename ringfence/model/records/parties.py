@@ -55,6 +55,10 @@ class PartyFields(Record):
     ] = None
     bank_account: Annotated[str | None, V("bank_account", False, "Bank account or IBAN")] = None
     website: Annotated[str | None, V("text", False, "Web site or shop URL")] = None
+    birth_date: Annotated[
+        str | None,
+        V("birth_date", False, "Date of birth of a person: YYYY-MM-DD, YYYY-MM or YYYY"),
+    ] = None
 
 
 class PartyMention(PartyFields):

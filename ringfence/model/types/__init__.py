@@ -9,6 +9,7 @@ from ringfence.model.types.contact import EmailType, PhoneType
 from ringfence.model.types.identifiers import BankAccountType, GtinType, IbanType, IdentifierType
 from ringfence.model.types.places import CountryType, HsCodeType
 from ringfence.model.types.quantities import (
+    BirthDateType,
     CountType,
     CurrencyType,
     DateType,
@@ -31,6 +32,7 @@ iban = IbanType()
 bank_account = BankAccountType()
 identifier = IdentifierType()
 date = DateType()
+birth_date = BirthDateType()
 number = NumberType()
 signed_number = SignedNumberType()
 rate = RateType()
@@ -53,6 +55,7 @@ registry: dict[str, ValueType] = {
         bank_account,
         identifier,
         date,
+        birth_date,
         number,
         signed_number,
         rate,

@@ -38,6 +38,45 @@ class DateType(ValueType):
         return parsed.date()
 
 
+_BIRTH_DATE = re.compile(r"(\d{4})(?:-?(\d{2})(?:-?(\d{2}))?)?")
+_LATEST_BIRTH_YEAR = 2100
+
+
+class BirthDateType(ValueType):
+    """A date of birth, whole or partial as registers and sanctions lists give it: ISO text
+    ``1956-09-09``, ``1956-09`` or ``1956`` (``19560909`` read too; with a hint, a ``strptime``
+    format for whole dates). Kept as text so a year alone stays a year; any year from 1 to 2100
+    (historical records), unlike ``date``."""
+
+    name: ClassVar[str] = "birth_date"
+    arrow_type: ClassVar[pa.DataType] = pa.string()
+
+    def clean(self, raw: str, hint: str | None = None) -> str:
+        text = raw.strip()
+        if hint:
+            try:
+                return dt.datetime.strptime(text, hint).date().isoformat()
+            except ValueError:
+                raise InvalidValue(f"not a date in format {hint}") from None
+        match = _BIRTH_DATE.fullmatch(text)
+        if match is None:
+            raise InvalidValue("not a date of birth (YYYY-MM-DD, YYYY-MM or YYYY)")
+        year, month, day = match.groups()
+        if not 1 <= int(year) <= _LATEST_BIRTH_YEAR:
+            raise InvalidValue(f"year outside 1-{_LATEST_BIRTH_YEAR}")
+        if day is not None:
+            try:
+                dt.date(int(year), int(month), int(day))
+            except ValueError:
+                raise InvalidValue("not a calendar date") from None
+            return f"{year}-{month}-{day}"
+        if month is not None:
+            if not 1 <= int(month) <= 12:
+                raise InvalidValue("not a month (01-12)")
+            return f"{year}-{month}"
+        return year
+
+
 _THOUSANDS = re.compile(r"(?<=\d)[ ,'](?=\d{3}\b)")
 
 
