@@ -58,6 +58,15 @@ class Engine(ABC):
         except Exception as exc:
             raise EngineError(self._failure(native, exc)) from exc
 
+    def materialize(self, table: str, sql: str) -> None:
+        """Compute a DuckDB-dialect query once and bind its result to ``table``.
+
+        For iterative algorithms: each step reads the previous step's table, so the result must
+        be computed now, not re-derived from the whole history of steps (Spark's lineage).
+        This default collects it as Arrow; a distributed engine keeps it on its workers.
+        """
+        self.register_arrow(table, self.query(sql))
+
     def scalar(self, sql: str) -> object:
         """Run a query that returns one value."""
         table = self.query(sql)

@@ -112,6 +112,7 @@ class SparkEngine(Engine):
         self._spark = session
         self._owns_session = False
         self._views: set[str] = set()
+        self._kept: dict[str, Any] = {}  # materialized tables' frames, released when replaced
 
     @property
     def spark(self) -> SparkSession:
@@ -162,6 +163,21 @@ class SparkEngine(Engine):
             raise EngineError(f"expected one SQL statement, got {len(statements)}:\n{sql}")
         return statements[0]
 
+    def materialize(self, table: str, sql: str) -> None:
+        """Compute the query on the executors and keep it there (a local checkpoint): the
+        table's lineage is cut, so step k of an iteration does not recompute steps 1..k-1."""
+        native = self.translate(sql)
+        try:
+            frame = self.spark.sql(native).localCheckpoint(eager=True)
+        except Exception as exc:
+            raise EngineError(self._failure(native, exc)) from exc
+        frame.createOrReplaceTempView(table)
+        self._views.add(table)
+        previous = self._kept.pop(table, None)
+        if previous is not None:
+            previous.unpersist()
+        self._kept[table] = frame
+
     def describe_failure(self, exc: BaseException) -> str:
         """One line naming the setting to change (memory, master, ...); the JVM's text logged."""
         return describe(
@@ -194,9 +210,12 @@ class SparkEngine(Engine):
         if self._owns_session:
             self._spark.stop()
         else:
+            for frame in self._kept.values():
+                frame.unpersist()
             for view in self._views:
                 self._spark.catalog.dropTempView(view)
         self._views.clear()
+        self._kept.clear()
         self._spark = None
 
 
