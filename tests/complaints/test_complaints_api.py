@@ -60,6 +60,8 @@ def test_notice_is_filed_for_own_brands_read_by_parties_decided_by_the_marketpla
         assert notice["status"] == "pending" and notice["seller"] == target["seller"]
         assert 0 <= notice["score"] <= 1 and notice["reasons"]
         cid = notice["id"]
+        twin = client.post(url, json=body, headers=world.headers(northpeak))
+        assert twin.status_code == 409 and f"notice {cid}" in twin.text
         assert "complaint.file" in _audit_events(world, northpeak)
         assert "complaint.file" in _audit_events(world, market)
 

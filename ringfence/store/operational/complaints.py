@@ -53,13 +53,24 @@ class ComplaintStore(StoreBase):
     """Brand complaints (a mixin of ``OperationalStore``)."""
 
     def file_complaint(self, draft: ComplaintDraft, *, actor: str) -> BrandComplaint:
-        """Store a notice (``pending``; audited ``complaint.file`` for both parties)."""
+        """Store a notice (``pending``; audited ``complaint.file`` for both parties);
+        ``ConflictError`` while the same brand's notice against the listing is pending."""
         if not draft.reason.strip():
             raise UserError("a notice needs a reason")
         with self._transaction("filing a complaint") as session:
             require_organisation(session, draft.organisation)
             if require_organisation(session, draft.marketplace).kind != "marketplace":
                 raise NotFoundError(f"no marketplace {draft.marketplace[:64]!r}")
+            twin = session.scalars(
+                select(BrandComplaint.id).where(
+                    BrandComplaint.organisation == draft.organisation,
+                    BrandComplaint.marketplace == draft.marketplace,
+                    BrandComplaint.listing == draft.listing,
+                    BrandComplaint.status == "pending",
+                )
+            ).first()
+            if twin is not None:
+                raise ConflictError(f"your notice {twin} against this listing is still pending")
             row = BrandComplaint(**asdict(draft), filed_by=actor, status="pending",
                                  self_service=False)  # fmt: skip
             session.add(row)
