@@ -19,7 +19,7 @@ from typing import Any
 from ringfence.codes.listings import flagged_listings
 from ringfence.complaints import policy
 from ringfence.complaints.facts import complaint_facts, listing_row
-from ringfence.complaints.validity import score
+from ringfence.complaints.validity import Validity, score
 from ringfence.errors import ConflictError, ForbiddenError, NotFoundError
 from ringfence.listings import actions
 from ringfence.settings import Settings
@@ -56,6 +56,19 @@ def keep_evidence(settings: Settings, path: Path) -> tuple[str, str]:
     return path.name[:200], sha
 
 
+def validity_of(
+    settings: Settings, store: OperationalStore, organisation: str, marketplace: str,
+    listing: dict[str, Any], brand: str,
+) -> Validity:  # fmt: skip
+    """The validity of ``organisation``'s notice for ``brand`` against ``listing`` today."""
+    flagged = any(f["organisation"] == marketplace and str(f["listing"]) == listing["listing"]
+                  for f in flagged_listings(settings, store))  # fmt: skip
+    facts = complaint_facts(settings, store, organisation=organisation, marketplace=marketplace,
+                            listing=listing, brand=brand, no_code_shown=flagged,
+                            today=utcnow().date())  # fmt: skip
+    return score(facts)
+
+
 def file_complaint(
     settings: Settings, store: OperationalStore, *, organisation: str, actor: str,
     marketplace: str, listing: str, brand: str, reason: str, evidence_ref: str | None = None,
@@ -69,63 +82,33 @@ def file_complaint(
         record = policy.privilege(settings, store, organisation, marketplace)
         if not record["earned"]:
             raise ForbiddenError(policy.why_not(record))
-    flagged = any(
-        f["organisation"] == marketplace and str(f["listing"]) == listing
-        for f in flagged_listings(settings, store)
-    )
-    facts = complaint_facts(
-        settings,
-        store,
-        organisation=organisation,
-        marketplace=marketplace,
-        listing=found,
-        brand=brand,
-        no_code_shown=flagged,
-        today=utcnow().date(),
-    )
-    validity = score(facts)
-    draft = ComplaintDraft(
-        organisation,
-        marketplace,
-        listing,
-        found.get("seller"),
-        brand,
-        reason,
-        validity.score,
-        validity.valid,
-        validity.text[:2000],
-        evidence_ref,
-        *(evidence or (None, None)),
-    )
+    validity = validity_of(settings, store, organisation, marketplace, found, brand)
+    draft = ComplaintDraft(organisation, marketplace, listing, found.get("seller"), brand, reason,
+                           validity.score, validity.valid, validity.text[:2000], evidence_ref,
+                           *(evidence or (None, None)))  # fmt: skip
     row = store.file_complaint(draft, actor=actor)
-    out: dict[str, Any] = {"complaint": row.to_dict(), "self_service": None}
-    if take_down and not validity.valid:
-        out["self_service"] = {"done": False, "why": f"validity {validity.score:.2f} is below "
-                               "0.5: the notice goes to the marketplace's review"}  # fmt: skip
-    elif take_down:
-        action = actions.act(
-            settings,
-            store,
-            marketplace,
-            "take_down",
-            actor=actor,
-            reason=f"self-service removal by {organisation}: {reason}"[:500],
-            listing=listing,
-            source=f"complaint:{row.id}",
-        )
-        row = store.decide_complaint(
-            row.id,
-            marketplace,
-            "upheld",
-            reason="self-service removal",
-            actor=actor,
-            action_id=int(action["id"]),
-            self_service=True,
-        )
-        suspended = policy.repeat_infringer(settings, store, marketplace, row.seller, actor=actor)
-        out = {"complaint": row.to_dict(), "self_service": {"done": True, "action": action,
-                                                            "suspension": suspended}}  # fmt: skip
-    return out
+    if not take_down:
+        return {"complaint": row.to_dict(), "self_service": None}
+    if not validity.valid:
+        why = f"validity {validity.score:.2f} is below 0.5: the marketplace reviews the notice"
+        return {"complaint": row.to_dict(), "self_service": {"done": False, "why": why}}
+    return _remove(settings, store, row.id, organisation, marketplace, listing, reason, actor)
+
+
+def _remove(
+    settings: Settings, store: OperationalStore, complaint_id: int, organisation: str,
+    marketplace: str, listing: str, reason: str, actor: str,
+) -> dict[str, Any]:  # fmt: skip
+    """A brand's self-service removal: take the listing down, uphold the notice, strikes."""
+    action = actions.act(settings, store, marketplace, "take_down", actor=actor,
+                         reason=f"self-service removal by {organisation}: {reason}"[:500],
+                         listing=listing, source=f"complaint:{complaint_id}")  # fmt: skip
+    row = store.decide_complaint(complaint_id, marketplace, "upheld", actor=actor,
+                                 reason="self-service removal", action_id=int(action["id"]),
+                                 self_service=True)  # fmt: skip
+    suspended = policy.repeat_infringer(settings, store, marketplace, row.seller, actor=actor)
+    return {"complaint": row.to_dict(),
+            "self_service": {"done": True, "action": action, "suspension": suspended}}  # fmt: skip
 
 
 def decide(

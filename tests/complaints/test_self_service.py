@@ -85,7 +85,7 @@ def test_privilege_is_earned_used_audited_and_lost(scratch_world: World) -> None
         assert doubtful.json()["complaint"]["valid"] is False
         assert doubtful.json()["complaint"]["status"] == "pending"
         assert doubtful.json()["self_service"]["done"] is False
-        assert "review" in doubtful.json()["self_service"]["why"]
+        assert "the marketplace reviews" in doubtful.json()["self_service"]["why"]
 
         used = _file(client, world, market, fake["listing"], take_down=True)
         assert used.status_code == 201, used.text
