@@ -95,6 +95,8 @@ def test_file_decide_counter_reinstate_and_refusals(
     assert json.loads(output)["complaint"]["status"] == "rejected"
     code, output = _run(cli, "list", "--org", "brand-northpeak", "--json")
     assert code == 0 and [c["status"] for c in json.loads(output)] == ["rejected"]
+    code, output = _run(cli, "list", "--org", market)
+    assert code == 0 and output.startswith(f"#{cid}\trejected\tNorthPeak\t{market}/{listing}")
     code, output = _run(cli, "privilege", "--org", "brand-northpeak", "--marketplace", market)
     record = json.loads(output)
     assert (record["earned"], record["decided"], record["upheld"]) == (False, 1, 0)
