@@ -47,24 +47,32 @@ def _words(*parts: Any) -> str:
     return " · ".join(str(p) for p in parts if p not in (None, "", []))
 
 
-def _first_seen(linked: Linked) -> Iterable[Any]:
-    """Per organisation, its earliest record of the entity (when it reached Ringfence)."""
-    first: dict[str, dict[str, Any]] = {}
-    for row in [*linked.mentions, *linked.sellers, *linked.watchlist]:
-        org, at = row.get("organisation"), _when(row.get("ingested_at"))
-        if org is None or at is None:
+def _first_seen(linked: Linked, events: list[Any]) -> Iterable[Any]:
+    """Per organisation, when it first saw the entity: its earliest dated record of it (a
+    shipment, listing, account, watchlist entry), else when its record reached Ringfence."""
+    first: dict[str, str] = {}
+    for event in events:
+        if event["kind"] in ("case", "action"):
             continue
-        if org not in first or _sort_key(at) < _sort_key(str(first[org]["ingested_at"])):
-            first[org] = row
-    for org, row in first.items():
-        name = row.get("name")
-        yield _event(row.get("ingested_at"), "first_seen", _words("first mentioned", name), row)
-        del org
+        org = event["organisation"]
+        if org and (org not in first or _sort_key(event["at"]) < _sort_key(first[org])):
+            first[org] = event["at"]
+    named: dict[str, dict[str, Any]] = {}
+    for row in [*linked.mentions, *linked.sellers, *linked.watchlist]:
+        org = row.get("organisation")
+        if org is not None and org not in named:
+            named[str(org)] = row
+            arrived = _when(row.get("ingested_at"))
+            if org not in first and arrived is not None:
+                first[str(org)] = arrived
+    for org, at in first.items():
+        name = named.get(org, {}).get("name")
+        yield _event(at, "first_seen", _words("first seen", name), {"organisation": org})
 
 
 def timeline(linked: Linked) -> list[dict[str, Any]]:
     """The entity's events, oldest first (at most ``MAX_EVENTS``, the newest kept)."""
-    events: list[Any] = list(_first_seen(linked))
+    events: list[Any] = []
     for s in linked.shipments:
         route = "→".join(
             str(c) for c in (s.get("origin_country"), s.get("destination_country")) if c
@@ -97,5 +105,7 @@ def timeline(linked: Linked) -> list[dict[str, Any]]:
     for c in linked.cases:
         text = _words("case opened", c.get("title"))
         events.append(_event(c.get("opened_at"), "case", text, c, f"/cases/{c['id']}"))
-    kept = sorted((e for e in events if e is not None), key=lambda e: _sort_key(e["at"]))
+    dated = [e for e in events if e is not None]
+    dated += [e for e in _first_seen(linked, dated) if e is not None]
+    kept = sorted(dated, key=lambda e: (_sort_key(e["at"]), e["kind"] != "first_seen"))
     return kept[-MAX_EVENTS:]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from ringfence.errors import AuthError
+from ringfence.investigate.check import unread_alerts
 from ringfence.service.context import (
     Caller,
     Services,
@@ -26,6 +28,8 @@ async def page_caller(request: Request, services: Services = Depends(get_service
     if caller is None:
         raise AuthError("log in to continue")
     remember_for_page(request, services, caller)
+    # The menu's alert badge (the organisation's watches are checked first if data landed).
+    request.state.web_alerts = await run_in_threadpool(unread_alerts, services, caller.organisation)
     return caller
 
 

@@ -10,13 +10,16 @@ from ringfence.web.pages import (
     cases,
     dashboard,
     ingest,
+    investigate,
     profiles,
     queue,
     records,
     screening,
 )
 
-PAGE_MODULES = (auth, dashboard, ingest, profiles, queue, records, screening, cases, admin)
+PAGE_MODULES = (
+    auth, dashboard, ingest, profiles, queue, records, screening, investigate, cases, admin
+)  # fmt: skip
 
 
 def pages_router() -> APIRouter:

@@ -10,6 +10,7 @@ from ringfence.service.views import entities as entity_views
 from ringfence.service.views import shipments as shipment_views
 from ringfence.web.errors import HtmlRoute
 from ringfence.web.graph import network_elements, path_to_seed
+from ringfence.web.pages.investigate import entity_extras
 from ringfence.web.render import render
 from ringfence.web.session import page_caller
 
@@ -88,11 +89,12 @@ async def entity_page(
 ) -> Response:
     """One resolved entity: who it is, where it was seen, its network and path to a seed."""
     model = await run_in_threadpool(entity_views.entity_profile, services, caller, entity_id, hops)
+    extras = await run_in_threadpool(entity_extras, services, caller, entity_id)
     seed = model.seed_path.nearest_seed if model.seed_path else None
     return render(
         request, "pages/entity.html", title=model.entity.get("name") or entity_id,
         active="", model=model, hops=hops, mention_columns=MENTION_COLUMNS,
         graph=network_elements(model.nodes, model.edges, entity_id, seed),
         path=path_to_seed(model.edges, entity_id, seed),
-        names={node.entity_id: node.name for node in model.nodes},
+        names={node.entity_id: node.name for node in model.nodes}, **extras,
     )  # fmt: skip
