@@ -38,6 +38,7 @@ KEY_PASSES: tuple[tuple[str, ...], ...] = (
     ("name_phon", "place_key"),
     ("name_first", "place_key"),
     ("birth_date", "name_first"),
+    ("birth_date", "place_key"),
 )
 # Sorted neighbourhood (partition, order, window): each mention is paired with the next `window`
 # mentions of its partition in that order (all of a group of at most SMALL_GROUP). One
