@@ -169,8 +169,32 @@ def _cases(
         holding.setdefault(case_id, []).append(f"{kind} {ref}")
     rows = [case_summary(services.store.case(case_id)) for case_id in sorted(holding)]
     shown = sharing.visible(services, caller, "cases", rows, policy=policy)
-    own = caller.organisation  # what a partner's case holds is its own business
+    own = caller.organisation  # what a partner's case holds and does is its own business
     return [
-        {**row, "holds": holding[row["id"]] if row.get("organisation") == own else []}
+        {
+            **row,
+            "holds": holding[row["id"]] if row.get("organisation") == own else [],
+            "events": _case_events(services, row["id"], wanted)
+            if row.get("organisation") == own
+            else [],
+        }
         for row in shown
     ]
+
+
+def _case_events(services: Services, case_id: str, refs: set[str]) -> list[dict[str, Any]]:
+    """An own case's history as far as it concerns the entity: its records added, and the
+    case's status changes (from the audit chain)."""
+    out = []
+    for entry in services.store.case_history(case_id):
+        detail = entry.detail
+        if entry.action == "case.add" and detail.get("ref") in refs:
+            what = f"added to the case: {detail.get('kind')} {detail.get('ref')}"
+        elif entry.action == "case.status":
+            what = f"case {detail.get('to')}" + (
+                f": {detail['reason']}" if detail.get("reason") else ""
+            )
+        else:
+            continue
+        out.append({"at": entry.at.isoformat(), "what": what, "by": entry.actor})
+    return out

@@ -105,6 +105,9 @@ def timeline(linked: Linked) -> list[dict[str, Any]]:
     for c in linked.cases:
         text = _words("case opened", c.get("title"))
         events.append(_event(c.get("opened_at"), "case", text, c, f"/cases/{c['id']}"))
+        for step in c.get("events") or []:
+            said = _words(step["what"], c.get("title"))
+            events.append(_event(step["at"], "case", said, c, f"/cases/{c['id']}"))
     dated = [e for e in events if e is not None]
     dated += [e for e in _first_seen(linked, dated) if e is not None]
     kept = sorted(dated, key=lambda e: (_sort_key(e["at"]), e["kind"] != "first_seen"))

@@ -38,12 +38,13 @@ def world(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     return settings
 
 
-def _entity(settings: Settings, organisation: str) -> str:
+def _entity(settings: Settings, organisation: str, key: str = "P1") -> str:
     lake, engine = Lake(settings), open_engine(settings)
     try:
         lake.register(engine, "entity_mentions")
         rows = engine.query(
-            f"SELECT entity_id FROM entity_mentions WHERE organisation = '{organisation}'"
+            f"SELECT entity_id FROM entity_mentions WHERE organisation = '{organisation}' "
+            f"AND source_key LIKE '%{key}'"
         ).to_pylist()
     finally:
         engine.close()
@@ -73,6 +74,20 @@ def test_a_watched_entity_alerts_on_a_new_shipment(world: Settings, tmp_path: Pa
     assert json.loads(run("watch", "alerts", "--org", "other-org", "--json")[1]) == []
     code, out = run("watch", "alerts", "--org", "ipr-center", "--read")
     assert code == 0 and "earbuds" in out and "(new)" in out
+
+    # A new record of the same party (another spelling, the same phone) resolves into it.
+    alias = tmp_path / "alias.csv"
+    alias.write_text("id,name,country,phone,role\nP2,Shenzhen Bright Trading Ltd,CN,"
+                     "+8613800000001,consignee\n", "utf-8")  # fmt: skip
+    ingest_files(world, "parties", [alias], organisation="ipr-center")
+    resolve_parties(world)
+    assert _entity(world, "ipr-center") == entity  # the entity keeps its id
+    assert _entity(world, "ipr-center", "P2") == entity, "the new record did not resolve into it"
+    code, out = run("watch", "check", "--json")
+    assert json.loads(out)["alerts"] == 1, out
+    code, out = run("watch", "alerts", "--org", "ipr-center", "--unread", "--json")
+    assert [(a["kind"], "Ltd" in a["what"]) for a in json.loads(out)] == [("mention", True)]
+    run("watch", "alerts", "--org", "ipr-center", "--read")
     code, out = run("watch", "alerts", "--org", "ipr-center", "--unread", "--json")
     assert json.loads(out) == []
     code, out = run("watch", "list", "--org", "ipr-center")

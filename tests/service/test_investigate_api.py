@@ -173,3 +173,10 @@ def test_a_network_expansion_is_added_to_a_case_in_one_action(scratch_world: Wor
         assert len(client.get(f"{API}/cases/{case}", headers=headers).json()["items"]) == len(refs)
         history = client.get(f"{API}/cases/{case}", headers=headers).json()["history"]
         assert sum(1 for h in history if h["action"] == "case.add") == len(refs)
+        timeline = client.get(f"{API}/entities/{entity}/links", headers=headers).json()["timeline"]
+        told = [e["text"] for e in timeline if e["kind"] == "case"]
+        assert "case opened · Ring" in told and f"added to the case: entity {entity} · Ring" in told
+        # The case is not shared with the marketplace: its profile of the entity does not tell.
+        theirs = client.get(f"{API}/entities/{entity}/links", headers=world.headers(MARKET))
+        assert theirs.status_code == 200 and case not in theirs.text
+        assert not [e for e in theirs.json()["timeline"] if e["kind"] == "case"]
