@@ -140,6 +140,15 @@ def test_a_new_shipment_alerts_the_watcher_that_may_see_it_and_nobody_else(
         assert client.post(f"{API}/alerts/read", json={}, headers=investigator).json() == {
             "marked": 1, "unread": 0}  # fmt: skip
         assert client.get(f"{API}/alerts", headers=outsider).json()["unread"] == 1
+        # The carrier ends the agreement: the alert stays, but no longer names the shipment.
+        carrier = world.headers("swiftpost")
+        given = client.get(f"{API}/sharing", headers=carrier).json()["given"]
+        (grant,) = [a for a in given if a["recipient"] == INVESTIGATOR
+                    and a["dataset"] == "shipments" and not a["revoked_at"]]  # fmt: skip
+        assert client.delete(f"{API}/sharing/{grant['id']}", headers=carrier).status_code == 200
+        (after,) = client.get(f"{API}/alerts", headers=investigator).json()["alerts"]
+        assert after["what"] == "no longer shared with you" and after["ref"] is None
+        assert "WATCHED-1" not in str(after) and not after["shown"]
         watches = client.get(f"{API}/watches", headers=investigator).json()["watches"]
         assert [w["entity_id"] for w in watches] == [entity]
         removed = client.delete(f"{API}/watches/{outsider_entity}", headers=investigator)
