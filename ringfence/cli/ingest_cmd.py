@@ -17,7 +17,8 @@ from rich.table import Table
 
 from ringfence.cli.errors import one_line_errors
 from ringfence.cli.progress import progress_bar
-from ringfence.ingest import IngestSummary, ingest_files
+from ringfence.ingest import IngestSummary
+from ringfence.ingest.parallel import ingest_parallel
 from ringfence.ingest.quarantine import quarantine_summary, quarantined_rows
 from ringfence.ingest.registry import ingest_mapping
 from ringfence.settings import Settings
@@ -100,6 +101,15 @@ def ingest(
         help="Quarantine a row for any value that does not clean, optional fields too "
         "(default: accept the row without that value and store a field problem).",
     ),
+    jobs: int = typer.Option(
+        1,
+        "--jobs",
+        "-j",
+        min=0,
+        max=32,
+        help="Files ingested at once, each in a process of its own (0: one per core); the "
+        "same rows, quarantine and duplicates as one by one.",
+    ),
 ) -> None:
     """Ingest partner files into a feed; bad rows go to the quarantine, nothing is lost.
 
@@ -108,10 +118,11 @@ def ingest(
     """
     settings = Settings()
     with one_line_errors(), progress_bar(err) as on_progress:
-        summary = ingest_files(
+        summary = ingest_parallel(
             settings,
             feed,
             files,
+            jobs=jobs,
             mapping=ingest_mapping(settings, mapping, org),
             organisation=org,
             progress=None if json_output else on_progress,
