@@ -51,13 +51,19 @@ def number(value: float | int | None, digits: int = 0) -> str:
 
 
 def when(value: Any) -> str:
-    """A date or datetime as people read it (UTC, minutes); strings pass through."""
+    """A date or datetime as people read it (UTC, minutes); an ISO date-time string likewise,
+    other strings pass through."""
     if value is None or value == "":
         return "—"
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, str) and "T" in value[10:11]:  # an ISO time from a JSON-shaped model
+        try:
+            return when(dt.datetime.fromisoformat(value))
+        except ValueError:
+            pass
     return str(value)
 
 

@@ -96,6 +96,12 @@ def _ids(c: Canaried) -> dict[str, list[str]]:
         "job_id": [str(j) for j in c.world.jobs.values()],
         "case_id": c.cases,
         "complaint_id": c.complaints,
+        "seller": [
+            r["source_key"]
+            for r in lake_rows(
+                c.world.settings, "sellers", "SELECT source_key FROM sellers ORDER BY 1 LIMIT 2"
+            )
+        ],
     }
 
 

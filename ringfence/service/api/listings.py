@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 
 from ringfence.service.api.deps import ERRORS, CallerDep, ServicesDep
-from ringfence.service.views import listings
+from ringfence.service.views import listings, sellers
+from ringfence.service.views.tablequery import table_query
 
 router = APIRouter(tags=["listings"], responses=ERRORS)
 Body = dict[str, Any]
@@ -61,3 +62,22 @@ def listing_queue(
 ) -> Body:
     """Your analyst review queue (latest date by default), with how each listing was picked."""
     return listings.queue(services, caller, review_date)
+
+
+@router.post("/listings/actions/{action_id}/undo")
+def listing_undo(action_id: ActionId, caller: CallerDep, services: ServicesDep) -> Body:
+    """Undo an action you took seconds ago (released or reinstated, audited as undone)."""
+    return listings.undo(services, caller, action_id)
+
+
+@router.get("/sellers/{seller}")
+def seller_profile(
+    request: Request,
+    seller: Annotated[str, Path(min_length=1, max_length=200)],
+    caller: CallerDep,
+    services: ServicesDep,
+) -> Body:
+    """One of your marketplace's sellers: its risk and reasons, listings (``?q=&sort=&<column>=
+    &page=``, as the list pages), actions and links."""
+    query = table_query(request.query_params, sellers.COLUMNS)
+    return sellers.seller_profile(services, caller, seller, query)

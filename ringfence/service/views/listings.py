@@ -14,15 +14,19 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from ringfence.errors import ForbiddenError, NotFoundError
+from ringfence.errors import ConflictError, ForbiddenError, NotFoundError
 from ringfence.listings import actions
 from ringfence.listings.scoring import ListingScorer
 from ringfence.service import sharing
 from ringfence.service.context import Caller, Services
 from ringfence.service.views.body import RequestBody
+from ringfence.store.operational.listing_tables import ENDINGS
 
 ACT_ROLES = ("admin", "analyst", "investigator")
 DATASET = "listing_actions"
+UNDO_SECONDS = 10  # as an inspection outcome: its taker may undo an action this long
+UNDO_REASON = "undone by its taker within seconds"
+DETAILS = ("title", "price", "currency", "listing_status")
 
 
 class ListingIn(RequestBody):
@@ -88,9 +92,29 @@ def score(services: Services, caller: Caller, body: ScoreIn) -> dict[str, Any]:
     return {"organisation": caller.organisation, "model_version": scorer.version, "listings": out}
 
 
+def _refuse_second(services: Services, caller: Caller, body: ActionIn) -> None:
+    """``ConflictError`` when the listing already has this kind of action in force, or a
+    take-down (a hold may still be escalated to a take-down): the queue open in two tabs, or
+    two analysts, never stack the same action twice. Checked before the write, not in its
+    transaction: two requests in the same instant can still both pass."""
+    if body.kind not in ("hold", "take_down") or not body.listing:
+        return
+    for row in services.store.listing_actions(caller.organisation, limit=10_000):
+        if row.listing != body.listing or row.state() != "active":
+            continue
+        if row.kind in (body.kind, "take_down"):
+            when = row.created_at.strftime("%Y-%m-%d %H:%M UTC")
+            raise ConflictError(
+                f"listing {body.listing[:200]} already has a {row.kind.replace('_', '-')} in "
+                f"force (action {row.id}, by {row.actor} at {when})"
+            )
+
+
 def act(services: Services, caller: Caller, body: ActionIn) -> dict[str, Any]:
-    """Take an action on the caller's own listing or seller (audited)."""
+    """Take an action on the caller's own listing or seller (audited); ``ConflictError`` for a
+    second one of a kind already in force on the listing."""
     require_marketplace_staff(caller)
+    _refuse_second(services, caller, body)
     row = actions.act(
         services.settings, services.store, caller.organisation, body.kind, reason=body.reason,
         actor=caller.actor, listing=body.listing, seller=body.seller, gtin=body.gtin,
@@ -109,6 +133,34 @@ def end(
     return {"action": row}
 
 
+def undo(services: Services, caller: Caller, action_id: int) -> dict[str, Any]:
+    """End an action its taker took less than ``UNDO_SECONDS`` ago (release or reinstate,
+    audited with the reason "undone"); ``ForbiddenError`` for anyone else or later."""
+    require_marketplace_staff(caller)
+    row = next((a for a in services.store.listing_actions(caller.organisation, limit=10_000)
+                if a.id == action_id), None)  # fmt: skip
+    if row is None:
+        raise NotFoundError(f"no listing action {action_id} of {caller.organisation}")
+    if undo_until(row.to_dict(), caller) is None:
+        raise ForbiddenError(
+            f"only its taker may undo action {action_id}, within {UNDO_SECONDS} s; "
+            f"{ENDINGS[row.kind]} it with a reason instead"
+        )
+    ended = actions.end(services.store, caller.organisation, action_id, ENDINGS[row.kind],
+                        reason=UNDO_REASON, actor=caller.actor)  # fmt: skip
+    return {"action": ended}
+
+
+def undo_until(action: dict[str, Any], caller: Caller) -> str | None:
+    """Until when ``caller`` may undo ``action`` (ISO time), or None."""
+    if action.get("actor") != caller.actor or action.get("state") != "active":
+        return None
+    created = dt.datetime.fromisoformat(str(action["created_at"]))
+    created = created if created.tzinfo else created.replace(tzinfo=dt.UTC)
+    until = created + dt.timedelta(seconds=UNDO_SECONDS)
+    return until.isoformat() if until > dt.datetime.now(dt.UTC) else None
+
+
 def list_actions(services: Services, caller: Caller, limit: int) -> dict[str, Any]:
     """Actions the caller may read: its own, and those partners share with it."""
     policy = sharing.Policy.load(services, caller)
@@ -120,7 +172,10 @@ def list_actions(services: Services, caller: Caller, limit: int) -> dict[str, An
 
 
 def queue(services: Services, caller: Caller, review_date: str | None) -> dict[str, Any]:
-    """The caller's marketplace review queue for a date (default: the latest)."""
+    """The caller's marketplace review queue for a date (default: the latest). Each review
+    carries its listing's ``title``, ``price``, ``currency`` and ``listing_status`` from the
+    lake, and ``action``: the newest action in force on the listing, else the one that changed last
+    (with ``undo_until`` while its taker may still undo it), or None."""
     require_marketplace_staff(caller)
     every = services.store.listing_reviews(caller.organisation)
     dates = sorted({r.review_date for r in every}, reverse=True)
@@ -128,5 +183,49 @@ def queue(services: Services, caller: Caller, review_date: str | None) -> dict[s
     if review_date is not None and review_date not in dates:
         raise NotFoundError(f"no listing queue for {review_date[:10]!r}")
     rows = [r.to_dict() for r in every if r.review_date == chosen]
+    rows = sharing.visible(services, caller, "listing_reviews", rows)
+    details = _listing_details(services, caller, [str(r["listing"]) for r in rows])
+    latest = _latest_actions(services, caller)
+    for row in rows:
+        row.update(details.get(str(row["listing"]), dict.fromkeys(DETAILS)))
+        row["action"] = latest.get(str(row["listing"]))
     return {"organisation": caller.organisation, "review_date": chosen, "dates": dates,
-            "reviews": sharing.visible(services, caller, "listing_reviews", rows)}  # fmt: skip
+            "reviews": rows}  # fmt: skip
+
+
+def _latest_actions(services: Services, caller: Caller) -> dict[str, dict[str, Any]]:
+    """Per listing: the newest action in force, else the one that changed last (taken or
+    ended), with ``undo_until``."""
+    chosen: dict[str, Any] = {}
+    for action in services.store.listing_actions(caller.organisation, limit=10_000):
+        if not action.listing:
+            continue
+        known = chosen.get(action.listing)
+        if known is None or _rank(action) > _rank(known):
+            chosen[action.listing] = action
+    out = {}
+    for listing, action in chosen.items():
+        shown = action.to_dict()
+        out[listing] = shown | {"undo_until": undo_until(shown, caller)}
+    return out
+
+
+def _rank(action: Any) -> tuple[bool, Any, int]:
+    return (action.state() == "active", action.ended_at or action.created_at, action.id)
+
+
+def _listing_details(
+    services: Services, caller: Caller, listings: list[str]
+) -> dict[str, dict[str, Any]]:
+    """Title, price, currency and status of the caller's own ``listings`` (through the gate)."""
+    if not listings:
+        return {}
+    where = (f"organisation = {sharing.sql_text(caller.organisation)} AND source_key IN "
+             f"{sharing.sql_list(listings)}")  # fmt: skip
+    out = {}
+    for row in sharing.read(services, caller, "listings", where=where):
+        out[str(row.get("source_key"))] = {
+            "title": row.get("title"), "price": row.get("price"),
+            "currency": row.get("currency"), "listing_status": row.get("status"),
+        }  # fmt: skip
+    return out

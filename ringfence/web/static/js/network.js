@@ -251,7 +251,7 @@
     if (about) about.textContent = facts(node);
     panel.querySelector("[data-selected-open]").href = node.data("href");
     var button = panel.querySelector("[data-selected-expand]");
-    button.textContent = node.hasClass("expanded") ? "Collapse its links" : "Expand its links here";
+    if (button) button.textContent = node.hasClass("expanded") ? "Collapse its links" : "Expand its links here";
   }
 
   function draw(el) {

@@ -1,9 +1,12 @@
-/* Ringfence inspection queue: keyboard triage, undo countdown, the conflict row, a loading sign.
-   The queue works without this file (buttons post forms); it only makes a day's triage faster.
+/* Ringfence queues (inspection and listing): keyboard triage, undo countdown, the conflict row,
+   a loading sign. The queues work without this file (buttons post forms); it only makes a day's
+   triage faster.
 
    Keys (not while typing in a field): j / k next / previous row, s opens the seizure form of the
-   current row, i records irregular, c clear, Enter opens the shipment, u undoes the row's last
-   outcome while that is possible, Escape closes an open form. */
+   current row, i records irregular, c clear, Enter opens the shipment (the listing queue: the
+   seller), u undoes the row's last outcome or action while that is possible, Escape closes an
+   open form. The listing queue: h opens the hold form, t the take-down form, r the release or
+   reinstate form. */
 (function () {
   "use strict";
 
@@ -42,8 +45,8 @@
     return !!control;
   }
 
-  function openSeizure(row) {
-    var details = row && row.querySelector("details.seize");
+  function openForm(row, selector) {
+    var details = row && row.querySelector(selector);
     if (!details) return false;
     details.open = true;
     var first = details.querySelector("select, input:not([type=hidden])");
@@ -68,13 +71,16 @@
     switch (evt.key) {
       case "j": move(1); done = true; break;
       case "k": move(-1); done = true; break;
-      case "s": done = openSeizure(row); break;
+      case "s": done = openForm(row, "details.seize"); break;
+      case "h": done = openForm(row, "details.hold"); break;
+      case "t": done = openForm(row, "details.take-down"); break;
+      case "r": done = openForm(row, "details.end"); break;
       case "i": done = press(row, "button[data-outcome=irregular]"); break;
       case "c": done = press(row, "button[data-outcome=clear]"); break;
       case "u": done = press(row, "button[data-action=undo]"); break;
       case "Enter":
         if (evt.target === row || evt.target === document.body) {
-          done = press(row, "td.shipment a");
+          done = press(row, "td.shipment a, td.target a");
         }
         break;
     }
