@@ -52,6 +52,13 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         roles=frozenset({"admin", "analyst", "officer"}),
         kinds=_INSPECTING_KINDS,
     ),
+    NavItem(
+        "listings",
+        "Listings",
+        "/listings/queue",
+        roles=frozenset({"admin", "analyst", "investigator"}),
+        kinds=frozenset({"marketplace"}),
+    ),
     NavItem("screen", "Screening", "/screen", roles=_STAFF),
     NavItem("entities", "Entities", "/entities", roles=_STAFF),
     NavItem("watchlist", "Watchlist", "/watchlist", roles=_STAFF),

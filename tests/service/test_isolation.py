@@ -576,6 +576,11 @@ from tests.complaints.isolation_probes import COMPLAINT_PROBES  # noqa: E402
 
 ROUTE_PROBES.update(COMPLAINT_PROBES)
 
+# The listing queue's undo and the seller profile (the web UI's twins) likewise.
+from tests.listings.isolation_probes import LISTING_PAGE_PROBES  # noqa: E402
+
+ROUTE_PROBES.update(LISTING_PAGE_PROBES)
+
 
 def api_routes(app: FastAPI) -> set[tuple[str, str]]:
     """(method, path template) of every /api/v1 route, from the app's route table.

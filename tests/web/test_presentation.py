@@ -29,7 +29,20 @@ class Who:
             ["dashboard", "queue", "screen", "watchlist", "seizures", "cases", "ingest", "sharing"],
         ),
         ("brand", "brand_user", ["dashboard", "seizures", "cases"]),
-        ("marketplace", "investigator", ["dashboard", "screen", "watchlist", "seizures", "cases"]),
+        (
+            "marketplace",
+            "investigator",
+            [
+                "dashboard",
+                "listings",
+                "screen",
+                "entities",
+                "watchlist",
+                "seizures",
+                "cases",
+                "alerts",
+            ],
+        ),
         (
             "carrier",
             None,

@@ -11,6 +11,7 @@ from ringfence.web.pages import (
     dashboard,
     ingest,
     investigate,
+    market,
     profiles,
     queue,
     records,
@@ -18,7 +19,7 @@ from ringfence.web.pages import (
 )
 
 PAGE_MODULES = (
-    auth, dashboard, ingest, profiles, queue, records, screening, investigate, cases, admin
+    auth, dashboard, ingest, profiles, queue, records, screening, investigate, cases, admin, market
 )  # fmt: skip
 
 
