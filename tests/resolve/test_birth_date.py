@@ -78,6 +78,30 @@ def test_every_level_has_its_words_in_the_reasons() -> None:
     for comparison in comparisons():
         built = comparison.get_comparison("duckdb")  # type: ignore[union-attr]
         levels = [level for level in built.comparison_levels if not level.is_null_level]
-        assert len(LEVEL_WORDS[built.output_column_name]) == len(levels), (
-            built.output_column_name
-        )
+        assert len(LEVEL_WORDS[built.output_column_name]) == len(levels), built.output_column_name
+
+
+def test_a_renamed_person_born_the_same_day_is_a_candidate_pair() -> None:
+    """The sorted pass on the date of birth pairs writings that share no name key or place."""
+    from ringfence.resolve.blocking import _sorted_neighbourhood
+
+    parties = pa.table(
+        {
+            "id": ["a", "b", "c"],
+            "name": [
+                "Thomas Clifford, 1st Baron Clifford of Chudleigh",
+                "Tom Chudleigh",
+                "Ann Lee",
+            ],
+            "city": ["Devon", "Exeter", "Leeds"],
+            "birth_date": ["1630-08-01", "1630-08-01", "1701-02-03"],
+        }
+    )
+
+    def pairs(table: pa.Table) -> set[tuple[int, int]]:
+        found = _sorted_neighbourhood(prepare_mentions(table))
+        a, b = found.column("a").to_pylist(), found.column("b").to_pylist()
+        return {(min(x, y), max(x, y)) for x, y in zip(a, b, strict=True)}
+
+    assert pairs(parties) == {(0, 1)}
+    assert pairs(parties.drop_columns(["birth_date"])) == set()
