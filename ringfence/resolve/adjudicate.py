@@ -41,11 +41,24 @@ class PairScore:
     reasons: list[str]
 
 
+def birth_date_evidence(a: str | None, b: str | None, w: Weights) -> tuple[float, str] | None:
+    """(bits, words) of two ISO dates of birth, whole or partial (``1956`` / ``1956-09-09``):
+    compared as far as both go; agreeing on a year or a month only counts half."""
+    if not a or not b:
+        return None
+    known = min(len(a), len(b))
+    if a[:known] != b[:known]:
+        return w.birth_date_else, "date of birth differs"
+    if known >= len("1956-09-09"):
+        return w.birth_date_exact, "date of birth identical"
+    return w.birth_date_exact / 2, f"date of birth agrees as far as known ({a[:known]})"
+
+
 def score_pair(
     left: Mapping[str, str | None], right: Mapping[str, str | None], weights: Weights | None = None
 ) -> PairScore:
     """Score two cleaned records (keys: name, schema, identifier, bank_account, phone, email,
-    address, country); values missing or ``None`` say nothing."""
+    address, country, birth_date); values missing or ``None`` say nothing."""
     w = weights or Weights()
     found: list[tuple[float, str]] = []
     logit = 0.0
@@ -61,6 +74,10 @@ def score_pair(
         bits = getattr(w, f"{attr}_exact") if a == b else getattr(w, f"{attr}_else")
         found.append((bits, f"{words} {'identical' if a == b else 'differs'}"))
         logit += bits * LN2
+    born = birth_date_evidence(left.get("birth_date"), right.get("birth_date"), w)
+    if born is not None:
+        found.append(born)
+        logit += born[0] * LN2
     kind = relation(left.get("schema"), right.get("schema"))
     if RELATION_BITS[kind]:
         bits = RELATION_BITS[kind]

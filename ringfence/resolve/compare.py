@@ -36,7 +36,7 @@ from ringfence.settings import Settings
 
 PAIR_FIELDS = (
     "name", "street", "city", "postcode", "country", "phone", "email", "identifier",
-    "bank_account", "schema",
+    "bank_account", "schema", "birth_date",
 )  # fmt: skip
 MODELS = ("default", "trained")
 # Column read_pairs_csv adds for rows it could not split into the header's fields.
@@ -145,13 +145,15 @@ def _clean_row(raw: dict[str, Any], row: int, source: str) -> tuple[Record, Reco
 
 
 def _clean_values(record: Record, side: str) -> list[str]:
-    """Country, phone and e-mail through the value types (a bad one is left out, with a note);
-    identifier and bank account as codes; street and postcode as the address key."""
+    """Country, phone, e-mail and date of birth through the value types (a bad one is left
+    out, with a note); identifier and bank account as codes; street and postcode as the
+    address key."""
     notes = []
     for field, value_type in (
         ("country", types.country),
         ("phone", types.phone),
         ("email", types.email),
+        ("birth_date", types.birth_date),
     ):
         raw = record[field]
         if not raw:

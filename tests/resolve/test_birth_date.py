@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import pyarrow as pa
 import pytest
@@ -105,3 +107,33 @@ def test_a_renamed_person_born_the_same_day_is_a_candidate_pair() -> None:
 
     assert pairs(parties) == {(0, 1)}
     assert pairs(parties.drop_columns(["birth_date"])) == set()
+
+
+def test_compare_parties_weighs_the_date_of_birth_with_no_data_ingested(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from ringfence.resolve.compare import compare_pairs
+    from ringfence.settings import Settings
+
+    rows = [
+        ("1971-06-24", "1971-06-24"),  # identical
+        (None, None),  # unknown
+        ("1971", "1971-06-24"),  # agrees as far as known
+        ("1971-06-24", "1985-01-01"),  # differs
+        ("1971-06-24", "24 June 1971"),  # not a date: left out, with a note
+    ]
+    frame = pd.DataFrame(
+        {
+            "left_name": "Robert Allen",
+            "right_name": "Rob Allen",
+            "left_birth_date": [a for a, _ in rows],
+            "right_birth_date": [b for _, b in rows],
+        }
+    )
+    scored = compare_pairs(Settings(data_dir=tmp_path), frame)
+    same, unknown, partial, differs, bad = scored["score"].tolist()
+    assert same > partial > unknown > differs
+    assert bad == unknown
+    assert "date of birth identical" in scored["reasons"][0]
+    assert "right birth_date not used" in scored["reasons"][4]
+    assert scored["error"].tolist() == [""] * 5

@@ -40,6 +40,10 @@ class Weights:
     address_else: float = -1.0  # parties move; a different address proves little
     country_exact: float = 1.0
     country_else: float = -2.0
+    # One day among ~30,000 in a lifetime span, but twins, namesakes' registers and placeholder
+    # dates (1900-01-01) share one: bounded like a contact, not like an identifier.
+    birth_date_exact: float = 8.0
+    birth_date_else: float = -3.0
     source: str = "defaults"
 
 
@@ -52,6 +56,7 @@ _SPLINK_FIELDS = {
     "bank_account": ("bank_account_exact", "bank_account_else"),
     "address": ("address_exact", "address_else"),
     "country": ("country_exact", "country_else"),
+    "birth_date": ("birth_date_exact", "birth_date_else"),
 }
 
 
