@@ -63,6 +63,13 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("entities", "Entities", "/entities", roles=_STAFF),
     NavItem("watchlist", "Watchlist", "/watchlist", roles=_STAFF),
     NavItem("seizures", "Seizures", "/seizures"),
+    NavItem(
+        "brand-portal",
+        "Brand portal",
+        "/brand-portal",
+        roles=frozenset({"admin", "brand_user"}),
+        kinds=frozenset({"brand"}),
+    ),
     NavItem("cases", "Cases", "/cases"),
     NavItem("alerts", "Alerts", "/alerts", roles=_STAFF),
     NavItem("ingest", "Ingest", "/ingest", roles=frozenset({"admin", "analyst"})),

@@ -28,7 +28,7 @@ class Who:
             "analyst",
             ["dashboard", "queue", "screen", "watchlist", "seizures", "cases", "ingest", "sharing"],
         ),
-        ("brand", "brand_user", ["dashboard", "seizures", "cases"]),
+        ("brand", "brand_user", ["dashboard", "seizures", "brand-portal", "cases"]),
         (
             "marketplace",
             "investigator",

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from ringfence.web.pages import (
     admin,
     auth,
+    brand,
     cases,
     dashboard,
     ingest,
@@ -19,7 +20,8 @@ from ringfence.web.pages import (
 )
 
 PAGE_MODULES = (
-    auth, dashboard, ingest, profiles, queue, records, screening, investigate, cases, admin, market
+    auth, dashboard, ingest, profiles, queue, records, screening, investigate, cases, admin, market,
+    brand,
 )  # fmt: skip
 
 
