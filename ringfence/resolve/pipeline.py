@@ -23,6 +23,7 @@ from scipy.sparse import coo_matrix, csgraph
 
 from ringfence.errors import EngineError, RingfenceError, UserError
 from ringfence.resolve.blocking import with_near_keys
+from ringfence.resolve.components_sql import components_on_engine
 from ringfence.resolve.confirmed import confirmed_links, same_party_links
 from ringfence.resolve.ids import assign_entity_ids
 from ringfence.resolve.model import (
@@ -191,16 +192,18 @@ def cluster_mentions(
     with splink_failures("training the model", engine):
         train(linker, cleaned, confirmed=confirmed)
     report("resolve", 2, 5)
+    musts = [m[["unique_id_l", "unique_id_r"]] for m in (confirmed, same) if m is not None]
     with splink_failures("scoring candidate pairs", engine):
         predictions = linker.inference.predict(threshold_match_probability=MATCH_THRESHOLD)
-        links = linker.misc.query_sql(
-            f"SELECT unique_id_l, unique_id_r FROM {predictions.physical_name}",
-            output_type="pandas",
-        )
-    for must in (confirmed, same):
-        if must is not None and len(must):
-            links = pd.concat([links, must[["unique_id_l", "unique_id_r"]]], ignore_index=True)
-    clusters = connected_components(cleaned.column("unique_id"), links)
+        if engine.name == "spark":  # the predicted links stay on the cluster
+            clusters = _components_on_engine(engine, cleaned, predictions.physical_name, musts)
+        else:
+            links = linker.misc.query_sql(
+                f"SELECT unique_id_l, unique_id_r FROM {predictions.physical_name}",
+                output_type="pandas",
+            )
+            links = pd.concat([links, *musts], ignore_index=True)
+            clusters = connected_components(cleaned.column("unique_id"), links)
     report("resolve", 3, 5)
     with splink_failures("computing term frequencies", engine):
         tfs = {
@@ -211,6 +214,23 @@ def cluster_mentions(
             for column in TF_COLUMNS
         }
     return clusters, linker, tfs
+
+
+def _components_on_engine(
+    engine: Engine, cleaned: pa.Table, predictions: str, musts: list[pd.DataFrame]
+) -> pd.DataFrame:
+    """Connected components computed by the engine over Splink's predictions table and the
+    must-link pairs (``components_sql``): the edges are never collected to the driver."""
+    must = pd.concat([*musts, pd.DataFrame(columns=["unique_id_l", "unique_id_r"])])
+    engine.register_arrow(
+        "must_links",
+        pa.table({c: pa.array(must[c].astype(str).tolist(), pa.string()) for c in must.columns}),
+    )
+    links_sql = (
+        f"SELECT unique_id_l, unique_id_r FROM {predictions} "
+        "UNION ALL SELECT unique_id_l, unique_id_r FROM must_links"
+    )
+    return components_on_engine(engine, cleaned.column("unique_id"), links_sql)
 
 
 @contextmanager
