@@ -189,3 +189,30 @@ def test_a_network_expansion_is_added_to_a_case_in_one_action(scratch_world: Wor
         theirs = client.get(f"{API}/entities/{entity}/links", headers=world.headers(MARKET))
         assert theirs.status_code == 200 and case not in theirs.text
         assert not [e for e in theirs.json()["timeline"] if e["kind"] == "case"]
+
+
+def test_page_forms_refuse_foreign_entities_and_out_of_range_values(scratch_world: World) -> None:
+    world = scratch_world
+    foreign = _outsider_entity(world)
+    app: FastAPI = create_app(world.settings)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        headers = world.headers(INVESTIGATOR)
+        cases_before = len(client.get(f"{API}/cases", headers=headers).json()["cases"])
+        for path, form in (
+            ("/cases/from", {"case": "new", "title": "probe", "entity": foreign}),
+            ("/cases/from", {"case": "new", "title": "probe", "entity": foreign, "hops": "2"}),
+            ("/cases/from", {"case": "new", "title": "probe", "seizure": "ou-nope"}),
+            ("/watches", {"entity_id": foreign}),
+        ):
+            refused = client.post(path, data=form, headers=headers, follow_redirects=False)
+            assert refused.status_code == 404, (path, form, refused.status_code)
+            assert foreign not in refused.text or "no entity" in refused.text
+        for path, form in (
+            ("/alerts/read", {"alert": str(2**63)}),
+            ("/cases/from", {"case": "new", "title": "x", "entity": "en-1", "hops": "9"}),
+            ("/cases/from", {"case": "new", "title": "t" * 301, "entity": "en-1"}),
+        ):
+            refused = client.post(path, data=form, headers=headers, follow_redirects=False)
+            assert refused.status_code in (400, 422), (path, refused.status_code)
+        # Nothing was opened on the way: a refused item never leaves an empty case behind.
+        assert len(client.get(f"{API}/cases", headers=headers).json()["cases"]) == cases_before

@@ -60,7 +60,9 @@ async def alerts_page(request: Request, caller: CallerPage, services: ServicesPa
 
 @router.post("/alerts/read")
 async def alerts_read(
-    caller: CallerPage, services: ServicesPage, alert: Annotated[int | None, Form()] = None
+    caller: CallerPage,
+    services: ServicesPage,
+    alert: Annotated[int | None, Form(ge=1, le=2**31 - 1)] = None,
 ) -> Response:
     """Mark one alert (or every unread one) read."""
     body = investigate.ReadIn(ids=[alert] if alert is not None else None)
