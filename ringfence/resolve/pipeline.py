@@ -184,7 +184,10 @@ def cluster_mentions(
     """
     from splink import Linker
 
-    logging.getLogger("splink").setLevel(logging.WARNING)
+    # Splink warns, level by level, about comparison levels no pair in the sample reached
+    # ("unable to train m value": a birth date in a file without any); nothing a user can act
+    # on, and a screenful of it on every run. Its errors still show.
+    logging.getLogger("splink").setLevel(logging.ERROR)
     db_api = db_api_for(engine, scratch)
     with splink_failures("preparing the mentions", engine):
         frame = db_api.register(with_near_keys(cleaned))
