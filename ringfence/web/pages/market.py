@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from ringfence.errors import ConflictError, NotFoundError, UserError
 from ringfence.service.api.deps import RowId
 from ringfence.service.context import Caller, Services, get_services
+from ringfence.service.views import complaints as complaint_views
 from ringfence.service.views import listings as listing_views
 from ringfence.service.views import sellers as seller_views
 from ringfence.web.errors import HtmlRoute
@@ -214,3 +215,61 @@ def seller_elements(model: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
         edges.setdefault(key, {"data": {"id": key, "source": a, "target": b,
                                         "label": link["kind"], "kind": link["kind"]}})  # fmt: skip
     return {"nodes": nodes, "edges": list(edges.values()), "groups": [], "group_edges": []}
+
+
+NOTICES = "/listings/notices"
+NOTICE_STEPS = ("decide", "counter-notice", "reinstate")
+
+
+@router.get(NOTICES)
+async def notices_page(
+    request: Request,
+    status: str | None = None,
+    caller: Caller = Depends(page_caller),
+    services: Services = Depends(get_services),
+) -> Response:
+    """Brands' notices against the caller's listings, with the next step of each."""
+    listing_views.require_marketplace_staff(caller)
+    chosen = status if status in ("pending", "upheld", "rejected", "withdrawn") else None
+    model = await run_in_threadpool(complaint_views.list_complaints, services, caller, chosen, 1000)
+    model["complaints"] = [
+        c for c in model["complaints"] if c.get("marketplace") == caller.organisation
+    ]
+    return render(
+        request, "pages/notices.html", title="Notices received", active="listings",
+        model=model, status=chosen or "",
+    )  # fmt: skip
+
+
+@router.post(f"{NOTICES}/{{complaint_id}}/{{step}}")
+async def notice_step(
+    request: Request,
+    complaint_id: RowId,
+    step: str,
+    caller: Caller = Depends(page_caller),
+    services: Services = Depends(get_services),
+) -> Response:
+    """Uphold or reject a pending notice, record the seller's counter-notice to an upheld one,
+    or reinstate the listing on it (each with its text, audited by the complaints service)."""
+    form = await request.form()
+    text = {k: v.strip() for k, v in form.items() if isinstance(v, str) and v.strip()}
+    try:
+        if step == "decide":
+            body: Any = complaint_views.DecisionIn.model_validate(
+                {"decision": text.get("decision"), "reason": text.get("reason")}
+            )
+            call: Any = complaint_views.decide
+        elif step == "counter-notice":
+            body = complaint_views.CounterIn.model_validate({"statement": text.get("statement")})
+            call = complaint_views.counter
+        elif step == "reinstate":
+            body = complaint_views.ReasonIn.model_validate({"reason": text.get("reason")})
+            call = complaint_views.reinstate
+        else:
+            raise UserError(f"unknown step {step[:40]!r}; use one of {', '.join(NOTICE_STEPS)}")
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        where = ".".join(str(p) for p in problem.get("loc", ())) or step
+        raise UserError(f"{where}: {problem.get('msg', 'invalid')}") from None
+    await run_in_threadpool(call, services, caller, complaint_id, body)
+    return RedirectResponse(f"{NOTICES}#notice-{complaint_id}", status_code=303)
