@@ -4,8 +4,9 @@ A brand may take a marketplace's listing down itself when, over the last
 ``complaint_privilege_window_days``, the marketplace decided at least
 ``complaint_privilege_min_decided`` of its notices and upheld at least
 ``complaint_privilege_min_accuracy`` of them (a notice reinstated after a counter-notice counts
-as rejected). It is computed on every use, so it is lost the moment accuracy falls. A seller
-with ``repeat_infringer_strikes`` upheld notices (here) decided within
+as rejected; the brand's own self-service removals count only when reinstated, or using the
+privilege would keep it). It is computed on every use, so it is lost the moment accuracy
+falls. A seller with ``repeat_infringer_strikes`` upheld notices (here) decided within
 ``repeat_infringer_window_days`` is suspended through the marketplace's listing actions.
 """
 
@@ -28,7 +29,11 @@ def privilege(
     """Whether ``organisation`` may remove ``marketplace``'s listings itself, and its record."""
     since = utcnow() - dt.timedelta(days=settings.complaint_privilege_window_days)
     rows = store.brand_complaints(organisation=organisation, marketplace=marketplace, since=since)
-    decided = [r for r in rows if r.status in ("upheld", "rejected")]
+    # The marketplace's judgement only: a brand's own removal counts once the marketplace
+    # reinstated it (rejected), never as upheld, or each use would raise the record.
+    decided = [
+        r for r in rows if r.status == "rejected" or (r.status == "upheld" and not r.self_service)
+    ]
     upheld = sum(r.status == "upheld" for r in decided)
     accuracy = upheld / len(decided) if decided else None
     earned = (len(decided) >= settings.complaint_privilege_min_decided and accuracy is not None

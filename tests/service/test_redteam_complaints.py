@@ -1,0 +1,147 @@
+"""Red team, brand complaints (issue 11 item 4), as the attacker ran them.
+
+C1: a brand that earned self-service removal kept it by using it. Its own removals counted as
+upheld notices in the record that earns the privilege, so each use raised its accuracy: after
+four removals of its own, two rejections by the marketplace (2 of 4 of the marketplace's
+decisions upheld, under the 75 % needed here) still left it 6 of 8 and the privilege in force.
+The record is the marketplace's judgement of the brand; self-service removals are not in it.
+
+Probes that held are kept as tests: the other marketplace, the filing brand and an outsider
+get the same answer for another party's notice as for one that does not exist, with nothing
+of the notice in it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ringfence.service.app import create_app
+from ringfence.store.operational import OperationalStore
+from ringfence.store.operational.complaints import ComplaintDraft
+from tests.complaints.conftest import listings_of, of_kind
+from tests.service.world import World
+
+API = "/api/v1"
+BRAND, BRAND_NAME = "brand-northpeak", "NorthPeak"
+
+
+@pytest.fixture(scope="module")
+def strict_client(scratch_world: World) -> Iterator[TestClient]:
+    settings = scratch_world.settings.model_copy(update={
+        "complaint_privilege_min_decided": 2, "complaint_privilege_min_accuracy": 0.75,
+        "repeat_infringer_strikes": 1000,
+    })  # fmt: skip
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        yield client
+
+
+def _stored(
+    world: World, market: str, listing: str, decision: str, *, own: bool,
+    brand: tuple[str, str] = (BRAND, BRAND_NAME),
+) -> int:  # fmt: skip
+    """A notice of ``brand`` against ``listing``, decided (``own``: by its self-service)."""
+    with OperationalStore.open(world.settings) as store:
+        draft = ComplaintDraft(brand[0], market, listing, None, brand[1], "fake", 0.9, True, "")
+        row = store.file_complaint(draft, actor="attacker@northpeak")
+        store.decide_complaint(row.id, market, decision, reason="x", actor="someone",
+                               self_service=own)  # fmt: skip
+        return row.id
+
+
+def _record(client: TestClient, world: World, market: str) -> dict[str, Any]:
+    got = client.get(f"{API}/complaints/privilege", headers=world.headers(BRAND, "brand_user"))
+    assert got.status_code == 200, got.text
+    return next(m for m in got.json()["marketplaces"] if m["marketplace"] == market)
+
+
+def test_self_service_removals_do_not_keep_the_privilege(
+    strict_client: TestClient, scratch_world: World
+) -> None:
+    world, market = scratch_world, of_kind(scratch_world, "marketplace")[0]
+    listing = listings_of(world, market, BRAND_NAME)[0]["listing"]
+    for _ in range(2):  # the marketplace upholds two: earned (2 of 2)
+        _stored(world, market, listing, "upheld", own=False)
+    assert _record(strict_client, world, market)["earned"] is True
+    for _ in range(4):  # the brand removes four listings itself
+        _stored(world, market, listing, "upheld", own=True)
+    for _ in range(2):  # the marketplace rejects two: 2 of its 4 decisions upheld
+        _stored(world, market, listing, "rejected", own=False)
+    record = _record(strict_client, world, market)
+    assert (record["decided"], record["upheld"]) == (4, 2), record
+    assert record["earned"] is False
+    body = {"marketplace": market, "listing": listing, "brand": BRAND_NAME,
+            "reason": "counterfeit", "take_down": True}  # fmt: skip
+    used = strict_client.post(f"{API}/complaints", json=body,
+                              headers=world.headers(BRAND, "brand_user"))  # fmt: skip
+    assert used.status_code == 403 and "not earned" in used.text, used.text
+
+
+def _second_marketplace(world: World) -> dict[str, str]:
+    """Headers of an admin of another marketplace (the world has one)."""
+    with OperationalStore.open(world.settings) as store:
+        store.ensure_organisation("market-two", "Market Two", "marketplace")
+        user = store.create_user(organisation="market-two", email="admin@market-two.example",
+                                 display_name="Admin", role="admin")  # fmt: skip
+        return {"Authorization": f"Bearer {store.create_api_key('market-two', user)}"}
+
+
+def test_another_partys_notice_answers_as_one_that_does_not_exist(
+    strict_client: TestClient, scratch_world: World
+) -> None:
+    world = scratch_world
+    market = of_kind(world, "marketplace")[0]
+    outsiders = {"market-two": _second_marketplace(world),
+                 "brand-lumina": world.headers("brand-lumina", "brand_user")}  # fmt: skip
+    target = listings_of(world, market, BRAND_NAME)[-1]
+    body = {"marketplace": market, "listing": target["listing"], "brand": BRAND_NAME,
+            "reason": "counterfeit"}  # fmt: skip
+    filed = strict_client.post(f"{API}/complaints", json=body, headers=world.headers(BRAND))
+    assert filed.status_code == 201, filed.text
+    cid, missing = filed.json()["complaint"]["id"], 2**31 - 2
+    secret = [target["listing"], str(target["seller"]), market]
+    steps = {"decide": {"decision": "upheld", "reason": "x"},
+             "counter-notice": {"statement": "x"}, "reinstate": {"reason": "x"},
+             "withdraw": {"reason": "x"}}  # fmt: skip
+    for org, headers in outsiders.items():
+        for step, payload in steps.items():
+            answers = []
+            for target_id in (cid, missing):
+                got = strict_client.post(f"{API}/complaints/{target_id}/{step}", json=payload,
+                                         headers=headers)  # fmt: skip
+                text = got.text.replace(str(target_id), "<id>")
+                answers.append((got.status_code, text))
+                assert not any(s in got.text for s in secret), (org, step, got.text)
+            assert answers[0] == answers[1], (org, step, answers)
+        got = strict_client.get(f"{API}/complaints/{cid}", headers=headers)
+        assert got.status_code == 404 and target["listing"] not in got.text
+    # The filing brand is not the marketplace: it records no counter-notice, decides nothing.
+    for step in ("decide", "counter-notice", "reinstate"):
+        got = strict_client.post(f"{API}/complaints/{cid}/{step}", json=steps[step],
+                                 headers=world.headers(BRAND))  # fmt: skip
+        assert got.status_code == 403, (step, got.text)
+    with OperationalStore.open(world.settings) as store:
+        assert store.brand_complaint(cid).status == "pending"
+
+
+def test_hostile_bodies_and_limits_are_refused_plainly(
+    strict_client: TestClient, scratch_world: World
+) -> None:
+    headers = scratch_world.headers(BRAND, "brand_user")
+    url = f"{API}/complaints"
+    for body in (b"[" * 50_000 + b"]" * 50_000, b'{"reason": ' * 20_000 + b"1" + b"}" * 20_000):
+        got = strict_client.post(url, content=body,
+                                 headers={**headers, "Content-Type": "application/json"})  # fmt: skip
+        assert got.status_code in (400, 413, 422), got.text[:300]
+    for query in ("limit=1000000000", "limit=0", "limit=-1", "status=all", "offset=-5&limit=x"):
+        for path in ("/complaints", "/brand-portal/seizures", "/brand-portal/codes"):
+            got = strict_client.get(f"{API}{path}?{query}", headers=headers)
+            assert got.status_code in (200, 422), (path, query, got.text[:300])
+            if "limit=" in query and "limit=x" not in query:
+                assert got.status_code == 422, (path, query)
+    for cid in ("0", "-1", "99999999999999999999", "1e3", "%00"):
+        got = strict_client.get(f"{url}/{cid}", headers=headers)
+        assert got.status_code in (404, 422), (cid, got.text[:300])
+        assert "Traceback" not in got.text and "/work" not in got.text
