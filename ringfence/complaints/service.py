@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import shutil
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from ringfence.listings import actions
 from ringfence.settings import Settings
 from ringfence.store.operational import OperationalStore
 from ringfence.store.operational.complaints import ComplaintDraft
+from ringfence.store.operational.locks import dataset_locks
 from ringfence.store.operational.tables import utcnow
 
 
@@ -41,6 +43,16 @@ def _own_brand(store: OperationalStore, organisation: str, brand: str) -> str:
 def _marketplace(store: OperationalStore, slug: str) -> None:
     if not any(o.slug == slug and o.kind == "marketplace" for o in store.organisations()):
         raise NotFoundError(f"no marketplace {slug[:64]!r}")
+
+
+def _not_down(store: OperationalStore, marketplace: str, listing: str) -> None:
+    """``ConflictError`` while a take-down of the listing is in force: removing it again would
+    only count one more upheld notice (one more strike) against its seller."""
+    now = utcnow()
+    for a in store.listing_actions(marketplace, limit=10_000):
+        if a.kind == "take_down" and a.listing == listing and a.state(now) == "active":
+            raise ConflictError(f"listing {listing[:200]!r} already has a take-down in force: "
+                                "nothing to remove")  # fmt: skip
 
 
 def keep_evidence(settings: Settings, path: Path) -> tuple[str, str]:
@@ -78,21 +90,35 @@ def file_complaint(
     brand = _own_brand(store, organisation, brand)
     _marketplace(store, marketplace)
     found = listing_row(settings, marketplace, listing)
-    if take_down:
-        record = policy.privilege(settings, store, organisation, marketplace)
-        if not record["earned"]:
-            raise ForbiddenError(policy.why_not(record))
-    validity = validity_of(settings, store, organisation, marketplace, found, brand)
-    draft = ComplaintDraft(organisation, marketplace, listing, found.get("seller"), brand, reason,
-                           validity.score, validity.valid, validity.text[:2000], evidence_ref,
-                           *(evidence or (None, None)))  # fmt: skip
-    row = store.file_complaint(draft, actor=actor)
-    if not take_down:
-        return {"complaint": row.to_dict(), "self_service": None}
-    if not validity.valid:
-        why = f"validity {validity.score:.2f} is below 0.5: the marketplace reviews the notice"
-        return {"complaint": row.to_dict(), "self_service": {"done": False, "why": why}}
-    return _remove(settings, store, row.id, organisation, marketplace, listing, reason, actor)
+    with _one_removal(settings, store, marketplace, listing) if take_down else nullcontext():
+        if take_down:
+            record = policy.privilege(settings, store, organisation, marketplace)
+            if not record["earned"]:
+                raise ForbiddenError(policy.why_not(record))
+            _not_down(store, marketplace, listing)
+        validity = validity_of(settings, store, organisation, marketplace, found, brand)
+        draft = ComplaintDraft(organisation, marketplace, listing, found.get("seller"), brand,
+                               reason, validity.score, validity.valid, validity.text[:2000],
+                               evidence_ref, *(evidence or (None, None)))  # fmt: skip
+        row = store.file_complaint(draft, actor=actor)
+        if not take_down:
+            return {"complaint": row.to_dict(), "self_service": None}
+        if not validity.valid:
+            why = f"validity {validity.score:.2f} is below 0.5: the marketplace reviews the notice"
+            return {"complaint": row.to_dict(), "self_service": {"done": False, "why": why}}
+        return _remove(settings, store, row.id, organisation, marketplace, listing, reason, actor)
+
+
+def _one_removal(
+    settings: Settings, store: OperationalStore, marketplace: str, listing: str
+) -> AbstractContextManager[None]:
+    """One self-service removal of a listing at a time (threads and processes on this host, and
+    hosts sharing a PostgreSQL store): two at once would both find it up and both take it down,
+    two strikes against its seller."""
+    key = hashlib.sha256(f"{marketplace}\0{listing}".encode()).hexdigest()[:32]
+    wait = settings.ingest_lock_wait_seconds
+    return dataset_locks(settings.data_dir / "locks", [f"complaint-removal-{key}"],
+                         engine=store.engine, wait_seconds=wait)  # fmt: skip
 
 
 def _remove(

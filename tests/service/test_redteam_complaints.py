@@ -6,12 +6,23 @@ four removals of its own, two rejections by the marketplace (2 of 4 of the marke
 decisions upheld, under the 75 % needed here) still left it 6 of 8 and the privilege in force.
 The record is the marketplace's judgement of the brand; self-service removals are not in it.
 
+C2: with the privilege, a brand removed the same listing again and again: each self-service
+notice against it (the earlier one upheld, so none pending) took it down once more and counted
+as one more upheld notice against its seller; at the strikes (3) the repeat-infringer policy
+suspends the seller's whole account. One listing, one brand, three requests. A self-service removal
+of a listing whose take-down is in force is refused (409), nothing stored.
+
+C3: four self-service requests for one listing sent at once: each found the listing up (the
+validity score takes a while between the check and the take-down), two took it down, two
+strikes. Removals of one listing now take turns: one 201, three 409.
+
 Probes that held are kept as tests: the other marketplace, the filing brand and an outsider
 get the same answer for another party's notice as for one that does not exist, with nothing
 of the notice in it."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,7 +32,7 @@ from fastapi.testclient import TestClient
 from ringfence.service.app import create_app
 from ringfence.store.operational import OperationalStore
 from ringfence.store.operational.complaints import ComplaintDraft
-from tests.complaints.conftest import listings_of, of_kind
+from tests.complaints.conftest import catalogue, listings_of, of_kind
 from tests.service.world import World
 
 API = "/api/v1"
@@ -124,6 +135,80 @@ def test_another_partys_notice_answers_as_one_that_does_not_exist(
         assert got.status_code == 403, (step, got.text)
     with OperationalStore.open(world.settings) as store:
         assert store.brand_complaint(cid).status == "pending"
+
+
+def test_one_listing_removed_again_and_again_is_refused(scratch_world: World) -> None:
+    world, market = scratch_world, of_kind(scratch_world, "marketplace")[0]
+    settings = world.settings.model_copy(update={
+        "complaint_privilege_min_decided": 2, "complaint_privilege_min_accuracy": 0.75,
+        "repeat_infringer_strikes": 3,
+    })  # fmt: skip
+    floor, authorised = catalogue(world, "Glacier Line")  # the brand's other registration
+    rows = listings_of(world, market, "Glacier Line")
+    rows = [r for r in rows if r["seller"] not in authorised and r["price"] is not None]
+    target = min(rows, key=lambda r: r["price"])
+    assert target["price"] < floor / 2, "the world has no Glacier Line listing priced like a fake"
+    for _ in range(4):  # earned: the marketplace upheld notices elsewhere
+        _stored(world, market, rows[-1]["listing"], "upheld", own=False)
+    body = {"marketplace": market, "listing": target["listing"], "brand": "Glacier Line",
+            "reason": "counterfeit", "take_down": True}  # fmt: skip
+    headers = world.headers(BRAND, "brand_user")
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        first = client.post(f"{API}/complaints", json=body, headers=headers)
+        assert first.status_code == 201 and first.json()["self_service"]["done"], first.text
+        for _ in range(2):
+            again = client.post(f"{API}/complaints", json=body, headers=headers)
+            assert again.status_code == 409, again.text
+            assert "take-down" in again.text and "in force" in again.text
+    with OperationalStore.open(world.settings) as store:
+        mine = [c for c in store.brand_complaints(organisation=BRAND)
+                if c.listing == target["listing"]]  # fmt: skip
+        assert len(mine) == 1
+        suspended = [a for a in store.listing_actions(market)
+                     if a.kind == "suspend" and a.seller == target["seller"]]  # fmt: skip
+        assert suspended == []
+
+
+def test_racing_removals_of_one_listing_take_it_down_once(scratch_world: World) -> None:
+    world, market = scratch_world, of_kind(scratch_world, "marketplace")[0]
+    settings = world.settings.model_copy(update={
+        "complaint_privilege_min_decided": 2, "complaint_privilege_min_accuracy": 0.75,
+        "repeat_infringer_strikes": 3,
+    })  # fmt: skip
+    floor, authorised = catalogue(world, "Glacier Line")
+    down = {a.listing for a in _actions(world, market)}
+    rows = [r for r in listings_of(world, market, "Glacier Line") if r["listing"] not in down
+            and r["seller"] not in authorised and r["price"] is not None]  # fmt: skip
+    target = min(rows, key=lambda r: r["price"])
+    assert target["price"] < floor / 2, "the world has no Glacier Line listing priced like a fake"
+    for _ in range(4):  # earned (whatever the tests above left)
+        _stored(world, market, rows[-1]["listing"], "upheld", own=False)
+    body = {"marketplace": market, "listing": target["listing"], "brand": "Glacier Line",
+            "reason": "counterfeit", "take_down": True}  # fmt: skip
+    headers = world.headers(BRAND, "brand_user")
+    start, answers = threading.Barrier(4), []
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+
+        def file() -> None:
+            start.wait(timeout=30)
+            answers.append(client.post(f"{API}/complaints", json=body, headers=headers))
+
+        threads = [threading.Thread(target=file) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    codes = sorted(a.status_code for a in answers)
+    assert codes == [201, 409, 409, 409], [a.text for a in answers]
+    taken = [a for a in _actions(world, market) if a.listing == target["listing"]]
+    assert len(taken) == 1
+    assert not [a for a in _actions(world, market) if a.kind == "suspend"
+                and a.seller == target["seller"]]  # fmt: skip
+
+
+def _actions(world: World, market: str) -> list[Any]:
+    with OperationalStore.open(world.settings) as store:
+        return list(store.listing_actions(market))
 
 
 def test_hostile_bodies_and_limits_are_refused_plainly(
