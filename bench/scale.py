@@ -8,9 +8,10 @@ memory is its own: ``ingest`` (every feed of the world; engine-independent, meas
 size), ``resolve``, ``network risk`` and ``backtest`` (features for every shipment, training up
 to 70 % of the period, scoring the rest). ``cluster`` runs the Spark steps on a real standalone
 cluster started here (one worker: this machine's cores, say so when quoting the figures);
-``spark`` runs them in local mode. Prints JSON: rows per size, seconds and peak RSS per step,
-and the growth exponent k of each step between consecutive sizes (time ∝ n^k, n = party
-mentions for resolve/network, shipments for backtest, rows for ingest).
+``spark`` runs them in local mode. Prints a JSON line per step as it ends, then one JSON
+report: rows per size, seconds and peak RSS per step, and the growth exponent k of each step
+between consecutive sizes (time ∝ n^k, n = party mentions for resolve/network, shipments for
+backtest, rows for ingest).
 """
 
 from __future__ import annotations
@@ -63,10 +64,16 @@ def date_split(data_dir: Path) -> tuple[str, str]:
 
 
 def step(name: str, args: list[str], env: dict[str, str]) -> dict[str, Any]:
-    """One measured step (seconds, peak RSS in MiB)."""
+    """One measured step (seconds, peak RSS in MiB), also printed at once as a JSON line, so
+    a run stopped part-way (a size that no longer fits) still leaves its figures."""
     result = run_measured(args, env)
-    print(f"  {name}: {result['seconds']:.1f} s, {result['peak_rss_mib']:.0f} MiB", file=sys.stderr)
-    return {"seconds": round(result["seconds"], 2), "peak_rss_mib": round(result["peak_rss_mib"])}
+    figures = {
+        "seconds": round(result["seconds"], 2),
+        "peak_rss_mib": round(result["peak_rss_mib"]),
+    }
+    line = {"step": name, **figures, "engine": env.get("RINGFENCE_ENGINE", "-"), "data": args[-1]}
+    print(json.dumps({**line, "load_average": os.getloadavg()[0]}), flush=True)
+    return figures
 
 
 def run_engine(data_dir: Path, engine: str, master: str | None) -> dict[str, Any]:
@@ -156,7 +163,7 @@ def main() -> None:
         "sizes": sizes,
         "growth_exponent": {e: exponents(sizes, e) for e in args.engines},
     }
-    print(json.dumps(report, indent=2))
+    print(json.dumps(report))
 
 
 if __name__ == "__main__":
