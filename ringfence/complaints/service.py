@@ -89,12 +89,13 @@ def file_complaint(
     """File a notice, scored; with ``take_down`` a brand that earned it removes the listing."""
     brand = _own_brand(store, organisation, brand)
     _marketplace(store, marketplace)
+    if take_down:  # before the listing is looked up: a refusal says nothing of it
+        record = policy.privilege(settings, store, organisation, marketplace)
+        if not record["earned"]:
+            raise ForbiddenError(policy.why_not(record))
     found = listing_row(settings, marketplace, listing)
     with _one_removal(settings, store, marketplace, listing) if take_down else nullcontext():
         if take_down:
-            record = policy.privilege(settings, store, organisation, marketplace)
-            if not record["earned"]:
-                raise ForbiddenError(policy.why_not(record))
             _not_down(store, marketplace, listing)
         validity = validity_of(settings, store, organisation, marketplace, found, brand)
         draft = ComplaintDraft(organisation, marketplace, listing, found.get("seller"), brand,
