@@ -120,11 +120,14 @@ class SparkEngine(Engine):
         if self._spark is None:
             from pyspark.sql import SparkSession
 
-            # Reuse a session already running in this process (starting another is not allowed
-            # and would be slow); only a session we started ourselves is ours to stop.
+            # Reuse the context already running in this process (starting another is not
+            # allowed and would be slow), in a session of our own: temporary views are
+            # per session, so two engines open at once (scoring opens one for the network
+            # while its caller's binds the same names) never drop or shadow each other's.
+            # Only a session we started ourselves is ours to stop.
             active = SparkSession.getActiveSession()
             self._owns_session = active is None
-            self._spark = active or build_session(self._settings)
+            self._spark = active.newSession() if active else build_session(self._settings)
         return self._spark
 
     def register_parquet(self, table: str, paths: list[Path]) -> None:
