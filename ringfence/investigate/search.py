@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
 
+from ringfence.investigate.names import readable_names, rescore
 from ringfence.model.records.parties import PARTY_SCHEMAS
 from ringfence.resolve.screen.clean import EXACT_FIELDS, clean_query, clean_stored
 from ringfence.service import sharing
@@ -82,10 +83,17 @@ def search(services: Services, caller: Caller, query: SearchQuery) -> SearchResu
         candidates = {e: (None, []) for e in _scan(services, query)}
     policy = sharing.Policy.load(services, caller)
     rows = sharing.read_entities(services, caller, list(candidates), policy=policy)
+    if query.name:  # judged again on the names the caller may read (names.py)
+        seen = readable_names(services, caller, policy, rows)
+        candidates = {
+            e: got
+            for e, got in rescore(index, query.name, rows, seen).items()
+            if got[0] >= MIN_NAME_SCORE and e in candidates
+        }
     hits = []
     for row in rows:
         matched = _matches(row, query, wanted_ids)
-        if matched is None:
+        if matched is None or str(row["entity_id"]) not in candidates:
             continue
         score, reasons = candidates[str(row["entity_id"])]
         hits.append(

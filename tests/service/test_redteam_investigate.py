@@ -1,0 +1,83 @@
+"""Red team, investigator features (issue 13), as an organisation probing another's data.
+
+I1: entity search by name matched the names in the screening index (every organisation's party
+records, aliases included) and then showed any hit the caller could read at all. A partner that
+shares its entities with only some fields (say the country, not the name) thereby answered
+name guesses: searching "Zorblaxion Holdings" listed the entity (name hidden, "name identical"),
+so the withheld name was learnt by asking. The same held for an entity two organisations
+co-own: a name only the other's record holds found it. A name now matches only the names the
+caller may read (the gated entity row's name and its readable party records' names)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ringfence.ingest.pipeline import ingest_files
+from ringfence.resolve.pipeline import resolve_parties
+from ringfence.service.app import create_app
+from ringfence.settings import Settings
+from ringfence.store.operational import OperationalStore
+from tests.service.world import lake_rows
+
+API = "/api/v1"
+ME, PARTNER = "ipr-center", "other-org"
+MINE = "id,name,country,phone,role\nP1,Shenzhen Bright Trading,CN,+8613800000001,shipper\n"
+THEIRS = (
+    "id,name,country,phone,role\n"
+    "Q1,Zorblaxion Holdings,MT,+35621000111,shipper\n"
+    "Q2,Rotterdam Forwarding BV,NL,,consignee\n"
+)
+SECRET = "Zorblaxion Holdings"
+
+
+@pytest.fixture()
+def partner_world(settings: Settings, tmp_path: Path) -> tuple[Settings, dict[str, str]]:
+    """Two organisations; the partner shares its entities' countries, not their names."""
+    keys = {}
+    with OperationalStore.open(settings) as store:
+        for org in (ME, PARTNER):
+            store.ensure_organisation(org, org, "partner")
+            user = store.create_user(
+                organisation=org, email=f"a@{org}.test", role="analyst", display_name="A"
+            )
+            keys[org] = store.create_api_key(org, user)
+        store.create_sharing_agreement(owner=PARTNER, recipient=ME, dataset="entities",
+                                       fields=["country"], actor="test")  # fmt: skip
+    for org, text in ((ME, MINE), (PARTNER, THEIRS)):
+        path = tmp_path / f"{org}.csv"
+        path.write_text(text, encoding="utf-8")
+        ingest_files(settings, "parties", [path], organisation=org)
+    resolve_parties(settings)
+    return settings, keys
+
+
+def test_i1_a_withheld_name_is_not_learnt_by_searching_for_it(
+    partner_world: tuple[Settings, dict[str, str]],
+) -> None:
+    settings, keys = partner_world
+    hidden = lake_rows(settings, "entity_mentions",
+                       f"SELECT entity_id FROM entity_mentions WHERE organisation = '{PARTNER}' "
+                       "AND source_key LIKE '%Q1'")[0]["entity_id"]  # fmt: skip
+    with TestClient(create_app(settings)) as client:
+        mine = {"Authorization": f"Bearer {keys[ME]}"}
+        # The agreement holds: the entity is readable, its country shown, its name not.
+        by_country = client.get(f"{API}/entities", params={"country": "MT"}, headers=mine)
+        assert by_country.status_code == 200, by_country.text
+        (row,) = [h for h in by_country.json()["hits"] if h["entity_id"] == hidden]
+        assert row["name"] is None and row["country"] == "MT"
+        own = client.get(f"{API}/entities", params={"name": "Shenzhen Bright Tradng"},
+                         headers=mine)  # fmt: skip
+        assert [h["name"] for h in own.json()["hits"]] == ["Shenzhen Bright Trading"]
+        for guess in (SECRET, "Zorblaxion Holding", "Zorblaxion"):
+            found = client.get(f"{API}/entities", params={"name": guess}, headers=mine)
+            assert found.status_code == 200
+            assert hidden not in found.text, (guess, found.json())
+            page = client.get("/entities", params={"name": guess}, headers=mine)
+            assert page.status_code == 200 and hidden not in page.text
+        # The partner itself still finds its own entity by name.
+        theirs = {"Authorization": f"Bearer {keys[PARTNER]}"}
+        found = client.get(f"{API}/entities", params={"name": SECRET}, headers=theirs)
+        assert hidden in [h["entity_id"] for h in found.json()["hits"]]
