@@ -26,7 +26,9 @@ from ringfence.store.lake import Lake
 WATCHED_DATASETS = ("entity_mentions", "parties", "sellers", "watchlist", "shipments",
                     "outcomes", "listings")  # fmt: skip
 CHECK_ACTOR = "system:watch-check"
-_CHECKING = threading.Lock()  # one check at a time per process (two would race to record)
+# One check of an organisation's watches at a time per process (two would race to record);
+# organisations do not wait for each other (a check of 500 watches takes minutes).
+_CHECKING: dict[str, threading.Lock] = {}
 _STARTING = threading.Lock()
 _RUNNING: set[str] = set()  # organisations whose background check is under way
 log = logging.getLogger(__name__)
@@ -117,7 +119,9 @@ def check_if_changed(services: Services, organisation: str) -> CheckReport | Non
     seen: dict[str, str] = services.__dict__.setdefault("_watch_stamps", {})
     if seen.get(organisation) == stamp:
         return None
-    with _CHECKING:
+    with _STARTING:
+        lock = _CHECKING.setdefault(organisation, threading.Lock())
+    with lock:
         if seen.get(organisation) == stamp:
             return None
         report = check_watches(services, organisation)

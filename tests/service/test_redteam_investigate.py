@@ -10,7 +10,9 @@ caller may read (the gated entity row's name and its readable party records' nam
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -81,3 +83,41 @@ def test_i1_a_withheld_name_is_not_learnt_by_searching_for_it(
         theirs = {"Authorization": f"Bearer {keys[PARTNER]}"}
         found = client.get(f"{API}/entities", params={"name": SECRET}, headers=theirs)
         assert hidden in [h["entity_id"] for h in found.json()["hits"]]
+
+
+def test_i2_one_organisations_long_watch_check_does_not_hold_another_s_alerts(
+    partner_world: tuple[Settings, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """I2: checks ran one at a time in the whole process (one lock), and a check reads every
+    watch's links (0.7-0.9 s a watch, bench/watch_check.py): an organisation with its 500
+    watches held every other organisation's alerts page and ``GET /alerts`` for minutes after
+    each ingest. Checks of different organisations no longer wait for each other."""
+    from ringfence.investigate import check
+
+    settings, _ = partner_world
+    app = create_app(settings)
+    services = app.state.services
+    release, started = threading.Event(), threading.Event()
+    real = check.check_watches
+
+    def slow(services: Any, organisation: str | None = None, **kw: Any) -> check.CheckReport:
+        if organisation == PARTNER:
+            started.set()
+            release.wait(30)
+        return real(services, organisation, **kw)
+
+    monkeypatch.setattr(check, "check_watches", slow)
+    long = threading.Thread(target=check.check_if_changed, args=(services, PARTNER))
+    long.start()
+    try:
+        assert started.wait(10)
+        done = threading.Event()
+        other = threading.Thread(
+            target=lambda: (check.check_if_changed(services, ME), done.set()), daemon=True
+        )
+        other.start()
+        assert done.wait(5), "another organisation's check waited for the partner's"
+    finally:
+        release.set()
+        long.join(30)
+        services.store.close()
