@@ -35,7 +35,7 @@ def _own_brand(store: OperationalStore, organisation: str, brand: str) -> str:
     if brand.strip().casefold() not in names:
         raise ForbiddenError(
             f"{brand[:200]!r} is not an approved brand registration of "
-            f"{organisation}: a notice is filed for your own brands only"
+            f"{organisation[:64]!r}: a notice is filed for your own brands only"
         )
     return brand.strip()
 

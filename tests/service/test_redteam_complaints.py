@@ -21,6 +21,9 @@ marketplace has and 404 for one it has not, storing nothing: a free oracle of an
 organisation's listing ids (at a marketplace that shares nothing with the brand). The
 privilege is now checked before the listing is looked up: 403 either way.
 
+C6: ``ringfence complaints file --org`` echoed the slug raw in its error line: ESC sequences
+in it (clear screen, retitle the terminal) reached the operator's terminal. Quoted now.
+
 Probes that held are kept as tests: the other marketplace, the filing brand and an outsider
 get the same answer for another party's notice as for one that does not exist, with nothing
 of the notice in it.
@@ -41,7 +44,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
+from ringfence.cli.main import app
 from ringfence.service.app import create_app
 from ringfence.store.engine import open_engine
 from ringfence.store.lake import Lake
@@ -289,3 +294,21 @@ def test_the_filer_learns_nothing_of_the_marketplaces_register(
     assert filed.status_code == 201, filed.text
     # The register is the marketplace's (dataset complaints), shared with no brand ...
     assert "earlier notices against the seller upheld" not in filed.json()["complaint"]["reasons"]
+
+
+def test_cli_prints_a_hostile_org_inert(
+    scratch_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """C6: ``ringfence complaints file --org`` echoed the slug raw: an ESC sequence in it
+    cleared the operator's screen or retitled the terminal, ``[bold]`` aside (Rich escaped)."""
+    settings = scratch_world.settings
+    monkeypatch.setenv("RINGFENCE_DATA_DIR", str(settings.data_dir))
+    if settings.database_url:
+        monkeypatch.setenv("RINGFENCE_DATABASE_URL", settings.database_url)
+    org = "evil\x1b[2J\x1b]0;pwned\x07[bold]x[/bold]"
+    args = ["complaints", "file", "--org", org, "--marketplace", "bazaar", "--listing", "L1",
+            "--brand", "NorthPeak", "--reason", "r"]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 5, result.output  # ForbiddenError, one line
+    assert "\x1b" not in result.output and "Traceback" not in result.output
+    assert "[bold]x[/bold]" in result.output
