@@ -45,13 +45,15 @@ def watch_add(
 ) -> None:
     """Watch an entity the organisation may read; what links to it now is the baseline."""
     from ringfence.investigate.check import organisation_caller
+    from ringfence.investigate.forms import model_from
     from ringfence.service.views.investigate import WatchIn, add_watch
 
     with one_line_errors(), OperationalStore.open(Settings()) as store:
+        body = model_from(WatchIn, entity_id=entity, note=note)  # refused in one line
         services = Services(store.settings or Settings(), store)
         caller = organisation_caller(services, _owner(store, org))
         caller = _as_operator(caller)
-        watch = add_watch(services, caller, WatchIn(entity_id=entity, note=note))
+        watch = add_watch(services, caller, body)
     typer.echo(f"{caller.organisation} watches {watch['entity_id']}")
 
 
