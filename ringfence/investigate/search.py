@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, model_validator
 from ringfence.investigate.names import readable_names, rescore
 from ringfence.model.records.parties import PARTY_SCHEMAS
 from ringfence.resolve.screen.clean import EXACT_FIELDS, clean_query, clean_stored
+from ringfence.resolve.screen.index import NAME_CANDIDATES, SCRIPT_CANDIDATES
 from ringfence.service import sharing
 from ringfence.service.context import Caller, Services
 from ringfence.service.views.body import RequestBody
@@ -22,6 +23,7 @@ from ringfence.service.views.body import RequestBody
 IDENTIFIER_FIELDS = ("phone", "email", "identifier", "bank_account")
 # Names score in (0, 1); below this a candidate shares too little of the name to list.
 MIN_NAME_SCORE = 0.05
+SCREENED = NAME_CANDIDATES + SCRIPT_CANDIDATES  # every candidate the index's name pool holds
 MAX_SCANNED = 5_000  # entities looked at by a search without a name or identifier
 
 
@@ -68,7 +70,9 @@ def search(services: Services, caller: Caller, query: SearchQuery) -> SearchResu
     candidates: dict[str, tuple[float | None, list[str]]] = {}
     index = services.screening_index()
     if query.name:
-        for m in index.screen({"name": query.name}, limit=query.limit * 4):
+        # The index's whole candidate pool, not the best few: those the caller may not read
+        # are dropped after, and must not push out the ones it may (nor tell they exist).
+        for m in index.screen({"name": query.name}, limit=SCREENED):
             if m.score >= MIN_NAME_SCORE:
                 candidates[m.entity_id] = (round(float(m.score), 4), list(m.reasons)[:3])
     wanted_ids: dict[str, set[str]] = {}

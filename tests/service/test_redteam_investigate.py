@@ -121,3 +121,47 @@ def test_i2_one_organisations_long_watch_check_does_not_hold_another_s_alerts(
         release.set()
         long.join(30)
         services.store.close()
+
+
+HIDDEN_ORG = "hidden-org"
+CROWD = "id,name,country,phone,role\n" + "".join(
+    f"H{i},Quentor Trading,{c},+3162000{i:04d},shipper\n"
+    for i, c in enumerate(("NL", "DE", "FR", "BE", "PL"))
+)
+# Names nobody else has, so that "quentor" stays a rare word (screening discounts common ones).
+FILLER_NAMES = [f"{a} {b} Logistics" for a in ("Amber", "Birch", "Cobalt", "Dune", "Ember", "Fjord",
+                "Garnet", "Harbor") for b in ("North", "South", "East", "West", "Upper", "Lower",
+                "Inner", "Outer")]  # fmt: skip
+MINE_TOO = (
+    "id,name,country,phone,role\nM1,Quentor Trading Malta,MT,+35621999111,shipper\n"
+    + "".join(f"F{i},{n},GB,+4420700{i:05d},consignee\n" for i, n in enumerate(FILLER_NAMES))
+)
+
+
+def test_i4_entities_one_may_not_read_do_not_crowd_out_ones_own(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """I4: a name search screened only ``limit * 4`` candidates and then dropped those the
+    caller may not read, so better-scoring entities of an organisation sharing nothing pushed
+    the caller's own entity out (limit=1: no hits at all, limit=25: its own entity), and the
+    difference told that hidden entities of that name exist. The whole candidate pool is now
+    screened before the gate."""
+    with OperationalStore.open(settings) as store:
+        for org in (ME, HIDDEN_ORG):
+            store.ensure_organisation(org, org, "partner")
+        user = store.create_user(organisation=ME, email="a@me.test", role="analyst",
+                                 display_name="A")  # fmt: skip
+        key = store.create_api_key(ME, user)
+    for org, text in ((ME, MINE_TOO), (HIDDEN_ORG, CROWD)):
+        path = tmp_path / f"{org}.csv"
+        path.write_text(text, encoding="utf-8")
+        ingest_files(settings, "parties", [path], organisation=org)
+    resolve_parties(settings)
+    with TestClient(create_app(settings)) as client:
+        mine = {"Authorization": f"Bearer {key}"}
+        wide = client.get(f"{API}/entities", params={"name": "Quentor Trading", "limit": 25},
+                          headers=mine).json()["hits"]  # fmt: skip
+        assert [h["name"] for h in wide] == ["Quentor Trading Malta"]
+        narrow = client.get(f"{API}/entities", params={"name": "Quentor Trading", "limit": 1},
+                            headers=mine).json()["hits"]  # fmt: skip
+        assert narrow == wide
