@@ -58,8 +58,14 @@ def test_notice_is_filed_for_own_brands_read_by_parties_decided_by_the_marketpla
         assert filed.status_code == 201, filed.text
         notice = filed.json()["complaint"]
         assert notice["status"] == "pending" and notice["seller"] == target["seller"]
-        assert 0 <= notice["score"] <= 1 and notice["reasons"]
+        # The validity assessment weighs the marketplace's register and customs' seizures: the
+        # marketplace reads it, the filer does not (red team C5).
+        assert not {"score", "valid", "reasons"} & set(notice)
         cid = notice["id"]
+        assessed = client.get(f"{url}/{cid}", headers=world.headers(market)).json()["complaint"]
+        assert 0 <= assessed["score"] <= 1 and assessed["reasons"]
+        own = client.get(f"{url}/{cid}", headers=world.headers(northpeak)).json()["complaint"]
+        assert not {"score", "valid", "reasons"} & set(own) and own["status"] == "pending"
         twin = client.post(url, json=body, headers=world.headers(northpeak))
         assert twin.status_code == 409 and f"notice {cid}" in twin.text
         assert "complaint.file" in _audit_events(world, northpeak)

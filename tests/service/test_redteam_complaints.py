@@ -28,7 +28,8 @@ Probes that held are kept as tests: the other marketplace, the filing brand and 
 get the same answer for another party's notice as for one that does not exist, with nothing
 of the notice in it.
 
-C5, open (xfail, for the lead): a notice's validity reasons and score are computed from the
+C5, fixed by the lead (the filer's side of a notice carries no validity assessment; the
+receiving marketplace's does): a notice's validity reasons and score are computed from the
 marketplace's notice register, its seller keys and customs' seizures via resolution, and the
 filer reads them whole: filing (then withdrawing) against any listing tells a brand that shares
 nothing with anyone "N earlier notices against the seller upheld", "N border seizures of the
@@ -267,11 +268,6 @@ def test_a_take_down_refused_says_nothing_of_the_listing(
     assert answers[0][0] == 403 and "not earned" in answers[0][1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open (C5): a notice's reasons tell its filer what "
-    "the marketplace's notice register says of the seller; for the lead",
-)
 def test_the_filer_learns_nothing_of_the_marketplaces_register(
     strict_client: TestClient, scratch_world: World
 ) -> None:
@@ -293,7 +289,10 @@ def test_the_filer_learns_nothing_of_the_marketplaces_register(
     filed = strict_client.post(f"{API}/complaints", json=body, headers=headers)
     assert filed.status_code == 201, filed.text
     # The register is the marketplace's (dataset complaints), shared with no brand ...
-    assert "earlier notices against the seller upheld" not in filed.json()["complaint"]["reasons"]
+    notice = filed.json()["complaint"]
+    assert not {"score", "valid", "reasons"} & set(notice)  # the marketplace's assessment
+    again = strict_client.get(f"{API}/complaints/{notice['id']}", headers=headers).json()
+    assert "earlier notices against the seller upheld" not in str(again)
 
 
 def test_cli_prints_a_hostile_org_inert(

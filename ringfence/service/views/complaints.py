@@ -56,25 +56,44 @@ class ReasonIn(RequestBody):
     reason: str = Field(min_length=1, max_length=500)
 
 
+# The validity assessment is the marketplace's: it weighs the marketplace's notice register,
+# its code scans and customs' seizures, none of which the filer may read. Only the receiving
+# marketplace's side of a notice carries it (red team C5: a brand sharing nothing read "N
+# earlier notices against the seller upheld" off its own notice).
+ASSESSMENT = ("score", "valid", "reasons")
+
+
 def gated(services: Services, caller: Caller, rows: list[BrandComplaint]) -> list[dict[str, Any]]:
-    """The notices the caller may read, each as the union of what either party's side shows."""
+    """The notices the caller may read, each as the union of what either party's side shows:
+    the filer's side without the marketplace's assessment, the marketplace's side whole."""
     policy = sharing.Policy.load(services, caller)
     dicts = [r.to_dict() for r in rows]
+    filed = [{k: v for k, v in d.items() if k not in ASSESSMENT} for d in dicts]
     shown: dict[Any, dict[str, Any]] = {}
-    for name in (FILED, RECEIVED):
-        for row in sharing.visible(services, caller, name, dicts, policy):
+    for name, side in ((FILED, filed), (RECEIVED, dicts)):
+        for row in sharing.visible(services, caller, name, side, policy):
             shown[row["id"]] = {**shown.get(row["id"], {}), **row}
     return [shown[d["id"]] for d in dicts if d["id"] in shown]
 
 
 def file(services: Services, caller: Caller, body: ComplaintIn) -> dict[str, Any]:
-    """File a notice (audited), scored for validity; ``take_down`` uses an earned privilege."""
+    """File a notice (audited), scored for validity; ``take_down`` uses an earned privilege.
+
+    The answer passes the gate like a read: the filer gets its notice without the
+    marketplace's assessment, and of a removal only its own action and whether the seller was
+    suspended (the suspension's text names other brands' notices).
+    """
     caller.require_role(*FILE_ROLES)
-    return service.file_complaint(
+    result = service.file_complaint(
         services.settings, services.store, organisation=caller.organisation, actor=caller.actor,
         marketplace=body.marketplace, listing=body.listing, brand=body.brand,
         reason=body.reason, evidence_ref=body.evidence_ref, take_down=body.take_down,
     )  # fmt: skip
+    row = services.store.brand_complaint(int(result["complaint"]["id"]))
+    own = dict(result["self_service"]) if result.get("self_service") else None
+    if own and "suspension" in own:
+        own["seller_suspended"] = own.pop("suspension") is not None
+    return {"complaint": gated(services, caller, [row])[0], "self_service": own}
 
 
 def list_complaints(
