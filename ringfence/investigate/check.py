@@ -149,9 +149,9 @@ def unread_alerts(services: Services, organisation: str) -> int:
         with _STARTING:
             start = organisation not in _RUNNING
             _RUNNING.add(organisation)
-        if start:
+        if start:  # not a daemon: a process leaving mid-check would abort inside DuckDB
             threading.Thread(
-                target=_check_quietly, args=(services, organisation), daemon=True
+                target=_check_quietly, args=(services, organisation), daemon=False
             ).start()
     return store.unread_count(organisation)
 

@@ -10,6 +10,8 @@ caller may read (the gated entity row's name and its readable party records' nam
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -165,3 +167,38 @@ def test_i4_entities_one_may_not_read_do_not_crowd_out_ones_own(
         narrow = client.get(f"{API}/entities", params={"name": "Quentor Trading", "limit": 1},
                             headers=mine).json()["hits"]  # fmt: skip
         assert narrow == wide
+
+
+EXIT_DURING_CHECK = """
+import sys, time
+from ringfence.investigate.check import unread_alerts
+from ringfence.service.context import Services
+from ringfence.settings import Settings
+from ringfence.store.operational import OperationalStore
+store = OperationalStore.open(Settings(data_dir=sys.argv[1], database_url=sys.argv[2] or None))
+services = Services(store.settings, store)
+unread_alerts(services, sys.argv[3])  # starts the background check
+time.sleep(float(sys.argv[4]))
+"""
+
+
+@pytest.mark.parametrize("after", [0.2, 0.5, 1.0])
+def test_i5_leaving_while_a_background_check_runs_does_not_abort_the_process(
+    partner_world: tuple[Settings, dict[str, str]], after: float
+) -> None:
+    """I5: the menu badge's background check ran in a daemon thread; a process leaving while it
+    read the lake (a server stopping after a page view, pytest after the investigate tests)
+    died with 'terminate called ... FATAL: exception not rethrown', exit 134. The check now
+    finishes before the process leaves."""
+    settings, _ = partner_world
+    with OperationalStore.open(settings) as store:
+        entity = lake_rows(settings, "entity_mentions",
+                           f"SELECT entity_id FROM entity_mentions WHERE organisation = '{ME}'"
+                           )[0]["entity_id"]  # fmt: skip
+        from ringfence.investigate.watch_store import WatchStore
+
+        WatchStore.for_store(store).add_watch(ME, entity, actor="test")
+    args = [str(settings.data_dir), settings.database_url or "", ME, str(after)]
+    done = subprocess.run([sys.executable, "-c", EXIT_DURING_CHECK, *args],
+                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 0, (done.returncode, done.stderr[-500:])
