@@ -167,9 +167,18 @@ def _cases(
     holding: dict[str, list[str]] = {}
     for case_id, kind, ref in items:
         holding.setdefault(case_id, []).append(f"{kind} {ref}")
-    rows = [case_summary(services.store.case(case_id)) for case_id in sorted(holding)]
-    shown = sharing.visible(services, caller, "cases", rows, policy=policy)
+    # Gated with what the case holds of the entity: a partner's case is listed only when its
+    # agreement shares the items (a title and status alone do not say what a case is about).
+    rows = [
+        {**case_summary(services.store.case(case_id)), "items": holding[case_id]}
+        for case_id in sorted(holding)
+    ]
     own = caller.organisation  # what a partner's case holds and does is its own business
+    shown = [
+        {k: v for k, v in row.items() if k != "items"}
+        for row in sharing.visible(services, caller, "cases", rows, policy=policy)
+        if row.get("organisation") == own or row.get("items")
+    ]
     return [
         {
             **row,

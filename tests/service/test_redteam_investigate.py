@@ -202,3 +202,33 @@ def test_i5_leaving_while_a_background_check_runs_does_not_abort_the_process(
     done = subprocess.run([sys.executable, "-c", EXIT_DURING_CHECK, *args],
                           capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
     assert done.returncode == 0, (done.returncode, done.stderr[-500:])
+
+
+@pytest.mark.parametrize(("fields", "shown"), [(["title", "status"], False), (["*"], True)])
+def test_i6_a_partners_case_shows_on_an_entity_only_if_its_items_are_shared(
+    partner_world: tuple[Settings, dict[str, str]], fields: list[str], shown: bool
+) -> None:
+    """I6: the entity page listed every case holding the entity (or its shipments) that the
+    gate let the caller see as a case-list row, so a partner sharing only its cases' titles
+    and status told, through the entity page, which of the caller's entities its case holds:
+    the case's items, which it had not shared. A partner's case is listed only when the
+    agreement shares its items."""
+    settings, keys = partner_world
+    entity = lake_rows(settings, "entity_mentions",
+                       f"SELECT entity_id FROM entity_mentions WHERE organisation = '{ME}'"
+                       )[0]["entity_id"]  # fmt: skip
+    with OperationalStore.open(settings) as store:
+        case = store.open_case(PARTNER, "Operation Quiet Harbour", actor="test")
+        store.add_case_item(case.id, "entity", entity, actor="test")
+        store.create_sharing_agreement(owner=PARTNER, recipient=ME, dataset="cases",
+                                       fields=fields, actor="test")  # fmt: skip
+    with TestClient(create_app(settings)) as client:
+        mine = {"Authorization": f"Bearer {keys[ME]}"}
+        listed = client.get(f"{API}/cases", headers=mine).json()["cases"]
+        assert [c["title"] for c in listed] == ["Operation Quiet Harbour"]  # the agreement
+        links = client.get(f"{API}/entities/{entity}/links", headers=mine)
+        assert links.status_code == 200, links.text
+        assert ("Operation Quiet Harbour" in links.text) is shown, links.json()["cases"]
+        page = client.get(f"/entities/{entity}", headers=mine)
+        assert page.status_code == 200
+        assert ("Operation Quiet Harbour" in page.text) is shown
