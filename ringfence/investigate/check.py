@@ -30,6 +30,7 @@ CHECK_ACTOR = "system:watch-check"
 # organisations do not wait for each other (a check of 500 watches takes minutes).
 _CHECKING: dict[str, threading.Lock] = {}
 _STARTING = threading.Lock()
+CHECK_WAIT_SECONDS = 20.0  # how long a request waits for a check under way
 _RUNNING: set[str] = set()  # organisations whose background check is under way
 log = logging.getLogger(__name__)
 
@@ -121,11 +122,17 @@ def check_if_changed(services: Services, organisation: str) -> CheckReport | Non
         return None
     with _STARTING:
         lock = _CHECKING.setdefault(organisation, threading.Lock())
-    with lock:
+    # A check already under way may take minutes (500 watches): wait a while, then show what
+    # is stored rather than hold one of the service's worker threads until it ends.
+    if not lock.acquire(timeout=CHECK_WAIT_SECONDS):
+        return None
+    try:
         if seen.get(organisation) == stamp:
             return None
         report = check_watches(services, organisation)
         seen[organisation] = stamp
+    finally:
+        lock.release()
     return report
 
 

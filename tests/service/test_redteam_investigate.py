@@ -232,3 +232,41 @@ def test_i6_a_partners_case_shows_on_an_entity_only_if_its_items_are_shared(
         page = client.get(f"/entities/{entity}", headers=mine)
         assert page.status_code == 200
         assert ("Operation Quiet Harbour" in page.text) is shown
+
+
+def test_i7_requests_waiting_for_a_running_check_give_up_their_thread(
+    partner_world: tuple[Settings, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """I7: ``GET /alerts`` and the alerts page waited, without limit, for a check of the
+    organisation already under way (500 watches: minutes, and any organisation's ingest starts
+    one). Each waiting request held one of the service's worker threads, so a few dozen such
+    requests from one organisation stalled every organisation's requests. A request now waits
+    at most ``CHECK_WAIT_SECONDS`` and then shows the alerts stored so far."""
+    from ringfence.investigate import check
+
+    settings, _ = partner_world
+    services = create_app(settings).state.services
+    release, started = threading.Event(), threading.Event()
+    real = check.check_watches
+
+    def slow(services: Any, organisation: str | None = None, **kw: Any) -> check.CheckReport:
+        started.set()
+        release.wait(30)
+        return real(services, organisation, **kw)
+
+    monkeypatch.setattr(check, "check_watches", slow)
+    monkeypatch.setattr(check, "CHECK_WAIT_SECONDS", 0.5, raising=False)
+    long = threading.Thread(target=check.check_if_changed, args=(services, ME))
+    long.start()
+    try:
+        assert started.wait(10)
+        done = threading.Event()
+        waiter = threading.Thread(
+            target=lambda: (check.check_if_changed(services, ME), done.set()), daemon=True
+        )
+        waiter.start()
+        assert done.wait(5), "a request waited for the whole running check"
+    finally:
+        release.set()
+        long.join(30)
+        services.store.close()
