@@ -26,7 +26,13 @@ class UserError(RingfenceError):
 
 
 class SettingsError(UserError):
-    """A ``RINGFENCE_`` setting has a value it cannot take; the message names the variable."""
+    """A ``RINGFENCE_`` setting has a value it cannot take; the message names the variable.
+
+    The CLI's user set it (exit 2); behind the service it is the operator's, not the client's,
+    mistake (500).
+    """
+
+    http_status = 500
 
 
 class InputFileError(UserError):

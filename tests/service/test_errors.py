@@ -16,6 +16,7 @@ from ringfence.errors import (
     MappingError,
     NotFoundError,
     RingfenceError,
+    SettingsError,
     StoreError,
     ThrottledError,
     UserError,
@@ -34,6 +35,7 @@ EXPECTED = [
     (ForbiddenError("no"), 403),
     (EngineError("sql"), 500),
     (StoreError("down"), 503),
+    (SettingsError("RINGFENCE_X: bad"), 500),  # the operator's setting, not the client's input
 ]
 
 
