@@ -17,9 +17,9 @@ from ringfence.errors import NotFoundError, UserError
 from ringfence.investigate.forms import model_from
 from ringfence.investigate.search import SearchQuery, search
 from ringfence.model.records.parties import PARTY_SCHEMAS
-from ringfence.service import sharing
 from ringfence.service.context import Caller, Services, get_services, ready
 from ringfence.service.views import cases, investigate
+from ringfence.service.views.seizures import all_seizures
 from ringfence.web.errors import HtmlRoute
 from ringfence.web.render import render
 from ringfence.web.session import page_caller
@@ -123,8 +123,9 @@ def _items_for(
     if entity:
         return [model_from(cases.ItemIn, kind="entity", ref=entity)]
     if seizure:
-        where = f"id = {sharing.sql_text(seizure)}"
-        rows = sharing.read(services, caller, "seizures", where=where, limit=1)
+        # The seizures the page offers: the feeds' and those recorded here (``recorded-<id>``,
+        # not in the lake until synced), through the gate.
+        rows = [r for r in all_seizures(services, caller) if r.get("id") == seizure]
         if not rows or not rows[0].get("shipment_ref"):
             raise NotFoundError(f"no seizure {seizure!r}")
         row = rows[0]
