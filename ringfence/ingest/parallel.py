@@ -17,8 +17,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from ringfence.errors import InputFileError, RingfenceError
-from ringfence.ingest.pipeline import Progress, ingest_files
+from ringfence.errors import RingfenceError
+from ringfence.ingest.pipeline import Progress, ingest_files, require_files
 from ringfence.ingest.summary import IngestSummary
 from ringfence.settings import Settings
 
@@ -62,9 +62,7 @@ def ingest_parallel(
     Ringfence error fails the call, after the files already under way have finished (their
     rows are in, as in a sequential run that stopped there).
     """
-    for path in paths:  # fail before anything is written, as ingest_files does
-        if not Path(path).is_file():
-            raise InputFileError("no such file", file=str(path))
+    require_files(paths)
     workers = job_count(jobs, len(paths))
     if workers == 1:
         return ingest_files(settings, feed, paths, progress=progress, **options)

@@ -92,9 +92,7 @@ def ingest_files(
     ``same_as`` links into ``party_links`` (a second file summary).
     """
     spec = feed_spec(feed)
-    for path in paths:  # fail before anything is written, not after the first files
-        if not Path(path).is_file():
-            raise InputFileError("no such file", file=str(path))
+    require_files(paths)
     if file_format is not None and file_format not in FILE_FORMATS:
         raise UserError(f"unknown file format {file_format!r}; formats are: "
                         + ", ".join(FILE_FORMATS))
@@ -123,6 +121,13 @@ def ingest_files(
         engine.close()
         run.store.close()
     return summary
+
+
+def require_files(paths: Sequence[str | Path]) -> None:
+    """Fail before anything is written (not after the first files) when a file is missing."""
+    for path in paths:
+        if not Path(path).is_file():
+            raise InputFileError("no such file", file=str(path))
 
 
 def _load_mapping(mapping: str | Path | None) -> tuple[Mapping | None, str | None]:
