@@ -13,18 +13,19 @@ import pandas as pd
 import pyarrow as pa
 
 from ringfence.store.engine import Engine
+from ringfence.store.engine.iterate import iterate
 
 STEP_SQL = """
 WITH spread AS (
     SELECT e.dst AS node, MIN(l.label) AS label
-    FROM cc_edges AS e JOIN {labels} AS l ON l.node = e.src
+    FROM cc_edges AS e JOIN {old} AS l ON l.node = e.src
     GROUP BY e.dst
 ),
 lowered AS (
     SELECT l.node,
            CASE WHEN s.label IS NOT NULL AND s.label < l.label THEN s.label ELSE l.label END
                AS label
-    FROM {labels} AS l LEFT JOIN spread AS s ON s.node = l.node
+    FROM {old} AS l LEFT JOIN spread AS s ON s.node = l.node
 )
 SELECT a.node, CASE WHEN b.label < a.label THEN b.label ELSE a.label END AS label
 FROM lowered AS a LEFT JOIN lowered AS b ON b.node = a.label
@@ -59,12 +60,6 @@ def components_on_engine(
         WHERE unique_id_l <> unique_id_r""",
     )
     engine.materialize(LABELS[0], "SELECT node, node AS label FROM cc_nodes")
-    current = 0
-    for _ in range(max_steps):
-        old, new = LABELS[current], LABELS[1 - current]
-        engine.materialize(new, STEP_SQL.format(labels=old))
-        current = 1 - current
-        if not engine.scalar(CHANGED_SQL.format(new=new, old=old)):
-            break
-    table = engine.query(f"SELECT node AS mention_id, label AS cluster_id FROM {LABELS[current]}")
+    final, _, _ = iterate(engine, LABELS, STEP_SQL, CHANGED_SQL, lambda c: not c, max_steps)
+    table = engine.query(f"SELECT node AS mention_id, label AS cluster_id FROM {final}")
     return table.to_pandas()

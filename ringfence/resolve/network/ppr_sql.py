@@ -14,13 +14,14 @@ import pyarrow as pa
 from scipy import sparse
 
 from ringfence.store.engine import Engine
+from ringfence.store.engine.iterate import iterate
 
 # One step: spread each node's rank along its out-edges, then give the seeds the restart mass
 # plus whatever was lost at dead ends, so the ranks stay a probability distribution.
 STEP_SQL = """
 WITH spread AS (
     SELECT e.dst AS node, SUM(e.p * r.rank) AS rank
-    FROM {rank} AS r JOIN ppr_edges AS e ON e.src = r.node
+    FROM {old} AS r JOIN ppr_edges AS e ON e.src = r.node
     GROUP BY e.dst
 ),
 lost AS (SELECT 1.0 - COALESCE(SUM(rank), 0.0) AS mass FROM spread)
@@ -75,17 +76,15 @@ def ppr_on_engine(
     seed_table = pa.table({"node": seeds.astype(np.int64), "weight": weights})
     engine.register_arrow("ppr_seeds", seed_table)
     engine.materialize(RANKS[0], "SELECT node, weight AS rank FROM ppr_seeds")
-    residual, iterations, current = 0.0, 0, 0
-    while iterations < max_iter:
-        iterations += 1
-        old, new = RANKS[current], RANKS[1 - current]
-        engine.materialize(new, STEP_SQL.format(rank=old))
-        change = engine.scalar(RESIDUAL_SQL.format(new=new, old=old))
-        residual = float(change) if isinstance(change, int | float) else 0.0
-        current = 1 - current
-        if residual < tol:
-            break
-    ranks = engine.query(f"SELECT node, rank FROM {RANKS[current]}")
+    final, iterations, change = iterate(
+        engine, RANKS, STEP_SQL, RESIDUAL_SQL, lambda c: _number(c) < tol, max_iter
+    )
+    residual = _number(change) if iterations else 0.0
+    ranks = engine.query(f"SELECT node, rank FROM {final}")
     scores = np.zeros(size)
     scores[ranks.column("node").to_numpy()] = ranks.column("rank").to_numpy()
     return scores, iterations, residual
+
+
+def _number(value: object) -> float:
+    return float(value) if isinstance(value, int | float) else 0.0
