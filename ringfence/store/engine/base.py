@@ -9,11 +9,20 @@ never as a raw engine traceback.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
 
-from ringfence.errors import EngineError
+from ringfence.errors import EngineError, RingfenceError
+
+# A function from one batch of a query's rows to rows of the output schema (picklable: a
+# distributed engine ships it to its workers).
+BatchFunction = Callable[[pa.Table], pa.Table]
+
+
+# Rows per batch handed to a ``map_to_parquet`` function.
+MAP_BATCH_ROWS = 50_000
 
 
 class Engine(ABC):
@@ -57,6 +66,38 @@ class Engine(ABC):
             self._copy_to_parquet(native, path)
         except Exception as exc:
             raise EngineError(self._failure(native, exc)) from exc
+
+    def map_to_parquet(
+        self, sql: str, function: BatchFunction, schema: pa.Schema, folder: Path
+    ) -> list[Path]:
+        """Run a DuckDB-dialect query, apply ``function`` to its rows batch by batch and write
+        what it returns (``schema``) as Parquet part files in ``folder``; returns the parts.
+
+        The rows never gather in one place: DuckDB streams record batches through the function,
+        Spark runs it on its executors (``mapInPandas``). Errors the function raises on purpose
+        (``RingfenceError``) pass through unchanged.
+        """
+        native = self.translate(sql)
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            return self._map_to_parquet(native, function, schema, folder)
+        except RingfenceError:
+            raise
+        except Exception as exc:
+            raise EngineError(self._failure(native, exc)) from exc
+
+    def _map_to_parquet(
+        self, sql: str, function: BatchFunction, schema: pa.Schema, folder: Path
+    ) -> list[Path]:
+        """Default: collect the query, then map it in slices (engines override to stream)."""
+        import pyarrow.parquet as pq
+
+        table = self._execute(sql)
+        path = folder / "part-00000.parquet"
+        with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+            for batch in table.to_batches(max_chunksize=MAP_BATCH_ROWS):
+                writer.write_table(function(pa.Table.from_batches([batch])).cast(schema))
+        return [path]
 
     def materialize(self, table: str, sql: str) -> None:
         """Compute a DuckDB-dialect query once and bind its result to ``table``.

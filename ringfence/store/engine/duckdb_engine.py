@@ -6,9 +6,10 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from ringfence.settings import Settings
-from ringfence.store.engine.base import Engine
+from ringfence.store.engine.base import MAP_BATCH_ROWS, BatchFunction, Engine
 
 
 def _quote_paths(paths: list[Path]) -> str:
@@ -57,6 +58,17 @@ class DuckDBEngine(Engine):
     def _copy_to_parquet(self, sql: str, path: Path) -> None:
         target = str(path).replace("'", "''")
         self._con.execute(f"COPY ({sql}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
+
+    def _map_to_parquet(
+        self, sql: str, function: BatchFunction, schema: pa.Schema, folder: Path
+    ) -> list[Path]:
+        """Stream the query's record batches through ``function`` into one Parquet file."""
+        path = folder / "part-00000.parquet"
+        reader = self._con.sql(sql).to_arrow_reader(MAP_BATCH_ROWS)
+        with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+            for batch in reader:
+                writer.write_table(function(pa.Table.from_batches([batch])).cast(schema))
+        return [path]
 
     def close(self) -> None:
         self._con.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -22,9 +23,9 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, SqlglotError
 
-from ringfence.errors import EngineError
+from ringfence.errors import EngineError, RingfenceError
 from ringfence.settings import Settings
-from ringfence.store.engine.base import Engine
+from ringfence.store.engine.base import BatchFunction, Engine
 from ringfence.store.engine.spark_config import is_local, scratch_dir, spark_conf
 from ringfence.store.engine.spark_errors import describe
 
@@ -206,6 +207,32 @@ class SparkEngine(Engine):
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
+    def _map_to_parquet(
+        self, sql: str, function: BatchFunction, schema: pa.Schema, folder: Path
+    ) -> list[Path]:
+        """Apply ``function`` on the executors (``mapInPandas``); each task writes its part."""
+        from pyspark.sql.pandas.types import from_arrow_schema
+
+        mapped = _pandas_batches(function, schema)
+        frame = self.spark.sql(sql).mapInPandas(mapped, from_arrow_schema(schema))
+        staging = Path(tempfile.mkdtemp(prefix=".spark-", dir=folder))
+        try:
+            out = staging / "out"
+            try:
+                frame.write.mode("overwrite").option("compression", "zstd").parquet(str(out))
+            except Exception as exc:
+                error = _ringfence_error(exc)
+                if error is None:
+                    raise
+                raise error from exc
+            parts = []
+            for i, part in enumerate(sorted(out.glob("part-*.parquet"))):
+                parts.append(folder / f"part-{i:05d}.parquet")
+                shutil.move(str(part), str(parts[-1]))
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return parts
+
     def close(self) -> None:
         """Drop this engine's views, and stop the session if this engine started it."""
         if self._spark is None:
@@ -257,6 +284,40 @@ def _fix_day_of_week(node: exp.Expression) -> exp.Expression:
             if unit in _DOW_UNITS:
                 return _spark_day_of_week(args[1], iso=_DOW_UNITS[unit])
     return node
+
+
+# A Ringfence error raised by a mapped function on an executor travels back to the driver as
+# text inside Spark's PythonException; these marks let the driver raise the same error again.
+_ERROR_MARK = "<<ringfence-error>>"
+_ERROR_TEXT = re.compile(re.escape(_ERROR_MARK) + r"(\w+)\|(.*?)" + re.escape(_ERROR_MARK), re.S)
+
+
+def _pandas_batches(function: BatchFunction, schema: pa.Schema) -> Any:
+    """``function`` over Arrow tables as the iterator of pandas frames ``mapInPandas`` wants."""
+
+    def run(frames: Any) -> Any:
+        for frame in frames:
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            try:
+                result = function(table)
+            except RingfenceError as exc:
+                raise RuntimeError(f"{_ERROR_MARK}{type(exc).__name__}|{exc}{_ERROR_MARK}") from exc
+            yield result.cast(schema).to_pandas()
+
+    return run
+
+
+def _ringfence_error(exc: BaseException) -> RingfenceError | None:
+    """The Ringfence error a mapped function raised on an executor, rebuilt on the driver."""
+    import ringfence.errors
+
+    found = _ERROR_TEXT.search(str(exc))
+    if found is None:
+        return None
+    cls = getattr(ringfence.errors, found.group(1), None)
+    if not (isinstance(cls, type) and issubclass(cls, RingfenceError)):
+        cls = RingfenceError
+    return cls(found.group(2))
 
 
 def _empty_arrow(frame: Any) -> pa.Table:
