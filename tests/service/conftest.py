@@ -68,6 +68,16 @@ def scratch_world(
         yield prepare_access(Settings(data_dir=data_dir, database_url=url))
 
 
+@pytest.fixture(scope="module")
+def scratch_client(scratch_world: World) -> Iterator[TestClient]:
+    """A client on an app over the module's private copy of the world (for tests that write)."""
+    app: FastAPI = create_app(scratch_world.settings)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+    app.state.services.jobs.shutdown()
+    app.state.services.store.close()
+
+
 @pytest.fixture(scope="session")
 def world(built_lake: Path, world_database_url: str | None) -> World:
     """The prepared world: users and keys per organisation, agreements, queues, jobs."""

@@ -7,30 +7,16 @@ from __future__ import annotations
 import csv
 import html
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from ringfence.ingest import ingest_files
-from ringfence.service.app import create_app
 from ringfence.store.operational import OperationalStore
 from tests.service.world import World, lake_rows
 
 API = "/api/v1"
-
-
-@pytest.fixture(scope="module")
-def scratch_client(scratch_world: World) -> Iterator[TestClient]:
-    """A client on an app over a private copy of the world (these tests write)."""
-    app: FastAPI = create_app(scratch_world.settings)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield client
-    app.state.services.jobs.shutdown()
-    app.state.services.store.close()
 
 
 def _lake(world: World, sql: str, *datasets: str) -> list[dict[str, Any]]:

@@ -5,27 +5,13 @@ recomputable by anyone who can write the database."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from ringfence.service.app import create_app
 from ringfence.store.operational import OperationalStore
 from tests.service.world import World
 
 API = "/api/v1"
-
-
-@pytest.fixture(scope="module")
-def scratch_client(scratch_world: World) -> Iterator[TestClient]:
-    app: FastAPI = create_app(scratch_world.settings)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield client
-    app.state.services.jobs.shutdown()
-    app.state.services.store.close()
 
 
 def test_security_writes_are_keyed_and_the_chain_verifies(

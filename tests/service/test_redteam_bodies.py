@@ -4,28 +4,16 @@ right-to-left override that makes the stored text read backwards on every page t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from ringfence.service.app import create_app
 from ringfence.store.operational import OperationalStore
 from tests.service.world import World
 
 API = "/api/v1"
 RLO = "\u202e"
-
-
-@pytest.fixture(scope="module")
-def scratch_client(scratch_world: World) -> Iterator[TestClient]:
-    app: FastAPI = create_app(scratch_world.settings)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield client
-    app.state.services.jobs.shutdown()
-    app.state.services.store.close()
 
 
 def _body_schemas(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from ringfence.errors import ConflictError
-from ringfence.service.app import create_app
 from ringfence.settings import Settings
 from ringfence.store.operational import OperationalStore
 from ringfence.store.operational import brands as brands_module
@@ -25,15 +22,6 @@ from tests.service.world import World
 API = "/api/v1"
 # Spacing, case and a company form; accents; Greek omicron; Cyrillic letters; digits.
 LOOKALIKES = ["North Peak", "NORTHPEAK Inc.", "Nörth-Peak", "Nοrthpeak", "NОRTHРЕАК", "N0rthPeak"]
-
-
-@pytest.fixture(scope="module")
-def scratch_client(scratch_world: World) -> Iterator[TestClient]:
-    app: FastAPI = create_app(scratch_world.settings)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield client
-    app.state.services.jobs.shutdown()
-    app.state.services.store.close()
 
 
 def _seized_brands(client: TestClient, world: World, organisation: str) -> set[str]:

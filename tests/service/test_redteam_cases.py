@@ -6,28 +6,15 @@ escape reached ``ringfence case show``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from ringfence.service.app import create_app
 from ringfence.store.operational import OperationalStore
 from tests.service.world import World
 
 API = "/api/v1"
 OWNER = "customs-nl"
 JPEG = b"\xff\xd8 seized goods"
-
-
-@pytest.fixture(scope="module")
-def scratch_client(scratch_world: World) -> Iterator[TestClient]:
-    app: FastAPI = create_app(scratch_world.settings)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield client
-    app.state.services.jobs.shutdown()
-    app.state.services.store.close()
 
 
 @pytest.fixture(scope="module")

@@ -4,26 +4,12 @@ parcel (dashboards counted 4), and any 64-character label was accepted."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from ringfence.service.app import create_app
 from ringfence.store.operational import OperationalStore
 from tests.service.world import World
 
 API = "/api/v1"
-
-
-@pytest.fixture(scope="module")
-def scratch_client(scratch_world: World) -> Iterator[TestClient]:
-    app: FastAPI = create_app(scratch_world.settings)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield client
-    app.state.services.jobs.shutdown()
-    app.state.services.store.close()
 
 
 def test_label_variants_do_not_record_a_second_seizure(

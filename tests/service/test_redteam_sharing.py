@@ -6,32 +6,19 @@ web page and ``ringfence sharing grant``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pyarrow.parquet as pq
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from ringfence.cli.main import app as cli
 from ringfence.service.agreement_fields import dataset_fields
-from ringfence.service.app import create_app
 from ringfence.store.lake import Lake
 from ringfence.store.operational import OperationalStore
 from tests.service.world import World
 
 API = "/api/v1"
 GOOD = {"recipient": "swiftpost", "dataset": "watchlist", "fields": ["name", "email"]}
-
-
-@pytest.fixture(scope="module")
-def scratch_client(scratch_world: World) -> Iterator[TestClient]:
-    app: FastAPI = create_app(scratch_world.settings)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield client
-    app.state.services.jobs.shutdown()
-    app.state.services.store.close()
 
 
 def _count(world: World) -> int:
