@@ -91,6 +91,8 @@ def run_engine(data_dir: Path, engine: str, master: str | None) -> dict[str, Any
             [ringfence, "backtest", "--train-until", train_until, "--test-from", test_from],
             env,
         ),
+        "train": step("train", [ringfence, "train", "--until", train_until], env),
+        "score": step("score", [ringfence, "score", "--json"], env),
     }
 
 
@@ -99,7 +101,7 @@ def exponents(sizes: list[dict[str, Any]], engine: str) -> dict[str, float]:
     basis = {"ingest": "rows", "resolve": "mentions", "network_risk": "mentions"}
     first, last = sizes[0], sizes[-1]
     found: dict[str, float] = {}
-    for name in ("ingest", "resolve", "network_risk", "backtest"):
+    for name in ("ingest", "resolve", "network_risk", "backtest", "train", "score"):
         key = basis.get(name, "shipments")
         a = first["ingest"] if name == "ingest" else first["engines"][engine].get(name)
         b = last["ingest"] if name == "ingest" else last["engines"][engine].get(name)
