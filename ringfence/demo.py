@@ -16,6 +16,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from ringfence.act import sync_outcomes
+from ringfence.demo_market import MarketReport
 from ringfence.errors import UserError
 from ringfence.ingest import IngestSummary, ingest_files
 from ringfence.model.feeds import feeds
@@ -54,6 +55,8 @@ class DemoReport:
     plan: InspectionPlan | None = None
     yesterday: InspectionPlan | None = None
     acted: dict[str, int] = field(default_factory=dict)
+    latest_scored: list[dict[str, Any]] = field(default_factory=list)
+    market: MarketReport | None = None  # ``ringfence demo`` adds it (demo_market.run_market)
 
 
 def run_demo(
@@ -81,7 +84,8 @@ def run_demo(
         report.seizure = expand_entity(settings, seized, hops=2, limit=8)
     model, _ = train(settings, progress=progress)
     report.model_version = model.version
-    report.riskiest = _riskiest_latest(settings)
+    report.latest_scored = _scored_latest(settings)
+    report.riskiest = report.latest_scored[:10]
     latest = _latest_arrival_day(settings)
     if latest is not None:
         report.yesterday = _inspections(settings, latest - dt.timedelta(days=1))
@@ -258,8 +262,8 @@ def _latest_seizure(settings: Settings) -> str | None:
         engine.close()
 
 
-def _riskiest_latest(settings: Settings, top: int = 10) -> list[dict[str, Any]]:
-    """The latest day's shipments with the highest scores, with their reasons.
+def _scored_latest(settings: Settings) -> list[dict[str, Any]]:
+    """The latest day's shipments with their scores and reasons, highest score first.
 
     Only shipments of organisations whose shipments carry labels are scored: a model has
     learnt nothing about feeds it never saw an outcome for (customs declarations whose
@@ -286,7 +290,7 @@ def _riskiest_latest(settings: Settings, top: int = 10) -> list[dict[str, Any]]:
         return []
     scored = score_shipments(settings, shipment_ids=ids)
     scored.sort(key=lambda row: -max(row["scores"].values(), default=0.0))
-    return scored[:top]
+    return scored
 
 
 def _holdings(settings: Settings) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

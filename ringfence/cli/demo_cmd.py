@@ -39,17 +39,22 @@ def demo(
 ) -> None:
     """Run the whole operation on a simulated world, then serve it with demo logins."""
     settings = Settings(data_dir=data_dir) if data_dir else Settings()
+    from ringfence.cli.demo_market import print_market
     from ringfence.demo import require_empty_or_demo, run_demo
+    from ringfence.demo_market import run_market
     from ringfence.service.seed import serve_demo
 
     require_empty_or_demo(settings.data_dir)
     console.rule("[bold]Ringfence demo operation")
     with progress_bar(console) as progress:
         report = run_demo(settings, seed=seed, days=days, scale=scale, progress=progress)
+        report.market = run_market(settings, report.latest_scored)
     _print_report(report)
     _print_fusion(report)
     _print_scores(report)
     _print_inspections(report)
+    if report.market is not None:
+        print_market(console, report.market, report.world_dir)
     if serve:
         console.rule("The operation as a service")
         serve_demo(settings, host=host, port=port, echo=console.print)
