@@ -36,6 +36,12 @@ def simulate_command(
         help="Share of rings shipping through established legitimate accounts with honest-"
         "looking parcels (0: none).",
     ),
+    new_ring_day: int | None = typer.Option(
+        None,
+        "--new-ring-day",
+        help="Drift scenario: a new ring with fresh accounts and a new route (departing from "
+        "Thailand) starts shipping on this day (0-based; default: no new ring).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Simulate partner feeds (carrier, customs, marketplace, IP-crime unit, brand owners) with
@@ -46,8 +52,10 @@ def simulate_command(
         raise UserError("--scale must be positive")
     if not 0 <= camouflage_share <= 1:
         raise UserError("--camouflage-share must be between 0 and 1")
+    if new_ring_day is not None and not 0 < new_ring_day < days:
+        raise UserError("--new-ring-day must be a day inside the period (1 .. days - 1)")
     run = partial(simulate, out, seed=seed, days=days, scale=scale,
-                  camouflage_share=camouflage_share)  # fmt: skip
+                  camouflage_share=camouflage_share, new_ring_day=new_ring_day)  # fmt: skip
     if as_json:
         summary = run()
         typer.echo(json.dumps(summary.as_dict(), indent=2))

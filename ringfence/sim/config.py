@@ -44,6 +44,9 @@ class SimConfig:
     """Share of rings (rounded, at least one when positive) that ship every parcel through an
     established legitimate merchant's account, with generic wording and ordinary prices
     (``covert.py``); 0 turns camouflaged rings off."""
+    new_ring_day: int | None = None
+    """Drift scenario (``drift.py``): a new ring with fresh accounts and a new route starts
+    shipping on this day (0-based); None (the default) leaves the world without it."""
 
     @property
     def n_shipments(self) -> int:

@@ -14,7 +14,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ringfence.sim import carrier, customs, marketplace, notices, partners, rates, seller_signals
+from ringfence.sim import (
+    carrier,
+    customs,
+    drift,
+    marketplace,
+    notices,
+    partners,
+    rates,
+    seller_signals,
+)
 from ringfence.sim.brands import BRAND_SPECS
 from ringfence.sim.config import (
     BRAND_ORGS,
@@ -73,16 +82,19 @@ def _feed(org: str, kind: str, path: str, mapping: str) -> dict[str, str]:
 
 def simulate(out_dir: Path, seed: int = 7, days: int = DEFAULT_DAYS, scale: float = 1.0,
              progress: Progress | None = None,
-             camouflage_share: float = SimConfig.camouflage_share) -> SimulationSummary:
+             camouflage_share: float = SimConfig.camouflage_share,
+             new_ring_day: int | None = None) -> SimulationSummary:
     """Simulate ``days`` of trade (``2,000 x scale`` shipments a day) into ``out_dir``.
 
     Writes each partner's feeds in its own format, ``world.json`` listing them in ingestion
     order with their mapping names, and the ground truth under ``truth/``. The same arguments
     always give byte-identical files. Never prints; ``progress(task, done, total)`` if given.
-    ``camouflage_share`` is the share of rings shipping through legitimate accounts (0: none).
+    ``camouflage_share`` is the share of rings shipping through legitimate accounts (0: none);
+    ``new_ring_day`` starts the drift scenario: a new ring from that day on (``drift.py``).
     """
     started = time.perf_counter()
-    cfg = SimConfig(seed=seed, days=days, scale=scale, camouflage_share=camouflage_share)
+    cfg = SimConfig(seed=seed, days=days, scale=scale, camouflage_share=camouflage_share,
+                    new_ring_day=new_ring_day)
     out = Path(out_dir)
     for sub in (CARRIER, CUSTOMS, MARKETPLACE, IPCRIME, "truth", *BRAND_ORGS):
         shutil.rmtree(out / sub, ignore_errors=True)
@@ -119,8 +131,11 @@ def _trade(cfg: SimConfig, out: Path, truth: TruthLog, summary: SimulationSummar
     manifest = carrier.write_manifest(out, cfg, ships, reg, vocab, truth)
     step(3)
     ctruth = customs.write_declarations(out, world, ships, reg, vocab, manifest, truth)
-    _shipment_truth(truth, cfg, ships, reg.named, manifest, ctruth)
+    _shipment_truth(truth, [r.id for r in world.rings], ships, reg.named, manifest, ctruth)
     _world_truth(truth, world)
+    scenario = drift.truth_table(world)
+    if scenario is not None:
+        truth.add("drift", scenario)
     summary.shipments, summary.counterfeit = len(ships), int(ships.fake.sum())
     summary.camouflaged = int(ships.camouflaged.sum())
     summary.declarations = int(ctruth.declared.sum())
@@ -194,14 +209,16 @@ def _write_manifest(out: Path, cfg: SimConfig, feeds: list[dict[str, str]]) -> N
         "feeds": feeds,
         "truth": sorted(p.name for p in (out / "truth").glob("*.parquet")),
     }
+    if cfg.new_ring_day is not None:  # only then, so the default world.json stays as it was
+        manifest["scenario"] = {"name": "new-ring", "new_ring_day": cfg.new_ring_day}
     text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
     (out / "world.json").write_text(text, encoding="utf-8")
 
 
-def _shipment_truth(truth: TruthLog, cfg: SimConfig, s: Shipments, named: list[Any],
+def _shipment_truth(truth: TruthLog, ring_ids: list[str], s: Shipments, named: list[Any],
                     manifest: carrier.Manifest, ct: customs.CustomsTruth) -> None:
     brand = pa.array([b.name for b in BRAND_SPECS] + [None], pa.string())
-    rings = pa.array([f"R{i:03d}" for i in range(cfg.n_rings)] + [None], pa.string())
+    rings = pa.array([*ring_ids, None], pa.string())
     decl = np.full(len(s), -1)
     decl[ct.declared] = np.arange(int(ct.declared.sum()))
     decl_ids = pc.if_else(pa.array(ct.declared), ct.number.take(pa.array(np.maximum(decl, 0))),
@@ -211,7 +228,7 @@ def _shipment_truth(truth: TruthLog, cfg: SimConfig, s: Shipments, named: list[A
         "source_key": manifest.awb,
         "date": manifest.date,
         "is_counterfeit": pa.array(s.fake),
-        "ring_id": rings.take(pa.array(np.where(s.ring >= 0, s.ring, cfg.n_rings))),
+        "ring_id": rings.take(pa.array(np.where(s.ring >= 0, s.ring, len(ring_ids)))),
         "brand": brand.take(pa.array(np.where(s.brand >= 0, s.brand, len(BRAND_SPECS)))),
         "shipper_entity": pa.array([p.id for p in named]).take(pa.array(s.shipper)),
         "camouflaged": pa.array(s.camouflaged),

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ringfence.sim import drift
 from ringfence.sim.brands import BRAND_SPECS
 from ringfence.sim.config import SimConfig, stream
 from ringfence.sim.covert import (
@@ -167,7 +168,8 @@ def _fakes(s: Shipments, idx: np.ndarray, world: World, index: dict[str, int],
            vocab: Vocab, rng: np.random.Generator) -> None:
     """Fill counterfeit shipments: ring, active alias, drifted route and wording, low value."""
     rings = world.rings
-    r = _choose(np.array([x.weight for x in rings]), len(idx), rng)
+    # A ring new in the period (sim/drift.py) takes its parcels later, from its own stream.
+    r = _choose(np.array([x.weight for x in rings if x.appears is None]), len(idx), rng)
     s.ring[idx] = r
     day = s.day[idx]
     for k, ring in enumerate(rings):
@@ -232,6 +234,8 @@ def generate(world: World, index: dict[str, int], vocab: Vocab,
     _legit(s, np.flatnonzero(~s.fake), world, index, vocab, rng)
     _fakes(s, fake_idx, world, index, vocab, rng)
     _camouflage(s, world, index, vocab)
+    if world.cfg.new_ring_day is not None:
+        drift.assign(s, world, index, vocab)
     _consignees(s, world, index, countries, rng)
     s.parcel = s.consumer.copy()
     _to_mules(s, world, index)
@@ -276,6 +280,12 @@ def _camouflage(s: Shipments, world: World, index: dict[str, int], vocab: Vocab)
         s.origin[sel] = s.departure[sel] = np.array([CIDX[h.country] for h in hosts])[pick]
     via = (s.departure[idx] == CIDX["CN"]) & (rng.random(len(idx)) < 0.12)
     s.departure[idx[via]] = CIDX["HK"]
+    dress_as_cover(s, idx, vocab, rng)
+
+
+def dress_as_cover(s: Shipments, idx: np.ndarray, vocab: Vocab, rng: np.random.Generator) -> None:
+    """Declare the parcels ``idx`` as their brand's unbranded cover good: its wording and true
+    HS code, a unit value inside its ordinary band, a weight that fits it."""
     cover = COVER_OF_BRAND[s.brand[idx]]
     s.description[idx] = vocab.generic_desc[cover]
     hs_pos = {h: i for i, h in enumerate(vocab.hs_codes)}

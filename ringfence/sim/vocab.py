@@ -78,6 +78,10 @@ COUNTRIES: dict[str, dict] = {
     "PL": {"cities": (("Warszawa", "00"), ("Poznań", "60")), "streets": ("ul. Marszałkowska",
            "ul. Półwiejska"), "phone": ("48", ("50", "60", "69"), 9), "trunk": "",
            "currency": "EUR"},
+    # Only the drift scenario's new ring ships from here (sim/drift.py): a route no one used.
+    "TH": {"cities": (("Bangkok", "10"), ("Laem Chabang", "20")), "streets": ("Sukhumvit Road",
+           "Rama IV Road", "Sukhaphiban 5 Road"), "phone": ("66", ("8", "9"), 9), "trunk": "0",
+           "currency": "USD"},
     "IT": {"cities": (("Milano", "20"), ("Napoli", "80")), "streets": ("Via Roma",
            "Corso Garibaldi"), "phone": ("39", ("33", "34"), 10), "trunk": "", "currency": "EUR"},
     "ES": {"cities": (("Madrid", "28"), ("Barcelona", "08")), "streets": ("Calle Mayor",

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ringfence.sim import covert
+from ringfence.sim import covert, drift
 from ringfence.sim.brands import BRAND_SPECS, Product, make_products
 from ringfence.sim.config import SimConfig, stream
 from ringfence.sim.parties import Identity, make_identity, share
@@ -49,6 +49,7 @@ class Ring:
     investigated: bool
     hosts: list[Identity] = field(default_factory=list)  # legit accounts of a camouflaged ring
     mules: list[Identity] = field(default_factory=list)  # recipients at one mule address
+    appears: int | None = None  # first day of a ring new in the period (sim/drift.py)
 
     @property
     def camouflaged(self) -> bool:
@@ -249,4 +250,6 @@ def build_world(cfg: SimConfig) -> World:
     covert.choose_hosts(cfg, rings, shippers)
     covert.make_mules(cfg, rings)
     covert.transit_phases(cfg, rings)
+    if cfg.new_ring_day is not None:  # last, from its own stream: every other ring stays as it was
+        rings.append(drift.new_ring(cfg, len(rings)))
     return world
