@@ -10,9 +10,12 @@ measurement use the very same candidates:
 * **capped passes**, computed here on the cleaned table with a per-record cap so that common
   names (hubs) stay cheap: approximate nearest neighbours on name character n-grams within a
   country (``neighbours.py``), nearest whole records on character n-grams (``records.py``),
-  and sorted neighbourhoods (a street address, a street within a city, an identifier). Their
-  pairs reach Splink as a list of pair keys per mention (``near_keys``), blocked on with
-  ``arrays_to_explode``: each key is shared by exactly the two mentions of one pair.
+  name-sound passes (a word's sound within a birth year, a town or a postcode prefix, or with
+  another word's initial: ``tokens.py``; these two only up to ``records.MAX_RECORDS`` distinct
+  records) and sorted neighbourhoods (a street address, a street within a city, an
+  identifier). Their pairs reach Splink as a list of pair keys per mention (``near_keys``),
+  blocked on with ``arrays_to_explode``: each key is shared by exactly the two mentions of one
+  pair.
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from scipy.sparse import coo_matrix, csgraph
 from splink import block_on
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 
 from ringfence.resolve.neighbours import name_neighbour_pairs
-from ringfence.resolve.records import record_neighbour_pairs
+from ringfence.resolve.records import more_records_than_budget, record_neighbour_pairs
+from ringfence.resolve.tokens import sound_pairs
 
 # Equi-join passes (column tuples); the order is Splink's, first rule claims a pair.
 KEY_PASSES: tuple[tuple[str, ...], ...] = (
@@ -99,10 +104,11 @@ def capped_pairs(cleaned: pa.Table) -> pa.Table:
     pairs; handing them to Splink as well cost it an exploded row each (at 1M mentions about
     two thirds of the capped pairs).
     """
-    window = _sorted_neighbourhood(cleaned)
-    near = name_neighbour_pairs(cleaned)
-    records = record_neighbour_pairs(cleaned)
-    both = pa.concat_tables([window, near, records])
+    found = [_sorted_neighbourhood(cleaned), name_neighbour_pairs(cleaned)]
+    if not more_records_than_budget(cleaned):  # the costlier passes, skipped at 1M mentions
+        found.append(record_neighbour_pairs(cleaned, checked=True))
+        found.append(sound_pairs(cleaned))
+    both = pa.concat_tables(found)
     keys = sorted({c for columns in KEY_PASSES for c in columns})
     mentions = pa.table(
         {"pos": pa.array(np.arange(cleaned.num_rows, dtype=np.int64))}
@@ -206,22 +212,45 @@ def all_candidate_pairs(cleaned: pa.Table) -> pa.Table:
 
 
 def pair_recall(cleaned: pa.Table, true_pairs: pa.Table) -> dict[str, float]:
-    """Share of true pairs (``id_l``/``id_r`` unique ids, any order) some pass compares."""
+    """Share of true pairs (``id_l``/``id_r`` unique ids, any order) some pass compares.
+
+    ``reachable_pair_recall``: share of true pairs whose two mentions are joined by a path of
+    compared true pairs, the most a clustering of these comparisons could link (a person
+    written 21 ways needs not all 210 pairs compared, only a chain).
+    """
     candidates = all_candidate_pairs(cleaned)
     con = duckdb.connect()
     try:
         con.register("cand", candidates)
         con.register("truth", true_pairs)
-        found, total = con.execute(
+        found = con.sql(
             "WITH t AS (SELECT DISTINCT least(id_l, id_r) AS l, greatest(id_l, id_r) AS r "
             "FROM truth WHERE id_l <> id_r) "
-            "SELECT count(c.id_l), count(*) FROM t LEFT JOIN cand AS c "
+            "SELECT t.l, t.r, c.id_l IS NOT NULL AS compared FROM t LEFT JOIN cand AS c "
             "ON c.id_l = t.l AND c.id_r = t.r"
-        ).fetchone()  # type: ignore[misc]
+        ).to_arrow_table()
     finally:
         con.close()
+    total = found.num_rows
+    compared = np.asarray(found.column("compared").to_numpy(zero_copy_only=False), dtype=bool)
     return {
-        "true_pairs": int(total),
+        "true_pairs": total,
         "candidate_pairs": candidates.num_rows,
-        "pair_recall": round(found / total, 4) if total else 1.0,
+        "pair_recall": round(float(compared.mean()), 4) if total else 1.0,
+        "reachable_pair_recall": _reachable(found, compared) if total else 1.0,
     }
+
+
+def _reachable(found: pa.Table, compared: np.ndarray) -> float:
+    """Share of true pairs within one connected component of the compared true pairs."""
+    both = pc.dictionary_encode(
+        pa.chunked_array([found.column("l").combine_chunks(), found.column("r").combine_chunks()])
+    ).combine_chunks()
+    ids = np.asarray(both.indices.to_numpy(zero_copy_only=False))
+    left, right = ids[: found.num_rows], ids[found.num_rows :]
+    size = len(both.dictionary)
+    graph = coo_matrix(
+        (np.ones(int(compared.sum())), (left[compared], right[compared])), shape=(size, size)
+    )
+    _, labels = csgraph.connected_components(graph, directed=False)
+    return round(float((labels[left] == labels[right]).mean()), 4)

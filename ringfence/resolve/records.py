@@ -9,10 +9,11 @@ other records (cosine, rare n-grams only) are found by a sparse product in chunk
 country when it has one (and among the records without a country), among all records when it
 has none.
 
-The per-record cap shares a fixed budget of ``PAIR_BUDGET`` pairs among the records, between 1
-and ``MAX_NEIGHBOURS`` each: a 1,000-record list is compared widely (100 neighbours each), a
-million mentions keep one nearest record each, so the pass costs at most about the budget or
-one pair per record, whichever is larger.
+The per-record cap shares a budget of ``PAIR_BUDGET`` pairs among the records, between
+``MIN_NEIGHBOURS`` and ``MAX_NEIGHBOURS`` each: a 1,000-record list is compared widely (100
+neighbours each), FEBRL3's 5,000 records 20 each, a 50,000-record register still 10 each (a
+person written 3-21 times needs more than the 2 an even share gave). Over ``MAX_RECORDS``
+distinct records the pass is skipped: the n-grams alone cost minutes at 1M mentions.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 PAIR_BUDGET = 100_000
 MAX_NEIGHBOURS = 100
+# Neighbours a record gets however many records share the budget (up to MAX_RECORDS): Splink
+# scores ~100k pairs a second here, so 10 a record costs seconds below MAX_RECORDS.
+MIN_NEIGHBOURS = 10
+MAX_RECORDS = 100_000
 # Multiply-adds of one partition's sparse product at most: the commonest n-grams (an n-gram in
 # d records costs d * d) are left out until it fits; they cost the most and tell the least.
 PRODUCT_BUDGET = 5_000_000
@@ -48,18 +53,24 @@ def record_texts(cleaned: pa.Table) -> pa.Array:
 
 
 def neighbour_cap(records: int) -> int:
-    """Neighbours per record: the pair budget shared out, at most ``MAX_NEIGHBOURS``.
+    """Neighbours per record: the pair budget shared out, within ``MIN_NEIGHBOURS`` and
+    ``MAX_NEIGHBOURS``.
 
-    0 (the pass is skipped) where the budget gives less than one neighbour a record: over
-    100,000 distinct records the n-grams alone cost minutes (4 CPU-minutes at 1M mentions),
-    and there the key passes and the name neighbours carry pair recall (0.9992 at 1M).
+    0 (the pass is skipped) over ``MAX_RECORDS`` distinct records: there the n-grams alone cost
+    minutes (4 CPU-minutes at 1M mentions), and the key passes and the name neighbours carry
+    pair recall (0.9993 at 1M).
     """
-    return int(min(MAX_NEIGHBOURS, PAIR_BUDGET // max(records, 1)))
+    if records > MAX_RECORDS:
+        return 0
+    return int(min(MAX_NEIGHBOURS, max(MIN_NEIGHBOURS, PAIR_BUDGET // max(records, 1))))
 
 
-def record_neighbour_pairs(cleaned: pa.Table) -> pa.Table:
-    """Pairs of row positions (``a``, ``b``) of mentions whose whole records are near."""
-    if _more_records_than_budget(cleaned):  # no cap to share: skip the costly distinct texts
+def record_neighbour_pairs(cleaned: pa.Table, checked: bool = False) -> pa.Table:
+    """Pairs of row positions (``a``, ``b``) of mentions whose whole records are near.
+
+    ``checked``: the caller already found at most ``MAX_RECORDS`` distinct records.
+    """
+    if not checked and more_records_than_budget(cleaned):  # skip the costly distinct texts
         return _table(np.empty((0, 2), np.int64))
     country = pc.fill_null(pc.cast(cleaned.column("country"), pa.string()), "")
     key = pc.binary_join_element_wise(country, record_texts(cleaned), "\x1f")
@@ -103,10 +114,10 @@ def record_neighbour_pairs(cleaned: pa.Table) -> pa.Table:
     return _table(pairs[(pairs[:, 0] >= 0) & (pairs[:, 1] >= 0)])
 
 
-def _more_records_than_budget(cleaned: pa.Table) -> bool:
-    """More distinct records than ``PAIR_BUDGET`` (the cap is 0), counted by DuckDB's hash
+def more_records_than_budget(cleaned: pa.Table) -> bool:
+    """More distinct records than ``MAX_RECORDS`` (the cap is 0), counted by DuckDB's hash
     of the fields: building their texts first took seconds at 1M mentions."""
-    if cleaned.num_rows <= PAIR_BUDGET:
+    if cleaned.num_rows <= MAX_RECORDS:
         return False
     columns = ("country", *TEXT_COLUMNS)
     con = duckdb.connect()
@@ -115,7 +126,7 @@ def _more_records_than_budget(cleaned: pa.Table) -> bool:
         row = con.execute(f"SELECT count(DISTINCT row({', '.join(columns)})) FROM t").fetchone()
     finally:
         con.close()
-    return bool(row and row[0] > PAIR_BUDGET)
+    return bool(row and row[0] > MAX_RECORDS)
 
 
 def _nearest(

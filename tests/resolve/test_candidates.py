@@ -1,11 +1,11 @@
-"""Candidate generation: the record-neighbour pass and its per-record cap."""
+"""Candidate generation: the record-neighbour pass, its per-record cap, the name-sound passes."""
 
 from __future__ import annotations
 
 import pyarrow as pa
 import pytest
 
-from ringfence.resolve import records
+from ringfence.resolve import records, tokens
 from ringfence.resolve.blocking import all_candidate_pairs
 from ringfence.resolve.prepare import prepare_mentions
 
@@ -59,7 +59,7 @@ def test_a_renamed_record_with_typos_is_compared_and_strangers_are_not_all() -> 
 
 def test_without_the_record_pass_the_pair_is_missed(monkeypatch: pytest.MonkeyPatch) -> None:
     table = _table([ORIGINAL, DUPLICATE, *STRANGERS], ["AU"] * (2 + len(STRANGERS)))
-    monkeypatch.setattr(records, "PAIR_BUDGET", 0)  # cap 0: the pass is skipped
+    monkeypatch.setattr(records, "MAX_RECORDS", 0)  # cap 0: the pass is skipped
     assert ("r0", "r1") not in _pairs(table)
 
 
@@ -76,10 +76,13 @@ def test_a_record_without_a_country_is_compared_with_every_country() -> None:
     )
 
 
-def test_the_cap_shares_the_budget_and_stops_where_it_gives_less_than_one() -> None:
+def test_the_cap_shares_the_budget_within_its_bounds_and_stops_over_max_records() -> None:
     assert records.neighbour_cap(10) == records.MAX_NEIGHBOURS
     assert records.neighbour_cap(records.PAIR_BUDGET // 20) == 20
-    assert records.neighbour_cap(records.PAIR_BUDGET + 1) == 0
+    many = records.PAIR_BUDGET // records.MIN_NEIGHBOURS * 2  # an even share would be 5
+    assert records.neighbour_cap(many) == records.MIN_NEIGHBOURS
+    assert records.neighbour_cap(records.MAX_RECORDS) == records.MIN_NEIGHBOURS
+    assert records.neighbour_cap(records.MAX_RECORDS + 1) == 0
 
 
 def test_copies_of_one_record_are_chained_not_paired_all_with_all() -> None:
@@ -95,9 +98,46 @@ def test_over_the_budget_the_pass_is_skipped_before_building_texts(
 ) -> None:
     rows = [ORIGINAL, DUPLICATE, *STRANGERS]
     table = _table(rows, ["AU"] * len(rows))
-    monkeypatch.setattr(records, "PAIR_BUDGET", len(rows) - 1)  # fewer than the distinct records
-    assert records._more_records_than_budget(table)
+    monkeypatch.setattr(records, "MAX_RECORDS", len(rows) - 1)  # fewer than the distinct records
+    assert records.more_records_than_budget(table)
     monkeypatch.setattr(records, "record_texts", lambda _t: pytest.fail("texts were built"))
     assert records.record_neighbour_pairs(table).num_rows == 0
     copies = _table([ORIGINAL] * (len(rows) + 5), ["AU"] * (len(rows) + 5))
-    assert not records._more_records_than_budget(copies)  # many rows, one distinct record
+    assert not records.more_records_than_budget(copies)  # many rows, one distinct record
+
+
+def _people(rows: list[tuple[str, str | None, str | None]]) -> pa.Table:
+    """Person records: name, birth date, city (no postcode, identifier or country)."""
+    names, dates, cities = (list(c) for c in zip(*rows, strict=True))
+    return prepare_mentions(
+        pa.table(
+            {
+                "id": [f"p{i:03d}" for i in range(len(rows))],
+                "schema_": ["Person"] * len(rows),
+                "name": names,
+                "birth_date": pa.array(dates, pa.string()),
+                "city": pa.array(cities, pa.string()),
+            }
+        )
+    )
+
+
+def test_a_nickname_with_nothing_else_shared_is_compared_by_the_sound_passes() -> None:
+    # Surname alike, first name a nickname, the birth date missing on one side, other towns.
+    rows = [("Thomas Warden", "1852-01-01", "Kingston"), ("Tom Warden", None, "Surbiton")]
+    rows += [(f"{first} {last}", None, f"Town {n}") for n, (first, last) in enumerate(
+        (f, s) for f in FIRST for s in LAST)]  # fmt: skip
+    table = _people(rows)
+    assert ("p000", "p001") in _pairs(table)
+    found = tokens.sound_pairs(table)
+    assert {(0, 1), (1, 0)} & set(zip(found["a"].to_pylist(), found["b"].to_pylist(), strict=True))
+    assert tokens.initial_keys("thomas warden") == ["0MS\x1finitial\x1fw", "WRTN\x1finitial\x1ft"]
+
+
+def test_a_large_sound_group_is_a_window_not_all_its_pairs() -> None:
+    people = tokens.FULL_GROUP * 3
+    rows = [(f"John {chr(65 + n % 26)}{n:03d}x", "1850-01-01", "London") for n in range(people)]
+    found = tokens.sound_pairs(_people(rows))
+    pairs = set(zip(found["a"].to_pylist(), found["b"].to_pylist(), strict=True))
+    assert len(pairs) <= people * tokens.WINDOW * len(tokens.PASSES)
+    assert len(pairs) < people * (people - 1) / 2

@@ -283,3 +283,20 @@ def test_cli_refuses_encodings_with_another_secret(files: Path) -> None:
         _run("pprl", "encode", files / "a.csv", "--secret-file", files / key, "--out", files / out)
     code, _, stderr = _run("pprl", "match", files / "a.parquet", files / "b.parquet")
     assert code == 2 and "different secrets" in stderr
+
+
+def test_a_date_of_birth_separates_namesakes_and_keeps_a_partial_date_close() -> None:
+    person: Row = {"id": "a1", "name": "Thomas Warden", "country": "GB", "birth_date": "1852-04-19"}
+    same = {**person, "id": "b1", "birth_date": "18520419"}  # written without dashes
+    year_only = {**person, "id": "b2", "birth_date": "1852"}
+    other = {**person, "id": "b3", "birth_date": "1907-11-02"}
+    garbage = {**person, "id": "b4", "birth_date": "not a date"}  # left out, the record stays
+    scores = {
+        right: row["score"]
+        for (_, right), row in _pairs(
+            parties(person), parties(same, year_only, other, garbage), threshold=0.0
+        ).items()
+    }
+    assert scores["b1"] == 1.0
+    assert scores["b1"] > scores["b2"] > scores["b3"]
+    assert scores["b4"] > scores["b3"]  # a missing date is not a different one

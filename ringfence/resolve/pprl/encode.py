@@ -1,10 +1,11 @@
 """Encode party records into keyed Bloom-filter encodings (CLKs), exact codes and block keys.
 
 Each record becomes: one CLK of ``clk_bits`` bits into which every q-gram of every fuzzy field
-(name, street, city, postcode, country) is hashed ``k[field]`` times by keyed double hashing; one
-HMAC code per strong identifier (phone, e-mail, identifier, bank account) for equality tests;
-and keyed block keys (Soundex of each name word and word pair, with the country) that decide
-which pairs are compared. Hashing into 2 x clk_bits and XOR-folding is the default (docs/pprl.md).
+(name, street, city, postcode, country, date of birth) is hashed ``k[field]`` times by keyed
+double hashing; one HMAC code per strong identifier (phone, e-mail, identifier, bank account)
+for equality tests; and keyed block keys (Soundex of each name word and word pair, with the
+country) that decide which pairs are compared. Hashing into 2 x clk_bits and XOR-folding is
+the default (docs/pprl.md).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from ringfence.resolve.pprl.params import (
 Progress = Callable[[str, int, int | None], None]
 _CHUNK_ROWS = 20_000  # bounds the unpacked bit matrix to ~40 MB at 2048 bits
 PARTY_COLUMNS = ("id", "schema", "name", "street", "city", "postcode", "country", "phone",
-                 "email", "identifier", "bank_account")  # fmt: skip
+                 "email", "identifier", "bank_account", "birth_date")  # fmt: skip
 
 
 def encoding_schema(params: PprlParams) -> pa.Schema:
@@ -122,6 +123,10 @@ def clean_parties(table: pa.Table) -> dict[str, list[Any]]:
         cleaned[name] = [fold_text(v).split() for v in _column(table, name)]
     for name in ("email", "identifier", "bank_account"):
         cleaned[name] = [_clean_or_none(reg[name], v) for v in _column(table, name)]
+    # A date of birth as ingestion cleans it (1956-09-09, 1956-09, 1956), hashed as one word
+    # of its digits: a typo changes two bigrams, a year alone shares the year's with the date.
+    dates = [_clean_or_none(reg["birth_date"], v) for v in _column(table, "birth_date")]
+    cleaned["birth_date"] = [[d.replace("-", "")] if d else [] for d in dates]
     return cleaned
 
 
@@ -190,6 +195,7 @@ class _Encoder:
             "city": cleaned["city"][row],
             "postcode": cleaned["postcode"][row],
             "country": [country.lower()] if country else [],
+            "birth_date": cleaned["birth_date"][row],
         }
 
     def clks(self, cleaned: dict[str, list[Any]], start: int, stop: int) -> list[bytes]:
