@@ -104,11 +104,13 @@ def pageview_measure(
     brand: str | None = None,
     since: dt.date | None = None,
     engine: Engine | None = None,
+    marketplace: str | None = None,
 ) -> list[PageViewShare]:
     """The measure from the lake's pageviews, listings and complaints (every organisation's).
 
-    ``brand`` keeps one claimed brand (case-insensitive), ``since`` days from that date on.
-    ``UserError`` when no page views were ingested.
+    ``brand`` keeps one claimed brand (case-insensitive), ``since`` days from that date on,
+    ``marketplace`` the page views one organisation supplied. ``UserError`` when no page views
+    were ingested.
     """
     lake, owned = Lake(settings), engine is None
     engine = engine or open_engine(settings)
@@ -123,6 +125,8 @@ def pageview_measure(
             where += f" AND lower(trim(l.brand)) = {_text(brand.strip().lower())}"
         if since is not None:
             where += f" AND p.date >= DATE '{since.isoformat()}'"
+        if marketplace is not None:
+            where += f" AND p.organisation = {_text(marketplace)}"
         rows = engine.query(_SQL.format(where=where)).to_pylist()
     finally:
         if owned:

@@ -59,6 +59,10 @@ def dataset_fields(name: str) -> frozenset[str]:
         from ringfence.store.operational.complaint_tables import COMPLAINT_FIELDS
 
         found = set(COMPLAINT_FIELDS)
+    elif name == "pageview_measure":
+        from ringfence.service.views.pageviews import PageViewDay
+
+        found = {"id", *PageViewDay.model_fields}
     elif name == "inspection_tasks":
         from ringfence.service.views.queue import TASK_FIELDS
 

@@ -126,6 +126,11 @@ def _agreements(kinds: dict[str, str]) -> list[dict[str, Any]]:
         customs, brands, "seizures", SEIZURE_FACTS, "a brand sees seizures of its own goods",
         {"brand": "$recipient_brands"},
     )  # fmt: skip
+    out += _pairs(
+        markets, brands, "pageview_measure", ["*"],
+        "a brand sees the page-view measure of listings claiming its own brands",
+        {"brand": "$recipient_brands"},
+    )  # fmt: skip
     return out
 
 

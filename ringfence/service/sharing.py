@@ -87,6 +87,10 @@ def _specs() -> dict[str, DatasetSpec]:
     specs["listing_reviews"] = DatasetSpec(
         "listing_reviews", "a marketplace's analyst review queue of listings"
     )
+    specs["pageview_measure"] = DatasetSpec(
+        "pageview_measure",
+        "a marketplace's page views with no valid complaint, per day and brand (the measure)",
+    )
     specs["brand_complaints"] = DatasetSpec(
         "brand_complaints", "notices a brand filed against listings, with their outcomes"
     )

@@ -84,7 +84,8 @@ def _withdraw(client: TestClient, world: World, organisation: str) -> Probe:
 def _portal(path: str) -> ProbeFn:
     def probe(client: TestClient, world: World, organisation: str) -> Probe:
         _notice(world)
-        response = client.get(f"{API}/brand-portal/{path}", headers=world.headers(organisation))
+        url = f"{API}/brand-portal/{path}".rstrip("/")
+        response = client.get(url, headers=world.headers(organisation))
         if organisation != FILER:
             assert MARKER not in response.text
         return Probe(response, {200})
@@ -107,6 +108,7 @@ COMPLAINT_PROBES: dict[tuple[str, str], ProbeFn] = {
         "reinstate", {"reason": "probe"}
     ),
     ("POST", f"{API}/complaints/{{complaint_id}}/withdraw"): _withdraw,
+    ("GET", f"{API}/brand-portal"): _portal(""),
     ("GET", f"{API}/brand-portal/products"): _portal("products"),
     ("GET", f"{API}/brand-portal/complaints"): _portal("complaints"),
     ("GET", f"{API}/brand-portal/seizures"): _portal("seizures"),

@@ -1,6 +1,7 @@
-"""Isolation probes of the listing queue's undo and the seller profile, joined to THE isolation
-test's route table (``tests/service/test_isolation.py``): only a marketplace's own staff undo
-their own actions (its taker, within seconds) and read their own sellers."""
+"""Isolation probes of the listing queue's undo, the seller profile and the page-view measure,
+joined to THE isolation test's route table (``tests/service/test_isolation.py``): only a
+marketplace's own staff undo their own actions (its taker, within seconds) and read their own
+sellers; the measure shows a marketplace its own rows and a brand its own brands' rows."""
 
 from __future__ import annotations
 
@@ -35,7 +36,20 @@ def _seller(client: TestClient, world: World, organisation: str) -> Probe:
     return Probe(response, {403})
 
 
+def _pageviews(client: TestClient, world: World, organisation: str) -> Probe:
+    """Everyone may ask; only the marketplace's own rows or, for a brand, its brands' rows."""
+    response = client.get(f"{API}/metrics/pageviews?days=3650", headers=world.headers(organisation))
+    rows = response.json()["daily"] if response.status_code == 200 else []
+    kind = world.kinds[organisation]
+    if kind != "marketplace":
+        assert all(r["brand"] != "*" for r in rows), "the all-brands row is the marketplace's"
+    if kind not in ("marketplace", "brand"):
+        assert rows == []
+    return Probe(response, {200})
+
+
 LISTING_PAGE_PROBES: dict[tuple[str, str], ProbeFn] = {
     ("POST", f"{API}/listings/actions/{{action_id}}/undo"): _undo,
     ("GET", f"{API}/sellers/{{seller}}"): _seller,
+    ("GET", f"{API}/metrics/pageviews"): _pageviews,
 }

@@ -76,6 +76,13 @@ def complaint_withdraw(
     return complaints.withdraw(services, caller, complaint_id, body)
 
 
+@router.get("/brand-portal")
+def portal(caller: CallerDep, services: ServicesDep, limit: Limit = 200) -> Body:
+    """The brand portal page's data in one answer: products, complaints, seizures and codes
+    (``limit`` seizures and code scans; the page shows 200)."""
+    return brand_portal.portal(services, caller, limit)
+
+
 @router.get("/brand-portal/products")
 def portal_products(caller: CallerDep, services: ServicesDep) -> Body:
     """Your brands' products and their authorised sellers."""

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from ringfence.service.api.deps import ERRORS, CallerDep, ServicesDep
-from ringfence.service.views import dashboard, seizures, watchlist
+from ringfence.service.views import dashboard, pageviews, seizures, watchlist
 from ringfence.service.views.tablequery import table_query
 
 router = APIRouter(responses=ERRORS, tags=["data"])
@@ -53,3 +53,12 @@ def dashboard_data(
 ) -> dashboard.Dashboard:
     """Inspections, hit rate, seizures by origin and brand, model precision, exploration."""
     return dashboard.dashboard(services, caller, days)
+
+
+@router.get("/metrics/pageviews", response_model=pageviews.PageViews)
+def pageviews_data(
+    caller: CallerDep, services: ServicesDep, days: Annotated[int, Query(ge=1, le=3650)] = 30
+) -> pageviews.PageViews:
+    """Share of listing page views with no valid (upheld) complaint per day and brand, over the
+    last ``days`` days of page views you may read (``ringfence metrics pageviews``)."""
+    return pageviews.pageviews(services, caller, days)

@@ -76,3 +76,18 @@ def codes(services: Services, caller: Caller, limit: int) -> dict[str, Any]:
     scans = [s for s in scans if str(s.get("brand") or "").casefold() in names]
     shown = [jsonable(s) for s in sharing.visible(services, caller, "code_scans", scans)][:limit]
     return {"organisation": caller.organisation, "keys": key_rows, "scans": shown}
+
+
+PORTAL_LIMIT = 200  # seizures and code scans the portal page shows
+
+
+def portal(services: Services, caller: Caller, limit: int = PORTAL_LIMIT) -> dict[str, Any]:
+    """The whole brand portal, as its page shows it: products, complaints, seizures, codes
+    (each as its own route answers; ``limit`` seizures and code scans)."""
+    return {
+        "organisation": caller.organisation,
+        "products": products(services, caller),
+        "complaints": complaints(services, caller),
+        "seizures": seizures(services, caller, limit),
+        "codes": codes(services, caller, limit),
+    }

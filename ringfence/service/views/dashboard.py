@@ -21,6 +21,8 @@ from ringfence.service.views.dashboard_roles import (
     brand_view,
     carrier_view,
 )
+from ringfence.service.views.pageviews import DATASET as PAGEVIEWS
+from ringfence.service.views.pageviews import PageViews, pageviews
 from ringfence.service.views.seizures import all_seizures, recorded_rows
 
 # Which dashboard an organisation kind gets; customs and IP-crime units share the queue's one.
@@ -94,6 +96,11 @@ class Dashboard(BaseModel):
     brand: BrandView | None = None
     carrier: CarrierView | None = None
     marketplace: MarketplaceView | None = None
+    pageviews: PageViews | None = Field(
+        default=None,
+        description="page views with no valid complaint (a marketplace's own, a brand's own "
+        "brands through an agreement); absent for organisations the measure is not for",
+    )
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -139,6 +146,10 @@ def dashboard(services: Services, caller: Caller, days: int = 30) -> Dashboard:
     elif kind == "marketplace":
         parts["marketplace"], hidden = marketplace_view(services, caller)
         not_shared += [f"marketplace.{field}" for field in hidden]
+    if kind in ("marketplace", "brand") or PAGEVIEWS in policy.grants:
+        parts["pageviews"] = pageviews(services, caller, days)
+        granted = kind == "marketplace" or PAGEVIEWS in policy.grants
+        not_shared += [] if granted or parts["pageviews"].daily else ["pageviews"]
     return Dashboard(
         organisation=caller.organisation,
         kind=kind,

@@ -2,8 +2,9 @@
 my self-service removal record), my seizures at the border, my codes; and a form to report a
 listing (removing it at once where the brand's accurate notices earned that).
 
-The page renders the JSON twins ``GET /api/v1/brand-portal/{products,complaints,seizures,codes}``
-(one view call each); the form posts to ``POST /api/v1/complaints``'s view.
+The page renders its JSON twin ``GET /api/v1/brand-portal`` (``brand_portal.portal``: the answers
+of ``/api/v1/brand-portal/{products,complaints,seizures,codes}`` in one); the form posts to
+``POST /api/v1/complaints``'s view.
 """
 
 from __future__ import annotations
@@ -26,19 +27,7 @@ from ringfence.web.session import page_caller
 router = APIRouter(route_class=HtmlRoute, include_in_schema=False)
 
 PORTAL = "/brand-portal"
-SEIZURE_LIMIT = 200
-CODE_LIMIT = 200
 FORM_FIELDS = ("marketplace", "listing", "brand", "reason", "evidence_ref")
-
-
-def portal_model(services: Services, caller: Caller) -> dict[str, Any]:
-    """The four twins' answers, as the page shows them."""
-    return {
-        "products": brand_portal.products(services, caller),
-        "complaints": brand_portal.complaints(services, caller),
-        "seizures": brand_portal.seizures(services, caller, SEIZURE_LIMIT),
-        "codes": brand_portal.codes(services, caller, CODE_LIMIT),
-    }
 
 
 @router.get(PORTAL)
@@ -49,7 +38,7 @@ async def portal_page(
     services: Services = Depends(get_services),
 ) -> Response:
     """The caller's brand portal (``filed``: the notice just filed, to point it out)."""
-    model = await run_in_threadpool(portal_model, services, caller)
+    model = await run_in_threadpool(brand_portal.portal, services, caller)
     markets = [o for o in services.store.organisations() if o.kind == "marketplace"]
     return render(
         request, "pages/brand_portal.html", title="Brand portal", active="brand-portal",
