@@ -49,18 +49,21 @@ def _rows(engine: Engine, lake: Lake, needs: Iterable[str], sql: str) -> list[di
 
 
 def listing_row(settings: Settings, marketplace: str, listing: str) -> dict[str, Any]:
-    """The marketplace's listing: ``seller`` key, ``brand``, ``gtin``, ``price``, ``status``."""
+    """The marketplace's listing: ``seller`` key, ``brand``, ``gtin``, ``price``, ``status``
+    and the seller's ``registered`` (account opening) date when the sellers feed has it."""
     lake, engine = Lake(settings), open_engine(settings)
     try:
         if not lake.register(engine, "listings"):
             rows = []
         else:
-            seller, join = "l.seller_ref", ""
+            seller, join, opened = "l.seller_ref", "", "NULL"
             if lake.register(engine, "sellers"):
                 seller, join = "s.source_key", "LEFT JOIN sellers AS s ON s.id = l.seller_ref"
+                opened = "s.registered_at"
             rows = engine.query(
                 f"SELECT l.source_key AS listing, {seller} AS seller, l.brand, l.gtin, l.price,"
-                f" l.status FROM listings AS l {join} WHERE l.organisation = {q(marketplace)}"
+                f" l.status, {opened} AS registered FROM listings AS l {join}"
+                f" WHERE l.organisation = {q(marketplace)}"
                 f" AND l.source_key = {q(listing)} LIMIT 1"
             ).to_pylist()
     finally:
@@ -149,6 +152,7 @@ def complaint_facts(
     floor = product["price_min"] if product and product["price_min"] else min(floors, default=None)
     price = listing.get("price")
     ratio = float(price) / floor if floor and price is not None else None
+    opened = day_of(listing.get("registered"))
     return ComplaintFacts(
         brand=brand,
         listing_claims_brand=str(listing.get("brand") or "").strip().casefold() in own,
@@ -158,5 +162,5 @@ def complaint_facts(
         no_code_shown=no_code_shown, border_seizures=seizures,
         seller_upheld=past.seller_upheld(seller, day + 1),
         burst_sellers=past.burst(who, seller, day), past_decided=decided, past_rejected=rejected,
-        complainant=who,
+        complainant=who, seller_age_days=None if opened is None else day - opened,
     )  # fmt: skip

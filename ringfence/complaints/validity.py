@@ -7,7 +7,11 @@ the brand nor one of its GTINs, the price is in the genuine range, the complaina
 many unrelated sellers within days, most of the complainant's past notices were rejected.
 Good-faith signs: a price far below the genuine range, an unauthorised seller claiming the
 brand, a code-protected product whose seller showed no code, border seizures of the seller's
-goods, earlier notices against the seller upheld.
+goods, earlier notices against the seller upheld. A grey-market reseller's profile counts
+against a notice: an established account (``GREY_AGE_DAYS`` or older) with no notice upheld,
+no seizure and no missing code, offering the brand's own GTIN below the lowest genuine price
+but not far below it (parallel imports of genuine goods are lawful; a notice against them is an
+abuse). All points are set by hand, not fitted.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ BURST_SELLERS = 8  # unrelated sellers within BURST_DAYS that make a burst
 BURST_DAYS = 7
 HISTORY_MIN = 5  # decided notices before the complainant's record counts
 HISTORY_NORMAL = 0.15  # share rejected that a careful complainant still sees
+GREY_AGE_DAYS = 365  # an account this old has a trading record, not a throwaway
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,7 @@ class ComplaintFacts:
     past_decided: int = 0  # the complainant's notices decided before this one was filed
     past_rejected: int = 0
     complainant: str = ""
+    seller_age_days: int | None = None  # days since the seller's account was opened
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,10 @@ def _points(f: ComplaintFacts) -> list[tuple[float, str]]:
             out.append((2.0, f"priced at {pct} of the lowest genuine price"))
         elif f.price_ratio >= GENUINE_FROM:
             out.append((-1.5, f"priced in the genuine range ({pct} of the lowest genuine price)"))
+    if _grey_profile(f):
+        out.append((-2.0, f"an established seller (account {f.seller_age_days} days old, no "
+                    f"notice upheld) offers {f.brand}'s own GTIN at {f.price_ratio:.0%} of the "
+                    "lowest genuine price: a grey-market reseller of genuine goods"))  # fmt: skip
     if f.no_code_shown:
         out.append((1.5, "a code-protected product whose seller showed no valid code"))
     if f.border_seizures:
@@ -91,6 +101,19 @@ def _points(f: ComplaintFacts) -> list[tuple[float, str]]:
         text = f"{f.past_rejected} of {f.past_decided} past notices of {who} rejected"
         out.append((points, text))
     return out
+
+
+def _grey_profile(f: ComplaintFacts) -> bool:
+    """The listing looks like genuine goods sold outside the brand's distribution."""
+    ratio = f.price_ratio
+    return (
+        f.gtin_of_brand
+        and not f.authorised
+        and ratio is not None
+        and FAR_BELOW <= ratio < GENUINE_FROM
+        and (f.seller_age_days or 0) >= GREY_AGE_DAYS
+        and not (f.seller_upheld or f.border_seizures or f.no_code_shown)
+    )
 
 
 def score(facts: ComplaintFacts) -> Validity:

@@ -31,6 +31,7 @@ def _with(**changes: object) -> ComplaintFacts:
         (_with(listing_claims_brand=False), "claims neither NorthPeak"),
         (_with(burst_sellers=12), "12 unrelated sellers within 7 days"),
         (_with(past_decided=20, past_rejected=12), "12 of 20 past notices"),
+        (_with(gtin_of_brand=True, seller_age_days=800), "grey-market reseller"),
     ],
 )
 def test_bad_faith_notices_are_recognised(facts: ComplaintFacts, words: str) -> None:
@@ -80,3 +81,22 @@ def test_record_counts_decisions_made_before_the_day_only() -> None:
     assert history.record("agent", 15) == (1, 1)
     assert history.record("agent", 21) == (2, 1)
     assert history.seller_upheld("s2", 20) == 0 and history.seller_upheld("s2", 21) == 1
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"seller_age_days": 40},  # a new account: no trading record
+        {"seller_age_days": None},  # opening date unknown
+        {"gtin_of_brand": False},  # not the brand's own product number
+        {"price_ratio": 0.3},  # far below: the counterfeit price
+        {"seller_upheld": 1},  # a notice against the seller was upheld before
+        {"border_seizures": 1},
+        {"no_code_shown": True},
+    ],
+)
+def test_the_grey_market_profile_needs_every_part(changes: dict[str, object]) -> None:
+    grey = _with(gtin_of_brand=True, seller_age_days=800)
+    assert "grey-market" in score(grey).text and not score(grey).valid
+    other = dataclasses.replace(grey, **changes)  # type: ignore[arg-type]
+    assert "grey-market" not in score(other).text
