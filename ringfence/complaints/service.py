@@ -20,7 +20,7 @@ from typing import Any
 from ringfence.codes.listings import flagged_listings
 from ringfence.complaints import policy
 from ringfence.complaints.facts import complaint_facts, listing_row
-from ringfence.complaints.validity import Validity, score
+from ringfence.complaints.validity import ComplaintFacts, Validity, score
 from ringfence.errors import ConflictError, ForbiddenError, NotFoundError
 from ringfence.listings import actions
 from ringfence.settings import Settings
@@ -68,17 +68,36 @@ def keep_evidence(settings: Settings, path: Path) -> tuple[str, str]:
     return path.name[:200], sha
 
 
+def facts_of(
+    settings: Settings, store: OperationalStore, organisation: str, marketplace: str,
+    listing: dict[str, Any], brand: str,
+) -> ComplaintFacts:  # fmt: skip
+    """The facts of ``organisation``'s notice for ``brand`` against ``listing`` today."""
+    flagged = any(f["organisation"] == marketplace and str(f["listing"]) == listing["listing"]
+                  for f in flagged_listings(settings, store))  # fmt: skip
+    return complaint_facts(settings, store, organisation=organisation, marketplace=marketplace,
+                           listing=listing, brand=brand, no_code_shown=flagged,
+                           today=utcnow().date())  # fmt: skip
+
+
 def validity_of(
     settings: Settings, store: OperationalStore, organisation: str, marketplace: str,
     listing: dict[str, Any], brand: str,
 ) -> Validity:  # fmt: skip
     """The validity of ``organisation``'s notice for ``brand`` against ``listing`` today."""
-    flagged = any(f["organisation"] == marketplace and str(f["listing"]) == listing["listing"]
-                  for f in flagged_listings(settings, store))  # fmt: skip
-    facts = complaint_facts(settings, store, organisation=organisation, marketplace=marketplace,
-                            listing=listing, brand=brand, no_code_shown=flagged,
-                            today=utcnow().date())  # fmt: skip
-    return score(facts)
+    return score(facts_of(settings, store, organisation, marketplace, listing, brand))
+
+
+def _not_removable(facts: ComplaintFacts, validity: Validity) -> str | None:
+    """Why a self-service removal is refused (the marketplace reviews the notice), or None.
+    Only a listing of the filer's own products comes down on its word (red team M1: validity
+    alone let a brand remove another brand's listing of a seller with upheld notices)."""
+    if not (facts.listing_claims_brand or facts.gtin_of_brand):
+        return (f"the listing claims neither {facts.brand} nor one of its GTINs: the "
+                "marketplace reviews the notice")  # fmt: skip
+    if not validity.valid:
+        return f"validity {validity.score:.2f} is below 0.5: the marketplace reviews the notice"
+    return None
 
 
 def file_complaint(
@@ -97,15 +116,16 @@ def file_complaint(
     with _one_removal(settings, store, marketplace, listing) if take_down else nullcontext():
         if take_down:
             _not_down(store, marketplace, listing)
-        validity = validity_of(settings, store, organisation, marketplace, found, brand)
+        facts = facts_of(settings, store, organisation, marketplace, found, brand)
+        validity = score(facts)
         draft = ComplaintDraft(organisation, marketplace, listing, found.get("seller"), brand,
                                reason, validity.score, validity.valid, validity.text[:2000],
                                evidence_ref, *(evidence or (None, None)))  # fmt: skip
         row = store.file_complaint(draft, actor=actor)
         if not take_down:
             return {"complaint": row.to_dict(), "self_service": None}
-        if not validity.valid:
-            why = f"validity {validity.score:.2f} is below 0.5: the marketplace reviews the notice"
+        why = _not_removable(facts, validity)
+        if why is not None:
             return {"complaint": row.to_dict(), "self_service": {"done": False, "why": why}}
         return _remove(settings, store, row.id, organisation, marketplace, listing, reason, actor)
 
