@@ -61,8 +61,11 @@ def scan(services: Services, caller: Caller, body: ScanIn) -> dict[str, Any]:
 
 
 def list_scans(services: Services, caller: Caller, limit: int) -> dict[str, Any]:
-    """The newest scans the caller may see, with their flags."""
-    rows = [s.to_dict() for s in services.store.code_scans(limit=limit)]
+    """The newest scans the caller may see, with their flags. The limit counts only scans of
+    owners the gate may pass (red team M4: counting every organisation's told how many scans
+    others recorded since one's own)."""
+    owners = sharing.Policy.load(services, caller).owners(DATASET)
+    rows = [s.to_dict() for s in services.store.code_scans(organisation=owners, limit=limit)]
     return {"organisation": caller.organisation, "scans": _shown(services, caller, rows)}
 
 

@@ -6,6 +6,7 @@ Every write appends its audit entry in the same transaction (``code.key``, ``cod
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -133,13 +134,16 @@ class CodeStore(StoreBase):
         self,
         *,
         serials: list[tuple[str, str, str]] | None = None,
-        organisation: str | None = None,
+        organisation: str | Sequence[str] | None = None,
         limit: int = 10_000,
     ) -> list[CodeScan]:
-        """Scans, newest first; ``serials`` keeps those of these (brand, gtin, serial) units."""
+        """Scans, newest first; ``serials`` keeps those of these (brand, gtin, serial) units,
+        ``organisation`` those of one organisation (or of several)."""
         query = select(CodeScan).order_by(CodeScan.scanned_at.desc(), CodeScan.id.desc())
-        if organisation is not None:
+        if isinstance(organisation, str):
             query = query.where(CodeScan.organisation == organisation)
+        elif organisation is not None:
+            query = query.where(CodeScan.organisation.in_(list(organisation)))
         if serials is not None:
             if not serials:
                 return []
