@@ -55,6 +55,12 @@ def target(
         None, "--source", help="Only shipments supplied by this organisation."
     ),
     seed: int | None = typer.Option(None, "--seed", help="Seed of the exploration draw."),
+    explore_by: str = typer.Option(
+        "uniform",
+        "--explore-by",
+        help="uniform, or targeted: aimed at shippers, routes and goods with few labels and at "
+        "the model's uncertainty (probability-proportional-to-size, exact chances recorded).",
+    ),
     json_out: Path | None = typer.Option(None, "--json", help="Also write the list as JSON."),
     rules: Path | None = typer.Option(None, "--rules", help="Rule file (default rule set)."),
 ) -> None:
@@ -74,6 +80,7 @@ def target(
             seed=seed,
             source=source,
             rules_path=rules,
+            explore_by=explore_by,
         )
     console.print(plan_table(plan))
     explored = sum(task.selected_by == "explore" for task in plan.tasks)

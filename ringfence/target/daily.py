@@ -1,7 +1,9 @@
 """One day's inspection list: score the shipments arriving on a date, select under capacity,
 explain the picks and write them to the operational store as inspection tasks.
 
-``plan_inspections`` computes the list without writing; ``target_day`` also stores it (the CLI's
+``explore_by="targeted"`` aims the exploration draw at shippers, routes and goods with few labels
+and at the model's uncertainty (``target/explore/``, docs/targeting.md). ``plan_inspections``
+computes the list without writing; ``target_day`` also stores it (the CLI's
 ``ringfence target`` and the demo call it). Scores come from the batch path (features of the
 whole lake, label history strictly before each shipment's date), so they equal ``ringfence
 backtest``'s and the online scorer's.
@@ -26,8 +28,10 @@ from ringfence.settings import Settings
 from ringfence.store.engine import Engine, open_engine
 from ringfence.store.operational import OperationalStore
 from ringfence.store.operational.tasks import InspectionTaskDraft
+from ringfence.target.explore.history import ARRIVAL_KEYS, arrival_sizes, labelled_keys
 from ringfence.target.select import RANK_BY, priorities, select, values_at_stake
 
+EXPLORE_BY = ("uniform", "targeted")
 # Preferred label to rank by when the model has several and none is asked for.
 PREFERRED_LABELS = ("counterfeit", "ipr", "fraud")
 
@@ -87,7 +91,7 @@ def _arrivals(engine: Engine, day: dt.date, source: str | None) -> pa.Table:
     if source is not None:
         where += " AND organisation = '" + source.replace("'", "''") + "'"
     return engine.query(
-        "SELECT id, source_key, port FROM shipments "
+        f"SELECT id, source_key, port, {ARRIVAL_KEYS} FROM shipments "
         f"WHERE date IS NOT NULL AND {where} ORDER BY id"
     )
 
@@ -99,17 +103,19 @@ def _numbers(table: pa.Table, name: str) -> np.ndarray:
 
 def _day_rows(
     settings: Settings, day: dt.date, source: str | None, rules_path: str | Path | None
-) -> tuple[Matrix, pa.Table, np.ndarray, list[Any]]:
-    """The lake's feature matrix, the day's arrivals and their rows in the matrix."""
+) -> tuple[Matrix, pa.Table, np.ndarray, list[Any], pa.Table]:
+    """The lake's feature matrix, the day's arrivals, their rows in the matrix, the rules and
+    the keys of the shipments labelled before the day."""
     engine = open_engine(settings)
     try:
         matrix, _, rules = load_matrix(settings, engine, None, rules_path)
         arrivals = _arrivals(engine, day, source)
+        labelled = labelled_keys(engine, day)
     finally:
         engine.close()
     index = pd.Index(matrix.table.column("id").to_pandas())
     rows = index.get_indexer(arrivals.column("id").to_pylist())
-    return matrix, arrivals, rows, rules
+    return matrix, arrivals, rows, rules, labelled
 
 
 def plan_inspections(
@@ -125,13 +131,16 @@ def plan_inspections(
     source: str | None = None,
     version: str | None = None,
     rules_path: str | Path | None = None,
+    explore_by: str = "uniform",
 ) -> InspectionPlan:
     """Score the shipments arriving on ``target_date`` (``source``: only those supplied by that
     organisation) and choose ``capacity`` of them; nothing is written."""
     _check_options(capacity, exploration, rank_by)
+    if explore_by not in EXPLORE_BY:
+        raise UserError(f"--explore-by must be one of {', '.join(EXPLORE_BY)}")
     model = load_model(settings, version)
     label = choose_label(model, label)
-    matrix, arrivals, rows, rules = _day_rows(settings, target_date, source, rules_path)
+    matrix, arrivals, rows, rules, labelled = _day_rows(settings, target_date, source, rules_path)
     if matrix.names != model.features:
         raise UserError(f"model {model.version} was trained on other features; retrain it")
     if len(rows) == 0:
@@ -143,7 +152,8 @@ def plan_inspections(
     priority, used = priorities(probability, values, rank_by)
     ports = arrivals.column("port").to_pylist()
     rng = np.random.default_rng(seed)
-    picks = select(priority, capacity, exploration, rng, ports if per_port else None)
+    sizes = arrival_sizes(arrivals, labelled, probability) if explore_by == "targeted" else None
+    picks = select(priority, capacity, exploration, rng, ports if per_port else None, sizes)
     chosen = np.array([rows[p.index] for p in picks], dtype=np.int64)
     reasons = explain_rows(model, matrix, chosen, rules) if len(chosen) else {}
     ids = arrivals.column("id").to_pylist()

@@ -15,9 +15,15 @@ the same start, once exploiting the ranking only and once keeping an exploration
 **Weighting.** A label's training weight is the inverse of the probability with which it was
 selected: 1 for exploited shipments and for the legacy warm-up labels (their selection
 probabilities were never recorded), ``1/p`` for explored ones, so the explored labels stand for
-the whole unexploited population they were drawn from (inverse propensity weighting). Weights are
-not clipped: with a few explored parcels a day they are large, which is the honest price of
-unbiasedness, and the report shows what it does.
+the whole unexploited population they were drawn from (inverse propensity weighting). Arms may
+instead clip ``1/p``, self-normalise it per day, or weigh every label 1 (``explore/weights.py``).
+
+**Aim.** Exploration draws uniformly, or (``targeted``) in proportion to sizes aimed at shippers,
+routes and goods the arm has few labels of and at the model's uncertainty
+(``explore/aim.py``), with exact inclusion probabilities (``explore/pps.py``).
+
+**Drift scenario.** On a world simulated with ``--new-ring-day`` the report also says, per arm,
+when the new ring's first parcel was seized (``new_ring``: days and weeks to detection).
 
 Weekly figures per arm: inspections, seizures (hits), precision (seizures / inspections),
 recall (counterfeits inspected / counterfeits arriving), and the AUC of the week's model against
@@ -52,6 +58,8 @@ from ringfence.score.rules import Rule, load_rules
 from ringfence.settings import Settings
 from ringfence.store.engine import Engine, open_engine
 from ringfence.store.lake import Lake
+from ringfence.target.explore.replay import day_sizes, detection, key_codes
+from ringfence.target.explore.weights import DEFAULT_CLIP, training_weights
 from ringfence.target.select import select
 
 LABEL = "counterfeit"
@@ -60,7 +68,13 @@ DETECTION_RATE = 0.85  # share of inspected fakes an inspection finds (docs/simu
 REFERENCE_FEEDS = ("brands", "products", "exchange_rates")
 # Prepared once from the carrier's party mentions and the rates; every week's features read them.
 DERIVED_TABLES = ("party_addresses", "fx_rates")
-WEIGHTINGS = {"inverse": "with_exploration", "none": "with_exploration_unweighted"}
+WEIGHTINGS = {
+    "inverse": "with_exploration",
+    "none": "with_exploration_unweighted",
+    "clipped": "with_exploration_clipped",
+    "self_normalised": "with_exploration_self_normalised",
+}
+AIMS = ("uniform", "targeted")
 Progress = Callable[..., None]
 
 
@@ -77,6 +91,9 @@ class World:
     catalogue: Catalogue | None
     first_day: int  # first replayed day
     reference: dict[str, pa.Table] = field(default_factory=dict)  # DERIVED_TABLES
+    ring: np.ndarray = field(default_factory=lambda: np.zeros(0, object))  # ring id or ""
+    keys: dict[str, np.ndarray] = field(default_factory=dict)  # explore.replay.key_codes
+    scenario: dict[str, Any] | None = None  # the drift scenario's new ring (truth/drift.parquet)
 
 
 @dataclass
@@ -88,6 +105,13 @@ class Arm:
     weighted: bool = True  # explored labels weigh 1/p (False: every label weighs 1)
     labels: dict[int, tuple[bool, float, int]] = field(default_factory=dict)
     weeks: list[dict[str, Any]] = field(default_factory=list)
+    weighting: str = "inverse"  # explore.weights.WEIGHTINGS; "none" when not ``weighted``
+    aim: str = "uniform"  # or "targeted" (explore/aim.py)
+    clip: float = DEFAULT_CLIP
+
+    def __post_init__(self) -> None:
+        if not self.weighted:
+            self.weighting = "none"
 
 
 def load_world(settings: Settings, world_dir: Path, warmup_days: int, seed: int) -> World:
@@ -113,6 +137,10 @@ def load_world(settings: Settings, world_dir: Path, warmup_days: int, seed: int)
     truth.index = [make_id(CARRIER, "shipments", k) for k in truth["source_key"]]
     rows = truth.reindex(shipments.column("id").to_pylist())
     days = np.asarray(shipments.column("date").cast(pa.int32()).to_numpy(), dtype=np.int64)
+    scenario = None
+    if (world_dir / "truth" / "drift.parquet").exists():
+        drift = pq.read_table(world_dir / "truth" / "drift.parquet").to_pylist()[0]
+        scenario = {"ring_id": drift["ring_id"], "first_day": (drift["first_date"] - EPOCH).days}
     counterfeit = rows["is_counterfeit"].fillna(False).to_numpy(dtype=bool)
     draw = np.random.default_rng(seed).random(len(days))
     return World(
@@ -125,6 +153,9 @@ def load_world(settings: Settings, world_dir: Path, warmup_days: int, seed: int)
         catalogue=catalogue,
         first_day=int(days.min()) + warmup_days,
         reference=reference,
+        ring=rows["ring_id"].fillna("").to_numpy(dtype=object),
+        keys=key_codes(shipments),
+        scenario=scenario,
     )
 
 
@@ -186,13 +217,10 @@ def run_week(
     inspected = hits = explored = explored_hits = 0
     for day in range(start, start + 7):
         today = np.flatnonzero(world.days[week_rows] == day)
-        for pick in select(probability[today], capacity, arm.exploration, rng):
-            row = int(week_rows[today[pick.index]])
-            found = bool(world.found[row])
-            weight = 1.0 / pick.selection_probability if arm.weighted else 1.0
-            arm.labels[row] = (found, weight, day)
+        for _row, found, by in inspect_day(world, arm, week_rows[today], probability[today],
+                                           capacity, day, rng):  # fmt: skip
             inspected, hits = inspected + 1, hits + found
-            if pick.selected_by == "explore":
+            if by == "explore":
                 explored, explored_hits = explored + 1, explored_hits + found
     fakes = world.counterfeit[week_rows]
     caught = sum(world.counterfeit[r] for r in arm.labels if start <= arm.labels[r][2] <= start + 6)
@@ -211,6 +239,30 @@ def run_week(
         "auc_truth": None if auc is None else float(auc),
         "training_labels": len(arm.labels) - inspected,
     }
+
+
+def inspect_day(
+    world: World, arm: Arm, rows: np.ndarray, probability: np.ndarray, capacity: int, day: int,
+    rng: np.random.Generator,
+) -> list[tuple[int, bool, str]]:  # fmt: skip
+    """Select the day's inspections among ``rows`` (world rows arriving that day), reveal what
+    they find and record them as the arm's labels with their training weights; returns
+    (row, found, selected_by) per inspection."""
+    sizes = None
+    if arm.aim == "targeted" and arm.exploration > 0 and len(rows):
+        labelled = np.fromiter(arm.labels, dtype=np.int64, count=len(arm.labels))
+        sizes = day_sizes(world.keys, labelled, rows, probability)
+    picks = select(probability, capacity, arm.exploration, rng, sizes=sizes)
+    chances = np.array([p.selection_probability for p in picks])
+    exploited = sum(p.selected_by == "exploit" for p in picks)
+    weights = training_weights(chances, arm.weighting, len(rows) - exploited, arm.clip)
+    out = []
+    for pick, weight in zip(picks, weights, strict=True):
+        row = int(rows[pick.index])
+        found = bool(world.found[row])
+        arm.labels[row] = (found, float(weight), day)
+        out.append((row, found, pick.selected_by))
+    return out
 
 
 def legacy_weeks(world: World, weeks: int) -> list[dict[str, Any]]:
@@ -239,12 +291,16 @@ def simulate_operations(
     warmup_days: int = 28,
     progress: Progress | None = None,
     weightings: tuple[str, ...] = ("inverse",),
+    aims: tuple[str, ...] = ("uniform",),
+    clip: float = DEFAULT_CLIP,
 ) -> dict[str, Any]:
     """Replay ``weeks`` weeks with and without exploration from the same warm start; returns
     the report (per arm: weekly figures and totals; plus the legacy policy for reference).
 
-    ``weightings`` lists the exploration arms to run: ``inverse`` (explored labels weigh 1/p)
-    and/or ``none`` (every label weighs 1, to see what the weighting itself does)."""
+    ``weightings`` lists the exploration arms to run per aim: ``inverse`` (explored labels weigh
+    1/p), ``none`` (every label weighs 1, to see what the weighting itself does), ``clipped``
+    (``min(1/p, clip)``) and ``self_normalised`` (explore/weights.py); ``aims``: ``uniform``
+    and/or ``targeted`` exploration (explore/aim.py)."""
     if weeks < 1 or capacity < 1:
         raise UserError("--weeks and --capacity must be at least 1")
     if not 0.0 < exploration <= 1.0:
@@ -254,10 +310,7 @@ def simulate_operations(
     if int(world.days.max()) < last_day:
         raise UserError(f"the world ends before {weeks} weeks after a {warmup_days}-day warm-up")
     warm = np.flatnonzero(world.legacy & (world.days < world.first_day))
-    if not weightings or set(weightings) - set(WEIGHTINGS):
-        raise UserError(f"weighting must be one of {', '.join(WEIGHTINGS)}")
-    arms = [Arm("exploit_only", 0.0)]
-    arms += [Arm(WEIGHTINGS[w], exploration, w == "inverse") for w in weightings]
+    arms = [Arm("exploit_only", 0.0), *exploration_arms(weightings, aims, exploration, clip)]
     for arm in arms:
         arm.labels = {int(r): (bool(world.legacy_found[r]), 1.0, int(world.days[r])) for r in warm}
     rules = load_rules()
@@ -267,13 +320,35 @@ def simulate_operations(
             for arm in arms:
                 # Seeded per week and exploration share: arms that differ only in weighting
                 # draw alike while their models agree, and adding an arm changes no other.
-                rng = np.random.default_rng([seed, week, round(1000 * arm.exploration)])
+                key = [seed, week, round(1000 * arm.exploration)] + [1] * (arm.aim == "targeted")
+                rng = np.random.default_rng(key)
                 arm.weeks.append(run_week(engine, world, arm, week, capacity, rules, rng))
             if progress:
                 progress("weeks", week + 1, weeks)
     finally:
         engine.close()
     return _report(world, arms, weeks, capacity, warmup_days, seed)
+
+
+def exploration_arms(
+    weightings: tuple[str, ...], aims: tuple[str, ...], exploration: float, clip: float
+) -> list[Arm]:
+    """One arm per aim and weighting. A uniform draw's self-normalised weights equal its 1/p
+    (``explore/weights.py``), so that arm is left out when the 1/p arm runs."""
+    if not weightings or set(weightings) - set(WEIGHTINGS):
+        raise UserError(f"weighting must be one of {', '.join(WEIGHTINGS)}")
+    if not aims or set(aims) - set(AIMS):
+        raise UserError(f"aim must be one of {', '.join(AIMS)}")
+    if clip < 1:
+        raise UserError("--clip must be at least 1")
+    arms = []
+    for aim in aims:
+        for w in weightings:
+            if aim == "uniform" and w == "self_normalised" and "inverse" in weightings:
+                continue
+            name = WEIGHTINGS[w] if aim == "uniform" else f"targeted_{w}"
+            arms.append(Arm(name, exploration, weighting=w, aim=aim, clip=clip))
+    return arms
 
 
 def _report(
@@ -288,6 +363,7 @@ def _report(
         "warmup_labels": int((world.legacy & (world.days < world.first_day)).sum()),
         "arms": {},
         "legacy": legacy_weeks(world, weeks),
+        "scenario": world.scenario and {"name": "new-ring", **world.scenario},
     }
     for arm in arms:
         inspected = sum(w["inspections"] for w in arm.weeks)
@@ -296,10 +372,16 @@ def _report(
         caught = sum((w["recall"] or 0) * w["counterfeits"] for w in arm.weeks)
         report["arms"][arm.name] = {
             "exploration": arm.exploration,
-            "weighting": "inverse" if arm.weighted and arm.exploration else "none",
+            "weighting": arm.weighting if arm.exploration else "none",
+            "aim": arm.aim if arm.exploration else None,
             "weekly": arm.weeks,
             "total": {"inspections": inspected, "seizures": hits,
                       "precision": hits / inspected if inspected else None,
                       "recall": caught / fakes if fakes else None},
         }  # fmt: skip
+        if world.scenario is not None:
+            last = world.first_day + 7 * weeks - 1
+            report["arms"][arm.name]["new_ring"] = detection(
+                world.ring, world.days, arm.labels, world.scenario, last
+            )
     return report

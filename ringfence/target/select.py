@@ -11,7 +11,10 @@ Pure functions over arrays (no lake, no store) so the rules are easy to test and
   are drawn uniformly at random without replacement from the shipments *not* exploited, and the
   rest go to the top of the ranking. An exploited shipment's selection probability is 1; an
   explored one's is the exact inclusion probability of that draw, ``k / m`` for ``k`` draws among
-  ``m`` remaining shipments. Training weights explored labels by its inverse.
+  ``m`` remaining shipments. Training weights explored labels by its inverse. With ``sizes``
+  (``target/explore/aim.py``) the draw is probability-proportional-to-size instead, by
+  randomised systematic sampling, and the recorded chance is each pick's exact inclusion
+  probability (``target/explore/pps.py``).
 * **Per port** (``ports`` given): capacity is split across ports in proportion to their arrivals
   by the largest-remainder method (each port gets ``floor(c × n_p / n)``, the slots left over go
   to the largest fractional parts, ties to the port that sorts first), capped at the port's
@@ -26,6 +29,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from ringfence.target.explore import pps
 
 RANK_BY = ("ev", "probability")
 NO_PORT = "(no port)"
@@ -102,10 +107,15 @@ def allocate(total: int, weights: Sequence[float], caps: Sequence[int] | None = 
 
 
 def choose(
-    priority: np.ndarray, capacity: int, explore: int, rng: np.random.Generator
+    priority: np.ndarray,
+    capacity: int,
+    explore: int,
+    rng: np.random.Generator,
+    sizes: np.ndarray | None = None,
 ) -> list[Pick]:
-    """Exploit the top ``capacity - explore`` by priority, draw ``explore`` uniformly from the
-    rest. Ties in priority are broken by position, so the result depends only on the seed."""
+    """Exploit the top ``capacity - explore`` by priority, draw ``explore`` from the rest:
+    uniformly, or in proportion to ``sizes`` (one per candidate) when given. Ties in priority
+    are broken by position, so the result depends only on the seed."""
     n = len(priority)
     if capacity <= 0 or n == 0:
         return []
@@ -116,7 +126,11 @@ def choose(
     exploit = order[: capacity - explore]
     rest = order[capacity - explore :]
     picks = [Pick(int(i), "exploit", 1.0) for i in exploit]
-    if explore:
+    if explore and sizes is not None:
+        chances = pps.inclusion_probabilities(sizes[rest], explore)
+        drawn_at = pps.draw(chances, rng)
+        picks += [Pick(int(rest[j]), "explore", float(chances[j])) for j in drawn_at]
+    elif explore:
         drawn = rng.choice(rest, size=explore, replace=False)
         chance = explore / len(rest)
         picks += [Pick(int(i), "explore", chance) for i in drawn]
@@ -129,13 +143,15 @@ def select(
     exploration: float,
     rng: np.random.Generator,
     ports: Sequence[str | None] | None = None,
+    sizes: np.ndarray | None = None,
 ) -> list[Pick]:
-    """The inspection list: picks ranked by priority (rank 1 first), optionally per port."""
+    """The inspection list: picks ranked by priority (rank 1 first), optionally per port;
+    ``sizes`` aims the exploration draw (``choose``)."""
     if capacity < 0:
         raise ValueError("capacity must not be negative")
     explore = exploration_slots(capacity, exploration)
     if ports is None:
-        picks = choose(priority, capacity, explore, rng)
+        picks = choose(priority, capacity, explore, rng, sizes)
     else:
         picks = []
         groups = port_groups(ports)
@@ -145,7 +161,8 @@ def select(
         explores = allocate(explore, capacities, capacities)
         for name, cap, k in zip(names, capacities, explores, strict=True):
             members = groups[name]
-            for pick in choose(priority[members], cap, k, rng):
+            aim = None if sizes is None else sizes[members]
+            for pick in choose(priority[members], cap, k, rng, aim):
                 picks.append(Pick(int(members[pick.index]), pick.selected_by,
                                   pick.selection_probability))  # fmt: skip
     ranked = sorted(picks, key=lambda p: (-priority[p.index], p.index))

@@ -16,7 +16,15 @@ from ringfence.settings import Settings
 from ringfence.sim import simulate
 from ringfence.store.engine import open_engine
 from ringfence.target import operations
-from ringfence.target.operations import Arm, load_world, run_week, simulate_operations
+from ringfence.target.explore.pps import inclusion_probabilities
+from ringfence.target.explore.replay import day_sizes
+from ringfence.target.operations import (
+    Arm,
+    inspect_day,
+    load_world,
+    run_week,
+    simulate_operations,
+)
 
 WARMUP = 21
 
@@ -90,3 +98,65 @@ def test_cli_prints_and_writes_the_curves(world_dir: Path, tmp_path: Path) -> No
     bad = CliRunner().invoke(app, args)
     assert bad.exit_code == 2 and "world ends" in bad.output
     assert operations.LABEL == "counterfeit"
+
+
+@pytest.fixture(scope="module")
+def drift_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("opsdrift")
+    simulate(folder, seed=5, days=WARMUP + 15, scale=0.3, new_ring_day=WARMUP + 2)
+    return folder
+
+
+def test_aimed_exploration_records_its_exact_chances_and_each_weighting(
+    drift_dir: Path, tmp_path: Path
+) -> None:
+    settings = Settings(data_dir=tmp_path / "data", database_url=None)
+    world = load_world(settings, drift_dir, WARMUP, seed=3)
+    assert world.scenario is not None
+    day = world.scenario["first_day"] + 3
+    rows = np.flatnonzero(world.days == day)
+    probability = np.random.default_rng(0).uniform(0, 0.2, len(rows))
+    warm = np.flatnonzero(world.legacy & (world.days < world.first_day))
+    legacy = {int(r): (bool(world.legacy_found[r]), 1.0, int(world.days[r])) for r in warm}
+    sizes = day_sizes(world.keys, warm, rows, probability)
+    new_route = world.ring[rows] == world.scenario["ring_id"]
+    assert new_route.any() and sizes[new_route].min() > np.median(sizes)  # aimed at the unknown
+    arms = {w: Arm(w, 0.5, labels=dict(legacy), weighting=w, aim="targeted", clip=5.0)
+            for w in ("inverse", "clipped", "self_normalised")}  # fmt: skip
+    found = {w: inspect_day(world, arm, rows, probability, 6, day, np.random.default_rng(1))
+             for w, arm in arms.items()}  # fmt: skip
+    exploited = set(rows[np.argsort(-probability, kind="stable")[:3]].tolist())
+    rest = np.array([i for i, r in enumerate(rows) if r not in exploited])
+    chance = dict(zip(rows[rest].tolist(), inclusion_probabilities(sizes[rest], 3), strict=True))
+    explored = [row for row, _, by in found["inverse"] if by == "explore"]
+    assert len(explored) == 3 and {r for r, _, _ in found["clipped"]} == set(explored) | exploited
+    for row in explored:
+        assert arms["inverse"].labels[row][1] == pytest.approx(1 / chance[row])
+        assert arms["clipped"].labels[row][1] == pytest.approx(min(5.0, 1 / chance[row]))
+    normalised = [arms["self_normalised"].labels[r][1] for r in explored]
+    assert sum(normalised) == pytest.approx(len(rest))
+    assert all(arms[w].labels[r][1] == 1.0 for w in arms for r in exploited)
+
+
+def test_drift_replay_reports_the_new_ring_per_arm(drift_dir: Path, tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", database_url=None)
+    report = simulate_operations(
+        settings, drift_dir, 2, 5, 0.2, seed=3, warmup_days=WARMUP,
+        weightings=("inverse", "self_normalised"), aims=("uniform", "targeted"),
+    )  # fmt: skip
+    arms = report["arms"]
+    # A uniform draw's self-normalised weights are its 1/p: that arm is left out.
+    assert set(arms) == {"exploit_only", "with_exploration", "targeted_inverse",
+                         "targeted_self_normalised"}  # fmt: skip
+    assert report["scenario"]["ring_id"]
+    parcels = {arm["new_ring"]["parcels"] for arm in arms.values()}
+    assert len(parcels) == 1 and parcels.pop() > 0
+    for arm in arms.values():
+        ring = arm["new_ring"]
+        assert 0 <= ring["seizures"] <= ring["inspected"] <= ring["parcels"]
+        assert (ring["days_to_detection"] is None) == (ring["seizures"] == 0)
+        if arm["exploration"]:
+            assert all(w["explored"] == 7 for w in arm["weekly"])
+    assert arms["targeted_self_normalised"]["aim"] == "targeted"
+    assert arms["targeted_self_normalised"]["weighting"] == "self_normalised"
+    assert arms["with_exploration"]["aim"] == "uniform" and arms["exploit_only"]["aim"] is None

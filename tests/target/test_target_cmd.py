@@ -6,15 +6,20 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from ringfence.cli.main import app
+from ringfence.score.features import register_inputs
 from ringfence.score.pipeline import train
 from ringfence.score.serve import score_shipments
 from ringfence.settings import Settings
+from ringfence.store.engine import open_engine
 from ringfence.store.operational import OperationalStore
 from ringfence.target.daily import plan_inspections
+from ringfence.target.explore.history import ARRIVAL_KEYS, arrival_sizes, labelled_keys
+from ringfence.target.explore.pps import inclusion_probabilities
 from tests.score.world import make_world, write_world
 
 DAY = dt.date(2024, 4, 20)
@@ -82,6 +87,38 @@ def test_probability_ranking_and_per_port(world: Settings) -> None:
     assert all(t.selected_by == "exploit" for t in plan.tasks)
 
 
+def test_targeted_exploration_records_the_pps_chances(world: Settings) -> None:
+    plan = plan_inspections(world, DAY, 10, label="ipr", rank_by="probability", exploration=0.5,
+                            seed=2, explore_by="targeted")  # fmt: skip
+    explored = [t for t in plan.tasks if t.selected_by == "explore"]
+    assert len(explored) == 5
+    engine = open_engine(world)
+    try:
+        register_inputs(world, engine)
+        labelled = labelled_keys(engine, DAY)
+        arrivals = engine.query(
+            f"SELECT id, {ARRIVAL_KEYS} FROM shipments WHERE coalesce(arrival_date, date) = "
+            f"DATE '{DAY.isoformat()}' ORDER BY id"
+        )
+    finally:
+        engine.close()
+    assert labelled.num_rows > 0
+    ids = arrivals.column("id").to_pylist()
+    uniform = 5 / (len(ids) - 5)
+    # The same arrivals ranked by the same model: recompute the aimed draw's chances.
+    scores = plan_inspections(world, DAY, len(ids), label="ipr", rank_by="probability",
+                              exploration=0.0)  # fmt: skip
+    probability = {t.shipment_id: t.probability for t in scores.tasks}
+    p = np.array([probability[i] for i in ids])
+    sizes = arrival_sizes(arrivals, labelled, p)
+    exploited = {t.shipment_id for t in plan.tasks if t.selected_by == "exploit"}
+    rest = [i for i, sid in enumerate(ids) if sid not in exploited]
+    chance = dict(zip([ids[i] for i in rest], inclusion_probabilities(sizes[rest], 5), strict=True))
+    for task in explored:
+        assert task.selection_probability == pytest.approx(chance[task.shipment_id])
+    assert any(t.selection_probability != pytest.approx(uniform) for t in explored)
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -91,6 +128,7 @@ def test_probability_ranking_and_per_port(world: Settings) -> None:
         (["--date", "2024-04-20", "--capacity", "5", "--exploration", "2"], "exploration"),
         (["--date", "2024-04-20", "--capacity", "5", "--rank-by", "luck"], "rank-by"),
         (["--date", "2024-04-20", "--capacity", "5", "--label", "gold"], "no label 'gold'"),
+        (["--date", "2024-04-20", "--capacity", "5", "--explore-by", "luck"], "explore-by"),
     ],
 )
 def test_mistakes_are_one_line(world: Settings, args: list[str], message: str) -> None:
