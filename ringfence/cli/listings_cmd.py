@@ -32,13 +32,13 @@ def listings_score(
     top: int = typer.Option(20, "--top", help="Listings shown when no --out is given."),
 ) -> None:
     """Score every listing with the latest seller model: listing, score, reasons."""
+    from ringfence.cli.sellers_cmd import write_scores_file
     from ringfence.listings.service import score_listings
-    from ringfence.target.backtest import write_scores
 
     with one_line_errors():
         scores = score_listings(Settings())
-        if out is not None:
-            write_scores(scores, out)
+        if out is not None:  # listing ids are the marketplace's text: cells neutralised
+            write_scores_file(scores, out)
     if out is not None:
         typer.echo(f"{scores.num_rows:,} listings scored into {out}")
         return

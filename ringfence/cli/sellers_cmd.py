@@ -63,9 +63,10 @@ def train(
     console.print(f"{len(stored.features)} features, {m.get('trees')} trees", highlight=False)
 
 
-def _write_scores(scores: pa.Table, out: Path) -> None:
+def write_scores_file(scores: pa.Table, out: Path) -> None:
     """Parquet for ``.parquet``/``.pq``; otherwise CSV whose cells a spreadsheet reads as data
-    (a seller key is the marketplace's, and ``=HYPERLINK(...)`` must not become a formula)."""
+    (a seller key is the marketplace's, and ``=HYPERLINK(...)`` must not become a formula).
+    ``ringfence listings score --out`` writes with it too."""
     from ringfence.service.exports import csv_text
     from ringfence.target.backtest import write_scores
 
@@ -93,7 +94,7 @@ def score(
     with one_line_errors():
         scores = score_sellers(Settings())
         if out is not None:
-            _write_scores(scores, out)
+            write_scores_file(scores, out)
     if out is not None:
         console.print(f"{scores.num_rows:,} sellers scored into {out}", highlight=False)
         return
