@@ -94,6 +94,12 @@ def score_sellers(settings: Settings, day: dt.date | None = None) -> pa.Table:
     """Every seller's calibrated risk and reasons, from what is known before ``day`` (default:
     the day after the latest dated fact). Columns: ``seller`` (its id as given in the sellers
     file), ``score``, ``reasons``; highest score first."""
+    return seller_risks(settings, day).drop_columns(["organisation"])
+
+
+def seller_risks(settings: Settings, day: dt.date | None = None) -> pa.Table:
+    """As ``score_sellers``, with the ``organisation`` (marketplace) of each seller first: two
+    marketplaces may each have a seller of the same id."""
     stored = load_seller_model(settings)
     data = load_seller_data(settings)
     when = (day - EPOCH).days if day else data.last_day() + 1
@@ -105,7 +111,9 @@ def score_sellers(settings: Settings, day: dt.date | None = None) -> pa.Table:
         explain(contrib[i], stored.features, row) for i, row in enumerate(frame.to_dict("records"))
     ]
     out = pd.DataFrame(
-        {"seller": data.sellers["key"].to_numpy(), "score": np.round(score, 6), "reasons": reasons}
-    )
+        {"organisation": data.sellers["organisation"].to_numpy(),
+         "seller": data.sellers["key"].to_numpy(), "score": np.round(score, 6),
+         "reasons": reasons}
+    )  # fmt: skip
     out = out.sort_values(["score", "seller"], ascending=[False, True], kind="stable")
     return pa.Table.from_pandas(out, preserve_index=False)

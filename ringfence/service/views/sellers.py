@@ -23,23 +23,29 @@ LISTING_FIELDS = ("title", "brand", "gtin", "price", "currency", "status", "list
 COLUMNS = ("listing", *LISTING_FIELDS)
 
 
-def _scores(services: Services) -> dict[str, tuple[float, str]]:
-    """Every seller's (score, reasons) from the latest seller model ({} before one is trained)."""
-    from ringfence.marketplace.service import models_root, score_sellers
+Scores = dict[tuple[str, str], tuple[float, str]]
+
+
+def _scores(services: Services) -> Scores:
+    """Every seller's (score, reasons) by (marketplace, seller id) from the latest seller model
+    ({} before one is trained). Keyed by the id alone, another marketplace's seller of the same
+    id showed on one's own seller's page (red team M2)."""
+    from ringfence.marketplace.service import models_root, seller_risks
 
     latest = max((p.parent.name for p in models_root(services.settings).glob("*/manifest.json")),
                  default="")  # fmt: skip
     if not latest:
         return {}
 
-    def compute() -> dict[str, tuple[float, str]]:
+    def compute() -> Scores:
         try:
-            table = score_sellers(services.settings).to_pylist()
+            table = seller_risks(services.settings).to_pylist()
         except RingfenceError:  # no dated facts to score from
             return {}
-        return {str(r["seller"]): (float(r["score"]), str(r["reasons"])) for r in table}
+        return {(str(r["organisation"]), str(r["seller"])): (float(r["score"]), str(r["reasons"]))
+                for r in table}  # fmt: skip
 
-    scores: dict[str, tuple[float, str]] = services.memo("seller_scores", latest, compute)
+    scores: Scores = services.memo("seller_scores", latest, compute)
     return scores
 
 
@@ -72,7 +78,7 @@ def seller_profile(
     )
     actions = [a.to_dict() for a in services.store.listing_actions(caller.organisation)
                if a.seller == seller]  # fmt: skip
-    score, reasons = scores.get(seller, (None, None))
+    score, reasons = scores.get((caller.organisation, seller), (None, None))
     rows = [{"listing": str(r.get("source_key"))} | {f: r.get(f) for f in LISTING_FIELDS}
             for r in listings]  # fmt: skip
     page, paging, state = apply(rows, query or TableQuery(), COLUMNS, page_size)
@@ -87,7 +93,10 @@ def seller_profile(
         "table": state,
         "actions": sharing.visible(services, caller, "listing_actions", actions, policy),
         "links": links,
-        "linked_sellers": [{"seller": k, "score": scores.get(k, (None, None))[0]} for k in linked],
+        "linked_sellers": [
+            {"seller": k, "score": scores.get((caller.organisation, k), (None, None))[0]}
+            for k in linked
+        ],
     }
 
 
