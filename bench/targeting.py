@@ -35,6 +35,7 @@ from serving import measure as measure_serving
 
 from ringfence.ingest import ingest_files
 from ringfence.model.feeds import feed
+from ringfence.score import history, rare
 from ringfence.score.features import compute_features, known_labels, register_inputs
 from ringfence.score.network_risk import load_snapshots
 from ringfence.score.pipeline import build_matrix, train
@@ -73,7 +74,19 @@ def _summary(report: dict[str, Any]) -> dict[str, Any]:
             "ipr_recall": {b: ipr["budgets"][b]["recall"] for b in BUDGETS} if ipr else None,
             "ipr_auc": ipr["auc"] if ipr else None,
         }
+    out["value_aware"] = _value_aware(report)
     return out
+
+
+def _value_aware(report: dict[str, Any]) -> dict[str, Any]:
+    """Fraud precision and revenue at each budget: probability only, then each balanced γ."""
+    rankings = {"probability": report["labels"].get("fraud")}
+    rankings.update(report.get("value_aware", {}).get("fraud", {}))
+    return {
+        name: {key: {b: m["budgets"][b][key] for b in BUDGETS} for key in ("precision", "revenue")}
+        for name, m in rankings.items()
+        if m
+    }
 
 
 def _kcs(settings: Settings) -> dict[str, Any]:
@@ -205,11 +218,21 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--work", type=Path, default=None)
     parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument(
+        "--prior-weight", type=float, default=None,
+        help="pseudo-observations smoothing every profile rate (history.PRIOR_WEIGHT)",
+    )  # fmt: skip
+    parser.add_argument("--rare", choices=rare.STRATEGIES, default=None, help="rare.STRATEGY")
     args = parser.parse_args()
+    if args.rare is not None:
+        rare.STRATEGY = args.rare
+    if args.prior_weight is not None:
+        history.PRIOR_WEIGHT = args.prior_weight
     work = args.work or Path(tempfile.mkdtemp(prefix="rf-bench-targeting-"))
     shutil.rmtree(work / "data", ignore_errors=True)
     settings = Settings(data_dir=work / "data")
-    result: dict[str, Any] = {"kcs": _kcs(settings)}
+    result: dict[str, Any] = {"prior_weight": history.PRIOR_WEIGHT, "rare": rare.STRATEGY}
+    result["kcs"] = _kcs(settings)
     result["serving_kcs"] = measure_serving(settings, 1000)
     if not args.skip_scale:
         result["scale"] = _scale(settings, args.rows)

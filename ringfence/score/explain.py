@@ -25,6 +25,10 @@ SUBJECTS = {
     "port": "this port or office",
     "origin_hs6": "these goods from this origin",
     "importer_hs6": "this importer with these goods",
+    "declarant_importer": "this declarant for this importer",
+    "seller_importer": "this seller with this importer",
+    "port_importer": "this importer at this office",
+    "port_hs6": "these goods at this office",
 }
 assert set(GOODS_KEYS) <= set(SUBJECTS)
 # Network risk in words, by its floor: 0.75 is a tenth of a typical seed's PageRank mass, 0.5 a

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ringfence.score import history, profiles
 from ringfence.score.consignees import (
     address_join_sql,
     consignee_address_sql,
@@ -36,7 +37,6 @@ from ringfence.score.consignees import (
 from ringfence.score.currency import fx_join_sql, register_rates
 from ringfence.score.goods import Catalogue, goods_features, load_catalogue
 from ringfence.score.history import (
-    PRIOR_WEIGHT,
     day_number,
     history_sql,
     labels_sql,
@@ -73,6 +73,11 @@ GOODS_KEYS = {
     "port": "port",
     "origin_hs6": "origin_country || '|' || substr(hs_code, 1, 6)",
     "importer_hs6": "importer_ref || '|' || substr(hs_code, 1, 6)",
+    # Pair profiles: who declares for whom, where, and from whom.
+    "declarant_importer": "declarant_ref || '|' || importer_ref",
+    "seller_importer": "seller_ref || '|' || importer_ref",
+    "port_importer": "port || '|' || importer_ref",
+    "port_hs6": "port || '|' || substr(hs_code, 1, 6)",
 }
 HISTORY_KEYS = {**PARTY_KEYS, **GOODS_KEYS}
 # Minimum past priced shipments of an HS code before its unit-value z-score means anything.
@@ -134,7 +139,35 @@ base AS (
  WHERE s.date IS NOT NULL)"""
 
 
-def _select_sql(labels: list[str], network: bool = False) -> str:
+def _counts(name: str, pos: str, n: str, cutoff_day: int | None, oof: bool) -> tuple[str, ...]:
+    """SQL of a key's positives and inspections and of the prior's, out of fold or of time."""
+    if oof:
+        return (
+            profiles.counter(name, pos, cutoff_day),
+            profiles.counter(name, n, cutoff_day),
+            profiles.prior_counter(pos, cutoff_day),
+            profiles.prior_counter(n, cutoff_day),
+        )
+    hp, hn = f"coalesce(w_{name}.{name}__{pos}, 0)", f"coalesce(w_{name}.{name}__{n}, 0)"
+    return hp, hn, f"prior.{pos}", f"prior.{n}"
+
+
+def _profile_columns(labels: list[str], cutoff_day: int | None, oof: bool) -> list[str]:
+    """Each history key's smoothed rates, positives and inspections."""
+    cols, weight = [], history.PRIOR_WEIGHT
+    for name in HISTORY_KEYS:
+        for suffix, pos, n in rate_pairs(labels):
+            hp, hn, pp, pn = _counts(name, pos, n, cutoff_day, oof)
+            rate = f"({hp} + {weight} * {prior_rate(pp, pn)}) / ({hn} + {weight})"
+            cols.append(f"{rate} AS {name}_rate{suffix}")
+            cols.append(f"{hp} AS {name}_positives{suffix}")
+        cols.append(f"{_counts(name, 'n_any', 'n_any', cutoff_day, oof)[0]} AS {name}_inspections")
+    return cols
+
+
+def _select_sql(
+    labels: list[str], network: bool = False, cutoff_day: int | None = None, oof: bool = False
+) -> str:
     cols = [f"b.{c}" for c in ID_COLUMNS]
     cols += [
         "ln(1 + b.declared_value) AS log_declared_value",
@@ -154,13 +187,7 @@ def _select_sql(labels: list[str], network: bool = False) -> str:
         " AS transshipment",
         feature_column_sql(),
     ]
-    for name in HISTORY_KEYS:
-        for suffix, pos, n in rate_pairs(labels):
-            hp, hn = f"coalesce(w_{name}.{name}__{pos}, 0)", f"coalesce(w_{name}.{name}__{n}, 0)"
-            rate = f"({hp} + {PRIOR_WEIGHT} * {prior_rate(pos, n)}) / ({hn} + {PRIOR_WEIGHT})"
-            cols.append(f"{rate} AS {name}_rate{suffix}")
-            cols.append(f"{hp} AS {name}_positives{suffix}")
-        cols.append(f"coalesce(w_{name}.{name}__n_any, 0) AS {name}_inspections")
+    cols += _profile_columns(labels, cutoff_day, oof)
     for name in PARTY_KEYS:
         cols += [
             f"w_{name}.{name}_volume_7d",
@@ -188,6 +215,8 @@ def _select_sql(labels: list[str], network: bool = False) -> str:
             f" AND nr_{name}.pday = {period_sql('b.day')}"
             for name in PARTY_KEYS
         )
+    if oof:
+        joins += "\n" + profiles.joins(list(HISTORY_KEYS))
     select = ",\n ".join(cols)
     return f"""SELECT {select}
 FROM base b
@@ -235,15 +264,22 @@ def network_keys_sql() -> str:
 
 
 def feature_sql(
-    labels: list[str], label_cutoff: dt.date | None = None, network: bool = False
+    labels: list[str],
+    label_cutoff: dt.date | None = None,
+    network: bool = False,
+    oof: bool = False,
 ) -> str:
     """The whole feature query over registered ``shipments``, ``outcomes``, ``entity_mentions``,
-    ``parties`` and ``watchlist`` tables (and ``network_risk_at`` with ``network``)."""
+    ``parties`` and ``watchlist`` tables (and ``network_risk_at`` with ``network``); with
+    ``oof``, training rows' label profiles are out of fold (``profiles.py``)."""
     cutoff_day = (label_cutoff - dt.date(1970, 1, 1)).days if label_cutoff else None
     ctes = [_base_sql(), labels_sql(labels, cutoff_day), prior_sql(labels), _unit_value_sql()]
     ctes += [watchlist_sql(), consignee_address_sql()]
     ctes += [history_sql(name, labels, name in PARTY_KEYS) for name in HISTORY_KEYS]
-    return "WITH " + ",\n".join(ctes) + "\n" + _select_sql(labels, network)
+    if oof:
+        ctes += [profiles.fold_sql(labels)]
+        ctes += [profiles.oof_sql(name, labels) for name in HISTORY_KEYS]
+    return "WITH " + ",\n".join(ctes) + "\n" + _select_sql(labels, network, cutoff_day, oof)
 
 
 def known_labels(engine: Engine) -> list[str]:
@@ -281,17 +317,19 @@ def compute_features(
     label_cutoff: dt.date | None = None,
     catalogue: Catalogue | None = None,
     network: NetworkSnapshots | None = None,
+    oof: bool = False,
 ) -> FeatureSet:
     """Features of every shipment in the engine's ``shipments`` table, in no particular order
     (sorting a million wide rows costs more than computing them; callers sort what they keep).
 
     With a brand ``catalogue``, the goods features (brand mentions, price, HS code) are added;
     with ``network`` snapshots (``network_risk.load_snapshots``, built with the same label
-    cut-off), each party's out-of-time ``<role>_network_risk``.
+    cut-off), each party's out-of-time ``<role>_network_risk``. ``oof`` gives training rows
+    (dated before ``label_cutoff``) out-of-fold label profiles, for training (``profiles.py``).
     """
     if network is not None:
         register_network_risk(engine, network, network_keys_sql())
-    table = engine.query(feature_sql(labels, label_cutoff, network is not None))
+    table = engine.query(feature_sql(labels, label_cutoff, network is not None, oof))
     if catalogue is not None:
         unit = pc.exp(table.column("log_unit_value"))
         extra = goods_features(table.append_column("unit_value", unit), catalogue)

@@ -104,5 +104,6 @@ def rate_pairs(labels: list[str]) -> list[tuple[str, str, str]]:
 
 
 def prior_rate(pos: str, n: str) -> str:
+    """The smoothing target from SQL expressions of the global positives and inspections."""
     # One pseudo-positive in fifty keeps the prior defined before any label is known.
-    return f"((prior.{pos} + 0.02) / (prior.{n} + 1.0))"
+    return f"(({pos} + 0.02) / ({n} + 1.0))"

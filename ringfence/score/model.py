@@ -23,6 +23,7 @@ import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from ringfence.errors import NotFoundError, UserError
+from ringfence.score import rare
 from ringfence.settings import Settings
 
 VALIDATION_SHARE = 0.15
@@ -91,17 +92,27 @@ def _fit(
     rounds: int,
     valid: Any = None,
     weight: np.ndarray | None = None,
+    focal: bool = False,
 ) -> Any:
-    data = lgb.Dataset(x, y, weight=weight, feature_name=names, free_raw_data=False)
+    init = None
+    params: dict[str, Any] = {**PARAMS, "metric": "average_precision"}
+    if focal:  # custom loss: start from the base rate's log-odds, as the binary objective does
+        rate = float(np.clip(np.mean(y), 1e-6, 1 - 1e-6))
+        init = np.log(rate / (1 - rate))
+        params["objective"] = rare.focal_objective()
+    data = lgb.Dataset(
+        x, y, weight=weight, feature_name=names, free_raw_data=False,
+        init_score=None if init is None else np.full(len(y), init),
+    )  # fmt: skip
     callbacks: list[Callable[..., Any]] = (
         [lgb.early_stopping(EARLY_STOP, verbose=False)] if valid is not None else []
     )
-    valid_sets = (
-        [lgb.Dataset(valid[0], valid[1], weight=valid[2], reference=data)]
-        if valid is not None
-        else None
-    )
-    params = {**PARAMS, "metric": "average_precision"}
+    valid_sets = None
+    if valid is not None:
+        valid_init = None if init is None else np.full(len(valid[1]), init)
+        valid_sets = [
+            lgb.Dataset(valid[0], valid[1], weight=valid[2], reference=data, init_score=valid_init)
+        ]
     return lgb.train(params, data, rounds, valid_sets=valid_sets, callbacks=callbacks)
 
 
@@ -141,13 +152,15 @@ def train_label(
     days: np.ndarray,
     names: list[str],
     weight: np.ndarray | None = None,
+    nesting: np.ndarray | None = None,
 ) -> LabelModel:
     """Train, early-stop and calibrate on the later slice, then refit on the whole window.
 
     ``days`` are the rows' dates as integers; the split is by date, so the validation slice is
     strictly later than what it validates. ``weight`` (optional, one per row) weights the loss,
     the early-stopping metric and the calibration, e.g. by the inverse of each label's chance of
-    having been inspected.
+    having been inspected. A rare label's booster follows ``rare.STRATEGY`` (``nesting``: the
+    rows' 0/1 for a label whose positives hold this one's, for hard negatives).
     """
     if len(np.unique(y)) < 2:
         raise UserError(f"label '{label}' has only one class in the training window")
@@ -155,10 +168,15 @@ def train_label(
     early, late = days < cut, days >= cut
     if len(np.unique(y[early])) < 2 or len(np.unique(y[late])) < 2:
         early = late = np.ones(len(y), dtype=bool)  # too little history to split by time
-    w_early, w_late = (None, None) if weight is None else (weight[early], weight[late])
+    w_late = None if weight is None else weight[late]
+    strategy = rare.STRATEGY if rare.is_rare(y) else "none"
+    loss = rare.loss_weights(y, strategy, nesting)
+    fit_w = weight if loss is None else loss * (1.0 if weight is None else weight)
+    focal = strategy == "focal"
     first = _fit(
-        x[early], y[early], names, MAX_ROUNDS, valid=(x[late], y[late], w_late), weight=w_early
-    )
+        x[early], y[early], names, MAX_ROUNDS, valid=(x[late], y[late], w_late),
+        weight=None if fit_w is None else fit_w[early], focal=focal,
+    )  # fmt: skip
     rounds = max(first.best_iteration or MAX_ROUNDS, 20)
     raw_late = np.asarray(first.predict(x[late], raw_score=True))
     platt = _platt(raw_late, y[late], w_late)
@@ -166,7 +184,7 @@ def train_label(
     metrics["trees"] = float(rounds)
     metrics["training_rows"] = float(len(y))
     # Refit on everything: the latest weeks matter most for the weeks that follow.
-    booster = _fit(x, y, names, int(rounds / (1 - VALIDATION_SHARE)), weight=weight)
+    booster = _fit(x, y, names, int(rounds / (1 - VALIDATION_SHARE)), weight=fit_w, focal=focal)
     return LabelModel(label, booster, platt, metrics)
 
 

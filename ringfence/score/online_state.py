@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ringfence.score import history as history_module
 from ringfence.score.consignees import FEATURE as CONSIGNEES_AT_ADDRESS
 from ringfence.score.consignees import consignee_address_sql
 from ringfence.score.currency import Rates
@@ -31,7 +32,6 @@ from ringfence.score.features import (
     watchlist_sql,
 )
 from ringfence.score.history import (
-    PRIOR_WEIGHT,
     history_sql,
     label_sums,
     labels_sql,
@@ -53,7 +53,7 @@ def key_values(
     hs = record.get("hs_code")
     hs6, hs2 = (hs[:6], hs[:2]) if hs else (None, None)
     origin, importer = record.get("origin_country"), record.get("importer_ref")
-    departure = record.get("departure_country")
+    departure, port = record.get("departure_country"), record.get("port")
     keys: dict[str, str | None] = {}
     for name, field_name in _PARTY_FIELDS.items():
         mention = record.get(field_name)
@@ -66,12 +66,21 @@ def key_values(
         origin=origin,
         departure=departure,
         route=None if origin is None or departure is None else f"{origin}>{departure}",
-        port=record.get("port"),
-        origin_hs6=None if origin is None or hs6 is None else f"{origin}|{hs6}",
-        importer_hs6=None if importer is None or hs6 is None else f"{importer}|{hs6}",
+        port=port,
+        origin_hs6=_pair(origin, hs6),
+        importer_hs6=_pair(importer, hs6),
+        declarant_importer=_pair(record.get("declarant_ref"), importer),
+        seller_importer=_pair(record.get("seller_ref"), importer),
+        port_importer=_pair(port, importer),
+        port_hs6=_pair(port, hs6),
     )
     assert set(keys) == set(HISTORY_KEYS)
     return keys
+
+
+def _pair(a: str | None, b: str | None) -> str | None:
+    """Two keys as one, null when either is (SQL's ``a || '|' || b``)."""
+    return None if a is None or b is None else f"{a}|{b}"
 
 
 @dataclass
@@ -212,12 +221,13 @@ class FeatureState:
             pos: (self.prior.before(day, pos) + 0.02) / (self.prior.before(day, n) + 1.0)
             for _, pos, n in pairs
         }
+        weight = history_module.PRIOR_WEIGHT
         for name, key in keys.items():
             history = self.keys[name]
             span = history.span(key)
             for suffix, pos, n in pairs:
                 hp, hn = history.before(span, day, pos), history.before(span, day, n)
-                out[f"{name}_rate{suffix}"] = (hp + PRIOR_WEIGHT * prior[pos]) / (hn + PRIOR_WEIGHT)
+                out[f"{name}_rate{suffix}"] = (hp + weight * prior[pos]) / (hn + weight)
                 out[f"{name}_positives{suffix}"] = hp
             out[f"{name}_inspections"] = history.before(span, day, "n_any")
             if name in PARTY_KEYS:

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ringfence.errors import UserError
+from ringfence.score import rare
 from ringfence.score.features import (
     FeatureSet,
     compute_features,
@@ -78,15 +79,17 @@ def load_matrix(
     engine: Engine,
     label_cutoff: dt.date | None,
     rules_path: str | Path | None = None,
+    oof: bool = False,
 ) -> tuple[Matrix, list[str], list[Rule]]:
-    """Features of every ingested shipment (label history frozen at ``label_cutoff``)."""
+    """Features of every ingested shipment (label history frozen at ``label_cutoff``); ``oof``
+    for training: rows before the cut-off get out-of-fold profiles (``profiles.py``)."""
     rules = load_rules(rules_path)
     if not register_inputs(settings, engine):
         raise UserError("no shipments ingested yet: run 'ringfence ingest' first")
     labels = known_labels(engine)
     catalogue = load_catalogue(settings, engine)
     network = load_snapshots(settings, label_cutoff)
-    features = compute_features(engine, labels, label_cutoff, catalogue, network)
+    features = compute_features(engine, labels, label_cutoff, catalogue, network, oof)
     features = with_labels(engine, features, labels)
     return build_matrix(features, rules), labels, rules
 
@@ -117,9 +120,10 @@ def fit_models(
         if not rows.any():
             raise UserError(f"no '{label}' outcomes dated on or before {until}")
         y = np.asarray(y_all.to_numpy(zero_copy_only=False)[rows], dtype=float)
+        nesting = _nesting(matrix, labels, label, rows)
         models[label] = train_label(
             label, matrix.x[rows], y, days[rows], matrix.names,
-            None if weight is None else weight[rows],
+            None if weight is None else weight[rows], nesting,
         )  # fmt: skip
     if progress:
         progress("train", len(labels), len(labels))
@@ -127,7 +131,22 @@ def fit_models(
     model = ScoringModel(matrix.names, models, first.isoformat(), until.isoformat())
     weighted = 0 if weight is None else int((weight != 1.0).sum())
     model.extra["selection_weighting"] = {"rows_weighted": weighted, "weight": "1/p"}
+    model.extra["rare_labels"] = {"strategy": rare.STRATEGY, "share_below": rare.RARE_SHARE}
     return model
+
+
+def _nesting(matrix: Matrix, labels: list[str], label: str, rows: np.ndarray) -> np.ndarray | None:
+    """0/1 per training row of another label whose positives hold all of ``label``'s (critical
+    fraud inside fraud), for the rare-label strategy; None when no label does."""
+    y = np.asarray(matrix.table.column(label).to_numpy(zero_copy_only=False)[rows], dtype=float)
+    for other in labels:
+        if other == label:
+            continue
+        z = np.asarray(matrix.table.column(other).to_numpy(zero_copy_only=False)[rows], dtype=float)
+        positive = y > 0
+        if positive.any() and (z[positive] > 0).all() and np.nansum(z) > y.sum():
+            return np.nan_to_num(z)
+    return None
 
 
 def _selection_weights(matrix: Matrix, selection: Mapping[str, float] | None) -> np.ndarray | None:
@@ -155,7 +174,7 @@ def train(
     engine = open_engine(settings)
     try:
         cutoff = until + dt.timedelta(days=1) if until else None
-        matrix, labels, _ = load_matrix(settings, engine, cutoff, rules_path)
+        matrix, labels, _ = load_matrix(settings, engine, cutoff, rules_path, oof=True)
     finally:
         engine.close()
     if not labels:

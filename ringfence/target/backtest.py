@@ -2,8 +2,10 @@
 
 Strictly out of time: the label history that features read is frozen the day after
 ``train_until`` (the test window's own outcomes are never read, not even as party history), and the
-models see only labelled rows dated on or before ``train_until``. Reports the model, a random
-ranking and the rules-only ranking side by side.
+models see only labelled rows dated on or before ``train_until``; training rows read out-of-fold
+profiles (``score/profiles.py``). Reports the model, a random ranking and the rules-only ranking
+side by side, and (``value_aware``, when values at stake are known) the model's probabilities
+ranked together with the value at stake (``ranking.py``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from ringfence.score.pipeline import EPOCH, Matrix, Progress, fit_models, load_m
 from ringfence.settings import Settings
 from ringfence.store.engine import open_engine
 from ringfence.target.metrics import label_metrics
+from ringfence.target.ranking import value_aware_metrics
 
 DEFAULT_BUDGETS = [1.0, 2.0, 5.0, 10.0]
 RANDOM_SEED = 20240601
@@ -53,7 +56,7 @@ def backtest(
     engine = open_engine(settings)
     try:
         matrix, labels, _ = load_matrix(
-            settings, engine, train_until + dt.timedelta(days=1), rules_path
+            settings, engine, train_until + dt.timedelta(days=1), rules_path, oof=True
         )
     finally:
         engine.close()
@@ -81,6 +84,8 @@ def _evaluate(
     stake = _optional(table, "value_at_stake")
     rng = np.random.default_rng(RANDOM_SEED)
     report: dict[str, Any] = {"labels": {}, "baselines": {"random": {}, "rules": {}}}
+    if stake is not None:
+        report["value_aware"] = {}
     keys = np.asarray(table.column("source_key").to_pylist(), dtype=object)
     score_parts = []
     for label in labels:
@@ -93,6 +98,8 @@ def _evaluate(
         value = stake[rows] if stake is not None else None
         noise = rng.random(int(rows.sum()))
         report["labels"][label] = label_metrics(y, probability, budgets, value)
+        if value is not None:
+            report["value_aware"][label] = value_aware_metrics(y, probability, value, budgets)
         report["baselines"]["random"][label] = label_metrics(y, noise, budgets, value)
         report["baselines"]["rules"][label] = label_metrics(
             y, matrix.rules_score[rows], budgets, value, tiebreak=noise

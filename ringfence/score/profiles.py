@@ -1,0 +1,75 @@
+"""Out-of-fold entity risk profiles for training rows: no train/serve skew.
+
+Served and test shipments read each key's label history strictly before their date
+(``history.py``): a shipment scored after the training window sees *every* training label. A
+training row given only the labels before it would see a January history a twelfth as long as the
+one it is scored with in the next quarter, so the model would learn on profiles unlike the ones it
+serves. With ``oof`` (``features.compute_features(..., oof=True)``, used by training and
+backtests) a training row — dated before the label cut-off, or every row without one — reads
+instead the training-window labels of the *other* ``FOLDS - 1`` folds (folds by shipment id),
+counts scaled by ``FOLDS / (FOLDS - 1)`` so they stand for the whole window. Its own label, and
+those of its fold, never reach its profile; rows after the cut-off stay strictly out of time.
+Serving needs nothing of this: it reads all training labels, as the profiles were built to mimic.
+"""
+
+from __future__ import annotations
+
+from ringfence.score.history import label_sums
+
+FOLDS = 5
+SCALE = FOLDS / (FOLDS - 1)
+
+
+def _counters(labels: list[str]) -> list[str]:
+    return ["n_any", *label_sums(labels, "")]
+
+
+def fold_sql(labels: list[str]) -> str:
+    """Each shipment's fold (by id, portable to Spark), and per fold the global label counts."""
+    cols = _counters(labels)
+    sums = ", ".join(f"sum({c}) AS {c}" for c in cols)
+    events = ", ".join(["1 AS n_any", *(f"l.{c}" for c in cols[1:])])
+    return f"""fold AS (SELECT id, row_number() OVER (ORDER BY id) % {FOLDS} AS f FROM base),
+ofp AS (SELECT fo.f, {sums} FROM (SELECT l.sid, {events} FROM lab l) e
+ JOIN fold fo ON fo.id = e.sid GROUP BY 1),
+otp AS (SELECT {sums} FROM ofp)"""
+
+
+def oof_sql(name: str, labels: list[str]) -> str:
+    """Per key and fold, and per key over all folds: the training window's label counts."""
+    cols = _counters(labels)
+    sums = ", ".join(f"sum({c}) AS {c}" for c in cols)
+    events = ", ".join(["1 AS n_any", *(f"l.{c}" for c in cols[1:])])
+    return f"""of_{name} AS (
+ SELECT b.k_{name} AS k, fo.f, {sums} FROM (SELECT l.sid, {events} FROM lab l) e
+ JOIN base b ON b.id = e.sid JOIN fold fo ON fo.id = e.sid
+ WHERE b.k_{name} IS NOT NULL GROUP BY 1, 2),
+ot_{name} AS (SELECT k, {sums} FROM of_{name} GROUP BY 1)"""
+
+
+def training_row(cutoff_day: int | None) -> str:
+    """SQL condition: the base row ``b`` is a training row (profiles out of fold)."""
+    return "TRUE" if cutoff_day is None else f"b.day < {cutoff_day}"
+
+
+def counter(name: str, column: str, cutoff_day: int | None) -> str:
+    """A key's label counter: out of fold for training rows, strictly earlier days otherwise."""
+    oof = f"CAST(coalesce(ot_{name}.{column}, 0) - coalesce(of_{name}.{column}, 0) AS DOUBLE)"
+    strict = f"CAST(coalesce(w_{name}.{name}__{column}, 0) AS DOUBLE)"
+    return f"(CASE WHEN {training_row(cutoff_day)} THEN {oof} * {SCALE} ELSE {strict} END)"
+
+
+def prior_counter(column: str, cutoff_day: int | None) -> str:
+    """The global counter behind the smoothing prior, chosen as ``counter`` chooses."""
+    oof = f"CAST(coalesce(otp.{column}, 0) - coalesce(ofp.{column}, 0) AS DOUBLE) * {SCALE}"
+    strict = f"CAST(prior.{column} AS DOUBLE)"
+    return f"(CASE WHEN {training_row(cutoff_day)} THEN {oof} ELSE {strict} END)"
+
+
+def joins(names: list[str]) -> str:
+    """The joins the out-of-fold counters read."""
+    lines = ["LEFT JOIN fold fo ON fo.id = b.id", "CROSS JOIN otp", "LEFT JOIN ofp ON ofp.f = fo.f"]
+    for name in names:
+        lines.append(f"LEFT JOIN ot_{name} ON ot_{name}.k = b.k_{name}")
+        lines.append(f"LEFT JOIN of_{name} ON of_{name}.k = b.k_{name} AND of_{name}.f = fo.f")
+    return "\n".join(lines)
