@@ -160,3 +160,19 @@ def test_drift_replay_reports_the_new_ring_per_arm(drift_dir: Path, tmp_path: Pa
     assert arms["targeted_self_normalised"]["aim"] == "targeted"
     assert arms["targeted_self_normalised"]["weighting"] == "self_normalised"
     assert arms["with_exploration"]["aim"] == "uniform" and arms["exploit_only"]["aim"] is None
+
+
+def test_cli_runs_aimed_and_clipped_arms(world_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "ops.json"
+    args = ["simulate-operations", "--weeks", "1", "--capacity", "3", "--world", str(world_dir),
+            "--warmup-days", str(WARMUP), "--exploration", "0.4"]  # fmt: skip
+    result = CliRunner().invoke(
+        app, [*args, "--aim", "both", "--weighting", "clipped", "--clip", "7", "--json", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Operations replay" in result.output
+    report = json.loads(out.read_text())
+    assert set(report["arms"]) == {"exploit_only", "with_exploration_clipped", "targeted_clipped"}
+    assert report["scenario"] is None and "new_ring" not in report["arms"]["targeted_clipped"]
+    bad = CliRunner().invoke(app, [*args, "--aim", "luck"])
+    assert bad.exit_code == 2 and "aim must be one of" in bad.output
