@@ -88,13 +88,15 @@ def validity_of(
     return score(facts_of(settings, store, organisation, marketplace, listing, brand))
 
 
-def _not_removable(facts: ComplaintFacts, validity: Validity) -> str | None:
+def _not_removable(facts: ComplaintFacts, validity: Validity, claimed: str | None) -> str | None:
     """Why a self-service removal is refused (the marketplace reviews the notice), or None.
     Only a listing of the filer's own products comes down on its word (red team M1: validity
-    alone let a brand remove another brand's listing of a seller with upheld notices)."""
-    if not (facts.listing_claims_brand or facts.gtin_of_brand):
-        return (f"the listing claims neither {facts.brand} nor one of its GTINs: the "
-                "marketplace reviews the notice")  # fmt: skip
+    alone let a brand remove another brand's listing of a seller with upheld notices): one
+    claiming the filer's brand, or one of its GTINs while naming no brand (``claimed``; red
+    team M7: the GTIN comes from the filer's own products feed, which may list any GTIN)."""
+    if not (facts.listing_claims_brand or (facts.gtin_of_brand and not (claimed or "").strip())):
+        return (f"the listing claims neither {facts.brand} nor, naming no other brand, one of "
+                "its GTINs: the marketplace reviews the notice")  # fmt: skip
     if not validity.valid:
         return f"validity {validity.score:.2f} is below 0.5: the marketplace reviews the notice"
     return None
@@ -124,7 +126,7 @@ def file_complaint(
         row = store.file_complaint(draft, actor=actor)
         if not take_down:
             return {"complaint": row.to_dict(), "self_service": None}
-        why = _not_removable(facts, validity)
+        why = _not_removable(facts, validity, found.get("brand"))
         if why is not None:
             return {"complaint": row.to_dict(), "self_service": {"done": False, "why": why}}
         return _remove(settings, store, row.id, organisation, marketplace, listing, reason, actor)

@@ -12,10 +12,14 @@ GTINs; any other notice is filed and left to the marketplace's review (nothing t
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.csv as pacsv
 import pytest
 from fastapi.testclient import TestClient
 
+from ringfence.ingest.pipeline import ingest_files
 from ringfence.service.app import create_app
 from ringfence.store.operational import OperationalStore
 from ringfence.store.operational.complaints import ComplaintDraft
@@ -36,7 +40,7 @@ def strict_client(scratch_world: World) -> Iterator[TestClient]:
         yield client
 
 
-def _foreign_listing(world: World, market: str) -> dict[str, str]:
+def _foreign_listing(world: World, market: str, skip: int = 0) -> dict[str, str]:
     """A listing of ``market`` claiming another brand, with none of NorthPeak's GTINs."""
     with OperationalStore.open(world.settings) as store:
         own = {n.casefold() for n in store.approved_brand_names(BRAND)}
@@ -45,9 +49,11 @@ def _foreign_listing(world: World, market: str) -> dict[str, str]:
     rows = lake_rows(world.settings, "listings",
                      "SELECT source_key, brand, gtin FROM listings WHERE organisation = "
                      f"'{market}' AND brand IS NOT NULL ORDER BY source_key")  # fmt: skip
-    row = next(r for r in rows if str(r["brand"]).casefold() not in own
-               and str(r["gtin"]) not in gtins)  # fmt: skip
-    return {"listing": str(row["source_key"]), "brand": str(row["brand"])}
+    found = [r for r in rows if str(r["brand"]).casefold() not in own
+             and r["gtin"] and str(r["gtin"]) not in gtins]  # fmt: skip
+    row = found[skip]
+    return {"listing": str(row["source_key"]), "brand": str(row["brand"]),
+            "gtin": str(row["gtin"])}  # fmt: skip
 
 
 def _seller_of(world: World, market: str, listing: str) -> str:
@@ -90,3 +96,28 @@ def test_self_service_cannot_remove_another_brands_listing(
     actions = strict_client.get(f"{API}/listings/actions", headers=world.headers(market)).json()
     assert not [a for a in actions["actions"] if a["listing"] == target["listing"]
                 and a["kind"] == "take_down"]  # fmt: skip
+
+
+def test_own_products_feed_claiming_the_gtin_does_not_open_another_brands_listing(
+    strict_client: TestClient, scratch_world: World, tmp_path: Path
+) -> None:
+    """M7: M1's gate took the GTIN from the filer's own products feed: NorthPeak ingested a
+    products row naming NorthPeak with the GTIN of a listing claiming another brand, and
+    removed that listing. A GTIN in the filer's catalogue now opens removal only when the
+    listing names no other brand."""
+    world, market = scratch_world, of_kind(scratch_world, "marketplace")[0]
+    target = _foreign_listing(world, market, skip=1)  # not the listing M1's test used
+    seller = _seller_of(world, market, target["listing"])
+    other = next(b for b in of_kind(world, "brand") if b != BRAND)
+    _upheld(world, other, target["brand"], market, "elsewhere-3", seller, 3)
+    _upheld(world, BRAND, BRAND_NAME, market, "elsewhere-4", None, 2)
+    path = tmp_path / "products.csv"
+    pacsv.write_csv(pa.table({"id": ["np-fake"], "brand": [BRAND_NAME], "name": ["Anything"],
+                              "gtin": [target["gtin"]]}), path)  # fmt: skip
+    ingest_files(world.settings, "products", [path], organisation=BRAND)
+    body = {"marketplace": market, "listing": target["listing"], "brand": BRAND_NAME,
+            "reason": "counterfeit", "take_down": True}  # fmt: skip
+    got = strict_client.post(f"{API}/complaints", json=body,
+                             headers=world.headers(BRAND, "brand_user"))  # fmt: skip
+    assert got.status_code == 201, got.text
+    assert got.json()["self_service"]["done"] is False, got.text
