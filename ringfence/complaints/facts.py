@@ -24,6 +24,7 @@ from ringfence.settings import Settings
 from ringfence.store.engine import Engine, open_engine
 from ringfence.store.lake import Lake
 from ringfence.store.operational import OperationalStore
+from ringfence.store.products import register_products
 
 EPOCH = dt.date(1970, 1, 1)
 
@@ -73,11 +74,17 @@ def listing_row(settings: Settings, marketplace: str, listing: str) -> dict[str,
     return rows[0]
 
 
-def _catalogue(engine: Engine, lake: Lake, names: set[str]) -> list[dict[str, Any]]:
+def _catalogue(
+    engine: Engine, lake: Lake, names: set[str], holders: set[tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """The catalogue rows of the brand's names that speak for it (``store/products.py``)."""
+    if not register_products(engine, lake, holders):
+        return []
     wanted = ", ".join(q(n) for n in sorted(names)) or "NULL"
-    return _rows(engine, lake, ["products"],
-                 "SELECT lower(brand) AS brand, gtin, price_min, authorised_sellers FROM products"
-                 f" WHERE lower(brand) IN ({wanted})")  # fmt: skip
+    return engine.query(
+        "SELECT lower(brand) AS brand, gtin, price_min, authorised_sellers FROM products"
+        f" WHERE lower(brand) IN ({wanted})"
+    ).to_pylist()
 
 
 def _links(engine: Engine, lake: Lake, marketplace: str) -> list[tuple[str, str]]:
@@ -137,7 +144,7 @@ def complaint_facts(
     seller = str(listing.get("seller") or "")
     lake, engine = Lake(settings), open_engine(settings)
     try:
-        products = _catalogue(engine, lake, own)
+        products = _catalogue(engine, lake, own, store.approved_brand_holders())
         links = _links(engine, lake, marketplace)
         register = _register(engine, lake, marketplace)
         seizures = _seizures(engine, lake, marketplace, seller)

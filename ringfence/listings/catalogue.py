@@ -19,6 +19,7 @@ from ringfence.marketplace.data import FAR_BELOW
 from ringfence.settings import Settings
 from ringfence.store.engine import open_engine
 from ringfence.store.lake import Lake
+from ringfence.store.products import brand_holders, register_products
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def load_catalogue(settings: Settings) -> Catalogue:
     """The lake's products as a ``Catalogue`` (empty without products)."""
     lake, engine = Lake(settings), open_engine(settings)
     try:
-        if not lake.register(engine, "products"):
+        if not register_products(engine, lake, brand_holders(settings)):
             return Catalogue()
         rows = engine.query(
             "SELECT lower(brand) AS brand, price_min, authorised_sellers, gtin FROM products"

@@ -18,6 +18,7 @@ from ringfence.model.records.base import make_id
 from ringfence.settings import Settings
 from ringfence.store.engine import Engine, open_engine
 from ringfence.store.lake import Lake
+from ringfence.store.products import brand_holders, register_products
 
 # A listing priced under this share of its brand's lowest genuine price is "far below" it.
 FAR_BELOW = 0.5
@@ -103,9 +104,10 @@ def load_seller_data(settings: Settings, with_network: bool = True) -> SellerDat
     lake = Lake(settings)
     if not lake.has("sellers"):
         raise UserError("no sellers ingested yet: run 'ringfence ingest sellers FILE' first")
+    holders = brand_holders(settings)
     engine = open_engine(settings)
     try:
-        data = _read(engine, lake)
+        data = _read(engine, lake, holders)
     finally:
         engine.close()
     from ringfence.complaints.labels import notice_frame  # notices filed in Ringfence too
@@ -120,7 +122,7 @@ def load_seller_data(settings: Settings, with_network: bool = True) -> SellerDat
     return data
 
 
-def _read(engine: Engine, lake: Lake) -> SellerData:
+def _read(engine: Engine, lake: Lake, holders: set[tuple[str, str]]) -> SellerData:
     lake.register(engine, "sellers")
     sellers = engine.query(
         "SELECT id, source_key AS key, organisation, "
@@ -149,17 +151,19 @@ def _read(engine: Engine, lake: Lake) -> SellerData:
         f" {_day('date')} AS day FROM seller_outcomes",
         ["seller", "counterfeit", "day"],
     )
-    listings, complaints = _listing_facts(engine, lake)
+    listings, complaints = _listing_facts(engine, lake, holders)
     data = SellerData(sellers, signals, links, outcomes, listings, complaints)
     _entities(engine, lake, data)
     return data
 
 
-def _listing_facts(engine: Engine, lake: Lake) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Listings with their catalogue facts, and the notices against them with their seller."""
+def _listing_facts(
+    engine: Engine, lake: Lake, holders: set[tuple[str, str]]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Listings with their catalogue facts (the products rows that speak for their brand,
+    ``store/products.py``), and the notices against them with their seller."""
     cols = ["seller", "day", "unauthorised", "below_genuine", "price_ratio", "protected"]
-    if lake.has("products"):
-        lake.register(engine, "products")
+    if register_products(engine, lake, holders):
         listings = _frame(engine, lake, "listings", LISTINGS_SQL, cols)
     else:
         listings = _frame(

@@ -1,6 +1,6 @@
 """Red team, marketplace protection (issue 11): whose products feed speaks for a brand.
 
-M5 (open, xfail): the brand catalogue that scores a notice's validity
+M5: the brand catalogue that scores a notice's validity
 (``complaints.facts._catalogue``), listing risk (``listings.catalogue.load_catalogue``) and the
 seller model's listing features (``marketplace.data.LISTINGS_SQL``) reads every organisation's
 ``products`` rows for a brand name, not only the rows of the organisation that holds the brand's
@@ -8,8 +8,8 @@ approved registration. Another brand organisation ingested a products file namin
 with a counterfeiter as its authorised seller: NorthPeak's next notice against that seller was
 scored "the seller is an authorised seller of NorthPeak (-3.5)" (bad faith), so its self-service
 removal is refused and the marketplace is told to doubt it; a low ``price_min`` likewise moves
-the genuine floor. The fix is to count a products row for a brand only when its organisation has
-that brand approved; it needs ``complaints/facts.py``, which another helper is editing now.
+the genuine floor. Fixed: where a brand is registered, a products row counts for it only when its
+organisation holds the approved registration (``store/products.py``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
-import pytest
 from fastapi.testclient import TestClient
 
 from ringfence.ingest.pipeline import ingest_files
@@ -58,11 +57,6 @@ def _notice(client: TestClient, world: World, market: str, listing: str) -> dict
     return dict(got.json()["complaint"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="M5 open: catalogue rows of any organisation count for a "
-    "brand; the fix needs complaints/facts.py (another helper's, being edited)",
-)
 def test_another_organisations_products_do_not_speak_for_a_brand(
     scratch_client: TestClient, scratch_world: World, tmp_path: Path
 ) -> None:

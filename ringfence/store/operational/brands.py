@@ -221,3 +221,20 @@ class BrandStore(StoreBase):
             rows = connection.execute(query).all()
         names = {r.brand for r in rows} | {a for r in rows for a in (r.aliases or [])}
         return frozenset(n for n in names if n)
+
+    def approved_brand_holders(self) -> set[tuple[str, str]]:
+        """(organisation, lower-case name or alias) of every approved, unrevoked registration:
+        whose catalogue speaks for which brand (``store/products.py``)."""
+        table = BrandRegistration.__table__
+        query = select(table.c.organisation, table.c.brand, table.c.aliases).where(
+            table.c.approved_at.is_not(None), table.c.revoked_at.is_(None)
+        )
+        doing = "reading brand registrations"
+        with database.store_errors(self.url, doing), self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return {
+            (r.organisation, name.lower())
+            for r in rows
+            for name in (r.brand, *(r.aliases or []))
+            if name
+        }
