@@ -36,7 +36,13 @@ from serving import measure as measure_serving
 from ringfence.ingest import ingest_files
 from ringfence.model.feeds import feed
 from ringfence.score import history, rare
-from ringfence.score.features import compute_features, known_labels, register_inputs
+from ringfence.score.features import (
+    HISTORY_KEYS,
+    PAIR_KEYS,
+    compute_features,
+    known_labels,
+    register_inputs,
+)
 from ringfence.score.network_risk import load_snapshots
 from ringfence.score.pipeline import build_matrix, train
 from ringfence.score.rules import load_rules
@@ -223,7 +229,10 @@ def main() -> None:
         help="pseudo-observations smoothing every profile rate (history.PRIOR_WEIGHT)",
     )  # fmt: skip
     parser.add_argument("--rare", choices=rare.STRATEGIES, default=None, help="rare.STRATEGY")
+    parser.add_argument("--pairs", action="store_true", help="add features.PAIR_KEYS profiles")
     args = parser.parse_args()
+    if args.pairs:
+        HISTORY_KEYS.update(PAIR_KEYS)
     if args.rare is not None:
         rare.STRATEGY = args.rare
     if args.prior_weight is not None:
@@ -232,6 +241,7 @@ def main() -> None:
     shutil.rmtree(work / "data", ignore_errors=True)
     settings = Settings(data_dir=work / "data")
     result: dict[str, Any] = {"prior_weight": history.PRIOR_WEIGHT, "rare": rare.STRATEGY}
+    result["pair_keys"] = args.pairs
     result["kcs"] = _kcs(settings)
     result["serving_kcs"] = measure_serving(settings, 1000)
     if not args.skip_scale:

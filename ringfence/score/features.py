@@ -73,7 +73,11 @@ GOODS_KEYS = {
     "port": "port",
     "origin_hs6": "origin_country || '|' || substr(hs_code, 1, 6)",
     "importer_hs6": "importer_ref || '|' || substr(hs_code, 1, 6)",
-    # Pair profiles: who declares for whom, where, and from whom.
+}
+# Pair profiles (who declares for whom, where, from whom): not in HISTORY_KEYS by default — on
+# KCS validation they were a wash and cost 57 % more feature CPU at 1M rows (docs/targeting.md);
+# ``bench/targeting.py --pairs`` adds them (features, online twin and reasons all know them).
+PAIR_KEYS = {
     "declarant_importer": "declarant_ref || '|' || importer_ref",
     "seller_importer": "seller_ref || '|' || importer_ref",
     "port_importer": "port || '|' || importer_ref",
