@@ -157,3 +157,21 @@ def test_keys_are_tried_by_the_gtin_claimed_and_revoked_keys_stop(brand_world) -
         after = record_scan(store, "border", code, "Dover", actor="t")
         assert not after.valid and after.reason == "no registered code key verifies it"
         assert "code.key.revoke" in [e.action for e in store.audit_entries()]
+
+
+def test_scans_of_a_brand_are_found_past_newer_scans_of_others(db_settings: Settings) -> None:
+    """The brand portal asks for its brands' scans: newer scans of other brands (or by busy
+    partners) must not push them out of the limit."""
+    from ringfence.store.operational.codes import ScanDraft
+
+    with OperationalStore.open(db_settings) as store:
+        store.ensure_organisation("swift", kind="carrier")
+        mine = ScanDraft("swift", "depot", "c1", True, "Acme", GTIN, "1", "k", None)
+        store.record_code_scan(mine, actor="officer@swift")
+        for i in range(3):
+            other = ScanDraft("swift", "depot", f"o{i}", True, "Other", GTIN, str(i), "k", None)
+            store.record_code_scan(other, actor="officer@swift")
+        assert [s.brand for s in store.code_scans(limit=1)] == ["Other"]
+        found = store.code_scans(brands=["ACME"], organisation=["swift"], limit=1)
+        assert [(s.brand, s.code) for s in found] == [("Acme", "c1")]
+        assert store.code_scans(brands=[], limit=5) == []

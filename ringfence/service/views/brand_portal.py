@@ -72,8 +72,11 @@ def codes(services: Services, caller: Caller, limit: int) -> dict[str, Any]:
     keys = [k for k in services.store.code_keys() if k.organisation == caller.organisation]
     key_rows = [{"key_id": k.key_id, "brand": k.brand, "gtins": k.gtins,
                  "registered_at": k.registered_at.isoformat()} for k in keys]  # fmt: skip
-    scans = [s.to_dict() for s in services.store.code_scans(limit=10_000)]
-    scans = [s for s in scans if str(s.get("brand") or "").casefold() in names]
+    # The limit counts only scans of my brands by owners the gate may pass: busy partners'
+    # other scans must not push mine out (red team, like M4 on /codes/scans).
+    owners = sharing.Policy.load(services, caller).owners("code_scans")
+    found = services.store.code_scans(organisation=owners, brands=sorted(names), limit=limit)
+    scans = [s.to_dict() for s in found]
     shown = [jsonable(s) for s in sharing.visible(services, caller, "code_scans", scans)][:limit]
     return {"organisation": caller.organisation, "keys": key_rows, "scans": shown}
 

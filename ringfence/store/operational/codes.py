@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ringfence.errors import ConflictError, ForbiddenError, NotFoundError, UserError
@@ -135,11 +135,15 @@ class CodeStore(StoreBase):
         *,
         serials: list[tuple[str, str, str]] | None = None,
         organisation: str | Sequence[str] | None = None,
+        brands: Sequence[str] | None = None,
         limit: int = 10_000,
     ) -> list[CodeScan]:
         """Scans, newest first; ``serials`` keeps those of these (brand, gtin, serial) units,
-        ``organisation`` those of one organisation (or of several)."""
+        ``organisation`` those of one organisation (or of several), ``brands`` those of these
+        brand names (letter case ignored)."""
         query = select(CodeScan).order_by(CodeScan.scanned_at.desc(), CodeScan.id.desc())
+        if brands is not None:
+            query = query.where(func.lower(CodeScan.brand).in_([b.lower() for b in brands]))
         if isinstance(organisation, str):
             query = query.where(CodeScan.organisation == organisation)
         elif organisation is not None:
