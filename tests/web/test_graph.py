@@ -182,12 +182,15 @@ def _assert_names_readable(page: Any) -> None:
     hovering a node shows its full name, and selecting it names it in full beside the drawing."""
     script = (
         "() => { const cy = CY;"
-        " const n = cy.nodes('[!group]').max(x => x.data('label').length).ele;"
+        " const n = cy.nodes('[!group]:visible').max(x => x.data('label').length).ele;"
         " const box = n.boundingBox("
         "  {includeNodes: false, includeEdges: false, includeLabels: true});"
         " return {id: n.id(), name: n.data('label'), wrap: n.style('text-wrap'),"
         " width: box.w * cy.zoom(), height: box.h * cy.zoom()}; }"
     )
+    # Below network.js's ALL_LABELS_ZOOM (0.45) a big drawing labels only its key nodes: zoom
+    # in as a reader would; and measure a drawn node (a collapsed group hides its members).
+    cy_do(page, "cy.zoom({level: Math.max(cy.zoom(), 0.6), renderedPosition: {x: 10, y: 10}})")
     longest = page.evaluate(script.replace("CY", CY))
     assert longest["wrap"] == "wrap", "labels wrap instead of ending in an ellipsis"
     assert longest["width"] <= LABEL_MAX_PX, longest

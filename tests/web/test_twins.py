@@ -59,6 +59,8 @@ def _shipment(page: Any) -> None:
             assert text and text != value, key
         elif isinstance(value, int | float) and not isinstance(value, bool):
             assert abs(_leading_number(text) - value) <= 0.5, key  # shown rounded
+        elif isinstance(value, list):  # a list (transit countries) is shown item by item
+            assert value and all(str(item) in text for item in value), key
         else:
             assert str(value).split("T")[0] in text, key
     if model["outcomes"]:
