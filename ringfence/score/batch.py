@@ -19,19 +19,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ringfence.errors import UserError
 from ringfence.score.features import (
-    ID_COLUMNS,
-    TEXT_COLUMNS,
-    FeatureSet,
     feature_sql,
+    finish_features,
     known_labels,
     network_keys_sql,
     register_inputs,
 )
-from ringfence.score.goods import Catalogue, goods_features, load_catalogue
+from ringfence.score.goods import Catalogue, load_catalogue
 from ringfence.score.model import ScoringModel, load_model
 from ringfence.score.network_risk import load_snapshots, register_network_risk
 from ringfence.score.pipeline import build_matrix
@@ -63,13 +60,7 @@ class BatchScorer:
 
     def __call__(self, table: pa.Table) -> pa.Table:
         """Score one batch of the feature query's rows."""
-        if self.catalogue is not None:
-            unit = pc.exp(table.column("log_unit_value"))
-            extra = goods_features(table.append_column("unit_value", unit), self.catalogue)
-            for name, values in extra.items():
-                table = table.append_column(name, pa.array(values, pa.float64()))
-        columns = [c for c in table.column_names if c not in ID_COLUMNS + TEXT_COLUMNS]
-        matrix = build_matrix(FeatureSet(table, columns), self.rules)
+        matrix = build_matrix(finish_features(table, self.catalogue), self.rules)
         if matrix.names != self.model.features:
             raise UserError(f"model {self.model.version} was trained on other features; retrain")
         keep = table.select(["id", "source_key", "date"])

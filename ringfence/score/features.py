@@ -334,6 +334,12 @@ def compute_features(
     if network is not None:
         register_network_risk(engine, network, network_keys_sql())
     table = engine.query(feature_sql(labels, label_cutoff, network is not None, oof))
+    return finish_features(table, catalogue)
+
+
+def finish_features(table: pa.Table, catalogue: Catalogue | None) -> FeatureSet:
+    """The feature query's rows with the goods features appended (with a ``catalogue``) and
+    the model's columns named; bulk scoring calls it per batch (``batch.py``)."""
     if catalogue is not None:
         unit = pc.exp(table.column("log_unit_value"))
         extra = goods_features(table.append_column("unit_value", unit), catalogue)
