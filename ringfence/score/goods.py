@@ -19,6 +19,8 @@ from ringfence.score.currency import latest_rates_sql, register_rates
 from ringfence.settings import Settings
 from ringfence.store.engine import Engine
 from ringfence.store.lake import Lake
+from ringfence.store.operational.brand_names import brand_key
+from ringfence.store.products import brand_holders, register_products
 
 # Partial-ratio score (0-100) from which a description is taken to mention a brand.
 MATCH_THRESHOLD = 85.0
@@ -42,17 +44,19 @@ class Catalogue:
 
 
 def load_catalogue(settings: Settings, engine: Engine) -> Catalogue | None:
-    """The brand catalogue from the lake, or None when no brands were ingested."""
+    """The brand catalogue from the lake, or None when no brands were ingested.
+
+    Where a brand is registered only its holder's ``brands`` and ``products`` rows speak for it
+    (``store/products.py``): another organisation's rows can neither move its price floor or HS
+    chapters nor give it, or a brand of their own, its registered names as terms.
+    """
     lake = Lake(settings)
     if not lake.register(engine, "brands"):
         return None
+    holders = brand_holders(settings)
     cat = Catalogue()
-    for row in engine.query("SELECT name, aliases FROM brands WHERE name IS NOT NULL").to_pylist():
-        for term in {row["name"], *(row["aliases"] or [])}:
-            if term and len(term.strip()) >= 3:
-                cat.terms.append(term.strip().lower())
-                cat.term_brand.append(row["name"].lower())
-    if lake.register(engine, "products"):
+    _add_terms(cat, engine.query("SELECT organisation, name, aliases FROM brands"), holders)
+    if register_products(engine, lake, holders):
         register_rates(settings, engine)  # prices in the base currency, at the latest rate
         sql = (
             "SELECT p.brand, p.hs_codes, p.price_min / coalesce(fx.rate, 1.0) AS price_min"
@@ -66,6 +70,26 @@ def load_catalogue(settings: Settings, engine: Engine) -> Catalogue | None:
                 cat.price_min[brand] = float(floor)
             cat.chapters.setdefault(brand, set()).update(h[:2] for h in row["hs_codes"] or [])
     return cat if cat.terms else None
+
+
+def _add_terms(cat: Catalogue, rows: pa.Table, holders: set[tuple[str, str]]) -> None:
+    """Each brands row's name and aliases as terms, but no registered name (or a look-alike of
+    one, ``brand_key``) from a row of another organisation than its holder, and no row whose
+    brand is registered to another."""
+    held: dict[str, set[str]] = {}
+    for organisation, name in holders:
+        held.setdefault(brand_key(name), set()).add(organisation)
+
+    def foreign(name: str, organisation: str) -> bool:
+        return organisation not in held.get(brand_key(name), {organisation})
+
+    for row in rows.to_pylist():
+        if not row["name"] or foreign(row["name"], row["organisation"]):
+            continue
+        for term in {row["name"], *(row["aliases"] or [])}:
+            if term and len(term.strip()) >= 3 and not foreign(term, row["organisation"]):
+                cat.terms.append(term.strip().lower())
+                cat.term_brand.append(row["name"].lower())
 
 
 def _best_brand(text: str, cat: Catalogue) -> tuple[str | None, float, bool]:
