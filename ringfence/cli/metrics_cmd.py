@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import typer
 
+from ringfence.cli.dates import parse_date
 from ringfence.cli.errors import one_line_errors
 from ringfence.metrics.pageviews import ALL_BRANDS, DEFINITION, pageview_measure
 from ringfence.settings import Settings
@@ -29,7 +29,7 @@ def metrics_pageviews(
     """Share of listing page views on listings with no valid (upheld) complaint, per day and
     brand (``*`` = all brands)."""
     with one_line_errors():
-        start = _date(since) if since else None
+        start = parse_date(since or None, "--since")
         rows = pageview_measure(Settings(), brand=brand, since=start)
     if as_json:
         doc = {"definition": DEFINITION, "rows": [r.to_dict() for r in rows]}
@@ -40,12 +40,3 @@ def metrics_pageviews(
         name = "(all brands)" if r.brand == ALL_BRANDS else (r.brand or "(no brand)")
         typer.echo(f"{r.date}\t{name}\t{r.views}\t{r.share_no_valid_complaint:.3%}\t"
                    f"{r.share_if_pending_upheld:.3%}")  # fmt: skip
-
-
-def _date(text: str) -> dt.date:
-    from ringfence.errors import UserError
-
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise UserError(f"--since {text!r} is not a date (YYYY-MM-DD)") from None

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ringfence.cli.dates import parse_date, required_date
 from ringfence.cli.errors import one_line_errors
 from ringfence.cli.progress import progress_bar
 from ringfence.errors import UserError
@@ -25,15 +25,6 @@ def register(app: typer.Typer) -> None:
     """Add the ``train`` and ``backtest`` commands."""
     app.command()(train)
     app.command()(backtest)
-
-
-def _date(value: str | None, flag: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UserError(f"{flag}: '{value}' is not a date (YYYY-MM-DD)") from None
 
 
 def _budgets(value: str) -> list[float]:
@@ -54,7 +45,9 @@ def train(
     from ringfence.score.pipeline import train as train_service
 
     with one_line_errors(), progress_bar(err_console) as progress:
-        model, folder = train_service(Settings(), _date(until, "--until"), rules, progress=progress)
+        model, folder = train_service(
+            Settings(), parse_date(until, "--until"), rules, progress=progress
+        )
     table = Table(title=f"Model {model.version} ({model.train_from} .. {model.train_until})")
     for column in ("label", "validation rows", "positives", "AUC", "average precision"):
         table.add_column(column, justify="right" if column != "label" else "left")
@@ -87,15 +80,14 @@ def backtest(
     from ringfence.target.backtest import write_scores
 
     with one_line_errors():
-        until = _date(train_until, "--train-until")
-        start = _date(test_from, "--test-from")
-        assert until is not None and start is not None
+        until = required_date(train_until, "--train-until")
+        start = required_date(test_from, "--test-from")
         with progress_bar(err_console) as progress:
             result = backtest_service(
                 Settings(),
                 until,
                 start,
-                _date(test_until, "--test-until"),
+                parse_date(test_until, "--test-until"),
                 _budgets(budgets),
                 rules,
                 progress=progress,

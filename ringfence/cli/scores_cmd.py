@@ -9,8 +9,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from ringfence.cli.dates import parse_date
 from ringfence.cli.errors import one_line_errors
-from ringfence.cli.score_cmd import _date
 from ringfence.settings import Settings
 
 console = Console()
@@ -35,8 +35,8 @@ def score(
     with one_line_errors():
         summary = score_to_lake(
             Settings(),
-            since=_date(since, "--from"),
-            until=_date(until, "--until"),
+            since=parse_date(since, "--from"),
+            until=parse_date(until, "--until"),
             version=version,
             rules_path=None if rules is None else str(rules),
         )

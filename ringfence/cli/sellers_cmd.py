@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pyarrow as pa
@@ -10,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ringfence.cli.dates import parse_date
 from ringfence.cli.errors import one_line_errors
 from ringfence.errors import UserError
 from ringfence.settings import Settings
@@ -21,15 +21,6 @@ sellers_app = typer.Typer(help="Seller risk: find bad-actor sellers early.", no_
 def register(app: typer.Typer) -> None:
     """Add the ``sellers`` command group."""
     app.add_typer(sellers_app, name="sellers")
-
-
-def _date(value: str | None, flag: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UserError(f"{flag}: '{value}' is not a date (YYYY-MM-DD)") from None
 
 
 def _metric(metrics: object, key: str) -> str:
@@ -47,7 +38,7 @@ def train(
     from ringfence.marketplace.service import train_sellers
 
     with one_line_errors():
-        stored = train_sellers(Settings(), _date(until, "--until"))
+        stored = train_sellers(Settings(), parse_date(until, "--until"))
     m = stored.manifest
     table = Table(title=f"Seller-risk model {stored.version}")
     for column in ("set", "rows", "positives", "AUC", "average precision"):

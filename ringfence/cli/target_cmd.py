@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,8 +12,8 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from ringfence.cli.dates import required_date
 from ringfence.cli.errors import one_line_errors
-from ringfence.errors import UserError
 from ringfence.settings import Settings
 
 if TYPE_CHECKING:  # the targeting stack (LightGBM) loads only when a command runs
@@ -26,13 +25,6 @@ console = Console()
 def register(app: typer.Typer) -> None:
     """Add the ``target`` command."""
     app.command()(target)
-
-
-def _day(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UserError(f"--date: '{value}' is not a date (YYYY-MM-DD)") from None
 
 
 def target(
@@ -70,7 +62,7 @@ def target(
     with one_line_errors():
         plan = target_day(
             Settings(),
-            _day(date),
+            required_date(date, "--date"),
             capacity,
             organisation=organisation,
             label=label,
