@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from ringfence.codes.scans import clone_flags, unit_of
+from ringfence.codes.scans import MAX_SCANS, clone_flags, scans_of_units, unit_of
 from ringfence.settings import Settings
 from ringfence.store.engine import open_engine
 from ringfence.store.lake import Lake
@@ -22,7 +22,7 @@ _SQL = """
 SELECT l.organisation, l.source_key AS listing, l.brand, l.gtin, l.status,
        {seller} AS seller
 FROM listings l {join}
-WHERE l.brand IS NOT NULL AND coalesce(lower(l.status), '') NOT IN ('removed', 'closed')
+WHERE l.brand IS NOT NULL AND coalesce(lower(l.status), '') NOT IN ('removed', 'closed') {only}
 """
 
 
@@ -38,7 +38,13 @@ def protected_products(store: OperationalStore) -> dict[str, set[str] | None]:
     return out
 
 
-def _listings(settings: Settings) -> list[dict[str, Any]]:
+def _quoted(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _listings(
+    settings: Settings, organisation: str | None, listing: str | None
+) -> list[dict[str, Any]]:
     lake, engine = Lake(settings), open_engine(settings)
     try:
         if not lake.register(engine, "listings"):
@@ -47,22 +53,52 @@ def _listings(settings: Settings) -> list[dict[str, Any]]:
             seller, join = "s.source_key", "LEFT JOIN sellers s ON s.id = l.seller_ref"
         else:
             seller, join = "l.seller_ref", ""
-        return engine.query(_SQL.format(seller=seller, join=join)).to_pylist()
+        only = "".join(
+            f" AND {column} = {_quoted(value)}"
+            for column, value in (("l.organisation", organisation), ("l.source_key", listing))
+            if value is not None
+        )
+        return engine.query(_SQL.format(seller=seller, join=join, only=only)).to_pylist()
     finally:
         engine.close()
 
 
+def judging_scans(
+    store: OperationalStore, organisation: str, listing: str | None = None
+) -> list[dict[str, Any]]:
+    """The scans that judge ``organisation``'s listings (``listing`` only, if given): every
+    scan of the units it showed there, which holds both its codes shown and all their clone
+    flags need, instead of every scan recorded."""
+    places = [listing] if listing is not None and listing.isascii() else None  # else casefold
+    own = store.code_scans(organisation=organisation, places=places, limit=MAX_SCANS)
+    wanted = None if listing is None else listing.casefold()
+    units = {
+        unit_of(s.to_dict())
+        for s in own
+        if s.kind == "marketplace" and (wanted is None or s.place.casefold() == wanted)
+    }
+    return scans_of_units(store, (u for u in units if u is not None))
+
+
 def flagged_listings(
-    settings: Settings, store: OperationalStore, scans: list[dict[str, Any]] | None = None
+    settings: Settings,
+    store: OperationalStore,
+    scans: list[dict[str, Any]] | None = None,
+    *,
+    organisation: str | None = None,
+    listing: str | None = None,
 ) -> list[dict[str, Any]]:
     """Live listings of protected products with no valid, unflagged code shown, and why;
-    judged on ``scans`` (default: every recorded scan), so a service caller's listings are
-    judged only on the scans it may read."""
+    judged on ``scans`` (default: those that judge them, ``judging_scans``; every recorded
+    scan when no ``organisation`` is given), so a service caller's listings are judged only on
+    the scans it may read. ``organisation`` and ``listing`` keep those listings only."""
     protected = protected_products(store)
     if not protected:
         return []
-    if scans is None:
-        scans = [s.to_dict() for s in store.code_scans(limit=10_000_000)]
+    if scans is None and organisation is not None:
+        scans = judging_scans(store, organisation, listing)
+    elif scans is None:
+        scans = [s.to_dict() for s in store.code_scans(limit=MAX_SCANS)]
     flags = clone_flags(scans, settings.code_max_scans)
     shown: dict[tuple[str, str], list[bool]] = defaultdict(list)
     for scan in scans:
@@ -71,7 +107,7 @@ def flagged_listings(
             where = (str(scan.get("organisation")), str(scan.get("place")).casefold())
             shown[where].append(not flags[unit])
     out = []
-    for row in _listings(settings):
+    for row in _listings(settings, organisation, listing):
         gtins = protected.get(str(row["brand"]).strip().casefold(), set())
         if gtins is not None and (not gtins or row["gtin"] not in gtins):
             continue

@@ -24,6 +24,8 @@ from ringfence.store.operational.code_tables import CodeScan
 from ringfence.store.operational.codes import ScanDraft
 
 MAX_PLACE_CHARS = 200
+MAX_SCANS = 10_000_000  # the most scans one judgement reads
+UNITS_PER_READ = 200
 Unit = tuple[str, str, str]  # brand, gtin, serial
 KeyEntry = tuple[str, PublicKey, frozenset[str] | None]  # key id, key, protected GTINs
 
@@ -88,6 +90,17 @@ def unit_of(scan: dict[str, Any]) -> Unit | None:
     if not scan.get("valid") or not scan.get("serial"):
         return None
     return (str(scan["brand"]), str(scan["gtin"]), str(scan["serial"]))
+
+
+def scans_of_units(store: OperationalStore, units: Iterable[Unit]) -> list[dict[str, Any]]:
+    """Every recorded scan of these units, as dicts (read a few hundred units at a time: one
+    condition per unit)."""
+    wanted = sorted(set(units))
+    return [
+        s.to_dict()
+        for start in range(0, len(wanted), UNITS_PER_READ)
+        for s in store.code_scans(serials=wanted[start : start + UNITS_PER_READ], limit=MAX_SCANS)
+    ]
 
 
 def clone_flags(scans: Iterable[dict[str, Any]], max_scans: int) -> dict[Unit, list[str]]:

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import Field
 
 from ringfence.codes.format import MAX_INPUT_CHARS
-from ringfence.codes.listings import flagged_listings
+from ringfence.codes.listings import flagged_listings, judging_scans
 from ringfence.codes.scans import check, live_keys, record_scan, unit_of, with_flags
 from ringfence.errors import ForbiddenError
 from ringfence.service import sharing
@@ -80,12 +80,10 @@ def listings(services: Services, caller: Caller) -> dict[str, Any]:
     """The caller's own live listings of code-protected products whose seller showed no valid
     code (a marketplace's; through the policy gate like every row leaving the service), the
     codes shown judged on the scans the caller may read."""
-    scans = [s.to_dict() for s in services.store.code_scans(limit=10_000_000)]
+    scans = judging_scans(services.store, caller.organisation)  # its codes' scans only
     seen = sharing.visible(services, caller, DATASET, scans)  # flags reveal no other scan
-    rows = [
-        {**r, "id": r["listing"]}
-        for r in flagged_listings(services.settings, services.store, seen)
-        if r["organisation"] == caller.organisation
-    ]
+    flagged = flagged_listings(services.settings, services.store, seen,
+                               organisation=caller.organisation)  # fmt: skip
+    rows = [{**r, "id": r["listing"]} for r in flagged if r["organisation"] == caller.organisation]
     return {"organisation": caller.organisation,
             "listings": sharing.visible(services, caller, "listings", rows)}  # fmt: skip

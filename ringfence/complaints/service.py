@@ -73,8 +73,10 @@ def facts_of(
     listing: dict[str, Any], brand: str,
 ) -> ComplaintFacts:  # fmt: skip
     """The facts of ``organisation``'s notice for ``brand`` against ``listing`` today."""
+    marked = flagged_listings(settings, store, organisation=marketplace,
+                              listing=str(listing["listing"]))  # fmt: skip
     flagged = any(f["organisation"] == marketplace and str(f["listing"]) == listing["listing"]
-                  for f in flagged_listings(settings, store))  # fmt: skip
+                  for f in marked)  # fmt: skip
     return complaint_facts(settings, store, organisation=organisation, marketplace=marketplace,
                            listing=listing, brand=brand, no_code_shown=flagged,
                            today=utcnow().date())  # fmt: skip

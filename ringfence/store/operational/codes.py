@@ -136,12 +136,15 @@ class CodeStore(StoreBase):
         serials: list[tuple[str, str, str]] | None = None,
         organisation: str | Sequence[str] | None = None,
         brands: Sequence[str] | None = None,
+        places: Sequence[str] | None = None,
         limit: int = 10_000,
     ) -> list[CodeScan]:
         """Scans, newest first; ``serials`` keeps those of these (brand, gtin, serial) units,
         ``organisation`` those of one organisation (or of several), ``brands`` those of these
-        brand names (letter case ignored)."""
+        brand names and ``places`` those at these places (letter case ignored)."""
         query = select(CodeScan).order_by(CodeScan.scanned_at.desc(), CodeScan.id.desc())
+        if places is not None:
+            query = query.where(func.lower(CodeScan.place).in_([p.lower() for p in places]))
         if brands is not None:
             query = query.where(func.lower(CodeScan.brand).in_([b.lower() for b in brands]))
         if isinstance(organisation, str):
