@@ -14,7 +14,7 @@ from pydantic import Field
 
 from ringfence.codes.format import MAX_INPUT_CHARS
 from ringfence.codes.listings import flagged_listings, judging_scans
-from ringfence.codes.scans import check, live_keys, record_scan, unit_of, with_flags
+from ringfence.codes.scans import MAX_SCANS, check, live_keys, record_scan, unit_of, with_flags
 from ringfence.errors import ForbiddenError
 from ringfence.service import sharing
 from ringfence.service.context import Caller, Services
@@ -60,12 +60,29 @@ def scan(services: Services, caller: Caller, body: ScanIn) -> dict[str, Any]:
     return {"scan": _shown(services, caller, [row.to_dict()])[0]}
 
 
+def newest_readable(
+    services: Services, caller: Caller, limit: int, brands: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """The newest ``limit`` scans (of ``brands``, if given) the gate lets the caller read, as
+    stored (the caller projects them). The limit counts only those: counting every
+    organisation's scans (red team M4), or an owner's scans its agreement's row filter does
+    not admit, told how many scans others recorded since one's own. Reads on, four times as
+    many each round, until ``limit`` pass or the scans run out."""
+    policy = sharing.Policy.load(services, caller)
+    owners, fetch = policy.owners(DATASET), limit
+    while True:
+        rows = [s.to_dict() for s in services.store.code_scans(
+            organisation=owners, brands=brands, limit=fetch)]  # fmt: skip
+        passed = {r["id"] for r in sharing.visible(services, caller, DATASET, rows, policy)}
+        readable = [r for r in rows if r["id"] in passed]
+        if len(readable) >= limit or len(rows) < fetch or fetch >= MAX_SCANS:
+            return readable[:limit]
+        fetch = min(fetch * 4, MAX_SCANS)
+
+
 def list_scans(services: Services, caller: Caller, limit: int) -> dict[str, Any]:
-    """The newest scans the caller may see, with their flags. The limit counts only scans of
-    owners the gate may pass (red team M4: counting every organisation's told how many scans
-    others recorded since one's own)."""
-    owners = sharing.Policy.load(services, caller).owners(DATASET)
-    rows = [s.to_dict() for s in services.store.code_scans(organisation=owners, limit=limit)]
+    """The newest ``limit`` scans the caller may see, with their flags (``newest_readable``)."""
+    rows = newest_readable(services, caller, limit)
     return {"organisation": caller.organisation, "scans": _shown(services, caller, rows)}
 
 

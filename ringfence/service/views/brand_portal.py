@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from ringfence.codes.service import newest_readable
 from ringfence.service import sharing
 from ringfence.service.context import Caller, Services
 from ringfence.service.views.common import jsonable
@@ -72,12 +73,10 @@ def codes(services: Services, caller: Caller, limit: int) -> dict[str, Any]:
     keys = [k for k in services.store.code_keys() if k.organisation == caller.organisation]
     key_rows = [{"key_id": k.key_id, "brand": k.brand, "gtins": k.gtins,
                  "registered_at": k.registered_at.isoformat()} for k in keys]  # fmt: skip
-    # The limit counts only scans of my brands by owners the gate may pass: busy partners'
-    # other scans must not push mine out (red team, like M4 on /codes/scans).
-    owners = sharing.Policy.load(services, caller).owners("code_scans")
-    found = services.store.code_scans(organisation=owners, brands=sorted(names), limit=limit)
-    scans = [s.to_dict() for s in found]
-    shown = [jsonable(s) for s in sharing.visible(services, caller, "code_scans", scans)][:limit]
+    # The limit counts only scans of my brands the gate passes: busy partners' other scans
+    # must not push mine out (red team, like M4 on /codes/scans; ``newest_readable``).
+    scans = newest_readable(services, caller, limit, brands=sorted(names))
+    shown = [jsonable(s) for s in sharing.visible(services, caller, "code_scans", scans)]
     return {"organisation": caller.organisation, "keys": key_rows, "scans": shown}
 
 
