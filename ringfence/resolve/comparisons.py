@@ -148,6 +148,8 @@ def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
             # Not next to a hub: its street with a mistyped postcode is still the forwarder's.
             cll.And(cll.ExactMatchLevel("street_norm"), _neither_hub("address_hub")),
             cll.And(cll.ExactMatchLevel("city_norm"), _neither_hub("address_hub")),
+            # The town with a typing slip ("loodon", "pootsmruth"), likewise.
+            cll.And(cll.JaroWinklerLevel("city_norm", 0.8), _neither_hub("address_hub")),
             cll.ElseLevel(),
         ],
         output_column_name="address",
@@ -188,8 +190,8 @@ def _within(column: str, threshold: int, metric: str) -> ComparisonLevelCreator:
 def birth_date() -> cl.CustomComparison:
     """Date of birth (``1956-09-09``, ``1956-09`` or ``1956``): exact; one character apart (a
     typed digit); within a month; within a year; the same year (a year-only date against a
-    whole one counts here); else. Empty for every party without one (companies, the simulated
-    world), so it weighs nothing there."""
+    whole one counts here); two characters apart; within ten years; else. Empty for every
+    party without one (companies, the simulated world), so it weighs nothing there."""
     year = ColumnExpression("birth_date").substr(1, 4)
     return cl.CustomComparison(
         comparison_levels=[
@@ -201,6 +203,12 @@ def birth_date() -> cl.CustomComparison:
             _within("birth_date", 1, "month"),
             _within("birth_date", 1, "year"),
             cll.ExactMatchLevel(year).configure(label_for_charts="Same year of birth"),
+            # Two typed digits or a digit and a transposition (1982-07-18 / 1992-07-19), then
+            # within ten years, the last level of Splink's own DateOfBirthComparison: a decade
+            # digit typed wrong with the day off too (1991-04-12 / 2001-04-09). EM weighs both;
+            # "differs" then means a date no typing slip explains.
+            cll.DamerauLevenshteinLevel("birth_date", 2),
+            _within("birth_date", 10, "year"),
             cll.ElseLevel(),
         ],
         output_column_name="birth_date",

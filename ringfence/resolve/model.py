@@ -37,6 +37,12 @@ TF_COLUMNS = ("name_norm", "phone", "email", "address_key")
 # levels). EM cannot see that on its own: blocks sharing an e-mail also hold ring aliases
 # that share the ring's mailbox but are different identities, which inflates "differs".
 MAX_ELSE_M = 0.05
+# ... unless this many training sessions, blocked on different fields, each found "differs"
+# more often among their matches: then the smallest of their estimates is kept. Noisy
+# registers do disagree that often (FEBRL3's true pairs: name differs 8 %; Splink's fake_1000:
+# name 13-18 %, town 37-43 %), and two blocks on different fields are not inflated by one
+# ring's shared mailbox alike.
+AGREEING_SESSIONS = 2
 # Random pairs u is estimated from: every u below PROBABILITY_FLOOR is raised to it anyway, and
 # 500k pairs still show a level with u = 0.001 some 500 times (±4.5 %, ±0.07 bits). Sampling
 # 20M pairs took a minute at 1M mentions without changing any weight that is used; 3M took 13
@@ -196,7 +202,8 @@ def _floor_probabilities(linker: Linker) -> None:
     and forwarders put one phone and address on many merchants' labels. Keeping m and u at
     least ``PROBABILITY_FLOOR`` bounds each field's evidence to about +-10 bits, so a match
     needs two fields agreeing. A level never seen among training matches (m unknown) gets
-    m = u: no evidence either way, rather than Splink's generic default.
+    m = u: no evidence either way, rather than Splink's generic default. A "differs" level
+    keeps at most ``MAX_ELSE_M`` unless several sessions agree it is more (``_else_m_bound``).
     """
     for comparison in linker._settings_obj.comparisons:
         for level in comparison.comparison_levels:
@@ -208,10 +215,24 @@ def _floor_probabilities(linker: Linker) -> None:
             m = level.m_probability
             m = u if m is None else max(m, PROBABILITY_FLOOR)
             if level._is_else_level:
-                m = min(m, MAX_ELSE_M)
+                m = min(m, _else_m_bound(level))
             if (level._label_for_charts or "").startswith(HUB_LABEL):
                 m = u
             level.m_probability = m
+
+
+def _else_m_bound(level: Any) -> float:
+    """The most m a "differs" level may keep: ``MAX_ELSE_M``, or the smallest estimate of at
+    least ``AGREEING_SESSIONS`` training sessions that all found more (``_floor_probabilities``).
+    """
+    estimates = [
+        r["probability"]
+        for r in level._trained_m_probabilities
+        if isinstance(r["probability"], int | float)
+    ]
+    if len(estimates) >= AGREEING_SESSIONS and min(estimates) > MAX_ELSE_M:
+        return float(min(estimates))
+    return MAX_ELSE_M
 
 
 def model_dir(settings: Settings) -> Path:

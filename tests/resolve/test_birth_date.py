@@ -69,11 +69,13 @@ def test_birth_date_levels_from_exact_to_differs() -> None:
             ("1971-06-24", "1971-07-20"),  # within a month
             ("1971-06-24", "1972-03-01"),  # within a year
             ("1971", "1971-06-24"),  # the same year (a partial date)
+            ("1982-07-18", "1992-07-19"),  # two characters apart
+            ("1991-04-12", "2001-04-09"),  # within ten years (a decade digit, a day off)
             ("1971-06-24", "1985-01-01"),  # differs
             (None, "1971-06-24"),  # unknown
         ]
     )
-    assert gammas == [5, 4, 3, 2, 1, 0, -1]
+    assert gammas == [7, 6, 5, 4, 3, 2, 1, 0, -1]
 
 
 def test_every_level_has_its_words_in_the_reasons() -> None:
