@@ -1,7 +1,7 @@
 """Learning-loop benchmark: exploit-only vs 10 % exploration, week by week, on a simulated world.
 
     .venv/bin/python bench/operations.py [--weeks 12] [--capacity 10] [--scale 0.5] [--seed 7]
-        [--scenario new-ring]
+        [--scenario new-ring] [--weighting inverse,clipped,self_normalised,none]
 
 Simulates a world of 28 warm-up days + ``--weeks`` weeks (1,000 parcels a day at scale 0.5, ~1 %
 counterfeit), then replays targeting from the legacy customs labels with three arms from the same
@@ -36,6 +36,7 @@ from _common import machine
 
 from ringfence.settings import Settings
 from ringfence.sim import simulate
+from ringfence.target.explore.weights import WEIGHTINGS
 from ringfence.target.operations import simulate_operations
 
 WARMUP_DAYS = 28
@@ -50,10 +51,19 @@ def main() -> None:
     parser.add_argument("--exploration", type=float, default=0.1)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--scenario", choices=("default", "new-ring"), default="default")
+    parser.add_argument(
+        "--weighting", default=None,
+        help=f"comma-separated, of {', '.join(WEIGHTINGS)} (default: the scenario's set)",
+    )  # fmt: skip
     args = parser.parse_args()
     drift = args.scenario == "new-ring"
     new_ring_day = WARMUP_DAYS + 7 * (args.weeks // 2) if drift else None
     weightings = ("inverse", "clipped", "self_normalised") if drift else ("inverse", "none")
+    if args.weighting:
+        weightings = tuple(w.strip() for w in args.weighting.split(","))
+        unknown = sorted(set(weightings) - set(WEIGHTINGS))
+        if unknown:
+            parser.error(f"unknown weighting {', '.join(unknown)}")
     aims = ("uniform", "targeted") if drift else ("uniform",)
     work = Path(tempfile.mkdtemp(prefix="rf-operations-"))
     try:

@@ -1,6 +1,7 @@
 """Targeting benchmark: KCS declarations (train 2020, validate 2021Q1) and scoring speed.
 
-    .venv/bin/python bench/targeting.py [--rows 1000000] [--work DIR] [--skip-scale]
+    .venv/bin/python bench/targeting.py [--rows 1000000] [--work DIR] [--skip-scale] [--scale-only]
+        [--learn-prior] [--prior-weight W] [--scoring-rounds N] [--rare S] [--pairs]
 
 1. Ingests the KCS files (/work/shared/data/kcs or beside the checkout) through the shipped
    mapping, the way a user would.
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -36,6 +38,7 @@ from serving import measure as measure_serving
 from ringfence.ingest import ingest_files
 from ringfence.model.feeds import feed
 from ringfence.score import history, rare
+from ringfence.score import model as model_module
 from ringfence.score.features import (
     HISTORY_KEYS,
     PAIR_KEYS,
@@ -53,6 +56,7 @@ from ringfence.store.lake import Lake
 from ringfence.target.backtest import backtest
 
 BUDGETS = ["1", "2", "5", "10"]
+LEARN_PRIOR = False  # --learn-prior
 PUBLISHED = {
     "fraud_precision": {
         "xgboost": {"5": 0.675, "10": 0.579},
@@ -100,6 +104,7 @@ def _kcs(settings: Settings) -> dict[str, Any]:
     files = [kcs / "declarations-2020.csv", kcs / "declarations-2021q1.csv"]
     ingest_files(settings, "declarations", files, mapping="kcs-declarations")
     d = dt.date
+    learnt = _learn_prior(settings, d(2020, 12, 31)) if LEARN_PRIOR else None
     dev = backtest(settings, d(2020, 10, 31), d(2020, 11, 1), d(2020, 12, 31))
     started = time.perf_counter()
     model, _ = train(settings, d(2020, 12, 31))
@@ -114,6 +119,28 @@ def _kcs(settings: Settings) -> dict[str, Any]:
         "train_seconds_2020": round(train_seconds, 2),
         "backtest_seconds": round(backtest_seconds, 2),
         "model_validation_metrics": {k: m.metrics for k, m in model.models.items()},
+        "prior_weight_learnt": learnt,
+    }
+
+
+def _learn_prior(settings: Settings, until: dt.date) -> dict[str, Any]:
+    """Choose the profile prior on the 2020 window alone (``score/prior.py``) and use it for
+    what follows; the development split's figures are then not independent of the choice."""
+    from ringfence.score.prior import choose_prior_weight
+
+    engine = open_engine(settings)
+    try:
+        started = time.perf_counter()
+        matrix, _, losses = choose_prior_weight(
+            settings, engine, until + dt.timedelta(days=1), until
+        )
+    finally:
+        engine.close()
+    history.PRIOR_WEIGHT = matrix.prior_weight
+    return {
+        "chosen": matrix.prior_weight,
+        "validation_log_loss_ratio": {str(w): round(v, 5) for w, v in losses.items()},
+        "seconds": round(time.perf_counter() - started, 2),
     }
 
 
@@ -170,7 +197,7 @@ def _schema_items() -> list[tuple[str, pa.Field]]:
     return [(n, schema.field(n)) for n in schema.names]
 
 
-def _scale(settings: Settings, rows: int) -> dict[str, Any]:
+def _scale(settings: Settings, rows: int, train_all: bool = True) -> dict[str, Any]:
     """Features + scores for ``rows`` synthetic shipments with the model trained on KCS."""
     from ringfence.score.model import load_model
 
@@ -182,23 +209,30 @@ def _scale(settings: Settings, rows: int) -> dict[str, Any]:
     lake.write_table("outcomes", outcomes, "bench")
     engine = open_engine(scale_settings)
     try:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         register_inputs(scale_settings, engine)
         # No party mentions or network here (as on KCS): this only checks, the columns are absent.
         network = load_snapshots(scale_settings)
         features = compute_features(engine, known_labels(engine), network=network)
         feature_seconds = time.perf_counter() - started
+        feature_cpu = time.process_time() - cpu_started
         matrix = build_matrix(features, load_rules())
+        matrix_seconds = time.perf_counter() - started - feature_seconds
         scores = score_matrix(model, matrix)
         total = time.perf_counter() - started
+        total_cpu = time.process_time() - cpu_started
     finally:
         engine.close()
-    train_seconds = _train_on_every_row(matrix)
+    train_seconds = _train_on_every_row(matrix) if train_all else None
     return {
         "train_seconds_all_rows_labelled": train_seconds,
         "rows": rows,
         "features_seconds": round(feature_seconds, 2),
+        "features_cpu_seconds": round(feature_cpu, 2),
+        "matrix_seconds": round(matrix_seconds, 2),
         "features_and_scores_seconds": round(total, 2),
+        "features_and_scores_cpu_seconds": round(total_cpu, 2),
+        "load_average": list(os.getloadavg()),
         "rows_per_second": round(rows / total),
         "labels_scored": sorted(scores),
     }
@@ -230,7 +264,20 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--rare", choices=rare.STRATEGIES, default=None, help="rare.STRATEGY")
     parser.add_argument("--pairs", action="store_true", help="add features.PAIR_KEYS profiles")
+    parser.add_argument("--scoring-rounds", type=int, default=None, help="model.SCORING_ROUNDS")
+    parser.add_argument(
+        "--learn-prior", action="store_true",
+        help="choose the profile prior on the 2020 window (score/prior.py) before training",
+    )  # fmt: skip
+    parser.add_argument(
+        "--scale-only", action="store_true",
+        help="only the 1M features+scores, with the model of an earlier run's --work",
+    )  # fmt: skip
     args = parser.parse_args()
+    global LEARN_PRIOR
+    LEARN_PRIOR = args.learn_prior
+    if args.scoring_rounds is not None:
+        model_module.SCORING_ROUNDS = args.scoring_rounds
     if args.pairs:
         HISTORY_KEYS.update(PAIR_KEYS)
     if args.rare is not None:
@@ -238,10 +285,15 @@ def main() -> None:
     if args.prior_weight is not None:
         history.PRIOR_WEIGHT = args.prior_weight
     work = args.work or Path(tempfile.mkdtemp(prefix="rf-bench-targeting-"))
-    shutil.rmtree(work / "data", ignore_errors=True)
     settings = Settings(data_dir=work / "data")
+    if args.scale_only:  # the model an earlier run left in --work; only the 1M figures
+        shutil.rmtree(work / "data" / "scale", ignore_errors=True)
+        print(json.dumps({"scale": _scale(settings, args.rows, False), "machine": machine()}))
+        return
+    shutil.rmtree(work / "data", ignore_errors=True)
     result: dict[str, Any] = {"prior_weight": history.PRIOR_WEIGHT, "rare": rare.STRATEGY}
     result["pair_keys"] = args.pairs
+    result["scoring_rounds"] = model_module.SCORING_ROUNDS
     result["kcs"] = _kcs(settings)
     result["serving_kcs"] = measure_serving(settings, 1000)
     if not args.skip_scale:

@@ -120,9 +120,10 @@ def score_to_lake(
         network = load_snapshots(settings, None)
         if network is not None:
             register_network_risk(engine, network, network_keys_sql())
-        sql = _window_sql(
-            feature_sql(known_labels(engine), None, network is not None), since, until
+        sql = feature_sql(
+            known_labels(engine), None, network is not None, prior_weight=model.prior_weight
         )
+        sql = _window_sql(sql, since, until)
         parts = engine.map_to_parquet(sql, scorer, SCORES_SCHEMA, staging)
         _replace_dataset(lake, parts)
     finally:

@@ -156,9 +156,12 @@ def _counts(name: str, pos: str, n: str, cutoff_day: int | None, oof: bool) -> t
     return hp, hn, f"prior.{pos}", f"prior.{n}"
 
 
-def _profile_columns(labels: list[str], cutoff_day: int | None, oof: bool) -> list[str]:
-    """Each history key's smoothed rates, positives and inspections."""
-    cols, weight = [], history.PRIOR_WEIGHT
+def _profile_columns(
+    labels: list[str], cutoff_day: int | None, oof: bool, weight: float
+) -> list[str]:
+    """Each history key's smoothed rates (``weight`` pseudo-observations of the prior),
+    positives and inspections."""
+    cols = []
     for name in HISTORY_KEYS:
         for suffix, pos, n in rate_pairs(labels):
             hp, hn, pp, pn = _counts(name, pos, n, cutoff_day, oof)
@@ -170,7 +173,11 @@ def _profile_columns(labels: list[str], cutoff_day: int | None, oof: bool) -> li
 
 
 def _select_sql(
-    labels: list[str], network: bool = False, cutoff_day: int | None = None, oof: bool = False
+    labels: list[str],
+    network: bool = False,
+    cutoff_day: int | None = None,
+    oof: bool = False,
+    prior_weight: float = history.PRIOR_WEIGHT,
 ) -> str:
     cols = [f"b.{c}" for c in ID_COLUMNS]
     cols += [
@@ -191,14 +198,15 @@ def _select_sql(
         " AS transshipment",
         feature_column_sql(),
     ]
-    cols += _profile_columns(labels, cutoff_day, oof)
+    cols += _profile_columns(labels, cutoff_day, oof, prior_weight)
     for name in PARTY_KEYS:
         cols += [
             f"w_{name}.{name}_volume_7d",
             f"w_{name}.{name}_volume_30d",
             f"w_{name}.{name}_past_shipments",
             f"w_{name}.{name}_days_known",
-            f"CASE WHEN wl_{name}.wday < b.day THEN 1.0 ELSE 0.0 END AS {name}_watchlisted",
+            f"CAST(CASE WHEN wl_{name}.wday < b.day THEN 1 ELSE 0 END AS DOUBLE)"
+            f" AS {name}_watchlisted",
         ]
         if network:  # a party outside the network is 0; no party at all is null
             cols += [
@@ -272,10 +280,14 @@ def feature_sql(
     label_cutoff: dt.date | None = None,
     network: bool = False,
     oof: bool = False,
+    prior_weight: float | None = None,
 ) -> str:
     """The whole feature query over registered ``shipments``, ``outcomes``, ``entity_mentions``,
     ``parties`` and ``watchlist`` tables (and ``network_risk_at`` with ``network``); with
-    ``oof``, training rows' label profiles are out of fold (``profiles.py``)."""
+    ``oof``, training rows' label profiles are out of fold (``profiles.py``). ``prior_weight``:
+    the profiles' smoothing (the model's, ``ScoringModel.prior_weight``; default
+    ``history.PRIOR_WEIGHT``)."""
+    weight = history.PRIOR_WEIGHT if prior_weight is None else float(prior_weight)
     cutoff_day = (label_cutoff - dt.date(1970, 1, 1)).days if label_cutoff else None
     ctes = [_base_sql(), labels_sql(labels, cutoff_day), prior_sql(labels), _unit_value_sql()]
     ctes += [watchlist_sql(), consignee_address_sql()]
@@ -283,7 +295,8 @@ def feature_sql(
     if oof:
         ctes += [profiles.fold_sql(labels)]
         ctes += [profiles.oof_sql(name, labels) for name in HISTORY_KEYS]
-    return "WITH " + ",\n".join(ctes) + "\n" + _select_sql(labels, network, cutoff_day, oof)
+    select = _select_sql(labels, network, cutoff_day, oof, weight)
+    return "WITH " + ",\n".join(ctes) + "\n" + select
 
 
 def known_labels(engine: Engine) -> list[str]:
@@ -322,6 +335,7 @@ def compute_features(
     catalogue: Catalogue | None = None,
     network: NetworkSnapshots | None = None,
     oof: bool = False,
+    prior_weight: float | None = None,
 ) -> FeatureSet:
     """Features of every shipment in the engine's ``shipments`` table, in no particular order
     (sorting a million wide rows costs more than computing them; callers sort what they keep).
@@ -329,11 +343,13 @@ def compute_features(
     With a brand ``catalogue``, the goods features (brand mentions, price, HS code) are added;
     with ``network`` snapshots (``network_risk.load_snapshots``, built with the same label
     cut-off), each party's out-of-time ``<role>_network_risk``. ``oof`` gives training rows
-    (dated before ``label_cutoff``) out-of-fold label profiles, for training (``profiles.py``).
+    (dated before ``label_cutoff``) out-of-fold label profiles, for training (``profiles.py``);
+    ``prior_weight`` smooths the profiles (``feature_sql``).
     """
     if network is not None:
         register_network_risk(engine, network, network_keys_sql())
-    table = engine.query(feature_sql(labels, label_cutoff, network is not None, oof))
+    sql = feature_sql(labels, label_cutoff, network is not None, oof, prior_weight)
+    table = engine.query(sql)
     return finish_features(table, catalogue)
 
 

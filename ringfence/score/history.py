@@ -76,9 +76,15 @@ def history_sql(name: str, labels: list[str], party: bool) -> str:
  SELECT b.k_{name}, l.lday, 0, {", ".join(counts)}
  FROM lab l JOIN base b ON b.id = l.sid WHERE b.k_{name} IS NOT NULL),
 g_{name} AS (
- SELECT k, day, sum(ships) AS ships, {", ".join(f"sum({c}) AS {c}" for c in cols)}
+ SELECT k, day, {", ".join(f"{_double_sum(c)} AS {c}" for c in ["ships", *cols])}
  FROM ev_{name} GROUP BY 1, 2),
 w_{name} AS (SELECT k, day, {", ".join(hist)} FROM g_{name})"""
+
+
+def _double_sum(column: str) -> str:
+    # Counts as DOUBLE: an integer sum is a 128-bit integer in DuckDB, slower to window over and
+    # to convert into the model's float matrix (exact either way for counts below 2**53).
+    return f"CAST(sum({column}) AS DOUBLE)"
 
 
 def prior_sql(labels: list[str]) -> str:

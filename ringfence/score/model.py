@@ -23,7 +23,7 @@ import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from ringfence.errors import NotFoundError, UserError
-from ringfence.score import rare
+from ringfence.score import history, rare
 from ringfence.settings import Settings
 
 VALIDATION_SHARE = 0.15
@@ -87,6 +87,9 @@ class ScoringModel:
     train_until: str
     version: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    # Pseudo-observations smoothing the label profiles (``history.py``), chosen when training
+    # (``pipeline.choose_prior_weight``); scoring computes features with the same.
+    prior_weight: float = history.PRIOR_WEIGHT
 
 
 def _fit(
@@ -149,23 +152,26 @@ def _metrics(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
     }
 
 
-def train_label(
+@dataclass
+class _Stage:
+    """The first, early-stopped fit of a label on the earlier dates, judged on the later ones."""
+
+    booster: Any
+    platt: tuple[float, float]
+    metrics: dict[str, float]
+    fit_weight: np.ndarray | None
+    focal: bool
+
+
+def _first_stage(
     label: str,
     x: np.ndarray,
     y: np.ndarray,
     days: np.ndarray,
     names: list[str],
-    weight: np.ndarray | None = None,
-    nesting: np.ndarray | None = None,
-) -> LabelModel:
-    """Train, early-stop and calibrate on the later slice, then refit on the whole window.
-
-    ``days`` are the rows' dates as integers; the split is by date, so the validation slice is
-    strictly later than what it validates. ``weight`` (optional, one per row) weights the loss,
-    the early-stopping metric and the calibration, e.g. by the inverse of each label's chance of
-    having been inspected. A rare label's booster follows ``rare.STRATEGY`` (``nesting``: the
-    rows' 0/1 for a label whose positives hold this one's, for hard negatives).
-    """
+    weight: np.ndarray | None,
+    nesting: np.ndarray | None,
+) -> _Stage:
     if len(np.unique(y)) < 2:
         raise UserError(f"label '{label}' has only one class in the training window")
     cut = np.quantile(days, 1 - VALIDATION_SHARE)
@@ -185,11 +191,63 @@ def train_label(
     raw_late = np.asarray(first.predict(x[late], raw_score=True))
     platt = _platt(raw_late, y[late], w_late)
     metrics = _metrics(y[late], raw_late)
+    metrics["log_loss_ratio"] = _log_loss_ratio(y[late], platt[0] * raw_late + platt[1], w_late)
     metrics["trees"] = float(rounds)
     metrics["training_rows"] = float(len(y))
+    return _Stage(first, platt, metrics, fit_w, focal)
+
+
+def _log_loss_ratio(y: np.ndarray, logit: np.ndarray, weight: np.ndarray | None) -> float:
+    """Calibrated log loss over that of the slice's base rate (below 1: better than no model)."""
+    w = np.ones(len(y)) if weight is None else weight
+    p = np.clip(1.0 / (1.0 + np.exp(-logit)), 1e-12, 1 - 1e-12)
+    rate = float(np.clip(np.average(y, weights=w), 1e-12, 1 - 1e-12))
+
+    def loss(q: Any) -> float:
+        return float(-np.average(y * np.log(q) + (1 - y) * np.log(1 - q), weights=w))
+
+    return loss(p) / max(loss(np.full(len(y), rate)), 1e-12)
+
+
+def validation_loss(
+    label: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    days: np.ndarray,
+    names: list[str],
+    weight: np.ndarray | None = None,
+    nesting: np.ndarray | None = None,
+) -> float:
+    """``train_label``'s first stage only: the calibrated log loss on the later slice of the
+    window relative to its base rate's, for choices made before training (the profile prior)."""
+    return _first_stage(label, x, y, days, names, weight, nesting).metrics["log_loss_ratio"]
+
+
+def train_label(
+    label: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    days: np.ndarray,
+    names: list[str],
+    weight: np.ndarray | None = None,
+    nesting: np.ndarray | None = None,
+) -> LabelModel:
+    """Train, early-stop and calibrate on the later slice, then refit on the whole window.
+
+    ``days`` are the rows' dates as integers; the split is by date, so the validation slice is
+    strictly later than what it validates. ``weight`` (optional, one per row) weights the loss,
+    the early-stopping metric and the calibration, e.g. by the inverse of each label's chance of
+    having been inspected. A rare label's booster follows ``rare.STRATEGY`` (``nesting``: the
+    rows' 0/1 for a label whose positives hold this one's, for hard negatives).
+    """
+    stage = _first_stage(label, x, y, days, names, weight, nesting)
+    rounds = int(stage.metrics["trees"])
     # Refit on everything: the latest weeks matter most for the weeks that follow.
-    booster = _fit(x, y, names, int(rounds / (1 - VALIDATION_SHARE)), weight=fit_w, focal=focal)
-    return LabelModel(label, booster, platt, metrics)
+    booster = _fit(
+        x, y, names, int(rounds / (1 - VALIDATION_SHARE)), weight=stage.fit_weight,
+        focal=stage.focal,
+    )  # fmt: skip
+    return LabelModel(label, booster, stage.platt, stage.metrics)
 
 
 def models_root(settings: Settings) -> Path:
@@ -208,6 +266,7 @@ def save_model(settings: Settings, model: ScoringModel) -> Path:
         "created_at": dt.datetime.now(dt.UTC).isoformat(),
         "training_window": {"from": model.train_from, "until": model.train_until},
         "features": model.features,
+        "profile_prior_weight": model.prior_weight,
         "labels": {
             label: {"platt": list(m.platt), "validation": m.metrics, "file": f"{label}.txt"}
             for label, m in model.models.items()
@@ -242,5 +301,6 @@ def load_model(settings: Settings, version: str | None = None) -> ScoringModel:
     }
     window = manifest["training_window"]
     return ScoringModel(
-        manifest["features"], models, window["from"], window["until"], manifest["version"]
-    )
+        manifest["features"], models, window["from"], window["until"], manifest["version"],
+        prior_weight=float(manifest.get("profile_prior_weight", history.PRIOR_WEIGHT)),
+    )  # fmt: skip

@@ -118,7 +118,7 @@ class OnlineScorer:
             network = load_snapshots(settings)
             if network is not None:
                 network.warm()
-            state = FeatureState.load(engine, known_labels(engine), network)
+            state = FeatureState.load(engine, known_labels(engine), network, model.prior_weight)
             catalogue = load_catalogue(settings, engine)
             shipments = LakeShipments.load(engine)
         finally:

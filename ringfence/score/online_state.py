@@ -160,14 +160,20 @@ class FeatureState:
     consignees: History  # per address: +1/-1 ends of consignees' 30-day spans (consignees.py)
     rates: Rates  # exchange-rate intervals to the base currency (currency.py)
     network: NetworkSnapshots | None = None  # dated network seeds, when the network was built
+    prior_weight: float = history_module.PRIOR_WEIGHT  # the model's profile smoothing
 
     @classmethod
     def load(
-        cls, engine: Engine, labels: list[str], network: NetworkSnapshots | None = None
+        cls,
+        engine: Engine,
+        labels: list[str],
+        network: NetworkSnapshots | None = None,
+        prior_weight: float | None = None,
     ) -> FeatureState:
         """Read the per-key, per-day aggregates from the engine's ``shipments`` and
         ``outcomes`` (no label cut-off: everything the lake knows); ``network`` snapshots
-        (``network_risk.load_snapshots``) add the party network risk."""
+        (``network_risk.load_snapshots``) add the party network risk; ``prior_weight`` is the
+        model's profile smoothing (default ``history.PRIOR_WEIGHT``)."""
         counters = ["n_any", *label_sums(labels, "")]
         head = f"WITH {_base_sql()},\n{labels_sql(labels, None)}"
         keys = {}
@@ -192,9 +198,11 @@ class FeatureState:
         spans_sql += "SELECT a AS k, day, d FROM ca_g ORDER BY k, day"
         consignees = History.from_table(engine.query(spans_sql), ["d"])
         rates = Rates.load(engine)
+        weight = history_module.PRIOR_WEIGHT if prior_weight is None else float(prior_weight)
         return cls(
-            labels, keys, prior, unit, entities, watchlisted, addresses, consignees, rates, network
-        )
+            labels, keys, prior, unit, entities, watchlisted, addresses, consignees, rates,
+            network, weight,
+        )  # fmt: skip
 
     def features(self, record: Mapping[str, Any], day: int) -> dict[str, Any]:
         """The SQL features of one shipment dated ``day`` (days since 1970), and the
@@ -221,7 +229,7 @@ class FeatureState:
             pos: (self.prior.before(day, pos) + 0.02) / (self.prior.before(day, n) + 1.0)
             for _, pos, n in pairs
         }
-        weight = history_module.PRIOR_WEIGHT
+        weight = self.prior_weight
         for name, key in keys.items():
             history = self.keys[name]
             span = history.span(key)

@@ -62,7 +62,9 @@ def score_shipments(
     model = load_model(settings, version)
     engine = open_engine(settings)
     try:
-        matrix, _, rules = load_matrix(settings, engine, None, rules_path)
+        matrix, _, rules = load_matrix(
+            settings, engine, None, rules_path, prior_weight=model.prior_weight
+        )
     finally:
         engine.close()
     rows = _select(matrix, shipment_ids, since)

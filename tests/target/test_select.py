@@ -99,3 +99,18 @@ def test_expected_value_uses_value_at_stake_then_declared_then_median() -> None:
     assert used == "ev" and list(ev) == pytest.approx([5.0, 3.0, 4.0])
     assert priorities(p, None, "ev")[1] == "probability"
     assert list(priorities(p, values, "probability")[0]) == list(p)
+
+
+def test_balanced_ranking_sits_between_probability_and_expected_value() -> None:
+    # A sure small find, an unlikely large one and a middling one: probability ranks the sure
+    # one first, expected value the large one, the balanced key (γ = 0.1) the middle one.
+    p = np.array([0.9, 0.01, 0.5])
+    values = np.array([1.0, 1e6, 1e3])
+    order = {
+        rank_by: list(np.argsort(-priorities(p, values, rank_by)[0]))
+        for rank_by in ("probability", "ev", "balanced")
+    }
+    assert order["probability"][0] == 0 and order["ev"][0] == 1
+    assert order["balanced"][0] == 2
+    assert priorities(p, values, "balanced")[1] == "balanced"
+    assert priorities(p, None, "balanced")[1] == "probability"

@@ -1,0 +1,84 @@
+"""The profile prior: chosen on the training window's later slice, stored, used when scoring."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from ringfence.score import prior
+from ringfence.score.model import load_model, save_model
+from ringfence.score.online import OnlineScorer
+from ringfence.score.pipeline import fit_models, load_matrix
+from ringfence.score.serve import score_shipments
+from ringfence.settings import Settings
+from ringfence.store.engine import open_engine
+from tests.score.world import make_world, write_world
+
+UNTIL = dt.date(2024, 3, 10)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("prior"))
+    write_world(settings, *make_world(rows=2000, days=90))
+    return settings
+
+
+def _matrix(settings: Settings, weight: float | None, oof: bool = False):
+    engine = open_engine(settings)
+    try:
+        cutoff = UNTIL + dt.timedelta(days=1) if oof else None
+        return load_matrix(settings, engine, cutoff, oof=oof, prior_weight=weight)
+    finally:
+        engine.close()
+
+
+def test_the_choice_is_the_grid_weight_with_the_lowest_validation_loss(world: Settings) -> None:
+    engine = open_engine(world)
+    try:
+        matrix, labels, losses = prior.choose_prior_weight(
+            world, engine, UNTIL + dt.timedelta(days=1), UNTIL
+        )
+    finally:
+        engine.close()
+    assert labels and sorted(losses) == sorted(prior.GRID)
+    assert losses[matrix.prior_weight] == min(losses.values())
+    # The returned matrix is the one built with that weight, and a loss is a recomputation.
+    again, _, _ = _matrix(world, matrix.prior_weight, oof=True)
+    np.testing.assert_array_equal(again.x, matrix.x)
+    assert prior.matrix_loss(again, labels, UNTIL) == pytest.approx(losses[matrix.prior_weight])
+
+
+def test_the_weight_smooths_the_rates_as_the_formula_says(world: Settings) -> None:
+    """rate = (positives + w · prior) / (inspections + w): two weights give the same prior."""
+    (a, _, _), (b, _, _) = _matrix(world, 3.0), _matrix(world, 30.0)
+    col = {n: i for i, n in enumerate(a.names)}
+    hp, hn = a.x[:, col["importer_positives"]], a.x[:, col["importer_inspections"]]
+    ra, rb = a.x[:, col["importer_rate"]], b.x[:, col["importer_rate"]]
+    prior_a, prior_b = (ra * (hn + 3.0) - hp) / 3.0, (rb * (hn + 30.0) - hp) / 30.0
+    np.testing.assert_allclose(prior_a, prior_b, rtol=1e-9)
+    assert not np.allclose(ra, rb)
+
+
+def test_a_model_keeps_its_weight_and_every_scoring_path_uses_it(world: Settings) -> None:
+    matrix, labels, _ = _matrix(world, 30.0, oof=True)
+    model = fit_models(matrix, labels, UNTIL)
+    assert model.prior_weight == 30.0
+    save_model(world, model)
+    assert load_model(world).prior_weight == 30.0
+    served = _matrix(world, 30.0)[0]
+    default = _matrix(world, None)[0]
+    assert default.prior_weight != 30.0 and not np.allclose(default.x, served.x, equal_nan=True)
+    ids = served.table.column("id").to_pylist()[-50:]
+    batch = {r["id"]: r["scores"] for r in score_shipments(world, ids, explain=False)}
+    scorer = OnlineScorer.load(world)
+    online = {r["id"]: r["scores"] for r in scorer.score_ids(ids, explain=False)}
+    expected = {
+        label: m.probability(served.x[-50:]) for label, m in load_model(world).models.items()
+    }
+    for i, sid in enumerate(ids):
+        for label, p in expected.items():
+            assert batch[sid][label] == pytest.approx(p[i], rel=1e-9)
+            assert online[sid][label] == pytest.approx(p[i], rel=1e-9)
