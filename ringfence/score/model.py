@@ -88,8 +88,8 @@ class ScoringModel:
     version: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     # Pseudo-observations smoothing the label profiles (``history.py``), chosen when training
-    # (``pipeline.choose_prior_weight``); scoring computes features with the same.
-    prior_weight: float = history.PRIOR_WEIGHT
+    # (``prior.choose_prior_weight``); scoring computes features with the same.
+    prior_weight: float = field(default_factory=lambda: history.PRIOR_WEIGHT)
 
 
 def _fit(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -160,7 +160,7 @@ class FeatureState:
     consignees: History  # per address: +1/-1 ends of consignees' 30-day spans (consignees.py)
     rates: Rates  # exchange-rate intervals to the base currency (currency.py)
     network: NetworkSnapshots | None = None  # dated network seeds, when the network was built
-    prior_weight: float = history_module.PRIOR_WEIGHT  # the model's profile smoothing
+    prior_weight: float = field(default_factory=lambda: history_module.PRIOR_WEIGHT)
 
     @classmethod
     def load(

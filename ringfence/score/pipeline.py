@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +43,8 @@ class Matrix:
     names: list[str]
     fired: np.ndarray
     rules_score: np.ndarray
-    prior_weight: float = history.PRIOR_WEIGHT  # the profiles' smoothing (features.feature_sql)
+    # The profiles' smoothing (features.feature_sql), read when built: bench runs may set it.
+    prior_weight: float = field(default_factory=lambda: history.PRIOR_WEIGHT)
 
     def days(self) -> np.ndarray:
         """Each row's date as days since 1970."""
@@ -105,8 +106,7 @@ def load_matrix(
     features = compute_features(engine, labels, label_cutoff, catalogue, network, oof, prior_weight)
     features = with_labels(engine, features, labels)
     matrix = build_matrix(features, rules)
-    if prior_weight is not None:
-        matrix.prior_weight = float(prior_weight)
+    matrix.prior_weight = history.PRIOR_WEIGHT if prior_weight is None else float(prior_weight)
     return matrix, labels, rules
 
 

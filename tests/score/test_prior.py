@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from ringfence.score import prior
+from ringfence.score import history, prior
 from ringfence.score.model import load_model, save_model
 from ringfence.score.online import OnlineScorer
 from ringfence.score.pipeline import fit_models, load_matrix
@@ -82,3 +82,14 @@ def test_a_model_keeps_its_weight_and_every_scoring_path_uses_it(world: Settings
         for label, p in expected.items():
             assert batch[sid][label] == pytest.approx(p[i], rel=1e-9)
             assert online[sid][label] == pytest.approx(p[i], rel=1e-9)
+
+
+def test_a_changed_default_is_what_the_matrix_and_model_record(
+    world: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``bench/targeting.py --prior-weight`` sets the default at run time: the matrix built
+    with it, and the model fitted on that matrix, must record it, not the import-time value."""
+    monkeypatch.setattr(history, "PRIOR_WEIGHT", 30.0)
+    matrix, labels, _ = _matrix(world, None, oof=True)
+    assert matrix.prior_weight == 30.0
+    assert fit_models(matrix, labels, UNTIL).prior_weight == 30.0
