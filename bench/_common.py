@@ -17,7 +17,9 @@ BIN = Path(sys.executable).parent
 
 
 def run_measured(args: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
-    """Run a command in a child process; return wall seconds, peak RSS (MiB) and stdout.
+    """Run a command in a child process; return wall seconds, CPU seconds (user + system of the
+    process and its children, not of other JVMs such as a Spark cluster's), peak RSS (MiB) and
+    stdout.
 
     Each measurement gets its own process so that peak memory belongs to that step alone.
     """
@@ -26,8 +28,10 @@ def run_measured(args: list[str], env: dict[str, str] | None = None) -> dict[str
         "t = time.perf_counter()\n"
         "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
         "dt = time.perf_counter() - t\n"
-        "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
-        "print(json.dumps({'seconds': dt, 'peak_rss_mib': rss, 'rc': p.returncode,"
+        "use = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "rss, cpu = use.ru_maxrss / 1024, use.ru_utime + use.ru_stime\n"
+        "print(json.dumps({'seconds': dt, 'peak_rss_mib': rss, 'cpu_seconds': cpu,"
+        " 'rc': p.returncode,"
         " 'stdout': p.stdout, 'stderr': p.stderr[-2000:]}))\n"
     )
     full_env = {**os.environ, **(env or {})}
@@ -46,9 +50,7 @@ def machine() -> dict[str, Any]:
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "memory_gib": round(
-            os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1
-        ),
+        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
         "self_peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }

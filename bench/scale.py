@@ -69,6 +69,7 @@ def step(name: str, args: list[str], env: dict[str, str]) -> dict[str, Any]:
     result = run_measured(args, env)
     figures = {
         "seconds": round(result["seconds"], 2),
+        "cpu_seconds": round(result["cpu_seconds"], 2),
         "peak_rss_mib": round(result["peak_rss_mib"]),
     }
     line = {"step": name, **figures, "engine": env.get("RINGFENCE_ENGINE", "-"), "data": args[-1]}
@@ -76,23 +77,25 @@ def step(name: str, args: list[str], env: dict[str, str]) -> dict[str, Any]:
     return figures
 
 
-def run_engine(data_dir: Path, engine: str, master: str | None) -> dict[str, Any]:
-    """resolve, network risk and backtest on one engine over an ingested data directory."""
+def run_engine(data_dir: Path, engine: str, master: str | None, steps: list[str]) -> dict[str, Any]:
+    """The chosen steps (resolve, network risk, backtest, train, score) on one engine over an
+    ingested data directory."""
     env = {"RINGFENCE_DATA_DIR": str(data_dir), "RINGFENCE_ENGINE": "duckdb"}
     if engine != "duckdb":
         env |= {"RINGFENCE_ENGINE": "spark", "RINGFENCE_SPARK_MASTER": master or "local[*]"}
     ringfence = str(BIN / "ringfence")
     train_until, test_from = date_split(data_dir)
+    commands = {
+        "resolve": ["resolve"],
+        "network_risk": ["network", "risk"],
+        "backtest": ["backtest", "--train-until", train_until, "--test-from", test_from],
+        "train": ["train", "--until", train_until],
+        "score": ["score", "--json"],
+    }
     return {
-        "resolve": step("resolve", [ringfence, "resolve"], env),
-        "network_risk": step("network risk", [ringfence, "network", "risk"], env),
-        "backtest": step(
-            "backtest",
-            [ringfence, "backtest", "--train-until", train_until, "--test-from", test_from],
-            env,
-        ),
-        "train": step("train", [ringfence, "train", "--until", train_until], env),
-        "score": step("score", [ringfence, "score", "--json"], env),
+        name: step(name.replace("_", " "), [ringfence, *commands[name]], env)
+        for name in commands
+        if name in steps
     }
 
 
@@ -115,11 +118,12 @@ def one_size(
     scale: float, args: argparse.Namespace, root: Path, master: str | None
 ) -> dict[str, Any]:
     """Simulate, ingest once, then copy the lake per engine and run its steps."""
-    world = root / f"world-{scale}"
-    simulate(world, seed=args.seed, days=args.days, scale=scale)
-    base = root / f"data-{scale}"
+    world, base = root / f"world-{scale}", root / f"data-{scale}"
     print(f"scale {scale}", file=sys.stderr)
-    ingest = step("ingest", [sys.executable, "-c", INGEST, str(base), str(world)], {})
+    ingest = None
+    if not (args.reuse and base.exists()):
+        simulate(world, seed=args.seed, days=args.days, scale=scale)
+        ingest = step("ingest", [sys.executable, "-c", INGEST, str(base), str(world)], {})
     size: dict[str, Any] = {
         "scale": scale,
         "mentions": lake_rows(base, "parties"),
@@ -131,8 +135,10 @@ def one_size(
     for engine in args.engines:
         print(f" {engine}", file=sys.stderr)
         data = root / f"data-{scale}-{engine}"
-        shutil.copytree(base, data)
-        size["engines"][engine] = run_engine(data, engine, master if engine == "cluster" else None)
+        if not (args.reuse and data.exists()):
+            shutil.copytree(base, data)
+        cluster = master if engine == "cluster" else None
+        size["engines"][engine] = run_engine(data, engine, cluster, args.steps)
     return size
 
 
@@ -143,10 +149,22 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=100)
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--engines", default="duckdb", help="duckdb, spark (local), cluster.")
+    parser.add_argument(
+        "--steps",
+        default="resolve,network_risk,backtest,train,score",
+        help="Engine steps to run, comma-separated (ingest runs unless --reuse finds it done).",
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="Keep what --work-dir holds from an earlier run: its ingested data (no ingest "
+        "figure then) and each engine's data directory, so that more --steps run on it.",
+    )
     parser.add_argument("--worker-memory", default="6g", help="The cluster worker's memory.")
     parser.add_argument("--work-dir", help="Keep the worlds and data here (default: temporary).")
     args = parser.parse_args()
     args.engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    args.steps = [s.strip() for s in args.steps.split(",") if s.strip()]
     with ExitStack() as stack:
         root = Path(args.work_dir or stack.enter_context(tempfile.TemporaryDirectory()))
         master = None

@@ -24,6 +24,7 @@ from ringfence.score.features import (
     register_inputs,
 )
 from ringfence.score.goods import load_catalogue
+from ringfence.score.labelled import labelled_matrix
 from ringfence.score.model import ScoringModel, save_model, train_label
 from ringfence.score.network_risk import load_snapshots
 from ringfence.score.rules import Rule, evaluate, load_rules, rules_score
@@ -201,12 +202,13 @@ def train(
     engine = open_engine(settings)
     try:
         cutoff = until + dt.timedelta(days=1) if until else None
-        matrix, labels, _ = load_matrix(settings, engine, cutoff, rules_path, oof=True)
+        # Only labelled rows are learnt from: the others stay in the engine (docs/scale.md).
+        matrix, labels = labelled_matrix(settings, engine, cutoff, rules_path, oof=True)
+        last = engine.query("SELECT max(date) AS last FROM shipments").column(0)[0].as_py()
     finally:
         engine.close()
     if not labels:
         raise UserError("no outcomes ingested: training needs labelled shipments")
-    if until is None:
-        until = EPOCH + dt.timedelta(days=int(matrix.days().max()))
+    until = until or dt.date.fromisoformat(str(last)[:10])
     model = fit_models(matrix, labels, until, progress, selection_probabilities(settings))
     return model, save_model(settings, model)

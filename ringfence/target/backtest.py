@@ -6,6 +6,10 @@ models see only labelled rows dated on or before ``train_until``; training rows 
 profiles (``score/profiles.py``). Reports the model, a random ranking and the rules-only ranking
 side by side, and (``value_aware``, when values at stake are known) the model's probabilities
 ranked together with the value at stake (``ranking.py``).
+
+Only the labelled shipments' feature rows leave the engine (``score/labelled.py``): they are all
+that training and the measures read, so a lake of ten million shipments costs the driver the
+rows with an outcome, not the whole matrix (docs/scale.md).
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ringfence.errors import UserError
-from ringfence.score.pipeline import EPOCH, Matrix, Progress, fit_models, load_matrix
+from ringfence.score.labelled import labelled_matrix
+from ringfence.score.pipeline import EPOCH, Matrix, Progress, fit_models
 from ringfence.settings import Settings
 from ringfence.store.engine import open_engine
 from ringfence.target.metrics import label_metrics
@@ -55,7 +60,7 @@ def backtest(
     budgets = budgets or DEFAULT_BUDGETS
     engine = open_engine(settings)
     try:
-        matrix, labels, _ = load_matrix(
+        matrix, labels = labelled_matrix(
             settings, engine, train_until + dt.timedelta(days=1), rules_path, oof=True
         )
     finally:
@@ -65,7 +70,7 @@ def backtest(
     model = fit_models(matrix, labels, train_until, progress)
     test = _test_rows(matrix, test_from, test_until)
     if not test.any():
-        raise UserError(f"no shipments dated in the test window from {test_from}")
+        raise UserError(f"no labelled shipments dated in the test window from {test_from}")
     return _evaluate(matrix, test, labels, model, budgets)
 
 

@@ -4,9 +4,11 @@ explain the picks and write them to the operational store as inspection tasks.
 ``explore_by="targeted"`` aims the exploration draw at shippers, routes and goods with few labels
 and at the model's uncertainty (``target/explore/``, docs/targeting.md). ``plan_inspections``
 computes the list without writing; ``target_day`` also stores it (the CLI's
-``ringfence target`` and the demo call it). Scores come from the batch path (features of the
-whole lake, label history strictly before each shipment's date), so they equal ``ringfence
-backtest``'s and the online scorer's.
+``ringfence target`` and the demo call it). Scores come from the batch path (the feature query
+over the whole lake, label history strictly before each shipment's date), so they equal
+``ringfence backtest``'s and the online scorer's; the boosters run where the rows are
+(``target/rows.py``: streamed on DuckDB, on the executors on Spark) and only the day's scores and
+the picked shipments' features reach this process.
 """
 
 from __future__ import annotations
@@ -21,14 +23,15 @@ import pandas as pd
 import pyarrow as pa
 
 from ringfence.errors import UserError
+from ringfence.score.labelled import FeatureQuery, ids_condition, matrix_where, prepare
 from ringfence.score.model import ScoringModel, load_model
-from ringfence.score.pipeline import Matrix, load_matrix
 from ringfence.score.serve import explain_rows
 from ringfence.settings import Settings
 from ringfence.store.engine import Engine, open_engine
 from ringfence.store.operational import OperationalStore
 from ringfence.store.operational.tasks import InspectionTaskDraft
 from ringfence.target.explore.history import ARRIVAL_KEYS, arrival_sizes, labelled_keys
+from ringfence.target.rows import DayScorer, score_where
 from ringfence.target.select import RANK_BY, priorities, select, values_at_stake
 
 EXPLORE_BY = ("uniform", "targeted")
@@ -101,21 +104,41 @@ def _numbers(table: pa.Table, name: str) -> np.ndarray:
     return np.asarray(column.to_numpy(), dtype=float)
 
 
-def _day_rows(
-    settings: Settings, day: dt.date, source: str | None, rules_path: str | Path | None
-) -> tuple[Matrix, pa.Table, np.ndarray, list[Any], pa.Table]:
-    """The lake's feature matrix, the day's arrivals, their rows in the matrix, the rules and
-    the keys of the shipments labelled before the day."""
-    engine = open_engine(settings)
-    try:
-        matrix, _, rules = load_matrix(settings, engine, None, rules_path)
-        arrivals = _arrivals(engine, day, source)
-        labelled = labelled_keys(engine, day)
-    finally:
-        engine.close()
-    index = pd.Index(matrix.table.column("id").to_pandas())
-    rows = index.get_indexer(arrivals.column("id").to_pylist())
-    return matrix, arrivals, rows, rules, labelled
+def _arrival_condition(day: dt.date, source: str | None) -> str:
+    where = f"coalesce(arrival_date, date) = DATE '{day.isoformat()}'"
+    if source is not None:
+        where += " AND organisation = '" + source.replace("'", "''") + "'"
+    return f"id IN (SELECT id FROM shipments WHERE date IS NOT NULL AND {where})"
+
+
+def _day_scores(
+    settings: Settings,
+    engine: Engine,
+    query: FeatureQuery,
+    scorer: DayScorer,
+    day: dt.date,
+    source: str | None,
+) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """The day's arrivals (by id), their scores and money in the same order (``DAY_SCHEMA``,
+    computed in the engine: no feature matrix here) and the keys labelled before the day."""
+    arrivals = _arrivals(engine, day, source)
+    labelled = labelled_keys(engine, day)
+    scored = score_where(settings, engine, query, scorer, _arrival_condition(day, source))
+    order = pd.Index(scored.column("id").to_pandas()).get_indexer(arrivals.column("id").to_pylist())
+    if (order < 0).any():
+        raise UserError(f"{int((order < 0).sum())} arrivals on {day} have no feature row")
+    return arrivals, scored.take(pa.array(order, pa.int64())), labelled
+
+
+def _reasons(
+    engine: Engine, query: FeatureQuery, model: ScoringModel, ids: list[str]
+) -> dict[str, list[list[str]]]:
+    """Reasons of the picked shipments: only their feature rows are read."""
+    if not ids:
+        return {}
+    matrix = matrix_where(engine, query, ids_condition(ids))
+    rows = pd.Index(matrix.table.column("id").to_pandas()).get_indexer(ids)
+    return explain_rows(model, matrix, np.asarray(rows, dtype=np.int64), query.rules)
 
 
 def plan_inspections(
@@ -140,23 +163,29 @@ def plan_inspections(
         raise UserError(f"--explore-by must be one of {', '.join(EXPLORE_BY)}")
     model = load_model(settings, version)
     label = choose_label(model, label)
-    matrix, arrivals, rows, rules, labelled = _day_rows(settings, target_date, source, rules_path)
-    if matrix.names != model.features:
-        raise UserError(f"model {model.version} was trained on other features; retrain it")
-    if len(rows) == 0:
-        raise UserError(f"no shipments arrive on {target_date.isoformat()}")
-    probability = model.models[label].probability(matrix.x[rows])
-    # Money from the feature table: in the base currency (score/currency.py).
-    money = matrix.table.select(["value_at_stake", "declared_value"]).take(pa.array(rows))
-    values = values_at_stake(_numbers(money, "value_at_stake"), _numbers(money, "declared_value"))
-    priority, used = priorities(probability, values, rank_by)
-    ports = arrivals.column("port").to_pylist()
-    rng = np.random.default_rng(seed)
-    sizes = arrival_sizes(arrivals, labelled, probability) if explore_by == "targeted" else None
-    picks = select(priority, capacity, exploration, rng, ports if per_port else None, sizes)
-    chosen = np.array([rows[p.index] for p in picks], dtype=np.int64)
-    reasons = explain_rows(model, matrix, chosen, rules) if len(chosen) else {}
-    ids = arrivals.column("id").to_pylist()
+    engine = open_engine(settings)
+    try:
+        query = prepare(settings, engine, None, rules_path, prior_weight=model.prior_weight)
+        scorer = DayScorer(model, label, query.rules, query.catalogue)
+        arrivals, scored, labelled = _day_scores(
+            settings, engine, query, scorer, target_date, source
+        )
+        if arrivals.num_rows == 0:
+            raise UserError(f"no shipments arrive on {target_date.isoformat()}")
+        probability = _numbers(scored, "probability")
+        # Money from the feature rows: in the base currency (score/currency.py).
+        values = values_at_stake(
+            _numbers(scored, "value_at_stake"), _numbers(scored, "declared_value")
+        )
+        priority, used = priorities(probability, values, rank_by)
+        ports = arrivals.column("port").to_pylist()
+        rng = np.random.default_rng(seed)
+        sizes = arrival_sizes(arrivals, labelled, probability) if explore_by == "targeted" else None
+        picks = select(priority, capacity, exploration, rng, ports if per_port else None, sizes)
+        ids = arrivals.column("id").to_pylist()
+        reasons = _reasons(engine, query, model, [ids[p.index] for p in picks])
+    finally:
+        engine.close()
     tasks = [
         InspectionTaskDraft(
             shipment_id=ids[p.index],
@@ -176,7 +205,7 @@ def plan_inspections(
     keys = dict(zip(ids, arrivals.column("source_key").to_pylist(), strict=True))
     return InspectionPlan(
         target_date.isoformat(), label, used, model.version, capacity, exploration, per_port,
-        len(rows), tasks, _port_counts(ports, tasks),
+        arrivals.num_rows, tasks, _port_counts(ports, tasks),
         source_keys={task.shipment_id: str(keys[task.shipment_id]) for task in tasks},
     )  # fmt: skip
 
