@@ -38,11 +38,15 @@ TF_COLUMNS = ("name_norm", "phone", "email", "address_key")
 # that share the ring's mailbox but are different identities, which inflates "differs".
 MAX_ELSE_M = 0.05
 # ... unless this many training sessions, blocked on different fields, each found "differs"
-# more often among their matches: then the smallest of their estimates is kept. Noisy
-# registers do disagree that often (FEBRL3's true pairs: name differs 8 %; Splink's fake_1000:
-# name 13-18 %, town 37-43 %), and two blocks on different fields are not inflated by one
-# ring's shared mailbox alike.
+# more often among their matches, and at least one of them is not blocked on a shared contact
+# (``CONTACT_COLUMNS``): then the smallest of their estimates is kept. Noisy registers do
+# disagree that often (FEBRL3's true pairs: name differs 8 %; Splink's fake_1000: name
+# 13-18 %, town 37-43 %). Contact blocks are where rings share one value among aliases, and a
+# ring shares its mailbox and its bank account alike, so two of them are not independent: in
+# the 1M simulated world the e-mail and bank sessions put "phone differs" at 0.95 and 0.08,
+# and keeping 0.08 cost F1 0.0001.
 AGREEING_SESSIONS = 2
+CONTACT_COLUMNS = ("email", "phone", "bank_account")
 # Random pairs u is estimated from: every u below PROBABILITY_FLOOR is raised to it anyway, and
 # 500k pairs still show a level with u = 0.001 some 500 times (±4.5 %, ±0.07 bits). Sampling
 # 20M pairs took a minute at 1M mentions without changing any weight that is used; 3M took 13
@@ -223,14 +227,16 @@ def _floor_probabilities(linker: Linker) -> None:
 
 def _else_m_bound(level: Any) -> float:
     """The most m a "differs" level may keep: ``MAX_ELSE_M``, or the smallest estimate of at
-    least ``AGREEING_SESSIONS`` training sessions that all found more (``_floor_probabilities``).
-    """
-    estimates = [
-        r["probability"]
+    least ``AGREEING_SESSIONS`` training sessions that all found more, one of them not blocked
+    on a contact (``CONTACT_COLUMNS``; ``_floor_probabilities``)."""
+    sessions = [
+        (r["probability"], str(r["description"]))
         for r in level._trained_m_probabilities
         if isinstance(r["probability"], int | float)
     ]
-    if len(estimates) >= AGREEING_SESSIONS and min(estimates) > MAX_ELSE_M:
+    estimates = [m for m, _ in sessions]
+    own = [d for _, d in sessions if not any(f'l."{c}"' in d for c in CONTACT_COLUMNS)]
+    if len(estimates) >= AGREEING_SESSIONS and own and min(estimates) > MAX_ELSE_M:
         return float(min(estimates))
     return MAX_ELSE_M
 
