@@ -18,6 +18,7 @@ from ringfence.codes.scans import MAX_SCANS, check, live_keys, record_scan, unit
 from ringfence.errors import ForbiddenError
 from ringfence.service import sharing
 from ringfence.service.context import Caller, Services
+from ringfence.service.paging import newest_passing
 from ringfence.service.views.body import RequestBody
 from ringfence.store.operational.code_tables import SCAN_KINDS
 
@@ -66,18 +67,19 @@ def newest_readable(
     """The newest ``limit`` scans (of ``brands``, if given) the gate lets the caller read, as
     stored (the caller projects them). The limit counts only those: counting every
     organisation's scans (red team M4), or an owner's scans its agreement's row filter does
-    not admit, told how many scans others recorded since one's own. Reads on, four times as
-    many each round, until ``limit`` pass or the scans run out."""
+    not admit, told how many scans others recorded since one's own (``newest_passing``)."""
     policy = sharing.Policy.load(services, caller)
-    owners, fetch = policy.owners(DATASET), limit
-    while True:
-        rows = [s.to_dict() for s in services.store.code_scans(
-            organisation=owners, brands=brands, limit=fetch)]  # fmt: skip
+    owners = policy.owners(DATASET)
+
+    def read(n: int) -> list[dict[str, Any]]:
+        found = services.store.code_scans(organisation=owners, brands=brands, limit=n)
+        return [s.to_dict() for s in found]
+
+    def passing(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         passed = {r["id"] for r in sharing.visible(services, caller, DATASET, rows, policy)}
-        readable = [r for r in rows if r["id"] in passed]
-        if len(readable) >= limit or len(rows) < fetch or fetch >= MAX_SCANS:
-            return readable[:limit]
-        fetch = min(fetch * 4, MAX_SCANS)
+        return [r for r in rows if r["id"] in passed]
+
+    return newest_passing(read, passing, limit, MAX_SCANS)
 
 
 def list_scans(services: Services, caller: Caller, limit: int) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from ringfence.complaints import service
 from ringfence.errors import NotFoundError
 from ringfence.service import sharing
 from ringfence.service.context import Caller, Services
+from ringfence.service.paging import newest_passing
 from ringfence.service.views.body import RequestBody
 from ringfence.service.views.listings import require_marketplace_staff
 from ringfence.store.operational.complaint_tables import BrandComplaint
@@ -63,10 +64,13 @@ class ReasonIn(RequestBody):
 ASSESSMENT = ("score", "valid", "reasons")
 
 
-def gated(services: Services, caller: Caller, rows: list[BrandComplaint]) -> list[dict[str, Any]]:
+def gated(
+    services: Services, caller: Caller, rows: list[BrandComplaint],
+    policy: sharing.Policy | None = None,
+) -> list[dict[str, Any]]:  # fmt: skip
     """The notices the caller may read, each as the union of what either party's side shows:
     the filer's side without the marketplace's assessment, the marketplace's side whole."""
-    policy = sharing.Policy.load(services, caller)
+    policy = policy or sharing.Policy.load(services, caller)
     dicts = [r.to_dict() for r in rows]
     filed = [{k: v for k, v in d.items() if k not in ASSESSMENT} for d in dicts]
     shown: dict[Any, dict[str, Any]] = {}
@@ -97,15 +101,26 @@ def file(services: Services, caller: Caller, body: ComplaintIn) -> dict[str, Any
 
 
 def list_complaints(
-    services: Services, caller: Caller, status: str | None, limit: int
-) -> dict[str, Any]:
-    """Notices the caller may read (filed, received, or shared with it), newest first."""
+    services: Services, caller: Caller, status: str | None, limit: int,
+    marketplace: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Notices the caller may read (filed, received, or shared with it), newest first; of
+    ``status`` and sent to ``marketplace`` if given. The limit counts only those
+    (``newest_passing``): taking the newest 10,000 of every party the gate may pass before the
+    gate and the filters let another party's notices push the caller's own out of its page."""
     policy = sharing.Policy.load(services, caller)
     parties = sorted({*policy.owners(FILED), *policy.owners(RECEIVED)})
-    rows = services.store.brand_complaints(parties=parties, limit=10_000)
-    rows = [r for r in rows if status is None or r.status == status]
+
+    def read(n: int) -> list[BrandComplaint]:
+        return services.store.brand_complaints(parties=parties, limit=n)
+
+    def passing(rows: list[BrandComplaint]) -> list[dict[str, Any]]:
+        shown = gated(services, caller, rows, policy)
+        return [r for r in shown if (status is None or r.get("status") == status)
+                and (marketplace is None or r.get("marketplace") == marketplace)]  # fmt: skip
+
     return {"organisation": caller.organisation,
-            "complaints": gated(services, caller, rows)[:limit]}  # fmt: skip
+            "complaints": newest_passing(read, passing, limit)}  # fmt: skip
 
 
 def get(services: Services, caller: Caller, complaint_id: int) -> dict[str, Any]:

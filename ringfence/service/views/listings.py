@@ -19,6 +19,7 @@ from ringfence.listings import actions
 from ringfence.listings.scoring import ListingScorer
 from ringfence.service import sharing
 from ringfence.service.context import Caller, Services
+from ringfence.service.paging import newest_passing
 from ringfence.service.views.body import RequestBody
 from ringfence.store.operational.listing_tables import ENDINGS
 
@@ -162,13 +163,20 @@ def undo_until(action: dict[str, Any], caller: Caller) -> str | None:
 
 
 def list_actions(services: Services, caller: Caller, limit: int) -> dict[str, Any]:
-    """Actions the caller may read: its own, and those partners share with it."""
+    """Actions the caller may read: its own, and those partners share with it, newest first.
+    The limit counts only those (``newest_passing``): a partner's actions its agreement does
+    not share must not push the caller's out of its page, nor tell how many were taken."""
     policy = sharing.Policy.load(services, caller)
-    owners = policy.owners(DATASET)  # the limit counts only rows the gate may pass
-    rows = [a.to_dict() for a in services.store.listing_actions(owners, limit=limit)]
-    rows = sharing.visible(services, caller, DATASET, rows, policy)
+    owners = policy.owners(DATASET)
+
+    def read(n: int) -> list[dict[str, Any]]:
+        return [a.to_dict() for a in services.store.listing_actions(owners, limit=n)]
+
+    def passing(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return sharing.visible(services, caller, DATASET, rows, policy)
+
     return {"organisation": caller.organisation,
-            "actions": rows}  # fmt: skip
+            "actions": newest_passing(read, passing, limit)}  # fmt: skip
 
 
 def queue(services: Services, caller: Caller, review_date: str | None) -> dict[str, Any]:

@@ -8,9 +8,15 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ringfence.resolve.screen.clean import EXACT_FIELDS, clean_query, clean_stored
+from ringfence.resolve.screen.index import (
+    MAX_EXACT_CANDIDATES,
+    NAME_CANDIDATES,
+    SCRIPT_CANDIDATES,
+)
 from ringfence.resolve.screen.scoring import _LABELS as SCREEN_LABELS
 from ringfence.service import sharing
 from ringfence.service.context import Caller, Services
+from ringfence.service.paging import newest_passing
 from ringfence.service.views.body import RequestBody
 
 
@@ -28,6 +34,10 @@ class ScreenRequest(RequestBody):
     postcode: str | None = Field(default=None, max_length=20)
     limit: int = Field(default=10, ge=1, le=50)
 
+
+# Every candidate the index's pool can hold for one query (names, other scripts, and each exact
+# identifier's hits): screening scores them all anyway, the limit only cuts the answer.
+POOL = NAME_CANDIDATES + SCRIPT_CANDIDATES + len(EXACT_FIELDS) * MAX_EXACT_CANDIDATES
 
 # The request's fields that are identifiers (compared only with values the caller may read).
 IDENTIFIER_KEYS = frozenset(
@@ -72,13 +82,19 @@ def screen(services: Services, caller: Caller, body: ScreenRequest) -> ScreenRes
     """
     index = services.screening_index()
     query = body.model_dump(exclude={"limit"}, exclude_none=True)
-    # Over-fetch: some of the best matches may be entities the caller is not granted.
-    found = index.screen(query, limit=body.limit * 3)
+    # The limit counts only matches the caller may read: the best ``3 x limit`` of every
+    # organisation's entities, gated after, let others' entities push the caller's own out
+    # and told how many rank above them. Without identifiers the best are read on until
+    # ``limit`` pass the gate (``newest_passing``); with them, rescoring reorders the
+    # candidates, so the whole pool is read (the index scores it all anyway).
     asked = [f for f in index.exact if f in clean_query(query)]
     if asked:
-        matches = _with_readable_identifiers(services, caller, index, query, asked, found, body)
+        found = index.screen(query, limit=POOL)
+        matches = _with_readable_identifiers(services, caller, index, query, asked, found, POOL)
     else:
-        matches = _plain(services, caller, found)
+        matches = newest_passing(lambda n: index.screen(query, limit=n),
+                                 lambda rows: _plain(services, caller, rows), body.limit,
+                                 POOL)  # fmt: skip
     kept = matches[: body.limit]
     likely = sum(1 for m in kept if m.score >= LIKELY_MATCH)
     return ScreenResponse(query=body, matches=kept, likely=likely)
@@ -119,12 +135,12 @@ def _with_readable_identifiers(
     query: dict[str, Any],
     asked: list[str],
     found: list[Any],
-    body: ScreenRequest,
+    pool: int,
 ) -> list[ScreenMatch]:
     """Matches scored with identifier evidence from readable values only; an entity found
     only through identifiers the caller may not read is left out."""
     plain = {k: v for k, v in query.items() if k not in IDENTIFIER_KEYS}
-    by_name = index.screen(plain, limit=body.limit * 3) if clean_query(plain) else []
+    by_name = index.screen(plain, limit=pool) if clean_query(plain) else []
     seen = {m.entity_id for m in found}
     found = found + [m for m in by_name if m.entity_id not in seen]
     named = {m.entity_id: m for m in by_name}

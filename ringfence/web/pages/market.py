@@ -231,10 +231,9 @@ async def notices_page(
     """Brands' notices against the caller's listings, with the next step of each."""
     listing_views.require_marketplace_staff(caller)
     chosen = status if status in ("pending", "upheld", "rejected", "withdrawn") else None
-    model = await run_in_threadpool(complaint_views.list_complaints, services, caller, chosen, 1000)
-    model["complaints"] = [
-        c for c in model["complaints"] if c.get("marketplace") == caller.organisation
-    ]
+    # Its own received notices count towards the 1,000, not those partners share with it.
+    model = await run_in_threadpool(complaint_views.list_complaints, services, caller, chosen,
+                                    1000, caller.organisation)  # fmt: skip
     return render(
         request, "pages/notices.html", title="Notices received", active="listings",
         model=model, status=chosen or "",
