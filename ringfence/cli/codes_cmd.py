@@ -14,7 +14,7 @@ from ringfence.cli.errors import one_line_errors
 from ringfence.codes import format as code_format
 from ringfence.codes import keys
 from ringfence.codes.listings import flagged_listings
-from ringfence.codes.scans import KeyEntry, record_scan, unit_of, with_flags
+from ringfence.codes.scans import MAX_SCANS, KeyEntry, record_scan, unit_of, with_flags
 from ringfence.errors import UserError
 from ringfence.settings import Settings
 from ringfence.store.operational import OperationalStore
@@ -138,6 +138,9 @@ def codes_scans(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List recorded scans, newest first, with clone flags judged on every scan."""
+    with one_line_errors():  # SQLite reads LIMIT -1 as no limit at all; PostgreSQL fails
+        if not 1 <= limit <= MAX_SCANS:
+            raise UserError(f"--limit must be 1 to {MAX_SCANS:,}, not {limit}")
     settings = Settings()
     with one_line_errors(), OperationalStore.open(settings) as store:
         rows = [s.to_dict() for s in store.code_scans(organisation=org, limit=limit)]

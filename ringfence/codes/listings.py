@@ -63,6 +63,18 @@ def _listings(
         engine.close()
 
 
+def listing_organisations(settings: Settings) -> list[str]:
+    """The organisations with listings in the lake, sorted."""
+    lake, engine = Lake(settings), open_engine(settings)
+    try:
+        if not lake.register(engine, "listings"):
+            return []
+        sql = "SELECT DISTINCT organisation FROM listings WHERE organisation IS NOT NULL"
+        return sorted(str(r["organisation"]) for r in engine.query(sql).to_pylist())
+    finally:
+        engine.close()
+
+
 def judging_scans(
     store: OperationalStore, organisation: str, listing: str | None = None
 ) -> list[dict[str, Any]]:
@@ -89,16 +101,20 @@ def flagged_listings(
     listing: str | None = None,
 ) -> list[dict[str, Any]]:
     """Live listings of protected products with no valid, unflagged code shown, and why;
-    judged on ``scans`` (default: those that judge them, ``judging_scans``; every recorded
-    scan when no ``organisation`` is given), so a service caller's listings are judged only on
-    the scans it may read. ``organisation`` and ``listing`` keep those listings only."""
+    judged on ``scans`` (default: those that judge them, ``judging_scans``), so a service
+    caller's listings are judged only on the scans it may read. ``organisation`` and
+    ``listing`` keep those listings only. With neither ``scans`` nor ``organisation`` (the
+    operator's view of every marketplace) each marketplace's listings are judged in turn on
+    their own judging scans, never on every scan recorded at once."""
     protected = protected_products(store)
     if not protected:
         return []
-    if scans is None and organisation is not None:
-        scans = judging_scans(store, organisation, listing)
-    elif scans is None:
-        scans = [s.to_dict() for s in store.code_scans(limit=MAX_SCANS)]
+    if scans is None and organisation is None:  # the operator's view: one marketplace at a time
+        return [row for market in listing_organisations(settings)
+                for row in flagged_listings(settings, store, organisation=market,
+                                            listing=listing)]  # fmt: skip
+    if scans is None:
+        scans = judging_scans(store, str(organisation), listing)
     flags = clone_flags(scans, settings.code_max_scans)
     shown: dict[tuple[str, str], list[bool]] = defaultdict(list)
     for scan in scans:

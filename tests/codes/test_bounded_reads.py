@@ -5,6 +5,7 @@ never every scan recorded, with the same flags as judging on every scan. SQLite 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 from ringfence.codes import format as code_format
 from ringfence.codes import keys
 from ringfence.codes.listings import flagged_listings
-from ringfence.codes.scans import record_scan
+from ringfence.codes.scans import MAX_SCANS, record_scan
 from ringfence.ingest.pipeline import ingest_files
 from ringfence.settings import Settings
 from ringfence.store.operational import OperationalStore
@@ -101,3 +102,60 @@ def test_a_notice_reads_the_scans_at_its_listing_only(
     assert calls[0]["places"] == ["L1"] and calls[0]["organisation"] == "bazaar"
     # the one unit shown at L1 ("l1"), for its clone flags: not L2-L4's units
     assert [len(c["serials"]) for c in calls[1:]] == [1]
+
+
+def test_the_operator_view_reads_one_marketplace_at_a_time(
+    scanned: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``ringfence codes listings`` (every marketplace's flagged listings) read every scan
+    recorded at once; it now judges each marketplace on its judging scans, with the flags
+    judging on every scan gives."""
+    with OperationalStore.open(scanned) as store:
+        every = [s.to_dict() for s in store.code_scans(limit=MAX_SCANS)]
+        reference = _key(flagged_listings(scanned, store, every))
+        assert {k[0] for k in reference} == set(MARKETS)
+        calls = _spied(store, monkeypatch)
+        assert _key(flagged_listings(scanned, store)) == reference
+    assert calls
+    for call in calls:  # never every scan: one marketplace's, or named units'
+        assert call.get("organisation") in MARKETS or call.get("serials"), call
+
+
+def test_the_cli_answers_the_bounded_view(
+    scanned: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from ringfence.cli.main import app
+
+    with OperationalStore.open(scanned) as store:
+        every = [s.to_dict() for s in store.code_scans(limit=MAX_SCANS)]
+        reference = flagged_listings(scanned, store, every)
+    monkeypatch.setenv("RINGFENCE_DATA_DIR", str(scanned.data_dir))
+    if scanned.database_url:
+        monkeypatch.setenv("RINGFENCE_DATABASE_URL", scanned.database_url)
+    result = CliRunner().invoke(app, ["codes", "listings", "--json"])
+    assert result.exit_code == 0, result.output
+    assert _key(json.loads(result.stdout)) == _key(reference)
+
+
+def test_the_cli_refuses_a_limit_out_of_range(
+    scanned: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``ringfence codes scans --limit -1`` listed every scan on SQLite (LIMIT -1 is none there)
+    and failed on PostgreSQL; 0 listed nothing. Now both are one line, exit 2."""
+    from typer.testing import CliRunner
+
+    from ringfence.cli.main import app
+
+    monkeypatch.setenv("RINGFENCE_DATA_DIR", str(scanned.data_dir))
+    if scanned.database_url:
+        monkeypatch.setenv("RINGFENCE_DATABASE_URL", scanned.database_url)
+    for limit in ("-1", "0", "10000001"):
+        result = CliRunner().invoke(app, ["codes", "scans", "--limit", limit, "--json"])
+        assert result.exit_code == 2, (limit, result.output)
+        assert "--limit must be 1 to 10,000,000" in result.output
+        assert "Traceback" not in result.output
+    fine = CliRunner().invoke(app, ["codes", "scans", "--limit", "2", "--json"])
+    assert fine.exit_code == 0, fine.output
+    assert len(json.loads(fine.stdout)) == 2
