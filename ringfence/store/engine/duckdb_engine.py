@@ -24,6 +24,7 @@ class DuckDBEngine(Engine):
     def __init__(self, settings: Settings) -> None:
         tmp = settings.data_dir / "tmp"
         tmp.mkdir(parents=True, exist_ok=True)
+        self._memory_limit = settings.duckdb_memory_limit
         self._con = duckdb.connect(
             config={
                 "memory_limit": settings.duckdb_memory_limit,
@@ -32,6 +33,16 @@ class DuckDBEngine(Engine):
         )
         # DuckDB's own progress bar writes to stdout and would spoil --json output.
         self._con.execute("SET enable_progress_bar = false")
+
+    def describe_failure(self, exc: BaseException) -> str:
+        """One line; running out of memory names the setting to raise and its current value."""
+        line = super().describe_failure(exc)
+        if isinstance(exc, duckdb.OutOfMemoryException):
+            return (
+                f"{line} - DuckDB ran out of its memory limit: raise RINGFENCE_DUCKDB_MEMORY_LIMIT "
+                f"(now {self._memory_limit}) or free memory on this machine"
+            )
+        return line
 
     def register_parquet(self, table: str, paths: list[Path]) -> None:
         if not paths:
