@@ -32,7 +32,7 @@ def run_measured(args: list[str], env: dict[str, str] | None = None) -> dict[str
         "rss, cpu = use.ru_maxrss / 1024, use.ru_utime + use.ru_stime\n"
         "print(json.dumps({'seconds': dt, 'peak_rss_mib': rss, 'cpu_seconds': cpu,"
         " 'rc': p.returncode,"
-        " 'stdout': p.stdout, 'stderr': p.stderr[-2000:]}))\n"
+        " 'stdout': p.stdout, 'stderr': p.stderr}))\n"
     )
     full_env = {**os.environ, **(env or {})}
     out = subprocess.run(
@@ -40,7 +40,10 @@ def run_measured(args: list[str], env: dict[str, str] | None = None) -> dict[str
     )
     result: dict[str, Any] = json.loads(out.stdout)
     if result["rc"] != 0:
-        raise SystemExit(f"benchmark step failed: {' '.join(args)}\n{result['stderr']}")
+        # the first line says why (errors are one line first); the tail shows where it ended
+        err = result["stderr"]
+        shown = err if len(err) <= 2500 else f"{err[:500]}\n[...]\n{err[-2000:]}"
+        raise SystemExit(f"benchmark step failed: {' '.join(args)}\n{shown}")
     return result
 
 
