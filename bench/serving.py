@@ -1,6 +1,10 @@
 """Online scoring latency: one shipment at a time through ``OnlineScorer`` (what the API calls).
 
     .venv/bin/python bench/serving.py [--days 30] [--scale 1.0] [--calls 1000] [--work DIR]
+    .venv/bin/python bench/serving.py --lake DATA_DIR [--calls 1000]
+
+With ``--lake``, the lake and model already there (e.g. ``bench/targeting.py --work W``'s
+``W/data``: the KCS lake) are measured as they are, nothing simulated or trained.
 
 Simulates a world (``--days`` × 2,000 × ``--scale`` shipments), ingests it, trains, loads the
 scorer once (timed) and then scores single shipments: ``score_ids`` for random shipments of the
@@ -85,7 +89,13 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("--work", type=Path, default=None)
+    parser.add_argument("--lake", type=Path, default=None, help="an existing data dir")
     args = parser.parse_args()
+    if args.lake is not None:
+        result = {"machine": machine(), "lake": str(args.lake)}
+        result.update(measure(Settings(data_dir=args.lake), args.calls))
+        print(json.dumps(result, indent=2))
+        return
     work = args.work or Path(tempfile.mkdtemp(prefix="rf-serving-"))
     try:
         settings = Settings(data_dir=work / "data")

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/targeting.py [--rows 1000000] [--work DIR] [--skip-scale] [--scale-only]
         [--learn-prior] [--prior-weight W] [--scoring-rounds N] [--rare S] [--pairs]
+        [--counts] [--deciles]
 
 1. Ingests the KCS files (/work/shared/data/kcs or beside the checkout) through the shipped
    mapping, the way a user would.
@@ -37,6 +38,7 @@ from serving import measure as measure_serving
 
 from ringfence.ingest import ingest_files
 from ringfence.model.feeds import feed
+from ringfence.score import features as features_module
 from ringfence.score import history, rare
 from ringfence.score import model as model_module
 from ringfence.score.features import (
@@ -264,6 +266,13 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--rare", choices=rare.STRATEGIES, default=None, help="rare.STRATEGY")
     parser.add_argument("--pairs", action="store_true", help="add features.PAIR_KEYS profiles")
+    parser.add_argument(
+        "--counts", action="store_true",
+        help="past shipments of every history key (features.SHIPMENT_COUNTS)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--deciles", action="store_true", help="top-decile flags (features.TOP_DECILES)"
+    )
     parser.add_argument("--scoring-rounds", type=int, default=None, help="model.SCORING_ROUNDS")
     parser.add_argument(
         "--learn-prior", action="store_true",
@@ -280,6 +289,8 @@ def main() -> None:
         model_module.SCORING_ROUNDS = args.scoring_rounds
     if args.pairs:
         HISTORY_KEYS.update(PAIR_KEYS)
+    features_module.SHIPMENT_COUNTS = features_module.SHIPMENT_COUNTS or args.counts
+    features_module.TOP_DECILES = features_module.TOP_DECILES or args.deciles
     if args.rare is not None:
         rare.STRATEGY = args.rare
     if args.prior_weight is not None:
@@ -288,11 +299,15 @@ def main() -> None:
     settings = Settings(data_dir=work / "data")
     if args.scale_only:  # the model an earlier run left in --work; only the 1M figures
         shutil.rmtree(work / "data" / "scale", ignore_errors=True)
-        print(json.dumps({"scale": _scale(settings, args.rows, False), "machine": machine()}))
+        options = {"shipment_counts": args.counts, "top_deciles": args.deciles}
+        scale = _scale(settings, args.rows, False)
+        print(json.dumps({"scale": scale, "options": options, "machine": machine()}))
         return
     shutil.rmtree(work / "data", ignore_errors=True)
     result: dict[str, Any] = {"prior_weight": history.PRIOR_WEIGHT, "rare": rare.STRATEGY}
     result["pair_keys"] = args.pairs
+    result["shipment_counts"] = features_module.SHIPMENT_COUNTS
+    result["top_deciles"] = features_module.TOP_DECILES
     result["scoring_rounds"] = model_module.SCORING_ROUNDS
     result["kcs"] = _kcs(settings)
     result["serving_kcs"] = measure_serving(settings, 1000)

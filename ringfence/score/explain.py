@@ -40,6 +40,9 @@ _HISTORY = re.compile(
 _PARTY = re.compile(
     r"^(?P<key>[a-z]+)_(?P<kind>volume_7d|volume_30d|past_shipments|days_known|watchlisted|network_risk)$"
 )
+# Entity counts of the other keys and top-decile flags (features.SHIPMENT_COUNTS / TOP_DECILES).
+_COUNT = re.compile(r"^(?P<key>[a-z0-9_]+?)_past_shipments$")
+_DECILE = re.compile(r"^(?P<key>[a-z0-9_]+?)_top_decile(?P<label>_\w+)?$")
 
 
 def _num(value: Any) -> float:
@@ -92,6 +95,13 @@ def feature_words(name: str, row: Mapping[str, Any], rules: Mapping[str, Rule]) 
         return _history_words(match["key"], match["label"], row)
     if match := _PARTY.match(name):
         return _party_words(match["key"], match["kind"], value)
+    if (match := _COUNT.match(name)) and match["key"] in SUBJECTS:
+        return _party_words(match["key"], "past_shipments", value)
+    if (match := _DECILE.match(name)) and match["key"] in SUBJECTS:
+        among = "is among" if value == 1 else "is not among"
+        what = f" for {match['label'].lstrip('_')}" if match["label"] else ""
+        subject = _capital(SUBJECTS[match["key"]])
+        return f"{subject} {among} the tenth with the highest past positive rate{what}"
     if name == "transshipment":
         return _route_words(value, row)
     return _value_words(name, value)

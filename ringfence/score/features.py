@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ringfence.score import history, profiles
+from ringfence.score import deciles, history, profiles
 from ringfence.score.consignees import (
     address_join_sql,
     consignee_address_sql,
@@ -84,6 +84,13 @@ PAIR_KEYS = {
     "port_hs6": "port || '|' || substr(hs_code, 1, 6)",
 }
 HISTORY_KEYS = {**PARTY_KEYS, **GOODS_KEYS}
+# Entity counts and top-decile flags (issue 14 item 2), read when a query or feature state is
+# built: ``<key>_past_shipments`` for the keys that are not parties (parties always have it) and
+# ``<key>_top_decile<label>`` for every key and rate (``deciles.py``). Off by default: on KCS
+# development they did not pay for their cost (docs/targeting.md); ``bench/targeting.py
+# --counts --deciles`` turns them on (batch, online twin and training follow).
+SHIPMENT_COUNTS = False
+TOP_DECILES = False
 # Minimum past priced shipments of an HS code before its unit-value z-score means anything.
 MIN_PRICE_HISTORY = 5
 # Party mention -> resolved entity (the columns of ``entity_mentions`` that features read).
@@ -169,7 +176,21 @@ def _profile_columns(
             cols.append(f"{rate} AS {name}_rate{suffix}")
             cols.append(f"{hp} AS {name}_positives{suffix}")
         cols.append(f"{_counts(name, 'n_any', 'n_any', cutoff_day, oof)[0]} AS {name}_inspections")
+        if SHIPMENT_COUNTS and name not in PARTY_KEYS:
+            cols.append(f"w_{name}.{name}_past_shipments")
+        if TOP_DECILES:
+            for suffix, pos, n in rate_pairs(labels):
+                hp, hn = (_raw(name, c, cutoff_day, oof) for c in (pos, n))
+                flag = deciles.flag_sql(hp, hn, f"dthr.thr_{name}{suffix}")
+                cols.append(f"{flag} AS {name}_top_decile{suffix}")
     return cols
+
+
+def _raw(name: str, column: str, cutoff_day: int | None, oof: bool) -> str:
+    """A key's label counter, unscaled: out of fold for training rows with ``oof``."""
+    if oof:
+        return profiles.raw_counter(name, column, cutoff_day)
+    return f"coalesce(w_{name}.{name}__{column}, 0)"
 
 
 def _select_sql(
@@ -229,6 +250,8 @@ def _select_sql(
         )
     if oof:
         joins += "\n" + profiles.joins(list(HISTORY_KEYS))
+    if TOP_DECILES:
+        joins += "\n" + deciles.join_sql()
     select = ",\n ".join(cols)
     return f"""SELECT {select}
 FROM base b
@@ -291,7 +314,12 @@ def feature_sql(
     cutoff_day = (label_cutoff - dt.date(1970, 1, 1)).days if label_cutoff else None
     ctes = [_base_sql(), labels_sql(labels, cutoff_day), prior_sql(labels), _unit_value_sql()]
     ctes += [watchlist_sql(), consignee_address_sql()]
-    ctes += [history_sql(name, labels, name in PARTY_KEYS) for name in HISTORY_KEYS]
+    ctes += [
+        history_sql(name, labels, name in PARTY_KEYS, SHIPMENT_COUNTS) for name in HISTORY_KEYS
+    ]
+    if TOP_DECILES:
+        ctes += [deciles.changes_sql(name, labels) for name in HISTORY_KEYS]
+        ctes += [deciles.thresholds_sql(list(HISTORY_KEYS), labels)]
     if oof:
         ctes += [profiles.fold_sql(labels)]
         ctes += [profiles.oof_sql(name, labels) for name in HISTORY_KEYS]

@@ -53,8 +53,9 @@ def label_sums(labels: list[str], prefix: str) -> list[str]:
     return [f"{prefix}{c}" for c in cols]
 
 
-def history_sql(name: str, labels: list[str], party: bool) -> str:
-    """Per key and day: label history of strictly earlier days, plus behaviour for parties."""
+def history_sql(name: str, labels: list[str], party: bool, past: bool = False) -> str:
+    """Per key and day: label history of strictly earlier days, plus behaviour for parties;
+    with ``past``, other keys get their past shipments too (``<key>_past_shipments``)."""
     counts = ["1 AS n_any"] + [f"l.{c}" for c in label_sums(labels, "")]
     zeros = ["0 AS n_any"] + [f"0 AS {c}" for c in label_sums(labels, "")]
     cols = ["n_any", *label_sums(labels, "")]
@@ -70,6 +71,8 @@ def history_sql(name: str, labels: list[str], party: bool) -> str:
             f"day - min(day) OVER (PARTITION BY k ORDER BY day ROWS UNBOUNDED PRECEDING)"
             f" AS {name}_days_known",
         ]
+    elif past:
+        hist.append(f"coalesce(sum(ships) {before}, 0) AS {name}_past_shipments")
     return f"""ev_{name} AS (
  SELECT k_{name} AS k, day, 1 AS ships, {", ".join(zeros)} FROM base WHERE k_{name} IS NOT NULL
  UNION ALL

@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ringfence.score import deciles
+from ringfence.score import features as features_module
 from ringfence.score import history as history_module
 from ringfence.score.consignees import FEATURE as CONSIGNEES_AT_ADDRESS
 from ringfence.score.consignees import consignee_address_sql
@@ -161,6 +163,10 @@ class FeatureState:
     rates: Rates  # exchange-rate intervals to the base currency (currency.py)
     network: NetworkSnapshots | None = None  # dated network seeds, when the network was built
     prior_weight: float = field(default_factory=lambda: history_module.PRIOR_WEIGHT)
+    # Entity counts and top-decile thresholds (per key and rate suffix), as the feature query
+    # had them when the state was loaded (``features.SHIPMENT_COUNTS`` / ``TOP_DECILES``).
+    counts: bool = False
+    thresholds: dict[tuple[str, str], deciles.Thresholds] | None = None
 
     @classmethod
     def load(
@@ -199,9 +205,10 @@ class FeatureState:
         consignees = History.from_table(engine.query(spans_sql), ["d"])
         rates = Rates.load(engine)
         weight = history_module.PRIOR_WEIGHT if prior_weight is None else float(prior_weight)
+        thresholds = _thresholds(engine, head, labels) if features_module.TOP_DECILES else None
         return cls(
             labels, keys, prior, unit, entities, watchlisted, addresses, consignees, rates,
-            network, weight,
+            network, weight, features_module.SHIPMENT_COUNTS, thresholds,
         )  # fmt: skip
 
     def features(self, record: Mapping[str, Any], day: int) -> dict[str, Any]:
@@ -238,6 +245,14 @@ class FeatureState:
                 out[f"{name}_rate{suffix}"] = (hp + weight * prior[pos]) / (hn + weight)
                 out[f"{name}_positives{suffix}"] = hp
             out[f"{name}_inspections"] = history.before(span, day, "n_any")
+            if self.counts and name not in PARTY_KEYS:
+                past = None if key is None else history.before(span, day, "ships")
+                out[f"{name}_past_shipments"] = past
+            if self.thresholds is not None:
+                for suffix, pos, n in pairs:
+                    hp, hn = history.before(span, day, pos), history.before(span, day, n)
+                    threshold = self.thresholds[(name, suffix)].at(day)
+                    out[f"{name}_top_decile{suffix}"] = deciles.flag(hp, hn, threshold)
             if name in PARTY_KEYS:
                 out.update(_behaviour(name, key, history, span, day))
                 listed = None if key is None else self.watchlisted.get(key)
@@ -260,6 +275,22 @@ class FeatureState:
         out["unit_value_log_ratio"] = log_unit - mean
         out["unit_value_z"] = (log_unit - mean) / math.sqrt(variance) if variance > 0 else None
         return out
+
+
+def _thresholds(
+    engine: Engine, head: str, labels: list[str]
+) -> dict[tuple[str, str], deciles.Thresholds]:
+    """Per history key and rate: the top-decile thresholds of every week (``deciles.py``)."""
+    out = {}
+    for name in HISTORY_KEYS:
+        sql = f"{head},\n{history_sql(name, labels, name in PARTY_KEYS)},\n"
+        sql += f"{deciles.changes_sql(name, labels)}\nSELECT lab, rbin, eff, chg FROM dd_{name}"
+        table = engine.query(sql)
+        lab = table.column("lab").to_pylist()
+        for suffix, _, _ in rate_pairs(labels):
+            mask = pa.array([v == suffix for v in lab], pa.bool_())
+            out[(name, suffix)] = deciles.Thresholds.from_table(table.filter(mask))
+    return out
 
 
 def _route(record: Mapping[str, Any]) -> dict[str, float | None]:

@@ -59,6 +59,14 @@ def counter(name: str, column: str, cutoff_day: int | None) -> str:
     return f"(CASE WHEN {training_row(cutoff_day)} THEN {oof} * {SCALE} ELSE {strict} END)"
 
 
+def raw_counter(name: str, column: str, cutoff_day: int | None) -> str:
+    """``counter`` unscaled (the other folds' own counts): for ratios that must be exact, as
+    the top-decile flags' raw rates (``deciles.py``)."""
+    oof = f"CAST(coalesce(ot_{name}.{column}, 0) - coalesce(of_{name}.{column}, 0) AS DOUBLE)"
+    strict = f"CAST(coalesce(w_{name}.{name}__{column}, 0) AS DOUBLE)"
+    return f"(CASE WHEN {training_row(cutoff_day)} THEN {oof} ELSE {strict} END)"
+
+
 def prior_counter(column: str, cutoff_day: int | None) -> str:
     """The global counter behind the smoothing prior, chosen as ``counter`` chooses."""
     oof = f"CAST(coalesce(otp.{column}, 0) - coalesce(ofp.{column}, 0) AS DOUBLE) * {SCALE}"
