@@ -11,7 +11,9 @@ Each word of a mention's name is its own row (exploded), so a pass is an equi-jo
 ``FULL_GROUP`` mentions is compared in full; a larger one (``J`` within London) only with the
 next ``WINDOW`` mentions in name order, so a common first name stays cheap. One more pass
 needs no place: a word's sound and the first letter of another word's sound (``tom warden`` /
-``thomas warden``). Like the record neighbours, the passes run only up to
+``thomas warden``). And within each word's sound alone, sorted windows (``SORTED_ORDERS``): the
+next ``SORTED_WINDOW`` mentions by birth date, by postcode, by town and by name, so a year or a
+postcode typed wrong still meets its twin. Like the record neighbours, the passes run only up to
 ``records.MAX_RECORDS`` distinct records (``blocking.capped_pairs``): at 1M mentions the key
 passes already compare 0.9993 of true pairs.
 """
@@ -36,12 +38,21 @@ PASSES = (
     ("town", "city_norm"),
     ("postcode", "postcode_prefix"),
 )
-COLUMNS = ("name_norm", "name_sounds", "birth_date", "city_norm", "postcode_prefix")
+# Sorted windows within one word's sound, with no second key: each word's mentions ordered by
+# each of these, every mention paired with the next SORTED_WINDOW. A year typed wrong
+# (1841 / 1842), a postcode district written another way (CB3 / CB2), a town's neighbour or
+# an identical name with nothing else shared sit next to each other there. On Splink's
+# historical figures 48 % of the true pairs the passes above missed share a word's sound and
+# nothing else they key on; comparing all pairs of a sound would be 32M pairs there, these
+# windows 0.38M more (pair recall 0.8804 -> 0.903, reachable 0.9861 -> 0.9954).
+SORTED_ORDERS = ("birth_date", "postcode", "city_norm", "name_norm")
+SORTED_WINDOW = 3
+COLUMNS = ("name_norm", "name_sounds", "birth_date", "city_norm", "postcode", "postcode_prefix")
 
 
 def sound_pairs(cleaned: pa.Table, full_group: int = FULL_GROUP) -> pa.Table:
     """Pairs of row positions (``a``, ``b``) sharing a word's sound and a year, town, postcode
-    prefix or another word's initial."""
+    prefix or another word's initial, or a word's sound and near in a sorted window."""
     table = pa.table(
         {"pos": pa.array(np.arange(cleaned.num_rows, dtype=np.int64))}
         | {c: cleaned.column(c) for c in COLUMNS}
@@ -58,13 +69,19 @@ def sound_pairs(cleaned: pa.Table, full_group: int = FULL_GROUP) -> pa.Table:
         " UNION ALL SELECT DISTINCT pos, name_norm, unnest(initials) AS k FROM mentions "
         "WHERE initials IS NOT NULL"
     )
+    windows = "".join(
+        " UNION ALL SELECT pos AS a, unnest(nexts) AS b FROM (SELECT pos, list(pos) OVER ("
+        f"PARTITION BY sound ORDER BY {order}, pos ROWS BETWEEN 1 FOLLOWING AND "
+        f"{SORTED_WINDOW} FOLLOWING) AS nexts FROM words)"
+        for order in SORTED_ORDERS
+    )
     con = duckdb.connect()
     try:
         con.register("mentions", table)
         return con.sql(
             f"""
             WITH words AS (
-                SELECT pos, name_norm, birth_date, city_norm, postcode_prefix,
+                SELECT pos, name_norm, birth_date, city_norm, postcode, postcode_prefix,
                        list_distinct(name_sounds) AS sounds,
                        unnest(list_distinct(name_sounds)) AS sound
                 FROM mentions WHERE name_sounds IS NOT NULL
@@ -80,7 +97,7 @@ def sound_pairs(cleaned: pa.Table, full_group: int = FULL_GROUP) -> pa.Table:
                         ROWS BETWEEN 1 FOLLOWING AND {WINDOW} FOLLOWING) AS nexts
                     FROM keyed WHERE size > {full_group})
             )
-            SELECT a, b FROM small UNION ALL SELECT a, b FROM large
+            SELECT a, b FROM small UNION ALL SELECT a, b FROM large{windows}
             """
         ).to_arrow_table()
     finally:

@@ -141,3 +141,27 @@ def test_a_large_sound_group_is_a_window_not_all_its_pairs() -> None:
     pairs = set(zip(found["a"].to_pylist(), found["b"].to_pylist(), strict=True))
     assert len(pairs) <= people * tokens.WINDOW * len(tokens.PASSES)
     assert len(pairs) < people * (people - 1) / 2
+
+
+def test_a_year_typo_with_nothing_else_shared_meets_its_twin_in_a_sorted_window(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # One word, the year typed wrong, another town: no year, town, postcode or initial key.
+    rows = [("Wedgwood", "1730-07-12", "Burslem"), ("Wedgwood", "1731-07-12", "Stoke")]
+    rows += [("Wedgwood", f"{1502 + 5 * n}-01-01", f"Town {n}") for n in range(30)]
+    table = _people(rows)
+
+    def found() -> set[tuple[int, int]]:
+        pairs = tokens.sound_pairs(table)
+        return {
+            (min(a, b), max(a, b))
+            for a, b in zip(pairs["a"].to_pylist(), pairs["b"].to_pylist(), strict=True)
+        }
+
+    with_windows = found()
+    assert (0, 1) in with_windows
+    # A window, not every pair of the sound: at most SORTED_WINDOW partners per order.
+    assert len(with_windows) <= len(rows) * tokens.SORTED_WINDOW * len(tokens.SORTED_ORDERS)
+    assert len(with_windows) < len(rows) * (len(rows) - 1) / 2
+    monkeypatch.setattr(tokens, "SORTED_ORDERS", ())
+    assert (0, 1) not in found()  # the other sound passes do not pair them
