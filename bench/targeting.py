@@ -59,6 +59,7 @@ from ringfence.target.backtest import backtest
 
 BUDGETS = ["1", "2", "5", "10"]
 LEARN_PRIOR = False  # --learn-prior
+FIXED_PRIOR: float | None = None  # --prior-weight: else train/backtest choose it (score/prior.py)
 PUBLISHED = {
     "fraud_precision": {
         "xgboost": {"5": 0.675, "10": 0.579},
@@ -107,12 +108,13 @@ def _kcs(settings: Settings) -> dict[str, Any]:
     ingest_files(settings, "declarations", files, mapping="kcs-declarations")
     d = dt.date
     learnt = _learn_prior(settings, d(2020, 12, 31)) if LEARN_PRIOR else None
-    dev = backtest(settings, d(2020, 10, 31), d(2020, 11, 1), d(2020, 12, 31))
+    fixed = FIXED_PRIOR
+    dev = backtest(settings, d(2020, 10, 31), d(2020, 11, 1), d(2020, 12, 31), prior_weight=fixed)
     started = time.perf_counter()
-    model, _ = train(settings, d(2020, 12, 31))
+    model, _ = train(settings, d(2020, 12, 31), prior_weight=fixed)
     train_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    test = backtest(settings, d(2020, 12, 31), d(2021, 1, 1), d(2021, 3, 31))
+    test = backtest(settings, d(2020, 12, 31), d(2021, 1, 1), d(2021, 3, 31), prior_weight=fixed)
     backtest_seconds = time.perf_counter() - started
     return {
         "development_2020_train_jan_oct_validate_nov_dec": _summary(dev.report),
@@ -122,6 +124,11 @@ def _kcs(settings: Settings) -> dict[str, Any]:
         "backtest_seconds": round(backtest_seconds, 2),
         "model_validation_metrics": {k: m.metrics for k, m in model.models.items()},
         "prior_weight_learnt": learnt,
+        "profile_prior": {
+            "development": dev.report["profile_prior"],
+            "train_2020": model.extra["profile_prior"],
+            "validation_backtest": test.report["profile_prior"],
+        },
     }
 
 
@@ -262,7 +269,8 @@ def main() -> None:
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument(
         "--prior-weight", type=float, default=None,
-        help="pseudo-observations smoothing every profile rate (history.PRIOR_WEIGHT)",
+        help="pseudo-observations smoothing every profile rate, fixed (default: train and "
+        "backtest choose it from score/prior.py's grid on their training window)",
     )  # fmt: skip
     parser.add_argument("--rare", choices=rare.STRATEGIES, default=None, help="rare.STRATEGY")
     parser.add_argument("--pairs", action="store_true", help="add features.PAIR_KEYS profiles")
@@ -283,7 +291,7 @@ def main() -> None:
         help="only the 1M features+scores, with the model of an earlier run's --work",
     )  # fmt: skip
     args = parser.parse_args()
-    global LEARN_PRIOR
+    global LEARN_PRIOR, FIXED_PRIOR
     LEARN_PRIOR = args.learn_prior
     if args.scoring_rounds is not None:
         model_module.SCORING_ROUNDS = args.scoring_rounds
@@ -295,6 +303,7 @@ def main() -> None:
         rare.STRATEGY = args.rare
     if args.prior_weight is not None:
         history.PRIOR_WEIGHT = args.prior_weight
+        FIXED_PRIOR = args.prior_weight
     work = args.work or Path(tempfile.mkdtemp(prefix="rf-bench-targeting-"))
     settings = Settings(data_dir=work / "data")
     if args.scale_only:  # the model an earlier run left in --work; only the 1M figures

@@ -16,6 +16,7 @@ from ringfence.cli.errors import one_line_errors
 from ringfence.cli.progress import progress_bar
 from ringfence.errors import UserError
 from ringfence.settings import Settings
+from ringfence.target.explore.weights import DEFAULT_CLIP
 
 console = Console()
 err_console = Console(stderr=True)
@@ -37,17 +38,40 @@ def _budgets(value: str) -> list[float]:
     return budgets
 
 
+PRIOR_HELP = (
+    "Pseudo-observations smoothing the risk profiles; default: chosen from 3, 10, 30 on the "
+    "training window's later dates (costs one feature pass and first-stage fit per weight)."
+)
+
+
+def _prior_weight(value: float | None) -> float | None:
+    if value is not None and not value > 0:
+        raise UserError(f"--prior-weight: {value:g} is not a positive number")
+    return value
+
+
 def train(
     until: str | None = typer.Option(None, "--until", help="Last outcome date to learn from."),
     rules: Path | None = typer.Option(None, "--rules", help="Rule file (default rule set)."),
+    prior_weight: float | None = typer.Option(None, "--prior-weight", help=PRIOR_HELP),
+    weighting: str = typer.Option(
+        "inverse",
+        "--weighting",
+        help="Weight of a label targeting picked with chance p: inverse (1/p), clipped "
+        "(min(1/p, --clip)) or none (1).",
+    ),
+    clip: float = typer.Option(
+        DEFAULT_CLIP, "--clip", help="Largest weight with --weighting clipped."
+    ),
 ) -> None:
     """Train one calibrated model per outcome label and store a new model version."""
     from ringfence.score.pipeline import train as train_service
 
     with one_line_errors(), progress_bar(err_console) as progress:
         model, folder = train_service(
-            Settings(), parse_date(until, "--until"), rules, progress=progress
-        )
+            Settings(), parse_date(until, "--until"), rules, progress=progress,
+            prior_weight=_prior_weight(prior_weight), weighting=weighting, clip=clip,
+        )  # fmt: skip
     table = Table(title=f"Model {model.version} ({model.train_from} .. {model.train_until})")
     for column in ("label", "validation rows", "positives", "AUC", "average precision"):
         table.add_column(column, justify="right" if column != "label" else "left")
@@ -61,7 +85,16 @@ def train(
             f"{v.get('average_precision', float('nan')):.3f}",
         )
     console.print(table)
+    console.print(_prior_line(model.extra.get("profile_prior", {})), highlight=False)
     console.print(f"Stored in {folder}", highlight=False)
+
+
+def _prior_line(chosen: dict[str, Any]) -> str:
+    weight = f"Profile prior weight {chosen.get('chosen', float('nan')):g}"
+    if not chosen.get("learnt"):
+        return weight + " (set)"
+    losses = ", ".join(f"{w}: {v:.4f}" for w, v in chosen["validation_log_loss_ratio"].items())
+    return f"{weight} (chosen by validation log-loss ratio {losses}; {chosen['seconds']:.1f} s)"
 
 
 def backtest(
@@ -74,6 +107,7 @@ def backtest(
         None, "--scores-out", help="Test scores (source_key, label, score): .csv or .parquet."
     ),
     rules: Path | None = typer.Option(None, "--rules", help="Rule file (default rule set)."),
+    prior_weight: float | None = typer.Option(None, "--prior-weight", help=PRIOR_HELP),
 ) -> None:
     """Train up to a date, score a later window, report precision/recall/revenue at budgets."""
     from ringfence.target.backtest import backtest as backtest_service
@@ -91,6 +125,7 @@ def backtest(
                 _budgets(budgets),
                 rules,
                 progress=progress,
+                prior_weight=_prior_weight(prior_weight),
             )
         if scores_out is not None:
             write_scores(result.scores, scores_out)
@@ -125,3 +160,5 @@ def _print_report(report: dict[str, Any]) -> None:
                 )  # fmt: skip
         table.add_section()
     console.print(table)
+    if "profile_prior" in report:
+        console.print(_prior_line(report["profile_prior"]), highlight=False)

@@ -15,6 +15,7 @@ from rich.text import Text
 from ringfence.cli.dates import required_date
 from ringfence.cli.errors import one_line_errors
 from ringfence.settings import Settings
+from ringfence.target.ranking import BALANCED_GAMMA
 
 if TYPE_CHECKING:  # the targeting stack (LightGBM) loads only when a command runs
     from ringfence.target.daily import InspectionPlan
@@ -37,7 +38,16 @@ def target(
         0.1, "--exploration", help="Share of capacity drawn at random (0.1 = 10 %)."
     ),
     rank_by: str = typer.Option(
-        "ev", "--rank-by", help="ev (probability × value at stake) or probability."
+        "ev",
+        "--rank-by",
+        help="ev (probability × value at stake), probability, or balanced "
+        "(probability × (1 + value at stake)^gamma).",
+    ),
+    gamma: float = typer.Option(
+        BALANCED_GAMMA,
+        "--gamma",
+        help="With --rank-by balanced: the weight on the value at stake (0: probability only, "
+        "1: expected value).",
     ),
     label: str | None = typer.Option(None, "--label", help="Outcome label to rank by."),
     organisation: str = typer.Option(
@@ -73,12 +83,14 @@ def target(
             source=source,
             rules_path=rules,
             explore_by=explore_by,
+            gamma=gamma,
         )
     console.print(plan_table(plan))
     explored = sum(task.selected_by == "explore" for task in plan.tasks)
     console.print(
         f"{len(plan.tasks)} of {plan.arrivals:,} arrivals selected ({explored} explored), "
-        f"ranked by {plan.rank_by}; stored as {len(plan.task_ids)} open tasks of "
+        f"ranked by {plan.rank_by}{_gamma(plan.gamma)}; "
+        f"stored as {len(plan.task_ids)} open tasks of "
         f"'{organisation}' for {plan.target_date}.",
         highlight=False,
     )
@@ -86,6 +98,10 @@ def target(
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(plan.as_dict(), indent=2), encoding="utf-8")
         console.print(f"Inspection list written to {json_out}", highlight=False)
+
+
+def _gamma(gamma: float | None) -> str:
+    return "" if gamma is None else f" (gamma {gamma:g})"
 
 
 def plan_table(plan: InspectionPlan, reasons: int = 1) -> Group:

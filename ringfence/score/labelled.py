@@ -11,11 +11,12 @@ cent of them.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ringfence.errors import UserError
+from ringfence.score import history
 from ringfence.score.features import (
     feature_sql,
     finish_features,
@@ -43,10 +44,21 @@ class FeatureQuery:
     labels: list[str]
     rules: list[Rule]
     catalogue: Catalogue | None
+    # The profiles' smoothing the query was built with (``history.PRIOR_WEIGHT`` by default),
+    # and what rebuilding it with another weight needs (``with_prior``).
+    prior_weight: float = field(default_factory=lambda: history.PRIOR_WEIGHT)
+    label_cutoff: dt.date | None = None
+    network: bool = False
+    oof: bool = False
 
     def where(self, condition: str) -> str:
         """The query's rows that meet an SQL condition on its columns (``id``, ``date``...)."""
         return f"SELECT * FROM ({self.sql}) feature_rows WHERE {condition}"
+
+    def with_prior(self, weight: float) -> FeatureQuery:
+        """The same query with the profiles smoothed by ``weight`` (inputs stay registered)."""
+        sql = feature_sql(self.labels, self.label_cutoff, self.network, self.oof, weight)
+        return replace(self, sql=sql, prior_weight=float(weight))
 
 
 def prepare(
@@ -67,17 +79,22 @@ def prepare(
     network = load_snapshots(settings, label_cutoff)
     if network is not None:
         register_network_risk(engine, network, network_keys_sql())
-    sql = feature_sql(labels, label_cutoff, network is not None, oof, prior_weight)
-    return FeatureQuery(sql, labels, rules, catalogue)
+    weight = history.PRIOR_WEIGHT if prior_weight is None else float(prior_weight)
+    sql = feature_sql(labels, label_cutoff, network is not None, oof, weight)
+    network_on = network is not None
+    return FeatureQuery(sql, labels, rules, catalogue, weight, label_cutoff, network_on, oof)
 
 
 def matrix_where(engine: Engine, query: FeatureQuery, condition: str) -> Matrix:
-    """The matrix (with label columns, sorted by date and id) of the rows meeting a condition."""
+    """The matrix (with label columns, sorted by date and id) of the rows meeting a condition;
+    it records the prior weight its profiles were smoothed with."""
     from ringfence.score.pipeline import build_matrix, with_labels
 
     table = engine.query(query.where(condition))
     features = with_labels(engine, finish_features(table, query.catalogue), query.labels)
-    return build_matrix(features, query.rules)
+    matrix = build_matrix(features, query.rules)
+    matrix.prior_weight = query.prior_weight
+    return matrix
 
 
 def labelled_matrix(
@@ -86,10 +103,11 @@ def labelled_matrix(
     label_cutoff: dt.date | None,
     rules_path: str | Path | None = None,
     oof: bool = False,
+    prior_weight: float | None = None,
 ) -> tuple[Matrix, list[str]]:
     """The matrix of the shipments with an outcome, the only rows training and a backtest use:
     the same rows, features and order as in the whole lake's matrix."""
-    query = prepare(settings, engine, label_cutoff, rules_path, oof)
+    query = prepare(settings, engine, label_cutoff, rules_path, oof, prior_weight)
     return matrix_where(engine, query, LABELLED), query.labels
 
 

@@ -54,12 +54,15 @@ EARLY_STOP = 100
 
 @dataclass
 class LabelModel:
-    """The booster and calibration for one label."""
+    """The booster and calibration for one label; with ``given``, the booster is the second
+    stage of a two-stage model (``rare.py``): the label's chance among the rows positive for
+    ``given``'s label, so the probability is ``given``'s times its own."""
 
     label: str
     booster: lgb.Booster
     platt: tuple[float, float]
     metrics: dict[str, float]
+    given: LabelModel | None = None
 
     def raw(self, x: np.ndarray, threads: int | None = None) -> np.ndarray:
         """Raw margins (log-odds before calibration); ``threads`` caps LightGBM's threads."""
@@ -69,7 +72,8 @@ class LabelModel:
     def probability(self, x: np.ndarray, threads: int | None = None) -> np.ndarray:
         """Calibrated probabilities."""
         a, b = self.platt
-        return np.asarray(1.0 / (1.0 + np.exp(-(a * self.raw(x, threads) + b))), dtype=float)
+        p = np.asarray(1.0 / (1.0 + np.exp(-(a * self.raw(x, threads) + b))), dtype=float)
+        return p if self.given is None else p * self.given.probability(x, threads)
 
     def contributions(self, x: np.ndarray, threads: int | None = None) -> np.ndarray:
         """Per-feature contributions to the raw margin (last column: the bias)."""
@@ -171,6 +175,7 @@ def _first_stage(
     names: list[str],
     weight: np.ndarray | None,
     nesting: np.ndarray | None,
+    strategy: str | None = None,
 ) -> _Stage:
     if len(np.unique(y)) < 2:
         raise UserError(f"label '{label}' has only one class in the training window")
@@ -179,7 +184,8 @@ def _first_stage(
     if len(np.unique(y[early])) < 2 or len(np.unique(y[late])) < 2:
         early = late = np.ones(len(y), dtype=bool)  # too little history to split by time
     w_late = None if weight is None else weight[late]
-    strategy = rare.STRATEGY if rare.is_rare(y) else "none"
+    if strategy is None:
+        strategy = rare.STRATEGY if rare.is_rare(y) else "none"
     loss = rare.loss_weights(y, strategy, nesting)
     fit_w = weight if loss is None else loss * (1.0 if weight is None else weight)
     focal = strategy == "focal"
@@ -231,6 +237,7 @@ def train_label(
     names: list[str],
     weight: np.ndarray | None = None,
     nesting: np.ndarray | None = None,
+    strategy: str | None = None,
 ) -> LabelModel:
     """Train, early-stop and calibrate on the later slice, then refit on the whole window.
 
@@ -238,9 +245,10 @@ def train_label(
     strictly later than what it validates. ``weight`` (optional, one per row) weights the loss,
     the early-stopping metric and the calibration, e.g. by the inverse of each label's chance of
     having been inspected. A rare label's booster follows ``rare.STRATEGY`` (``nesting``: the
-    rows' 0/1 for a label whose positives hold this one's, for hard negatives).
+    rows' 0/1 for a label whose positives hold this one's, for hard negatives; ``strategy``
+    overrides ``rare.STRATEGY``).
     """
-    stage = _first_stage(label, x, y, days, names, weight, nesting)
+    stage = _first_stage(label, x, y, days, names, weight, nesting, strategy)
     rounds = int(stage.metrics["trees"])
     # Refit on everything: the latest weeks matter most for the weeks that follow.
     booster = _fit(
@@ -267,16 +275,20 @@ def save_model(settings: Settings, model: ScoringModel) -> Path:
         "training_window": {"from": model.train_from, "until": model.train_until},
         "features": model.features,
         "profile_prior_weight": model.prior_weight,
-        "labels": {
-            label: {"platt": list(m.platt), "validation": m.metrics, "file": f"{label}.txt"}
-            for label, m in model.models.items()
-        },
+        "labels": {label: _label_manifest(label, m) for label, m in model.models.items()},
         **model.extra,
     }
     for label, m in model.models.items():
         m.booster.save_model(str(folder / f"{label}.txt"))
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     return folder
+
+
+def _label_manifest(label: str, m: LabelModel) -> dict[str, Any]:
+    spec: dict[str, Any] = {"platt": list(m.platt), "validation": m.metrics, "file": f"{label}.txt"}
+    if m.given is not None:  # a two-stage model: this booster is the second stage
+        spec["given"] = m.given.label
+    return spec
 
 
 def load_model(settings: Settings, version: str | None = None) -> ScoringModel:
@@ -299,6 +311,9 @@ def load_model(settings: Settings, version: str | None = None) -> ScoringModel:
         )
         for label, spec in manifest["labels"].items()
     }
+    for label, spec in manifest["labels"].items():
+        if spec.get("given"):  # a two-stage model's second stage
+            models[label].given = models[spec["given"]]
     window = manifest["training_window"]
     return ScoringModel(
         manifest["features"], models, window["from"], window["until"], manifest["version"],

@@ -24,12 +24,12 @@ from ringfence.score.features import (
     register_inputs,
 )
 from ringfence.score.goods import load_catalogue
-from ringfence.score.labelled import labelled_matrix
-from ringfence.score.model import ScoringModel, save_model, train_label
+from ringfence.score.model import LabelModel, ScoringModel, save_model, train_label
 from ringfence.score.network_risk import load_snapshots
 from ringfence.score.rules import Rule, evaluate, load_rules, rules_score
 from ringfence.settings import Settings
 from ringfence.store.engine import Engine, open_engine
+from ringfence.target.explore.weights import DEFAULT_CLIP, training_weights
 
 Progress = Callable[..., None]
 EPOCH = dt.date(1970, 1, 1)
@@ -117,32 +117,56 @@ def fit_models(
     until: dt.date,
     progress: Progress | None = None,
     selection: Mapping[str, float] | None = None,
+    weighting: str = "inverse",
+    clip: float = DEFAULT_CLIP,
 ) -> ScoringModel:
     """Train one model per label on labelled rows dated on or before ``until``.
 
     ``selection`` maps shipment ids to the recorded probability with which targeting picked them
-    for inspection; their labels weigh its inverse (others weigh 1), see docs/targeting.md.
+    for inspection; their labels weigh its inverse (others weigh 1), see docs/targeting.md, or
+    under ``weighting="clipped"`` at most ``clip``, or 1 (``"none"``).
     """
     days = matrix.days()
-    weight = _selection_weights(matrix, selection)
+    weight = _selection_weights(matrix, selection, weighting, clip)
     in_window = days <= (until - EPOCH).days
-    models = {}
-    for i, label in enumerate(labels):
+    models: dict[str, LabelModel] = {}
+    plan: dict[str, tuple[np.ndarray, np.ndarray, str]] = {}
+    for label in labels:
+        rows, y = label_rows(matrix, label, until, in_window)
+        plan[label] = (rows, y, _two_stage(matrix, labels, label, rows, y))
+    for label, (rows, y, given) in plan.items():
+        if given and plan[given][2]:  # no chains: a nesting label fitted in two stages itself
+            plan[label] = (rows, y, "")
+    # A two-stage label's second stage needs its nesting label's model: those come last.
+    for i, label in enumerate(sorted(labels, key=lambda lab: bool(plan[lab][2]))):
         if progress:
             progress("train", i, len(labels))
-        rows, y = label_rows(matrix, label, until, in_window)
+        rows, y, given = plan[label]
+        if given:  # the label among the nesting label's positives, times that label's model
+            stage = rows & (np.nan_to_num(_column(matrix, given)) > 0)
+            y_stage = np.asarray(_column(matrix, label)[stage], dtype=float)
+            models[label] = train_label(
+                label, matrix.x[stage], y_stage, days[stage], matrix.names,
+                None if weight is None else weight[stage], strategy="none",
+            )  # fmt: skip
+            models[label].given = models[given]
+            continue
         nesting = nesting_rows(matrix, labels, label, rows)
         models[label] = train_label(
             label, matrix.x[rows], y, days[rows], matrix.names,
             None if weight is None else weight[rows], nesting,
         )  # fmt: skip
+    models = {label: models[label] for label in labels}
     if progress:
         progress("train", len(labels), len(labels))
     first = EPOCH + dt.timedelta(days=int(days[in_window].min()))
     model = ScoringModel(matrix.names, models, first.isoformat(), until.isoformat())
     model.prior_weight = matrix.prior_weight
     weighted = 0 if weight is None else int((weight != 1.0).sum())
-    model.extra["selection_weighting"] = {"rows_weighted": weighted, "weight": "1/p"}
+    model.extra["selection_weighting"] = {
+        "rows_weighted": weighted, "weighting": weighting, "weight": _WEIGHT_TEXT[weighting],
+        **({"clip": clip} if weighting == "clipped" else {}),
+    }  # fmt: skip
     model.extra["rare_labels"] = {"strategy": rare.STRATEGY, "share_below": rare.RARE_SHARE}
     return model
 
@@ -166,22 +190,67 @@ def nesting_rows(
 ) -> np.ndarray | None:
     """0/1 per training row of another label whose positives hold all of ``label``'s (critical
     fraud inside fraud), for the rare-label strategy; None when no label does."""
-    y = np.asarray(matrix.table.column(label).to_numpy(zero_copy_only=False)[rows], dtype=float)
+    other = nesting_label(matrix, labels, label, rows)
+    return None if other is None else np.nan_to_num(_column(matrix, other)[rows])
+
+
+def nesting_label(matrix: Matrix, labels: list[str], label: str, rows: np.ndarray) -> str | None:
+    """Another label whose positives hold all of ``label``'s positives among ``rows``."""
+    y = _column(matrix, label)[rows]
     for other in labels:
         if other == label:
             continue
-        z = np.asarray(matrix.table.column(other).to_numpy(zero_copy_only=False)[rows], dtype=float)
+        z = _column(matrix, other)[rows]
         positive = y > 0
-        if positive.any() and (z[positive] > 0).all() and np.nansum(z) > y.sum():
-            return np.nan_to_num(z)
+        if positive.any() and (z[positive] > 0).all() and np.nansum(z) > np.nansum(y):
+            return other
     return None
 
 
-def _selection_weights(matrix: Matrix, selection: Mapping[str, float] | None) -> np.ndarray | None:
+def _column(matrix: Matrix, label: str) -> np.ndarray:
+    """A label column as floats (NaN: no outcome for that label)."""
+    column = matrix.table.column(label).cast(pa.float64()).fill_null(np.nan)
+    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=float)
+
+
+def _two_stage(
+    matrix: Matrix, labels: list[str], label: str, rows: np.ndarray, y: np.ndarray
+) -> str:
+    """The nesting label a two-stage model of ``label`` builds on ("" when it is fitted alone):
+    under ``rare.STRATEGY == "two_stage"``, for a rare label (``rows``/``y``: its training
+    rows and labels)."""
+    if rare.STRATEGY != "two_stage" or not rare.is_rare(y):
+        return ""
+    return nesting_label(matrix, labels, label, rows) or ""
+
+
+# ``ringfence train --weighting``: the replay's ``explore.weights`` schemes that need no more
+# than each label's recorded chance (self-normalising needs each draw's population, which the
+# inspection tasks do not record).
+TRAIN_WEIGHTINGS = ("inverse", "clipped", "none")
+_WEIGHT_TEXT = {"inverse": "1/p", "clipped": "min(1/p, clip)", "none": "1"}
+
+
+def check_weighting(weighting: str, clip: float) -> None:
+    """Refuse a label weighting ``ringfence train`` does not offer, or a clip below 1."""
+    if weighting not in TRAIN_WEIGHTINGS:
+        raise UserError(f"--weighting must be one of {', '.join(TRAIN_WEIGHTINGS)}")
+    if weighting == "clipped" and not clip >= 1:
+        raise UserError(f"--clip must be at least 1 (got {clip:g})")
+
+
+def _selection_weights(
+    matrix: Matrix,
+    selection: Mapping[str, float] | None,
+    weighting: str = "inverse",
+    clip: float = DEFAULT_CLIP,
+) -> np.ndarray | None:
+    check_weighting(weighting, clip)
     if not selection:
         return None
     ids = matrix.table.column("id").to_pylist()
-    return np.array([1.0 / selection.get(i, 1.0) for i in ids], dtype=float)
+    chance = np.array([selection.get(i, 1.0) for i in ids], dtype=float)
+    return training_weights(chance, weighting, clip=clip)
 
 
 def selection_probabilities(settings: Settings) -> dict[str, float]:
@@ -197,18 +266,33 @@ def train(
     until: dt.date | None = None,
     rules_path: str | Path | None = None,
     progress: Progress | None = None,
+    prior_weight: float | None = None,
+    weighting: str = "inverse",
+    clip: float = DEFAULT_CLIP,
 ) -> tuple[ScoringModel, Path]:
-    """Train on everything labelled up to ``until`` (default: all) and store a new version."""
+    """Train on everything labelled up to ``until`` (default: all) and store a new version.
+
+    The profiles' prior weight is ``prior_weight``, else chosen from ``prior.GRID`` on the
+    training window (``prior.training_matrix``); the manifest records it and how. Labels of
+    shipments targeting picked weigh by ``weighting`` (``fit_models``)."""
+    from ringfence.score.prior import training_matrix  # it imports this module
+
+    check_weighting(weighting, clip)  # before any work
+
     engine = open_engine(settings)
     try:
         cutoff = until + dt.timedelta(days=1) if until else None
         # Only labelled rows are learnt from: the others stay in the engine (docs/scale.md).
-        matrix, labels = labelled_matrix(settings, engine, cutoff, rules_path, oof=True)
+        matrix, labels, chosen = training_matrix(
+            settings, engine, cutoff, until, rules_path, prior_weight
+        )
         last = engine.query("SELECT max(date) AS last FROM shipments").column(0)[0].as_py()
     finally:
         engine.close()
     if not labels:
         raise UserError("no outcomes ingested: training needs labelled shipments")
     until = until or dt.date.fromisoformat(str(last)[:10])
-    model = fit_models(matrix, labels, until, progress, selection_probabilities(settings))
+    selection = selection_probabilities(settings)
+    model = fit_models(matrix, labels, until, progress, selection, weighting, clip)
+    model.extra["profile_prior"] = chosen
     return model, save_model(settings, model)

@@ -2,26 +2,32 @@
 
 Every label profile is smoothed toward the global rate by ``w`` pseudo-observations,
 ``(positives + w · prior) / (inspections + w)`` (``features._profile_columns``). ``w`` used to be
-set by hand; ``choose_prior_weight`` tries each of ``GRID`` instead: the training window's
-features with that ``w`` (out of fold, as training builds them), each label's first-stage model
-fitted on the earlier dates and judged on the later ``model.VALIDATION_SHARE`` by calibrated log
-loss relative to the base rate's (``model.validation_loss``), averaged over labels. The smallest
-wins (ties go to ``history.PRIOR_WEIGHT``). Only training-window labels are read: the choice
+set by hand; ``ringfence train`` and ``ringfence backtest`` now try each of ``GRID``
+(``training_matrix``): the training window's labelled rows (``score/labelled.py``, out of fold,
+as training builds them) with that ``w``, each label's first-stage model fitted on the earlier
+dates and judged on the later ``model.VALIDATION_SHARE`` by calibrated log loss relative to the
+base rate's (``model.validation_loss``), averaged over labels. The smallest wins (ties go to
+``history.PRIOR_WEIGHT``, which is tried first). Only training-window labels are read: the choice
 never sees a backtest's test window, nor any later data. The model stores the chosen ``w``
-(``ScoringModel.prior_weight``, manifest ``profile_prior_weight``) and every scoring path that
-computes features for a model passes it on, so served profiles are smoothed as trained ones.
+(``ScoringModel.prior_weight``, manifest ``profile_prior_weight``, the grid's losses under
+``profile_prior``) and every scoring path that computes features for a model passes it on, so
+served profiles are smoothed as trained ones. The cost: the feature query and one first-stage
+fit per label for each weight of the grid, besides the training itself.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from ringfence.score import history
+from ringfence.score.labelled import LABELLED, FeatureQuery, matrix_where, prepare
 from ringfence.score.model import validation_loss
-from ringfence.score.pipeline import EPOCH, Matrix, label_rows, load_matrix, nesting_rows
+from ringfence.score.pipeline import EPOCH, Matrix, label_rows, nesting_rows
 from ringfence.settings import Settings
 from ringfence.store.engine import Engine
 
@@ -41,6 +47,51 @@ def matrix_loss(matrix: Matrix, labels: list[str], until: dt.date) -> float:
     return float(np.mean(losses))
 
 
+def choose(engine: Engine, query: FeatureQuery, until: dt.date) -> tuple[Matrix, dict[str, Any]]:
+    """The labelled rows' matrix built with the best weight of ``GRID`` (its ``prior_weight``
+    set) and a record of the choice: chosen weight, each weight's loss, CPU-seconds spent."""
+    started, cpu = time.perf_counter(), time.process_time()
+    best: tuple[float, Matrix] | None = None
+    losses: dict[float, float] = {}
+    for weight in sorted(GRID, key=lambda w: w != history.PRIOR_WEIGHT):  # the default first
+        matrix = matrix_where(engine, query.with_prior(weight), LABELLED)
+        losses[weight] = matrix_loss(matrix, query.labels, until) if query.labels else 0.0
+        if best is None or losses[weight] < best[0]:
+            best = (losses[weight], matrix)
+    assert best is not None
+    record = {
+        "chosen": best[1].prior_weight,
+        "learnt": True,
+        "grid": list(GRID),
+        "validation_log_loss_ratio": {f"{w:g}": v for w, v in losses.items()},
+        "seconds": round(time.perf_counter() - started, 2),
+        "cpu_seconds": round(time.process_time() - cpu, 2),
+    }
+    return best[1], record
+
+
+def training_matrix(
+    settings: Settings,
+    engine: Engine,
+    label_cutoff: dt.date | None,
+    until: dt.date | None,
+    rules_path: str | Path | None = None,
+    prior_weight: float | None = None,
+) -> tuple[Matrix, list[str], dict[str, Any]]:
+    """The labelled rows' out-of-fold matrix for training up to ``until`` (None: the last
+    shipment's date), the labels and how the prior weight was set: ``prior_weight`` when
+    given, else chosen from ``GRID`` on the training window (``choose``)."""
+    query = prepare(settings, engine, label_cutoff, rules_path, oof=True, prior_weight=prior_weight)
+    if prior_weight is not None or not query.labels:
+        matrix = matrix_where(engine, query, LABELLED)
+        return matrix, query.labels, {"chosen": matrix.prior_weight, "learnt": False}
+    if until is None:
+        last = engine.query("SELECT max(date) AS last FROM shipments").column(0)[0].as_py()
+        until = dt.date.fromisoformat(str(last)[:10])
+    matrix, record = choose(engine, query, until)
+    return matrix, query.labels, record
+
+
 def choose_prior_weight(
     settings: Settings,
     engine: Engine,
@@ -48,16 +99,9 @@ def choose_prior_weight(
     until: dt.date,
     rules_path: str | Path | None = None,
 ) -> tuple[Matrix, list[str], dict[float, float]]:
-    """The training matrix built with the best weight of ``GRID`` (its ``prior_weight`` set),
-    the labels, and each weight's validation loss."""
-    best: tuple[float, Matrix, list[str]] | None = None
-    losses: dict[float, float] = {}
-    for weight in sorted(GRID, key=lambda w: w != history.PRIOR_WEIGHT):  # the default first
-        matrix, labels, _ = load_matrix(
-            settings, engine, label_cutoff, rules_path, oof=True, prior_weight=weight
-        )
-        losses[weight] = matrix_loss(matrix, labels, until) if labels else 0.0
-        if best is None or losses[weight] < best[0]:
-            best = (losses[weight], matrix, labels)
-    assert best is not None
-    return best[1], best[2], losses
+    """The labelled training matrix built with the best weight of ``GRID`` (its
+    ``prior_weight`` set), the labels, and each weight's validation loss."""
+    query = prepare(settings, engine, label_cutoff, rules_path, oof=True)
+    matrix, record = choose(engine, query, until)
+    losses = {float(w): v for w, v in record["validation_log_loss_ratio"].items()}
+    return matrix, query.labels, losses

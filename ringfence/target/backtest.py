@@ -10,6 +10,10 @@ ranked together with the value at stake (``ranking.py``).
 Only the labelled shipments' feature rows leave the engine (``score/labelled.py``): they are all
 that training and the measures read, so a lake of ten million shipments costs the driver the
 rows with an outcome, not the whole matrix (docs/scale.md).
+
+The profiles' prior weight is chosen from ``prior.GRID`` on the training window alone, as
+``ringfence train`` does (``score/prior.py``), unless ``prior_weight`` fixes it; the report says
+which (``profile_prior``).
 """
 
 from __future__ import annotations
@@ -24,8 +28,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ringfence.errors import UserError
-from ringfence.score.labelled import labelled_matrix
 from ringfence.score.pipeline import EPOCH, Matrix, Progress, fit_models
+from ringfence.score.prior import training_matrix
 from ringfence.settings import Settings
 from ringfence.store.engine import open_engine
 from ringfence.target.metrics import label_metrics
@@ -51,8 +55,10 @@ def backtest(
     budgets: list[float] | None = None,
     rules_path: str | Path | None = None,
     progress: Progress | None = None,
+    prior_weight: float | None = None,
 ) -> BacktestResult:
-    """Train on labelled rows dated ≤ ``train_until``, evaluate on ``test_from``..``test_until``."""
+    """Train on labelled rows dated ≤ ``train_until``, evaluate on ``test_from``..``test_until``
+    (``prior_weight``: the profiles' smoothing; None chooses it on the training window)."""
     if test_from <= train_until:
         raise UserError(f"--test-from ({test_from}) must be after --train-until ({train_until})")
     if test_until is not None and test_until < test_from:
@@ -60,8 +66,9 @@ def backtest(
     budgets = budgets or DEFAULT_BUDGETS
     engine = open_engine(settings)
     try:
-        matrix, labels = labelled_matrix(
-            settings, engine, train_until + dt.timedelta(days=1), rules_path, oof=True
+        cutoff = train_until + dt.timedelta(days=1)
+        matrix, labels, chosen = training_matrix(
+            settings, engine, cutoff, train_until, rules_path, prior_weight
         )
     finally:
         engine.close()
@@ -71,7 +78,9 @@ def backtest(
     test = _test_rows(matrix, test_from, test_until)
     if not test.any():
         raise UserError(f"no labelled shipments dated in the test window from {test_from}")
-    return _evaluate(matrix, test, labels, model, budgets)
+    result = _evaluate(matrix, test, labels, model, budgets)
+    result.report["profile_prior"] = chosen
+    return result
 
 
 def _test_rows(matrix: Matrix, test_from: dt.date, test_until: dt.date | None) -> np.ndarray:

@@ -31,6 +31,7 @@ from ringfence.store.engine import Engine, open_engine
 from ringfence.store.operational import OperationalStore
 from ringfence.store.operational.tasks import InspectionTaskDraft
 from ringfence.target.explore.history import ARRIVAL_KEYS, arrival_sizes, labelled_keys
+from ringfence.target.ranking import BALANCED_GAMMA
 from ringfence.target.rows import DayScorer, score_where
 from ringfence.target.select import RANK_BY, priorities, select, values_at_stake
 
@@ -55,6 +56,7 @@ class InspectionPlan:
     ports: dict[str, dict[str, int]] = field(default_factory=dict)  # arrivals, selected
     task_ids: list[int] = field(default_factory=list)
     source_keys: dict[str, str] = field(default_factory=dict)  # shipment id → partner's key
+    gamma: float | None = None  # rank_by "balanced": the weight on the value at stake
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready summary with every task."""
@@ -62,6 +64,7 @@ class InspectionPlan:
             "target_date": self.target_date,
             "label": self.label,
             "rank_by": self.rank_by,
+            **({"gamma": self.gamma} if self.gamma is not None else {}),
             "model_version": self.model_version,
             "capacity": self.capacity,
             "exploration": self.exploration,
@@ -155,10 +158,12 @@ def plan_inspections(
     version: str | None = None,
     rules_path: str | Path | None = None,
     explore_by: str = "uniform",
+    gamma: float = BALANCED_GAMMA,
 ) -> InspectionPlan:
     """Score the shipments arriving on ``target_date`` (``source``: only those supplied by that
-    organisation) and choose ``capacity`` of them; nothing is written."""
-    _check_options(capacity, exploration, rank_by)
+    organisation) and choose ``capacity`` of them (``gamma``: ``rank_by="balanced"``'s weight on
+    the value at stake, ``target/ranking.py``); nothing is written."""
+    _check_options(capacity, exploration, rank_by, gamma)
     if explore_by not in EXPLORE_BY:
         raise UserError(f"--explore-by must be one of {', '.join(EXPLORE_BY)}")
     model = load_model(settings, version)
@@ -177,7 +182,7 @@ def plan_inspections(
         values = values_at_stake(
             _numbers(scored, "value_at_stake"), _numbers(scored, "declared_value")
         )
-        priority, used = priorities(probability, values, rank_by)
+        priority, used = priorities(probability, values, rank_by, gamma)
         ports = arrivals.column("port").to_pylist()
         rng = np.random.default_rng(seed)
         sizes = arrival_sizes(arrivals, labelled, probability) if explore_by == "targeted" else None
@@ -207,16 +212,19 @@ def plan_inspections(
         target_date.isoformat(), label, used, model.version, capacity, exploration, per_port,
         arrivals.num_rows, tasks, _port_counts(ports, tasks),
         source_keys={task.shipment_id: str(keys[task.shipment_id]) for task in tasks},
+        gamma=gamma if used == "balanced" else None,
     )  # fmt: skip
 
 
-def _check_options(capacity: int, exploration: float, rank_by: str) -> None:
+def _check_options(capacity: int, exploration: float, rank_by: str, gamma: float) -> None:
     if capacity < 1:
         raise UserError("--capacity must be at least 1")
     if not 0.0 <= exploration <= 1.0:
         raise UserError("--exploration must be a share between 0 and 1 (0.1 = 10 %)")
     if rank_by not in RANK_BY:
         raise UserError(f"--rank-by must be one of {', '.join(RANK_BY)}")
+    if not 0.0 <= gamma <= 10.0:  # also refuses NaN
+        raise UserError(f"--gamma must be between 0 and 10 (got {gamma:g})")
 
 
 def _port_counts(ports: list[Any], tasks: list[InspectionTaskDraft]) -> dict[str, dict[str, int]]:

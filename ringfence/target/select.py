@@ -3,12 +3,12 @@
 Pure functions over arrays (no lake, no store) so the rules are easy to test and to state:
 
 * **Priority** is the expected value ``probability × value at stake`` (``rank_by="ev"``), the
-  probability alone, or ``balanced``: ``p × (1 + value at stake)^γ`` with
-  ``ranking.BALANCED_GAMMA`` (as its log; ``target/ranking.py``). The value at stake of a
-  shipment is its ``value_at_stake`` column (what a mapping names as duty/tax at stake), else
-  its declared value; shipments with neither get the median of those that have one, so a
-  missing value neither hides nor promotes a shipment. When no shipment has a value, ranking
-  falls back to probability alone.
+  probability alone, or ``balanced``: ``p × (1 + value at stake)^γ`` with γ
+  = ``ranking.BALANCED_GAMMA`` unless given (as its log; ``target/ranking.py``). The value at
+  stake of a shipment is its ``value_at_stake`` column (what a mapping names as duty/tax at
+  stake), else its declared value; shipments with neither get the median of those that have
+  one, so a missing value neither hides nor promotes a shipment. When no shipment has a value,
+  ranking falls back to probability alone.
 * **Exploit / explore**: of a capacity ``c`` with exploration share ``e``, ``round(c × e)`` slots
   are drawn uniformly at random without replacement from the shipments *not* exploited, and the
   rest go to the top of the ranking. An exploited shipment's selection probability is 1; an
@@ -62,16 +62,20 @@ def values_at_stake(value_at_stake: np.ndarray, declared_value: np.ndarray) -> n
 
 
 def priorities(
-    probability: np.ndarray, values: np.ndarray | None, rank_by: str
+    probability: np.ndarray,
+    values: np.ndarray | None,
+    rank_by: str,
+    gamma: float = ranking.BALANCED_GAMMA,
 ) -> tuple[np.ndarray, str]:
     """The ranking key and what it is (``ev``, ``balanced`` or ``probability``, after any
-    fallback to probability when no shipment has a value)."""
+    fallback to probability when no shipment has a value); ``gamma``: ``balanced``'s weight
+    on the value at stake."""
     if rank_by not in RANK_BY:
         raise ValueError(f"rank_by must be one of {RANK_BY}")
     if rank_by == "ev" and values is not None:
         return probability * values, "ev"
     if rank_by == "balanced" and values is not None:
-        return ranking.balanced(probability, values, ranking.BALANCED_GAMMA), "balanced"
+        return ranking.balanced(probability, values, gamma), "balanced"
     return probability.astype(float), "probability"
 
 

@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from ringfence.errors import NotFoundError, UserError
+from ringfence.score.model import load_model
 from ringfence.score.online import OnlineScorer, parse_record
 from ringfence.score.pipeline import load_matrix, train
 from ringfence.score.serve import score_shipments
@@ -38,9 +39,11 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 def _batch_matrix(settings: Settings):
+    """The batch path's matrix with the latest model's profile prior (train chooses it)."""
+    weight = load_model(settings).prior_weight
     engine = open_engine(settings)
     try:
-        matrix, _, _ = load_matrix(settings, engine, None)
+        matrix, _, _ = load_matrix(settings, engine, None, prior_weight=weight)
     finally:
         engine.close()
     return matrix

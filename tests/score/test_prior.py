@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import numpy as np
 import pytest
 
 from ringfence.score import history, prior
+from ringfence.score.labelled import labelled_matrix
 from ringfence.score.model import load_model, save_model
 from ringfence.score.online import OnlineScorer
-from ringfence.score.pipeline import fit_models, load_matrix
+from ringfence.score.pipeline import fit_models, load_matrix, train
 from ringfence.score.serve import score_shipments
 from ringfence.settings import Settings
 from ringfence.store.engine import open_engine
+from ringfence.target.backtest import backtest
 from tests.score.world import make_world, write_world
 
 UNTIL = dt.date(2024, 3, 10)
@@ -35,6 +38,15 @@ def _matrix(settings: Settings, weight: float | None, oof: bool = False):
         engine.close()
 
 
+def _labelled(settings: Settings, weight: float):
+    """The training rows (labelled, out of fold) as train and backtest build them."""
+    engine = open_engine(settings)
+    try:
+        return labelled_matrix(settings, engine, UNTIL + dt.timedelta(days=1), None, True, weight)
+    finally:
+        engine.close()
+
+
 def test_the_choice_is_the_grid_weight_with_the_lowest_validation_loss(world: Settings) -> None:
     engine = open_engine(world)
     try:
@@ -44,11 +56,16 @@ def test_the_choice_is_the_grid_weight_with_the_lowest_validation_loss(world: Se
     finally:
         engine.close()
     assert labels and sorted(losses) == sorted(prior.GRID)
+    assert len(set(losses.values())) > 1, "the weights must give different losses here"
     assert losses[matrix.prior_weight] == min(losses.values())
-    # The returned matrix is the one built with that weight, and a loss is a recomputation.
-    again, _, _ = _matrix(world, matrix.prior_weight, oof=True)
-    np.testing.assert_array_equal(again.x, matrix.x)
-    assert prior.matrix_loss(again, labels, UNTIL) == pytest.approx(losses[matrix.prior_weight])
+    # The returned matrix is the labelled rows' built with that weight, and each loss is a
+    # recomputation on the rows built with its weight.
+    for weight in prior.GRID:
+        again, _ = _labelled(world, weight)
+        assert again.prior_weight == weight
+        if weight == matrix.prior_weight:
+            np.testing.assert_array_equal(again.x, matrix.x)
+        assert prior.matrix_loss(again, labels, UNTIL) == pytest.approx(losses[weight], rel=1e-9)
 
 
 def test_the_weight_smooths_the_rates_as_the_formula_says(world: Settings) -> None:
@@ -93,3 +110,37 @@ def test_a_changed_default_is_what_the_matrix_and_model_record(
     matrix, labels, _ = _matrix(world, None, oof=True)
     assert matrix.prior_weight == 30.0
     assert fit_models(matrix, labels, UNTIL).prior_weight == 30.0
+
+
+def test_train_and_backtest_choose_the_weight_and_the_model_carries_it(world: Settings) -> None:
+    model, folder = train(world, UNTIL)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    record = manifest["profile_prior"]
+    losses = {float(w): v for w, v in record["validation_log_loss_ratio"].items()}
+    assert record["learnt"] and sorted(losses) == sorted(prior.GRID)
+    assert model.prior_weight == record["chosen"] == manifest["profile_prior_weight"]
+    assert record["chosen"] == min(losses, key=lambda w: losses[w])
+    assert load_model(world, model.version).prior_weight == model.prior_weight
+    # The boosters were fitted on the features smoothed with that weight.
+    matrix, labels = _labelled(world, model.prior_weight)
+    refit = fit_models(matrix, labels, UNTIL)
+    for label, m in model.models.items():
+        expected = refit.models[label].probability(matrix.x)
+        np.testing.assert_allclose(m.probability(matrix.x), expected)
+    # A backtest with the same training window makes the same choice and reports it.
+    report = backtest(world, UNTIL, UNTIL + dt.timedelta(days=1), budgets=[5.0]).report
+    assert report["profile_prior"]["chosen"] == model.prior_weight
+    assert (
+        report["profile_prior"]["validation_log_loss_ratio"] == record["validation_log_loss_ratio"]
+    )
+
+
+def test_a_weight_given_is_used_without_a_choice(world: Settings) -> None:
+    model, _ = train(world, UNTIL, prior_weight=30.0)
+    assert model.prior_weight == 30.0 and model.extra["profile_prior"] == {
+        "chosen": 30.0,
+        "learnt": False,
+    }
+    assert load_model(world, model.version).prior_weight == 30.0
+    report = backtest(world, UNTIL, UNTIL + dt.timedelta(days=1), prior_weight=3.0).report
+    assert report["profile_prior"] == {"chosen": 3.0, "learnt": False}

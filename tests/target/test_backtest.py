@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from ringfence.cli.main import app
 from ringfence.errors import UserError
+from ringfence.score.prior import GRID
 from ringfence.settings import Settings
 from ringfence.target.backtest import backtest
 from ringfence.target.ranking import GAMMAS
@@ -46,7 +47,8 @@ def test_cli_json_shape_and_scores(world_dir, tmp_path, monkeypatch, ext):
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     report = json.loads(out.read_text())
-    assert set(report) == {"labels", "baselines", "value_aware"}
+    assert set(report) == {"labels", "baselines", "value_aware", "profile_prior"}
+    assert report["profile_prior"]["learnt"] and report["profile_prior"]["chosen"] in GRID
     assert set(report["labels"]) == {"fraud", "ipr"}
     assert set(report["baselines"]) == {"random", "rules"}
     assert set(report["value_aware"]["fraud"]) == {f"gamma_{g:g}" for g in GAMMAS}
@@ -71,6 +73,7 @@ def test_cli_prints_table(world_dir, monkeypatch):
     )
     assert result.exit_code == 0, result.output
     assert "random" in result.output and "rules" in result.output and "%" in result.output
+    assert "Profile prior weight" in result.output
 
 
 def test_guards(world_dir, tmp_path, monkeypatch):
@@ -83,3 +86,9 @@ def test_guards(world_dir, tmp_path, monkeypatch):
         app, ["backtest", "--train-until", "x", "--test-from", "2024-04-01"]
     )
     assert result.exit_code == 2 and "not a date" in result.output
+    result = CliRunner().invoke(
+        app,
+        ["backtest", "--train-until", "2024-03-31", "--test-from", "2024-04-01",
+         "--prior-weight", "0"],
+    )  # fmt: skip
+    assert result.exit_code == 2 and "--prior-weight" in result.output

@@ -11,7 +11,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
+from ringfence.score import history
 from ringfence.score.pipeline import fit_models, load_matrix, train
+from ringfence.score.prior import GRID
 from ringfence.score.serve import score_shipments
 from ringfence.settings import Settings
 from ringfence.store.engine import Engine, open_engine
@@ -64,11 +66,19 @@ def _whole_matrix_report(settings: Settings) -> dict:
 
 def test_backtest_reads_only_labelled_rows_and_keeps_the_figures(world, feature_rows) -> None:
     settings, shipments, inspected = world
-    result = backtest_module.backtest(settings, UNTIL, TEST_FROM, budgets=[1.0, 5.0])
+    result = backtest_module.backtest(
+        settings, UNTIL, TEST_FROM, budgets=[1.0, 5.0], prior_weight=history.PRIOR_WEIGHT
+    )
     assert feature_rows == [inspected] and inspected < shipments
     feature_rows.clear()
-    assert result.report == _whole_matrix_report(settings)
+    report = dict(result.report)
+    assert report.pop("profile_prior") == {"chosen": history.PRIOR_WEIGHT, "learnt": False}
+    assert report == _whole_matrix_report(settings)
     assert feature_rows == [shipments]  # the old path: the whole matrix
+    feature_rows.clear()
+    # Choosing the prior weight builds the labelled rows once per weight of the grid.
+    backtest_module.backtest(settings, UNTIL, TEST_FROM, budgets=[1.0, 5.0])
+    assert feature_rows == [inspected] * len(GRID)
 
 
 def test_target_scores_in_the_engine_and_reads_only_the_picks(

@@ -7,12 +7,14 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
 from ringfence.cli.main import app
+from ringfence.errors import UserError
 from ringfence.score.features import register_inputs
-from ringfence.score.pipeline import train
+from ringfence.score.pipeline import Matrix, _selection_weights, train
 from ringfence.score.serve import score_shipments
 from ringfence.settings import Settings
 from ringfence.store.engine import open_engine
@@ -73,6 +75,30 @@ def test_target_writes_ranked_tasks_with_reasons(world: Settings, tmp_path: Path
     # Retraining weighs the two explored shipments' labels by 1/p.
     model, _ = train(world)
     assert model.extra["selection_weighting"]["rows_weighted"] == 2
+    # ... or by min(1/p, clip), or not at all (ringfence train --weighting).
+    clipped, _ = train(world, prior_weight=10.0, weighting="clipped", clip=1.5)
+    assert clipped.extra["selection_weighting"] == {
+        "rows_weighted": 2, "weighting": "clipped", "weight": "min(1/p, clip)", "clip": 1.5,
+    }  # fmt: skip
+    unweighted, _ = train(world, prior_weight=10.0, weighting="none")
+    assert unweighted.extra["selection_weighting"]["rows_weighted"] == 0
+    with pytest.raises(UserError, match="--clip"):
+        train(world, weighting="clipped", clip=0.5)
+    result = CliRunner().invoke(app, ["train", "--weighting", "hajek"])
+    assert result.exit_code == 2 and "--weighting must be one of" in result.output
+
+
+def test_selection_weights_follow_the_weighting() -> None:
+    ids = pa.table({"id": ["a", "b", "c"]})
+    matrix = Matrix(ids, np.zeros((3, 1)), ["f"], np.zeros((3, 0)), np.zeros(3))
+    chances = {"a": 0.01, "b": 0.5}
+    inverse = _selection_weights(matrix, chances)
+    clipped = _selection_weights(matrix, chances, "clipped", 50.0)
+    none = _selection_weights(matrix, chances, "none")
+    assert inverse is not None and clipped is not None and none is not None
+    np.testing.assert_allclose(inverse, [100.0, 2.0, 1.0])
+    np.testing.assert_allclose(clipped, [50.0, 2.0, 1.0])
+    np.testing.assert_allclose(none, [1.0, 1.0, 1.0])
 
 
 def test_probability_ranking_and_per_port(world: Settings) -> None:
@@ -85,6 +111,44 @@ def test_probability_ranking_and_per_port(world: Settings) -> None:
     probabilities = [t.probability for t in plan.tasks]
     assert probabilities == sorted(probabilities, reverse=True)
     assert all(t.selected_by == "exploit" for t in plan.tasks)
+
+
+def test_balanced_ranking_takes_its_gamma(world: Settings, tmp_path: Path) -> None:
+    out = tmp_path / "balanced.json"
+    day = ["target", "--date", DAY.isoformat(), "--capacity", "8", "--label", "fraud"]
+    args = [
+        *day,
+        "--exploration",
+        "0",
+        "--rank-by",
+        "balanced",
+        "--gamma",
+        "0.5",
+        "--json",
+        str(out),
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "ranked by balanced (gamma 0.5)" in result.output
+    plan = json.loads(out.read_text())
+    assert plan["rank_by"] == "balanced" and plan["gamma"] == 0.5
+    keys = [t["expected_value"] for t in plan["tasks"]]
+    assert keys == sorted(keys, reverse=True)
+    for task in plan["tasks"]:
+        key = np.log(task["probability"]) + 0.5 * np.log1p(task["value_at_stake"])
+        assert task["expected_value"] == pytest.approx(key)
+
+    # γ = 0 ranks by probability; a ranking other than balanced records no γ.
+    def order(rank_by: str, **gamma: float) -> list[str]:
+        plan = plan_inspections(world, DAY, 8, label="fraud", rank_by=rank_by, exploration=0.0,
+                                **gamma)  # fmt: skip
+        return [t.shipment_id for t in plan.tasks]
+
+    assert order("balanced", gamma=0.0) == order("probability")
+    assert order("balanced", gamma=0.5) != order("probability")
+    assert "gamma" not in plan_inspections(world, DAY, 2, label="fraud").as_dict()
+    help_text = CliRunner().invoke(app, ["target", "--help"]).output
+    assert all(word in help_text for word in ("ev", "probability", "balanced", "--gamma"))
 
 
 def test_targeted_exploration_records_the_pps_chances(world: Settings) -> None:
@@ -129,6 +193,10 @@ def test_targeted_exploration_records_the_pps_chances(world: Settings) -> None:
         (["--date", "2024-04-20", "--capacity", "5", "--rank-by", "luck"], "rank-by"),
         (["--date", "2024-04-20", "--capacity", "5", "--label", "gold"], "no label 'gold'"),
         (["--date", "2024-04-20", "--capacity", "5", "--explore-by", "luck"], "explore-by"),
+        (
+            ["--date", "2024-04-20", "--capacity", "5", "--rank-by", "balanced", "--gamma", "-1"],
+            "--gamma",
+        ),
     ],
 )
 def test_mistakes_are_one_line(world: Settings, args: list[str], message: str) -> None:
