@@ -1,7 +1,8 @@
 """Online scoring latency: one shipment at a time through ``OnlineScorer`` (what the API calls).
 
     .venv/bin/python bench/serving.py [--days 30] [--scale 1.0] [--calls 1000] [--work DIR]
-    .venv/bin/python bench/serving.py --lake DATA_DIR [--calls 1000]
+    .venv/bin/python bench/serving.py --lake DATA_DIR [--calls 1000] [--[no-]counts]
+        [--[no-]deciles]
 
 With ``--lake``, the lake and model already there (e.g. ``bench/targeting.py --work W``'s
 ``W/data``: the KCS lake) are measured as they are, nothing simulated or trained.
@@ -29,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine
 
 from ringfence.demo import ingest_world
+from ringfence.score import features as features_module
 from ringfence.score.online import OnlineScorer
 from ringfence.score.pipeline import train
 from ringfence.settings import Settings
@@ -90,7 +92,13 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("--work", type=Path, default=None)
     parser.add_argument("--lake", type=Path, default=None, help="an existing data dir")
+    parser.add_argument("--counts", action=argparse.BooleanOptionalAction, default=None)
+    parser.add_argument("--deciles", action=argparse.BooleanOptionalAction, default=None)
     args = parser.parse_args()
+    if args.counts is not None:
+        features_module.SHIPMENT_COUNTS = args.counts
+    if args.deciles is not None:
+        features_module.TOP_DECILES = args.deciles
     if args.lake is not None:
         result = {"machine": machine(), "lake": str(args.lake)}
         result.update(measure(Settings(data_dir=args.lake), args.calls))

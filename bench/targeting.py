@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/targeting.py [--rows 1000000] [--work DIR] [--skip-scale] [--scale-only]
         [--learn-prior] [--prior-weight W] [--scoring-rounds N] [--rare S] [--pairs]
-        [--counts] [--deciles]
+        [--[no-]counts] [--[no-]deciles]
 
 1. Ingests the KCS files (/work/shared/data/kcs or beside the checkout) through the shipped
    mapping, the way a user would.
@@ -275,12 +275,13 @@ def main() -> None:
     parser.add_argument("--rare", choices=rare.STRATEGIES, default=None, help="rare.STRATEGY")
     parser.add_argument("--pairs", action="store_true", help="add features.PAIR_KEYS profiles")
     parser.add_argument(
-        "--counts", action="store_true",
-        help="past shipments of every history key (features.SHIPMENT_COUNTS)",
+        "--counts", action=argparse.BooleanOptionalAction, default=None,
+        help="past shipments of every history key (features.SHIPMENT_COUNTS, default off)",
     )  # fmt: skip
     parser.add_argument(
-        "--deciles", action="store_true", help="top-decile flags (features.TOP_DECILES)"
-    )
+        "--deciles", action=argparse.BooleanOptionalAction, default=None,
+        help="top-decile flags (features.TOP_DECILES, default on)",
+    )  # fmt: skip
     parser.add_argument("--scoring-rounds", type=int, default=None, help="model.SCORING_ROUNDS")
     parser.add_argument(
         "--learn-prior", action="store_true",
@@ -297,8 +298,10 @@ def main() -> None:
         model_module.SCORING_ROUNDS = args.scoring_rounds
     if args.pairs:
         HISTORY_KEYS.update(PAIR_KEYS)
-    features_module.SHIPMENT_COUNTS = features_module.SHIPMENT_COUNTS or args.counts
-    features_module.TOP_DECILES = features_module.TOP_DECILES or args.deciles
+    if args.counts is not None:
+        features_module.SHIPMENT_COUNTS = args.counts
+    if args.deciles is not None:
+        features_module.TOP_DECILES = args.deciles
     if args.rare is not None:
         rare.STRATEGY = args.rare
     if args.prior_weight is not None:
@@ -308,7 +311,10 @@ def main() -> None:
     settings = Settings(data_dir=work / "data")
     if args.scale_only:  # the model an earlier run left in --work; only the 1M figures
         shutil.rmtree(work / "data" / "scale", ignore_errors=True)
-        options = {"shipment_counts": args.counts, "top_deciles": args.deciles}
+        options = {
+            "shipment_counts": features_module.SHIPMENT_COUNTS,
+            "top_deciles": features_module.TOP_DECILES,
+        }
         scale = _scale(settings, args.rows, False)
         print(json.dumps({"scale": scale, "options": options, "machine": machine()}))
         return

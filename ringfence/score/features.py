@@ -86,11 +86,12 @@ PAIR_KEYS = {
 HISTORY_KEYS = {**PARTY_KEYS, **GOODS_KEYS}
 # Entity counts and top-decile flags (issue 14 item 2), read when a query or feature state is
 # built: ``<key>_past_shipments`` for the keys that are not parties (parties always have it) and
-# ``<key>_top_decile<label>`` for every key and rate (``deciles.py``). Off by default: on KCS
-# development they did not pay for their cost (docs/targeting.md); ``bench/targeting.py
-# --counts --deciles`` turns them on (batch, online twin and training follow).
+# ``<key>_top_decile<label>`` for every key and rate (``deciles.py``). On KCS development the
+# flags helped and the counts did not (docs/targeting.md): flags on, counts off by default;
+# ``bench/targeting.py --counts / --no-deciles`` switch them (batch, online twin and training
+# follow; a model trained with other settings is refused until retrained).
 SHIPMENT_COUNTS = False
-TOP_DECILES = False
+TOP_DECILES = True
 # Minimum past priced shipments of an HS code before its unit-value z-score means anything.
 MIN_PRICE_HISTORY = 5
 # Party mention -> resolved entity (the columns of ``entity_mentions`` that features read).

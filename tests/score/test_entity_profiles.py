@@ -27,7 +27,7 @@ EPOCH = dt.date(1970, 1, 1)
 NEW = ("_top_decile", "_past_shipments")
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def entity_features() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(features, "SHIPMENT_COUNTS", True)
@@ -73,15 +73,21 @@ def _threshold(bins: list[float]) -> float | None:
     return None
 
 
-def test_defaults_leave_the_features_out(tmp_path) -> None:
+def test_defaults_and_switching_off(tmp_path_factory) -> None:
+    """By default the flags are there and the goods counts are not; both switch off."""
+    row = next(iter(_features(Settings(data_dir=tmp_path_factory.mktemp("a")), OUTCOMES).values()))
+    assert "importer_top_decile_fraud" in row and "hs6_top_decile" in row
+    assert "importer_past_shipments" in row and "hs6_past_shipments" not in row
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(features, "SHIPMENT_COUNTS", False)
         patch.setattr(features, "TOP_DECILES", False)
-        row = next(iter(_features(Settings(data_dir=tmp_path), OUTCOMES).values()))
+        row = next(
+            iter(_features(Settings(data_dir=tmp_path_factory.mktemp("b")), OUTCOMES).values())
+        )
     assert not [k for k in row if "_top_decile" in k]
-    assert "importer_past_shipments" in row and "hs6_past_shipments" not in row
 
 
+@pytest.mark.usefixtures("entity_features")
 def test_counts_and_flags_equal_a_brute_force_count(tmp_path) -> None:
     """hs6 past shipments count earlier days' shipments; the importer's fraud flag compares
     its rate (other folds for training rows, earlier labels for test rows) with the tenth of
@@ -121,6 +127,7 @@ def test_counts_and_flags_equal_a_brute_force_count(tmp_path) -> None:
     assert flagged[True] and flagged[False]
 
 
+@pytest.mark.usefixtures("entity_features")
 def test_a_test_window_label_never_reaches_any_row(tmp_path_factory) -> None:
     """Flip every label dated on or after the cut-off: no count or flag of any row changes."""
     base = _features(Settings(data_dir=tmp_path_factory.mktemp("a")), OUTCOMES)
@@ -135,6 +142,7 @@ def test_a_test_window_label_never_reaches_any_row(tmp_path_factory) -> None:
     assert any(_new_changed(base[s], after[s]) for s in late)
 
 
+@pytest.mark.usefixtures("entity_features")
 def test_a_training_rows_own_label_never_reaches_its_flags(tmp_path_factory) -> None:
     """Flip one training row's labels (three rows in turn): none of its own flags moves, while
     other rows' do."""
@@ -160,6 +168,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
         yield settings
 
 
+@pytest.mark.usefixtures("entity_features")
 def test_the_online_twin_equals_the_batch_path(trained: Settings) -> None:
     scorer = OnlineScorer.load(trained)
     engine = open_engine(trained)
