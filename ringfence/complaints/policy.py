@@ -69,8 +69,8 @@ def repeat_infringer(
     if len(upheld) < settings.repeat_infringer_strikes:
         return None
     now = utcnow()
-    for a in store.listing_actions(marketplace):
-        if a.kind == "suspend" and a.seller == seller and a.state(now) == "active":
+    for a in store.listing_actions(marketplace, seller=seller, kind="suspend"):
+        if a.state(now) == "active":
             return None
     ids = ", ".join(str(i) for i in upheld[:20])
     reason = (f"repeat infringer: {len(upheld)} upheld notices in "

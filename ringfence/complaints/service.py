@@ -49,8 +49,8 @@ def _not_down(store: OperationalStore, marketplace: str, listing: str) -> None:
     """``ConflictError`` while a take-down of the listing is in force: removing it again would
     only count one more upheld notice (one more strike) against its seller."""
     now = utcnow()
-    for a in store.listing_actions(marketplace, limit=10_000):
-        if a.kind == "take_down" and a.listing == listing and a.state(now) == "active":
+    for a in store.listing_actions(marketplace, listing=listing, kind="take_down"):
+        if a.state(now) == "active":
             raise ConflictError(f"listing {listing[:200]!r} already has a take-down in force: "
                                 "nothing to remove")  # fmt: skip
 

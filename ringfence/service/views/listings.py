@@ -100,8 +100,8 @@ def _refuse_second(services: Services, caller: Caller, body: ActionIn) -> None:
     transaction: two requests in the same instant can still both pass."""
     if body.kind not in ("hold", "take_down") or not body.listing:
         return
-    for row in services.store.listing_actions(caller.organisation, limit=10_000):
-        if row.listing != body.listing or row.state() != "active":
+    for row in services.store.listing_actions(caller.organisation, listing=body.listing):
+        if row.state() != "active":
             continue
         if row.kind in (body.kind, "take_down"):
             when = row.created_at.strftime("%Y-%m-%d %H:%M UTC")
@@ -138,8 +138,8 @@ def undo(services: Services, caller: Caller, action_id: int) -> dict[str, Any]:
     """End an action its taker took less than ``UNDO_SECONDS`` ago (release or reinstate,
     audited with the reason "undone"); ``ForbiddenError`` for anyone else or later."""
     require_marketplace_staff(caller)
-    row = next((a for a in services.store.listing_actions(caller.organisation, limit=10_000)
-                if a.id == action_id), None)  # fmt: skip
+    row = next(iter(services.store.listing_actions(caller.organisation, action_id=action_id)),
+               None)  # fmt: skip
     if row is None:
         raise NotFoundError(f"no listing action {action_id} of {caller.organisation}")
     if undo_until(row.to_dict(), caller) is None:

@@ -126,10 +126,24 @@ class ListingStore(StoreBase):
             return row
 
     def listing_actions(
-        self, organisation: str | Sequence[str] | None = None, *, limit: int = 10_000
+        self,
+        organisation: str | Sequence[str] | None = None,
+        *,
+        limit: int = 10_000,
+        listing: str | None = None,
+        seller: str | None = None,
+        kind: str | None = None,
+        action_id: int | None = None,
     ) -> list[ListingAction]:
-        """Actions, newest first; ``organisation`` narrows to one marketplace's (or several)."""
+        """Actions, newest first; ``organisation`` narrows to one marketplace's (or several),
+        ``listing``, ``seller``, ``kind`` and ``action_id`` to those rows, in the query: a check
+        of one listing or seller sees all of its actions, however many others there are."""
         query = select(ListingAction).order_by(ListingAction.id.desc())
+        wanted = ((ListingAction.listing, listing), (ListingAction.seller, seller),
+                  (ListingAction.kind, kind), (ListingAction.id, action_id))  # fmt: skip
+        for column, value in wanted:
+            if value is not None:
+                query = query.where(column == value)
         if isinstance(organisation, str):
             query = query.where(ListingAction.organisation == organisation)
         elif organisation is not None:

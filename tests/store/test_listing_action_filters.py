@@ -1,0 +1,60 @@
+"""Listing actions filtered in the query: a check of one listing, seller or action sees its own
+rows however many newer actions the marketplace has taken on others (it read the newest 10,000
+and filtered after, so an older take-down was missed and the same listing could be removed
+again, one more strike against its seller)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from ringfence.complaints.service import _not_down
+from ringfence.errors import ConflictError
+from ringfence.settings import Settings
+from ringfence.store.operational import OperationalStore
+from ringfence.store.operational.listings import ActionDraft
+from ringfence.store.operational.tables import utcnow
+
+
+def _act(store: OperationalStore, org: str, kind: str, **target: str) -> int:
+    draft = ActionDraft(organisation=org, kind=kind, reason="test",
+                        expires_at=utcnow() + timedelta(days=30), **target)  # fmt: skip
+    return store.take_listing_action(draft, actor="analyst@test").id
+
+
+@pytest.fixture
+def store(db_settings: Settings):
+    with OperationalStore.open(db_settings) as opened:
+        opened.ensure_organisation("mkt", kind="marketplace")
+        opened.ensure_organisation("other-mkt", kind="marketplace")
+        yield opened
+
+
+def test_one_listing_seller_or_action_is_found_behind_newer_actions(
+    store: OperationalStore,
+) -> None:
+    old_take_down = _act(store, "mkt", "take_down", listing="L1", seller="S1")
+    old_suspend = _act(store, "mkt", "suspend", seller="S9")
+    for i in range(5):  # newer actions on other listings and sellers
+        _act(store, "mkt", "hold", listing=f"L{i + 2}", seller=f"S{i + 2}")
+    other = _act(store, "other-mkt", "take_down", listing="L1", seller="S1")
+
+    assert [a.id for a in store.listing_actions("mkt", limit=1)] != [old_take_down]
+    assert [a.id for a in store.listing_actions("mkt", listing="L1", limit=1)] == [old_take_down]
+    got = store.listing_actions("mkt", seller="S9", kind="suspend", limit=1)
+    assert [a.id for a in got] == [old_suspend]
+    assert store.listing_actions("mkt", listing="L1", kind="hold") == []
+    assert [a.id for a in store.listing_actions("mkt", action_id=old_take_down)] == [old_take_down]
+    # another marketplace's action is not found through this one's id filter
+    assert store.listing_actions("mkt", action_id=other) == []
+
+
+def test_a_take_down_in_force_refuses_a_second_removal(store: OperationalStore) -> None:
+    _act(store, "mkt", "take_down", listing="L1", seller="S1")
+    for i in range(3):
+        _act(store, "mkt", "hold", listing=f"L{i + 2}", seller=f"S{i + 2}")
+    with pytest.raises(ConflictError, match="already has a take-down in force"):
+        _not_down(store, "mkt", "L1")
+    _not_down(store, "mkt", "L2")  # a hold is not a take-down
+    _not_down(store, "other-mkt", "L1")  # nor is another marketplace's
