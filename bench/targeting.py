@@ -280,7 +280,7 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument(
         "--deciles", action=argparse.BooleanOptionalAction, default=None,
-        help="top-decile flags (features.TOP_DECILES, default on)",
+        help="top-decile flags (features.TOP_DECILES, default off)",
     )  # fmt: skip
     parser.add_argument("--scoring-rounds", type=int, default=None, help="model.SCORING_ROUNDS")
     parser.add_argument(

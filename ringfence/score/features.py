@@ -87,11 +87,13 @@ HISTORY_KEYS = {**PARTY_KEYS, **GOODS_KEYS}
 # Entity counts and top-decile flags (issue 14 item 2), read when a query or feature state is
 # built: ``<key>_past_shipments`` for the keys that are not parties (parties always have it) and
 # ``<key>_top_decile<label>`` for every key and rate (``deciles.py``). On KCS development the
-# flags helped and the counts did not (docs/targeting.md): flags on, counts off by default;
-# ``bench/targeting.py --counts / --no-deciles`` switch them (batch, online twin and training
+# flags helped and the counts did not (docs/targeting.md), but with the flags the training
+# query (out-of-fold profiles) ran out of DuckDB's default 2 GB at 374,354 shipments, where it
+# fits without them (docs/scale.md): both off by default until that query is bounded;
+# ``bench/targeting.py --counts / --deciles`` switch them (batch, online twin and training
 # follow; a model trained with other settings is refused until retrained).
 SHIPMENT_COUNTS = False
-TOP_DECILES = True
+TOP_DECILES = False
 # Minimum past priced shipments of an HS code before its unit-value z-score means anything.
 MIN_PRICE_HISTORY = 5
 # Party mention -> resolved entity (the columns of ``entity_mentions`` that features read).

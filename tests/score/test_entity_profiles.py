@@ -73,18 +73,20 @@ def _threshold(bins: list[float]) -> float | None:
     return None
 
 
-def test_defaults_and_switching_off(tmp_path_factory) -> None:
-    """By default the flags are there and the goods counts are not; both switch off."""
+def test_defaults_and_switching_on(tmp_path_factory) -> None:
+    """By default neither the flags nor the goods counts are there (parties keep their counts);
+    both switch on."""
     row = next(iter(_features(Settings(data_dir=tmp_path_factory.mktemp("a")), OUTCOMES).values()))
-    assert "importer_top_decile_fraud" in row and "hs6_top_decile" in row
+    assert not [k for k in row if "_top_decile" in k]
     assert "importer_past_shipments" in row and "hs6_past_shipments" not in row
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(features, "SHIPMENT_COUNTS", False)
-        patch.setattr(features, "TOP_DECILES", False)
+        patch.setattr(features, "SHIPMENT_COUNTS", True)
+        patch.setattr(features, "TOP_DECILES", True)
         row = next(
             iter(_features(Settings(data_dir=tmp_path_factory.mktemp("b")), OUTCOMES).values())
         )
-    assert not [k for k in row if "_top_decile" in k]
+    assert "importer_top_decile_fraud" in row and "hs6_top_decile" in row
+    assert "hs6_past_shipments" in row
 
 
 @pytest.mark.usefixtures("entity_features")
