@@ -138,10 +138,7 @@ def undo(services: Services, caller: Caller, action_id: int) -> dict[str, Any]:
     """End an action its taker took less than ``UNDO_SECONDS`` ago (release or reinstate,
     audited with the reason "undone"); ``ForbiddenError`` for anyone else or later."""
     require_marketplace_staff(caller)
-    row = next(iter(services.store.listing_actions(caller.organisation, action_id=action_id)),
-               None)  # fmt: skip
-    if row is None:
-        raise NotFoundError(f"no listing action {action_id} of {caller.organisation}")
+    row = services.store.listing_action(caller.organisation, action_id)
     if undo_until(row.to_dict(), caller) is None:
         raise ForbiddenError(
             f"only its taker may undo action {action_id}, within {UNDO_SECONDS} s; "

@@ -76,8 +76,9 @@ def seller_profile(
     linked = sorted(
         {k for link in links for k in (link["seller"], link["other_seller"])} - {seller}
     )
-    actions = [a.to_dict() for a in services.store.listing_actions(caller.organisation)
-               if a.seller == seller]  # fmt: skip
+    actions = [
+        a.to_dict() for a in services.store.listing_actions(caller.organisation, seller=seller)
+    ]
     score, reasons = scores.get((caller.organisation, seller), (None, None))
     rows = [{"listing": str(r.get("source_key"))} | {f: r.get(f) for f in LISTING_FIELDS}
             for r in listings]  # fmt: skip

@@ -125,6 +125,12 @@ class ListingStore(StoreBase):
             audit_chain.append_entry(session, f"listing.{ending}", actor, organisation, detail)
             return row
 
+    def listing_action(self, organisation: str, action_id: int) -> ListingAction:
+        """One action of ``organisation``; ``NotFoundError`` for another's (not confirmed)."""
+        for row in self.listing_actions(organisation, action_id=action_id, limit=1):
+            return row
+        raise NotFoundError(f"no listing action {action_id} of {organisation}")
+
     def listing_actions(
         self,
         organisation: str | Sequence[str] | None = None,

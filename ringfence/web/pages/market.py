@@ -124,9 +124,8 @@ async def end_action(
 
 
 def _ending(services: Services, caller: Caller, action_id: int) -> str:
-    for row in services.store.listing_actions(caller.organisation, action_id=action_id):
-        return "release" if row.kind in ("hold", "hold_stock") else "reinstate"
-    raise NotFoundError(f"no listing action {action_id} of {caller.organisation}")
+    row = services.store.listing_action(caller.organisation, action_id)
+    return "release" if row.kind in ("hold", "hold_stock") else "reinstate"
 
 
 @router.post(f"{QUEUE}/actions/{{action_id}}/undo")
