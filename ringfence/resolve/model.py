@@ -172,8 +172,7 @@ def _estimate_prior(linker: Linker, cleaned: pa.Table) -> float:
     expected match among all pairs, still lets a pair agreeing on several fields link (about
     log2 of the pair count in bits, ~22 for 3,000 entries) and no namesake pair.
     """
-    pairs = cleaned.num_rows * (cleaned.num_rows - 1) / 2
-    floor = min(1.0 / max(pairs, 1.0), 0.5)
+    floor = prior_floor(cleaned.num_rows)
     settings = linker._settings_obj
     prior = floor
     for blocks in (PRIOR_BLOCKS, FALLBACK_PRIOR_BLOCKS):
@@ -187,6 +186,18 @@ def _estimate_prior(linker: Linker, cleaned: pa.Table) -> float:
     # can leave it behind as the global prior, so this estimate is kept and restored.
     settings._probability_two_random_records_match = prior
     return prior
+
+
+def prior_from_contacts(cleaned: pa.Table) -> bool:
+    """Whether the prior comes from shared contacts (``PRIOR_BLOCKS``), not from the name rules
+    of registers (``FALLBACK_PRIOR_BLOCKS``), whose recall is far below the assumed 0.7."""
+    return any(_pairs_sharing(cleaned, columns) for columns in PRIOR_BLOCKS)
+
+
+def prior_floor(mentions: int) -> float:
+    """The least prior: one expected match among all pairs of ``mentions`` (at most 0.5)."""
+    pairs = mentions * (mentions - 1) / 2
+    return min(1.0 / max(pairs, 1.0), 0.5)
 
 
 def _pairs_sharing(cleaned: pa.Table, columns: tuple[str, ...]) -> int:

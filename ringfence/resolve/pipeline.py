@@ -30,11 +30,14 @@ from ringfence.resolve.model import (
     MATCH_THRESHOLD,
     TF_COLUMNS,
     db_api_for,
+    prior_floor,
+    prior_from_contacts,
     save_model,
     settings_creator,
     train,
 )
 from ringfence.resolve.prepare import hub_values, prepare_mentions, source_select
+from ringfence.resolve.prior import histogram_sql, logit2, refit_prior
 from ringfence.settings import Settings
 from ringfence.store.engine import Engine, open_engine
 from ringfence.store.lake import Lake
@@ -197,14 +200,12 @@ def cluster_mentions(
     report("resolve", 2, 5)
     musts = [m[["unique_id_l", "unique_id_r"]] for m in (confirmed, same) if m is not None]
     with splink_failures("scoring candidate pairs", engine):
-        predictions = linker.inference.predict(threshold_match_probability=MATCH_THRESHOLD)
+        predictions = linker.inference.predict()
+        links_sql = _links_sql(linker, predictions.physical_name, cleaned)
         if engine.name == "spark":  # the predicted links stay on the cluster
-            clusters = _components_on_engine(engine, cleaned, predictions.physical_name, musts)
+            clusters = _components_on_engine(engine, cleaned, links_sql, musts)
         else:
-            links = linker.misc.query_sql(
-                f"SELECT unique_id_l, unique_id_r FROM {predictions.physical_name}",
-                output_type="pandas",
-            )
+            links = linker.misc.query_sql(links_sql, output_type="pandas")
             links = pd.concat([links, *musts], ignore_index=True)
             clusters = connected_components(cleaned.column("unique_id"), links)
     report("resolve", 3, 5)
@@ -219,20 +220,41 @@ def cluster_mentions(
     return clusters, linker, tfs
 
 
+def _links_sql(linker: Any, predictions: str, cleaned: pa.Table) -> str:
+    """SQL of the predicted links: pairs at or above ``MATCH_THRESHOLD``, where the prior came
+    from name rules refitted to the scored pairs first (prior.py; the model saves the refit).
+
+    Where shared contacts gave the prior (``model.prior_from_contacts``) it stays: in the
+    simulated partner feeds the refit moved it from 1.6e-6 to 7.0e-6 (the truth: 7.1e-6) and
+    then linked namesake consumers at one address whose customs records carry no contact —
+    the model's weights there were chosen with the lower prior (see docs/resolution.md)."""
+    settings = linker._settings_obj
+    prior = refitted = settings._probability_two_random_records_match
+    if not prior_from_contacts(cleaned):
+        histogram = linker.misc.query_sql(histogram_sql(predictions), output_type="pandas")
+        refitted = refit_prior(histogram, prior, cleaned.num_rows, prior_floor(cleaned.num_rows))
+        settings._probability_two_random_records_match = refitted
+        log.info("prior %.3g refitted to %.3g over the scored pairs", prior, refitted)
+    # A pair's weight moves by the change in the prior's log-odds; so does the threshold.
+    threshold = logit2(MATCH_THRESHOLD) + logit2(prior) - logit2(refitted)
+    return (
+        f"SELECT unique_id_l, unique_id_r FROM {predictions} "
+        f"WHERE match_weight >= {threshold!r}"
+    )
+
+
 def _components_on_engine(
-    engine: Engine, cleaned: pa.Table, predictions: str, musts: list[pd.DataFrame]
+    engine: Engine, cleaned: pa.Table, links: str, musts: list[pd.DataFrame]
 ) -> pd.DataFrame:
-    """Connected components computed by the engine over Splink's predictions table and the
-    must-link pairs (``components_sql``): the edges are never collected to the driver."""
+    """Connected components computed by the engine over the predicted links (``links``, SQL)
+    and the must-link pairs (``components_sql``): the edges are never collected to the
+    driver."""
     must = pd.concat([*musts, pd.DataFrame(columns=["unique_id_l", "unique_id_r"])])
     engine.register_arrow(
         "must_links",
         pa.table({c: pa.array(must[c].astype(str).tolist(), pa.string()) for c in must.columns}),
     )
-    links_sql = (
-        f"SELECT unique_id_l, unique_id_r FROM {predictions} "
-        "UNION ALL SELECT unique_id_l, unique_id_r FROM must_links"
-    )
+    links_sql = f"{links} UNION ALL SELECT unique_id_l, unique_id_r FROM must_links"
     return components_on_engine(engine, cleaned.column("unique_id"), links_sql)
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -188,6 +191,38 @@ def _slug(text: str) -> str:
     return "".join(ch for ch in aliases.fold_to(text, "ascii").lower() if ch.isalnum())[:14]
 
 
+# The mailboxes already given out in the world being built (``unique_mailboxes``).
+_MAILBOXES: ContextVar[set[str] | None] = ContextVar("mailboxes", default=None)
+
+
+@contextmanager
+def unique_mailboxes() -> Iterator[None]:
+    """Within the block no two fresh identities get one mailbox.
+
+    A provider gives an address to one holder; drawing ``luca.novak42@yahoo.com`` for two
+    Luca Novaks in one town (a number from 1 to 998 and four domains) made namesakes share a
+    mailbox, which real data does not show. Rings still share theirs on purpose (``share``).
+    """
+    token = _MAILBOXES.set(set())
+    try:
+        yield
+    finally:
+        _MAILBOXES.reset(token)
+
+
+def _mailbox(local: str, number: int, domain: str) -> str:
+    """``local`` + ``number`` @ ``domain``, the number raised by 1000 while the address is taken
+    (the random stream is not touched, so the rest of the world stays as it was)."""
+    taken = _MAILBOXES.get()
+    email = f"{local}{number}@{domain}"
+    while taken is not None and email in taken:
+        number += 1000
+        email = f"{local}{number}@{domain}"
+    if taken is not None:
+        taken.add(email)
+    return email
+
+
 def make_identity(ident: str, kind: str, culture: str, country: str, rng: np.random.Generator,
                   person: bool | None = None, ring: str | None = None) -> Identity:
     """A fresh identity with its own name, address, phone, e-mail, identifier and bank."""
@@ -204,7 +239,7 @@ def make_identity(ident: str, kind: str, culture: str, country: str, rng: np.ran
         skip = len(addr.city.split()) if culture in ("CN", "RU") else 0
         local = _slug(words[min(skip, len(words) - 1)]) or "info"
     domains = CN_EMAIL_DOMAINS if culture in ("CN", "HK") else EMAIL_DOMAINS
-    email = f"{local}{int(rng.integers(1, 999))}@{rng.choice(domains)}"
+    email = _mailbox(local, int(rng.integers(1, 999)), str(rng.choice(domains)))
     eu = country in ("NL", "DE", "BE", "FR", "PL", "IT", "ES")
     identifier = f"{country}{int(rng.integers(10**8, 10**9))}" if (eu and not person) else None
     if country == "CN" and not person:

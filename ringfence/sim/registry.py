@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -103,12 +104,24 @@ def make_consumers(cfg: SimConfig) -> tuple[pa.Table, np.ndarray]:
     postcode = _postcodes(country, prefix, rng)
     phone = _phones(country, rng)
     slug = [_slug(x) for x in EU_GIVEN], [_slug(x) for x in EU_SURNAMES]
-    email = _join(_pick(slug[0], gi), ".", _pick(slug[1], si),
-                  pa.array(rng.integers(1, 99, n)).cast(pa.string()), "@",
-                  _pick(list(EMAIL_DOMAINS[:5]), rng.integers(0, 5, n)))
+    local = _join(_pick(slug[0], gi), ".", _pick(slug[1], si))
+    email = _unique_mailboxes(local, rng.integers(1, 99, n), rng.integers(0, 5, n))
     table = pa.table({"name": name, "street": street, "city": city, "postcode": postcode,
                       "country": _pick(codes, country), "phone": phone, "email": email})
     return table, np.array([CIDX[c] for c in codes])[country]
+
+
+def _unique_mailboxes(local: pa.Array, number: np.ndarray, domain: np.ndarray) -> pa.Array:
+    """``local`` + number @ one of the first five domains, one holder per address.
+
+    A name and a number from 1 to 98 at five providers gave one mailbox to several consumers
+    of the same name (two Ali Rossis of Rotterdam both ``ali.rossi93@gmx.de``), which no
+    provider allows; a repeat of an address gets its number raised by 100 per earlier holder.
+    """
+    keys = pd.Series(local.to_pylist()) + "|" + number.astype(str) + "|" + domain.astype(str)
+    number = number + 100 * keys.groupby(keys).cumcount().to_numpy()
+    return _join(local, pa.array(number).cast(pa.string()), "@",
+                 _pick(list(EMAIL_DOMAINS[:5]), domain))
 
 
 def _slug(text: str) -> str:

@@ -13,7 +13,7 @@ import numpy as np
 from ringfence.sim import covert, drift
 from ringfence.sim.brands import BRAND_SPECS, Product, make_products
 from ringfence.sim.config import SimConfig, stream
-from ringfence.sim.parties import Identity, make_identity, share
+from ringfence.sim.parties import Identity, make_identity, share, unique_mailboxes
 from ringfence.sim.vocab import DESTINATION_WEIGHTS, DESTINATIONS, TRANSSHIPMENT
 
 # Description styles of counterfeit shipments, in the order rings drift through them.
@@ -233,7 +233,13 @@ def _sellers(cfg: SimConfig, shippers: list[Identity], warehouses: list[Identity
 
 
 def build_world(cfg: SimConfig) -> World:
-    """The whole ground truth for a configuration (deterministic in ``cfg.seed``)."""
+    """The whole ground truth for a configuration (deterministic in ``cfg.seed``); no two
+    identities drawn for it share a mailbox unless one took it from the other."""
+    with unique_mailboxes():
+        return _build_world(cfg)
+
+
+def _build_world(cfg: SimConfig) -> World:
     rng = stream(cfg, "world")
     products = make_products(cfg)
     forwarders, warehouses = _forwarders(rng), _warehouses(rng)
