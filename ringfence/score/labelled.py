@@ -52,8 +52,18 @@ class FeatureQuery:
     oof: bool = False
 
     def where(self, condition: str) -> str:
-        """The query's rows that meet an SQL condition on its columns (``id``, ``date``...)."""
-        return f"SELECT * FROM ({self.sql}) feature_rows WHERE {condition}"
+        """The query's rows that meet an SQL condition on its columns (``id``, ``date``...).
+
+        A condition on the shipment id alone (``LABELLED``, ``ids_condition``) also limits the
+        query's base rows before its joins: DuckDB did not push it through them, and training
+        on 374k shipments with the top-decile flags ran out of its 2 GB joining every row."""
+        sql = self.sql
+        if condition.startswith("id IN ("):
+            sql = feature_sql(
+                self.labels, self.label_cutoff, self.network, self.oof, self.prior_weight,
+                rows=f"b.{condition}",
+            )  # fmt: skip
+        return f"SELECT * FROM ({sql}) feature_rows WHERE {condition}"
 
     def with_prior(self, weight: float) -> FeatureQuery:
         """The same query with the profiles smoothed by ``weight`` (inputs stay registered)."""

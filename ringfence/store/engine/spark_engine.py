@@ -152,7 +152,7 @@ class SparkEngine(Engine):
         """
         try:
             statements = [
-                tree.transform(_fix_day_of_week).sql(
+                tree.transform(_fix_day_of_week).transform(_drop_materialization).sql(
                     dialect="spark", unsupported_level=ErrorLevel.RAISE
                 )
                 for tree in sqlglot.parse(sql, read="duckdb")
@@ -263,6 +263,14 @@ def _spark_day_of_week(value: exp.Expression, iso: bool) -> exp.Expression:
 
 
 _DOW_UNITS = {"DOW": False, "DAYOFWEEK": False, "WEEKDAY": False, "ISODOW": True}
+
+
+def _drop_materialization(node: exp.Expression) -> exp.Expression:
+    """Drop a CTE's ``[NOT] MATERIALIZED`` (DuckDB's memory hint, ``features.hint_ctes``):
+    Spark SQL has no such clause and plans its common subexpressions itself."""
+    if isinstance(node, exp.CTE) and node.args.get("materialized") is not None:
+        node.set("materialized", None)
+    return node
 
 
 def _fix_day_of_week(node: exp.Expression) -> exp.Expression:
