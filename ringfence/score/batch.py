@@ -27,6 +27,7 @@ from ringfence.score.features import (
     known_labels,
     network_keys_sql,
     register_inputs,
+    switches_note,
 )
 from ringfence.score.goods import Catalogue, load_catalogue
 from ringfence.score.model import ScoringModel, load_model
@@ -62,7 +63,10 @@ class BatchScorer:
         """Score one batch of the feature query's rows."""
         matrix = build_matrix(finish_features(table, self.catalogue), self.rules)
         if matrix.names != self.model.features:
-            raise UserError(f"model {self.model.version} was trained on other features; retrain")
+            note = switches_note(self.model.extra.get("feature_switches"))
+            raise UserError(
+                f"model {self.model.version} was trained on other features{note}; retrain"
+            )
         keep = table.select(["id", "source_key", "date"])
         parts = [
             keep.append_column("label", pa.array([label] * table.num_rows, pa.string()))

@@ -22,7 +22,6 @@ read, not even as history).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -35,6 +34,7 @@ from ringfence.score.consignees import (
     feature_column_sql,
     register_addresses,
 )
+from ringfence.score.cte_hints import hint_ctes
 from ringfence.score.currency import fx_join_sql, register_rates
 from ringfence.score.goods import Catalogue, goods_features, load_catalogue
 from ringfence.score.history import (
@@ -95,6 +95,26 @@ HISTORY_KEYS = {**PARTY_KEYS, **GOODS_KEYS}
 # follow; a model trained with other settings is refused until retrained).
 SHIPMENT_COUNTS = False
 TOP_DECILES = False
+
+
+def feature_switches() -> dict[str, bool]:
+    """The feature switches in force (recorded in a model's manifest as ``feature_switches``)."""
+    return {"shipment_counts": SHIPMENT_COUNTS, "top_deciles": TOP_DECILES}
+
+
+def switches_note(trained: dict[str, bool] | None) -> str:
+    """Why a model's features differ, when its switches do (empty otherwise): for the message
+    that refuses it."""
+    now = feature_switches()
+    if not trained or trained == now:
+        return ""
+    words = {"shipment_counts": "entity counts", "top_deciles": "top-decile flags"}
+    parts = [
+        f"{words[key]} {'on' if trained.get(key) else 'off'} (here {'on' if value else 'off'})"
+        for key, value in now.items()
+        if bool(trained.get(key)) != value
+    ]
+    return "; it was trained with " + ", ".join(parts)
 # Minimum past priced shipments of an HS code before its unit-value z-score means anything.
 MIN_PRICE_HISTORY = 5
 # Party mention -> resolved entity (the columns of ``entity_mentions`` that features read).
@@ -334,26 +354,6 @@ def feature_sql(
         select += f"\nWHERE {rows}"
     return hint_ctes("WITH " + ",\n".join(ctes)) + "\n" + select
 
-
-# The feature query's CTEs that DuckDB keeps (``MATERIALIZED``); every other one is inlined
-# where it is read (``NOT MATERIALIZED``). By default DuckDB materializes each CTE read more
-# than once and holds them all until the query ends: with the top-decile flags the training
-# query on 374,354 shipments ran out of its 2 GB that way, although each CTE alone took under
-# 3 s; with these hints it fits (15 s; 3.9 s without the flags, as before). The base rows,
-# the labels and the folds are read by everything and cost most to recompute.
-MATERIALIZED_CTES = frozenset({"base", "lab", "fold"})
-_CTE_HEAD = re.compile(r"(^WITH |,\n)(\s*)(\w+) AS \(", flags=re.MULTILINE)
-
-
-def hint_ctes(with_clause: str) -> str:
-    """``with_clause`` (``WITH a AS (...),\nb AS (...)``) with each CTE marked ``MATERIALIZED``
-    (``MATERIALIZED_CTES``) or ``NOT MATERIALIZED``; the Spark engine drops the marks."""
-
-    def mark(head: re.Match[str]) -> str:
-        how = "MATERIALIZED" if head.group(3) in MATERIALIZED_CTES else "NOT MATERIALIZED"
-        return f"{head.group(1)}{head.group(2)}{head.group(3)} AS {how} ("
-
-    return _CTE_HEAD.sub(mark, with_clause)
 
 
 def known_labels(engine: Engine) -> list[str]:

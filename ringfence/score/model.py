@@ -315,7 +315,10 @@ def load_model(settings: Settings, version: str | None = None) -> ScoringModel:
         if spec.get("given"):  # a two-stage model's second stage
             models[label].given = models[spec["given"]]
     window = manifest["training_window"]
-    return ScoringModel(
+    model = ScoringModel(
         manifest["features"], models, window["from"], window["until"], manifest["version"],
         prior_weight=float(manifest.get("profile_prior_weight", history.PRIOR_WEIGHT)),
     )  # fmt: skip
+    if "feature_switches" in manifest:
+        model.extra["feature_switches"] = manifest["feature_switches"]
+    return model

@@ -25,7 +25,7 @@ from ringfence.model.feeds import feed, value_type
 from ringfence.model.records.base import PROVENANCE_FIELDS, make_id
 from ringfence.model.types.base import InvalidValue
 from ringfence.score.explain import explain_row
-from ringfence.score.features import ID_COLUMNS, known_labels, register_inputs
+from ringfence.score.features import ID_COLUMNS, known_labels, register_inputs, switches_note
 from ringfence.score.goods import Catalogue, goods_features, load_catalogue
 from ringfence.score.model import ScoringModel, load_model
 from ringfence.score.network_risk import load_snapshots
@@ -189,7 +189,9 @@ class OnlineScorer:
         if missing:
             raise UserError(
                 f"model {self.model.version} expects features this lake does not give "
-                f"({', '.join(missing[:5])}); retrain with 'ringfence train'"
+                f"({', '.join(missing[:5])})"
+                f"{switches_note(self.model.extra.get('feature_switches'))}; "
+                "retrain with 'ringfence train'"
             )
         return rows
 

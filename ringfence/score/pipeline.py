@@ -19,6 +19,7 @@ from ringfence.score import history, rare
 from ringfence.score.features import (
     FeatureSet,
     compute_features,
+    feature_switches,
     known_labels,
     label_table,
     register_inputs,
@@ -168,6 +169,7 @@ def fit_models(
         **({"clip": clip} if weighting == "clipped" else {}),
     }  # fmt: skip
     model.extra["rare_labels"] = {"strategy": rare.STRATEGY, "share_below": rare.RARE_SHARE}
+    model.extra["feature_switches"] = feature_switches()
     return model
 
 

@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from ringfence.errors import NotFoundError, UserError
 from ringfence.score.explain import explain_row
+from ringfence.score.features import switches_note
 from ringfence.score.model import ScoringModel, load_model
 from ringfence.score.pipeline import EPOCH, Matrix, load_matrix
 from ringfence.score.rules import Rule
@@ -28,9 +29,10 @@ def score_matrix(model: ScoringModel, matrix: Matrix) -> dict[str, np.ndarray]:
     """Calibrated probability per label for every row of a matrix."""
     if matrix.names != model.features:
         missing = sorted(set(model.features) - set(matrix.names))
+        note = switches_note(model.extra.get("feature_switches"))
         raise UserError(
-            f"model {model.version} expects other features (missing: {', '.join(missing[:5])}); "
-            "retrain with 'ringfence train'"
+            f"model {model.version} expects other features (missing: {', '.join(missing[:5])})"
+            f"{note}; retrain with 'ringfence train'"
         )
     return {label: m.probability(matrix.x) for label, m in model.models.items()}
 

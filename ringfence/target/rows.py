@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ringfence.errors import UserError
-from ringfence.score.features import finish_features
+from ringfence.score.features import finish_features, switches_note
 from ringfence.score.goods import Catalogue
 from ringfence.score.labelled import FeatureQuery
 from ringfence.score.model import ScoringModel
@@ -46,7 +46,10 @@ class DayScorer:
         """Score one batch of the feature query's rows."""
         matrix = build_matrix(finish_features(table, self.catalogue), self.rules)
         if matrix.names != self.model.features:
-            raise UserError(f"model {self.model.version} was trained on other features; retrain it")
+            note = switches_note(self.model.extra.get("feature_switches"))
+            raise UserError(
+                f"model {self.model.version} was trained on other features{note}; retrain it"
+            )
         probability = self.model.models[self.label].probability(matrix.x)
         money = [table.column(c).cast(pa.float64()) for c in ("value_at_stake", "declared_value")]
         columns = [table.column("id"), pa.array(probability, pa.float64()), *money]

@@ -1,4 +1,4 @@
-"""The feature query's CTE marks (``features.hint_ctes``): DuckDB keeps only the base rows,
+"""The feature query's CTE marks (``cte_hints.hint_ctes``): DuckDB keeps only the base rows,
 labels and folds; Spark reads the same query without the marks."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ import re
 import pytest
 
 from ringfence.score import features
-from ringfence.score.features import MATERIALIZED_CTES, feature_sql, hint_ctes
+from ringfence.score.cte_hints import MATERIALIZED_CTES, hint_ctes
+from ringfence.score.features import feature_sql
 
 CTE = re.compile(r"(?:^WITH |,\n)\s*(\w+) AS (NOT MATERIALIZED|MATERIALIZED)? ?\(", re.MULTILINE)
 

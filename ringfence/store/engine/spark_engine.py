@@ -266,7 +266,7 @@ _DOW_UNITS = {"DOW": False, "DAYOFWEEK": False, "WEEKDAY": False, "ISODOW": True
 
 
 def _drop_materialization(node: exp.Expression) -> exp.Expression:
-    """Drop a CTE's ``[NOT] MATERIALIZED`` (DuckDB's memory hint, ``features.hint_ctes``):
+    """Drop a CTE's ``[NOT] MATERIALIZED`` (DuckDB's memory hint, ``score.cte_hints``):
     Spark SQL has no such clause and plans its common subexpressions itself."""
     if isinstance(node, exp.CTE) and node.args.get("materialized") is not None:
         node.set("materialized", None)
