@@ -58,3 +58,15 @@ def test_a_take_down_in_force_refuses_a_second_removal(store: OperationalStore) 
         _not_down(store, "mkt", "L1")
     _not_down(store, "mkt", "L2")  # a hold is not a take-down
     _not_down(store, "other-mkt", "L1")  # nor is another marketplace's
+
+
+def test_several_listings_at_once_behind_newer_actions(store: OperationalStore) -> None:
+    """The queue page reads the actions of its own listings (a list), not the newest N."""
+    first = _act(store, "mkt", "take_down", listing="L1", seller="S1")
+    third = _act(store, "mkt", "hold", listing="L3", seller="S3")
+    for i in range(4):
+        _act(store, "mkt", "hold", listing=f"N{i}", seller=f"T{i}")
+    _act(store, "other-mkt", "take_down", listing="L3", seller="S3")
+    got = store.listing_actions("mkt", listing=["L1", "L3", "L9"], limit=10)
+    assert sorted(a.id for a in got) == sorted([first, third])
+    assert store.listing_actions("mkt", listing=[], limit=10) == []

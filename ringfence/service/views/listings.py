@@ -190,7 +190,7 @@ def queue(services: Services, caller: Caller, review_date: str | None) -> dict[s
     rows = [r.to_dict() for r in every if r.review_date == chosen]
     rows = sharing.visible(services, caller, "listing_reviews", rows)
     details = _listing_details(services, caller, [str(r["listing"]) for r in rows])
-    latest = _latest_actions(services, caller)
+    latest = _latest_actions(services, caller, sorted({str(r["listing"]) for r in rows}))
     for row in rows:
         row.update(details.get(str(row["listing"]), dict.fromkeys(DETAILS)))
         row["action"] = latest.get(str(row["listing"]))
@@ -198,16 +198,31 @@ def queue(services: Services, caller: Caller, review_date: str | None) -> dict[s
             "reviews": rows}  # fmt: skip
 
 
-def _latest_actions(services: Services, caller: Caller) -> dict[str, dict[str, Any]]:
-    """Per listing: the newest action in force, else the one that changed last (taken or
-    ended), with ``undo_until``."""
+# Listings per read of their actions (an IN list well below any database's parameter limit).
+ACTION_READ_LISTINGS = 500
+# The most actions read per listing: far above what take-downs, undos and reinstatements
+# leave on one listing; a bound, not a filter.
+ACTIONS_PER_LISTING = 1_000
+
+
+def _latest_actions(
+    services: Services, caller: Caller, listings: list[str]
+) -> dict[str, dict[str, Any]]:
+    """Per listing of ``listings``: the newest action in force, else the one that changed last
+    (taken or ended), with ``undo_until``. Reads those listings' actions (not the newest
+    10,000 of the marketplace, which lost older listings' actions from sight)."""
     chosen: dict[str, Any] = {}
-    for action in services.store.listing_actions(caller.organisation, limit=10_000):
-        if not action.listing:
-            continue
-        known = chosen.get(action.listing)
-        if known is None or _rank(action) > _rank(known):
-            chosen[action.listing] = action
+    for start in range(0, len(listings), ACTION_READ_LISTINGS):
+        part = listings[start : start + ACTION_READ_LISTINGS]
+        limit = ACTIONS_PER_LISTING * len(part)
+        for action in services.store.listing_actions(
+            caller.organisation, listing=part, limit=limit
+        ):
+            if not action.listing:
+                continue
+            known = chosen.get(action.listing)
+            if known is None or _rank(action) > _rank(known):
+                chosen[action.listing] = action
     out = {}
     for listing, action in chosen.items():
         shown = action.to_dict()
