@@ -15,8 +15,8 @@ _CTE_HEAD = re.compile(r"(^WITH |,\n)(\s*)(\w+) AS \(", flags=re.MULTILINE)
 
 
 def hint_ctes(with_clause: str) -> str:
-    """``with_clause`` (``WITH a AS (...),\nb AS (...)``) with each CTE marked ``MATERIALIZED``
-    (``MATERIALIZED_CTES``) or ``NOT MATERIALIZED``; the Spark engine drops the marks."""
+    """``with_clause`` (``WITH a AS (...), b AS (...)``, one CTE a line) with each CTE marked
+    ``MATERIALIZED`` (``MATERIALIZED_CTES``) or ``NOT MATERIALIZED``; Spark drops the marks."""
 
     def mark(head: re.Match[str]) -> str:
         how = "MATERIALIZED" if head.group(3) in MATERIALIZED_CTES else "NOT MATERIALIZED"

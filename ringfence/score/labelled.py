@@ -55,8 +55,9 @@ class FeatureQuery:
         """The query's rows that meet an SQL condition on its columns (``id``, ``date``...).
 
         A condition on the shipment id alone (``LABELLED``, ``ids_condition``) also limits the
-        query's base rows before its joins: DuckDB did not push it through them, and training
-        on 374k shipments with the top-decile flags ran out of its 2 GB joining every row."""
+        query's base rows before its joins (``feature_sql(rows=)``), so the final joins probe
+        only those rows. It was not what made the training query fit in memory: the CTE hints
+        did (``score/cte_hints.py``, docs/scale.md)."""
         sql = self.sql
         if condition.startswith("id IN ("):
             sql = feature_sql(
