@@ -19,6 +19,10 @@ HUB_LABEL = "Hub shared by different names:"
 
 # No single field may weigh more than about log2(1 / 0.001) = 10 bits against a match.
 PROBABILITY_FLOOR = 0.001
+# A person's rare name written alike may weigh up to log2(10) = 3.3 bits more (``_rare``).
+RARE_MIN_U = PROBABILITY_FLOOR / 10
+# Column of the rare-name adjustment: a person's name letters (prepare.PERSON_SCHEMAS).
+RARE_COLUMN = "name_person"
 
 
 def _tf_exact(column: str, bounded: bool = False) -> ComparisonLevelCreator:
@@ -32,6 +36,27 @@ def _tf_exact(column: str, bounded: bool = False) -> ComparisonLevelCreator:
     """
     level = cll.ExactMatchLevel(column, term_frequency_adjustments=True)
     return level.configure(tf_minimum_u_value=PROBABILITY_FLOOR) if bounded else level
+
+
+def _rare(level: ComparisonLevelCreator) -> ComparisonLevelCreator:
+    """A name level alike-but-not-equal, weighed up for a person's rare name.
+
+    Each level's u is an average over all names, and floored at ``PROBABILITY_FLOOR``: a
+    "william shakespeare" / "wiliam shakespeare" pair in a register of famous people got no
+    more than a "john smith" / "jon smith" one. Here a person's name seen less often than that
+    floor (``model.rare_names_tf``: its frequency, never above the floor, so a common name is
+    not weighed down below the level's own u) lifts the level's weight, by at most the factor
+    ``PROBABILITY_FLOOR / RARE_MIN_U``. Only people's names (``RARE_COLUMN``): company names
+    follow templates ("Shenzhen Xinda E-Commerce Co." / "Shenzhen Tianyu E-Commerce Co."), so
+    a rare string is no sign that few other names are near it; in the simulated world the
+    adjustment on all names merged a ring's front companies (precision 0.9918 -> 0.9904).
+    """
+    return level.configure(
+        tf_adjustment_column=RARE_COLUMN,
+        tf_adjustment_weight=1.0,
+        disable_tf_exact_match_detection=True,
+        tf_minimum_u_value=RARE_MIN_U,
+    )
 
 
 def _exact(column: str, label: str) -> cl.CustomComparison:
@@ -121,10 +146,10 @@ def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
         comparison_levels=[
             cll.NullLevel("name_norm"),
             _tf_exact("name_norm"),
-            cll.JaroWinklerLevel("name_norm", 0.95),
-            cll.ExactMatchLevel("name_letters"),
-            cll.DamerauLevenshteinLevel("name_norm", 1),
-            cll.ExactMatchLevel("name_phon"),
+            _rare(cll.JaroWinklerLevel("name_norm", 0.95)),
+            _rare(cll.ExactMatchLevel("name_letters")),
+            _rare(cll.DamerauLevenshteinLevel("name_norm", 1)),
+            _rare(cll.ExactMatchLevel("name_phon")),
             # One word in common: a register's duplicate with another first name ("Harriet
             # Roles" / "Charlie Roles"), or a first name or surname alone (Splink's examples).
             cll.ArrayIntersectLevel("name_words", 1),

@@ -19,7 +19,7 @@ from splink import Linker, SettingsCreator, block_on
 
 from ringfence.errors import NotFoundError
 from ringfence.resolve.blocking import blocking_rules
-from ringfence.resolve.comparisons import HUB_LABEL, PROBABILITY_FLOOR, comparisons
+from ringfence.resolve.comparisons import HUB_LABEL, PROBABILITY_FLOOR, RARE_COLUMN, comparisons
 from ringfence.settings import Settings
 from ringfence.store.engine import Engine
 
@@ -31,7 +31,7 @@ MATCH_THRESHOLD = 0.5
 
 # Columns whose values repeat for unrelated parties (common names, a forwarder's phone or
 # mailbox): Splink weighs an agreement on them by how rare the value is.
-TF_COLUMNS = ("name_norm", "phone", "email", "address_key")
+TF_COLUMNS = ("name_norm", "phone", "email", "address_key", RARE_COLUMN)
 
 # Two writings of one party rarely disagree on a field entirely (typos land in the similar
 # levels). EM cannot see that on its own: blocks sharing an e-mail also hold ring aliases
@@ -194,6 +194,25 @@ def prior_from_contacts(cleaned: pa.Table) -> bool:
     return any(_pairs_sharing(cleaned, columns) for columns in PRIOR_BLOCKS)
 
 
+def rare_names_tf(cleaned: pa.Table) -> pa.Table:
+    """Term frequencies of people's names (``RARE_COLUMN``), none above ``PROBABILITY_FLOOR``.
+
+    Splink divides a level's u by the name's frequency; capped at the floor (every alike level's
+    least u), a rare name weighs more and a common one no less than the level itself says. A
+    deduplicated list counts one person's spellings apart, so without the cap a name written
+    three times in a thousand records (Splink's fake_1000) was weighed down as common.
+    """
+    names = cleaned.column(RARE_COLUMN).drop_null()
+    counts = pc.value_counts(names)
+    share = pc.divide(pc.cast(counts.field("counts"), pa.float64()), max(len(names), 1))
+    return pa.table(
+        {
+            RARE_COLUMN: counts.field("values"),
+            f"tf_{RARE_COLUMN}": pc.min_element_wise(share, PROBABILITY_FLOOR),
+        }
+    )
+
+
 def prior_floor(mentions: int) -> float:
     """The least prior: one expected match among all pairs of ``mentions`` (at most 0.5)."""
     pairs = mentions * (mentions - 1) / 2
@@ -219,6 +238,7 @@ def _floor_probabilities(linker: Linker) -> None:
     needs two fields agreeing. A level never seen among training matches (m unknown) gets
     m = u: no evidence either way, rather than Splink's generic default. A "differs" level
     keeps at most ``MAX_ELSE_M`` unless several sessions agree it is more (``_else_m_bound``).
+    A rare-name level (comparisons._rare) whose u is above the floor loses its adjustment.
     """
     for comparison in linker._settings_obj.comparisons:
         for level in comparison.comparison_levels:
@@ -234,6 +254,10 @@ def _floor_probabilities(linker: Linker) -> None:
             if (level._label_for_charts or "").startswith(HUB_LABEL):
                 m = u
             level.m_probability = m
+            if level._tf_adjustment_column == RARE_COLUMN and u > PROBABILITY_FLOOR:
+                # The rare-name table stops at the floor (``rare_names_tf``): above it every
+                # name, however common, would be weighed up.
+                level._tf_adjustment_column = None
 
 
 def _else_m_bound(level: Any) -> float:

@@ -23,6 +23,7 @@ from scipy.sparse import coo_matrix, csgraph
 
 from ringfence.errors import EngineError, RingfenceError, UserError
 from ringfence.resolve.blocking import with_near_keys
+from ringfence.resolve.comparisons import RARE_COLUMN
 from ringfence.resolve.components_sql import components_on_engine
 from ringfence.resolve.confirmed import confirmed_links, same_party_links
 from ringfence.resolve.ids import assign_entity_ids
@@ -32,6 +33,7 @@ from ringfence.resolve.model import (
     db_api_for,
     prior_floor,
     prior_from_contacts,
+    rare_names_tf,
     save_model,
     settings_creator,
     train,
@@ -195,6 +197,9 @@ def cluster_mentions(
     with splink_failures("preparing the mentions", engine):
         frame = db_api.register(with_near_keys(cleaned))
         linker = Linker(frame, settings_creator(explain=False), log_level=None)
+        linker.table_management.register_term_frequency_lookup(
+            db_api.register(rare_names_tf(cleaned).to_pandas()), RARE_COLUMN
+        )
     with splink_failures("training the model", engine):
         train(linker, cleaned, confirmed=confirmed)
     report("resolve", 2, 5)
@@ -237,10 +242,7 @@ def _links_sql(linker: Any, predictions: str, cleaned: pa.Table) -> str:
         log.info("prior %.3g refitted to %.3g over the scored pairs", prior, refitted)
     # A pair's weight moves by the change in the prior's log-odds; so does the threshold.
     threshold = logit2(MATCH_THRESHOLD) + logit2(prior) - logit2(refitted)
-    return (
-        f"SELECT unique_id_l, unique_id_r FROM {predictions} "
-        f"WHERE match_weight >= {threshold!r}"
-    )
+    return f"SELECT unique_id_l, unique_id_r FROM {predictions} WHERE match_weight >= {threshold!r}"
 
 
 def _components_on_engine(

@@ -26,8 +26,12 @@ MATCH_COLUMNS = (
     "email", "email_domain", "identifier", "bank_account", "street_norm", "postcode",
     "city_norm", "address_key", "place_key", "country", "name_prefix", "postcode_prefix",
     "near_keys", "phone_hub", "email_hub", "address_hub", "name_words", "birth_date",
-    "name_sounds",
+    "name_sounds", "name_person",
 )  # fmt: skip
+
+# Schemas whose names are people's: a typo'd rare name is strong evidence (comparisons.py's
+# rare-name adjustment reads ``name_person``, empty for every other schema).
+PERSON_SCHEMAS = ("Person",)
 
 # Columns of the ``parties`` dataset the cleaning reads.
 SOURCE_COLUMNS = (
@@ -195,7 +199,14 @@ def prepare_mentions(parties: pa.Table) -> pa.Table:
     columns["name_sounds"] = pc.split_pattern(columns["name_phon"], " ")
     for column, flag in HUB_COLUMNS.items():
         columns[flag] = hub_flags(columns[column], columns["name_phon"])
+    columns["name_person"] = _person_names(columns["name_letters"], columns["schema"])
     return pa.table({name: _chunk(columns[name]) for name in MATCH_COLUMNS})
+
+
+def _person_names(letters: pa.Array, schema: pa.Array) -> pa.Array:
+    """The name's letters where the record is a person's (``PERSON_SCHEMAS``), else empty."""
+    person = pc.fill_null(pc.is_in(schema, value_set=pa.array(PERSON_SCHEMAS)), False)
+    return pc.if_else(person, letters, pa.scalar(None, pa.string()))
 
 
 def _address_key(street: pa.Array, postcode: pa.Array) -> pa.Array:
