@@ -178,8 +178,13 @@ def _trained_scores(
     from splink import DuckDBAPI, Linker
 
     from ringfence.resolve.explain import pair_reasons
-    from ringfence.resolve.model import explain_columns, load_hubs, load_model
-    from ringfence.resolve.prepare import mark_hubs, prepare_mentions
+    from ringfence.resolve.model import (
+        explain_columns,
+        load_common_words,
+        load_hubs,
+        load_model,
+    )
+    from ringfence.resolve.prepare import mark_hubs, mark_rare_words, prepare_mentions
 
     model, tfs = load_model(settings)
     ids = [f"{i:09d}" for i in range(len(sides))]
@@ -189,6 +194,9 @@ def _trained_scores(
     )
     cleaned = prepare_mentions(pa.Table.from_pandas(records, preserve_index=False))
     cleaned = mark_hubs(cleaned, load_hubs(settings))
+    common = load_common_words(settings)
+    if common is not None:
+        cleaned = mark_rare_words(cleaned, common)
     db_api = DuckDBAPI()
     linker = Linker(db_api.register(cleaned), explain_columns(model), log_level=None)
     logging.getLogger("splink").setLevel(logging.ERROR)

@@ -23,6 +23,8 @@ PROBABILITY_FLOOR = 0.001
 RARE_MIN_U = PROBABILITY_FLOOR / 10
 # Column of the rare-name adjustment: a person's name letters (prepare.PERSON_SCHEMAS).
 RARE_COLUMN = "name_person"
+# A word of people's names in more than this share of them is common (prepare.common_words).
+COMMON_WORD_SHARE = PROBABILITY_FLOOR
 
 
 def _tf_exact(column: str, bounded: bool = False) -> ComparisonLevelCreator:
@@ -150,6 +152,11 @@ def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
             _rare(cll.ExactMatchLevel("name_letters")),
             _rare(cll.DamerauLevenshteinLevel("name_norm", 1)),
             _rare(cll.ExactMatchLevel("name_phon")),
+            # A rare word of a person's name in common (prepare.mark_rare_words): "herbert
+            # leaf" / "herbie leaf" share what few others have, "james" is everybody's.
+            cll.ArrayIntersectLevel("name_rare_words", 1).configure(
+                label_for_charts="Shares a rare word"
+            ),
             # One word in common: a register's duplicate with another first name ("Harriet
             # Roles" / "Charlie Roles"), or a first name or surname alone (Splink's examples).
             cll.ArrayIntersectLevel("name_words", 1),

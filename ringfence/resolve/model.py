@@ -25,6 +25,8 @@ from ringfence.store.engine import Engine
 
 # The hub values of the lake the model was trained on (prepare.hub_values), beside the model.
 HUBS_FILE = "hubs.parquet"
+# The common words of its people's names (prepare.common_words), likewise.
+COMMON_WORDS_FILE = "common_words.parquet"
 
 MATCH_THRESHOLD = 0.5
 """Match probability at and above which two mentions are one entity (everywhere by default)."""
@@ -286,9 +288,11 @@ def save_model(
     settings: Settings,
     tf_tables: dict[str, pa.Table],
     hubs: dict[str, pa.Array] | None = None,
+    common: pa.Array | None = None,
 ) -> Path:
-    """Save the trained settings JSON, the term frequencies the weights were trained with and
-    the hub values (``HUBS_FILE``: a column's values written with many names)."""
+    """Save the trained settings JSON, the term frequencies the weights were trained with, the
+    hub values (``HUBS_FILE``: a column's values written with many names) and the common words
+    of people's names (``COMMON_WORDS_FILE``)."""
     folder = model_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "splink_settings.json"
@@ -309,6 +313,8 @@ def save_model(
         ),
         folder / HUBS_FILE,
     )
+    words = pa.array([], pa.string()) if common is None else common.cast(pa.string())
+    pq.write_table(pa.table({"word": words}), folder / COMMON_WORDS_FILE)
     return path
 
 
@@ -324,6 +330,13 @@ def load_hubs(settings: Settings) -> dict[str, pa.Array]:
         .combine_chunks()
         for column in pc.unique(table.column("column")).to_pylist()
     }
+
+
+def load_common_words(settings: Settings) -> pa.Array | None:
+    """The common name words saved with the model (None for a model saved without: then no
+    word counts as rare)."""
+    path = model_dir(settings) / COMMON_WORDS_FILE
+    return pq.read_table(path).column("word").combine_chunks() if path.is_file() else None
 
 
 def load_model(settings: Settings) -> tuple[dict[str, Any], dict[str, pa.Table]]:

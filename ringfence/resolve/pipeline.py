@@ -23,7 +23,7 @@ from scipy.sparse import coo_matrix, csgraph
 
 from ringfence.errors import EngineError, RingfenceError, UserError
 from ringfence.resolve.blocking import with_near_keys
-from ringfence.resolve.comparisons import RARE_COLUMN
+from ringfence.resolve.comparisons import COMMON_WORD_SHARE, RARE_COLUMN
 from ringfence.resolve.components_sql import components_on_engine
 from ringfence.resolve.confirmed import confirmed_links, same_party_links
 from ringfence.resolve.ids import assign_entity_ids
@@ -38,7 +38,13 @@ from ringfence.resolve.model import (
     settings_creator,
     train,
 )
-from ringfence.resolve.prepare import hub_values, prepare_mentions, source_select
+from ringfence.resolve.prepare import (
+    common_words,
+    hub_values,
+    mark_rare_words,
+    prepare_mentions,
+    source_select,
+)
 from ringfence.resolve.prior import histogram_sql, logit2, refit_prior
 from ringfence.settings import Settings
 from ringfence.store.engine import Engine, open_engine
@@ -145,8 +151,10 @@ def resolve_parties(
         confirmed = confirmed_links(lake, engine, mentions.column("id"))
         same = same_party_links(lake, engine, mentions.column("id"))
         cleaned = prepare_mentions(mentions)
+        common = common_words(cleaned, COMMON_WORD_SHARE)
+        cleaned = mark_rare_words(cleaned, common)
         clusters, linker, tfs = cluster_mentions(engine, cleaned, scratch, report, confirmed, same)
-        model_path = save_model(linker, settings, tfs, hub_values(cleaned))
+        model_path = save_model(linker, settings, tfs, hub_values(cleaned), common)
         previous = _previous_assignment(lake, engine)
         report("resolve", 4, 5)
         clusters["entity_id"] = assign_entity_ids(clusters, previous)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 import normality
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from rigour.text.phonetics import metaphone
@@ -26,7 +27,7 @@ MATCH_COLUMNS = (
     "email", "email_domain", "identifier", "bank_account", "street_norm", "postcode",
     "city_norm", "address_key", "place_key", "country", "name_prefix", "postcode_prefix",
     "near_keys", "phone_hub", "email_hub", "address_hub", "name_words", "birth_date",
-    "name_sounds", "name_person",
+    "name_sounds", "name_person", "name_rare_words",
 )  # fmt: skip
 
 # Schemas whose names are people's: a typo'd rare name is strong evidence (comparisons.py's
@@ -200,6 +201,7 @@ def prepare_mentions(parties: pa.Table) -> pa.Table:
     for column, flag in HUB_COLUMNS.items():
         columns[flag] = hub_flags(columns[column], columns["name_phon"])
     columns["name_person"] = _person_names(columns["name_letters"], columns["schema"])
+    columns["name_rare_words"] = pa.nulls(parties.num_rows, pa.list_(pa.string()))
     return pa.table({name: _chunk(columns[name]) for name in MATCH_COLUMNS})
 
 
@@ -207,6 +209,34 @@ def _person_names(letters: pa.Array, schema: pa.Array) -> pa.Array:
     """The name's letters where the record is a person's (``PERSON_SCHEMAS``), else empty."""
     person = pc.fill_null(pc.is_in(schema, value_set=pa.array(PERSON_SCHEMAS)), False)
     return pc.if_else(person, letters, pa.scalar(None, pa.string()))
+
+
+def common_words(cleaned: pa.Table, share: float) -> pa.Array:
+    """The words of people's names (``name_person`` set) found in more than ``share`` of them
+    (in at least two); every other word of a person's name is rare (``mark_rare_words``)."""
+    people = cleaned.filter(pc.is_valid(cleaned.column("name_person")))
+    names = _chunk(people.column("name_words"))
+    words, parents = pc.list_flatten(names), pc.list_parent_indices(names)
+    pairs = pa.table({"row": parents, "word": words}).group_by(["word", "row"]).aggregate([])
+    counts = pairs.group_by("word").aggregate([("row", "count")])
+    least = max(share * people.num_rows, 1.0)
+    common = counts.filter(pc.greater(counts.column("row_count"), least)).column("word")
+    return pc.unique(_chunk(common)).sort()
+
+
+def mark_rare_words(cleaned: pa.Table, common: pa.Array) -> pa.Table:
+    """``cleaned`` with ``name_rare_words``: a person's name words not in ``common``."""
+    names = _chunk(cleaned.column("name_words"))
+    person = pc.fill_null(pc.is_valid(_chunk(cleaned.column("name_person"))), False)
+    flat = pc.list_flatten(names)
+    parents = pc.list_parent_indices(names)
+    keep = pc.and_(pc.invert(pc.fill_null(pc.is_in(flat, value_set=common), False)),
+                   pc.take(person, parents))  # fmt: skip
+    counts = np.bincount(parents.filter(keep).to_numpy(), minlength=cleaned.num_rows)
+    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32))
+    rare = pa.ListArray.from_arrays(offsets, flat.filter(keep), mask=pc.invert(person))
+    index = cleaned.schema.get_field_index("name_rare_words")
+    return cleaned.set_column(index, "name_rare_words", rare)
 
 
 def _address_key(street: pa.Array, postcode: pa.Array) -> pa.Array:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import math
-from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
@@ -14,9 +13,14 @@ from splink import DuckDBAPI, Linker
 from ringfence.ingest.pipeline import ingest_files
 from ringfence.resolve.compare import compare_pairs
 from ringfence.resolve.comparisons import PROBABILITY_FLOOR, RARE_COLUMN, RARE_MIN_U
-from ringfence.resolve.model import _floor_probabilities, rare_names_tf, settings_creator
+from ringfence.resolve.model import (
+    _floor_probabilities,
+    model_dir,
+    rare_names_tf,
+    settings_creator,
+)
 from ringfence.resolve.pipeline import resolve_parties
-from ringfence.resolve.prepare import prepare_mentions
+from ringfence.resolve.prepare import common_words, mark_rare_words, prepare_mentions
 from ringfence.settings import Settings
 from ringfence.store.operational import OperationalStore
 from tests.resolve.test_prior import _register
@@ -80,9 +84,10 @@ def test_a_level_commoner_than_the_floor_loses_the_adjustment() -> None:
     assert kept == [RARE_COLUMN, RARE_COLUMN, None, None]
 
 
-def test_a_rare_persons_slip_weighs_more_than_a_companys(tmp_path: Path) -> None:
-    """Trained on a register of people, the same pair of spellings scores higher as two
-    Person records than as two LegalEntity records, by the rare-name factor."""
+@pytest.fixture(scope="module")
+def register(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, list[dict[str, str]]]:
+    """A register of 2,000 people (random surnames, nine given names) ingested and resolved."""
+    tmp_path = tmp_path_factory.mktemp("register")
     rows, _ = _register(2000)
     settings = Settings(data_dir=tmp_path / "data")
     with OperationalStore.open(settings) as store:
@@ -94,19 +99,70 @@ def test_a_rare_persons_slip_weighs_more_than_a_companys(tmp_path: Path) -> None
         writer.writerows(rows)
     ingest_files(settings, "parties", [path], organisation="register")
     resolve_parties(settings)
-    first = rows[0]["name"]
-    slip = next(r["name"] for r in rows[1:4] if r["name"] != first)
+    return settings, rows
+
+
+def _compare(settings: Settings, left: str, right: str) -> pd.DataFrame:
     pairs = pd.DataFrame(
         [
-            {"left_name": first, "right_name": slip, "left_schema": s, "right_schema": s}
+            {"left_name": left, "right_name": right, "left_schema": s, "right_schema": s}
             for s in ("Person", "LegalEntity")
         ]
     )
-    scored = compare_pairs(settings, pairs, model="trained")
-    person, company = (float(p) for p in scored["score"])
+    return compare_pairs(settings, pairs, model="trained")
 
-    def bits(p: float) -> float:
-        return math.log2(p / (1 - p))
 
-    lift = bits(person) - bits(company)
+def _bits(p: float) -> float:
+    return math.log2(p / (1 - p))
+
+
+def test_a_rare_persons_slip_weighs_more_than_a_companys(
+    register: tuple[Settings, list[dict[str, str]]],
+) -> None:
+    """Trained on a register of people, the same pair of spellings scores higher as two
+    Person records than as two LegalEntity records, by the rare-name factor."""
+    settings, rows = register
+    first = rows[0]["name"]
+    slip = next(r["name"] for r in rows[1:4] if r["name"] != first)
+    person, company = (float(p) for p in _compare(settings, first, slip)["score"])
+    lift = _bits(person) - _bits(company)
     assert 0.5 < lift <= math.log2(PROBABILITY_FLOOR / RARE_MIN_U) + 1e-6
+
+
+def test_a_shared_rare_word_of_a_persons_name_weighs_more_than_a_common_one(
+    register: tuple[Settings, list[dict[str, str]]],
+) -> None:
+    """A surname seen a few times in 6,000 names shared with another given name: "shares a
+    rare word" for people (saved common words, compare-parties as resolve); a given name
+    everybody has, or a company's name, only "shares a word"."""
+    settings, rows = register
+    surname = rows[0]["name"].split()[1]
+    assert (model_dir(settings) / "common_words.parquet").is_file()
+    rare = _compare(settings, f"anna {surname}", f"jonas {surname}")
+    common = _compare(settings, "anna zzqx", "anna qqzx")
+    assert [r.split(" (")[0] for r in rare["reasons"]] == [
+        "name shares a rare word",
+        "name shares a word",
+    ]
+    assert common["reasons"][0].startswith("name shares a word (")
+    assert _bits(float(rare["score"][0])) > _bits(float(rare["score"][1])) + 2
+
+
+def test_common_words_are_those_of_many_people() -> None:
+    """Words are counted once per name and only among people; a company's words are never
+    rare (its ``name_rare_words`` stays empty)."""
+    names = ["james leaf", "james leaf", "herbie leaf"] + [f"james x{i}" for i in range(97)]
+    table = prepare_mentions(
+        pa.table(
+            {
+                "id": [str(i) for i in range(101)],
+                "schema": ["Person"] * 100 + ["Company"],
+                "name": [*names, "Leaf Holdings"],
+            }
+        )
+    )
+    common = common_words(table, share=0.05)  # more than 5 of the 100 people
+    assert common.to_pylist() == ["james"]
+    marked = mark_rare_words(table, common).column("name_rare_words").to_pylist()
+    assert marked[0] == ["leaf"] and marked[2] == ["herbie", "leaf"]
+    assert marked[100] is None
