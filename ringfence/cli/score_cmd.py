@@ -58,7 +58,8 @@ def train(
         "inverse",
         "--weighting",
         help="Weight of a label targeting picked with chance p: inverse (1/p), clipped "
-        "(min(1/p, --clip)) or none (1).",
+        "(min(1/p, --clip)), self_normalised (1/p rescaled so each exploration draw's labels "
+        "sum to the shipments it chose from) or none (1).",
     ),
     clip: float = typer.Option(
         DEFAULT_CLIP, "--clip", help="Largest weight with --weighting clipped."

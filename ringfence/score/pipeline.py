@@ -6,6 +6,7 @@ The CLI (``ringfence train``) and later the API call these; they never print.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,8 @@ from ringfence.score.rules import Rule, evaluate, load_rules, rules_score
 from ringfence.settings import Settings
 from ringfence.store.engine import Engine, open_engine
 from ringfence.target.explore.weights import DEFAULT_CLIP, training_weights
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[..., None]
 EPOCH = dt.date(1970, 1, 1)
@@ -120,15 +123,17 @@ def fit_models(
     selection: Mapping[str, float] | None = None,
     weighting: str = "inverse",
     clip: float = DEFAULT_CLIP,
+    draws: Mapping[str, tuple[float, str, int]] | None = None,
 ) -> ScoringModel:
     """Train one model per label on labelled rows dated on or before ``until``.
 
     ``selection`` maps shipment ids to the recorded probability with which targeting picked them
     for inspection; their labels weigh its inverse (others weigh 1), see docs/targeting.md, or
-    under ``weighting="clipped"`` at most ``clip``, or 1 (``"none"``).
+    under ``weighting="clipped"`` at most ``clip``, or 1 (``"none"``), or under
+    ``"self_normalised"`` the inverse rescaled per draw (``draws``: ``selection_draws``).
     """
     days = matrix.days()
-    weight = _selection_weights(matrix, selection, weighting, clip)
+    weight = _selection_weights(matrix, selection, weighting, clip, draws)
     in_window = days <= (until - EPOCH).days
     models: dict[str, LabelModel] = {}
     plan: dict[str, tuple[np.ndarray, np.ndarray, str]] = {}
@@ -226,11 +231,16 @@ def _two_stage(
     return nesting_label(matrix, labels, label, rows) or ""
 
 
-# ``ringfence train --weighting``: the replay's ``explore.weights`` schemes that need no more
-# than each label's recorded chance (self-normalising needs each draw's population, which the
-# inspection tasks do not record).
-TRAIN_WEIGHTINGS = ("inverse", "clipped", "none")
-_WEIGHT_TEXT = {"inverse": "1/p", "clipped": "min(1/p, clip)", "none": "1"}
+# ``ringfence train --weighting``: the replay's ``explore.weights`` schemes. Self-normalising
+# needs each exploration draw and its population, which inspection tasks record since
+# migration 0012 (``selection_draws``).
+TRAIN_WEIGHTINGS = ("inverse", "clipped", "self_normalised", "none")
+_WEIGHT_TEXT = {
+    "inverse": "1/p",
+    "clipped": "min(1/p, clip)",
+    "self_normalised": "1/p rescaled per draw",
+    "none": "1",
+}
 
 
 def check_weighting(weighting: str, clip: float) -> None:
@@ -246,13 +256,48 @@ def _selection_weights(
     selection: Mapping[str, float] | None,
     weighting: str = "inverse",
     clip: float = DEFAULT_CLIP,
+    draws: Mapping[str, tuple[float, str, int]] | None = None,
 ) -> np.ndarray | None:
     check_weighting(weighting, clip)
     if not selection:
         return None
     ids = matrix.table.column("id").to_pylist()
     chance = np.array([selection.get(i, 1.0) for i in ids], dtype=float)
+    if weighting == "self_normalised":
+        return self_normalised_weights(ids, chance, draws or {})
     return training_weights(chance, weighting, clip=clip)
+
+
+def self_normalised_weights(
+    ids: list[str], chance: np.ndarray, draws: Mapping[str, tuple[float, str, int]]
+) -> np.ndarray:
+    """Per exploration draw, the labelled picks' ``1/p`` rescaled to sum to the draw's
+    population (Hájek; ``explore.weights``): a draw's labels stand for exactly the shipments it
+    chose from. Picks whose task names no draw (stored before migration 0012) keep ``1/p``;
+    exploited labels weigh 1."""
+    weight = 1.0 / chance
+    groups: dict[tuple[str, int], list[int]] = {}
+    for row, shipment in enumerate(ids):
+        found = draws.get(shipment)
+        if found is not None and chance[row] < 1.0:
+            groups.setdefault((found[1], found[2]), []).append(row)
+    for (_, population), rows in groups.items():
+        picked = np.array(rows)
+        weight[picked] = training_weights(
+            chance[picked], "self_normalised", max(population, len(rows))
+        )
+    unnamed = int(np.sum(chance < 1.0)) - sum(len(r) for r in groups.values())
+    if unnamed:
+        log.info("%d explored labels without a recorded draw keep 1/p", unnamed)
+    return weight
+
+
+def selection_draws(settings: Settings) -> dict[str, tuple[float, str, int]]:
+    """Each explored shipment's chance, draw and draw population (store tasks)."""
+    from ringfence.store.operational import OperationalStore
+
+    with OperationalStore.open(settings) as store:
+        return store.selection_draws()
 
 
 def selection_probabilities(settings: Settings) -> dict[str, float]:
@@ -295,6 +340,7 @@ def train(
         raise UserError("no outcomes ingested: training needs labelled shipments")
     until = until or dt.date.fromisoformat(str(last)[:10])
     selection = selection_probabilities(settings)
-    model = fit_models(matrix, labels, until, progress, selection, weighting, clip)
+    draws = selection_draws(settings) if weighting == "self_normalised" else None
+    model = fit_models(matrix, labels, until, progress, selection, weighting, clip, draws)
     model.extra["profile_prior"] = chosen
     return model, save_model(settings, model)

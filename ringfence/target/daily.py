@@ -14,6 +14,7 @@ the picked shipments' features reach this process.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -200,6 +201,8 @@ def plan_inspections(
             expected_value=float(priority[p.index]),
             selected_by=p.selected_by,
             selection_probability=p.selection_probability,
+            draw=None if p.population is None else _draw_name(target_date, p.group, seed),
+            draw_population=p.population,
             reasons={lab: per_row[i] for lab, per_row in reasons.items()},
             port=ports[p.index],
             value_at_stake=None if values is None else float(values[p.index]),
@@ -214,6 +217,13 @@ def plan_inspections(
         source_keys={task.shipment_id: str(keys[task.shipment_id]) for task in tasks},
         gamma=gamma if used == "balanced" else None,
     )  # fmt: skip
+
+
+def _draw_name(target_date: dt.date, group: str, seed: int | None) -> str:
+    """One exploration draw's name: the date, the port of a per-port draw, and the seed (a
+    re-run with the same seed makes the same draw) or a random token."""
+    token = f"seed {seed}" if seed is not None else secrets.token_hex(4)
+    return f"{target_date.isoformat()} {group or 'all ports'} {token}"[:100]
 
 
 def _check_options(capacity: int, exploration: float, rank_by: str, gamma: float) -> None:

@@ -42,12 +42,16 @@ NO_PORT = "(no port)"
 @dataclass(frozen=True)
 class Pick:
     """One selected shipment: its index in the candidates, how and with what chance it was
-    picked, and its rank in the final list (1 = first to inspect)."""
+    picked, and its rank in the final list (1 = first to inspect). An exploration pick also
+    says how many candidates its draw chose from (``population``) and which draw it was
+    (``group``: the port of a per-port draw, "" for one draw over all ports)."""
 
     index: int
     selected_by: str
     selection_probability: float
     rank: int = 0
+    population: int | None = None
+    group: str = ""
 
 
 def values_at_stake(value_at_stake: np.ndarray, declared_value: np.ndarray) -> np.ndarray | None:
@@ -139,11 +143,14 @@ def choose(
     if explore and sizes is not None:
         chances = pps.inclusion_probabilities(sizes[rest], explore)
         drawn_at = pps.draw(chances, rng)
-        picks += [Pick(int(rest[j]), "explore", float(chances[j])) for j in drawn_at]
+        picks += [
+            Pick(int(rest[j]), "explore", float(chances[j]), population=len(rest))
+            for j in drawn_at
+        ]
     elif explore:
         drawn = rng.choice(rest, size=explore, replace=False)
         chance = explore / len(rest)
-        picks += [Pick(int(i), "explore", chance) for i in drawn]
+        picks += [Pick(int(i), "explore", chance, population=len(rest)) for i in drawn]
     return picks
 
 
@@ -174,10 +181,11 @@ def select(
             aim = None if sizes is None else sizes[members]
             for pick in choose(priority[members], cap, k, rng, aim):
                 picks.append(Pick(int(members[pick.index]), pick.selected_by,
-                                  pick.selection_probability))  # fmt: skip
+                                  pick.selection_probability, population=pick.population,
+                                  group=name))  # fmt: skip
     ranked = sorted(picks, key=lambda p: (-priority[p.index], p.index))
     return [
-        Pick(p.index, p.selected_by, p.selection_probability, rank)
+        Pick(p.index, p.selected_by, p.selection_probability, rank, p.population, p.group)
         for rank, p in enumerate(ranked, start=1)
     ]
 

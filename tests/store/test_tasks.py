@@ -25,7 +25,9 @@ def store(settings: Settings) -> Iterator[OperationalStore]:
         yield opened
 
 
-def _draft(shipment: str, rank: int, *, explore: bool = False, port: str = "NLRTM"):
+def _draft(
+    shipment: str, rank: int, *, explore: bool = False, port: str = "NLRTM", draw: str = "d"
+):
     return InspectionTaskDraft(
         shipment_id=shipment,
         rank=rank,
@@ -38,6 +40,8 @@ def _draft(shipment: str, rank: int, *, explore: bool = False, port: str = "NLRT
         port=port,
         value_at_stake=200.0,
         model_version="v1",
+        draw=draw if explore else None,
+        draw_population=40 if explore else None,
     )
 
 
@@ -222,3 +226,23 @@ def test_selection_probabilities_skip_cancelled_and_keep_the_largest(
     assert store.selection_probabilities() == {"a": 1.0, "b": 1.0}
     store.write_inspection_tasks("customs", "2026-03-04", [_draft("d", 1, explore=True)], "u")
     assert store.selection_probabilities()["d"] == 0.25
+
+
+def test_selection_draws_name_each_explored_shipments_draw(store: OperationalStore) -> None:
+    """Exploration picks keep their draw and its population; exploited and cancelled tasks
+    and tasks stored without a draw are not listed; a bad population is refused."""
+    store.write_inspection_tasks(
+        "customs", DAY, [_draft("a", 1, explore=True, draw="d1"), _draft("b", 2)], "u"
+    )
+    older = InspectionTaskDraft("c", 1, "fraud", 0.2, 0.2, "explore", 0.1)  # no draw recorded
+    store.write_inspection_tasks("customs", "2026-03-04", [older], "u")
+    assert store.selection_draws() == {"a": (0.25, "d1", 40)}
+    (task,) = [t for t in store.inspection_tasks("customs") if t.shipment_id == "a"]
+    assert (task.draw, task.draw_population) == ("d1", 40)
+    with pytest.raises(UserError, match="draw_population"):
+        store.write_inspection_tasks(
+            "customs",
+            DAY,
+            [InspectionTaskDraft("x", 1, "fraud", 0.2, 0.2, "explore", 0.5, draw_population=0)],
+            "u",
+        )

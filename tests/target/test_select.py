@@ -114,3 +114,17 @@ def test_balanced_ranking_sits_between_probability_and_expected_value() -> None:
     assert order["balanced"][0] == 2
     assert priorities(p, values, "balanced")[1] == "balanced"
     assert priorities(p, None, "balanced")[1] == "probability"
+
+
+def test_an_exploration_pick_knows_its_draw_population_and_port() -> None:
+    """Each explored pick records how many candidates its draw chose from: all the
+    unexploited ones, or those of its own port when drawn per port."""
+    rng = np.random.default_rng(1)
+    priority = np.linspace(1.0, 0.0, 50)
+    picks = select(priority, 10, 0.3, rng)
+    assert {(p.population, p.group) for p in picks if p.selected_by == "explore"} == {(43, "")}
+    assert {p.population for p in picks if p.selected_by == "exploit"} == {None}
+    ports = ["A"] * 30 + ["B"] * 20
+    per_port = select(priority, 10, 0.3, rng, ports)
+    explored = {(p.group, p.population) for p in per_port if p.selected_by == "explore"}
+    assert explored == {("A", 30 - 6 + 2), ("B", 20 - 4 + 1)}

@@ -71,7 +71,15 @@ def test_target_writes_ranked_tasks_with_reasons(world: Settings, tmp_path: Path
     with OperationalStore.open(world) as store:
         assert len(store.inspection_tasks("nl")) == 6
         chances = store.selection_probabilities()
+        draws = store.selection_draws()
     assert sorted(chances.values()) == pytest.approx([2 / (arrivals - 4)] * 2 + [1.0] * 4)
+    # The two explored tasks name their draw (this date, all ports, the seed) and its population.
+    explored = [t for t in store_tasks(world) if t.selected_by == "explore"]
+    assert {t.draw for t in explored} == {f"{DAY.isoformat()} all ports seed 4"}
+    assert {t.draw_population for t in explored} == {arrivals - 4}
+    assert all(t.draw is None and t.draw_population is None
+               for t in store_tasks(world) if t.selected_by == "exploit")  # fmt: skip
+    assert set(draws) == {t.shipment_id for t in explored}
     # Retraining weighs the two explored shipments' labels by 1/p.
     model, _ = train(world)
     assert model.extra["selection_weighting"]["rows_weighted"] == 2
@@ -80,12 +88,23 @@ def test_target_writes_ranked_tasks_with_reasons(world: Settings, tmp_path: Path
     assert clipped.extra["selection_weighting"] == {
         "rows_weighted": 2, "weighting": "clipped", "weight": "min(1/p, clip)", "clip": 1.5,
     }  # fmt: skip
+    # Self-normalised: a uniform draw whose picks are all labelled gives its 1/p back.
+    normalised, _ = train(world, prior_weight=10.0, weighting="self_normalised")
+    assert normalised.extra["selection_weighting"] == {
+        "rows_weighted": 2, "weighting": "self_normalised", "weight": "1/p rescaled per draw",
+    }  # fmt: skip
     unweighted, _ = train(world, prior_weight=10.0, weighting="none")
     assert unweighted.extra["selection_weighting"]["rows_weighted"] == 0
     with pytest.raises(UserError, match="--clip"):
         train(world, weighting="clipped", clip=0.5)
     result = CliRunner().invoke(app, ["train", "--weighting", "hajek"])
     assert result.exit_code == 2 and "--weighting must be one of" in result.output
+
+
+def store_tasks(settings: Settings) -> list:
+    """The organisation nl's tasks on DAY."""
+    with OperationalStore.open(settings) as store:
+        return store.inspection_tasks("nl", target_date=DAY.isoformat())
 
 
 def test_selection_weights_follow_the_weighting() -> None:
@@ -98,6 +117,15 @@ def test_selection_weights_follow_the_weighting() -> None:
     assert inverse is not None and clipped is not None and none is not None
     np.testing.assert_allclose(inverse, [100.0, 2.0, 1.0])
     np.testing.assert_allclose(clipped, [50.0, 2.0, 1.0])
+    # Self-normalised per draw: a and b of one draw over 40 shipments sum to 40; a label
+    # explored without a recorded draw (stored before) keeps 1/p; exploited labels weigh 1.
+    draws = {"a": (0.01, "d1", 40), "b": (0.5, "d1", 40)}
+    normalised = _selection_weights(matrix, chances, "self_normalised", draws=draws)
+    assert normalised is not None
+    np.testing.assert_allclose(normalised, [40 * 100 / 102, 40 * 2 / 102, 1.0])
+    older = _selection_weights(matrix, chances, "self_normalised", draws={"a": draws["a"]})
+    assert older is not None
+    np.testing.assert_allclose(older, [40.0, 2.0, 1.0])
     np.testing.assert_allclose(none, [1.0, 1.0, 1.0])
 
 

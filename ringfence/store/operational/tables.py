@@ -188,6 +188,9 @@ class InspectionTask(Base):
 
     ``selection_probability`` is the chance the selector had of picking it (1.0 for the exploited
     top of the ranking, below 1 for exploration draws); training weights labels by its inverse.
+    An exploration pick also names its ``draw`` (one targeting run's draw at one date, or one
+    port's) and ``draw_population``, how many shipments that draw chose from: self-normalised
+    training weights need both (empty on exploited tasks and on tasks stored before).
     """
 
     __tablename__ = "inspection_tasks"
@@ -204,6 +207,8 @@ class InspectionTask(Base):
     expected_value: Mapped[float] = mapped_column(Float)
     selected_by: Mapped[str] = mapped_column(String(10))
     selection_probability: Mapped[float] = mapped_column(Float)
+    draw: Mapped[str | None] = mapped_column(String(100))
+    draw_population: Mapped[int | None]
     reasons: Mapped[dict[str, Any]]
     model_version: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(12), default="open")

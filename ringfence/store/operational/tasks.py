@@ -33,6 +33,8 @@ class InspectionTaskDraft:
     ``selection_probability`` is the chance the selector had of picking the shipment: 1.0 for
     the exploited top of the ranking, the sampling scheme's inclusion probability for an
     exploration draw. ``reasons`` is the JSON-ready explanation shown to the officer.
+    ``draw``/``draw_population``: an exploration pick's draw and how many shipments it chose
+    from (``InspectionTask``).
     """
 
     shipment_id: str
@@ -46,6 +48,8 @@ class InspectionTaskDraft:
     port: str | None = None
     value_at_stake: float | None = None
     model_version: str | None = None
+    draw: str | None = None
+    draw_population: int | None = None
 
     def check(self) -> None:
         """Raise ``UserError`` naming the first field that cannot be stored."""
@@ -61,6 +65,13 @@ class InspectionTaskDraft:
                 f"inspection task for {self.shipment_id!r}: selection_probability "
                 f"{self.selection_probability} is not in (0, 1]"
             )
+        if self.draw_population is not None and self.draw_population < 1:
+            raise UserError(
+                f"inspection task for {self.shipment_id!r}: draw_population "
+                f"{self.draw_population} is not a positive count"
+            )
+        if self.draw is not None and len(self.draw) > 100:
+            raise UserError(f"inspection task for {self.shipment_id!r}: draw name too long")
         if not 0.0 <= self.probability <= 1.0:
             raise UserError(
                 f"inspection task for {self.shipment_id!r}: probability {self.probability} "
@@ -182,6 +193,29 @@ class TaskStore(OutcomeStore):
         with self._transaction("reading selection probabilities") as session:
             return {shipment: float(p) for shipment, p in session.execute(query)}
 
+    def selection_draws(self) -> dict[str, tuple[float, str, int]]:
+        """Per shipment an exploration draw picked (cancelled tasks aside): its chance, the draw
+        and the draw's population; where several draws picked it, the one with the largest
+        chance (as ``selection_probabilities``). Tasks stored without a draw are left out."""
+        query = (
+            select(
+                InspectionTask.shipment_id,
+                InspectionTask.selection_probability,
+                InspectionTask.draw,
+                InspectionTask.draw_population,
+            )
+            .where(InspectionTask.status != "cancelled")
+            .where(InspectionTask.draw.is_not(None))
+            .where(InspectionTask.draw_population.is_not(None))
+            .order_by(InspectionTask.id)
+        )
+        out: dict[str, tuple[float, str, int]] = {}
+        with self._transaction("reading exploration draws") as session:
+            for shipment, p, draw, population in session.execute(query):
+                if population is not None and (shipment not in out or p > out[shipment][0]):
+                    out[shipment] = (float(p), str(draw), int(population))
+        return out
+
     def task_dates(self, task_ids: Iterable[int]) -> dict[int, str]:
         """The target date of each of these tasks (the day its inspection happened)."""
         wanted = sorted(set(task_ids))
@@ -209,6 +243,8 @@ def _new_task(
         expected_value=float(draft.expected_value),
         selected_by=draft.selected_by,
         selection_probability=float(draft.selection_probability),
+        draw=draft.draw,
+        draw_population=draft.draw_population,
         reasons=draft.reasons,
         model_version=draft.model_version,
         status="open",
