@@ -26,6 +26,7 @@ LEVEL_WORDS: dict[str, tuple[str, ...]] = {
         "name shares a rare word",
         "name shares a word",
         "name shares a word's sound",
+        "name has a word written alike",
         "name differs",
     ),
     "phone": (

@@ -1,10 +1,12 @@
-"""A person's rare name written alike weighs more (comparisons._rare, model.rare_names_tf)."""
+"""A person's rare name and rare words weigh more (comparisons._rare, model.rare_names_tf,
+prepare.common_words); a word written alike (comparisons.WordAlike)."""
 
 from __future__ import annotations
 
 import csv
 import math
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -12,7 +14,7 @@ from splink import DuckDBAPI, Linker
 
 from ringfence.ingest.pipeline import ingest_files
 from ringfence.resolve.compare import compare_pairs
-from ringfence.resolve.comparisons import PROBABILITY_FLOOR, RARE_COLUMN, RARE_MIN_U
+from ringfence.resolve.comparisons import PROBABILITY_FLOOR, RARE_COLUMN, RARE_MIN_U, WordAlike
 from ringfence.resolve.model import (
     _floor_probabilities,
     model_dir,
@@ -166,3 +168,34 @@ def test_common_words_are_those_of_many_people() -> None:
     marked = mark_rare_words(table, common).column("name_rare_words").to_pylist()
     assert marked[0] == ["leaf"] and marked[2] == ["herbie", "leaf"]
     assert marked[100] is None
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "alike"),
+    [
+        ("elizabeth bartel", "emam bartrl", True),  # a surname with a typed letter
+        ("lukar rees", "leah reecs", True),
+        ("li wei", "lu ming", False),  # short words one letter apart are not alike
+        ("anna kowalska", "jonas berg", False),
+        (None, "jonas berg", False),  # no name (Splink's null level decides first anyway)
+    ],
+)
+def test_a_word_written_alike(left: str | None, right: str | None, alike: bool) -> None:
+    """The name level after "shares a word's sound": some word of each person's name at
+    Jaro-Winkler >= 0.9 (FEBRL's "bartel" / "bartrl", whose sounds differ)."""
+    condition = WordAlike().get_comparison_level("duckdb").sql_condition
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE p (name_words_l VARCHAR[], name_words_r VARCHAR[], "
+        f"{RARE_COLUMN}_l VARCHAR, {RARE_COLUMN}_r VARCHAR)"
+    )
+    for schema in ("Person", "Company"):
+        words = prepare_mentions(
+            pa.table({"id": ["l", "r"], "name": [left, right], "schema": [schema, schema]})
+        )
+        con.execute(
+            "INSERT INTO p VALUES (?, ?, ?, ?)",
+            words.column("name_words").to_pylist() + words.column(RARE_COLUMN).to_pylist(),
+        )
+    # A person's pair as the case says; a company's never (its names follow templates).
+    assert con.execute(f"SELECT {condition} FROM p").fetchall() == [(alike,), (False,)]
