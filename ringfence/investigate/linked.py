@@ -30,6 +30,11 @@ PARTY_REFS = ("shipper_ref", "consignee_ref", "importer_ref", "declarant_ref", "
 SELF_ROLES = {"seller": "sellers", "watchlist": "watchlist"}
 MAX_MENTIONS = 5_000  # party records of one entity looked at (a hub beyond is cut)
 MAX_ROWS = 1_000  # rows of each kind shown
+# The entity's listings (or seller accounts) per read of their marketplace actions, and the most
+# actions read per listing or account: the entity's own actions, not the newest 10,000 of its
+# marketplaces, which lost an older listing's take-down from sight.
+ACTION_READ_KEYS = 500
+ACTIONS_PER_KEY = 1_000
 
 
 @dataclass
@@ -138,11 +143,17 @@ def _actions(
     if not listings and not sellers:
         return []
     owners = policy.owners("listing_actions")
-    rows = [
-        a.to_dict()
-        for a in services.store.listing_actions(owners)
-        if a.listing in listings or a.seller in sellers
-    ]
+    found: dict[int, Any] = {}
+    for by_listing, values in ((True, sorted(listings)), (False, sorted(sellers))):
+        for start in range(0, len(values), ACTION_READ_KEYS):
+            part = values[start : start + ACTION_READ_KEYS]
+            limit = ACTIONS_PER_KEY * len(part)
+            if by_listing:
+                actions = services.store.listing_actions(owners, listing=part, limit=limit)
+            else:
+                actions = services.store.listing_actions(owners, seller=part, limit=limit)
+            found.update((a.id, a) for a in actions)
+    rows = [found[i].to_dict() for i in sorted(found, reverse=True)]
     return sharing.visible(services, caller, "listing_actions", rows, policy=policy)[:MAX_ROWS]
 
 

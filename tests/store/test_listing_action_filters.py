@@ -70,3 +70,44 @@ def test_several_listings_at_once_behind_newer_actions(store: OperationalStore) 
     got = store.listing_actions("mkt", listing=["L1", "L3", "L9"], limit=10)
     assert sorted(a.id for a in got) == sorted([first, third])
     assert store.listing_actions("mkt", listing=[], limit=10) == []
+
+
+def test_several_sellers_at_once_behind_newer_actions(store: OperationalStore) -> None:
+    """An entity's page reads its seller accounts' actions (a list), not the newest N."""
+    first = _act(store, "mkt", "take_down", listing="L1", seller="S1")
+    for i in range(4):
+        _act(store, "mkt", "hold", listing=f"N{i}", seller=f"T{i}")
+    _act(store, "other-mkt", "take_down", listing="L2", seller="S1")
+    got = store.listing_actions("mkt", seller=["S1", "S9"], limit=10)
+    assert [a.id for a in got] == [first]
+    assert store.listing_actions("mkt", seller=[], limit=10) == []
+    both = store.listing_actions(["mkt", "other-mkt"], seller=["S1"], limit=10)
+    assert len(both) == 2 and both[0].id > both[1].id  # newest first
+
+
+def test_an_entitys_page_reads_its_own_actions_not_the_newest_n(
+    store: OperationalStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The investigator's entity page (investigate.linked) listed the actions on the entity's
+    listings and seller accounts found among the marketplace's newest 10,000: past that, an
+    older take-down vanished from the page. Emulated here with the store's default read cut
+    to 3 newest: the page still shows both of the entity's older actions, newest first."""
+    from types import SimpleNamespace
+
+    from ringfence.investigate import linked
+
+    on_listing = _act(store, "mkt", "take_down", listing="L1", seller="S7")
+    on_seller = _act(store, "mkt", "suspend", seller="S1")
+    for i in range(5):
+        _act(store, "mkt", "hold", listing=f"N{i}", seller=f"T{i}")
+    read = store.listing_actions
+
+    def newest_three(*args: object, limit: int = 3, **kwargs: object) -> list:
+        return read(*args, limit=limit, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "listing_actions", newest_three)
+    monkeypatch.setattr(linked.sharing, "visible", lambda s, c, n, rows, policy: rows)
+    out = linked.Linked(entity={}, listings=[{"id": "L1"}], sellers=[{"id": "S1"}])
+    policy = SimpleNamespace(owners=lambda dataset: ["mkt"])
+    got = linked._actions(SimpleNamespace(store=store), None, policy, out)  # type: ignore[arg-type]
+    assert [a["id"] for a in got] == [on_seller, on_listing]

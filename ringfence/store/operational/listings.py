@@ -137,18 +137,21 @@ class ListingStore(StoreBase):
         *,
         limit: int = 10_000,
         listing: str | Sequence[str] | None = None,
-        seller: str | None = None,
+        seller: str | Sequence[str] | None = None,
         kind: str | None = None,
         action_id: int | None = None,
     ) -> list[ListingAction]:
         """Actions, newest first; ``organisation`` narrows to one marketplace's (or several),
-        ``listing`` (one or several), ``seller``, ``kind`` and ``action_id`` to those rows, in the
-        query: a check of one listing or seller sees all of its actions, however many others
-        there are."""
+        ``listing`` and ``seller`` (one or several each), ``kind`` and ``action_id`` to those
+        rows, in the query: a check of one listing or seller sees all of its actions, however
+        many others there are."""
         query = select(ListingAction).order_by(ListingAction.id.desc())
         if listing is not None and not isinstance(listing, str):
             query = query.where(ListingAction.listing.in_(list(listing)))
             listing = None
+        if seller is not None and not isinstance(seller, str):
+            query = query.where(ListingAction.seller.in_(list(seller)))
+            seller = None
         wanted = ((ListingAction.listing, listing), (ListingAction.seller, seller),
                   (ListingAction.kind, kind), (ListingAction.id, action_id))  # fmt: skip
         for column, value in wanted:
