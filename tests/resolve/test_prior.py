@@ -84,6 +84,21 @@ def _register(people: int, seed: int = 3) -> tuple[list[dict[str, str]], float]:
     return rows, pairs / total
 
 
+def ingest_register(folder: Path, rows: list[dict[str, str]]) -> Settings:
+    """Settings of a fresh data directory under ``folder`` with ``rows`` ingested as the
+    ``register`` organisation's parties (columns: the first row's keys)."""
+    settings = Settings(data_dir=folder / "data")
+    with OperationalStore.open(settings) as store:
+        store.ensure_organisation("register", "register", "partner")
+    path = folder / "register.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    ingest_files(settings, "parties", [path], organisation="register")
+    return settings
+
+
 def test_a_register_gets_the_prior_its_pairs_imply_not_the_name_rules_guess(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -91,15 +106,7 @@ def test_a_register_gets_the_prior_its_pairs_imply_not_the_name_rules_guess(
     matches; here they find far fewer. The refit moves it towards the true share of matching
     pairs and the model saves the refitted prior."""
     rows, truth = _register(400)
-    settings = Settings(data_dir=tmp_path / "data")
-    with OperationalStore.open(settings) as store:
-        store.ensure_organisation("register", "register", "partner")
-    path = tmp_path / "register.csv"
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, ["id", "schema", "name", "city", "birth_date", "role"])
-        writer.writeheader()
-        writer.writerows(rows)
-    ingest_files(settings, "parties", [path], organisation="register")
+    settings = ingest_register(tmp_path, rows)
     with caplog.at_level(logging.INFO, logger="ringfence.resolve.pipeline"):
         resolve_parties(settings)
     found = [r.args for r in caplog.records if r.getMessage().startswith("prior ")]
@@ -118,17 +125,7 @@ def test_where_contacts_give_the_prior_it_stays(
     rows, _ = _register(100)
     for row in rows:
         row["email"] = f"{row['id'].split('-')[0]}@example.org"
-    settings = Settings(data_dir=tmp_path / "data")
-    with OperationalStore.open(settings) as store:
-        store.ensure_organisation("register", "register", "partner")
-    path = tmp_path / "register.csv"
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(
-            handle, ["id", "schema", "name", "city", "birth_date", "email", "role"]
-        )
-        writer.writeheader()
-        writer.writerows(rows)
-    ingest_files(settings, "parties", [path], organisation="register")
+    settings = ingest_register(tmp_path, rows)
     with caplog.at_level(logging.INFO, logger="ringfence.resolve.pipeline"):
         resolve_parties(settings)
     assert not [r for r in caplog.records if r.getMessage().startswith("prior ")]

@@ -3,7 +3,6 @@ prepare.common_words); a word written alike (comparisons.WordAlike)."""
 
 from __future__ import annotations
 
-import csv
 import math
 
 import duckdb
@@ -12,7 +11,6 @@ import pyarrow as pa
 import pytest
 from splink import DuckDBAPI, Linker
 
-from ringfence.ingest.pipeline import ingest_files
 from ringfence.resolve.compare import compare_pairs
 from ringfence.resolve.comparisons import PROBABILITY_FLOOR, RARE_COLUMN, RARE_MIN_U, WordAlike
 from ringfence.resolve.model import (
@@ -24,8 +22,7 @@ from ringfence.resolve.model import (
 from ringfence.resolve.pipeline import resolve_parties
 from ringfence.resolve.prepare import common_words, mark_rare_words, prepare_mentions
 from ringfence.settings import Settings
-from ringfence.store.operational import OperationalStore
-from tests.resolve.test_prior import _register
+from tests.resolve.test_prior import _register, ingest_register
 
 
 def test_only_people_have_a_rare_name() -> None:
@@ -89,17 +86,8 @@ def test_a_level_commoner_than_the_floor_loses_the_adjustment() -> None:
 @pytest.fixture(scope="module")
 def register(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, list[dict[str, str]]]:
     """A register of 2,000 people (random surnames, nine given names) ingested and resolved."""
-    tmp_path = tmp_path_factory.mktemp("register")
     rows, _ = _register(2000)
-    settings = Settings(data_dir=tmp_path / "data")
-    with OperationalStore.open(settings) as store:
-        store.ensure_organisation("register", "register", "partner")
-    path = tmp_path / "register.csv"
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, ["id", "schema", "name", "city", "birth_date", "role"])
-        writer.writeheader()
-        writer.writerows(rows)
-    ingest_files(settings, "parties", [path], organisation="register")
+    settings = ingest_register(tmp_path_factory.mktemp("register"), rows)
     resolve_parties(settings)
     return settings, rows
 
