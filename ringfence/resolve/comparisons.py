@@ -182,6 +182,11 @@ def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
             _rare(cll.ExactMatchLevel("name_letters")),
             _rare(cll.DamerauLevenshteinLevel("name_norm", 1)),
             _rare(cll.ExactMatchLevel("name_phon")),
+            # The same person's name but for a nickname (names.nicknames): "tom hirst" /
+            # "thomas hirst", "bill sandford" / "willie sandford". People only.
+            _rare(cll.ArrayIntersectLevel("name_nicknames", 1)).configure(
+                label_for_charts="Same name but for a nickname"
+            ),
             # A rare word of a person's name in common (prepare.mark_rare_words): "herbert
             # leaf" / "herbie leaf" share what few others have, "james" is everybody's.
             cll.ArrayIntersectLevel("name_rare_words", 1).configure(

@@ -23,6 +23,7 @@ LEVEL_WORDS: dict[str, tuple[str, ...]] = {
         "name same letters",
         "name nearly identical",
         "name sounds alike",
+        "name same but for a nickname",
         "name shares a rare word",
         "name shares a word",
         "name shares a word's sound",

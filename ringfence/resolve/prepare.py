@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 from rigour.text.phonetics import metaphone
 
 from ringfence.resolve.names import fold_text, name_tokens
+from ringfence.resolve.names.nicknames import KEY_SEPARATOR, nickname_keys
 
 # The columns Splink sees, in order; ``unique_id`` is the party record's id.
 MATCH_COLUMNS = (
@@ -27,7 +28,7 @@ MATCH_COLUMNS = (
     "email", "email_domain", "identifier", "bank_account", "street_norm", "postcode",
     "city_norm", "address_key", "place_key", "country", "name_prefix", "postcode_prefix",
     "near_keys", "phone_hub", "email_hub", "address_hub", "name_words", "birth_date",
-    "name_sounds", "name_person", "name_rare_words",
+    "name_sounds", "name_person", "name_rare_words", "name_nicknames",
 )  # fmt: skip
 
 # Schemas whose names are people's: a typo'd rare name is strong evidence (comparisons.py's
@@ -202,6 +203,7 @@ def prepare_mentions(parties: pa.Table) -> pa.Table:
         columns[flag] = hub_flags(columns[column], columns["name_phon"])
     columns["name_person"] = _person_names(columns["name_letters"], columns["schema"])
     columns["name_rare_words"] = pa.nulls(parties.num_rows, pa.list_(pa.string()))
+    columns["name_nicknames"] = _person_nicknames(name_norm, columns["name_person"])
     return pa.table({name: _chunk(columns[name]) for name in MATCH_COLUMNS})
 
 
@@ -209,6 +211,13 @@ def _person_names(letters: pa.Array, schema: pa.Array) -> pa.Array:
     """The name's letters where the record is a person's (``PERSON_SCHEMAS``), else empty."""
     person = pc.fill_null(pc.is_in(schema, value_set=pa.array(PERSON_SCHEMAS)), False)
     return pc.if_else(person, letters, pa.scalar(None, pa.string()))
+
+
+def _person_nicknames(name_norm: pa.Array, person: pa.Array) -> pa.Array:
+    """A person's name keys up to a nickname (names.nicknames), empty for other schemas: a
+    company's "Bill's Autos" is no "William's Autos"."""
+    keys = pc.split_pattern(map_distinct(name_norm, nickname_keys), KEY_SEPARATOR)
+    return pc.if_else(pc.is_valid(person), keys, pa.scalar(None, keys.type))
 
 
 def common_words(cleaned: pa.Table, share: float) -> pa.Array:

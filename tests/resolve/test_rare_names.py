@@ -75,12 +75,12 @@ def test_a_level_commoner_than_the_floor_loses_the_adjustment() -> None:
     cleaned = prepare_mentions(pa.table({"id": ["a", "b"], "name": ["Ann Lee", "Bo Chan"]}))
     linker = Linker(DuckDBAPI().register(cleaned), settings_creator(), log_level=None)
     levels = _rare_levels(linker)
-    assert len(levels) == 4  # Jaro-Winkler, letters, one edit, sound
-    for level, u in zip(levels, (0.0004, 0.001, 0.002, 0.02), strict=True):
+    assert len(levels) == 5  # Jaro-Winkler, letters, one edit, sound, nickname
+    for level, u in zip(levels, (0.0004, 0.001, 0.002, 0.02, 0.0005), strict=True):
         level.m_probability, level.u_probability = 0.1, u
     _floor_probabilities(linker)
     kept = [level._tf_adjustment_column for level in levels]
-    assert kept == [RARE_COLUMN, RARE_COLUMN, None, None]
+    assert kept == [RARE_COLUMN, RARE_COLUMN, None, None, RARE_COLUMN]
 
 
 @pytest.fixture(scope="module")
@@ -136,6 +136,23 @@ def test_a_shared_rare_word_of_a_persons_name_weighs_more_than_a_common_one(
     ]
     assert common["reasons"][0].startswith("name shares a word (")
     assert _bits(float(rare["score"][0])) > _bits(float(rare["score"][1])) + 2
+
+
+def test_a_nickname_of_a_persons_name_is_the_same_name(
+    register: tuple[Settings, list[dict[str, str]]],
+) -> None:
+    """"peggy <surname>" / "margaret <surname>": for people "same but for a nickname", well above
+    "shares a word", which is all a company's pair gets; "albert" is no nickname of "alfred"."""
+    settings, rows = register
+    surname = rows[0]["name"].split()[1]
+    nick = _compare(settings, f"peggy {surname}", f"margaret {surname}")
+    other = _compare(settings, f"albert {surname}", f"alfred {surname}")
+    assert [r.split(" (")[0] for r in nick["reasons"]] == [
+        "name same but for a nickname",
+        "name shares a word",
+    ]
+    assert not other["reasons"][0].startswith("name same but for a nickname")
+    assert _bits(float(nick["score"][0])) > _bits(float(nick["score"][1])) + 2
 
 
 def test_common_words_are_those_of_many_people() -> None:
