@@ -7,6 +7,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ringfence.arrow import join_present
 from ringfence.ingest.cleaning import (
     apply_value_map,
     clean_list,
@@ -36,7 +37,7 @@ def raw_source(fp: FieldPlan, table: pa.Table) -> pa.Array:
     for name in fm.columns or []:
         trimmed = pc.utf8_trim_whitespace(table.column(name).combine_chunks())
         parts.append(pc.if_else(pc.equal(trimmed, ""), NULL_TEXT, trimmed))
-    return pc.binary_join_element_wise(*parts, fm.join, null_handling="skip")
+    return join_present(parts, fm.join)
 
 
 def coalesce_reasons(reasons: list[pa.Array]) -> pa.Array:

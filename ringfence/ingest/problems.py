@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ringfence.arrow import join_present
 from ringfence.ingest.readers import RawBatch
 
 NULL_TEXT = pa.scalar(None, pa.string())
@@ -43,7 +44,7 @@ def _merge(entries: list[_Entry], where: str, reasons: pa.Array, raw: pa.Array |
         return
     for entry in entries:
         if entry.where == where:
-            both = pc.binary_join_element_wise(entry.reasons, reasons, "; ", null_handling="skip")
+            both = join_present([entry.reasons, reasons], "; ")
             entry.reasons = pc.if_else(pc.equal(both, ""), NULL_TEXT, both)
             return
     entries.append(_Entry(where, reasons, raw))

@@ -25,6 +25,8 @@ import pyarrow.compute as pc
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from ringfence.arrow import join_present
+
 PAIR_BUDGET = 100_000
 MAX_NEIGHBOURS = 100
 # Neighbours a record gets however many records share the budget (up to MAX_RECORDS): Splink
@@ -48,7 +50,7 @@ TEXT_COLUMNS = (
 def record_texts(cleaned: pa.Table) -> pa.Array:
     """Each mention's fields as one text (missing fields left out; null when all are)."""
     parts = [pc.cast(cleaned.column(c), pa.string()) for c in TEXT_COLUMNS]
-    text = pc.binary_join_element_wise(*parts, " ", null_handling="skip")
+    text = join_present(parts, " ")
     return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
 
 

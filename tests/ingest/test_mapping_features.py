@@ -80,6 +80,26 @@ def test_field_transforms(carrier_x: tuple[Settings, dict[str, dict[str, object]
     assert a1["value_at_stake"] == pytest.approx(123.45)
 
 
+def test_a_joined_field_with_every_part_blank_stays_on_its_own_row(tmp_path: Path) -> None:
+    """A row whose joined columns are all blank gets no description, and every later row
+    keeps its own (pyarrow's null-skipping join drops such a row, shifting the rest up)."""
+    lines = MANIFEST.splitlines(keepends=True)
+    a2 = lines[4].split(";")
+    a2[2] = ""  # A2: neither Goods nor Goods 2
+    lines[4] = ";".join(a2)
+    data = tmp_path / "manifest.csv"
+    data.write_bytes("".join(lines).encode("cp1252"))
+    mapping = tmp_path / "carrier-x.yaml"
+    mapping.write_text(MAPPING, encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "d")
+    summary = ingest_files(settings, "shipments", [data], mapping=mapping)
+    assert (summary.rows_read, summary.accepted) == (5, 5)
+    rows = {r["source_key"]: r for r in read_dataset(settings, "shipments").to_pylist()}
+    described = {key: rows[key]["description"] for key in sorted(rows)}
+    assert described == {"A1": "Schuhe / Größe 42", "A2": None, "A3": "Uhr", "A4": "Uhr",
+                         "A5": "Uhr"}  # fmt: skip
+
+
 def test_rejects_are_field_problems_with_reasons(
     carrier_x: tuple[Settings, dict[str, dict[str, object]]],
 ) -> None:

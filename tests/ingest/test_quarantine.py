@@ -7,8 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from ringfence.ingest import ingest_files
 from ringfence.ingest.mapping import FormatOptions
+from ringfence.ingest.problems import Problems
 from ringfence.ingest.readers import open_source
 from ringfence.settings import Settings
 from tests.ingest.conftest import read_dataset
@@ -111,3 +114,15 @@ def test_row_numbers_stay_exact_across_blocks_and_batches(tmp_path: Path) -> Non
         str(r) for r in brands.column("source_row").to_pylist()]
     bad_rows = sorted(q["source_row"] for q in read_dataset(settings, "quarantine").to_pylist())
     assert bad_rows == list(range(9_973, 120_001, 9_973))
+
+
+def test_a_second_check_of_one_place_keeps_each_rows_reasons() -> None:
+    """Two checks of one field: each row keeps its own reasons, a row neither check faulted
+    stays clean (pyarrow's null-skipping join dropped it and moved the later rows' reasons
+    up by one)."""
+    problems = Problems(size=4)
+    problems.add("key", pa.array(["a missing", None, None, None], pa.string()))
+    problems.add("key", pa.array([None, None, "c bad", "d bad"], pa.string()))
+    (entry,) = problems.rows
+    assert entry.reasons.to_pylist() == ["a missing", None, "c bad", "d bad"]
+    assert problems.bad_mask().tolist() == [True, False, True, True]

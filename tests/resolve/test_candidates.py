@@ -63,6 +63,22 @@ def test_without_the_record_pass_the_pair_is_missed(monkeypatch: pytest.MonkeyPa
     assert ("r0", "r1") not in _pairs(table)
 
 
+def test_a_record_with_nothing_to_compare_leaves_the_others_in_place() -> None:
+    """A mention whose name cleans to nothing ("???") and has no other field: the record pass
+    still pairs the others by their own rows (a null-skipping join dropped its row, so every
+    later text sat one row early and resolution failed with an Arrow length error)."""
+    empty = ("???", None, None, None, None)
+    rows = [ORIGINAL, empty, DUPLICATE, *STRANGERS]
+    table = _table(rows, [None, None, *["AU"] * (1 + len(STRANGERS))])
+    texts = records.record_texts(table)
+    assert len(texts) == len(rows) and texts[1].as_py() is None
+    assert texts[2].as_py().startswith("frgh hoffman")
+    near = records.record_neighbour_pairs(table)
+    found = set(zip(near["a"].to_pylist(), near["b"].to_pylist(), strict=True))
+    assert {(0, 2), (2, 0)} & found and not any(1 in pair for pair in found)
+    assert ("r0", "r2") in _pairs(table)
+
+
 def test_a_record_without_a_country_is_compared_with_every_country() -> None:
     countries = [None, "AU", *(["NZ"] * len(STRANGERS))]
     pairs = records.record_neighbour_pairs(_table([ORIGINAL, DUPLICATE, *STRANGERS], countries))
