@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -75,29 +76,30 @@ def clear_text_features(
 def resolution_pairs(
     left: pa.Table, right: pa.Table, unlabelled: tuple[pa.Table, ...] = ()
 ) -> dict[str, set[tuple[str, str]]]:
-    """The project's own clear-text matcher on the same records: ``ringfence resolve``'s
-    Splink model (cleaning, training, prediction at the 0.5 threshold, clustering) run over
-    left and right together, with the ``unlabelled`` records too (the train world's, without
-    its labels: resolution learns unsupervised from all the records it is given, as PPRL's
-    fitted model learns from the train world's labels). Returns the left×right pairs it links
-    directly (``pairs``, what compare-parties would call a match) and those it puts in one
-    entity (``entities``)."""
-    from splink import DuckDBAPI, Linker
+    """The project's own clear-text matcher on the same records: ``ringfence resolve``'s own
+    steps (``pipeline.clean_mentions`` and ``cluster_mentions``: cleaning, rare words,
+    training, the refitted prior, prediction at the 0.5 threshold, connected components) run
+    over left and right together, with the ``unlabelled`` records too (the train world's,
+    without its labels: resolution learns unsupervised from all the records it is given, as
+    PPRL's fitted model learns from the train world's labels). Returns the left×right pairs it
+    links directly (``pairs``, what compare-parties would call a match) and those it puts in
+    one entity (``entities``)."""
+    from ringfence.resolve.model import MATCH_THRESHOLD
+    from ringfence.resolve.pipeline import clean_mentions, cluster_mentions
+    from ringfence.settings import Settings
+    from ringfence.store.engine import open_engine
 
-    from ringfence.resolve.blocking import with_near_keys
-    from ringfence.resolve.model import MATCH_THRESHOLD, settings_creator, train
-    from ringfence.resolve.prepare import prepare_mentions
-
-    cleaned = prepare_mentions(_as_ingested(pa.concat_tables([left, right, *unlabelled])))
-    linker = Linker(
-        DuckDBAPI().register(with_near_keys(cleaned)), settings_creator(), log_level=None
-    )
-    train(linker, cleaned)
-    predictions = linker.inference.predict(threshold_match_probability=MATCH_THRESHOLD)
-    linked = predictions.as_pandas_dataframe()[["unique_id_l", "unique_id_r"]]
-    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-        predictions, threshold_match_probability=MATCH_THRESHOLD
-    ).as_pandas_dataframe()
+    cleaned, _ = clean_mentions(_as_ingested(pa.concat_tables([left, right, *unlabelled])))
+    settings = Settings(data_dir=Path(tempfile.mkdtemp(prefix="rf-bench-pprl-")))
+    engine = open_engine(settings)
+    try:
+        scratch = settings.data_dir / "tmp" / "splink"
+        clusters, linker, _ = cluster_mentions(engine, cleaned, scratch, lambda *_a, **_k: None)
+        # The linker now holds the refitted prior, so 0.5 here is the pipeline's own links.
+        linked = linker.inference.predict(threshold_match_probability=MATCH_THRESHOLD)
+        linked = linked.as_pandas_dataframe()[["unique_id_l", "unique_id_r"]]
+    finally:
+        engine.close()
     left_ids, right_ids = set(left["id"].to_pylist()), set(right["id"].to_pylist())
     pairs = set()
     for a, b in zip(linked["unique_id_l"], linked["unique_id_r"], strict=True):
@@ -105,7 +107,7 @@ def resolution_pairs(
             pairs.add((a, b))
         elif b in left_ids and a in right_ids:
             pairs.add((b, a))
-    entity = dict(zip(clusters["unique_id"], clusters["cluster_id"], strict=True))
+    entity = dict(zip(clusters["mention_id"], clusters["cluster_id"], strict=True))
     members: dict[Any, list[str]] = {}
     for rid in right["id"].to_pylist():
         members.setdefault(entity[rid], []).append(rid)

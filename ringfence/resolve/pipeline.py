@@ -150,9 +150,7 @@ def resolve_parties(
         scratch = settings.data_dir / "tmp" / "splink"
         confirmed = confirmed_links(lake, engine, mentions.column("id"))
         same = same_party_links(lake, engine, mentions.column("id"))
-        cleaned = prepare_mentions(mentions)
-        common = common_words(cleaned, COMMON_WORD_SHARE)
-        cleaned = mark_rare_words(cleaned, common)
+        cleaned, common = clean_mentions(mentions)
         clusters, linker, tfs = cluster_mentions(engine, cleaned, scratch, report, confirmed, same)
         model_path = save_model(linker, settings, tfs, hub_values(cleaned), common)
         previous = _previous_assignment(lake, engine)
@@ -178,6 +176,14 @@ def resolve_parties(
     finally:
         if own_engine:
             engine.close()
+
+
+def clean_mentions(mentions: pa.Table) -> tuple[pa.Table, pa.Array]:
+    """The matching table of ``mentions`` (prepare.py) with people's rare name words marked,
+    and the common words (saved with the model, for compare-parties)."""
+    cleaned = prepare_mentions(mentions)
+    common = common_words(cleaned, COMMON_WORD_SHARE)
+    return mark_rare_words(cleaned, common), common
 
 
 def cluster_mentions(
