@@ -34,7 +34,7 @@ from ringfence.resolve.names.similarity import FEATURES
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "ringfence" / "resolve" / "names" / MODEL_FILE
 C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
-VERSION = "2026.12.1"
+VERSION = "2026.12.2"
 TOP_WORDS = 6000
 
 

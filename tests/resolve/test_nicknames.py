@@ -54,3 +54,23 @@ def test_only_peoples_names_get_keys() -> None:
     keys = cleaned.column("name_nicknames").to_pylist()
     assert "sandford william" in keys[0]
     assert keys[1:] == [None, None, None]
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "schema", "same"),
+    [
+        ("Bill Smith", "William Smith", "Person", True),
+        ("Bob Dylan", "Robert Dylan", None, True),  # unknown schema: may be a person
+        ("Albert Smith", "Alfred Smith", "Person", False),  # two formal names
+        ("Bill Smith", "William Smithson", "Person", False),  # the surname must agree too
+        ("Bill Holdings Ltd", "William Holdings Ltd", "Company", False),  # no person's name
+    ],
+)
+def test_screening_reads_a_nickname_as_the_given_name(
+    left: str, right: str, schema: str | None, same: bool
+) -> None:
+    """compare-parties' and screening's name judgement (similarity.word_sim): a nickname in a
+    person's name is its formal name written otherwise, not a different name."""
+    from ringfence.resolve.names import compare_names
+
+    assert (compare_names(left, right, schema, schema).probability >= 0.5) is same

@@ -43,6 +43,8 @@ class Analysed:
     tokens: tuple[str, ...]
     legal: frozenset[str]
     latin: bool  # written in Latin letters originally (no transliteration needed)
+    # May be a person's name (schema Person or unknown, no legal form): nicknames apply.
+    person: bool = False
 
     @property
     def letters(self) -> int:
@@ -76,4 +78,7 @@ def analyse(raw: str | None, kind: str = ANY) -> Analysed:
         legal = {w for w in words if w in LEGAL_FORMS}
         words = kept or words
     words = words[:MAX_WORDS]
-    return Analysed(raw=text, tokens=tuple(words), legal=frozenset(legal), latin=latin)
+    person = kind in (PERSON, ANY) and not legal
+    return Analysed(
+        raw=text, tokens=tuple(words), legal=frozenset(legal), latin=latin, person=person
+    )

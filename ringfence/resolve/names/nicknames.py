@@ -50,3 +50,9 @@ def nickname_keys(norm: str | None) -> str | None:
         for form in formal_forms(word)
     }
     return KEY_SEPARATOR.join(sorted(keys)) or None
+
+
+def same_given_name(x: str, y: str) -> bool:
+    """Two different words one of which may stand for the other, or both for one formal name
+    ("bill" / "william", "bill" / "willie"); never two formal names ("albert" / "alfred")."""
+    return x != y and bool(formal_forms(x) & formal_forms(y))

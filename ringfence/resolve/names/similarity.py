@@ -17,6 +17,7 @@ from rapidfuzz.distance import Levenshtein
 from rigour.text.phonetics import metaphone as _metaphone
 
 from ringfence.resolve.names.analyse import Analysed
+from ringfence.resolve.names.nicknames import same_given_name
 
 FEATURES = (
     "cover_short",  # share of the shorter name's letters matched, weighted by similarity
@@ -39,6 +40,8 @@ FEATURES = (
 # Two words below this similarity are not paired.
 MIN_WORD_SIM = 0.5
 SOUND_ALIKE = 0.85
+# A given name and its nickname ("bill" / "william", nicknames.py) in two people's names.
+NICKNAME = 0.9
 STRONG = 0.8
 _VOWELS = frozenset("aeiouyw'")
 # German-style spellings of umlauts ("Mueller" for "Müller", which transliterates to "muller").
@@ -51,12 +54,15 @@ def metaphone(word: str) -> str:
     return _metaphone(word)
 
 
-def word_sim(x: str, y: str, loose: bool = False) -> float:
+def word_sim(x: str, y: str, loose: bool = False, people: bool = False) -> float:
     """Similarity of two words in [0, 1]: Levenshtein, lifted when they sound alike or, for a
     transliterated pair (``loose``), when their consonants agree: Arabic and Hebrew script write
-    few vowels, so "محمد" arrives as "mhmd" for "Mohammed"."""
+    few vowels, so "محمد" arrives as "mhmd" for "Mohammed". In two people's names
+    (``people``), a given name and its nickname are ``NICKNAME`` alike ("bill" / "william")."""
     if x == y:
         return 1.0
+    if people and same_given_name(x, y):
+        return NICKNAME
     if loose and min(len(x), len(y)) >= 2 and skeleton(x) == skeleton(y) and skeleton(x):
         return max(SOUND_ALIKE, Levenshtein.normalized_similarity(x, y))
     if loose and min(len(x), len(y)) >= 3 and coarse_skeleton(x) == coarse_skeleton(y):
@@ -102,12 +108,12 @@ def _fold_umlauts(word: str) -> str:
 
 
 def align(
-    a: tuple[str, ...], b: tuple[str, ...], loose: bool = False
+    a: tuple[str, ...], b: tuple[str, ...], loose: bool = False, people: bool = False
 ) -> tuple[list[tuple[int, int, float]], int]:
     """Greedy word pairs ``(i, j, sim)`` best first, then initials; returns pairs and initials."""
     cells = sorted(
         (
-            (word_sim(x, y, loose), i, j)
+            (word_sim(x, y, loose, people), i, j)
             for i, x in enumerate(a)
             for j, y in enumerate(b)
             if len(x) > 1 and len(y) > 1
@@ -177,9 +183,10 @@ def _features(
     rarity: Callable[[str], float],
 ) -> list[float]:
     """Features of one reading of the two names' words."""
-    a = Analysed(a_name.raw, a_tokens, a_name.legal, a_name.latin)
-    b = Analysed(b_name.raw, b_tokens, b_name.legal, b_name.latin)
-    pairs, initials = align(a.tokens, b.tokens, loose=not (a.latin and b.latin))
+    a = Analysed(a_name.raw, a_tokens, a_name.legal, a_name.latin, a_name.person)
+    b = Analysed(b_name.raw, b_tokens, b_name.legal, b_name.latin, b_name.person)
+    people = a.person and b.person
+    pairs, initials = align(a.tokens, b.tokens, not (a.latin and b.latin), people)
     matched_a = {i: s for i, _, s in pairs}
     matched_b = {j: s for _, j, s in pairs}
     cover_a = _cover(a.tokens, matched_a)
@@ -196,6 +203,7 @@ def _features(
         len(a.tokens[i])
         for i, j, s in pairs
         if 0 < s < 1 and rarity(a.tokens[i]) < 1 and rarity(b.tokens[j]) < 1
+        and not (people and same_given_name(a.tokens[i], b.tokens[j]))
     ]
     known_differ = sum(known) / max(1, a.letters)
     exact = len(set(a.tokens) & set(b.tokens)) / max(len(a.tokens), len(b.tokens))
