@@ -73,4 +73,11 @@ def test_screening_reads_a_nickname_as_the_given_name(
     person's name is its formal name written otherwise, not a different name."""
     from ringfence.resolve.names import compare_names
 
-    assert (compare_names(left, right, schema, schema).probability >= 0.5) is same
+    judged = compare_names(left, right, schema, schema)
+    assert (judged.probability >= 0.5) is same
+    # The reason says why two different words count as one given name; never for two formal
+    # names or a company's.
+    if same:
+        assert "(nickname)" in judged.reason
+    if left.startswith("Albert") or schema == "Company":
+        assert "nickname" not in judged.reason

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from ringfence.resolve.names.analyse import Analysed, analyse
 from ringfence.resolve.names.model import NameModel, default_model
+from ringfence.resolve.names.nicknames import same_given_name
 from ringfence.resolve.names.schemas import kind_of
 from ringfence.resolve.names.similarity import FEATURES
 
@@ -72,6 +73,8 @@ def name_reason(
             notes.append("transliterated")
         if values[FEATURES.index("initials")] > 0:
             notes.append("initials")
+        if _nickname(a, b):
+            notes.append("nickname")
         if notes:
             phrase += f" ({', '.join(notes)})"
     else:
@@ -80,3 +83,8 @@ def name_reason(
     if words and max(model.rarity(w) for w in words) < COMMON_RARITY:
         phrase += " (common name)"
     return phrase
+
+
+def _nickname(a: Analysed, b: Analysed) -> bool:
+    """A word of one person's name is a nickname of a word of the other's ("bill" / "william")."""
+    return a.person and b.person and any(same_given_name(x, y) for x in a.tokens for y in b.tokens)
