@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -125,16 +126,22 @@ def test_declared_oversize_body_is_refused_before_it_is_read(limited_app: FastAP
             "app": limited_app,
         }  # fmt: skip
 
-    async def probe(path: str, length: int, auth: bool = False) -> int:
+    async def probe_async(path: str, length: int, auth: bool = False) -> int:
         sent.clear()
         await limited_app(scope(path, length, auth), receive, send)
         return int(sent[0]["status"])
 
-    assert anyio.run(probe, f"{API}/screen", 500 * 1024 * 1024) == 413
-    assert anyio.run(probe, f"{API}/uploads", 500 * 1024 * 1024) == 413
-    assert anyio.run(probe, f"{API}/uploads", UPLOAD - 1) == 401  # anonymous: not read
-    assert anyio.run(probe, f"{API}/uploads", UPLOAD - 1, True) == 401  # a wrong key neither
-    assert anyio.run(probe, "/ingest", UPLOAD - 1) == 401
+    def probe(path: str, length: int, auth: bool = False) -> int:
+        # In a thread of its own: a browser test earlier in the session (Playwright's sync
+        # API) leaves an event loop running in this one, and anyio refuses to start another.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(anyio.run, probe_async, path, length, auth).result()
+
+    assert probe(f"{API}/screen", 500 * 1024 * 1024) == 413
+    assert probe(f"{API}/uploads", 500 * 1024 * 1024) == 413
+    assert probe(f"{API}/uploads", UPLOAD - 1) == 401  # anonymous: not read
+    assert probe(f"{API}/uploads", UPLOAD - 1, True) == 401  # a wrong key neither
+    assert probe("/ingest", UPLOAD - 1) == 401
 
 
 def test_chunked_oversize_body_is_cut_off(limited: TestClient, scratch_world: World) -> None:
