@@ -90,16 +90,17 @@ def resolution_pairs(
     from ringfence.store.engine import open_engine
 
     cleaned, _ = clean_mentions(_as_ingested(pa.concat_tables([left, right, *unlabelled])))
-    settings = Settings(data_dir=Path(tempfile.mkdtemp(prefix="rf-bench-pprl-")))
-    engine = open_engine(settings)
-    try:
-        scratch = settings.data_dir / "tmp" / "splink"
-        clusters, linker, _ = cluster_mentions(engine, cleaned, scratch, lambda *_a, **_k: None)
-        # The linker now holds the refitted prior, so 0.5 here is the pipeline's own links.
-        linked = linker.inference.predict(threshold_match_probability=MATCH_THRESHOLD)
-        linked = linked.as_pandas_dataframe()[["unique_id_l", "unique_id_r"]]
-    finally:
-        engine.close()
+    with tempfile.TemporaryDirectory(prefix="rf-bench-pprl-") as folder:
+        settings = Settings(data_dir=Path(folder))
+        engine = open_engine(settings)
+        try:
+            scratch = settings.data_dir / "tmp" / "splink"
+            clusters, linker, _ = cluster_mentions(engine, cleaned, scratch, lambda *_a, **_k: 0)
+            # The linker now holds the refitted prior, so 0.5 here is the pipeline's own links.
+            linked = linker.inference.predict(threshold_match_probability=MATCH_THRESHOLD)
+            linked = linked.as_pandas_dataframe()[["unique_id_l", "unique_id_r"]]
+        finally:
+            engine.close()
     left_ids, right_ids = set(left["id"].to_pylist()), set(right["id"].to_pylist())
     pairs = set()
     for a, b in zip(linked["unique_id_l"], linked["unique_id_r"], strict=True):

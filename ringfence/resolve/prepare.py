@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from functools import lru_cache
+from typing import Any
 
 import normality
 import numpy as np
@@ -20,7 +21,7 @@ import pyarrow.compute as pc
 from rigour.text.phonetics import metaphone
 
 from ringfence.resolve.names import fold_text, name_tokens
-from ringfence.resolve.names.nicknames import KEY_SEPARATOR, nickname_keys
+from ringfence.resolve.names.nicknames import nickname_keys
 
 # The columns Splink sees, in order; ``unique_id`` is the party record's id.
 MATCH_COLUMNS = (
@@ -145,13 +146,17 @@ def clean_email(raw: str | None) -> str | None:
 
 
 def map_distinct(
-    column: pa.ChunkedArray | pa.Array, fn: Callable[[str | None], str | None]
+    column: pa.ChunkedArray | pa.Array,
+    fn: Callable[[str | None], Any],
+    value_type: pa.DataType | None = None,
 ) -> pa.Array:
-    """Apply ``fn`` once per distinct value of a string column (values repeat a lot)."""
+    """Apply ``fn`` once per distinct value of a string column (values repeat a lot); its
+    results are of ``value_type`` (strings unless given)."""
     encoded = pc.dictionary_encode(column)
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks()
-    dictionary = pa.array([fn(v) for v in encoded.dictionary.to_pylist()], pa.string())
+    values = [fn(v) for v in encoded.dictionary.to_pylist()]
+    dictionary = pa.array(values, value_type or pa.string())
     return pc.take(dictionary, encoded.indices)
 
 
@@ -216,7 +221,7 @@ def _person_names(letters: pa.Array, schema: pa.Array) -> pa.Array:
 def _person_nicknames(name_norm: pa.Array, person: pa.Array) -> pa.Array:
     """A person's name keys up to a nickname (names.nicknames), empty for other schemas: a
     company's "Bill's Autos" is no "William's Autos"."""
-    keys = pc.split_pattern(map_distinct(name_norm, nickname_keys), KEY_SEPARATOR)
+    keys = map_distinct(name_norm, nickname_keys, pa.list_(pa.string()))
     return pc.if_else(pc.is_valid(person), keys, pa.scalar(None, keys.type))
 
 

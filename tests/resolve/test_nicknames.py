@@ -5,13 +5,12 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
-from ringfence.resolve.names.nicknames import KEY_SEPARATOR, formal_forms, nickname_keys
+from ringfence.resolve.names.nicknames import formal_forms, nickname_keys
 from ringfence.resolve.prepare import clean_name, prepare_mentions
 
 
 def _keys(name: str) -> set[str]:
-    keys = nickname_keys(clean_name(name))
-    return set(keys.split(KEY_SEPARATOR)) if keys else set()
+    return set(nickname_keys(clean_name(name)) or ())
 
 
 @pytest.mark.parametrize(

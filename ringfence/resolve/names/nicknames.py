@@ -15,9 +15,6 @@ from functools import lru_cache
 
 from nicknames import NickNamer
 
-# Separates the keys of one name in ``nickname_keys``' string (cleaned names have no "|").
-KEY_SEPARATOR = "|"
-
 
 @lru_cache(maxsize=1)
 def _namer() -> NickNamer:
@@ -36,9 +33,9 @@ def formal_forms(word: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=200_000)
-def nickname_keys(norm: str | None) -> str | None:
-    """The name's keys, ``KEY_SEPARATOR``-joined: the cleaned name (sorted words) with one word
-    replaced by a formal name it may stand for, words sorted again. Two names share a key when
+def nickname_keys(norm: str | None) -> tuple[str, ...] | None:
+    """The name's keys, sorted: the cleaned name (sorted words) with one word replaced by a
+    formal name it may stand for, words sorted again. Two names share a key when
     they differ only by a nickname ("tom smith" / "thomas smith" -> "smith thomas"). None when
     no word of the name is in the table."""
     if not norm:
@@ -49,7 +46,7 @@ def nickname_keys(norm: str | None) -> str | None:
         for i, word in enumerate(words)
         for form in formal_forms(word)
     }
-    return KEY_SEPARATOR.join(sorted(keys)) or None
+    return tuple(sorted(keys)) or None
 
 
 def same_given_name(x: str, y: str) -> bool:
