@@ -10,8 +10,22 @@ from rich.table import Table
 
 from ringfence.cli.errors import one_line_errors
 from ringfence.cli.progress import progress_bar
-from ringfence.resolve.pprl import DEFAULT_THRESHOLD, encode_parties, load_secret, match_encodings
-from ringfence.resolve.pprl.io import read_encodings, read_parties, write_encodings, write_pairs
+from ringfence.resolve.pprl import (
+    DEFAULT_THRESHOLD,
+    PprlParams,
+    encode_parties,
+    load_secret,
+    match_encodings,
+)
+from ringfence.resolve.pprl.field_model import fit_from_matches, load_field_model
+from ringfence.resolve.pprl.io import (
+    read_encodings,
+    read_matches,
+    read_parties,
+    write_encodings,
+    write_pairs,
+)
+from ringfence.resolve.pprl.params import FIELD_PARAMS
 
 console = Console()
 err_console = Console(stderr=True)
@@ -32,13 +46,21 @@ def encode(
     file: Path = typer.Argument(..., help="Parties file (canonical columns; CSV or Parquet)."),
     secret_file: Path = typer.Option(..., "--secret-file", help="Shared secret, >= 32 bytes."),
     out: Path = typer.Option(..., "--out", help="Encodings file (.parquet, or .jsonl)."),
+    field_filters: bool = typer.Option(
+        False,
+        "--field-filters",
+        help="Also a filter per field (name, street, city, postcode, birth date) and a block "
+        "key on the birth date: better matches, weaker privacy (docs/pprl.md). Both sides "
+        "must choose alike.",
+    ),
 ) -> None:
     """Encode a parties file into keyed Bloom-filter encodings that reveal no names."""
     with one_line_errors():
         secret = load_secret(secret_file)
         parties = read_parties(file)
+        params = FIELD_PARAMS if field_filters else PprlParams()
         with progress_bar(err_console) as progress:
-            encodings = encode_parties(parties, secret, progress=progress)
+            encodings = encode_parties(parties, secret, params, progress=progress)
         write_encodings(encodings, out)
     console.print(f"Encoded {encodings.num_rows:,} parties into {out}", highlight=False)
 
@@ -56,11 +78,19 @@ def match(
     one_to_one: bool = typer.Option(
         False, "--one-to-one", help="Keep only each record's best partner."
     ),
+    model: Path | None = typer.Option(
+        None, "--model", help="A model from `ringfence pprl fit` instead of the shipped one."
+    ),
 ) -> None:
     """Match two encodings files; write left_id, right_id, score, exact_matches."""
     with one_line_errors():
+        fitted = load_field_model(model) if model is not None else None
         pairs = match_encodings(
-            read_encodings(left), read_encodings(right), threshold, one_to_one=one_to_one
+            read_encodings(left),
+            read_encodings(right),
+            threshold,
+            one_to_one=one_to_one,
+            model=fitted,
         )
         if out is not None:
             write_pairs(pairs, out)
@@ -71,3 +101,29 @@ def match(
     for row in pairs.to_pylist():
         table.add_row(row["left_id"], row["right_id"], f"{row['score']:.4f}", row["exact_matches"])
     console.print(table)
+
+
+@pprl_app.command()
+def fit(
+    left: Path = typer.Argument(..., help="Encodings of one side."),
+    right: Path = typer.Argument(..., help="Encodings of the other side (same secret)."),
+    matches: Path = typer.Option(
+        ..., "--matches", help="Known matches: CSV or Parquet with left_id, right_id."
+    ),
+    out: Path = typer.Option(..., "--out", help="Model file (JSON) for `pprl match --model`."),
+) -> None:
+    """Learn a match model from known matches between two encodings files.
+
+    Every compared pair not listed in --matches counts as a non-match, so list all the
+    matches you know among the records of the two files.
+    """
+    with one_line_errors():
+        fitted, summary = fit_from_matches(
+            read_encodings(left), read_encodings(right), read_matches(matches)
+        )
+        fitted.save(out)
+    console.print(
+        f"Fitted on {summary['compared']:,} compared pairs ({summary['matches_compared']:,} of "
+        f"{summary['matches']:,} known matches among them); wrote {out}",
+        highlight=False,
+    )

@@ -37,12 +37,16 @@ PARTY_COLUMNS = ("id", "schema", "name", "street", "city", "postcode", "country"
 
 
 def encoding_schema(params: PprlParams) -> pa.Schema:
-    """Arrow schema of an encodings table: id, CLK, one exact code per identifier, block keys."""
+    """Arrow schema of an encodings table: id, CLK, one exact code per identifier, block keys,
+    and a ``clk_<field>`` filter per field of ``params.field_filters``."""
+    width = params.clk_bits // 8
     return pa.schema(
         [pa.field("id", pa.string(), nullable=False),
-         pa.field("clk", pa.binary(params.clk_bits // 8), nullable=False)]
+         pa.field("clk", pa.binary(width), nullable=False)]
         + [pa.field(f"{name}_hmac", pa.string()) for name in EXACT_FIELDS]
         + [pa.field("block_keys", pa.list_(pa.string()), nullable=False)]
+        + [pa.field(f"clk_{name}", pa.binary(width), nullable=False)
+           for name in params.field_filters]
     )  # fmt: skip
 
 
@@ -63,19 +67,26 @@ def encode_parties(
     cleaned = clean_parties(table)
     encoder = _Encoder(secret, params)
     n = table.num_rows
-    clks: list[bytes] = []
+    names = ["clk", *(f"clk_{f}" for f in params.field_filters)]
+    filters: dict[str, list[bytes]] = {name: [] for name in names}
     for start in range(0, n, _CHUNK_ROWS):
         stop = min(n, start + _CHUNK_ROWS)
-        clks.extend(encoder.clks(cleaned, start, stop))
+        filters["clk"].extend(encoder.clks(cleaned, start, stop))
+        for field_name in params.field_filters:
+            filters[f"clk_{field_name}"].extend(encoder.clks(cleaned, start, stop, field_name))
         if progress:
             progress("encode parties", stop, n)
-    columns: dict[str, Any] = {"id": cleaned["id"], "clk": clks}
+    columns: dict[str, Any] = {"id": cleaned["id"], "clk": filters.pop("clk")}
     for name in EXACT_FIELDS:
         columns[f"{name}_hmac"] = [encoder.exact_code(name, v) for v in cleaned[name]]
     columns["block_keys"] = [
         encoder.block_keys(words, country)
-        for words, country in zip(cleaned["name_tokens"], cleaned["country"], strict=True)
+        + encoder.field_block_keys({f: cleaned[f][row] for f in params.block_on}, country)
+        for row, (words, country) in enumerate(
+            zip(cleaned["name_tokens"], cleaned["country"], strict=True)
+        )
     ]
+    columns |= filters
     schema = encoding_schema(params).with_metadata(file_metadata(params, secret))
     return pa.Table.from_pydict(columns, schema=schema)
 
@@ -170,21 +181,26 @@ class _Encoder:
     def __init__(self, secret: bytes, params: PprlParams) -> None:
         self.params = params
         self.field_keys = {f: derive_key(secret, f"clk:{f}") for f in CLK_FIELDS}
+        # A field's own filter hashes under a key of its own: its bits say nothing about
+        # which bits of the record's CLK that field set.
+        self.filter_keys = {f: derive_key(secret, f"field:{f}") for f in params.field_filters}
         self.exact_keys = {f: derive_key(secret, f"exact:{f}") for f in EXACT_FIELDS}
         self.block_key = derive_key(secret, "block")
-        self._positions: dict[tuple[str, str], list[int]] = {}
+        self._positions: dict[tuple[str, str, bool], list[int]] = {}
         self._block_cache: dict[str, str] = {}
 
-    def positions(self, field_name: str, gram: str) -> list[int]:
-        """Bit positions of one q-gram: double hashing h1 + i*h2 (i < k) on a keyed HMAC."""
-        cached = self._positions.get((field_name, gram))
+    def positions(self, field_name: str, gram: str, own: bool = False) -> list[int]:
+        """Bit positions of one q-gram: double hashing h1 + i*h2 (i < k) on a keyed HMAC
+        (the field's own filter's key with ``own``, else the CLK's)."""
+        cached = self._positions.get((field_name, gram, own))
         if cached is None:
-            digest = hmac.digest(self.field_keys[field_name], gram.encode(), "sha256")
+            keys = self.filter_keys if own else self.field_keys
+            digest = hmac.digest(keys[field_name], gram.encode(), "sha256")
             h1 = int.from_bytes(digest[:8], "big")
             h2 = int.from_bytes(digest[8:16], "big") | 1  # odd: never a zero step
             m = self.params.filter_bits
             cached = [(h1 + i * h2) % m for i in range(self.params.k.get(field_name, 0))]
-            self._positions[(field_name, gram)] = cached
+            self._positions[(field_name, gram, own)] = cached
         return cached
 
     def _record_words(self, cleaned: dict[str, list[Any]], row: int) -> dict[str, list[str]]:
@@ -198,15 +214,21 @@ class _Encoder:
             "birth_date": cleaned["birth_date"][row],
         }
 
-    def clks(self, cleaned: dict[str, list[Any]], start: int, stop: int) -> list[bytes]:
-        """CLKs of rows ``start:stop`` as packed bytes (most significant bit first)."""
+    def clks(
+        self, cleaned: dict[str, list[Any]], start: int, stop: int, only: str | None = None
+    ) -> list[bytes]:
+        """CLKs of rows ``start:stop`` as packed bytes (most significant bit first); with
+        ``only``, that field's own filter instead."""
         rows: list[int] = []
         cols: list[int] = []
         q, pad = self.params.q, self.params.padding
+        own = only is not None
         for row in range(start, stop):
             for field_name, words in self._record_words(cleaned, row).items():
+                if own and field_name != only:
+                    continue
                 for gram in qgrams(words, q, pad):
-                    bits = self.positions(field_name, gram)
+                    bits = self.positions(field_name, gram, own)
                     cols.extend(bits)
                     rows.extend([row - start] * len(bits))
         matrix = np.zeros((stop - start, self.params.filter_bits), dtype=bool)
@@ -234,6 +256,15 @@ class _Encoder:
         codes = sorted({soundex(w) for w in words if len(w) >= 2})[: self.params.block_words]
         combos = codes + [f"{a}+{b}" for a, b in itertools.combinations(codes, 2)]
         return [self._block_key(f"{combo}|{country or ''}") for combo in combos]
+
+    def field_block_keys(self, values: dict[str, list[str]], country: str | None) -> list[str]:
+        """Keyed block keys of whole field values (``PprlParams.block_on``) with the country;
+        none for a field the record lacks."""
+        return [
+            self._block_key(f"{name}:{' '.join(words)}|{country or ''}")
+            for name, words in values.items()
+            if words
+        ]
 
     def _block_key(self, text: str) -> str:
         key = self._block_cache.get(text)

@@ -44,6 +44,45 @@ def read_parties(path: Path) -> pa.Table:
     Text on purpose: type inference would turn the phone ``030 1234567`` or the id ``007``
     into numbers and lose their leading zeros.
     """
+    table = _read_text_table(path)
+    if "id" not in table.column_names:
+        raise InputFileError(
+            "no 'id' column; a parties file needs id and any of name, street, city, postcode, "
+            "country, phone, email, identifier, bank_account",
+            file=str(path),
+            field="id",
+        )
+    _refuse_blank(table, "id", path)
+    return table
+
+
+def read_matches(path: Path) -> set[tuple[str, str]]:
+    """Known matches for ``pprl fit``: a CSV, Parquet or JSON-lines file with ``left_id`` and
+    ``right_id`` (other columns ignored)."""
+    table = _read_text_table(path)
+    for name in ("left_id", "right_id"):
+        if name not in table.column_names:
+            raise InputFileError(
+                f"no '{name}' column; a matches file needs left_id and right_id",
+                file=str(path),
+                field=name,
+            )
+        _refuse_blank(table, name, path)
+    lefts = [v.strip() for v in table.column("left_id").to_pylist()]
+    rights = [v.strip() for v in table.column("right_id").to_pylist()]
+    return set(zip(lefts, rights, strict=True))
+
+
+def _refuse_blank(table: pa.Table, name: str, path: Path) -> None:
+    values = table.column(name)
+    blank = pc.or_kleene(pc.is_null(values), pc.equal(pc.utf8_trim_whitespace(values), ""))
+    if pc.any(blank).as_py():
+        first = pc.index(blank, True).as_py()
+        raise InputFileError(f"empty {name}", file=str(path), row=first + 1, field=name)
+
+
+def _read_text_table(path: Path) -> pa.Table:
+    """A CSV, Parquet or JSON-lines file with every column cast to text."""
     if not path.is_file():
         raise InputFileError("file not found", file=str(path))
     kind = _kind(path)
@@ -64,18 +103,6 @@ def read_parties(path: Path) -> pa.Table:
         table = table.cast(pa.schema([(name, pa.string()) for name in table.column_names]))
     except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:
         raise InputFileError(f"cannot read as {kind}: {_reason(exc)}", file=str(path)) from None
-    if "id" not in table.column_names:
-        raise InputFileError(
-            "no 'id' column; a parties file needs id and any of name, street, city, postcode, "
-            "country, phone, email, identifier, bank_account",
-            file=str(path),
-            field="id",
-        )
-    ids = table.column("id")
-    blank = pc.or_kleene(pc.is_null(ids), pc.equal(pc.utf8_trim_whitespace(ids), ""))
-    if pc.any(blank).as_py():
-        first = pc.index(blank, True).as_py()
-        raise InputFileError("empty id", file=str(path), row=first + 1, field="id")
     return table
 
 
@@ -95,9 +122,16 @@ def _write_encodings_json(table: pa.Table, path: Path) -> None:
     meta = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
     with path.open("w", encoding="utf-8") as out:
         out.write(json.dumps({_HEADER_KEY: meta}) + "\n")
+        filters = _filter_columns(table.schema)
         for row in table.to_pylist():
-            row["clk"] = base64.b64encode(row["clk"]).decode("ascii")
+            for name in filters:
+                row[name] = base64.b64encode(row[name]).decode("ascii")
             out.write(json.dumps(row) + "\n")
+
+
+def _filter_columns(schema: pa.Schema) -> list[str]:
+    """The Bloom-filter columns (the CLK and any field filters): bytes, base64 in JSON."""
+    return [f.name for f in schema if pa.types.is_fixed_size_binary(f.type)]
 
 
 def read_encodings(path: Path) -> pa.Table:
@@ -129,9 +163,11 @@ def _read_encodings_json(path: Path) -> pa.Table:
         meta = {str(k): str(v) for k, v in header[_HEADER_KEY].items()}
         params = params_from_metadata(meta, str(path))
         rows = [json.loads(line) for line in lines if line.strip()]
-    for row in rows:
-        row["clk"] = base64.b64decode(row["clk"], validate=True)
     schema = encoding_schema(params).with_metadata(meta)
+    filters = _filter_columns(schema)
+    for row in rows:
+        for name in filters:
+            row[name] = base64.b64decode(row[name], validate=True)
     return pa.Table.from_pylist(rows, schema=schema)
 
 

@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ringfence.errors import UserError
+from ringfence.resolve.pprl.field_model import FieldModel, default_field_model, pair_features
 from ringfence.resolve.pprl.params import (
     EXACT_FIELDS,
     PprlParams,
@@ -109,9 +110,10 @@ def _array(table: pa.Table, name: str) -> pa.Array:
     return table.column(name).combine_chunks()
 
 
-def clk_matrix(table: pa.Table) -> np.ndarray:
-    """The CLKs as an (n, bits/64) uint64 matrix, for vectorised popcounts."""
-    clks = _array(table, "clk")
+def clk_matrix(table: pa.Table, column: str = "clk") -> np.ndarray:
+    """The CLKs (or a field's filters) as an (n, bits/64) uint64 matrix, for vectorised
+    popcounts."""
+    clks = _array(table, column)
     width = clks.type.byte_width
     data = np.frombuffer(
         clks.buffers()[1], dtype=np.uint8, count=len(clks) * width, offset=clks.offset * width
@@ -119,7 +121,7 @@ def clk_matrix(table: pa.Table) -> np.ndarray:
     return data.reshape(len(clks), width).view(np.uint64)
 
 
-def _popcount(words: np.ndarray) -> np.ndarray:
+def popcounts(words: np.ndarray) -> np.ndarray:
     """Set bits per row of a uint64 matrix."""
     if hasattr(np, "bitwise_count"):  # numpy >= 2
         return np.bitwise_count(words).sum(axis=1, dtype=np.int64)
@@ -130,10 +132,10 @@ def _popcount(words: np.ndarray) -> np.ndarray:
 def dice(left: np.ndarray, right: np.ndarray, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
     """Dice coefficient 2|A∩B| / (|A|+|B|) of CLK pairs (0 where both are empty)."""
     out = np.empty(len(li), dtype=np.float64)
-    left_pop, right_pop = _popcount(left), _popcount(right)
+    left_pop, right_pop = popcounts(left), popcounts(right)
     for start in range(0, len(li), _PAIR_CHUNK):
         a, b = li[start : start + _PAIR_CHUNK], ri[start : start + _PAIR_CHUNK]
-        common = _popcount(left[a] & right[b])
+        common = popcounts(left[a] & right[b])
         total = left_pop[a] + right_pop[b]
         out[start : start + _PAIR_CHUNK] = np.divide(
             2 * common, total, out=np.zeros(len(a)), where=total > 0
@@ -200,19 +202,22 @@ def match_encodings(
     right: pa.Table,
     threshold: float = DEFAULT_THRESHOLD,
     one_to_one: bool = False,
-    model: ScoreModel | None = None,
+    model: ScoreModel | FieldModel | None = None,
 ) -> pa.Table:
     """Pairs ``left_id, right_id, score, exact_matches`` scoring at least ``threshold``.
 
-    ``model`` replaces the default score model; the encoding parameters always come from the
-    files. With ``one_to_one`` each record keeps only its best partner (greedy, highest
-    score first).
+    ``model`` replaces the default score model: the shipped ``FieldModel`` when the encodings
+    carry field filters, else the CLK's noisy-OR ``ScoreModel``; the encoding parameters
+    always come from the files. With ``one_to_one`` each record keeps only its best partner
+    (greedy, highest score first).
     """
     if not 0.0 <= threshold <= 1.0:
         raise UserError(f"threshold must be between 0 and 1, not {threshold}")
-    check_compatible(left, right)
+    params = check_compatible(left, right)
+    if model is None:
+        model = default_field_model() if params.field_filters else ScoreModel()
     li, ri = candidate_pairs(left, right)
-    scores = scored_pairs(left, right, li, ri, model or ScoreModel())
+    scores = scored_pairs(left, right, li, ri, model)
     keep = scores[0] >= threshold
     li, ri, score = li[keep], ri[keep], scores[0][keep]
     labels = [scores[1][i] for i in np.flatnonzero(keep)]
@@ -231,16 +236,22 @@ def match_encodings(
 
 
 def scored_pairs(
-    left: pa.Table, right: pa.Table, li: np.ndarray, ri: np.ndarray, model: ScoreModel
+    left: pa.Table,
+    right: pa.Table,
+    li: np.ndarray,
+    ri: np.ndarray,
+    model: ScoreModel | FieldModel,
 ) -> tuple[np.ndarray, list[str]]:
     """Score and exact-match labels ("phone,email") of the given candidate pairs."""
-    dice_scores = dice(clk_matrix(left), clk_matrix(right), li, ri)
     agree = exact_agreements(left, right, li, ri)
-    differ = exact_disagreements(left, right, li, ri) if model.disagree_factors else None
     labels = [""] * len(li)
     for name in EXACT_FIELDS:
         for i in np.flatnonzero(agree[name]):
             labels[i] = f"{labels[i]},{name}" if labels[i] else name
+    if isinstance(model, FieldModel):
+        return model.score(pair_features(left, right, li, ri)), labels
+    dice_scores = dice(clk_matrix(left), clk_matrix(right), li, ri)
+    differ = exact_disagreements(left, right, li, ri) if model.disagree_factors else None
     return combine_scores(dice_scores, agree, model, differ), labels
 
 

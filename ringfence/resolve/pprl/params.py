@@ -24,6 +24,11 @@ _PROBE = b"ringfence-pprl secret check v1"
 # exact-match encoding each. Order is part of the scheme: it fixes the column order.
 CLK_FIELDS = ("name", "street", "city", "postcode", "country", "birth_date")
 EXACT_FIELDS = ("phone", "email", "identifier", "bank_account")
+# The fields ``ringfence pprl encode --field-filters`` gives a filter of their own (country,
+# three q-grams, says little alone and is already in the CLK).
+FIELD_FILTERS = ("name", "street", "city", "postcode", "birth_date")
+# Fields that may be block keys of their own (``PprlParams.block_on``).
+BLOCK_FIELDS = ("birth_date",)
 
 
 def _default_k() -> dict[str, int]:
@@ -47,8 +52,27 @@ class PprlParams:
     exact_bytes: int = 16
     block_bytes: int = 8
     block_words: int = 5  # a long company name: 5 words give 5 + 10 block keys, enough to meet
+    # Fields that also get a Bloom filter of their own beside the record's CLK, so a matcher can
+    # weigh a name, a date of birth and a place apart (``score_model.FieldModel``). Off by
+    # default: a filter holding one field alone is easier to attack by frequency analysis than
+    # the CLK, which mixes all fields (docs/pprl.md, "Field filters").
+    field_filters: tuple[str, ...] = ()
+    # Fields whose exact value (with the country) is also a block key, so records whose names
+    # share no sound still meet: the linkage unit then learns which records share a date of
+    # birth (not the date). Off by default, like field filters.
+    block_on: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        # Metadata stores the tuples as JSON lists; a caller may pass any sequence.
+        object.__setattr__(self, "field_filters", tuple(self.field_filters))
+        object.__setattr__(self, "block_on", tuple(self.block_on))
+        if set(self.block_on) - set(BLOCK_FIELDS):
+            raise UserError(f"block_on may name {BLOCK_FIELDS} only")
+        unknown = set(self.field_filters) - set(CLK_FIELDS)
+        if unknown or len(set(self.field_filters)) != len(self.field_filters):
+            raise UserError(f"field_filters must name distinct fields of {CLK_FIELDS}")
+        if any(self.k.get(f, 0) < 1 for f in self.field_filters):
+            raise UserError("a field with a filter of its own needs k >= 1 bits per q-gram")
         if self.clk_bits % 64 or self.clk_bits < 64:
             raise UserError("clk_bits must be a positive multiple of 64")
         if self.q < 1 or len(self.padding) != 1:
@@ -62,8 +86,21 @@ class PprlParams:
         return self.clk_bits * 2 if self.xor_fold else self.clk_bits
 
     def encoding_fields(self) -> dict[str, Any]:
-        """The parameters as stored in encoding files (with the scheme's name)."""
-        return {"scheme": SCHEME, **asdict(self)}
+        """The parameters as stored in encoding files (with the scheme's name).
+
+        Without field filters or extra block keys those keys are left out, so files encoded
+        before they existed and files encoded now without them carry the same parameters and
+        still match.
+        """
+        fields = asdict(self)
+        for name in ("field_filters", "block_on"):
+            if not fields[name]:
+                del fields[name]
+        return {"scheme": SCHEME, **fields}
+
+
+# What ``ringfence pprl encode --field-filters`` encodes with.
+FIELD_PARAMS = PprlParams(field_filters=FIELD_FILTERS, block_on=BLOCK_FIELDS)
 
 
 def _default_exact_weights() -> dict[str, float]:
