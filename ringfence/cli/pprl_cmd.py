@@ -62,7 +62,9 @@ def encode(
         with progress_bar(err_console) as progress:
             encodings = encode_parties(parties, secret, params, progress=progress)
         write_encodings(encodings, out)
-    console.print(f"Encoded {encodings.num_rows:,} parties into {out}", highlight=False)
+    console.print(
+        f"Encoded {encodings.num_rows:,} parties into {out}", highlight=False, soft_wrap=True
+    )
 
 
 @pprl_app.command()
@@ -122,8 +124,12 @@ def fit(
             read_encodings(left), read_encodings(right), read_matches(matches)
         )
         fitted.save(out)
+    unknown = summary["unknown"]
     console.print(
         f"Fitted on {summary['compared']:,} compared pairs ({summary['matches_compared']:,} of "
-        f"{summary['matches']:,} known matches among them); wrote {out}",
+        f"{summary['matches']:,} known matches among them"
+        + (f"; {unknown:,} name an id not in its encodings file" if unknown else "")
+        + f"); wrote {out}",
         highlight=False,
+        soft_wrap=True,
     )

@@ -6,9 +6,11 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -135,6 +137,40 @@ def test_shipped_field_model_weighs_fields_apart() -> None:
     assert field["name_typo"] > clk["name_typo"]
 
 
+@pytest.mark.parametrize("field", ["street", "city", "postcode", "birth_date"])
+def test_an_identical_field_never_counts_against_a_match(field: str) -> None:
+    value = {"street": "12 Long Road", "city": "Leeds", "postcode": "LS1 4AP",
+             "birth_date": "1970-01-01"}[field]  # fmt: skip
+    base = {"id": "p1", "name": "Wei Zhang", "country": "GB"}
+    scores = _scores(
+        parties({**base, field: value}),
+        parties({**base, "id": "same", field: value}, {**base, "id": "lacking"}),
+        FILTERED,
+        threshold=0.0,
+    )
+    assert scores["same"] >= scores["lacking"]
+
+
+def test_a_model_weighing_field_filters_refuses_encodings_without_them() -> None:
+    table = parties(SMITH, {**SMITH, "id": "b"})
+    plain = encode_parties(table, SECRET)
+    with pytest.raises(UserError, match="field filters these encodings do not have"):
+        match_encodings(plain, plain, model=default_field_model())
+    # A model fitted on plain encodings (the CLK's Dice and exact codes) is fine on them.
+    clk_only = FieldModel({"dice": 10.0}, -8.0)
+    assert match_encodings(plain, plain, model=clk_only).num_rows >= 2
+
+
+def test_explicit_empty_options_match_files_that_omit_them() -> None:
+    table = parties(SMITH)
+    explicit = encode_parties(table, SECRET)
+    meta = dict(explicit.schema.metadata)
+    stored = json.loads(meta[b"params"])
+    meta[b"params"] = json.dumps({**stored, "field_filters": [], "block_on": []}).encode()
+    explicit = explicit.replace_schema_metadata(meta)
+    assert match_encodings(explicit, encode_parties(table, SECRET)).num_rows == 1
+
+
 def test_shipped_model_is_versioned_and_says_what_it_learnt_from() -> None:
     model = default_field_model()
     assert model.version != "fitted" and "train world" in model.trained_on
@@ -144,9 +180,9 @@ def test_shipped_model_is_versioned_and_says_what_it_learnt_from() -> None:
 def _labelled(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     features = rng.random((n, len(FEATURES)))
-    differ = [j for j, f in enumerate(FEATURES) if f.endswith("_differ")]
+    differ = [j for j, f in enumerate(FEATURES) if f.endswith(("_differ", "_disagree"))]
     features[:, differ] = rng.random((n, len(differ))) < 0.2
-    logit = 8 * features[:, FEATURES.index("name_dice")] - 4
+    logit = 8 * features[:, FEATURES.index("name_agree")] - 4
     logit -= 3 * features[:, FEATURES.index("phone_differ")]
     labels = rng.random(n) < 1 / (1 + np.exp(-logit))
     return features, labels
@@ -158,13 +194,15 @@ def test_fitting_recovers_signs_and_keeps_the_model_monotone() -> None:
     agree = FEATURES.index("email_agree")
     features[:, agree] = ~labels & (np.arange(len(labels)) % 3 == 0)
     model = fit_field_model(features, labels)
-    assert model.coefficients["name_dice"] > 4
+    assert model.coefficients["name_agree"] > 4
     assert model.coefficients["phone_differ"] < -1
     assert model.coefficients["email_agree"] == 0.0
     assert all(
-        w >= 0 for f, w in model.coefficients.items() if not f.endswith(("_differ", "_both"))
+        w >= 0 for f, w in model.coefficients.items() if not f.endswith(("_differ", "_disagree"))
     )
-    assert all(w <= 0 for f, w in model.coefficients.items() if f.endswith("_differ"))
+    assert all(
+        w <= 0 for f, w in model.coefficients.items() if f.endswith(("_differ", "_disagree"))
+    )
 
 
 def test_fitting_needs_both_kinds_of_label() -> None:
@@ -189,26 +227,42 @@ def test_features_of_a_pair(tmp_path: Path) -> None:
     )
     li, ri = candidate_pairs(left, right)
     row = dict(zip(FEATURES, pair_features(left, right, li, ri)[0], strict=True))
-    assert row["name_both"] == 1.0 and row["name_dice"] == pytest.approx(0.5)  # identical
-    assert row["birth_date_both"] == 0.0 and row["birth_date_dice"] == 0.0  # one side lacks it
+    assert row["name_agree"] == 1.0 and row["name_disagree"] == 0.0  # identical
+    assert row["birth_date_agree"] == row["birth_date_disagree"] == 0.0  # one side lacks it
     assert row["phone_agree"] == row["phone_differ"] == 0.0  # only one side has a phone
 
 
 def test_model_files_round_trip_and_refuse_garbage(tmp_path: Path) -> None:
-    model = FieldModel({"name_dice": 3.0, "phone_differ": -2.0}, -1.5, "v1", "test")
-    model.save(tmp_path / "m.json")
-    assert load_field_model(tmp_path / "m.json") == model
-    (tmp_path / "bad.json").write_text('{"coefficients": {"shoe_size": 1}, "intercept": 0}')
-    for name, message in (("bad.json", "unknown features"), ("none.json", "not found")):
+    model = FieldModel({"name_agree": 3.0, "phone_differ": -2.0}, -1.5, "v1", "test")
+    model.save(tmp_path / "new" / "m.json")  # the folder is made
+    assert load_field_model(tmp_path / "new" / "m.json") == model
+    bad = {
+        "unknown.json": ('{"coefficients": {"shoe_size": 1}, "intercept": 0}', "unknown features"),
+        "nan.json": ('{"coefficients": {"name_agree": NaN}, "intercept": 0}', "is nan"),
+        "inf.json": ('{"coefficients": {}, "intercept": Infinity}', "is inf"),
+        "bool.json": ('{"coefficients": {"name_agree": true}, "intercept": 0}', "not a number"),
+        "text.json": ('{"coefficients": {"name_agree": "2"}, "intercept": 0}', "not a number"),
+        # A hand-edited weight against the model's signs: a similarity counting against.
+        "sign.json": ('{"coefficients": {"name_agree": -50}, "intercept": 0}', ">= 0"),
+        "sign2.json": ('{"coefficients": {"phone_differ": 5}, "intercept": 0}', "<= 0"),
+        "list.json": ("[1, 2]", "not a PPRL field model"),
+    }
+    for name, (text, _) in bad.items():
+        (tmp_path / name).write_text(text)
+    for name, message in [*((n, m) for n, (_, m) in bad.items()), ("none.json", "not found")]:
         with pytest.raises(InputFileError, match=message):
             load_field_model(tmp_path / name)
+    with pytest.raises(InputFileError, match="cannot write"):
+        model.save(tmp_path)  # a folder
 
 
 def test_fit_from_matches_counts_what_it_compared() -> None:
     left = encode_parties(parties(SMITH, {**SMITH, "id": "c", "name": "Mary Smith"}), SECRET)
     right = encode_parties(parties({**SMITH, "id": "b"}), SECRET)
-    model, summary = fit_from_matches(left, right, {("a", "b"), ("zz", "b")})
-    assert summary == {"compared": 2, "matches": 2, "matches_compared": 1}
+    model, summary = fit_from_matches(left, right, [("a", "b"), ("a", "b"), ("zz", "b")])
+    # The repeated match counts once; "zz" is in neither file, so it is reported, not taken
+    # for a match the blocking missed.
+    assert summary == {"compared": 2, "matches": 2, "matches_compared": 1, "unknown": 1}
     assert model.coefficients
     with pytest.raises(UserError, match="both matches and non-matches"):
         fit_from_matches(left, right, {("x", "y")})
@@ -286,3 +340,74 @@ def test_cli_fit_mistakes_are_one_line(fit_files: Path, matches: str, message: s
         fit_files / "bad.csv",
     )  # fmt: skip
     assert code == 2 and "not a PPRL field model" in err
+
+
+def _encode_both(fit_files: Path, *extra: str, suffix: str = ".parquet") -> None:
+    for side in ("a", "b"):
+        code, out, _ = _run(
+            "pprl", "encode", fit_files / f"{side}.csv", "--secret-file",
+            fit_files / "secret.key", "--out", fit_files / f"{side}{suffix}", *extra,
+        )  # fmt: skip
+        assert code == 0, out
+
+
+def test_cli_fit_reports_unknown_ids_and_unwritable_output(fit_files: Path) -> None:
+    _encode_both(fit_files, "--field-filters")
+    (fit_files / "m2.csv").write_text("left_id,right_id\n1,b1\n2,b2\n3,b3\n4,b4\n1,typo\n")
+    code, out, _ = _run(
+        "pprl", "fit", fit_files / "a.parquet", fit_files / "b.parquet", "--matches",
+        fit_files / "m2.csv", "--out", fit_files / "m.json",
+    )  # fmt: skip
+    assert code == 0 and "1 name an id not in its encodings file" in out
+    code, _, err = _run(
+        "pprl", "fit", fit_files / "a.parquet", fit_files / "b.parquet", "--matches",
+        fit_files / "matches.csv", "--out", fit_files,
+    )  # fmt: skip
+    assert code == 2 and "cannot write" in err and len(err.strip().splitlines()) == 1
+
+
+def test_cli_refuses_numeric_json_ids(fit_files: Path) -> None:
+    _encode_both(fit_files)
+    (fit_files / "m.jsonl").write_text(
+        '{"left_id": 123456789012345678901234567890, "right_id": "b1"}\n'
+    )
+    code, _, err = _run(
+        "pprl", "fit", fit_files / "a.parquet", fit_files / "b.parquet", "--matches",
+        fit_files / "m.jsonl", "--out", fit_files / "model.json",
+    )  # fmt: skip
+    assert code == 2 and "ids must be JSON strings" in err and "left_id" in err
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda row: row.pop("clk_name"), "row 3, field 'clk_name': missing value"),
+        (lambda row: row.update(clk_city="not base64!"), "field 'clk_city': not base64"),
+        (lambda row: row.update(clk_street="AAAA"), "3 bytes, expected 128"),
+        (lambda row: row.update(clk_country="AAAA"), "'clk_country': not a field"),
+        (lambda row: row.pop("id"), "field 'id': missing value"),
+    ],
+)
+def test_cli_names_the_row_of_a_broken_json_encoding(
+    fit_files: Path, change: Any, message: str
+) -> None:
+    _encode_both(fit_files, "--field-filters", suffix=".jsonl")
+    lines = (fit_files / "a.jsonl").read_text().splitlines()
+    row = json.loads(lines[2])
+    change(row)
+    lines[2] = json.dumps(row)
+    (fit_files / "a.jsonl").write_text("\n".join(lines) + "\n")
+    code, _, err = _run("pprl", "match", fit_files / "a.jsonl", fit_files / "b.jsonl")
+    assert code == 2 and message in err, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_cli_names_the_file_of_bad_stored_parameters(fit_files: Path) -> None:
+    _encode_both(fit_files)
+    table = pq.read_table(fit_files / "a.parquet")
+    meta = dict(table.schema.metadata)
+    params = json.loads(meta[b"params"])
+    meta[b"params"] = json.dumps({**params, "field_filters": ["shoe"]}).encode()
+    pq.write_table(table.replace_schema_metadata(meta), fit_files / "bad.parquet")
+    code, _, err = _run("pprl", "match", fit_files / "bad.parquet", fit_files / "b.parquet")
+    assert code == 2 and "bad.parquet" in err and "field_filters" in err

@@ -2,15 +2,19 @@
 
 A record's CLK mixes all its fields, so its Dice coefficient cannot tell a typo in a date of
 birth from a different surname. With field filters (``PprlParams.field_filters``) each pair
-also has one Dice per field and whether both sides hold that field; a logistic model over
-those, the CLK's Dice and the exact codes' agreement and disagreement gives the probability
-that a compared pair is one party. ``field_model.json`` is the shipped model (how it was
-trained is recorded in it); ``fit_field_model`` learns one from labelled pairs.
+also has, per field both sides hold, how far they agree (Dice) and disagree (1 - Dice); a
+logistic model over those, the CLK's Dice and the exact codes' agreement and disagreement gives
+the probability that a compared pair is one party. Every weight has a fixed sign (``_bounds``),
+so a field one side lacks counts for nothing and an identical field never counts against.
+``field_model.json`` is the shipped model (how it was trained is recorded in it);
+``fit_field_model`` learns one from labelled pairs.
 """
 
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from functools import cache
 from importlib import resources
@@ -23,13 +27,9 @@ from ringfence.errors import InputFileError, UserError
 from ringfence.resolve.pprl.params import CLK_FIELDS, EXACT_FIELDS
 
 MODEL_FILE = "field_model.json"
-# A field's Dice counts from this point (a field one side lacks counts as exactly this), and
-# ``<field>_both`` says whether both sides hold it: fitted per field on FEBRL3 alone, the
-# break-even points were 0.43-0.64, so a model's "both" weights stay small.
-NEUTRAL_DICE = 0.5
 FEATURES: tuple[str, ...] = (
     "dice",
-    *(f"{f}_{kind}" for f in CLK_FIELDS for kind in ("dice", "both")),
+    *(f"{f}_{kind}" for f in CLK_FIELDS for kind in ("agree", "disagree")),
     *(f"{e}_{kind}" for e in EXACT_FIELDS for kind in ("agree", "differ")),
 )
 
@@ -47,6 +47,23 @@ class FieldModel:
         unknown = set(self.coefficients) - set(FEATURES)
         if unknown:
             raise ValueError(f"unknown features {sorted(unknown)}")
+        for name, value in [*self.coefficients.items(), ("intercept", self.intercept)]:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"{name!r} is not a number")
+            if not math.isfinite(value):
+                raise ValueError(f"{name!r} is {value}")
+            low, high = _bounds(name) if name != "intercept" else (None, None)
+            if (low is not None and value < low) or (high is not None and value > high):
+                raise ValueError(f"{name!r} must be {'>= 0' if low is not None else '<= 0'}")
+
+    def fields(self) -> set[str]:
+        """The fields whose own filters this model weighs."""
+        return {
+            name.rsplit("_", 1)[0]
+            for name, weight in self.coefficients.items()
+            if weight and name.endswith(("_agree", "_disagree"))
+            and name.rsplit("_", 1)[0] in CLK_FIELDS
+        }
 
     def score(self, features: np.ndarray) -> np.ndarray:
         """Probability of one party for each row of a ``pair_features`` matrix."""
@@ -55,8 +72,12 @@ class FieldModel:
         return np.asarray(1.0 / (1.0 + np.exp(-np.clip(logit, -50.0, 50.0))))
 
     def save(self, path: Path) -> None:
-        """Write the model as JSON."""
-        path.write_text(json.dumps(asdict(self), indent=1) + "\n", encoding="utf-8")
+        """Write the model as JSON (creating its folder); an unwritable path is one error."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(asdict(self), indent=1) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise InputFileError(f"cannot write: {exc.strerror}", file=str(path)) from None
 
 
 def load_field_model(path: Path) -> FieldModel:
@@ -64,8 +85,8 @@ def load_field_model(path: Path) -> FieldModel:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         return FieldModel(
-            coefficients={str(k): float(v) for k, v in data["coefficients"].items()},
-            intercept=float(data["intercept"]),
+            coefficients={str(k): v for k, v in data["coefficients"].items()},
+            intercept=data["intercept"],
             version=str(data.get("version", "fitted")),
             trained_on=str(data.get("trained_on", "")),
         )
@@ -104,8 +125,9 @@ def pair_features(
             continue
         lm, rm = clk_matrix(left, column), clk_matrix(right, column)
         both = (popcounts(lm)[li] > 0) & (popcounts(rm)[ri] > 0)
-        columns[f"{name}_dice"] = np.where(both, dice(lm, rm, li, ri) - NEUTRAL_DICE, 0.0)
-        columns[f"{name}_both"] = both.astype(np.float64)
+        similarity = dice(lm, rm, li, ri)
+        columns[f"{name}_agree"] = np.where(both, similarity, 0.0)
+        columns[f"{name}_disagree"] = np.where(both, 1.0 - similarity, 0.0)
     agree = exact_agreements(left, right, li, ri)
     differ = exact_disagreements(left, right, li, ri)
     for name in EXACT_FIELDS:
@@ -160,6 +182,8 @@ def fit_field_model(
     bounds = [_bounds(FEATURES[j]) for j in varying] + [(None, None)]
     start = np.zeros(len(varying) + 1)
     fitted = minimize(loss, start, jac=True, method="L-BFGS-B", bounds=bounds)
+    if not fitted.success:
+        raise UserError(f"the model did not converge ({fitted.message}); try more labelled pairs")
     coefficients = {
         FEATURES[j]: round(float(c), 6) for j, c in zip(varying, fitted.x[:-1], strict=True)
     }
@@ -167,28 +191,33 @@ def fit_field_model(
 
 
 def _bounds(feature: str) -> tuple[float | None, float | None]:
-    """Sign of a feature's weight: similarities and agreements >= 0, disagreements <= 0,
-    whether both sides hold a field either way."""
-    if feature.endswith("_differ"):
+    """Sign of a feature's weight: similarities and agreements >= 0, disagreements <= 0."""
+    if feature.endswith(("_differ", "_disagree")):
         return (None, 0.0)
-    if feature.endswith("_both"):
-        return (None, None)
     return (0.0, None)
 
 
 def fit_from_matches(
-    left: pa.Table, right: pa.Table, matches: set[tuple[str, str]]
+    left: pa.Table, right: pa.Table, matches: Iterable[tuple[str, str]]
 ) -> tuple[FieldModel, dict[str, int]]:
     """A model fitted on the pairs ``match_encodings`` would compare, labelled by ``matches``
     (left id, right id); every other compared pair counts as a non-match. Also returns how
-    many pairs were compared and how many of the matches were among them."""
+    many pairs were compared, how many distinct matches were given, how many of them were
+    compared, and how many name an id that is not in its file (``unknown``)."""
     from ringfence.resolve.pprl.match import candidate_pairs, check_compatible
 
     check_compatible(left, right)
+    known = set(matches)
     li, ri = candidate_pairs(left, right)
     lid, rid = left.column("id").to_pylist(), right.column("id").to_pylist()
-    labels = np.array([(lid[a], rid[b]) in matches for a, b in zip(li, ri, strict=True)])
-    summary = {"compared": len(li), "matches": len(matches), "matches_compared": int(labels.sum())}
+    left_ids, right_ids = set(lid), set(rid)
+    labels = np.array([(lid[a], rid[b]) in known for a, b in zip(li, ri, strict=True)], dtype=bool)
+    summary = {
+        "compared": len(li),
+        "matches": len(known),
+        "matches_compared": int(labels.sum()),
+        "unknown": sum(1 for a, b in known if a not in left_ids or b not in right_ids),
+    }
     if not labels.any() or labels.all():
         raise UserError(
             f"cannot fit: {summary['matches_compared']} of the {len(li)} compared pairs are "

@@ -56,7 +56,7 @@ def read_parties(path: Path) -> pa.Table:
     return table
 
 
-def read_matches(path: Path) -> set[tuple[str, str]]:
+def read_matches(path: Path) -> list[tuple[str, str]]:
     """Known matches for ``pprl fit``: a CSV, Parquet or JSON-lines file with ``left_id`` and
     ``right_id`` (other columns ignored)."""
     table = _read_text_table(path)
@@ -70,7 +70,7 @@ def read_matches(path: Path) -> set[tuple[str, str]]:
         _refuse_blank(table, name, path)
     lefts = [v.strip() for v in table.column("left_id").to_pylist()]
     rights = [v.strip() for v in table.column("right_id").to_pylist()]
-    return set(zip(lefts, rights, strict=True))
+    return list(zip(lefts, rights, strict=True))
 
 
 def _refuse_blank(table: pa.Table, name: str, path: Path) -> None:
@@ -79,6 +79,27 @@ def _refuse_blank(table: pa.Table, name: str, path: Path) -> None:
     if pc.any(blank).as_py():
         first = pc.index(blank, True).as_py()
         raise InputFileError(f"empty {name}", file=str(path), row=first + 1, field=name)
+
+
+_ID_COLUMNS = ("id", "left_id", "right_id")
+
+
+def _refuse_numeric_ids(table: pa.Table, path: Path) -> None:
+    """Ids that JSON reading made floating point (a fraction, or a number too large for 64
+    bits anywhere in the column) would come back as text of a float (``1.2345678901234568e+29``);
+    strings and whole numbers are kept exactly."""
+    for name in _ID_COLUMNS:
+        if name in table.column_names and not (
+            pa.types.is_string(table.schema.field(name).type)
+            or pa.types.is_integer(table.schema.field(name).type)
+            or pa.types.is_null(table.schema.field(name).type)
+        ):
+            raise InputFileError(
+                "ids must be JSON strings (in quotes) or whole numbers that fit 64 bits; "
+                "others lose digits",
+                file=str(path),
+                field=name,
+            )
 
 
 def _read_text_table(path: Path) -> pa.Table:
@@ -91,6 +112,7 @@ def _read_text_table(path: Path) -> pa.Table:
             table = pq.read_table(path)
         elif kind == "json":
             table = pajson.read_json(path)
+            _refuse_numeric_ids(table, path)
         else:
             with pacsv.open_csv(path) as reader:
                 names = reader.schema.names
@@ -162,13 +184,38 @@ def _read_encodings_json(path: Path) -> pa.Table:
             raise ValueError("first line holds no encoding parameters")
         meta = {str(k): str(v) for k, v in header[_HEADER_KEY].items()}
         params = params_from_metadata(meta, str(path))
-        rows = [json.loads(line) for line in lines if line.strip()]
+        rows = [(number, json.loads(line)) for number, line in enumerate(lines, 2) if line.strip()]
     schema = encoding_schema(params).with_metadata(meta)
-    filters = _filter_columns(schema)
-    for row in rows:
-        for name in filters:
+    for number, row in rows:
+        _check_encoding_row(row, schema, path, number)
+    return pa.Table.from_pylist([row for _, row in rows], schema=schema)
+
+
+def _check_encoding_row(row: object, schema: pa.Schema, path: Path, number: int) -> None:
+    """One JSON-lines encoding: exactly the schema's fields, required ones present, filters
+    base64 of the right length (decoded in place)."""
+    if not isinstance(row, dict):
+        raise InputFileError("not a JSON object", file=str(path), row=number)
+    extra = set(row) - set(schema.names)
+    if extra:
+        field = sorted(extra)[0]
+        raise InputFileError("not a field of these encodings", file=str(path), row=number,
+                             field=field)  # fmt: skip
+    for field in schema:
+        if row.get(field.name) is None and not field.nullable:
+            raise InputFileError("missing value", file=str(path), row=number, field=field.name)
+    for name in _filter_columns(schema):
+        try:
             row[name] = base64.b64decode(row[name], validate=True)
-    return pa.Table.from_pylist(rows, schema=schema)
+        except (ValueError, TypeError):
+            raise InputFileError("not base64", file=str(path), row=number, field=name) from None
+        if len(row[name]) != schema.field(name).type.byte_width:
+            raise InputFileError(
+                f"{len(row[name])} bytes, expected {schema.field(name).type.byte_width}",
+                file=str(path),
+                row=number,
+                field=name,
+            )
 
 
 def write_pairs(table: pa.Table, path: Path) -> None:

@@ -32,19 +32,20 @@ PAIR_SCHEMA = pa.schema(
 
 def check_compatible(left: pa.Table, right: pa.Table) -> PprlParams:
     """The shared encoding parameters; refuse encodings made differently or with another secret."""
-    metas = []
+    metas, params = [], []
     for side, table in (("left", left), ("right", right)):
         raw = table.schema.metadata or {}
         meta = {k.decode(): v.decode() for k, v in raw.items()}
         if "params" not in meta or "secret_check" not in meta:
             raise UserError(f"the {side} table is not a Ringfence PPRL encoding (no parameters)")
-        params_from_metadata(meta, side)
+        params.append(params_from_metadata(meta, side))
         metas.append(meta)
-    if metas[0]["params"] != metas[1]["params"]:
+    # Compared as parameters, not as text: an explicit empty list means what an absent key does.
+    if params[0] != params[1]:
         raise UserError("the two encodings were made with different parameters; re-encode both")
     if metas[0]["secret_check"] != metas[1]["secret_check"]:
         raise UserError("the two encodings were made with different secrets; they cannot match")
-    return params_from_metadata(metas[0], "left")
+    return params[0]
 
 
 def _pairs_sharing(left: pa.Array, right: pa.Array, n_right: int) -> np.ndarray:
@@ -216,6 +217,12 @@ def match_encodings(
     params = check_compatible(left, right)
     if model is None:
         model = default_field_model() if params.field_filters else ScoreModel()
+    elif isinstance(model, FieldModel) and model.fields() - set(params.field_filters):
+        lacking = ", ".join(sorted(model.fields() - set(params.field_filters)))
+        raise UserError(
+            f"the model weighs field filters these encodings do not have ({lacking}); encode "
+            "both sides with --field-filters, or fit a model on these encodings"
+        )
     li, ri = candidate_pairs(left, right)
     scores = scored_pairs(left, right, li, ri, model)
     keep = scores[0] >= threshold

@@ -185,5 +185,5 @@ def params_from_metadata(meta: dict[str, str], file: str) -> PprlParams:
         if scheme != SCHEME:
             raise ValueError(f"scheme {scheme!r}, expected {SCHEME!r}")
         return PprlParams(**values)
-    except (ValueError, TypeError, AttributeError) as exc:
+    except (ValueError, TypeError, AttributeError, UserError) as exc:
         raise InputFileError(f"unusable PPRL encoding parameters: {exc}", file=file) from None
