@@ -105,11 +105,15 @@ def default_field_model() -> FieldModel:
 
 
 def pair_features(
-    left: pa.Table, right: pa.Table, li: np.ndarray, ri: np.ndarray
+    left: pa.Table,
+    right: pa.Table,
+    li: np.ndarray,
+    ri: np.ndarray,
+    agree: dict[str, np.ndarray] | None = None,
 ) -> np.ndarray:
     """The ``FEATURES`` of each candidate pair (rows ``li`` of left with ``ri`` of right) as
     an (n, len(FEATURES)) matrix; a field without a filter in these encodings counts as held
-    by neither side."""
+    by neither side. ``agree`` passes exact agreements the caller already has."""
     from ringfence.resolve.pprl.match import (
         clk_matrix,
         dice,
@@ -128,7 +132,8 @@ def pair_features(
         similarity = dice(lm, rm, li, ri)
         columns[f"{name}_agree"] = np.where(both, similarity, 0.0)
         columns[f"{name}_disagree"] = np.where(both, 1.0 - similarity, 0.0)
-    agree = exact_agreements(left, right, li, ri)
+    if agree is None:
+        agree = exact_agreements(left, right, li, ri)
     differ = exact_disagreements(left, right, li, ri)
     for name in EXACT_FIELDS:
         columns[f"{name}_agree"] = agree[name].astype(np.float64)

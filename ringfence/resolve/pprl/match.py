@@ -256,7 +256,7 @@ def scored_pairs(
         for i in np.flatnonzero(agree[name]):
             labels[i] = f"{labels[i]},{name}" if labels[i] else name
     if isinstance(model, FieldModel):
-        return model.score(pair_features(left, right, li, ri)), labels
+        return model.score(pair_features(left, right, li, ri, agree)), labels
     dice_scores = dice(clk_matrix(left), clk_matrix(right), li, ri)
     differ = exact_disagreements(left, right, li, ri) if model.disagree_factors else None
     return combine_scores(dice_scores, agree, model, differ), labels
