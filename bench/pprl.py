@@ -30,16 +30,11 @@ from rapidfuzz import fuzz
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._common import machine
+from bench._pprl_fields import FIELD_MODEL_WORLDS, entities_run, field_run, fit_on
 from bench._pprl_sources import Source, public_sources, world_sources
 from bench._pprl_world import make_world
 from ringfence.resolve.pprl import PprlParams, encode_parties, match_encodings
 from ringfence.resolve.pprl.encode import clean_parties
-from ringfence.resolve.pprl.field_model import (
-    FieldModel,
-    default_field_model,
-    fit_field_model,
-    pair_features,
-)
 from ringfence.resolve.pprl.match import (
     DEFAULT_THRESHOLD,
     candidate_pairs,
@@ -262,43 +257,6 @@ def _side(train: World, test: World, feature: str, agree: str, differ: str) -> d
     }
 
 
-def fit_on(*worlds: World, trained_on: str = "", exclude: tuple[str, ...] = ()) -> FieldModel:
-    """The field model fitted on the labelled candidate pairs of one or more worlds, each
-    world weighing the same in all (historical_50k's 2.5 million pairs would otherwise drown
-    the simulator's 20 thousand)."""
-    features = [pair_features(w.enc_left, w.enc_right, w.li, w.ri) for w in worlds]
-    labels = np.concatenate([w.labels for w in worlds])
-    weights = np.concatenate([np.full(len(w.labels), len(labels) / len(w.labels)) for w in worlds])
-    return fit_field_model(
-        np.vstack(features),
-        labels,
-        trained_on=trained_on,
-        weights=weights / len(worlds),
-        exclude=exclude,
-    )
-
-
-def field_run(train_source: Source, eval_source: Source) -> dict[str, Any]:
-    """Field filters (``FIELD_PARAMS``, as ``pprl encode --field-filters``): the field model
-    fitted on the train world, and the shipped one, on the eval world."""
-    train = World(train_source, FIELD_PARAMS, clear=False)
-    test = World(eval_source, FIELD_PARAMS, clear=False)
-    fitted = fit_on(train)
-    features = pair_features(test.enc_left, test.enc_right, test.li, test.ri)
-    shipped = test.evaluate(default_field_model().score(features), DEFAULT_THRESHOLD)
-    return {
-        **test.evaluate(fitted.score(features), DEFAULT_THRESHOLD),
-        "field_filters": list(FIELD_PARAMS.field_filters),
-        "block_on": list(FIELD_PARAMS.block_on),
-        "candidate_pairs": len(test.pair_ids),
-        "blocking_pair_completeness": round(
-            len(test.truth & set(test.pair_ids)) / max(len(test.truth), 1), 4
-        ),
-        "shipped_model": {**shipped, "version": default_field_model().version},
-        "model": asdict(fitted),
-    }
-
-
 def run(
     train_source: Source, eval_source: Source, params: PprlParams, resolution: bool = False
 ) -> dict[str, Any]:
@@ -317,6 +275,7 @@ def run(
     }
     if resolution:
         result |= _resolution_side(test, pprl["f1"], (train.left, train.right))
+        result["pprl_entities"] = entities_run(train, test, None)  # the shipped CLK score
     return result | {
         "eval_world": {
             "left_records": test.left.num_rows,
@@ -385,12 +344,6 @@ def throughput(entities: int, seed: int) -> dict[str, Any]:
     }
 
 
-# The shipped field model's training worlds: each public set's train world (entities in even
-# positions), the simulator's and the synthetic one's; FEBRL4 is left out, so one set stays
-# unseen by it.
-FIELD_MODEL_WORLDS = ("febrl3", "fake_1000", "historical_50k")
-
-
 def write_field_model(args: argparse.Namespace) -> None:
     """Fit the field model on the train worlds of ``FIELD_MODEL_WORLDS``, the simulator's and
     the synthetic world's, each weighing the same, and write it to ``args.write_field_model``.
@@ -406,6 +359,14 @@ def write_field_model(args: argparse.Namespace) -> None:
     trained_on = "; ".join(f"train world of {description}" for _, _, description in sources)
     model = fit_on(*worlds, trained_on=trained_on, exclude=("dice",))
     replace(model, version=args.field_model_version).save(args.write_field_model)
+
+
+def _entities_vs_resolution(result: dict[str, Any]) -> None:
+    """Each entities-mode F1 minus clear-text resolution's F1 as entities, in place."""
+    clear = result["clear_text_resolution"]["same_entity"]["f1"]
+    fields = result["pprl_field_filters"]
+    for block in (result["pprl_entities"], fields["entities"], fields["shipped_model"]["entities"]):
+        block["f1_difference_vs_resolution_entities"] = round(block["f1"] - clear, 4)
 
 
 def replace_args(args: argparse.Namespace, **changes: Any) -> argparse.Namespace:
@@ -450,8 +411,11 @@ def main() -> None:
         "seed": args.seed,
         "params": PprlParams().encoding_fields(),
         **run(train, test, PprlParams(), resolution=True),
-        "pprl_field_filters": field_run(train, test),
+        "pprl_field_filters": field_run(
+            World(train, FIELD_PARAMS, clear=False), World(test, FIELD_PARAMS, clear=False)
+        ),
     }
+    _entities_vs_resolution(result)
     # The like-for-like comparison: the CLK given only what the clear-text matcher sees (names;
     # identifiers are exact on both sides), so the F1 gap is the price of encoding alone.
     names_only = PprlParams(k={"name": 20, "street": 0, "city": 0, "postcode": 0, "country": 0})

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow.compute as pc
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from ringfence.cli.errors import one_line_errors
 from ringfence.cli.progress import progress_bar
+from ringfence.errors import UserError
 from ringfence.resolve.pprl import (
     DEFAULT_THRESHOLD,
     PprlParams,
@@ -17,7 +19,12 @@ from ringfence.resolve.pprl import (
     load_secret,
     match_encodings,
 )
-from ringfence.resolve.pprl.field_model import fit_from_matches, load_field_model
+from ringfence.resolve.pprl.entities import (
+    DEFAULT_LINK_THRESHOLD,
+    check_link_threshold,
+    link_entities,
+)
+from ringfence.resolve.pprl.field_model import FieldModel, fit_from_matches, load_field_model
 from ringfence.resolve.pprl.io import (
     read_encodings,
     read_matches,
@@ -69,13 +76,16 @@ def encode(
 
 @pprl_app.command()
 def match(
+    ctx: typer.Context,
     left: Path = typer.Argument(..., help="Encodings of one side."),
     right: Path = typer.Argument(..., help="Encodings of the other side (same secret)."),
     threshold: float = typer.Option(
         DEFAULT_THRESHOLD, "--threshold", min=0.0, max=1.0, help="Lowest score reported."
     ),
     out: Path | None = typer.Option(
-        None, "--out", help="Pairs file (.parquet or .csv); a table on stdout without it."
+        None,
+        "--out",
+        help="Pairs (or entities) file (.parquet or .csv); a table on stdout without it.",
     ),
     one_to_one: bool = typer.Option(
         False, "--one-to-one", help="Keep only each record's best partner."
@@ -83,10 +93,27 @@ def match(
     model: Path | None = typer.Option(
         None, "--model", help="A model from `ringfence pprl fit` instead of the shipped one."
     ),
+    entities: bool = typer.Option(
+        False,
+        "--entities",
+        help="Write entities instead of pairs: side, id, entity_id for every record of both "
+        "files, closing links scored across and within the sides (docs/pprl.md).",
+    ),
+    link_threshold: float | None = typer.Option(
+        None,
+        "--link-threshold",
+        help=f"With --entities: lowest score that links two records (default "
+        f"{DEFAULT_LINK_THRESHOLD}).",
+    ),
 ) -> None:
-    """Match two encodings files; write left_id, right_id, score, exact_matches."""
+    """Match two encodings files; write left_id, right_id, score, exact_matches (with
+    --entities: side, id, entity_id)."""
     with one_line_errors():
+        _check_match_options(ctx, entities, one_to_one, link_threshold)
         fitted = load_field_model(model) if model is not None else None
+        if entities:
+            _write_entities(left, right, link_threshold, fitted, out)
+            return
         pairs = match_encodings(
             read_encodings(left),
             read_encodings(right),
@@ -103,6 +130,44 @@ def match(
     for row in pairs.to_pylist():
         table.add_row(row["left_id"], row["right_id"], f"{row['score']:.4f}", row["exact_matches"])
     console.print(table)
+
+
+def _check_match_options(
+    ctx: typer.Context, entities: bool, one_to_one: bool, link_threshold: float | None
+) -> None:
+    """Refuse options that mean nothing together (pairs' options with --entities and back)."""
+    if not entities and link_threshold is not None:
+        raise UserError("--link-threshold applies only with --entities")
+    if entities and one_to_one:
+        raise UserError("--one-to-one applies to pairs, not with --entities")
+    # By name: typer ships its own click, whose ParameterSource is not click's.
+    source = ctx.get_parameter_source("threshold")
+    if entities and getattr(source, "name", "") == "COMMANDLINE":
+        raise UserError("--threshold applies to pairs; with --entities use --link-threshold")
+
+
+def _write_entities(
+    left: Path,
+    right: Path,
+    link_threshold: float | None,
+    model: FieldModel | None,
+    out: Path | None,
+) -> None:
+    """``pprl match --entities``: the entities table to ``out``, or as a table on stdout."""
+    threshold = DEFAULT_LINK_THRESHOLD if link_threshold is None else link_threshold
+    check_link_threshold(threshold)
+    table = link_entities(read_encodings(left), read_encodings(right), threshold, model)
+    groups = pc.count_distinct(table["entity_id"]).as_py()
+    if out is not None:
+        write_pairs(table, out)
+        console.print(
+            f"Wrote {table.num_rows:,} records in {groups:,} entities to {out}", highlight=False
+        )
+        return
+    rows = Table("side", "id", "entity_id")
+    for row in table.to_pylist():
+        rows.add_row(row["side"], row["id"], row["entity_id"])
+    console.print(rows)
 
 
 @pprl_app.command()

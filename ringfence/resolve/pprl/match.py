@@ -214,15 +214,7 @@ def match_encodings(
     """
     if not 0.0 <= threshold <= 1.0:
         raise UserError(f"threshold must be between 0 and 1, not {threshold}")
-    params = check_compatible(left, right)
-    if model is None:
-        model = default_field_model() if params.field_filters else ScoreModel()
-    elif isinstance(model, FieldModel) and model.fields() - set(params.field_filters):
-        lacking = ", ".join(sorted(model.fields() - set(params.field_filters)))
-        raise UserError(
-            f"the model weighs field filters these encodings do not have ({lacking}); encode "
-            "both sides with --field-filters, or fit a model on these encodings"
-        )
+    model = model_for(check_compatible(left, right), model)
     li, ri = candidate_pairs(left, right)
     scores = scored_pairs(left, right, li, ri, model)
     keep = scores[0] >= threshold
@@ -240,6 +232,21 @@ def match_encodings(
         },
         schema=PAIR_SCHEMA,
     )
+
+
+def model_for(params: PprlParams, model: ScoreModel | FieldModel | None) -> ScoreModel | FieldModel:
+    """The score model for encodings made with ``params``: ``model`` if given (refused when it
+    weighs field filters the encodings lack), else the shipped ``FieldModel`` for encodings
+    with field filters and the CLK's noisy-OR ``ScoreModel`` for the others."""
+    if model is None:
+        return default_field_model() if params.field_filters else ScoreModel()
+    if isinstance(model, FieldModel) and model.fields() - set(params.field_filters):
+        lacking = ", ".join(sorted(model.fields() - set(params.field_filters)))
+        raise UserError(
+            f"the model weighs field filters these encodings do not have ({lacking}); encode "
+            "both sides with --field-filters, or fit a model on these encodings"
+        )
+    return model
 
 
 def scored_pairs(
