@@ -7,20 +7,22 @@ A world here is bench/pprl.py's ``World`` (encodings, candidate pairs and their 
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 import pyarrow as pa
 
-from ringfence.resolve.pprl.entities import DEFAULT_LINK_THRESHOLD, components, score_links
+from ringfence.resolve.pprl.entities import components, default_link_threshold, score_links
 from ringfence.resolve.pprl.field_model import (
     FieldModel,
     default_field_model,
     fit_field_model,
     pair_features,
 )
-from ringfence.resolve.pprl.match import DEFAULT_THRESHOLD
+from ringfence.resolve.pprl.match import DEFAULT_THRESHOLD, check_compatible, model_for
 from ringfence.resolve.pprl.params import FIELD_PARAMS, ScoreModel
 
 # The shipped field model's training worlds: each public set's train world (entities in even
@@ -116,13 +118,16 @@ def entities_run(
 ) -> dict[str, Any]:
     """Entities mode with ``model`` (None: the shipped one for the encodings): the link
     threshold of best entity F1 on the train world, and the eval world's figures at it and at
-    ``DEFAULT_LINK_THRESHOLD``."""
+    the model's default (``default_link_threshold``, what ``pprl match --entities`` uses)."""
     train_links = score_links(train.enc_left, train.enc_right, model)
     train_f1 = {t: entity_prf(train, components(train_links, t))["f1"] for t in LINK_THRESHOLDS}
     picked = max(LINK_THRESHOLDS, key=lambda t: train_f1[t])
     links = score_links(test.enc_left, test.enc_right, model)
     labels = components(links, picked)
-    at_default = entity_prf(test, components(links, DEFAULT_LINK_THRESHOLD))
+    default = default_link_threshold(
+        model_for(check_compatible(test.enc_left, test.enc_right), model)
+    )
+    at_default = {**entity_prf(test, components(links, default)), "link_threshold": default}
     return {
         **entity_prf(test, labels),
         "link_threshold": picked,
@@ -131,5 +136,28 @@ def entities_run(
             (links.score[(links.a < links.n_left) == (links.b < links.n_left)] >= picked).sum()
         ),
         "train_f1_by_link_threshold": {str(t): f for t, f in train_f1.items()},
-        f"at_default_link_threshold_{DEFAULT_LINK_THRESHOLD}": at_default,
+        "at_default_link_threshold": at_default,
     }
+
+
+def pick_link_thresholds(paths: list[Path]) -> dict[str, Any]:
+    """From bench/pprl.py outputs (one per world): per score model, the mean over the worlds
+    of each link threshold's *train* F1 and the best one (how the defaults in
+    ringfence/resolve/pprl/entities.py are chosen: ``field_both`` for the field models,
+    ``clk`` for the CLK's score; the eval worlds play no part)."""
+    blocks: dict[str, list[dict[str, float]]] = {"clk": [], "field_fitted": [], "field_shipped": []}
+    for path in paths:
+        result = json.loads(path.read_text())
+        fields = result["pprl_field_filters"]
+        blocks["clk"].append(result["pprl_entities"]["train_f1_by_link_threshold"])
+        blocks["field_fitted"].append(fields["entities"]["train_f1_by_link_threshold"])
+        blocks["field_shipped"].append(
+            fields["shipped_model"]["entities"]["train_f1_by_link_threshold"]
+        )
+    # One default serves both field models (`pprl match --model` takes a fitted one).
+    blocks["field_both"] = blocks["field_fitted"] + blocks["field_shipped"]
+    picked = {}
+    for name, tables in blocks.items():
+        mean = {t: round(float(np.mean([f[t] for f in tables])), 4) for t in tables[0]}
+        picked[name] = {"best": max(mean, key=lambda t: mean[t]), "mean_train_f1": mean}
+    return {"worlds": [str(p) for p in paths], **picked}

@@ -30,7 +30,13 @@ from rapidfuzz import fuzz
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._common import machine
-from bench._pprl_fields import FIELD_MODEL_WORLDS, entities_run, field_run, fit_on
+from bench._pprl_fields import (
+    FIELD_MODEL_WORLDS,
+    entities_run,
+    field_run,
+    fit_on,
+    pick_link_thresholds,
+)
 from bench._pprl_sources import Source, public_sources, world_sources
 from bench._pprl_world import make_world
 from ringfence.resolve.pprl import PprlParams, encode_parties, match_encodings
@@ -398,7 +404,18 @@ def main() -> None:
         "simulator and write it (how ringfence/resolve/pprl/field_model.json is made)",
     )
     parser.add_argument("--field-model-version", default="fitted")
+    parser.add_argument(
+        "--pick-link-thresholds",
+        type=Path,
+        nargs="+",
+        metavar="JSON",
+        help="only read outputs of this bench (one per world) and print each score model's "
+        "mean train F1 per entities link threshold (how entities.py's defaults are chosen)",
+    )
     args = parser.parse_args()
+    if args.pick_link_thresholds:
+        print(json.dumps(pick_link_thresholds(args.pick_link_thresholds), indent=2))
+        return
     if args.write_field_model:
         write_field_model(args)
         return

@@ -20,7 +20,8 @@ from ringfence.resolve.pprl import (
     match_encodings,
 )
 from ringfence.resolve.pprl.entities import (
-    DEFAULT_LINK_THRESHOLD,
+    CLK_LINK_THRESHOLD,
+    FIELD_LINK_THRESHOLD,
     check_link_threshold,
     link_entities,
 )
@@ -103,7 +104,7 @@ def match(
         None,
         "--link-threshold",
         help=f"With --entities: lowest score that links two records (default "
-        f"{DEFAULT_LINK_THRESHOLD}).",
+        f"{FIELD_LINK_THRESHOLD} with field filters or --model, {CLK_LINK_THRESHOLD} without).",
     ),
 ) -> None:
     """Match two encodings files; write left_id, right_id, score, exact_matches (with
@@ -154,9 +155,9 @@ def _write_entities(
     out: Path | None,
 ) -> None:
     """``pprl match --entities``: the entities table to ``out``, or as a table on stdout."""
-    threshold = DEFAULT_LINK_THRESHOLD if link_threshold is None else link_threshold
-    check_link_threshold(threshold)
-    table = link_entities(read_encodings(left), read_encodings(right), threshold, model)
+    if link_threshold is not None:
+        check_link_threshold(link_threshold)
+    table = link_entities(read_encodings(left), read_encodings(right), link_threshold, model)
     groups = pc.count_distinct(table["entity_id"]).as_py()
     if out is not None:
         write_pairs(table, out)

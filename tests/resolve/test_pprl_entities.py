@@ -12,28 +12,33 @@ import pyarrow.parquet as pq
 import pytest
 
 from ringfence.errors import UserError
-from ringfence.resolve.pprl import encode_parties, match_encodings
+from ringfence.resolve.pprl import DEFAULT_THRESHOLD, encode_parties, match_encodings
 from ringfence.resolve.pprl.entities import (
-    DEFAULT_LINK_THRESHOLD,
+    CLK_LINK_THRESHOLD,
+    FIELD_LINK_THRESHOLD,
     Links,
     components,
+    default_link_threshold,
     entity_pairs,
     entity_table,
     link_entities,
     score_links,
 )
+from ringfence.resolve.pprl.field_model import default_field_model
 from ringfence.resolve.pprl.io import write_encodings
-from ringfence.resolve.pprl.params import FIELD_PARAMS, PprlParams
+from ringfence.resolve.pprl.params import FIELD_PARAMS, PprlParams, ScoreModel
 from tests.resolve.test_pprl import MUELLER, SECRET, ZHANG, Row, _run, parties
 
 ANNA: Row = {"id": "a3", "name": "Anna Berg", "country": "SE", "city": "Malmo"}
+LI_NA: Row = {"id": "b1", "name": "Li Na", "country": "CN", "email": "ln@example.com"}
+CHAIN = ([ZHANG], [{**LI_NA, "phone": ZHANG["phone"]}, {**LI_NA, "id": "b2"}])
 
 
 def _entities(
     left: list[Row],
     right: list[Row],
     params: PprlParams | None = None,
-    link_threshold: float = DEFAULT_LINK_THRESHOLD,
+    link_threshold: float | None = None,
 ) -> dict[tuple[str, str], str]:
     params = params or PprlParams()
     one, other = (encode_parties(parties(*rows), SECRET, params) for rows in (left, right))
@@ -69,16 +74,29 @@ def test_a_duplicate_within_one_side_joins_the_entity() -> None:
 
 def test_a_chain_below_the_link_threshold_is_not_merged() -> None:
     # a1 - b1 share a phone only (noisy-OR score 0.8); b1 - b2 are one name with one e-mail
-    # (score 1); a1 and b2 share nothing and are never compared. At the default link threshold
-    # only b1 - b2 link; at 0.5 the chain closes a1 into their entity through b1.
-    li_na = {"id": "b1", "name": "Li Na", "country": "CN", "email": "ln@example.com"}
-    left, right = [ZHANG], [{**li_na, "phone": ZHANG["phone"]}, {**li_na, "id": "b2"}]
+    # (score 1); a1 and b2 share nothing and are never compared. At a link threshold of 0.9
+    # only b1 - b2 link; at 0.5 (the CLK's default) the chain closes a1 into their entity.
+    left, right = CHAIN
     pairs = match_encodings(*(encode_parties(parties(*r), SECRET) for r in (left, right)))
     assert [(r["right_id"], r["score"]) for r in pairs.to_pylist()] == [("b1", 0.8)]
-    high = _entities(left, right)
+    high = _entities(left, right, link_threshold=0.9)
     assert high[("right", "b1")] == high[("right", "b2")] == "right:b1" != high[("left", "a1")]
-    low = _entities(left, right, link_threshold=0.5)
-    assert low[("right", "b1")] == low[("right", "b2")] == low[("left", "a1")] == "left:a1"
+    for low in (_entities(left, right, link_threshold=0.5), _entities(left, right)):
+        assert low[("right", "b1")] == low[("right", "b2")] == low[("left", "a1")] == "left:a1"
+
+
+def test_the_default_link_threshold_follows_the_score_model() -> None:
+    # With field filters the shipped field model scores the phone-only pair below its high
+    # default link threshold, so the chain stays open; a fitted model gets the same default.
+    left, right = CHAIN
+    entity = _entities(left, right, FIELD_PARAMS)
+    assert entity[("right", "b1")] == entity[("right", "b2")] != entity[("left", "a1")]
+    assert default_link_threshold(default_field_model()) == FIELD_LINK_THRESHOLD
+    assert default_link_threshold(ScoreModel()) == CLK_LINK_THRESHOLD
+    # Closing links chains records: the field model's default must stay well above the
+    # pairwise threshold, and the CLK's never below it.
+    assert 0.9 <= FIELD_LINK_THRESHOLD < 1.0
+    assert DEFAULT_THRESHOLD <= CLK_LINK_THRESHOLD < 1.0
 
 
 def test_components_close_links_transitively_and_only_above_the_threshold() -> None:
@@ -164,12 +182,10 @@ def test_cli_entities_on_stdout_and_the_same_every_run(encoded: Path) -> None:
 
 
 def test_cli_link_threshold_changes_the_entities(tmp_path: Path) -> None:
-    li_na = {"id": "b1", "name": "Li Na", "country": "CN", "email": "ln@example.com"}
-    chain = ([ZHANG], [{**li_na, "phone": ZHANG["phone"]}, {**li_na, "id": "b2"}])
-    for name, rows in zip(("l.parquet", "r.parquet"), chain, strict=True):
+    for name, rows in zip(("l.parquet", "r.parquet"), CHAIN, strict=True):
         write_encodings(encode_parties(parties(*rows), SECRET), tmp_path / name)
     found = []
-    for extra in ((), ("--link-threshold", "0.5")):
+    for extra in (("--link-threshold", "0.9"), ()):
         code, _, stderr = _run(
             "pprl", "match", tmp_path / "l.parquet", tmp_path / "r.parquet", "--entities",
             *extra, "--out", tmp_path / "e.csv",
@@ -214,9 +230,3 @@ def test_cli_bad_entities_options_give_one_line(
     assert message in stderr
     assert len(stderr.strip().splitlines()) == 1, stderr
     assert "Traceback" not in stderr + stdout
-
-
-def test_the_default_link_threshold_is_high() -> None:
-    # Closing links chains records: at the pairwise threshold a few weak links join thousands
-    # of records (docs/pprl.md). The constant must stay well above it.
-    assert 0.9 <= DEFAULT_LINK_THRESHOLD < 1.0

@@ -4,9 +4,9 @@ Pairwise matching (``match_encodings``) only compares left with right, so two re
 side that are one party (a partner's duplicates) stay apart, and the pairs it reports are not
 transitive. Entities mode scores the same candidate pairs (same blocking, same model) across
 the sides *and* within each side, keeps the links scoring at least a high link threshold and
-takes connected components: every record of both files gets an entity. The threshold must be
-high: closing links chains records, and at the pairwise threshold (0.5) a few weak links join
-thousands of records into one entity (docs/pprl.md, "Entities mode").
+takes connected components: every record of both files gets an entity. With the field model
+the threshold must be high: closing links chains records, and at the pairwise threshold (0.5)
+weak links join thousands of records into one entity (docs/pprl.md, "Entities mode").
 """
 
 from __future__ import annotations
@@ -22,9 +22,13 @@ from ringfence.resolve.pprl.field_model import FieldModel
 from ringfence.resolve.pprl.match import candidate_pairs, check_compatible, model_for, scored_pairs
 from ringfence.resolve.pprl.params import ScoreModel
 
-# Chosen on the bench's train worlds, never the eval worlds (bench/pprl.py prints the value each
-# train world picks; docs/pprl.md): 0.98 was the best for the shipped and the fitted field model.
-DEFAULT_LINK_THRESHOLD = 0.98
+# Default link thresholds, chosen on the bench's train worlds only (FEBRL4, FEBRL3, fake_1000,
+# historical_50k, the simulator, the synthetic world): the best mean train F1 over them, from
+# `bench/pprl.py --pick-link-thresholds` (docs/pprl.md, "Entities mode"). The field models
+# (shipped and fitted alike) need a high one, or weak links chain records into huge entities;
+# the CLK's noisy-OR score peaks at the pairwise threshold (the lowest tried).
+FIELD_LINK_THRESHOLD = 0.98
+CLK_LINK_THRESHOLD = 0.5
 SIDES = ("left", "right")
 ENTITY_SCHEMA = pa.schema(
     [("side", pa.string()), ("id", pa.string()), ("entity_id", pa.string())]
@@ -83,6 +87,12 @@ def components(links: Links, link_threshold: float) -> np.ndarray:
     return np.asarray(connected_components(graph, directed=False)[1], dtype=np.int64)
 
 
+def default_link_threshold(model: ScoreModel | FieldModel) -> float:
+    """The default link threshold for a score model: ``FIELD_LINK_THRESHOLD`` for a field
+    model (shipped or from ``pprl fit``), ``CLK_LINK_THRESHOLD`` for the CLK's score."""
+    return FIELD_LINK_THRESHOLD if isinstance(model, FieldModel) else CLK_LINK_THRESHOLD
+
+
 def check_link_threshold(link_threshold: float) -> None:
     """Refuse a link threshold outside (0, 1]: 0 would link every compared pair."""
     if not 0.0 < link_threshold <= 1.0:
@@ -110,14 +120,18 @@ def entity_table(left_ids: pa.Array, right_ids: pa.Array, labels: np.ndarray) ->
 def link_entities(
     left: pa.Table,
     right: pa.Table,
-    link_threshold: float = DEFAULT_LINK_THRESHOLD,
+    link_threshold: float | None = None,
     model: ScoreModel | FieldModel | None = None,
 ) -> pa.Table:
     """The entities of two encodings tables: ``side`` ("left"/"right"), ``id``, ``entity_id``
     for every record of both (singletons included), linking pairs that score at least
-    ``link_threshold`` across or within the sides (``model`` as in ``match_encodings``)."""
+    ``link_threshold`` (default: ``default_link_threshold`` of the model in use) across or
+    within the sides (``model`` as in ``match_encodings``)."""
+    scorer = model_for(check_compatible(left, right), model)
+    if link_threshold is None:
+        link_threshold = default_link_threshold(scorer)
     check_link_threshold(link_threshold)
-    labels = components(score_links(left, right, model), link_threshold)
+    labels = components(score_links(left, right, scorer), link_threshold)
     return entity_table(
         left.column("id").combine_chunks(), right.column("id").combine_chunks(), labels
     )
