@@ -4,12 +4,15 @@
     .venv/bin/python bench/pprl.py --synthetic [--entities 5000] [--unfolded] [--throughput N]
     .venv/bin/python bench/pprl.py --public febrl4   # or febrl3; fake_1000 / historical_50k
                                                      # with --splink-datasets DIR
+    .venv/bin/python bench/pprl.py --pick-link-thresholds out/*.json  # entities' defaults
 
 Two labelled worlds (train and eval): by default ringfence.sim worlds after ingestion (the
 carrier's parties against every other partner's, labelled from truth/parties.parquet); with
 --synthetic, bench/_pprl_world.py's noisy aliases. Both matchers score the same candidate pairs
 (the PPRL blocking); each fits its Dice/ratio floor and exact weights on the train world only
-and is scored on the eval world. Prints one JSON object.
+and is scored on the eval world. Entities mode (``pprl match --entities``; bench/_pprl_fields.py)
+is scored for the shipped CLK score and the fitted and shipped field models, each with the link
+threshold of best entity F1 on the train world. Prints one JSON object.
 """
 
 from __future__ import annotations

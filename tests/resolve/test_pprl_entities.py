@@ -59,6 +59,10 @@ def test_every_record_appears_once_and_singletons_are_kept() -> None:
     assert entity[("left", "a4")] == "left:a4"
     assert entity[("right", "b2")] == "right:b2"
     assert len(set(entity.values())) == 5
+    # An empty file on one side: the other's records are all still there.
+    empty = encode_parties(parties(ZHANG), SECRET).slice(0, 0)
+    alone = link_entities(empty, encode_parties(parties(*right), SECRET))
+    assert alone["entity_id"].to_pylist() == ["right:b1", "right:b2"]
 
 
 def test_a_duplicate_within_one_side_joins_the_entity() -> None:
