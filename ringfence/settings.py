@@ -108,6 +108,14 @@ class Settings(BaseSettings):
     max_rows: int = Field(
         default=50_000_000, ge=1, description="Most rows one ingested file may have."
     )
+    train_max_rows: int = Field(
+        default=1_000_000,
+        ge=100,
+        description=(
+            "Most labelled shipments training learns from: past it, every shipment with a "
+            "positive outcome and a weighted sample of the others (score/sample.py)."
+        ),
+    )
     max_job_seconds: float = Field(
         default=3600.0, gt=0, description="Longest a background ingest job may run before it fails."
     )

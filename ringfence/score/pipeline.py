@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 
 from ringfence.errors import UserError
 from ringfence.score import history, rare
+from ringfence.score import sample as sampling
 from ringfence.score.features import (
     FeatureSet,
     compute_features,
@@ -29,6 +30,7 @@ from ringfence.score.goods import load_catalogue
 from ringfence.score.model import LabelModel, ScoringModel, save_model, train_label
 from ringfence.score.network_risk import load_snapshots
 from ringfence.score.rules import Rule, evaluate, load_rules, rules_score
+from ringfence.score.sample import TrainingSample
 from ringfence.settings import Settings
 from ringfence.store.engine import Engine, open_engine
 from ringfence.target.explore.weights import DEFAULT_CLIP, training_weights
@@ -50,6 +52,8 @@ class Matrix:
     rules_score: np.ndarray
     # The profiles' smoothing (features.feature_sql), read when built: bench runs may set it.
     prior_weight: float = field(default_factory=lambda: history.PRIOR_WEIGHT)
+    # How its labelled rows were sampled (score/sample.py); None: all of them.
+    sample: TrainingSample | None = None
 
     def days(self) -> np.ndarray:
         """Each row's date as days since 1970."""
@@ -133,7 +137,8 @@ def fit_models(
     ``"self_normalised"`` the inverse rescaled per draw (``draws``: ``selection_draws``).
     """
     days = matrix.days()
-    weight = _selection_weights(matrix, selection, weighting, clip, draws)
+    chosen = _selection_weights(matrix, selection, weighting, clip, draws)
+    weight = sampling.times(chosen, sampling.row_weights(matrix, labels))
     in_window = days <= (until - EPOCH).days
     models: dict[str, LabelModel] = {}
     plan: dict[str, tuple[np.ndarray, np.ndarray, str]] = {}
@@ -168,12 +173,14 @@ def fit_models(
     first = EPOCH + dt.timedelta(days=int(days[in_window].min()))
     model = ScoringModel(matrix.names, models, first.isoformat(), until.isoformat())
     model.prior_weight = matrix.prior_weight
-    weighted = 0 if weight is None else int((weight != 1.0).sum())
+    weighted = 0 if chosen is None else int((chosen != 1.0).sum())
     model.extra["selection_weighting"] = {
         "rows_weighted": weighted, "weighting": weighting, "weight": _WEIGHT_TEXT[weighting],
         **({"clip": clip} if weighting == "clipped" else {}),
     }  # fmt: skip
     model.extra["rare_labels"] = {"strategy": rare.STRATEGY, "share_below": rare.RARE_SHARE}
+    if matrix.sample is not None:
+        model.extra["training_sample"] = matrix.sample.record(int(in_window.sum()))
     model.extra["feature_switches"] = feature_switches()
     return model
 

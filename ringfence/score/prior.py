@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 
 from ringfence.score import history
-from ringfence.score.labelled import LABELLED, FeatureQuery, matrix_where, prepare
+from ringfence.score import sample as sampling
+from ringfence.score.labelled import FeatureQuery, matrix_where, prepare
 from ringfence.score.model import validation_loss
 from ringfence.score.pipeline import EPOCH, Matrix, label_rows, nesting_rows
 from ringfence.settings import Settings
@@ -38,23 +39,30 @@ def matrix_loss(matrix: Matrix, labels: list[str], until: dt.date) -> float:
     """Mean over labels of the first-stage validation log-loss ratio on the training rows."""
     days = matrix.days()
     in_window = days <= (until - EPOCH).days
+    weight = sampling.row_weights(matrix, labels)
     losses = []
     for label in labels:
         rows, y = label_rows(matrix, label, until, in_window)
         nesting = nesting_rows(matrix, labels, label, rows)
-        x = matrix.x[rows]
-        losses.append(validation_loss(label, x, y, days[rows], matrix.names, None, nesting))
+        x, w = matrix.x[rows], None if weight is None else weight[rows]
+        losses.append(validation_loss(label, x, y, days[rows], matrix.names, w, nesting))
     return float(np.mean(losses))
 
 
-def choose(engine: Engine, query: FeatureQuery, until: dt.date) -> tuple[Matrix, dict[str, Any]]:
-    """The labelled rows' matrix built with the best weight of ``GRID`` (its ``prior_weight``
-    set) and a record of the choice: chosen weight, each weight's loss, CPU-seconds spent."""
+def choose(
+    engine: Engine,
+    query: FeatureQuery,
+    until: dt.date,
+    sample: sampling.TrainingSample | None = None,
+) -> tuple[Matrix, dict[str, Any]]:
+    """The labelled rows' matrix (``sample``: drawn so, score/sample.py) built with the best
+    weight of ``GRID`` (its ``prior_weight`` set) and a record of the choice: chosen weight,
+    each weight's loss, CPU-seconds spent."""
     started, cpu = time.perf_counter(), time.process_time()
     best: tuple[float, Matrix] | None = None
     losses: dict[float, float] = {}
     for weight in sorted(GRID, key=lambda w: w != history.PRIOR_WEIGHT):  # the default first
-        matrix = matrix_where(engine, query.with_prior(weight), LABELLED)
+        matrix = _sampled(engine, query.with_prior(weight), sample)
         losses[weight] = matrix_loss(matrix, query.labels, until) if query.labels else 0.0
         if best is None or losses[weight] < best[0]:
             best = (losses[weight], matrix)
@@ -82,14 +90,24 @@ def training_matrix(
     shipment's date), the labels and how the prior weight was set: ``prior_weight`` when
     given, else chosen from ``GRID`` on the training window (``choose``)."""
     query = prepare(settings, engine, label_cutoff, rules_path, oof=True, prior_weight=prior_weight)
-    if prior_weight is not None or not query.labels:
-        matrix = matrix_where(engine, query, LABELLED)
-        return matrix, query.labels, {"chosen": matrix.prior_weight, "learnt": False}
     if until is None:
         last = engine.query("SELECT max(date) AS last FROM shipments").column(0)[0].as_py()
         until = dt.date.fromisoformat(str(last)[:10])
-    matrix, record = choose(engine, query, until)
+    sample = sampling.plan_sample(engine, settings.train_max_rows, until)
+    if prior_weight is not None or not query.labels:
+        matrix = _sampled(engine, query, sample)
+        return matrix, query.labels, {"chosen": matrix.prior_weight, "learnt": False}
+    matrix, record = choose(engine, query, until, sample)
     return matrix, query.labels, record
+
+
+def _sampled(
+    engine: Engine, query: FeatureQuery, sample: sampling.TrainingSample | None
+) -> Matrix:
+    """The matrix of the labelled rows ``sample`` draws (all when None), which it records."""
+    matrix = matrix_where(engine, query, sampling.condition_for(sample))
+    matrix.sample = sample
+    return matrix
 
 
 def choose_prior_weight(

@@ -1,0 +1,166 @@
+"""Training on a sample of the labelled rows (score/sample.py): who is drawn, how they weigh."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import numpy as np
+import pytest
+
+from ringfence.errors import SettingsError
+from ringfence.score import sample as sampling
+from ringfence.score.features import register_inputs
+from ringfence.score.labelled import labelled_matrix
+from ringfence.score.pipeline import EPOCH, fit_models
+from ringfence.score.prior import training_matrix
+from ringfence.settings import Settings
+from ringfence.store.engine import Engine, open_engine
+from ringfence.store.engine.duckdb_engine import DuckDBEngine
+from tests.score.world import make_world, write_world
+
+SHIPMENTS, OUTCOMES = make_world(rows=2000, days=90, seed=5)
+UNTIL = dt.date(2024, 3, 10)
+CUTOFF = UNTIL + dt.timedelta(days=1)
+MAX_ROWS = 600
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("sample"), train_max_rows=MAX_ROWS)
+    write_world(settings, SHIPMENTS, OUTCOMES)
+    return settings
+
+
+def _truth() -> tuple[set[str], set[str], dict[str, dt.date]]:
+    """Labelled ids, ids with a positive outcome, and each shipment's date (from the world)."""
+    outcomes = OUTCOMES.to_pylist()
+    labelled = {o["shipment_ref"] for o in outcomes}
+    positive = {o["shipment_ref"] for o in outcomes if o["positive"]}
+    dates = {s["id"]: s["date"] for s in SHIPMENTS.to_pylist()}
+    return labelled, positive, dates
+
+
+def _training(settings: Settings, weight: float | None = 3.0):
+    engine = open_engine(settings)
+    try:
+        return training_matrix(settings, engine, CUTOFF, UNTIL, prior_weight=weight)
+    finally:
+        engine.close()
+
+
+def _full(settings: Settings):
+    engine = open_engine(settings)
+    try:
+        return labelled_matrix(settings, engine, CUTOFF, None, True, 3.0)
+    finally:
+        engine.close()
+
+
+def test_no_sample_while_the_labelled_rows_fit(world: Settings) -> None:
+    engine = open_engine(world)
+    try:
+        register_inputs(world, engine)
+        assert sampling.plan_sample(engine, 10_000, UNTIL) is None
+        plan = sampling.plan_sample(engine, MAX_ROWS, UNTIL)
+    finally:
+        engine.close()
+    labelled, positive, dates = _truth()
+    window = {i for i in labelled if dates[i] <= UNTIL}
+    assert plan is not None and plan.labelled == len(window) > MAX_ROWS
+    assert plan.positives == len(window & positive)
+    negatives = plan.labelled - plan.positives
+    assert plan.fraction == pytest.approx((MAX_ROWS - plan.positives) / negatives)
+    assert 0 < plan.fraction < 1
+
+
+def test_the_sample_keeps_positives_and_test_rows_and_draws_negatives_by_md5(
+    world: Settings,
+) -> None:
+    matrix, _, _ = _training(world)
+    plan = matrix.sample
+    assert plan is not None
+    labelled, positive, dates = _truth()
+    got = set(matrix.table.column("id").to_pylist())
+    # Drawn independently of the SQL: a window negative is kept iff its id's MD5 is below the
+    # threshold; positives and rows after the window always.
+    def drawn(i: str) -> bool:
+        return hashlib.md5(i.encode()).hexdigest() < plan.threshold
+
+    expected = {i for i in labelled if i in positive or dates[i] > UNTIL or drawn(i)}
+    assert got == expected
+    window_negatives = {i for i in labelled if dates[i] <= UNTIL and i not in positive}
+    kept = len(window_negatives & got)
+    # Binomial draw: within four standard deviations of fraction x negatives.
+    mean = plan.fraction * len(window_negatives)
+    assert abs(kept - mean) < 4 * np.sqrt(mean * (1 - plan.fraction))
+    assert kept < len(window_negatives)
+
+
+def test_drawn_negatives_weigh_the_inverse_of_their_chance(world: Settings) -> None:
+    matrix, labels, _ = _training(world)
+    assert matrix.sample is not None
+    weights = sampling.row_weights(matrix, labels)
+    assert weights is not None
+    _, positive, dates = _truth()
+    for i, w in zip(matrix.table.column("id").to_pylist(), weights, strict=True):
+        sampled = dates[i] <= UNTIL and i not in positive
+        assert w == pytest.approx(1 / matrix.sample.fraction if sampled else 1.0)
+
+
+def test_a_model_trained_on_the_sample_stays_calibrated(world: Settings) -> None:
+    """The weighted sample's fraud model predicts the window's base rate on all its rows; the
+    same sample without its weights over-predicts (what the weights are for)."""
+    matrix, labels, _ = _training(world)
+    full, _ = _full(world)
+    window = full.days() <= (UNTIL - EPOCH).days
+    y = np.asarray(full.table.column("fraud").to_numpy(zero_copy_only=False)[window], dtype=float)
+    model = fit_models(matrix, labels, UNTIL)
+    record = model.extra["training_sample"]
+    assert record["max_rows"] == MAX_ROWS and record["kept"] < record["labelled"]
+    weighted = model.models["fraud"].probability(full.x[window]).mean()
+    plan, matrix.sample = matrix.sample, None
+    unweighted = fit_models(matrix, labels, UNTIL).models["fraud"].probability(full.x[window])
+    matrix.sample = plan
+    assert abs(weighted - y.mean()) < 0.04
+    assert unweighted.mean() - y.mean() > 0.08
+
+
+def test_without_a_limit_training_sees_every_labelled_row(world: Settings) -> None:
+    roomy = world.model_copy(update={"train_max_rows": 100_000})
+    matrix, _, _ = _training(roomy)
+    full, _ = _full(roomy)
+    assert matrix.sample is None
+    np.testing.assert_array_equal(matrix.x, full.x)
+
+
+def test_the_limit_has_a_floor(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RINGFENCE_TRAIN_MAX_ROWS", "10")
+    with pytest.raises(SettingsError, match="RINGFENCE_TRAIN_MAX_ROWS"):
+        Settings()
+
+
+def _drawn(engine: Engine, plan: sampling.TrainingSample) -> set[str]:
+    sql = f"SELECT id FROM shipments WHERE {plan.condition()}"
+    return set(engine.query(sql).column("id").to_pylist())
+
+
+@pytest.mark.spark
+def test_spark_draws_the_same_shipments(world: Settings, spark_session) -> None:
+    from ringfence.store.engine.spark_engine import SparkEngine
+
+    duck = DuckDBEngine(world)
+    try:
+        register_inputs(world, duck)
+        plan = sampling.plan_sample(duck, MAX_ROWS, UNTIL)
+        assert plan is not None
+        expected = _drawn(duck, plan)
+    finally:
+        duck.close()
+    spark = SparkEngine(world.model_copy(update={"engine": "spark"}), session=spark_session)
+    try:
+        register_inputs(world, spark)
+        assert sampling.plan_sample(spark, MAX_ROWS, UNTIL) == plan
+        assert _drawn(spark, plan) == expected
+    finally:
+        spark.close()
