@@ -8,14 +8,19 @@ A world here is bench/pprl.py's ``World`` (encodings, candidate pairs and their 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 import pyarrow as pa
 
-from ringfence.resolve.pprl.entities import components, default_link_threshold, score_links
+from ringfence.resolve.pprl.entities import (
+    components,
+    default_link_threshold,
+    pick_link_threshold,
+    score_links,
+)
 from ringfence.resolve.pprl.field_model import (
     FieldModel,
     default_field_model,
@@ -84,7 +89,7 @@ def field_run(train: LabelledWorld, test: LabelledWorld) -> dict[str, Any]:
         "blocking_pair_completeness": round(
             len(test.truth & set(test.pair_ids)) / max(len(test.truth), 1), 4
         ),
-        "entities": entities_run(train, test, fitted),
+        "entities": entities_run(train, test, fitted, fit_choice=True),
         "shipped_model": {
             **shipped,
             "version": default_field_model().version,
@@ -114,11 +119,17 @@ def entity_prf(world: LabelledWorld, labels: np.ndarray) -> dict[str, float]:
 
 
 def entities_run(
-    train: LabelledWorld, test: LabelledWorld, model: ScoreModel | FieldModel | None
+    train: LabelledWorld,
+    test: LabelledWorld,
+    model: ScoreModel | FieldModel | None,
+    fit_choice: bool = False,
 ) -> dict[str, Any]:
     """Entities mode with ``model`` (None: the shipped one for the encodings): the link
     threshold of best entity F1 on the train world, and the eval world's figures at it and at
-    the model's default (``default_link_threshold``, what ``pprl match --entities`` uses)."""
+    the model's default (``default_link_threshold``) without a stored threshold. With
+    ``fit_choice`` (a field model fitted on the train world, as ``pprl fit`` fits it) also at
+    the threshold ``pprl fit`` would store in it (``pick_link_threshold`` on the train world:
+    what ``pprl match --entities --model`` then uses)."""
     train_links = score_links(train.enc_left, train.enc_right, model)
     train_f1 = {t: entity_prf(train, components(train_links, t))["f1"] for t in LINK_THRESHOLDS}
     picked = max(LINK_THRESHOLDS, key=lambda t: train_f1[t])
@@ -128,6 +139,17 @@ def entities_run(
         model_for(check_compatible(test.enc_left, test.enc_right), model)
     )
     at_default = {**entity_prf(test, components(links, default)), "link_threshold": default}
+    extra: dict[str, Any] = {}
+    if fit_choice and isinstance(model, FieldModel):
+        choice = pick_link_threshold(
+            train.enc_left, train.enc_right, model, train.truth, links=train_links
+        )
+        stored = default_link_threshold(replace(model, link_threshold=choice.link_threshold))
+        extra["at_fit_link_threshold"] = {
+            **entity_prf(test, components(links, stored)),
+            "link_threshold": stored,
+            "train_f1": round(choice.f1, 4),
+        }
     return {
         **entity_prf(test, labels),
         "link_threshold": picked,
@@ -137,6 +159,7 @@ def entities_run(
         ),
         "train_f1_by_link_threshold": {str(t): f for t, f in train_f1.items()},
         "at_default_link_threshold": at_default,
+        **extra,
     }
 
 

@@ -12,7 +12,8 @@ carrier's parties against every other partner's, labelled from truth/parties.par
 (the PPRL blocking); each fits its Dice/ratio floor and exact weights on the train world only
 and is scored on the eval world. Entities mode (``pprl match --entities``; bench/_pprl_fields.py)
 is scored for the shipped CLK score and the fitted and shipped field models, each with the link
-threshold of best entity F1 on the train world. Prints one JSON object.
+threshold of best entity F1 on the train world, and the fitted model also at the threshold
+``pprl fit`` stores in it. Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -376,6 +377,8 @@ def _entities_vs_resolution(result: dict[str, Any]) -> None:
     fields = result["pprl_field_filters"]
     for block in (result["pprl_entities"], fields["entities"], fields["shipped_model"]["entities"]):
         block["f1_difference_vs_resolution_entities"] = round(block["f1"] - clear, 4)
+    fit = fields["entities"]["at_fit_link_threshold"]  # the fitted model's own default
+    fit["f1_difference_vs_resolution_entities"] = round(fit["f1"] - clear, 4)
 
 
 def replace_args(args: argparse.Namespace, **changes: Any) -> argparse.Namespace:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pyarrow.compute as pc
@@ -24,6 +25,7 @@ from ringfence.resolve.pprl.entities import (
     FIELD_LINK_THRESHOLD,
     check_link_threshold,
     link_entities,
+    pick_link_threshold,
 )
 from ringfence.resolve.pprl.field_model import FieldModel, fit_from_matches, load_field_model
 from ringfence.resolve.pprl.io import (
@@ -103,8 +105,9 @@ def match(
     link_threshold: float | None = typer.Option(
         None,
         "--link-threshold",
-        help=f"With --entities: lowest score that links two records (default "
-        f"{FIELD_LINK_THRESHOLD} with field filters or --model, {CLK_LINK_THRESHOLD} without).",
+        help=f"With --entities: lowest score that links two records (default: the one "
+        f"--model's fit chose, else {FIELD_LINK_THRESHOLD} with field filters or --model, "
+        f"{CLK_LINK_THRESHOLD} without).",
     ),
 ) -> None:
     """Match two encodings files; write left_id, right_id, score, exact_matches (with
@@ -183,19 +186,23 @@ def fit(
     """Learn a match model from known matches between two encodings files.
 
     Every compared pair not listed in --matches counts as a non-match, so list all the
-    matches you know among the records of the two files.
+    matches you know among the records of the two files. The model also stores the link
+    threshold of best entity F1 on these files for `pprl match --entities`.
     """
     with one_line_errors():
-        fitted, summary = fit_from_matches(
-            read_encodings(left), read_encodings(right), read_matches(matches)
-        )
+        encodings = read_encodings(left), read_encodings(right)
+        known = read_matches(matches)
+        fitted, summary = fit_from_matches(*encodings, known)
+        choice = pick_link_threshold(*encodings, fitted, known)
+        fitted = replace(fitted, link_threshold=choice.link_threshold)
         fitted.save(out)
     unknown = summary["unknown"]
     console.print(
         f"Fitted on {summary['compared']:,} compared pairs ({summary['matches_compared']:,} of "
         f"{summary['matches']:,} known matches among them"
         + (f"; {unknown:,} name an id not in its encodings file" if unknown else "")
-        + f"); wrote {out}",
+        + f"); entities link threshold {choice.link_threshold} (entity F1 {choice.f1:.4f} "
+        f"on these files); wrote {out}",
         highlight=False,
         soft_wrap=True,
     )

@@ -11,6 +11,7 @@ weak links join thousands of records into one entity (docs/pprl.md, "Entities mo
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,8 @@ from ringfence.resolve.pprl.params import ScoreModel
 # the CLK's noisy-OR score peaks at the pairwise threshold (the lowest tried).
 FIELD_LINK_THRESHOLD = 0.98
 CLK_LINK_THRESHOLD = 0.5
+# The link thresholds `pprl fit` tries on the data it fits on (pick_link_threshold).
+FIT_LINK_THRESHOLDS = (0.5, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999)
 SIDES = ("left", "right")
 ENTITY_SCHEMA = pa.schema(
     [("side", pa.string()), ("id", pa.string()), ("entity_id", pa.string())]
@@ -88,9 +91,68 @@ def components(links: Links, link_threshold: float) -> np.ndarray:
 
 
 def default_link_threshold(model: ScoreModel | FieldModel) -> float:
-    """The default link threshold for a score model: ``FIELD_LINK_THRESHOLD`` for a field
-    model (shipped or from ``pprl fit``), ``CLK_LINK_THRESHOLD`` for the CLK's score."""
-    return FIELD_LINK_THRESHOLD if isinstance(model, FieldModel) else CLK_LINK_THRESHOLD
+    """The default link threshold for a score model: a field model's own ``link_threshold``
+    (chosen by ``pprl fit``), else ``FIELD_LINK_THRESHOLD`` for a field model (the shipped one,
+    older fitted files) and ``CLK_LINK_THRESHOLD`` for the CLK's score."""
+    if isinstance(model, FieldModel):
+        return FIELD_LINK_THRESHOLD if model.link_threshold is None else model.link_threshold
+    return CLK_LINK_THRESHOLD
+
+
+def cross_side_prf(
+    labels: np.ndarray, n_left: int, truth_left: np.ndarray, truth_right: np.ndarray
+) -> dict[str, float]:
+    """Precision, recall, F1 of the left×right pairs that share a component (``labels``, left
+    records first) against true pairs given as row numbers (``truth_left[i]`` of the left with
+    ``truth_right[i]`` of the right). Within-side pairs are not scored: their truth is unknown.
+    Pairs are counted, not listed, so a giant component costs nothing."""
+    left_labels, right_labels = labels[:n_left], labels[n_left:]
+    size = int(labels.max()) + 1 if len(labels) else 0
+    predicted = int(
+        (np.bincount(left_labels, minlength=size) * np.bincount(right_labels, minlength=size)).sum()
+    )
+    correct = int((left_labels[truth_left] == right_labels[truth_right]).sum())
+    precision = correct / predicted if predicted else 1.0
+    recall = correct / len(truth_left) if len(truth_left) else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1}
+
+
+@dataclass(frozen=True)
+class LinkChoice:
+    """The link threshold of best entity F1 on labelled data, and each tried one's F1."""
+
+    link_threshold: float
+    f1: float
+    f1_by_link_threshold: dict[float, float]
+
+
+def pick_link_threshold(
+    left: pa.Table,
+    right: pa.Table,
+    model: ScoreModel | FieldModel,
+    matches: Iterable[tuple[str, str]],
+    thresholds: tuple[float, ...] = FIT_LINK_THRESHOLDS,
+    links: Links | None = None,
+) -> LinkChoice:
+    """The link threshold of ``thresholds`` whose entities (``model``'s links across and within
+    the sides, closed) score the best F1 against the known ``matches`` (left id, right id),
+    counting the left×right pairs the entities imply (``cross_side_prf``; a match naming an
+    id in neither file is left out). Ties go to the lower threshold. ``links``: the scored
+    links, if the caller has them."""
+    if links is None:
+        links = score_links(left, right, model)
+    lrow = {v: i for i, v in enumerate(left.column("id").to_pylist())}
+    rrow = {v: i for i, v in enumerate(right.column("id").to_pylist())}
+    known = [(lrow[a], rrow[b]) for a, b in set(matches) if a in lrow and b in rrow]
+    truth_left = np.array([a for a, _ in known], dtype=np.int64)
+    truth_right = np.array([b for _, b in known], dtype=np.int64)
+    f1 = {
+        t: cross_side_prf(components(links, t), links.n_left, truth_left, truth_right)["f1"]
+        for t in thresholds
+    }
+    best = max(thresholds, key=lambda t: f1[t])
+    return LinkChoice(best, f1[best], f1)
 
 
 def check_link_threshold(link_threshold: float) -> None:

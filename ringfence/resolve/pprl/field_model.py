@@ -42,6 +42,10 @@ class FieldModel:
     intercept: float
     version: str = "fitted"
     trained_on: str = ""
+    # Entities mode's link threshold, chosen by ``pprl fit`` on the data it was fitted on
+    # (``entities.pick_link_threshold``); None: ``FIELD_LINK_THRESHOLD`` (older files, the
+    # shipped model).
+    link_threshold: float | None = None
 
     def __post_init__(self) -> None:
         unknown = set(self.coefficients) - set(FEATURES)
@@ -55,6 +59,12 @@ class FieldModel:
             low, high = _bounds(name) if name != "intercept" else (None, None)
             if (low is not None and value < low) or (high is not None and value > high):
                 raise ValueError(f"{name!r} must be {'>= 0' if low is not None else '<= 0'}")
+        if self.link_threshold is not None:
+            value = self.link_threshold
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError("'link_threshold' is not a number")
+            if not 0.0 < value <= 1.0:  # NaN fails this too
+                raise ValueError(f"'link_threshold' must be above 0 and at most 1, not {value}")
 
     def fields(self) -> set[str]:
         """The fields whose own filters this model weighs."""
@@ -72,10 +82,14 @@ class FieldModel:
         return np.asarray(1.0 / (1.0 + np.exp(-np.clip(logit, -50.0, 50.0))))
 
     def save(self, path: Path) -> None:
-        """Write the model as JSON (creating its folder); an unwritable path is one error."""
+        """Write the model as JSON (creating its folder); an unwritable path is one error.
+        Without a link threshold the key is left out (the file reads as before it existed)."""
+        data = asdict(self)
+        if self.link_threshold is None:
+            del data["link_threshold"]
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(asdict(self), indent=1) + "\n", encoding="utf-8")
+            path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
         except OSError as exc:
             raise InputFileError(f"cannot write: {exc.strerror}", file=str(path)) from None
 
@@ -89,6 +103,7 @@ def load_field_model(path: Path) -> FieldModel:
             intercept=data["intercept"],
             version=str(data.get("version", "fitted")),
             trained_on=str(data.get("trained_on", "")),
+            link_threshold=data.get("link_threshold"),  # older files have none
         )
     except FileNotFoundError:
         raise InputFileError("model file not found", file=str(path)) from None
