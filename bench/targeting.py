@@ -41,13 +41,8 @@ from ringfence.model.feeds import feed
 from ringfence.score import features as features_module
 from ringfence.score import history, rare
 from ringfence.score import model as model_module
-from ringfence.score.features import (
-    HISTORY_KEYS,
-    PAIR_KEYS,
-    compute_features,
-    known_labels,
-    register_inputs,
-)
+from ringfence.score.features import HISTORY_KEYS, PAIR_KEYS, compute_features
+from ringfence.score.inputs import known_labels, register_inputs
 from ringfence.score.network_risk import load_snapshots
 from ringfence.score.pipeline import build_matrix, train
 from ringfence.score.rules import load_rules

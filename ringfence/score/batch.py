@@ -21,15 +21,9 @@ from pathlib import Path
 import pyarrow as pa
 
 from ringfence.errors import UserError
-from ringfence.score.features import (
-    feature_sql,
-    finish_features,
-    known_labels,
-    network_keys_sql,
-    register_inputs,
-    switches_note,
-)
+from ringfence.score.features import feature_sql, finish_features, network_keys_sql, switches_note
 from ringfence.score.goods import Catalogue, load_catalogue
+from ringfence.score.inputs import known_labels, register_inputs
 from ringfence.score.model import ScoringModel, load_model
 from ringfence.score.network_risk import load_snapshots, register_network_risk
 from ringfence.score.pipeline import build_matrix

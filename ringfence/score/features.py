@@ -32,10 +32,9 @@ from ringfence.score.consignees import (
     address_join_sql,
     consignee_address_sql,
     feature_column_sql,
-    register_addresses,
 )
 from ringfence.score.cte_hints import hint_ctes
-from ringfence.score.currency import fx_join_sql, register_rates
+from ringfence.score.currency import fx_join_sql
 from ringfence.score.goods import Catalogue, goods_features, load_catalogue
 from ringfence.score.history import (
     day_number,
@@ -44,8 +43,8 @@ from ringfence.score.history import (
     prior_rate,
     prior_sql,
     rate_pairs,
-    sql_literal,
 )
+from ringfence.score.inputs import known_labels, register_inputs
 from ringfence.score.network_risk import (
     NetworkSnapshots,
     load_snapshots,
@@ -54,7 +53,6 @@ from ringfence.score.network_risk import (
 )
 from ringfence.settings import Settings
 from ringfence.store.engine import Engine, open_engine
-from ringfence.store.lake import Lake
 
 # Keys whose label history becomes a feature: name -> SQL expression over the shipments table.
 PARTY_KEYS = {
@@ -356,35 +354,6 @@ def feature_sql(
 
 
 
-def known_labels(engine: Engine) -> list[str]:
-    """Outcome labels present in the lake, sorted."""
-    rows = engine.query("SELECT DISTINCT label FROM outcomes WHERE label IS NOT NULL").column(0)
-    return sorted(str(v) for v in rows.to_pylist())
-
-
-def register_inputs(settings: Settings, engine: Engine) -> bool:
-    """Bind shipments, outcomes, parties (and their cleaned consignee addresses), the watchlist
-    and the entity map in the engine (an empty map before entity resolution); returns whether
-    any shipments exist."""
-    from ringfence.model.feeds import feed
-
-    lake = Lake(settings)
-    lake.register(engine, "outcomes", feed("outcomes").schema)
-    lake.register(engine, "entity_mentions", ENTITY_MAP_SCHEMA)
-    lake.register(engine, "parties", feed("parties").schema)
-    lake.register(engine, "watchlist", feed("watchlist").schema)
-    found = lake.register(engine, "shipments", feed("shipments").schema)
-    register_derived(settings, engine)
-    return found
-
-
-def register_derived(settings: Settings, engine: Engine) -> None:
-    """Bind the tables the feature SQL reads that are prepared in Python: consignee addresses
-    (from the registered ``parties``) and exchange-rate intervals (from the lake)."""
-    register_addresses(engine)
-    register_rates(settings, engine)
-
-
 def compute_features(
     engine: Engine,
     labels: list[str],
@@ -420,23 +389,6 @@ def finish_features(table: pa.Table, catalogue: Catalogue | None) -> FeatureSet:
             table = table.append_column(name, pa.array(values, pa.float64()))
     columns = [c for c in table.column_names if c not in ID_COLUMNS + TEXT_COLUMNS]
     return FeatureSet(table, columns)
-
-
-def label_table(engine: Engine, labels: list[str]) -> pa.Table:
-    """Per shipment id: one 0/1 column per label (null where that label was never recorded),
-    and ``<label>__known``, the day (since 1970) the label became known, so that training can
-    leave out labels learnt after its cut-off even when their shipment is older."""
-    cols = ", ".join(
-        f"max(CASE WHEN o.label = {sql_literal(lab)} THEN CAST(o.positive AS INTEGER) END)"
-        f' AS "{lab}", '
-        f"max(CASE WHEN o.label = {sql_literal(lab)} THEN "
-        f'{day_number("greatest(coalesce(o.date, s.date), s.date)")} END) AS "{lab}__known"'
-        for lab in labels
-    )
-    return engine.query(
-        f"SELECT o.shipment_ref AS id, {cols} FROM outcomes o "
-        "JOIN shipments s ON s.id = o.shipment_ref GROUP BY 1"
-    )
 
 
 def features_for(settings: Settings, label_cutoff: dt.date | None = None) -> FeatureSet:

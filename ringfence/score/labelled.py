@@ -17,14 +17,9 @@ from typing import TYPE_CHECKING
 
 from ringfence.errors import UserError
 from ringfence.score import history
-from ringfence.score.features import (
-    feature_sql,
-    finish_features,
-    known_labels,
-    network_keys_sql,
-    register_inputs,
-)
+from ringfence.score.features import feature_sql, finish_features, network_keys_sql
 from ringfence.score.goods import Catalogue, load_catalogue
+from ringfence.score.inputs import known_labels, register_inputs
 from ringfence.score.network_risk import load_snapshots, register_network_risk
 from ringfence.score.rules import Rule, load_rules
 from ringfence.settings import Settings

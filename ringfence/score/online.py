@@ -25,8 +25,9 @@ from ringfence.model.feeds import feed, value_type
 from ringfence.model.records.base import PROVENANCE_FIELDS, make_id
 from ringfence.model.types.base import InvalidValue
 from ringfence.score.explain import explain_row
-from ringfence.score.features import ID_COLUMNS, known_labels, register_inputs, switches_note
+from ringfence.score.features import ID_COLUMNS, switches_note
 from ringfence.score.goods import Catalogue, goods_features, load_catalogue
+from ringfence.score.inputs import known_labels, register_inputs
 from ringfence.score.model import ScoringModel, load_model
 from ringfence.score.network_risk import load_snapshots
 from ringfence.score.online_state import FeatureState

@@ -18,15 +18,9 @@ import pyarrow.compute as pc
 from ringfence.errors import UserError
 from ringfence.score import history, rare
 from ringfence.score import sample as sampling
-from ringfence.score.features import (
-    FeatureSet,
-    compute_features,
-    feature_switches,
-    known_labels,
-    label_table,
-    register_inputs,
-)
+from ringfence.score.features import FeatureSet, compute_features, feature_switches
 from ringfence.score.goods import load_catalogue
+from ringfence.score.inputs import known_labels, label_table, register_inputs
 from ringfence.score.model import LabelModel, ScoringModel, save_model, train_label
 from ringfence.score.network_risk import load_snapshots
 from ringfence.score.rules import Rule, evaluate, load_rules, rules_score

@@ -50,8 +50,9 @@ from ringfence.errors import UserError
 from ringfence.ingest import ingest_files
 from ringfence.model.feeds import feed
 from ringfence.model.records.base import make_id
-from ringfence.score.features import ENTITY_MAP_SCHEMA, compute_features, register_derived
+from ringfence.score.features import compute_features
 from ringfence.score.goods import Catalogue, load_catalogue
+from ringfence.score.inputs import ENTITY_MAP_SCHEMA, register_derived
 from ringfence.score.model import LabelModel, train_label
 from ringfence.score.pipeline import EPOCH, build_matrix
 from ringfence.score.rules import Rule, load_rules

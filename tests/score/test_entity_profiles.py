@@ -11,7 +11,8 @@ import pyarrow.compute as pc
 import pytest
 
 from ringfence.score import features
-from ringfence.score.features import compute_features, known_labels, register_inputs
+from ringfence.score.features import compute_features
+from ringfence.score.inputs import known_labels, register_inputs
 from ringfence.score.network_risk import period_start
 from ringfence.score.online import OnlineScorer
 from ringfence.score.pipeline import load_matrix, train

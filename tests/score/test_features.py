@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from ringfence.score.features import compute_features, known_labels, register_inputs
+from ringfence.score.features import compute_features
+from ringfence.score.inputs import known_labels, register_inputs
 from ringfence.settings import Settings
 from ringfence.store.engine import open_engine
 from tests.score.world import make_world, write_world

@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from ringfence.score.features import compute_features, known_labels, register_inputs
+from ringfence.score.features import compute_features
+from ringfence.score.inputs import known_labels, register_inputs
 from ringfence.settings import Settings
 from ringfence.store.engine import Engine
 from ringfence.store.engine.duckdb_engine import DuckDBEngine

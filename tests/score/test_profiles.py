@@ -8,7 +8,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ringfence.score.features import compute_features, known_labels, register_inputs
+from ringfence.score.features import compute_features
+from ringfence.score.inputs import known_labels, register_inputs
 from ringfence.score.profiles import FOLDS, SCALE
 from ringfence.settings import Settings
 from ringfence.store.engine import open_engine

@@ -10,7 +10,7 @@ import pytest
 
 from ringfence.errors import SettingsError
 from ringfence.score import sample as sampling
-from ringfence.score.features import register_inputs
+from ringfence.score.inputs import register_inputs
 from ringfence.score.labelled import labelled_matrix
 from ringfence.score.pipeline import EPOCH, fit_models
 from ringfence.score.prior import training_matrix

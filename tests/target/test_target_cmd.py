@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from ringfence.cli.main import app
 from ringfence.errors import UserError
-from ringfence.score.features import register_inputs
+from ringfence.score.inputs import register_inputs
 from ringfence.score.pipeline import Matrix, _selection_weights, train
 from ringfence.score.serve import score_shipments
 from ringfence.settings import Settings
