@@ -110,7 +110,7 @@ class Settings(BaseSettings):
     )
     train_max_rows: int = Field(
         default=1_000_000,
-        ge=100,
+        ge=1000,
         description=(
             "Most labelled shipments training learns from: past it, every shipment with a "
             "positive outcome and a weighted sample of the others (score/sample.py)."

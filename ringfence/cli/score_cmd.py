@@ -86,8 +86,21 @@ def train(
             f"{v.get('average_precision', float('nan')):.3f}",
         )
     console.print(table)
+    if "training_sample" in model.extra:
+        console.print(_sample_line(model.extra["training_sample"]), highlight=False)
     console.print(_prior_line(model.extra.get("profile_prior", {})), highlight=False)
     console.print(f"Stored in {folder}", highlight=False)
+
+
+def _sample_line(sample: dict[str, Any]) -> str:
+    """What the training sample kept (RINGFENCE_TRAIN_MAX_ROWS), for the train summary."""
+    share = float(sample["negative_fraction"])
+    return (
+        f"Trained on a sample (RINGFENCE_TRAIN_MAX_ROWS={sample['max_rows']:,}): "
+        f"{sample['kept']:,} of {sample['labelled']:,} labelled shipments — all "
+        f"{sample['positives']:,} with a positive outcome and {share:.1%} of the others, "
+        f"each weighing {1 / share:.3g}"
+    )
 
 
 def _prior_line(chosen: dict[str, Any]) -> str:

@@ -145,14 +145,16 @@ def _platt(raw: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None) -> 
     return slope, float(fit.intercept_[0])
 
 
-def _metrics(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
+def _metrics(y: np.ndarray, p: np.ndarray, weight: np.ndarray | None = None) -> dict[str, float]:
+    """Rows and positives of the validation slice, and its AUC and average precision weighted
+    as the rows are (a training sample's negatives stand for 1 / chance rows each)."""
     if len(np.unique(y)) < 2:
         return {"rows": float(len(y))}
     return {
         "rows": float(len(y)),
         "positives": float(y.sum()),
-        "auc": float(roc_auc_score(y, p)),
-        "average_precision": float(average_precision_score(y, p)),
+        "auc": float(roc_auc_score(y, p, sample_weight=weight)),
+        "average_precision": float(average_precision_score(y, p, sample_weight=weight)),
     }
 
 
@@ -185,8 +187,8 @@ def _first_stage(
         early = late = np.ones(len(y), dtype=bool)  # too little history to split by time
     w_late = None if weight is None else weight[late]
     if strategy is None:
-        strategy = rare.STRATEGY if rare.is_rare(y) else "none"
-    loss = rare.loss_weights(y, strategy, nesting)
+        strategy = rare.STRATEGY if rare.is_rare(y, weight) else "none"
+    loss = rare.loss_weights(y, strategy, nesting, weight)
     fit_w = weight if loss is None else loss * (1.0 if weight is None else weight)
     focal = strategy == "focal"
     first = _fit(
@@ -196,7 +198,7 @@ def _first_stage(
     rounds = max(first.best_iteration or SCORING_ROUNDS, 20)
     raw_late = np.asarray(first.predict(x[late], raw_score=True))
     platt = _platt(raw_late, y[late], w_late)
-    metrics = _metrics(y[late], raw_late)
+    metrics = _metrics(y[late], raw_late, w_late)
     metrics["log_loss_ratio"] = _log_loss_ratio(y[late], platt[0] * raw_late + platt[1], w_late)
     metrics["trees"] = float(rounds)
     metrics["training_rows"] = float(len(y))

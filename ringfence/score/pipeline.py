@@ -138,7 +138,8 @@ def fit_models(
     plan: dict[str, tuple[np.ndarray, np.ndarray, str]] = {}
     for label in labels:
         rows, y = label_rows(matrix, label, until, in_window)
-        plan[label] = (rows, y, _two_stage(matrix, labels, label, rows, y))
+        w = None if weight is None else weight[rows]
+        plan[label] = (rows, y, _two_stage(matrix, labels, label, rows, y, w))
     for label, (rows, y, given) in plan.items():
         if given and plan[given][2]:  # no chains: a nesting label fitted in two stages itself
             plan[label] = (rows, y, "")
@@ -222,12 +223,17 @@ def _column(matrix: Matrix, label: str) -> np.ndarray:
 
 
 def _two_stage(
-    matrix: Matrix, labels: list[str], label: str, rows: np.ndarray, y: np.ndarray
+    matrix: Matrix,
+    labels: list[str],
+    label: str,
+    rows: np.ndarray,
+    y: np.ndarray,
+    weight: np.ndarray | None = None,
 ) -> str:
     """The nesting label a two-stage model of ``label`` builds on ("" when it is fitted alone):
-    under ``rare.STRATEGY == "two_stage"``, for a rare label (``rows``/``y``: its training
-    rows and labels)."""
-    if rare.STRATEGY != "two_stage" or not rare.is_rare(y):
+    under ``rare.STRATEGY == "two_stage"``, for a rare label (``rows``/``y``/``weight``: its
+    training rows, labels and weights)."""
+    if rare.STRATEGY != "two_stage" or not rare.is_rare(y, weight):
         return ""
     return nesting_label(matrix, labels, label, rows) or ""
 
@@ -329,6 +335,8 @@ def train(
 
     engine = open_engine(settings)
     try:
+        if until == dt.date.max:  # "up to the end of time": every label, as without --until
+            until = None
         cutoff = until + dt.timedelta(days=1) if until else None
         # Only labelled rows are learnt from: the others stay in the engine (docs/scale.md).
         matrix, labels, chosen = training_matrix(

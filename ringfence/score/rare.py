@@ -37,18 +37,26 @@ HARD_WEIGHT = 3.0
 HESS_FLOOR = 1e-6
 
 
-def is_rare(y: np.ndarray) -> bool:
-    """Whether a label's training rows are rare enough for the strategy."""
-    return len(y) > 0 and float(np.mean(y)) < RARE_SHARE
+def is_rare(y: np.ndarray, weight: np.ndarray | None = None) -> bool:
+    """Whether a label's training rows are rare enough for the strategy (``weight``: the rows'
+    weights, e.g. a training sample's, so a sample that kept every positive and few negatives
+    is judged by the window it stands for)."""
+    return len(y) > 0 and float(np.average(y, weights=weight)) < RARE_SHARE
 
 
 def loss_weights(
-    y: np.ndarray, strategy: str, nesting: np.ndarray | None = None
+    y: np.ndarray,
+    strategy: str,
+    nesting: np.ndarray | None = None,
+    weight: np.ndarray | None = None,
 ) -> np.ndarray | None:
-    """Per-row multipliers of the booster's loss (None: all 1)."""
+    """Per-row multipliers of the booster's loss (None: all 1); positives and negatives are
+    counted with the rows' ``weight``."""
     if strategy == "weights":
-        positives = max(float(y.sum()), 1.0)
-        return np.where(y > 0, np.sqrt((len(y) - positives) / positives), 1.0)
+        w = np.ones(len(y)) if weight is None else weight
+        positives = max(float((w * y).sum()), 1.0)
+        negatives = float((w * (1 - y)).sum())
+        return np.where(y > 0, np.sqrt(negatives / positives), 1.0)
     if strategy == "hard" and nesting is not None:
         return np.where((y == 0) & (nesting > 0), HARD_WEIGHT, 1.0)
     return None

@@ -80,6 +80,8 @@ def backtest(
         raise UserError(f"no labelled shipments dated in the test window from {test_from}")
     result = _evaluate(matrix, test, labels, model, budgets)
     result.report["profile_prior"] = chosen
+    if "training_sample" in model.extra:
+        result.report["training_sample"] = model.extra["training_sample"]
     return result
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from ringfence.errors import SettingsError
+from ringfence.score import rare
 from ringfence.score import sample as sampling
 from ringfence.score.inputs import register_inputs
 from ringfence.score.labelled import labelled_matrix
@@ -22,7 +23,7 @@ from tests.score.world import make_world, write_world
 SHIPMENTS, OUTCOMES = make_world(rows=2000, days=90, seed=5)
 UNTIL = dt.date(2024, 3, 10)
 CUTOFF = UNTIL + dt.timedelta(days=1)
-MAX_ROWS = 600
+MAX_ROWS = 1000
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +111,8 @@ def test_drawn_negatives_weigh_the_inverse_of_their_chance(world: Settings) -> N
 
 def test_a_model_trained_on_the_sample_stays_calibrated(world: Settings) -> None:
     """The weighted sample's fraud model predicts the window's base rate on all its rows; the
-    same sample without its weights over-predicts (what the weights are for)."""
+    same sample without its weights over-predicts as its own positive rate says (what the
+    weights are for)."""
     matrix, labels, _ = _training(world)
     full, _ = _full(world)
     window = full.days() <= (UNTIL - EPOCH).days
@@ -122,8 +124,12 @@ def test_a_model_trained_on_the_sample_stays_calibrated(world: Settings) -> None
     plan, matrix.sample = matrix.sample, None
     unweighted = fit_models(matrix, labels, UNTIL).models["fraud"].probability(full.x[window])
     matrix.sample = plan
-    assert abs(weighted - y.mean()) < 0.04
-    assert unweighted.mean() - y.mean() > 0.08
+    # Unweighted, the sample's rate r / (r + f (1 - r)) is what a model would learn.
+    rate, f = y.mean(), plan.fraction
+    bias = rate / (rate + f * (1 - rate)) - rate
+    assert bias > 0.05, "the test needs a sample that would bias the model visibly"
+    assert unweighted.mean() - rate > bias / 2
+    assert abs(weighted - rate) < min(0.04, bias / 3)
 
 
 def test_without_a_limit_training_sees_every_labelled_row(world: Settings) -> None:
@@ -135,7 +141,7 @@ def test_without_a_limit_training_sees_every_labelled_row(world: Settings) -> No
 
 
 def test_the_limit_has_a_floor(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RINGFENCE_TRAIN_MAX_ROWS", "10")
+    monkeypatch.setenv("RINGFENCE_TRAIN_MAX_ROWS", "999")
     with pytest.raises(SettingsError, match="RINGFENCE_TRAIN_MAX_ROWS"):
         Settings()
 
@@ -164,3 +170,42 @@ def test_spark_draws_the_same_shipments(world: Settings, spark_session) -> None:
         assert _drawn(spark, plan) == expected
     finally:
         spark.close()
+
+
+def test_a_rare_label_stays_rare_in_the_sample() -> None:
+    """1 % positives; a sample keeping every positive and a tenth of the negatives holds 9 %,
+    but weighted it is the 1 % it stands for, so the rare-label strategy still applies."""
+    y = np.r_[np.ones(10), np.zeros(99)]
+    weight = np.r_[np.ones(10), np.full(99, 10.0)]
+    assert not rare.is_rare(y) and rare.is_rare(y, weight)
+    loss = rare.loss_weights(y, "weights", None, weight)
+    assert loss is not None and loss[0] == pytest.approx(np.sqrt(990 / 10))
+
+
+def test_validation_metrics_are_weighted_as_the_sample() -> None:
+    """A drawn negative stands for 1 / chance rows: the AUC counts it so."""
+    from ringfence.score.model import _metrics
+
+    y = np.array([1.0, 0.0, 0.0])
+    p = np.array([0.5, 0.9, 0.1])
+    assert _metrics(y, p)["auc"] == pytest.approx(0.5)
+    assert _metrics(y, p, np.array([1.0, 1.0, 9.0]))["auc"] == pytest.approx(0.9)
+
+
+def test_the_train_summary_says_it_sampled(world: Settings) -> None:
+    from ringfence.cli.score_cmd import _sample_line
+
+    matrix, labels, _ = _training(world)
+    record = fit_models(matrix, labels, UNTIL).extra["training_sample"]
+    line = _sample_line(record)
+    assert "RINGFENCE_TRAIN_MAX_ROWS=1,000" in line and f"{record['positives']:,} with" in line
+
+
+def test_training_up_to_the_last_representable_day_is_training_on_everything(
+    world: Settings,
+) -> None:
+    """``--until 9999-12-31`` used to overflow computing the day after it (a traceback)."""
+    from ringfence.score.pipeline import train
+
+    model, _ = train(world, dt.date.max, prior_weight=3.0)
+    assert model.train_until == max(d for d in SHIPMENTS.column("date").to_pylist()).isoformat()
