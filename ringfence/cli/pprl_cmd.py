@@ -8,6 +8,7 @@ from pathlib import Path
 import pyarrow.compute as pc
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ringfence.cli.errors import one_line_errors
@@ -73,7 +74,9 @@ def encode(
             encodings = encode_parties(parties, secret, params, progress=progress)
         write_encodings(encodings, out)
     console.print(
-        f"Encoded {encodings.num_rows:,} parties into {out}", highlight=False, soft_wrap=True
+        f"Encoded {encodings.num_rows:,} parties into {escape(str(out))}",
+        highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -128,11 +131,14 @@ def match(
         if out is not None:
             write_pairs(pairs, out)
     if out is not None:
-        console.print(f"Wrote {pairs.num_rows:,} pairs to {out}", highlight=False)
+        console.print(f"Wrote {pairs.num_rows:,} pairs to {escape(str(out))}", highlight=False)
         return
     table = Table("left_id", "right_id", "score", "exact_matches")
     for row in pairs.to_pylist():
-        table.add_row(row["left_id"], row["right_id"], f"{row['score']:.4f}", row["exact_matches"])
+        table.add_row(
+            escape(row["left_id"]), escape(row["right_id"]), f"{row['score']:.4f}",
+            escape(row["exact_matches"]),
+        )  # fmt: skip
     console.print(table)
 
 
@@ -165,12 +171,13 @@ def _write_entities(
     if out is not None:
         write_pairs(table, out)
         console.print(
-            f"Wrote {table.num_rows:,} records in {groups:,} entities to {out}", highlight=False
+            f"Wrote {table.num_rows:,} records in {groups:,} entities to {escape(str(out))}",
+            highlight=False,
         )
         return
     rows = Table("side", "id", "entity_id")
     for row in table.to_pylist():
-        rows.add_row(row["side"], row["id"], row["entity_id"])
+        rows.add_row(row["side"], escape(row["id"]), escape(row["entity_id"]))
     console.print(rows)
 
 
@@ -202,7 +209,7 @@ def fit(
         f"{summary['matches']:,} known matches among them"
         + (f"; {unknown:,} name an id not in its encodings file" if unknown else "")
         + f"); entities link threshold {choice.link_threshold} (entity F1 {choice.f1:.4f} "
-        f"on these files); wrote {out}",
+        f"on these files); wrote {escape(str(out))}",
         highlight=False,
         soft_wrap=True,
     )

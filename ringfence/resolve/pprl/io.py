@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 from ringfence.errors import InputFileError
 from ringfence.resolve.pprl.encode import encoding_schema
 from ringfence.resolve.pprl.params import params_from_metadata
+from ringfence.service.exports import csv_text
 
 _JSON_SUFFIXES = (".jsonl", ".ndjson")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -53,7 +54,23 @@ def read_parties(path: Path) -> pa.Table:
             field="id",
         )
     _refuse_blank(table, "id", path)
+    refuse_duplicate_ids(table, path)
     return table
+
+
+def refuse_duplicate_ids(table: pa.Table, path: Path) -> None:
+    """An id must name one record of its file: two records under one id would be one record
+    to every output (pairs, entities) and join whatever either of them matches."""
+    seen: dict[str, int] = {}
+    for row, value in enumerate(table.column("id").to_pylist(), 1):
+        first = seen.setdefault(value, row)
+        if first != row:
+            raise InputFileError(
+                f"id {value!r} repeats record {first}: ids must be unique within a file",
+                file=str(path),
+                row=row,
+                field="id",
+            )
 
 
 def read_matches(path: Path) -> list[tuple[str, str]]:
@@ -157,7 +174,15 @@ def _filter_columns(schema: pa.Schema) -> list[str]:
 
 
 def read_encodings(path: Path) -> pa.Table:
-    """Read an encodings file written by ``write_encodings`` (metadata checked, not trusted)."""
+    """Read an encodings file written by ``write_encodings`` (metadata checked, not trusted;
+    ids non-empty and unique)."""
+    table = _read_encodings(path)
+    _refuse_blank(table, "id", path)
+    refuse_duplicate_ids(table, path)
+    return table
+
+
+def _read_encodings(path: Path) -> pa.Table:
     if not path.is_file():
         raise InputFileError("file not found", file=str(path))
     try:
@@ -219,12 +244,23 @@ def _check_encoding_row(row: object, schema: pa.Schema, path: Path, number: int)
 
 
 def write_pairs(table: pa.Table, path: Path) -> None:
-    """Write match pairs as Parquet (.parquet) or CSV (anything else)."""
+    """Write match pairs or entities as Parquet (.parquet, .pq) or CSV (.csv); CSV cells that a
+    spreadsheet would run as a formula (an id ``=HYPERLINK(...)`` from a partner's file) get a
+    leading ``'`` (``service.exports.neutralise_cell``)."""
+    suffix = path.suffix.lower()
+    if suffix not in (*_PARQUET_SUFFIXES, ".csv"):
+        raise InputFileError(
+            f"unknown output format {suffix or '(no suffix)'!r}: name it .csv or .parquet",
+            file=str(path),
+        )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        if _kind(path) == "parquet":
+        if suffix in _PARQUET_SUFFIXES:
             pq.write_table(table, path)
         else:
-            pacsv.write_csv(table, path)
+            path.write_text(
+                csv_text(table.column_names, (r.values() for r in table.to_pylist())),
+                encoding="utf-8",
+            )
     except OSError as exc:
         raise InputFileError(f"cannot write: {_reason(exc)}", file=str(path)) from None
