@@ -24,7 +24,6 @@ from ringfence.score.inputs import known_labels, label_table, register_inputs
 from ringfence.score.model import LabelModel, ScoringModel, save_model, train_label
 from ringfence.score.network_risk import load_snapshots
 from ringfence.score.rules import Rule, evaluate, load_rules, rules_score
-from ringfence.score.sample import TrainingSample
 from ringfence.settings import Settings
 from ringfence.store.engine import Engine, open_engine
 from ringfence.target.explore.weights import DEFAULT_CLIP, training_weights
@@ -47,7 +46,7 @@ class Matrix:
     # The profiles' smoothing (features.feature_sql), read when built: bench runs may set it.
     prior_weight: float = field(default_factory=lambda: history.PRIOR_WEIGHT)
     # How its labelled rows were sampled (score/sample.py); None: all of them.
-    sample: TrainingSample | None = None
+    sample: sampling.TrainingSample | None = None
 
     def days(self) -> np.ndarray:
         """Each row's date as days since 1970."""

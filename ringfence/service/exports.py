@@ -13,7 +13,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TextIO
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # A plain number ("-12.5", "+3", "1e-5") is data to every spreadsheet, whatever its sign.
@@ -42,8 +42,14 @@ def neutralise_cell(value: Any) -> str:
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     """A whole CSV document (header line, then rows), every cell neutralised."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    write_csv(buffer, header, rows)
+    return buffer.getvalue()
+
+
+def write_csv(handle: TextIO, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Write CSV (header line, then rows) to an open text ``handle`` as the rows come, every
+    cell neutralised."""
+    writer = csv.writer(handle, lineterminator="\n")
     writer.writerow([neutralise_cell(name) for name in header])
     for row in rows:
         writer.writerow([neutralise_cell(cell) for cell in row])
-    return buffer.getvalue()

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 from ringfence.errors import InputFileError
 from ringfence.resolve.pprl.encode import encoding_schema
 from ringfence.resolve.pprl.params import params_from_metadata
-from ringfence.service.exports import csv_text
+from ringfence.service.exports import write_csv
 
 _JSON_SUFFIXES = (".jsonl", ".ndjson")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -258,9 +258,8 @@ def write_pairs(table: pa.Table, path: Path) -> None:
         if suffix in _PARQUET_SUFFIXES:
             pq.write_table(table, path)
         else:
-            path.write_text(
-                csv_text(table.column_names, (r.values() for r in table.to_pylist())),
-                encoding="utf-8",
-            )
+            with path.open("w", encoding="utf-8", newline="") as handle:
+                rows = (r.values() for batch in table.to_batches() for r in batch.to_pylist())
+                write_csv(handle, table.column_names, rows)
     except OSError as exc:
         raise InputFileError(f"cannot write: {_reason(exc)}", file=str(path)) from None
