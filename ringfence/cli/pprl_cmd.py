@@ -36,6 +36,7 @@ from ringfence.resolve.pprl.io import (
     write_encodings,
     write_pairs,
 )
+from ringfence.resolve.pprl.match import SkippedBlocks
 from ringfence.resolve.pprl.params import FIELD_PARAMS
 
 console = Console()
@@ -121,13 +122,16 @@ def match(
         if entities:
             _write_entities(left, right, link_threshold, fitted, out)
             return
+        skipped = SkippedBlocks()
         pairs = match_encodings(
             read_encodings(left),
             read_encodings(right),
             threshold,
             one_to_one=one_to_one,
             model=fitted,
+            skipped=skipped,
         )
+        _warn_skipped(skipped)
         if out is not None:
             write_pairs(pairs, out)
     if out is not None:
@@ -166,7 +170,11 @@ def _write_entities(
     """``pprl match --entities``: the entities table to ``out``, or as a table on stdout."""
     if link_threshold is not None:
         check_link_threshold(link_threshold)
-    table = link_entities(read_encodings(left), read_encodings(right), link_threshold, model)
+    skipped = SkippedBlocks()
+    table = link_entities(
+        read_encodings(left), read_encodings(right), link_threshold, model, skipped=skipped
+    )
+    _warn_skipped(skipped)
     groups = pc.count_distinct(table["entity_id"]).as_py()
     if out is not None:
         write_pairs(table, out)
@@ -179,6 +187,26 @@ def _write_entities(
     for row in table.to_pylist():
         rows.add_row(row["side"], escape(row["id"]), escape(row["entity_id"]))
     console.print(rows)
+
+
+def _warn_skipped(skipped: SkippedBlocks) -> None:
+    """One warning line on stderr when over-common block keys or codes were skipped: their
+    number (by kind) and the pairs they would have made, never the keys themselves."""
+    if not skipped:
+        return
+    count = skipped.keys
+    kinds = [f"{n:,} {kind}{'s' if n != 1 else ''}" for kind, n in skipped.keys_by_kind.items()]
+    what = kinds[0] if len(kinds) == 1 else f"{count:,} keys ({', '.join(kinds)})"
+    one = count == 1
+    err_console.print(
+        f"warning: {what} shared by {skipped.pairs:,} candidate pairs "
+        f"{'was' if one else 'were'} skipped (over the {skipped.limit:,}-pair limit"
+        f"{'' if one else ' each'}); records sharing only {'that key' if one else 'those keys'} "
+        "are not compared",
+        highlight=False,
+        soft_wrap=True,
+        markup=False,
+    )
 
 
 @pprl_app.command()

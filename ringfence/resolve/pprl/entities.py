@@ -20,7 +20,13 @@ import pyarrow.compute as pc
 
 from ringfence.errors import UserError
 from ringfence.resolve.pprl.field_model import FieldModel
-from ringfence.resolve.pprl.match import candidate_pairs, check_compatible, model_for, scored_pairs
+from ringfence.resolve.pprl.match import (
+    SkippedBlocks,
+    candidate_pairs,
+    check_compatible,
+    model_for,
+    scored_pairs,
+)
 from ringfence.resolve.pprl.params import ScoreModel
 
 # Default link thresholds, chosen on the bench's train worlds only (FEBRL4, FEBRL3, fake_1000,
@@ -53,10 +59,15 @@ class Links:
 
 
 def score_links(
-    left: pa.Table, right: pa.Table, model: ScoreModel | FieldModel | None = None
+    left: pa.Table,
+    right: pa.Table,
+    model: ScoreModel | FieldModel | None = None,
+    *,
+    skipped: SkippedBlocks | None = None,
 ) -> Links:
     """Score the candidate pairs left×right, left×left and right×right with one model (the
-    shipped one for these encodings unless ``model`` is given, as ``match_encodings`` does)."""
+    shipped one for these encodings unless ``model`` is given, as ``match_encodings`` does).
+    ``skipped``, if given, records the over-common keys the three comparisons left out."""
     scorer = model_for(check_compatible(left, right), model)
     n_left = left.num_rows
     parts = []
@@ -65,7 +76,7 @@ def score_links(
         (left, left, 0, 0),
         (right, right, n_left, n_left),
     ):
-        li, ri = candidate_pairs(one, other)
+        li, ri = candidate_pairs(one, other, skipped=skipped)
         if one is other:  # each unordered pair once, never a record with itself
             keep = li < ri
             li, ri = li[keep], ri[keep]
@@ -184,16 +195,18 @@ def link_entities(
     right: pa.Table,
     link_threshold: float | None = None,
     model: ScoreModel | FieldModel | None = None,
+    *,
+    skipped: SkippedBlocks | None = None,
 ) -> pa.Table:
     """The entities of two encodings tables: ``side`` ("left"/"right"), ``id``, ``entity_id``
     for every record of both (singletons included), linking pairs that score at least
     ``link_threshold`` (default: ``default_link_threshold`` of the model in use) across or
-    within the sides (``model`` as in ``match_encodings``)."""
+    within the sides (``model`` and ``skipped`` as in ``match_encodings``)."""
     scorer = model_for(check_compatible(left, right), model)
     if link_threshold is None:
         link_threshold = default_link_threshold(scorer)
     check_link_threshold(link_threshold)
-    labels = components(score_links(left, right, scorer), link_threshold)
+    labels = components(score_links(left, right, scorer, skipped=skipped), link_threshold)
     return entity_table(
         left.column("id").combine_chunks(), right.column("id").combine_chunks(), labels
     )

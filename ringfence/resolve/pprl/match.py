@@ -6,6 +6,8 @@ number of plausible pairs rather than with the product of the two tables.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -24,10 +26,55 @@ DEFAULT_THRESHOLD = 0.5
 # every "wang" in China); comparing all of them would cost far more than it finds.
 MAX_BLOCK_PAIRS = 200_000
 _PAIR_CHUNK = 250_000
+# The columns pairs are found through, each with the name a skipped key goes by.
+_KEY_COLUMNS = [("block_keys", "block key")] + [
+    (f"{name}_hmac", f"{name.replace('_', ' ')} code") for name in EXACT_FIELDS
+]
 PAIR_SCHEMA = pa.schema(
     [("left_id", pa.string()), ("right_id", pa.string()), ("score", pa.float64()),
      ("exact_matches", pa.string())]
 )  # fmt: skip
+
+
+@dataclass
+class SkippedBlocks:
+    """What the ``MAX_BLOCK_PAIRS`` cap left out, filled in by the matching functions that
+    take ``skipped=``: how many block keys and exact codes of each kind ("block key",
+    "phone code", ...) were skipped and how many candidate pairs they would have made.
+
+    Pairs are counted as the cap counts them, per comparison: left records × right records
+    carrying the key (within one file, as entities mode compares, records × records). A key
+    skipped in several comparisons is one key. The keys themselves are keyed hashes and are
+    kept only to count them once; report counts, never the keys.
+    """
+
+    limit: int = MAX_BLOCK_PAIRS
+    pairs_by_kind: dict[str, int] = field(default_factory=dict)
+    _keys: dict[str, set[object]] = field(default_factory=dict, repr=False)
+
+    def add(self, kind: str, pairs_by_key: dict[object, int]) -> None:
+        """Record keys of one kind skipped in one comparison, with the pairs each would make."""
+        self.limit = MAX_BLOCK_PAIRS
+        self._keys.setdefault(kind, set()).update(pairs_by_key)
+        self.pairs_by_kind[kind] = self.pairs_by_kind.get(kind, 0) + sum(pairs_by_key.values())
+
+    @property
+    def keys_by_kind(self) -> dict[str, int]:
+        """Distinct skipped keys of each kind."""
+        return {kind: len(keys) for kind, keys in self._keys.items()}
+
+    @property
+    def keys(self) -> int:
+        """Distinct skipped keys of all kinds."""
+        return sum(self.keys_by_kind.values())
+
+    @property
+    def pairs(self) -> int:
+        """Candidate pairs the skipped keys would have made, all kinds together."""
+        return sum(self.pairs_by_kind.values())
+
+    def __bool__(self) -> bool:
+        return bool(self._keys)
 
 
 def check_compatible(left: pa.Table, right: pa.Table) -> PprlParams:
@@ -48,10 +95,18 @@ def check_compatible(left: pa.Table, right: pa.Table) -> PprlParams:
     return params[0]
 
 
-def _pairs_sharing(left: pa.Array, right: pa.Array, n_right: int) -> np.ndarray:
+def _pairs_sharing(
+    left: pa.Array,
+    right: pa.Array,
+    n_right: int,
+    kind: str = "block key",
+    skipped: SkippedBlocks | None = None,
+) -> np.ndarray:
     """Pair codes (left_row * n_right + right_row) of rows sharing a value of a key column.
 
-    A list column (block keys) shares when any element is equal; nulls never share.
+    A list column (block keys) shares when any element is equal; nulls never share. Values
+    shared by more than ``MAX_BLOCK_PAIRS`` pairs are left out (recorded in ``skipped`` as
+    ``kind``).
     """
     sides = []
     for column in (left, right):
@@ -63,18 +118,22 @@ def _pairs_sharing(left: pa.Array, right: pa.Array, n_right: int) -> np.ndarray:
             keys = column
         sides.append(pa.table({"key": keys, "row": rows}).filter(pc.is_valid(keys)))
     lt, rt = sides
-    right_counts = _key_counts(rt["key"])
-    big = [
-        key
-        for key, count in _key_counts(lt["key"]).items()
-        if count * right_counts.get(key, 0) > MAX_BLOCK_PAIRS
-    ]
+    big = _oversized(lt["key"], rt["key"])
     if big:
-        lt = lt.filter(pc.invert(pc.is_in(lt["key"], pa.array(big, lt["key"].type))))
+        if skipped is not None:
+            skipped.add(kind, big)
+        lt = lt.filter(pc.invert(pc.is_in(lt["key"], pa.array(list(big), lt["key"].type))))
     joined = lt.join(rt, "key", join_type="inner", left_suffix="_l", right_suffix="_r")
     li = joined["row_l"].to_numpy().astype(np.int64)
     ri = joined["row_r"].to_numpy().astype(np.int64)
     return li * n_right + ri
+
+
+def _oversized(left: pa.ChunkedArray, right: pa.ChunkedArray) -> dict[object, int]:
+    """The keys shared by more than ``MAX_BLOCK_PAIRS`` pairs, with how many pairs each."""
+    right_counts = _key_counts(right)
+    pairs = {key: count * right_counts.get(key, 0) for key, count in _key_counts(left).items()}
+    return {key: n for key, n in pairs.items() if n > MAX_BLOCK_PAIRS}
 
 
 def _key_counts(keys: pa.ChunkedArray) -> dict[object, int]:
@@ -84,13 +143,19 @@ def _key_counts(keys: pa.ChunkedArray) -> dict[object, int]:
     )
 
 
-def candidate_pairs(left: pa.Table, right: pa.Table) -> tuple[np.ndarray, np.ndarray]:
-    """Row indices (left, right) of every pair sharing a block key or an exact code."""
+def candidate_pairs(
+    left: pa.Table, right: pa.Table, *, skipped: SkippedBlocks | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row indices (left, right) of every pair sharing a block key or an exact code.
+
+    Keys and codes shared by more than ``MAX_BLOCK_PAIRS`` pairs are skipped like stop words;
+    ``skipped``, if given, records how many and the pairs they would have made.
+    """
     n_right = right.num_rows
-    codes = [_pairs_sharing(_array(left, "block_keys"), _array(right, "block_keys"), n_right)]
-    for name in EXACT_FIELDS:
-        column = f"{name}_hmac"
-        codes.append(_pairs_sharing(_array(left, column), _array(right, column), n_right))
+    codes = [
+        _pairs_sharing(_array(left, column), _array(right, column), n_right, kind, skipped)
+        for column, kind in _KEY_COLUMNS
+    ]
     unique = _sorted_unique(np.concatenate(codes))
     return unique // max(n_right, 1), unique % max(n_right, 1)
 
@@ -204,18 +269,21 @@ def match_encodings(
     threshold: float = DEFAULT_THRESHOLD,
     one_to_one: bool = False,
     model: ScoreModel | FieldModel | None = None,
+    *,
+    skipped: SkippedBlocks | None = None,
 ) -> pa.Table:
     """Pairs ``left_id, right_id, score, exact_matches`` scoring at least ``threshold``.
 
     ``model`` replaces the default score model: the shipped ``FieldModel`` when the encodings
     carry field filters, else the CLK's noisy-OR ``ScoreModel``; the encoding parameters
     always come from the files. With ``one_to_one`` each record keeps only its best partner
-    (greedy, highest score first).
+    (greedy, highest score first). ``skipped``, if given, records the block keys and codes
+    left out for being shared by too many pairs (``candidate_pairs``).
     """
     if not 0.0 <= threshold <= 1.0:
         raise UserError(f"threshold must be between 0 and 1, not {threshold}")
     model = model_for(check_compatible(left, right), model)
-    li, ri = candidate_pairs(left, right)
+    li, ri = candidate_pairs(left, right, skipped=skipped)
     scores = scored_pairs(left, right, li, ri, model)
     keep = scores[0] >= threshold
     li, ri, score = li[keep], ri[keep], scores[0][keep]
