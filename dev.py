@@ -2,7 +2,8 @@
 """Set up Ringfence's environment and run its main job or its tests: the README's two commands.
 
     python3 dev.py demo     # create .venv from the lock file (once), then run `ringfence demo`
-    python3 dev.py test     # the same set-up, then run the test suite
+    python3 dev.py test     # the same set-up, then run the test suite (in parallel: up to
+                            # 4 worker processes; RINGFENCE_TEST_WORKERS=1 for one)
     python3 dev.py run ...  # any `ringfence` command inside the environment
 
 Needs only Python >= 3.11. The environment is rebuilt when requirements.lock or pyproject.toml
@@ -52,6 +53,18 @@ def ensure_environment() -> None:
     STAMP.write_text(_fingerprint())
 
 
+def _test_args(rest: list[str]) -> list[str]:
+    """pytest's arguments: the suite runs on several worker processes (pytest-xdist, one module
+    per worker at a time) unless the caller chose (``-n``, ``-p no:xdist``) or
+    ``RINGFENCE_TEST_WORKERS`` says how many (``1``: one process, as plain pytest)."""
+    chosen = any(a.startswith(("-n", "--numprocesses", "--dist")) or a == "no:xdist" for a in rest)
+    workers = os.environ.get("RINGFENCE_TEST_WORKERS", "").strip()
+    count = int(workers) if workers.isdigit() else min(4, os.cpu_count() or 1)
+    if chosen or count <= 1:
+        return rest
+    return ["-n", str(count), "--dist", "loadfile", *rest]
+
+
 def main(argv: list[str]) -> None:
     if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be run by any python3
         sys.exit("dev.py: Ringfence needs Python 3.11 or newer")
@@ -62,7 +75,7 @@ def main(argv: list[str]) -> None:
     if command == "setup":
         return
     if command == "test":
-        args = [str(BIN / "python"), "-m", "pytest", *rest]
+        args = [str(BIN / "python"), "-m", "pytest", *_test_args(rest)]
     elif command == "demo":
         args = [str(BIN / "ringfence"), "demo", *rest]
     else:

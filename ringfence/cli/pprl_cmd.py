@@ -135,7 +135,9 @@ def match(
         if out is not None:
             write_pairs(pairs, out)
     if out is not None:
-        console.print(f"Wrote {pairs.num_rows:,} pairs to {escape(str(out))}", highlight=False)
+        console.print(
+            f"Wrote {pairs.num_rows:,} pairs to {escape(str(out))}", highlight=False, soft_wrap=True
+        )
         return
     table = Table("left_id", "right_id", "score", "exact_matches")
     for row in pairs.to_pylist():
@@ -181,6 +183,7 @@ def _write_entities(
         console.print(
             f"Wrote {table.num_rows:,} records in {groups:,} entities to {escape(str(out))}",
             highlight=False,
+            soft_wrap=True,  # a path broken over lines cannot be copied
         )
         return
     rows = Table("side", "id", "entity_id")

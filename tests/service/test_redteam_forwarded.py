@@ -8,6 +8,7 @@ ignored and the guesses are throttled after the account limit."""
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -43,6 +44,13 @@ async def _addresses_seen(trusted: str) -> list[str]:
         ]
 
 
+def _run(trusted: str) -> list[str]:
+    """``_addresses_seen`` on a thread of its own: a browser test's session-wide Playwright may
+    hold this worker's main-thread event loop, where ``asyncio.run`` refuses to start."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, _addresses_seen(trusted)).result()
+
+
 def test_serve_passes_the_trusted_proxies_to_uvicorn(
     tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -55,8 +63,8 @@ def test_serve_passes_the_trusted_proxies_to_uvicorn(
 
 
 def test_untrusted_forwarded_for_does_not_change_the_address() -> None:
-    assert asyncio.run(_addresses_seen("")) == ["127.0.0.1"] * 3  # one address: throttled
+    assert _run("") == ["127.0.0.1"] * 3  # one address: throttled
     # The default believes a proxy on the same host, which may name any client.
-    assert asyncio.run(_addresses_seen(Settings().forwarded_allow_ips)) == [
+    assert _run(Settings().forwarded_allow_ips) == [
         f"203.0.113.{i}" for i in range(3)
     ]
