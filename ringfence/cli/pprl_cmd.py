@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pyarrow.compute as pc
@@ -26,9 +25,8 @@ from ringfence.resolve.pprl.entities import (
     FIELD_LINK_THRESHOLD,
     check_link_threshold,
     link_entities,
-    pick_link_threshold,
 )
-from ringfence.resolve.pprl.field_model import FieldModel, fit_from_matches, load_field_model
+from ringfence.resolve.pprl.field_model import FieldModel, fit_model, load_field_model
 from ringfence.resolve.pprl.io import (
     read_encodings,
     read_matches,
@@ -229,11 +227,11 @@ def fit(
     """
     with one_line_errors():
         encodings = read_encodings(left), read_encodings(right)
-        known = read_matches(matches)
-        fitted, summary = fit_from_matches(*encodings, known)
-        choice = pick_link_threshold(*encodings, fitted, known)
-        fitted = replace(fitted, link_threshold=choice.link_threshold)
-        fitted.save(out)
+        skipped = SkippedBlocks()
+        result = fit_model(*encodings, read_matches(matches), skipped=skipped)
+        _warn_skipped(skipped)
+        result.model.save(out)
+    summary, choice = result.summary, result.choice
     unknown = summary["unknown"]
     console.print(
         f"Fitted on {summary['compared']:,} compared pairs ({summary['matches_compared']:,} of "

@@ -145,14 +145,17 @@ def pick_link_threshold(
     matches: Iterable[tuple[str, str]],
     thresholds: tuple[float, ...] = FIT_LINK_THRESHOLDS,
     links: Links | None = None,
+    *,
+    skipped: SkippedBlocks | None = None,
 ) -> LinkChoice:
     """The link threshold of ``thresholds`` whose entities (``model``'s links across and within
     the sides, closed) score the best F1 against the known ``matches`` (left id, right id),
     counting the left×right pairs the entities imply (``cross_side_prf``; a match naming an
     id in neither file is left out). Ties go to the lower threshold. ``links``: the scored
-    links, if the caller has them."""
+    links, if the caller has them; without them ``skipped``, if given, records the
+    over-common keys scoring them left out (``score_links``)."""
     if links is None:
-        links = score_links(left, right, model)
+        links = score_links(left, right, model, skipped=skipped)
     lrow = {v: i for i, v in enumerate(left.column("id").to_pylist())}
     rrow = {v: i for i, v in enumerate(right.column("id").to_pylist())}
     known = [(lrow[a], rrow[b]) for a, b in set(matches) if a in lrow and b in rrow]

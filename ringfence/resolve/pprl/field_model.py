@@ -7,7 +7,8 @@ logistic model over those, the CLK's Dice and the exact codes' agreement and dis
 the probability that a compared pair is one party. Every weight has a fixed sign (``_bounds``),
 so a field one side lacks counts for nothing and an identical field never counts against.
 ``field_model.json`` is the shipped model (how it was trained is recorded in it);
-``fit_field_model`` learns one from labelled pairs.
+``fit_field_model`` learns one from labelled pairs, ``fit_model`` from known matches between
+two encodings files, with its entities link threshold (what ``pprl fit`` does).
 """
 
 from __future__ import annotations
@@ -15,16 +16,21 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 
 from ringfence.errors import InputFileError, UserError
 from ringfence.resolve.pprl.params import CLK_FIELDS, EXACT_FIELDS
+
+if TYPE_CHECKING:  # both modules import this one when loaded
+    from ringfence.resolve.pprl.entities import LinkChoice
+    from ringfence.resolve.pprl.match import SkippedBlocks
 
 MODEL_FILE = "field_model.json"
 FEATURES: tuple[str, ...] = (
@@ -218,17 +224,23 @@ def _bounds(feature: str) -> tuple[float | None, float | None]:
 
 
 def fit_from_matches(
-    left: pa.Table, right: pa.Table, matches: Iterable[tuple[str, str]]
+    left: pa.Table,
+    right: pa.Table,
+    matches: Iterable[tuple[str, str]],
+    *,
+    skipped: SkippedBlocks | None = None,
 ) -> tuple[FieldModel, dict[str, int]]:
     """A model fitted on the pairs ``match_encodings`` would compare, labelled by ``matches``
     (left id, right id); every other compared pair counts as a non-match. Also returns how
     many pairs were compared, how many distinct matches were given, how many of them were
-    compared, and how many name an id that is not in its file (``unknown``)."""
+    compared, and how many name an id that is not in its file (``unknown``). ``skipped``, if
+    given, records the over-common keys left out (``candidate_pairs``). The model has no link
+    threshold: ``fit_model`` also chooses one."""
     from ringfence.resolve.pprl.match import candidate_pairs, check_compatible
 
     check_compatible(left, right)
     known = set(matches)
-    li, ri = candidate_pairs(left, right)
+    li, ri = candidate_pairs(left, right, skipped=skipped)
     lid, rid = left.column("id").to_pylist(), right.column("id").to_pylist()
     left_ids, right_ids = set(lid), set(rid)
     labels = np.array([(lid[a], rid[b]) in known for a, b in zip(li, ri, strict=True)], dtype=bool)
@@ -245,3 +257,37 @@ def fit_from_matches(
         )
     fitted = fit_field_model(pair_features(left, right, li, ri), labels)
     return fitted, summary
+
+
+@dataclass(frozen=True)
+class ModelFit:
+    """What ``fit_model`` (and ``pprl fit``) produces: the ``model`` with its link threshold,
+    the ``summary`` of ``fit_from_matches`` and the link threshold ``choice`` (each tried
+    threshold's entity F1)."""
+
+    model: FieldModel
+    summary: dict[str, int]
+    choice: LinkChoice
+
+
+def fit_model(
+    left: pa.Table,
+    right: pa.Table,
+    matches: Iterable[tuple[str, str]],
+    *,
+    skipped: SkippedBlocks | None = None,
+) -> ModelFit:
+    """Fit a field model on known ``matches`` (left id, right id) between two encodings tables
+    and store in it the entities link threshold of best entity F1 on them: what ``pprl fit``
+    does (``fit_from_matches``, then ``entities.pick_link_threshold``).
+
+    ``skipped``, if given, records the over-common keys left out of the comparisons the link
+    threshold is chosen on (left × right, left × left, right × right, as ``link_entities``
+    counts them); the fit's own comparison is the first of these, so it is not counted twice.
+    """
+    from ringfence.resolve.pprl.entities import pick_link_threshold
+
+    known = set(matches)  # read twice
+    fitted, summary = fit_from_matches(left, right, known)
+    choice = pick_link_threshold(left, right, fitted, known, skipped=skipped)
+    return ModelFit(replace(fitted, link_threshold=choice.link_threshold), summary, choice)
