@@ -1,7 +1,8 @@
 """Rare-label strategies on KCS, decided on the development split inside 2020 only.
 
     nice .venv/bin/python bench/rare_labels.py --work DIR [--rare hard,two_stage,focal]
-        [--focal-gamma 2] [--validation] [--train-cost]
+        [--focal-gamma 2] [--hard-weights 3,6,10] [--prior-weight W] [--validation]
+        [--train-cost]
 
 Ingests the KCS 2020 and 2021Q1 declarations into ``DIR`` (once; a later run reuses the lake;
 the later quarter is never read) and runs ``ringfence backtest`` on the development split
@@ -9,6 +10,8 @@ the later quarter is never read) and runs ``ringfence backtest`` on the developm
 chosen once, on the development training window by the first strategy's backtest, and then
 fixed for the others so they differ by the strategy alone. ``--validation`` evaluates the one
 strategy given on 2021Q1 (train 2020): run it once, with the strategy fixed beforehand.
+``--hard-weights`` runs the ``hard`` strategy once per weight of its hard negatives
+(``rare.HARD_WEIGHT``); ``--prior-weight`` fixes the profile prior instead of choosing it.
 Prints one JSON object: critical-fraud (``ipr``) recall at 1/2/5/10 % and AUC, fraud precision
 and AUC, and CPU-seconds per backtest. ``--train-cost`` instead times ``ringfence train`` on 2020
 with the prior weight chosen from the grid and with it fixed at ``history.PRIOR_WEIGHT``.
@@ -73,13 +76,15 @@ def main() -> None:
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--rare", default="hard,two_stage,focal")
     parser.add_argument("--focal-gamma", type=float, default=rare.FOCAL_GAMMA)
+    parser.add_argument("--hard-weights", default="")
+    parser.add_argument("--prior-weight", type=float, default=None)
     parser.add_argument("--validation", action="store_true")
     parser.add_argument("--train-cost", action="store_true")
     args = parser.parse_args()
     strategies = [s for s in args.rare.split(",") if s]
     if any(s not in rare.STRATEGIES for s in strategies):
         raise SystemExit(f"--rare: each of {rare.STRATEGIES}")
-    if args.validation and len(strategies) != 1:
+    if args.validation and (len(strategies) != 1 or args.hard_weights.count(",")):
         raise SystemExit("--validation evaluates one strategy, fixed beforehand")
     rare.FOCAL_GAMMA = args.focal_gamma
     settings = Settings(data_dir=args.work / "data")
@@ -93,14 +98,18 @@ def main() -> None:
     split = "validation" if args.validation else "development"
     train_until, test_from, test_until = SPLITS[split]
     out: dict[str, Any] = {"split": split, "focal_gamma": rare.FOCAL_GAMMA, "strategies": {}}
-    weight = None
-    for strategy in strategies:
-        rare.STRATEGY = strategy
+    weight = args.prior_weight
+    runs = [("hard", float(h)) for h in args.hard_weights.split(",") if h] or [
+        (s, rare.HARD_WEIGHT) for s in strategies
+    ]
+    for strategy, hard_weight in runs:
+        rare.STRATEGY, rare.HARD_WEIGHT = strategy, hard_weight
+        name = f"hard×{hard_weight:g}" if args.hard_weights else strategy
         cpu, wall = time.process_time(), time.perf_counter()
         result = backtest(settings, train_until, test_from, test_until, prior_weight=weight)
         chosen = result.report["profile_prior"]
         weight = chosen["chosen"]
-        out["strategies"][strategy] = {
+        out["strategies"][name] = {
             **_figures(result.report),
             "profile_prior": chosen,
             "cpu_seconds": round(time.process_time() - cpu, 1),
