@@ -2,7 +2,7 @@
 (or several), its figures on the eval world, and PPRL entities (``pprl match --entities``) with
 the link threshold picked on the train world.
 
-A world here is bench/pprl.py's ``World`` (encodings, candidate pairs and their labels).
+A world here is bench/_pprl_eval.py's ``World`` (encodings, candidate pairs and their labels).
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ import pyarrow as pa
 from ringfence.resolve.pprl.entities import (
     components,
     default_link_threshold,
-    pick_link_threshold,
     score_links,
 )
 from ringfence.resolve.pprl.field_model import (
     FieldModel,
+    ModelFit,
     default_field_model,
     fit_field_model,
+    fit_model,
     pair_features,
 )
 from ringfence.resolve.pprl.match import DEFAULT_THRESHOLD, check_compatible, model_for
@@ -36,12 +37,12 @@ from ringfence.resolve.pprl.params import FIELD_PARAMS, ScoreModel
 FIELD_MODEL_WORLDS = ("febrl3", "fake_1000", "historical_50k")
 # Link thresholds tried on the train world in entities mode (the best train F1 is used on the
 # eval world). Low ones are there to show what chaining does.
-LINK_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.96, 0.97, 0.98, 0.985, 0.99)
-LINK_THRESHOLDS += (0.995, 0.999)
+LINK_THRESHOLDS: tuple[float, ...] = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.96, 0.97)
+LINK_THRESHOLDS += (0.98, 0.985, 0.99, 0.995, 0.999)
 
 
 class LabelledWorld(Protocol):
-    """What these functions need of bench/pprl.py's ``World``."""
+    """What these functions need of bench/_pprl_eval.py's ``World``."""
 
     left: pa.Table
     right: pa.Table
@@ -76,9 +77,11 @@ def fit_on(
 
 def field_run(train: LabelledWorld, test: LabelledWorld) -> dict[str, Any]:
     """Field filters (``FIELD_PARAMS``, as ``pprl encode --field-filters``; both worlds encoded
-    with them): the field model fitted on the train world, and the shipped one, on the eval
-    world, pairwise and as entities."""
-    fitted = fit_on(train)
+    with them): the field model fitted on the train world (``fit_model``, as ``pprl fit`` fits
+    it), and the shipped one, on the eval world, pairwise and as entities."""
+    fit = fit_model(train.enc_left, train.enc_right, train.truth)
+    # Scored without the link threshold it stores, which entities_run reports on its own.
+    fitted = replace(fit.model, link_threshold=None)
     features = pair_features(test.enc_left, test.enc_right, test.li, test.ri)
     shipped = test.evaluate(default_field_model().score(features), DEFAULT_THRESHOLD)
     return {
@@ -89,7 +92,7 @@ def field_run(train: LabelledWorld, test: LabelledWorld) -> dict[str, Any]:
         "blocking_pair_completeness": round(
             len(test.truth & set(test.pair_ids)) / max(len(test.truth), 1), 4
         ),
-        "entities": entities_run(train, test, fitted, fit_choice=True),
+        "entities": entities_run(train, test, fitted, fit),
         "shipped_model": {
             **shipped,
             "version": default_field_model().version,
@@ -122,14 +125,13 @@ def entities_run(
     train: LabelledWorld,
     test: LabelledWorld,
     model: ScoreModel | FieldModel | None,
-    fit_choice: bool = False,
+    fit: ModelFit | None = None,
 ) -> dict[str, Any]:
     """Entities mode with ``model`` (None: the shipped one for the encodings): the link
     threshold of best entity F1 on the train world, and the eval world's figures at it and at
-    the model's default (``default_link_threshold``) without a stored threshold. With
-    ``fit_choice`` (a field model fitted on the train world, as ``pprl fit`` fits it) also at
-    the threshold ``pprl fit`` would store in it (``pick_link_threshold`` on the train world:
-    what ``pprl match --entities --model`` then uses)."""
+    the model's default (``default_link_threshold``) without a stored threshold. With ``fit``
+    (``model`` as ``fit_model`` fitted it on the train world, as ``pprl fit`` does) also at the
+    threshold ``pprl fit`` stores in it (what ``pprl match --entities --model`` then uses)."""
     train_links = score_links(train.enc_left, train.enc_right, model)
     train_f1 = {t: entity_prf(train, components(train_links, t))["f1"] for t in LINK_THRESHOLDS}
     picked = max(LINK_THRESHOLDS, key=lambda t: train_f1[t])
@@ -140,15 +142,12 @@ def entities_run(
     )
     at_default = {**entity_prf(test, components(links, default)), "link_threshold": default}
     extra: dict[str, Any] = {}
-    if fit_choice and isinstance(model, FieldModel):
-        choice = pick_link_threshold(
-            train.enc_left, train.enc_right, model, train.truth, links=train_links
-        )
-        stored = default_link_threshold(replace(model, link_threshold=choice.link_threshold))
+    if fit is not None:
+        stored = default_link_threshold(fit.model)
         extra["at_fit_link_threshold"] = {
             **entity_prf(test, components(links, stored)),
             "link_threshold": stored,
-            "train_f1": round(choice.f1, 4),
+            "train_f1": round(fit.choice.f1, 4),
         }
     return {
         **entity_prf(test, labels),
@@ -179,7 +178,7 @@ def pick_link_thresholds(paths: list[Path]) -> dict[str, Any]:
         )
     # One default serves both field models (`pprl match --model` takes a fitted one).
     blocks["field_both"] = blocks["field_fitted"] + blocks["field_shipped"]
-    picked = {}
+    picked: dict[str, dict[str, Any]] = {}
     for name, tables in blocks.items():
         mean = {t: round(float(np.mean([f[t] for f in tables])), 4) for t in tables[0]}
         picked[name] = {"best": max(mean, key=lambda t: mean[t]), "mean_train_f1": mean}
