@@ -54,15 +54,16 @@ def ensure_environment() -> None:
 
 
 def _test_args(rest: list[str]) -> list[str]:
-    """pytest's arguments: the suite runs on several worker processes (pytest-xdist, one module
-    per worker at a time) unless the caller chose (``-n``, ``-p no:xdist``) or
-    ``RINGFENCE_TEST_WORKERS`` says how many (``1``: one process, as plain pytest)."""
+    """pytest's arguments: the suite runs on several worker processes (pytest-xdist; each
+    folder of tests on one worker, in order: tests/conftest.py groups them) unless the caller
+    chose (``-n``, ``-p no:xdist``) or ``RINGFENCE_TEST_WORKERS`` says how many (``1``: one
+    process, as plain pytest)."""
     chosen = any(a.startswith(("-n", "--numprocesses", "--dist")) or a == "no:xdist" for a in rest)
     workers = os.environ.get("RINGFENCE_TEST_WORKERS", "").strip()
     count = int(workers) if workers.isdigit() else min(4, os.cpu_count() or 1)
     if chosen or count <= 1:
         return rest
-    return ["-n", str(count), "--dist", "loadfile", *rest]
+    return ["-n", str(count), "--dist", "loadgroup", *rest]
 
 
 def main(argv: list[str]) -> None:

@@ -25,6 +25,22 @@ from ringfence.store.engine import Engine
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
+TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``python3 dev.py test``), a folder of tests is one group that one
+    worker runs whole, in collection order (``--dist loadgroup``): each worker runs a
+    subsequence of the one-process order, so tests sharing a folder's session worlds meet in
+    the order they always did."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        path = Path(str(item.path)).resolve()
+        group = path.relative_to(TESTS).parts[0] if path.is_relative_to(TESTS) else path.name
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 def services_required() -> bool:
     """Whether a missing service must fail the tests (CI, or asked for explicitly)."""
     ci = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}

@@ -23,7 +23,7 @@ def test_parallel_by_default_capped_at_four(monkeypatch: pytest.MonkeyPatch) -> 
     dev = _dev()
     monkeypatch.delenv("RINGFENCE_TEST_WORKERS", raising=False)
     monkeypatch.setattr(dev.os, "cpu_count", lambda: 16)
-    assert dev._test_args(["tests/store"]) == ["-n", "4", "--dist", "loadfile", "tests/store"]
+    assert dev._test_args(["tests/store"]) == ["-n", "4", "--dist", "loadgroup", "tests/store"]
     monkeypatch.setattr(dev.os, "cpu_count", lambda: 2)
     assert dev._test_args([])[:2] == ["-n", "2"]
 

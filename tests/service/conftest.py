@@ -79,9 +79,17 @@ def scratch_client(scratch_world: World) -> Iterator[TestClient]:
 
 
 @pytest.fixture(scope="session")
-def world(built_lake: Path, world_database_url: str | None) -> World:
-    """The prepared world: users and keys per organisation, agreements, queues, jobs."""
-    return prepare_access(Settings(data_dir=built_lake, database_url=world_database_url))
+def world(
+    tmp_path_factory: pytest.TempPathFactory, built_lake: Path, world_database_url: str | None
+) -> World:
+    """The prepared world: users and keys per organisation, agreements, queues, jobs.
+
+    A copy of the built lake, so that what tests write here (cases, outcomes, agreements in
+    its SQLite store) never reaches the scratch copies other modules take of the built lake,
+    whichever order a worker runs them in."""
+    data_dir = tmp_path_factory.mktemp("shared-world") / "data"
+    shutil.copytree(built_lake, data_dir)
+    return prepare_access(Settings(data_dir=data_dir, database_url=world_database_url))
 
 
 @pytest.fixture(scope="session")
