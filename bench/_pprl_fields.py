@@ -166,12 +166,17 @@ def pick_link_thresholds(paths: list[Path]) -> dict[str, Any]:
     """From bench/pprl.py outputs (one per world): per score model, the mean over the worlds
     of each link threshold's *train* F1 and the best one (how the defaults in
     ringfence/resolve/pprl/entities.py are chosen: ``field_both`` for the field models,
-    ``clk`` for the CLK's score; the eval worlds play no part)."""
+    ``clk`` for the CLK's noisy-OR score, ``clk_model`` for the shipped CLK model where the
+    outputs have it; the eval worlds play no part)."""
     blocks: dict[str, list[dict[str, float]]] = {"clk": [], "field_fitted": [], "field_shipped": []}
     for path in paths:
         result = json.loads(path.read_text())
         fields = result["pprl_field_filters"]
         blocks["clk"].append(result["pprl_entities"]["train_f1_by_link_threshold"])
+        if "pprl_clk_model" in result:  # outputs from before clk_model.json have none
+            blocks.setdefault("clk_model", []).append(
+                result["pprl_clk_model"]["entities"]["train_f1_by_link_threshold"]
+            )
         blocks["field_fitted"].append(fields["entities"]["train_f1_by_link_threshold"])
         blocks["field_shipped"].append(
             fields["shipped_model"]["entities"]["train_f1_by_link_threshold"]

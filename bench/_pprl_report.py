@@ -11,6 +11,7 @@ from typing import Any
 import pyarrow as pa
 
 from bench._pprl_clear import resolution_pairs
+from bench._pprl_clk import clk_model_run
 from bench._pprl_eval import SECRET, World, prf
 from bench._pprl_fields import entities_run
 from bench._pprl_score import score_side
@@ -18,6 +19,7 @@ from bench._pprl_sources import Source
 from bench._pprl_world import make_world
 from ringfence.resolve.pprl import PprlParams, encode_parties, match_encodings
 from ringfence.resolve.pprl.match import candidate_pairs
+from ringfence.resolve.pprl.params import ScoreModel
 
 
 def run(
@@ -36,7 +38,10 @@ def run(
     }
     if resolution:
         result |= _resolution_side(test, pprl["f1"], (train.left, train.right))
-        result["pprl_entities"] = entities_run(train, test, None)  # the shipped CLK score
+        # The hand-set noisy-OR CLK score (the default before clk_model.json), and the shipped
+        # CLK model on the same encodings.
+        result["pprl_entities"] = entities_run(train, test, ScoreModel())
+        result["pprl_clk_model"] = clk_model_run(train, test)
     return result | {"eval_world": _eval_world(test), "throughput": _throughput(test)}
 
 
@@ -118,7 +123,13 @@ def entities_vs_resolution(result: dict[str, Any]) -> None:
     """Each entities-mode F1 minus clear-text resolution's F1 as entities, in place."""
     clear = result["clear_text_resolution"]["same_entity"]["f1"]
     fields = result["pprl_field_filters"]
-    for block in (result["pprl_entities"], fields["entities"], fields["shipped_model"]["entities"]):
+    blocks = (
+        result["pprl_entities"],
+        result["pprl_clk_model"]["entities"],
+        fields["entities"],
+        fields["shipped_model"]["entities"],
+    )
+    for block in blocks:
         block["f1_difference_vs_resolution_entities"] = round(block["f1"] - clear, 4)
     fit = fields["entities"]["at_fit_link_threshold"]  # the fitted model's own default
     fit["f1_difference_vs_resolution_entities"] = round(fit["f1"] - clear, 4)

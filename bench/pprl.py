@@ -5,19 +5,24 @@
     .venv/bin/python bench/pprl.py --public febrl4   # or febrl3; fake_1000 / historical_50k
                                                      # with --splink-datasets DIR
     .venv/bin/python bench/pprl.py --pick-link-thresholds out/*.json  # entities' defaults
+    .venv/bin/python bench/pprl.py --write-clk-model ringfence/resolve/pprl/clk_model.json \
+        --clk-model-version V --splink-datasets DIR   # the shipped CLK-only model
 
 Two labelled worlds (train and eval): by default ringfence.sim worlds after ingestion (the
 carrier's parties against every other partner's, labelled from truth/parties.parquet); with
 --synthetic, bench/_pprl_world.py's noisy aliases. Both matchers score the same candidate pairs
 (the PPRL blocking); each fits its Dice/ratio floor and exact weights on the train world only
 and is scored on the eval world. Entities mode (``pprl match --entities``; bench/_pprl_fields.py)
-is scored for the shipped CLK score and the fitted and shipped field models, each with the link
-threshold of best entity F1 on the train world, and the fitted model also at the threshold
-``pprl fit`` stores in it. Prints one JSON object.
+is scored for the hand-set CLK score (``ScoreModel()``, ``pprl_entities``), the shipped CLK model
+(``pprl_clk_model``: ``clk_model.json`` on the same CLK-only encodings, pairwise and as
+entities, with ``ScoreModel()``'s pairwise figures beside it as ``score_model``) and the fitted
+and shipped field models, each with the link threshold of best entity F1 on the train world,
+and the fitted model also at the threshold ``pprl fit`` stores in it. Prints one JSON object.
 
 The parts: bench/_pprl_sources.py (the labelled worlds), _pprl_eval.py (a world encoded and
 compared), _pprl_clear.py (the clear-text matchers), _pprl_score.py (score models fitted on the
-train world), _pprl_fields.py (field model and entities mode), _pprl_report.py (the JSON blocks).
+train world), _pprl_fields.py (field model and entities mode), _pprl_clk.py (the CLK-only model),
+_pprl_report.py (the JSON blocks).
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._common import machine
+from bench._pprl_clk import fit_clk_model
 from bench._pprl_eval import World
 from bench._pprl_fields import FIELD_MODEL_WORLDS, field_run, fit_on, pick_link_thresholds
 from bench._pprl_report import entities_vs_resolution, run, throughput
@@ -64,6 +70,15 @@ def parse_args() -> argparse.Namespace:
         "simulator and write it (how ringfence/resolve/pprl/field_model.json is made)",
     )
     parser.add_argument("--field-model-version", default="fitted")
+    parser.add_argument(
+        "--write-clk-model",
+        type=Path,
+        metavar="FILE",
+        help="only fit the CLK model (encodings without field filters) on the same train "
+        "worlds as --write-field-model, pick its link threshold on them and write it (how "
+        "ringfence/resolve/pprl/clk_model.json is made)",
+    )
+    parser.add_argument("--clk-model-version", default="fitted")
     parser.add_argument(
         "--pick-link-thresholds",
         type=Path,
@@ -125,6 +140,20 @@ def write_field_model(args: argparse.Namespace) -> None:
     replace(model, version=args.field_model_version).save(args.write_field_model)
 
 
+def write_clk_model(args: argparse.Namespace) -> None:
+    """Fit the CLK model on the train worlds ``write_field_model`` uses, each weighing the
+    same, but on encodings without field filters (``PprlParams()``, the default): its features
+    are the CLK's Dice and the exact codes. Its entities link threshold is the best mean train
+    F1 over the same worlds. Written to ``args.write_clk_model``."""
+    sources = [public_sources(name, args.splink_datasets) for name in FIELD_MODEL_WORLDS]
+    sources.append(world_sources(replace_args(args, synthetic=False)))
+    sources.append(world_sources(replace_args(args, synthetic=True)))
+    worlds = [World(train, PprlParams(), clear=False) for train, _, _ in sources]
+    trained_on = "; ".join(f"train world of {description}" for _, _, description in sources)
+    trained_on = f"encodings without field filters (PprlParams()); {trained_on}"
+    fit_clk_model(worlds, trained_on, args.clk_model_version).save(args.write_clk_model)
+
+
 def replace_args(args: argparse.Namespace, **changes: Any) -> argparse.Namespace:
     """A copy of parsed options with some changed."""
     return argparse.Namespace(**(vars(args) | changes))
@@ -137,6 +166,8 @@ def main() -> None:
         print(json.dumps(pick_link_thresholds(args.pick_link_thresholds), indent=2))
     elif args.write_field_model:
         write_field_model(args)
+    elif args.write_clk_model:
+        write_clk_model(args)
     else:
         print(json.dumps(benchmark(args), indent=2))
 

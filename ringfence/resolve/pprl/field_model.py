@@ -7,6 +7,8 @@ logistic model over those, the CLK's Dice and the exact codes' agreement and dis
 the probability that a compared pair is one party. Every weight has a fixed sign (``_bounds``),
 so a field one side lacks counts for nothing and an identical field never counts against.
 ``field_model.json`` is the shipped model (how it was trained is recorded in it);
+``clk_model.json`` one for encodings without field filters (the CLK's Dice and the exact codes
+only), measured and not made their default (``pprl match`` keeps ``ScoreModel()``; docs/pprl.md);
 ``fit_field_model`` learns one from labelled pairs, ``fit_model`` from known matches between
 two encodings files, with its entities link threshold (what ``pprl fit`` does).
 """
@@ -33,6 +35,10 @@ if TYPE_CHECKING:  # both modules import this one when loaded
     from ringfence.resolve.pprl.match import SkippedBlocks
 
 MODEL_FILE = "field_model.json"
+# The shipped model for CLK-only encodings (no field filters): the CLK's Dice and the exact
+# codes' agreements and disagreements, fitted on the same train worlds as MODEL_FILE. Not the
+# default for them (it loses 0.49 pairs F1 on the simulator; docs/pprl.md): for --model.
+CLK_MODEL_FILE = "clk_model.json"
 FEATURES: tuple[str, ...] = (
     "dice",
     *(f"{f}_{kind}" for f in CLK_FIELDS for kind in ("agree", "disagree")),
@@ -120,7 +126,20 @@ def load_field_model(path: Path) -> FieldModel:
 @cache
 def default_field_model() -> FieldModel:
     """The model shipped in the package (``field_model.json``)."""
-    source = resources.files(__package__).joinpath(MODEL_FILE)
+    return _shipped(MODEL_FILE)
+
+
+@cache
+def default_clk_model() -> FieldModel:
+    """The model shipped for encodings without field filters (``clk_model.json``): it weighs
+    the CLK's Dice and the exact codes only, with its own entities link threshold. Not what
+    ``match`` uses by default (``model_for``); pass it as ``model``."""
+    return _shipped(CLK_MODEL_FILE)
+
+
+def _shipped(name: str) -> FieldModel:
+    """A model file of the package."""
+    source = resources.files(__package__).joinpath(name)
     with resources.as_file(source) as path:
         return load_field_model(path)
 
