@@ -136,7 +136,9 @@ def spark_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from ringfence.store.engine.spark_engine import build_session
 
     data_dir = tmp_path_factory.mktemp("spark")
-    session = build_session(Settings(data_dir=data_dir, engine="spark"))
+    # 4 GB, not the machine-derived default (half the memory): each pytest-xdist worker that
+    # runs Spark tests holds a session of its own.
+    session = build_session(Settings(data_dir=data_dir, engine="spark", spark_driver_memory="4g"))
     yield session
     session.stop()
 
