@@ -53,12 +53,17 @@ def ensure_environment() -> None:
     STAMP.write_text(_fingerprint())
 
 
+SERIAL_FLAGS = {"--pdb", "--trace", "-s"}
+
+
 def _test_args(rest: list[str]) -> list[str]:
     """pytest's arguments: the suite runs on several worker processes (pytest-xdist; each
     folder of tests on one worker, in order: tests/conftest.py groups them) unless the caller
     chose (``-n``, ``-p no:xdist``) or ``RINGFENCE_TEST_WORKERS`` says how many (``1``: one
     process, as plain pytest)."""
     chosen = any(a.startswith(("-n", "--numprocesses", "--dist")) or a == "no:xdist" for a in rest)
+    # A debugger or uncaptured output needs the terminal: one process.
+    chosen = chosen or any(a in SERIAL_FLAGS or a.startswith("--capture=no") for a in rest)
     workers = os.environ.get("RINGFENCE_TEST_WORKERS", "").strip()
     count = int(workers) if workers.isdigit() else min(4, os.cpu_count() or 1)
     if chosen or count <= 1:

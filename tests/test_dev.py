@@ -31,7 +31,8 @@ def test_parallel_by_default_capped_at_four(monkeypatch: pytest.MonkeyPatch) -> 
 def test_the_callers_choice_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     dev = _dev()
     monkeypatch.setattr(dev.os, "cpu_count", lambda: 8)
-    for chosen in (["-n", "3"], ["-n3"], ["--numprocesses=2"], ["-p", "no:xdist"]):
+    for chosen in (["-n", "3"], ["-n3"], ["--numprocesses=2"], ["-p", "no:xdist"], ["--pdb"],
+                   ["-x", "-s"], ["--capture=no"], ["--trace", "tests/act"]):
         assert dev._test_args(chosen) == chosen
     monkeypatch.setenv("RINGFENCE_TEST_WORKERS", "1")
     assert dev._test_args(["-k", "name"]) == ["-k", "name"]
