@@ -123,6 +123,16 @@ def _vs_clear_text(other: dict[str, Any]) -> dict[str, Any]:
     return {**other["pprl"], "f1_difference_vs_clear_text": other["f1_difference"]}
 
 
+def _train_worlds(args: argparse.Namespace, params: PprlParams) -> tuple[list[World], str]:
+    """The train worlds of ``FIELD_MODEL_WORLDS``, the simulator's and the synthetic world's,
+    encoded with ``params``, and the description of them a model records."""
+    sources = [public_sources(name, args.splink_datasets) for name in FIELD_MODEL_WORLDS]
+    sources.append(world_sources(replace_args(args, synthetic=False)))
+    sources.append(world_sources(replace_args(args, synthetic=True)))
+    worlds = [World(train, params, clear=False) for train, _, _ in sources]
+    return worlds, "; ".join(f"train world of {description}" for _, _, description in sources)
+
+
 def write_field_model(args: argparse.Namespace) -> None:
     """Fit the field model on the train worlds of ``FIELD_MODEL_WORLDS``, the simulator's and
     the synthetic world's, each weighing the same, and write it to ``args.write_field_model``.
@@ -131,11 +141,7 @@ def write_field_model(args: argparse.Namespace) -> None:
     and town only, or name, address and date of birth), and with it the model fitted on the
     public sets and the simulator called 84 % of its matches wrongly on the synthetic world.
     """
-    sources = [public_sources(name, args.splink_datasets) for name in FIELD_MODEL_WORLDS]
-    sources.append(world_sources(replace_args(args, synthetic=False)))
-    sources.append(world_sources(replace_args(args, synthetic=True)))
-    worlds = [World(train, FIELD_PARAMS, clear=False) for train, _, _ in sources]
-    trained_on = "; ".join(f"train world of {description}" for _, _, description in sources)
+    worlds, trained_on = _train_worlds(args, FIELD_PARAMS)
     model = fit_on(*worlds, trained_on=trained_on, exclude=("dice",))
     replace(model, version=args.field_model_version).save(args.write_field_model)
 
@@ -145,11 +151,7 @@ def write_clk_model(args: argparse.Namespace) -> None:
     same, but on encodings without field filters (``PprlParams()``, the default): its features
     are the CLK's Dice and the exact codes. Its entities link threshold is the best mean train
     F1 over the same worlds. Written to ``args.write_clk_model``."""
-    sources = [public_sources(name, args.splink_datasets) for name in FIELD_MODEL_WORLDS]
-    sources.append(world_sources(replace_args(args, synthetic=False)))
-    sources.append(world_sources(replace_args(args, synthetic=True)))
-    worlds = [World(train, PprlParams(), clear=False) for train, _, _ in sources]
-    trained_on = "; ".join(f"train world of {description}" for _, _, description in sources)
+    worlds, trained_on = _train_worlds(args, PprlParams())
     trained_on = f"encodings without field filters (PprlParams()); {trained_on}"
     fit_clk_model(worlds, trained_on, args.clk_model_version).save(args.write_clk_model)
 

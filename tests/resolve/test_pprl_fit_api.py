@@ -17,13 +17,8 @@ from ringfence.resolve.pprl.io import read_encodings, read_matches, write_encodi
 from ringfence.resolve.pprl.match import SkippedBlocks
 from ringfence.resolve.pprl.params import FIELD_PARAMS
 from tests.resolve.test_pprl import SECRET, _run, parties
+from tests.resolve.test_pprl_link_threshold import ROWS, TYPOS
 
-ROWS = [
-    ("1", "Wei Zhang", "CN", "1980-02-03"), ("2", "Hans Muller", "DE", "1975-11-30"),
-    ("3", "Ana Lopez", "ES", "1990-07-07"), ("4", "Li Wei", "CN", "1985-01-01"),
-]  # fmt: skip
-TYPOS = {"Wei Zhang": "Wei Zhnag", "Hans Muller": "Hans Mueller", "Ana Lopez": "Ana Lopes",
-         "Li Wei": "Li Wie"}  # fmt: skip
 LIMIT = 20  # stands in for MAX_BLOCK_PAIRS: 6 × 6 = 36 pairs exceed it, 4 × 4 = 16 do not
 
 

@@ -8,34 +8,13 @@ import csv
 from pathlib import Path
 
 import pytest
-import typer
-from typer.testing import CliRunner
 
-from ringfence.cli import pprl_cmd
 from ringfence.resolve.pprl import match as match_module
 from ringfence.resolve.pprl.io import read_encodings
 from ringfence.resolve.pprl.match import SkippedBlocks, match_encodings
+from tests.resolve.test_pprl import _run
 
 LIMIT = 20  # stands in for the 200,000 of MAX_BLOCK_PAIRS: 6 × 6 = 36 pairs exceed it, 4 × 4 not
-runner = CliRunner()
-
-
-def _app() -> typer.Typer:
-    app = typer.Typer()
-    pprl_cmd.register(app)
-
-    @app.callback()
-    def main() -> None:
-        """Test app with the pprl commands only."""
-
-    return app
-
-
-def _run(*args: str | Path) -> tuple[int, str, str]:
-    result = runner.invoke(_app(), [str(a) for a in args])
-    return result.exit_code, result.stdout, result.stderr
-
-
 @pytest.fixture(autouse=True)
 def small_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(match_module, "MAX_BLOCK_PAIRS", LIMIT)

@@ -48,13 +48,16 @@ class SkippedBlocks:
     kept only to count them once; report counts, never the keys.
     """
 
-    limit: int = MAX_BLOCK_PAIRS
     pairs_by_kind: dict[str, int] = field(default_factory=dict)
     _keys: dict[str, set[object]] = field(default_factory=dict, repr=False)
 
+    @property
+    def limit(self) -> int:
+        """The cap the keys went over (``MAX_BLOCK_PAIRS``)."""
+        return MAX_BLOCK_PAIRS
+
     def add(self, kind: str, pairs_by_key: dict[object, int]) -> None:
         """Record keys of one kind skipped in one comparison, with the pairs each would make."""
-        self.limit = MAX_BLOCK_PAIRS
         self._keys.setdefault(kind, set()).update(pairs_by_key)
         self.pairs_by_kind[kind] = self.pairs_by_kind.get(kind, 0) + sum(pairs_by_key.values())
 
