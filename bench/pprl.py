@@ -5,6 +5,7 @@
     .venv/bin/python bench/pprl.py --public febrl4   # or febrl3; fake_1000 / historical_50k
                                                      # with --splink-datasets DIR
     .venv/bin/python bench/pprl.py --pick-link-thresholds out/*.json  # entities' defaults
+    .venv/bin/python bench/pprl.py --blip-sweep 0 0.01 0.05 [--public NAME | --synthetic]
     .venv/bin/python bench/pprl.py --write-clk-model ringfence/resolve/pprl/clk_model.json \
         --clk-model-version V --splink-datasets DIR   # the shipped CLK-only model
 
@@ -22,7 +23,8 @@ and the fitted model also at the threshold ``pprl fit`` stores in it. Prints one
 The parts: bench/_pprl_sources.py (the labelled worlds), _pprl_eval.py (a world encoded and
 compared), _pprl_clear.py (the clear-text matchers), _pprl_score.py (score models fitted on the
 train world), _pprl_fields.py (field model and entities mode), _pprl_clk.py (the CLK-only model),
-_pprl_report.py (the JSON blocks).
+_pprl_report.py (the JSON blocks), _pprl_blip.py and _pprl_attack.py (--blip-sweep: field
+filters with BLIP bit flipping at each f, and a frequency attack on the encodings).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._common import machine
+from bench._pprl_blip import blip_sweep
 from bench._pprl_clk import fit_clk_model
 from bench._pprl_eval import World
 from bench._pprl_fields import FIELD_MODEL_WORLDS, field_run, fit_on, pick_link_thresholds
@@ -87,6 +90,18 @@ def parse_args() -> argparse.Namespace:
         help="only read outputs of this bench (one per world) and print each score model's "
         "mean train F1 per entities link threshold (how entities.py's defaults are chosen)",
     )
+    parser.add_argument(
+        "--blip-sweep",
+        type=float,
+        nargs="+",
+        metavar="F",
+        help="only score field filters with BLIP at each flip probability F (0: none), the "
+        "fitted field model as entities against clear-text resolution, and a frequency "
+        "attack on the encodings (bench/_pprl_blip.py)",
+    )
+    parser.add_argument(
+        "--no-resolution", action="store_true", help="with --blip-sweep: skip clear text"
+    )
     return parser.parse_args()
 
 
@@ -96,6 +111,9 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         train, test, description = public_sources(args.public, args.splink_datasets)
     else:
         train, test, description = world_sources(args)
+    if args.blip_sweep:
+        sweep = blip_sweep(train, test, args.blip_sweep, resolution=not args.no_resolution)
+        return {"data": description, "seed": args.seed, **sweep, "machine": machine()}
     result: dict[str, Any] = {
         "data": description,
         "seed": args.seed,

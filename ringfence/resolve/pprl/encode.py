@@ -10,6 +10,7 @@ the default (docs/pprl.md).
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import itertools
 from collections.abc import Callable, Sequence
@@ -175,6 +176,21 @@ def soundex(word: str) -> str:
     return (letters[0].upper() + "".join(digits) + "000")[:4]
 
 
+def flip_mask(flip_key: bytes, filter_name: str, record_id: str, params: PprlParams) -> np.ndarray:
+    """BLIP's flips for one filter of one record: ``clk_bits`` booleans, each true with
+    probability ``flip_probability / 2`` (Schnell & Borgs: a bit is replaced by a fair random
+    bit with probability f, so it changes with probability f/2).
+
+    Drawn from SHAKE-256 keyed with a key derived from the secret (a PRF, like KMAC) over the
+    filter's name and the record id, 16 bits per filter bit: unpredictable without the
+    secret, and the same record id always gets the same flips, so encoding a file again
+    gives the same bytes and repeated encodings cannot be averaged to remove the noise.
+    """
+    message = flip_key + filter_name.encode() + b"\x00" + record_id.encode()
+    draws = np.frombuffer(hashlib.shake_256(message).digest(2 * params.clk_bits), dtype=">u2")
+    return np.asarray(draws < round(params.flip_probability / 2 * 65536))
+
+
 class _Encoder:
     """Keys and caches of one encoding run (q-gram positions repeat across records)."""
 
@@ -186,6 +202,7 @@ class _Encoder:
         self.filter_keys = {f: derive_key(secret, f"field:{f}") for f in params.field_filters}
         self.exact_keys = {f: derive_key(secret, f"exact:{f}") for f in EXACT_FIELDS}
         self.block_key = derive_key(secret, "block")
+        self.flip_key = derive_key(secret, "flip")
         self._positions: dict[tuple[str, str, bool], list[int]] = {}
         self._block_cache: dict[str, str] = {}
 
@@ -233,9 +250,16 @@ class _Encoder:
                     rows.extend([row - start] * len(bits))
         matrix = np.zeros((stop - start, self.params.filter_bits), dtype=bool)
         matrix[rows, cols] = True
+        present = matrix.any(axis=1)
         if self.params.xor_fold:
             half = self.params.clk_bits
             matrix = matrix[:, :half] ^ matrix[:, half:]
+        if self.params.flip_probability:
+            name = "clk" if only is None else f"clk_{only}"
+            for held in np.flatnonzero(present).tolist():
+                matrix[held] ^= flip_mask(
+                    self.flip_key, name, cleaned["id"][start + held], self.params
+                )
         packed = np.packbits(matrix, axis=1)
         return [bytes(r) for r in packed]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,11 @@ class PprlParams:
     # share no sound still meet: the linkage unit then learns which records share a date of
     # birth (not the date). Off by default, like field filters.
     block_on: tuple[str, ...] = ()
+    # BLIP (Schnell & Borgs 2016): each bit of every filter (the CLK and the field filters)
+    # is replaced by a fair random bit with this probability f, i.e. flipped with probability
+    # f/2, by a keyed stream per record id and filter (``encode.flip_mask``); per bit
+    # epsilon = ln((1 - f/2) / (f/2)). 0: off (and left out of the stored parameters).
+    flip_probability: float = 0.0
 
     def __post_init__(self) -> None:
         # Metadata stores the tuples as JSON lists; a caller may pass any sequence.
@@ -73,6 +79,10 @@ class PprlParams:
             raise UserError(f"field_filters must name distinct fields of {CLK_FIELDS}")
         if any(self.k.get(f, 0) < 1 for f in self.field_filters):
             raise UserError("a field with a filter of its own needs k >= 1 bits per q-gram")
+        f = self.flip_probability
+        if isinstance(f, bool) or not isinstance(f, int | float) or not 0.0 <= f < 1.0:
+            raise UserError("flip_probability must be a number in [0, 1)")
+        object.__setattr__(self, "flip_probability", float(f))
         if self.clk_bits % 64 or self.clk_bits < 64:
             raise UserError("clk_bits must be a positive multiple of 64")
         if self.q < 1 or len(self.padding) != 1:
@@ -85,15 +95,21 @@ class PprlParams:
         """Bits hashed into before folding: folding halves them into ``clk_bits``."""
         return self.clk_bits * 2 if self.xor_fold else self.clk_bits
 
+    @property
+    def bit_epsilon(self) -> float:
+        """Differential privacy of one bit under BLIP, ln((1 - f/2) / (f/2)); inf without it."""
+        f = self.flip_probability
+        return math.log((1 - f / 2) / (f / 2)) if f else math.inf
+
     def encoding_fields(self) -> dict[str, Any]:
         """The parameters as stored in encoding files (with the scheme's name).
 
-        Without field filters or extra block keys those keys are left out, so files encoded
-        before they existed and files encoded now without them carry the same parameters and
-        still match.
+        Without field filters, extra block keys or bit flipping those keys are left out, so
+        files encoded before they existed and files encoded now without them carry the same
+        parameters and still match.
         """
         fields = asdict(self)
-        for name in ("field_filters", "block_on"):
+        for name in ("field_filters", "block_on", "flip_probability"):
             if not fields[name]:
                 del fields[name]
         return {"scheme": SCHEME, **fields}

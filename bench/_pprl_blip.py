@@ -1,0 +1,78 @@
+"""bench/pprl.py --blip-sweep: field filters hardened with BLIP (``flip_probability``) at
+several f, each scored as ``pprl fit`` + ``pprl match --entities --model`` would (the field
+model fitted on the train world, entities at the link threshold the fit stores), beside the
+project's clear-text resolution as entities and the frequency attack of bench/_pprl_attack.py
+on the eval world's encodings (the default CLK-only encoding attacked too, as the yardstick).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pyarrow as pa
+
+from bench._pprl_attack import attack_world
+from bench._pprl_clear import resolution_pairs
+from bench._pprl_eval import World, prf
+from bench._pprl_fields import entity_prf
+from bench._pprl_sources import Source
+from ringfence.resolve.pprl import PprlParams
+from ringfence.resolve.pprl.entities import components, default_link_threshold, score_links
+from ringfence.resolve.pprl.field_model import fit_model, pair_features
+from ringfence.resolve.pprl.match import DEFAULT_THRESHOLD
+from ringfence.resolve.pprl.params import FIELD_PARAMS
+
+
+def _attack(train: World, test: World) -> dict[str, Any]:
+    """The frequency attack on the eval world's encodings, the train world as census."""
+    census = pa.concat_tables([train.left, train.right])
+    return attack_world(census, [test.enc_left, test.enc_right], [test.left, test.right])
+
+
+def blip_setting(train_source: Source, eval_source: Source, params: PprlParams) -> dict[str, Any]:
+    """One encoding setting: the field model fitted on the train world (``fit_model``, as
+    ``pprl fit``), the eval world's pairs at 0.5 and entities at the fit's link threshold,
+    and the attack."""
+    train = World(train_source, params, clear=False)
+    test = World(eval_source, params, clear=False)
+    fit = fit_model(train.enc_left, train.enc_right, train.truth)
+    features = pair_features(test.enc_left, test.enc_right, test.li, test.ri)
+    threshold = default_link_threshold(fit.model)
+    links = score_links(test.enc_left, test.enc_right, fit.model)
+    return {
+        "flip_probability": params.flip_probability,
+        "bit_epsilon": round(params.bit_epsilon, 3),
+        "pairs": test.evaluate(fit.model.score(features), DEFAULT_THRESHOLD),
+        "entities": {
+            **entity_prf(test, components(links, threshold)),
+            "link_threshold": threshold,
+            "train_f1": round(fit.choice.f1, 4),
+        },
+        "attack": _attack(train, test),
+    }
+
+
+def blip_sweep(
+    train_source: Source, eval_source: Source, flips: list[float], resolution: bool = True
+) -> dict[str, Any]:
+    """Every f of ``flips`` (0: unhardened field filters) with field filters, the default
+    CLK-only encoding's attack figures, and clear-text resolution's entity F1 (``resolution``)
+    with each setting's difference to it."""
+    clk_train = World(train_source, PprlParams(), clear=False)
+    clk_test = World(eval_source, PprlParams(), clear=False)
+    result: dict[str, Any] = {"default_clk_attack": _attack(clk_train, clk_test)}
+    settings = [
+        blip_setting(train_source, eval_source, replace(FIELD_PARAMS, flip_probability=f))
+        for f in flips
+    ]
+    if resolution:
+        left, right, truth = eval_source
+        found = resolution_pairs(left, right, (train_source[0], train_source[1]))["entities"]
+        clear = prf(len(found), len(found & truth), len(truth))
+        result["clear_text_resolution_entities"] = clear
+        for setting in settings:
+            gap = setting["entities"]["f1"] - clear["f1"]
+            setting["entities"]["f1_difference_vs_resolution_entities"] = round(gap, 4)
+    result["settings"] = settings
+    return result
