@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pyarrow.compute as pc
@@ -63,12 +64,19 @@ def encode(
         "key on the birth date: better matches, weaker privacy (docs/pprl.md). Both sides "
         "must choose alike.",
     ),
+    flip_probability: float = typer.Option(
+        0.0,
+        "--flip-probability",
+        help="BLIP: replace each filter bit by a random bit with this probability (keyed, "
+        "per record id; docs/pprl.md). Both sides must choose alike.",
+    ),
 ) -> None:
     """Encode a parties file into keyed Bloom-filter encodings that reveal no names."""
     with one_line_errors():
         secret = load_secret(secret_file)
         parties = read_parties(file)
         params = FIELD_PARAMS if field_filters else PprlParams()
+        params = replace(params, flip_probability=flip_probability)
         with progress_bar(err_console) as progress:
             encodings = encode_parties(parties, secret, params, progress=progress)
         write_encodings(encodings, out)

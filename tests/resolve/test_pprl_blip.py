@@ -17,7 +17,8 @@ from ringfence.resolve.pprl import PprlParams, encode_parties, match_encodings
 from ringfence.resolve.pprl.io import read_encodings, write_encodings
 from ringfence.resolve.pprl.match import check_compatible, clk_matrix
 from ringfence.resolve.pprl.params import FIELD_PARAMS, file_metadata, params_from_metadata
-from tests.resolve.test_pprl import OTHER_SECRET, SECRET, parties
+from tests.resolve.test_pprl import OTHER_SECRET, SECRET, _run, parties
+from tests.resolve.test_pprl import files as files  # the fixture
 
 SMITH = {"name": "John Smith", "city": "Leeds", "birth_date": "1970-01-01", "country": "GB"}
 
@@ -112,3 +113,22 @@ def test_unusable_flip_probabilities_are_refused(bad: object) -> None:
 def test_bit_epsilon_is_the_randomised_response_bound() -> None:
     assert PprlParams().bit_epsilon == math.inf
     assert PprlParams(flip_probability=0.1).bit_epsilon == pytest.approx(math.log(0.95 / 0.05))
+
+
+def test_cli_encode_flips_and_refuses_a_mix(files: Path) -> None:
+    key = files / "secret.key"
+    for src, out, f in (("a.csv", "a.parquet", "0.05"), ("b.parquet", "b_enc.parquet", "0.05"),
+                        ("b.parquet", "plain.parquet", "0")):  # fmt: skip
+        code, stdout, _ = _run("pprl", "encode", files / src, "--secret-file", key,
+                               "--out", files / out, "--flip-probability", f)  # fmt: skip
+        assert code == 0, stdout
+    meta = read_encodings(files / "a.parquet").schema.metadata
+    params = params_from_metadata({k.decode(): v.decode() for k, v in meta.items()}, "a")
+    assert params.flip_probability == 0.05
+    code, stdout, _ = _run("pprl", "match", files / "a.parquet", files / "b_enc.parquet")
+    assert code == 0 and "phone" in stdout
+    code, _, stderr = _run("pprl", "match", files / "a.parquet", files / "plain.parquet")
+    assert code == 2 and "different parameters" in stderr
+    code, _, stderr = _run("pprl", "encode", files / "a.csv", "--secret-file", key, "--out",
+                           files / "x.parquet", "--flip-probability", "1.5")  # fmt: skip
+    assert code == 2 and "flip_probability" in stderr
