@@ -5,7 +5,8 @@ Each record becomes: one CLK of ``clk_bits`` bits into which every q-gram of eve
 double hashing; one HMAC code per strong identifier (phone, e-mail, identifier, bank account)
 for equality tests; and keyed block keys (Soundex of each name word and word pair, with the
 country) that decide which pairs are compared. Hashing into 2 x clk_bits and XOR-folding is
-the default (docs/pprl.md).
+the default (docs/pprl.md); with ``flip_probability`` every non-empty filter then gets BLIP's
+keyed bit flips (``flip_mask``).
 """
 
 from __future__ import annotations
