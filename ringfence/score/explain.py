@@ -25,6 +25,8 @@ SUBJECTS = {
     "port": "this port or office",
     "origin_hs6": "these goods from this origin",
     "importer_hs6": "this importer with these goods",
+    "route_hs6": "these goods on this route",
+    "hs6_value": "these goods at this declared value",
     "declarant_importer": "this declarant for this importer",
     "seller_importer": "this seller with this importer",
     "port_importer": "this importer at this office",

@@ -54,6 +54,9 @@ from ringfence.score.network_risk import (
 from ringfence.settings import Settings
 from ringfence.store.engine import Engine, open_engine
 
+# Declared amounts (in their own currency) at or over this get no ``hs6_value`` key: below it an
+# amount in cents is an integer a double holds exactly, so SQL and online_state.py agree.
+VALUE_KEY_LIMIT = 10**13
 # Keys whose label history becomes a feature: name -> SQL expression over the shipments table.
 PARTY_KEYS = {
     "importer": "importer_ref",
@@ -72,6 +75,13 @@ GOODS_KEYS = {
     "port": "port",
     "origin_hs6": "origin_country || '|' || substr(hs_code, 1, 6)",
     "importer_hs6": "importer_ref || '|' || substr(hs_code, 1, 6)",
+    # Issue 14 (docs/targeting.md, "Goods on a route, goods at a value"): these goods on this
+    # route, and these goods declared at exactly this amount in this currency (a repeated
+    # consignment or a reused invoice value, in cents).
+    "route_hs6": "origin_country || '>' || departure_country || '|' || substr(hs_code, 1, 6)",
+    "hs6_value": "substr(hs_code, 1, 6) || '|' || s.currency || '|' || CASE WHEN"
+    f" s.declared_value >= 0 AND s.declared_value < {VALUE_KEY_LIMIT} THEN"
+    " CAST(CAST(floor(s.declared_value * 100 + 0.5) AS DECIMAL(38, 0)) AS VARCHAR) END",
 }
 # Pair profiles (who declares for whom, where, from whom): not in HISTORY_KEYS by default — on
 # KCS validation they were a wash and cost 57 % more feature CPU at 1M rows (docs/targeting.md);

@@ -29,6 +29,7 @@ from ringfence.score.features import (
     HISTORY_KEYS,
     MIN_PRICE_HISTORY,
     PARTY_KEYS,
+    VALUE_KEY_LIMIT,
     _base_sql,
     _unit_value_sql,
     watchlist_sql,
@@ -62,14 +63,17 @@ def key_values(
         keys[name] = (
             mention if mention is None or entities is None else entities.get(mention, mention)
         )
+    route = None if origin is None or departure is None else f"{origin}>{departure}"
     keys.update(
         hs6=hs6,
         hs2=hs2,
         origin=origin,
         departure=departure,
-        route=None if origin is None or departure is None else f"{origin}>{departure}",
+        route=route,
         port=port,
         origin_hs6=_pair(origin, hs6),
+        route_hs6=_pair(route, hs6),
+        hs6_value=_pair(_pair(hs6, record.get("currency")), _cents(record.get("declared_value"))),
         importer_hs6=_pair(importer, hs6),
         declarant_importer=_pair(record.get("declarant_ref"), importer),
         seller_importer=_pair(record.get("seller_ref"), importer),
@@ -78,6 +82,13 @@ def key_values(
     )
     assert set(HISTORY_KEYS) <= set(keys)
     return {name: keys[name] for name in HISTORY_KEYS}
+
+
+def _cents(value: Any) -> str | None:
+    """A declared amount as whole cents, as the SQL of ``hs6_value`` writes it."""
+    if value is None or not 0 <= value < VALUE_KEY_LIMIT:
+        return None
+    return str(math.floor(value * 100 + 0.5))
 
 
 def _pair(a: str | None, b: str | None) -> str | None:
@@ -215,6 +226,7 @@ class FeatureState:
         """The SQL features of one shipment dated ``day`` (days since 1970), and the
         ``<role>_network_path`` texts when there is a network."""
         currency = record.get("currency")
+        keys = key_values(record, self.entities)  # hs6_value: the amount as declared
         record = {  # money in the base currency, as ``features._base_sql``
             **record,
             **{c: self.rates.convert(record.get(c), currency, day)
@@ -223,7 +235,6 @@ class FeatureState:
         out: dict[str, Any] = _amount_features(record)
         out["value_at_stake"] = record["value_at_stake"]
         out["declared_value"] = record["declared_value"]
-        keys = key_values(record, self.entities)
         out.update(self._unit_value(out["log_unit_value"], keys["hs6"], day))
         out.update(_route(record))
         address = self.addresses.get(record.get("consignee_ref") or "")
