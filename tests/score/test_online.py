@@ -17,7 +17,7 @@ from ringfence.score.serve import score_shipments
 from ringfence.settings import Settings
 from ringfence.store.engine import open_engine
 from ringfence.store.lake import Lake
-from tests.score.world import make_world, write_world
+from tests.score.world import make_world, repeat_amounts, write_world
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +33,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Settings:
             [None if h else v for h, v in zip(holes, values, strict=True)], column.type
         )
         shipments = shipments.set_column(shipments.schema.get_field_index(name), name, masked)
+    shipments = repeat_amounts(shipments)
     write_world(settings, shipments, outcomes)
     train(settings, dt.date(2024, 3, 20))
     return settings
@@ -58,6 +59,8 @@ def test_features_equal_the_sql_features(trained: Settings) -> None:
     online, _ = scorer._matrix(scorer._feature_rows(records))
     assert scorer.model.features == batch.names
     np.testing.assert_allclose(online, batch.x[picks], rtol=1e-9, atol=1e-9, equal_nan=True)
+    # Not vacuous for the exact-amount key: some picked rows read a past inspection through it.
+    assert np.nansum(online[:, batch.names.index("hs6_value_inspections")]) > 0
 
 
 def test_scores_and_reasons_equal_the_batch_path(trained: Settings) -> None:

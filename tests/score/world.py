@@ -129,3 +129,16 @@ def write_world(settings: Settings, shipments: pa.Table, outcomes: pa.Table) -> 
     lake.write_table("outcomes", outcomes, "test")
     lake.write_table("parties", consignee_parties(), "test")
     lake.write_table("exchange_rates", exchange_rates(), "test")
+
+
+def repeat_amounts(shipments: pa.Table, share: float = 0.5, seed: int = 4) -> pa.Table:
+    """``shipments`` with ``share`` of the declared values rounded to whole hundreds, so amounts
+    repeat within an HS code and currency (the ``hs6_value`` key gets a history)."""
+    column = shipments.column("declared_value").combine_chunks()
+    picks = np.random.default_rng(seed).random(shipments.num_rows) < share
+    values = [
+        None if v is None else (round(v, -2) if p else v)
+        for p, v in zip(picks, column.to_pylist(), strict=True)
+    ]
+    index = shipments.schema.get_field_index("declared_value")
+    return shipments.set_column(index, "declared_value", pa.array(values, column.type))
