@@ -54,18 +54,26 @@ def blip_setting(train_source: Source, eval_source: Source, params: PprlParams) 
 
 
 def blip_sweep(
-    train_source: Source, eval_source: Source, flips: list[float], resolution: bool = True
+    train_source: Source,
+    eval_source: Source,
+    flips: list[float],
+    resolution: bool = True,
+    field_sets: list[PprlParams] | None = None,
 ) -> dict[str, Any]:
-    """Every f of ``flips`` (0: unhardened field filters) with field filters, the default
+    """Every f of ``flips`` (0: unhardened field filters) with field filters — all of them
+    (``FIELD_PARAMS``), or each of ``field_sets`` in turn (``--filter-fields``) — the default
     CLK-only encoding's attack figures, and clear-text resolution's entity F1 (``resolution``)
     with each setting's difference to it."""
     clk_train = World(train_source, PprlParams(), clear=False)
     clk_test = World(eval_source, PprlParams(), clear=False)
     result: dict[str, Any] = {"default_clk_attack": _attack(clk_train, clk_test)}
-    settings = [
-        blip_setting(train_source, eval_source, replace(FIELD_PARAMS, flip_probability=f))
-        for f in flips
-    ]
+    settings = []
+    for base in field_sets or [FIELD_PARAMS]:
+        for f in flips:
+            setting = blip_setting(train_source, eval_source, replace(base, flip_probability=f))
+            if field_sets:
+                setting = {"field_filters": list(base.field_filters), **setting}
+            settings.append(setting)
     if resolution:
         left, right, truth = eval_source
         found = resolution_pairs(left, right, (train_source[0], train_source[1]))["entities"]

@@ -5,7 +5,8 @@
     .venv/bin/python bench/pprl.py --public febrl4   # or febrl3; fake_1000 / historical_50k
                                                      # with --splink-datasets DIR
     .venv/bin/python bench/pprl.py --pick-link-thresholds out/*.json  # entities' defaults
-    .venv/bin/python bench/pprl.py --blip-sweep 0 0.01 0.05 [--public NAME | --synthetic]
+    .venv/bin/python bench/pprl.py --blip-sweep 0 0.01 0.05 [--public NAME | --synthetic] \
+        [--filter-fields name,street,birth_date name,street,postcode,birth_date]
     .venv/bin/python bench/pprl.py --write-clk-model ringfence/resolve/pprl/clk_model.json \
         --clk-model-version V --splink-datasets DIR   # the shipped CLK-only model
 
@@ -46,7 +47,7 @@ from bench._pprl_fields import FIELD_MODEL_WORLDS, field_run, fit_on, pick_link_
 from bench._pprl_report import entities_vs_resolution, run, throughput
 from bench._pprl_sources import public_sources, world_sources
 from ringfence.resolve.pprl import PprlParams
-from ringfence.resolve.pprl.params import FIELD_PARAMS
+from ringfence.resolve.pprl.params import FIELD_PARAMS, field_subset_params
 
 
 def parse_args() -> argparse.Namespace:
@@ -100,6 +101,13 @@ def parse_args() -> argparse.Namespace:
         "attack on the encodings (bench/_pprl_blip.py)",
     )
     parser.add_argument(
+        "--filter-fields",
+        nargs="+",
+        metavar="F1,F2",
+        help="with --blip-sweep: field filters on these fields only (comma-separated, as "
+        "'ringfence pprl encode --filter-fields'); several sets are swept in turn",
+    )
+    parser.add_argument(
         "--no-resolution", action="store_true", help="with --blip-sweep: skip clear text"
     )
     return parser.parse_args()
@@ -112,7 +120,10 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     else:
         train, test, description = world_sources(args)
     if args.blip_sweep:
-        sweep = blip_sweep(train, test, args.blip_sweep, resolution=not args.no_resolution)
+        field_sets = [field_subset_params(f) for f in args.filter_fields or []]
+        sweep = blip_sweep(
+            train, test, args.blip_sweep, not args.no_resolution, field_sets or None
+        )
         return {"data": description, "seed": args.seed, **sweep, "machine": machine()}
     result: dict[str, Any] = {
         "data": description,

@@ -36,7 +36,7 @@ from ringfence.resolve.pprl.io import (
     write_pairs,
 )
 from ringfence.resolve.pprl.match import SkippedBlocks
-from ringfence.resolve.pprl.params import FIELD_PARAMS
+from ringfence.resolve.pprl.params import FIELD_PARAMS, field_subset_params
 
 console = Console()
 err_console = Console(stderr=True)
@@ -64,6 +64,14 @@ def encode(
         "key on the birth date: better matches, weaker privacy (docs/pprl.md). Both sides "
         "must choose alike.",
     ),
+    filter_fields: str | None = typer.Option(
+        None,
+        "--filter-fields",
+        help="Field filters on these fields only, comma-separated (of name, street, city, "
+        "postcode, birth_date; e.g. name,street,birth_date): the others stay in the CLK "
+        "alone. The birth-date block key comes with its filter. Implies --field-filters; "
+        "both sides must choose alike.",
+    ),
     flip_probability: float = typer.Option(
         0.0,
         "--flip-probability",
@@ -75,7 +83,10 @@ def encode(
     with one_line_errors():
         secret = load_secret(secret_file)
         parties = read_parties(file)
-        params = FIELD_PARAMS if field_filters else PprlParams()
+        if filter_fields is not None:
+            params = field_subset_params(filter_fields)
+        else:
+            params = FIELD_PARAMS if field_filters else PprlParams()
         params = replace(params, flip_probability=flip_probability)
         with progress_bar(err_console) as progress:
             encodings = encode_parties(parties, secret, params, progress=progress)

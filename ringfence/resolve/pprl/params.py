@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,6 +118,22 @@ class PprlParams:
 
 # What ``ringfence pprl encode --field-filters`` encodes with.
 FIELD_PARAMS = PprlParams(field_filters=FIELD_FILTERS, block_on=BLOCK_FIELDS)
+
+
+def field_subset_params(fields: str | Sequence[str]) -> PprlParams:
+    """``FIELD_PARAMS`` with filters on some of ``FIELD_FILTERS`` only (``ringfence pprl
+    encode --filter-fields name,street,birth_date``): a list or a comma-separated text, in
+    any order (kept in ``FIELD_FILTERS``' order, so both sides' parameters agree however they
+    list them). The birth-date block key comes with the birth-date filter. The CLK still
+    holds every field."""
+    names = fields.split(",") if isinstance(fields, str) else list(fields)
+    chosen = {name.strip() for name in names if name.strip()}
+    if not chosen or chosen - set(FIELD_FILTERS):
+        raise UserError(f"filter fields must be one or more of {', '.join(FIELD_FILTERS)}")
+    return PprlParams(
+        field_filters=tuple(f for f in FIELD_FILTERS if f in chosen),
+        block_on=tuple(f for f in BLOCK_FIELDS if f in chosen),
+    )
 
 
 def _default_exact_weights() -> dict[str, float]:
