@@ -12,7 +12,7 @@ import numpy as np
 
 from ringfence.score.consignees import FEATURE as CONSIGNEES_AT_ADDRESS
 from ringfence.score.consignees import WINDOW_DAYS
-from ringfence.score.features import GOODS_KEYS, PARTY_KEYS
+from ringfence.score.keys import GOODS_KEYS, PARTY_KEYS
 from ringfence.score.rules import Rule, reason_text
 
 SUBJECTS = {

@@ -45,6 +45,10 @@ from ringfence.score.history import (
     rate_pairs,
 )
 from ringfence.score.inputs import known_labels, register_inputs
+from ringfence.score.keys import GOODS_KEYS as GOODS_KEYS
+from ringfence.score.keys import HISTORY_KEYS, PARTY_KEYS
+from ringfence.score.keys import PAIR_KEYS as PAIR_KEYS
+from ringfence.score.keys import VALUE_KEY_LIMIT as VALUE_KEY_LIMIT
 from ringfence.score.network_risk import (
     NetworkSnapshots,
     load_snapshots,
@@ -54,45 +58,6 @@ from ringfence.score.network_risk import (
 from ringfence.settings import Settings
 from ringfence.store.engine import Engine, open_engine
 
-# Declared amounts (in their own currency) at or over this get no ``hs6_value`` key: below it an
-# amount in cents is an integer a double holds exactly, so SQL and online_state.py agree.
-VALUE_KEY_LIMIT = 10**13
-# Keys whose label history becomes a feature: name -> SQL expression over the shipments table.
-PARTY_KEYS = {
-    "importer": "importer_ref",
-    "declarant": "declarant_ref",
-    "seller": "seller_ref",
-    "courier": "courier_ref",
-    "shipper": "shipper_ref",
-    "consignee": "consignee_ref",
-}
-GOODS_KEYS = {
-    "hs6": "substr(hs_code, 1, 6)",
-    "hs2": "substr(hs_code, 1, 2)",
-    "origin": "origin_country",
-    "departure": "departure_country",
-    "route": "origin_country || '>' || departure_country",
-    "port": "port",
-    "origin_hs6": "origin_country || '|' || substr(hs_code, 1, 6)",
-    "importer_hs6": "importer_ref || '|' || substr(hs_code, 1, 6)",
-    # Issue 14 (docs/targeting.md, "Goods on a route, goods at a value"): these goods on this
-    # route, and these goods declared at exactly this amount in this currency (a repeated
-    # consignment or a reused invoice value, in cents).
-    "route_hs6": "origin_country || '>' || departure_country || '|' || substr(hs_code, 1, 6)",
-    "hs6_value": "substr(hs_code, 1, 6) || '|' || s.currency || '|' || CASE WHEN"
-    f" s.declared_value >= 0 AND s.declared_value < {VALUE_KEY_LIMIT} THEN"
-    " CAST(CAST(floor(s.declared_value * 100 + 0.5) AS DECIMAL(38, 0)) AS VARCHAR) END",
-}
-# Pair profiles (who declares for whom, where, from whom): not in HISTORY_KEYS by default — on
-# KCS validation they were a wash and cost 57 % more feature CPU at 1M rows (docs/targeting.md);
-# ``bench/targeting.py --pairs`` adds them (features, online twin and reasons all know them).
-PAIR_KEYS = {
-    "declarant_importer": "declarant_ref || '|' || importer_ref",
-    "seller_importer": "seller_ref || '|' || importer_ref",
-    "port_importer": "port || '|' || importer_ref",
-    "port_hs6": "port || '|' || substr(hs_code, 1, 6)",
-}
-HISTORY_KEYS = {**PARTY_KEYS, **GOODS_KEYS}
 # Entity counts and top-decile flags (issue 14 item 2), read when a query or feature state is
 # built: ``<key>_past_shipments`` for the keys that are not parties (parties always have it) and
 # ``<key>_top_decile<label>`` for every key and rate (``deciles.py``). On KCS development the

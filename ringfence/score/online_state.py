@@ -26,10 +26,7 @@ from ringfence.score.consignees import FEATURE as CONSIGNEES_AT_ADDRESS
 from ringfence.score.consignees import consignee_address_sql
 from ringfence.score.currency import Rates
 from ringfence.score.features import (
-    HISTORY_KEYS,
     MIN_PRICE_HISTORY,
-    PARTY_KEYS,
-    VALUE_KEY_LIMIT,
     _base_sql,
     _unit_value_sql,
     watchlist_sql,
@@ -41,10 +38,11 @@ from ringfence.score.history import (
     prior_sql,
     rate_pairs,
 )
+from ringfence.score.keys import HISTORY_KEYS, PARTY_KEYS, VALUE_KEY_LIMIT
 from ringfence.score.network_risk import NetworkSnapshots
 from ringfence.store.engine import Engine
 
-# Python versions of the key expressions in ``features.HISTORY_KEYS``.
+# Python versions of the key expressions in ``keys.HISTORY_KEYS``.
 _PARTY_FIELDS = {name: f"{name}_ref" for name in PARTY_KEYS}
 
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ringfence.score.features import GOODS_KEYS, VALUE_KEY_LIMIT
+from ringfence.score.keys import GOODS_KEYS, VALUE_KEY_LIMIT
 from ringfence.score.online_state import key_values
 
 KEYS = ("route_hs6", "hs6_value")
