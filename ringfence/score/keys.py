@@ -11,6 +11,8 @@ from __future__ import annotations
 # Declared amounts (in their own currency) at or over this get no ``hs6_value`` key: below it an
 # amount in cents is an integer a double holds exactly, so SQL and online_state.py agree.
 VALUE_KEY_LIMIT = 10**13
+_HS6 = "substr(hs_code, 1, 6)"
+_ROUTE = "origin_country || '>' || departure_country"
 # Keys whose label history becomes a feature: name -> SQL expression over the shipments table.
 PARTY_KEYS = {
     "importer": "importer_ref",
@@ -21,19 +23,19 @@ PARTY_KEYS = {
     "consignee": "consignee_ref",
 }
 GOODS_KEYS = {
-    "hs6": "substr(hs_code, 1, 6)",
+    "hs6": _HS6,
     "hs2": "substr(hs_code, 1, 2)",
     "origin": "origin_country",
     "departure": "departure_country",
-    "route": "origin_country || '>' || departure_country",
+    "route": _ROUTE,
     "port": "port",
-    "origin_hs6": "origin_country || '|' || substr(hs_code, 1, 6)",
-    "importer_hs6": "importer_ref || '|' || substr(hs_code, 1, 6)",
+    "origin_hs6": f"origin_country || '|' || {_HS6}",
+    "importer_hs6": f"importer_ref || '|' || {_HS6}",
     # Issue 14 (docs/targeting.md, "Third pass"): these goods on this route, and these goods
     # declared at exactly this amount in this currency (a repeated consignment or a reused
     # invoice value, in cents).
-    "route_hs6": "origin_country || '>' || departure_country || '|' || substr(hs_code, 1, 6)",
-    "hs6_value": "substr(hs_code, 1, 6) || '|' || s.currency || '|' || CASE WHEN"
+    "route_hs6": f"{_ROUTE} || '|' || {_HS6}",
+    "hs6_value": f"{_HS6} || '|' || s.currency || '|' || CASE WHEN"
     f" s.declared_value >= 0 AND s.declared_value < {VALUE_KEY_LIMIT} THEN"
     " CAST(CAST(floor(s.declared_value * 100 + 0.5) AS DECIMAL(38, 0)) AS VARCHAR) END",
 }
@@ -44,6 +46,6 @@ PAIR_KEYS = {
     "declarant_importer": "declarant_ref || '|' || importer_ref",
     "seller_importer": "seller_ref || '|' || importer_ref",
     "port_importer": "port || '|' || importer_ref",
-    "port_hs6": "port || '|' || substr(hs_code, 1, 6)",
+    "port_hs6": f"port || '|' || {_HS6}",
 }
 HISTORY_KEYS = {**PARTY_KEYS, **GOODS_KEYS}
