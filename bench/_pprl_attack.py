@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from ringfence.resolve.pprl.encode import clean_parties
 from ringfence.resolve.pprl.match import clk_matrix, popcounts
+from ringfence.resolve.pprl.params import params_from_metadata
 
 ATTACK_FIELDS = ("name", "street", "city", "postcode", "birth_date")
 TAUS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2)
@@ -75,13 +76,29 @@ def attack_filter(bits: np.ndarray, truth: list[str], census: list[str]) -> dict
             "by_tau": by_tau}  # fmt: skip
 
 
+def attack_block_key(keys: list[str], truth: list[str], census: list[str]) -> dict[str, Any]:
+    """The attack on a field's block key (``PprlParams.block_on``; BLIP does not touch block
+    keys): records grouped by equal key, the groups named by census frequency as at tau = 1."""
+    _, labels = np.unique(np.array(keys, dtype=object).astype(str), return_inverse=True)
+    hit = align(labels.ravel(), truth, census)
+    share = float(hit.mean()) if len(hit) else 0.0
+    values = len({v for v, h in zip(truth, hit, strict=True) if h})
+    return {"reidentified": round(share, 4), "tau": 1.0, "values": values}
+
+
+def _block_on(encodings: list[pa.Table]) -> tuple[str, ...]:
+    raw = encodings[0].schema.metadata or {}
+    meta = {k.decode(): v.decode() for k, v in raw.items()}
+    return params_from_metadata(meta, "attacked encodings").block_on
+
+
 def attack_world(
     census_table: pa.Table, encodings: list[pa.Table], tables: list[pa.Table], seed: int = 0
 ) -> dict[str, Any]:
     """The attack on every filter of the eval world's encodings (both files together,
     ``encodings[i]`` made from ``tables[i]``), per attacked field: through the CLK and, when
-    the encodings have one, the field's own filter; with the blind guess (every record named
-    the census's most frequent value) beside it."""
+    the encodings have one, the field's own filter and its block key (``block_key``); with
+    the blind guess (every record named the census's most frequent value) beside it."""
     census = field_values(census_table)
     values = [field_values(t) for t in tables]
     result: dict[str, Any] = {}
@@ -105,5 +122,14 @@ def attack_world(
             block[column] = attack_filter(bits[rows], sample, census_values)
             block["blind_guess"] = round(float(np.mean([v == top for v in sample])), 4)
             block["records"] = len(rows)
+        if name in _block_on(encodings):
+            # The scheme appends the field's key after the name's (a name of n Soundex codes
+            # has n + n(n-1)/2 keys, so the receiver can tell when one more is there).
+            keys = [k[-1] if k else "" for e in encodings for k in e["block_keys"].to_pylist()]
+            held = np.flatnonzero(np.array([bool(v) for v in truth]))
+            rows = np.random.default_rng(seed).permutation(held)[:SAMPLE]
+            block["block_key"] = attack_block_key(
+                [keys[i] for i in rows], [truth[i] for i in rows], census_values
+            )
         result[name] = block
     return result

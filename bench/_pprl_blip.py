@@ -43,6 +43,12 @@ def blip_setting(train_source: Source, eval_source: Source, params: PprlParams) 
     return {
         "flip_probability": params.flip_probability,
         "bit_epsilon": round(params.bit_epsilon, 3),
+        **(
+            {"field_flip_probabilities": params.field_flip_probabilities}
+            if params.field_flip_probabilities
+            else {}
+        ),
+        **({} if params.block_on else {"block_on": []}),
         "pairs": test.evaluate(fit.model.score(features), DEFAULT_THRESHOLD),
         "entities": {
             **entity_prf(test, components(links, threshold)),
@@ -59,9 +65,11 @@ def blip_sweep(
     flips: list[float],
     resolution: bool = True,
     field_sets: list[PprlParams] | None = None,
+    field_flips: list[dict[str, float]] | None = None,
 ) -> dict[str, Any]:
     """Every f of ``flips`` (0: unhardened field filters) with field filters — all of them
-    (``FIELD_PARAMS``), or each of ``field_sets`` in turn (``--filter-fields``) — the default
+    (``FIELD_PARAMS``), or each of ``field_sets`` in turn (``--filter-fields``) — and, for
+    each of ``field_flips`` in turn (``--field-flip``), those fields' own rates; the default
     CLK-only encoding's attack figures, and clear-text resolution's entity F1 (``resolution``)
     with each setting's difference to it."""
     clk_train = World(train_source, PprlParams(), clear=False)
@@ -69,8 +77,9 @@ def blip_sweep(
     result: dict[str, Any] = {"default_clk_attack": _attack(clk_train, clk_test)}
     settings = []
     for base in field_sets or [FIELD_PARAMS]:
-        for f in flips:
-            setting = blip_setting(train_source, eval_source, replace(base, flip_probability=f))
+        for f, own in ((f, own) for own in field_flips or [{}] for f in flips):
+            params = replace(base, flip_probability=f, field_flip_probabilities=own)
+            setting = blip_setting(train_source, eval_source, params)
             if field_sets:
                 setting = {"field_filters": list(base.field_filters), **setting}
             settings.append(setting)

@@ -6,7 +6,8 @@
                                                      # with --splink-datasets DIR
     .venv/bin/python bench/pprl.py --pick-link-thresholds out/*.json  # entities' defaults
     .venv/bin/python bench/pprl.py --blip-sweep 0 0.01 0.05 [--public NAME | --synthetic] \
-        [--filter-fields name,street,birth_date name,street,postcode,birth_date]
+        [--filter-fields name,street,birth_date name,street,postcode,birth_date] \
+        [--field-flip city=0.3,birth_date=0.1 city=0.2,birth_date=0.2] [--no-block-on]
     .venv/bin/python bench/pprl.py --write-clk-model ringfence/resolve/pprl/clk_model.json \
         --clk-model-version V --splink-datasets DIR   # the shipped CLK-only model
 
@@ -47,7 +48,7 @@ from bench._pprl_fields import FIELD_MODEL_WORLDS, field_run, fit_on, pick_link_
 from bench._pprl_report import entities_vs_resolution, run, throughput
 from bench._pprl_sources import public_sources, world_sources
 from ringfence.resolve.pprl import PprlParams
-from ringfence.resolve.pprl.params import FIELD_PARAMS, field_subset_params
+from ringfence.resolve.pprl.params import FIELD_PARAMS, field_subset_params, parse_field_flips
 
 
 def parse_args() -> argparse.Namespace:
@@ -108,6 +109,18 @@ def parse_args() -> argparse.Namespace:
         "'ringfence pprl encode --filter-fields'); several sets are swept in turn",
     )
     parser.add_argument(
+        "--field-flip",
+        nargs="+",
+        metavar="F=P,F2=P2",
+        help="with --blip-sweep: flip rates of some field filters' own (as 'ringfence pprl "
+        "encode --field-flip', e.g. city=0.3,birth_date=0.1); each set with each F in turn",
+    )
+    parser.add_argument(
+        "--no-block-on",
+        action="store_true",
+        help="with --blip-sweep: field filters without the birth-date block key",
+    )
+    parser.add_argument(
         "--no-resolution", action="store_true", help="with --blip-sweep: skip clear text"
     )
     return parser.parse_args()
@@ -121,8 +134,16 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         train, test, description = world_sources(args)
     if args.blip_sweep:
         field_sets = [field_subset_params(f) for f in args.filter_fields or []]
+        if args.no_block_on:
+            field_sets = [replace(p, block_on=()) for p in field_sets or [FIELD_PARAMS]]
+        field_flips = [parse_field_flips(f) for f in args.field_flip or []]
         sweep = blip_sweep(
-            train, test, args.blip_sweep, not args.no_resolution, field_sets or None
+            train,
+            test,
+            args.blip_sweep,
+            not args.no_resolution,
+            field_sets or None,
+            field_flips or None,
         )
         return {"data": description, "seed": args.seed, **sweep, "machine": machine()}
     result: dict[str, Any] = {

@@ -36,7 +36,7 @@ from ringfence.resolve.pprl.io import (
     write_pairs,
 )
 from ringfence.resolve.pprl.match import SkippedBlocks
-from ringfence.resolve.pprl.params import FIELD_PARAMS, field_subset_params
+from ringfence.resolve.pprl.params import FIELD_PARAMS, field_subset_params, parse_field_flips
 
 console = Console()
 err_console = Console(stderr=True)
@@ -78,6 +78,13 @@ def encode(
         help="BLIP: replace each filter bit by a random bit with this probability (keyed, "
         "per record id; docs/pprl.md). Both sides must choose alike.",
     ),
+    field_flip: str | None = typer.Option(
+        None,
+        "--field-flip",
+        help="BLIP at a rate of its own for some field filters, comma-separated FIELD=F "
+        "(e.g. city=0.3,birth_date=0.1; each F in [0, 0.5)); the CLK and the other filters "
+        "keep --flip-probability. Needs those fields' filters; both sides must choose alike.",
+    ),
 ) -> None:
     """Encode a parties file into keyed Bloom-filter encodings that reveal no names."""
     with one_line_errors():
@@ -87,7 +94,8 @@ def encode(
             params = field_subset_params(filter_fields)
         else:
             params = FIELD_PARAMS if field_filters else PprlParams()
-        params = replace(params, flip_probability=flip_probability)
+        flips = parse_field_flips(field_flip) if field_flip is not None else {}
+        params = replace(params, flip_probability=flip_probability, field_flip_probabilities=flips)
         with progress_bar(err_console) as progress:
             encodings = encode_parties(parties, secret, params, progress=progress)
         write_encodings(encodings, out)

@@ -5,8 +5,9 @@ Each record becomes: one CLK of ``clk_bits`` bits into which every q-gram of eve
 double hashing; one HMAC code per strong identifier (phone, e-mail, identifier, bank account)
 for equality tests; and keyed block keys (Soundex of each name word and word pair, with the
 country) that decide which pairs are compared. Hashing into 2 x clk_bits and XOR-folding is
-the default (docs/pprl.md); with ``flip_probability`` every non-empty filter then gets BLIP's
-keyed bit flips (``flip_mask``).
+the default (docs/pprl.md); with ``flip_probability`` (or a field's own rate,
+``field_flip_probabilities``) every non-empty filter then gets BLIP's keyed bit flips
+(``flip_mask``).
 """
 
 from __future__ import annotations
@@ -179,8 +180,9 @@ def soundex(word: str) -> str:
 
 def flip_mask(flip_key: bytes, filter_name: str, record_id: str, params: PprlParams) -> np.ndarray:
     """BLIP's flips for one filter of one record: ``clk_bits`` booleans, each true with
-    probability ``flip_probability / 2`` (Schnell & Borgs: a bit is replaced by a fair random
-    bit with probability f, so it changes with probability f/2).
+    probability f / 2 for the filter's f (``params.filter_flip_probability``: the field's own
+    rate or ``flip_probability``; Schnell & Borgs: a bit is replaced by a fair random bit with
+    probability f, so it changes with probability f/2).
 
     Drawn from SHAKE-256 keyed with a key derived from the secret (a PRF, like KMAC) over the
     filter's name and the record id, 16 bits per filter bit: unpredictable without the
@@ -189,7 +191,8 @@ def flip_mask(flip_key: bytes, filter_name: str, record_id: str, params: PprlPar
     """
     message = flip_key + filter_name.encode() + b"\x00" + record_id.encode()
     draws = np.frombuffer(hashlib.shake_256(message).digest(2 * params.clk_bits), dtype=">u2")
-    return np.asarray(draws < round(params.flip_probability / 2 * 65536))
+    f = params.filter_flip_probability(filter_name)
+    return np.asarray(draws < round(f / 2 * 65536))
 
 
 class _Encoder:
@@ -255,8 +258,8 @@ class _Encoder:
         if self.params.xor_fold:
             half = self.params.clk_bits
             matrix = matrix[:, :half] ^ matrix[:, half:]
-        if self.params.flip_probability:
-            name = "clk" if only is None else f"clk_{only}"
+        name = "clk" if only is None else f"clk_{only}"
+        if self.params.filter_flip_probability(name):
             for held in np.flatnonzero(present).tolist():
                 matrix[held] ^= flip_mask(
                     self.flip_key, name, cleaned["id"][start + held], self.params

@@ -68,6 +68,12 @@ class PprlParams:
     # f/2, by a keyed stream per record id and filter (``encode.flip_mask``); per bit
     # epsilon = ln((1 - f/2) / (f/2)). 0: off (and left out of the stored parameters).
     flip_probability: float = 0.0
+    # A flip probability of its own for some field filters (``{"city": 0.3}``): BLIP as
+    # above at that rate on the ``clk_<field>`` filter; the CLK and the filters not named keep
+    # ``flip_probability``. Each named field needs a filter; a rate equal to
+    # ``flip_probability`` is dropped (it changes nothing), so both sides' parameters agree.
+    # Empty: left out of the stored parameters.
+    field_flip_probabilities: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Metadata stores the tuples as JSON lists; a caller may pass any sequence.
@@ -84,12 +90,36 @@ class PprlParams:
         if isinstance(f, bool) or not isinstance(f, int | float) or not 0.0 <= f < 1.0:
             raise UserError("flip_probability must be a number in [0, 1)")
         object.__setattr__(self, "flip_probability", float(f))
+        object.__setattr__(self, "field_flip_probabilities", self._checked_field_flips())
         if self.clk_bits % 64 or self.clk_bits < 64:
             raise UserError("clk_bits must be a positive multiple of 64")
         if self.q < 1 or len(self.padding) != 1:
             raise UserError("q must be at least 1 and padding one character")
         if set(self.k) - set(CLK_FIELDS) or any(v < 0 for v in self.k.values()):
             raise UserError(f"k must map fields of {CLK_FIELDS} to counts >= 0")
+
+    def _checked_field_flips(self) -> dict[str, float]:
+        flips = self.field_flip_probabilities
+        if not isinstance(flips, dict):
+            raise UserError("field_flip_probabilities must map field names to numbers")
+        checked = {}
+        for name, f in flips.items():
+            if name not in self.field_filters:
+                raise UserError(
+                    f"field_flip_probabilities names {name!r}, which has no filter of its own "
+                    f"(field filters: {', '.join(self.field_filters) or 'none'})"
+                )
+            if isinstance(f, bool) or not isinstance(f, int | float) or not 0.0 <= f < 0.5:
+                raise UserError(f"field_flip_probabilities[{name!r}] must be a number in [0, 0.5)")
+            if float(f) != self.flip_probability:
+                checked[name] = float(f)
+        # In field_filters' order, so equal settings print and compare alike.
+        return {name: checked[name] for name in self.field_filters if name in checked}
+
+    def filter_flip_probability(self, filter_name: str) -> float:
+        """BLIP's f for one filter (``clk``, or ``clk_<field>`` for a field's own filter)."""
+        field_name = filter_name.removeprefix("clk_")
+        return self.field_flip_probabilities.get(field_name, self.flip_probability)
 
     @property
     def filter_bits(self) -> int:
@@ -110,7 +140,7 @@ class PprlParams:
         parameters and still match.
         """
         fields = asdict(self)
-        for name in ("field_filters", "block_on", "flip_probability"):
+        for name in ("field_filters", "block_on", "flip_probability", "field_flip_probabilities"):
             if not fields[name]:
                 del fields[name]
         return {"scheme": SCHEME, **fields}
@@ -134,6 +164,28 @@ def field_subset_params(fields: str | Sequence[str]) -> PprlParams:
         field_filters=tuple(f for f in FIELD_FILTERS if f in chosen),
         block_on=tuple(f for f in BLOCK_FIELDS if f in chosen),
     )
+
+
+def parse_field_flips(text: str) -> dict[str, float]:
+    """``city=0.3,birth_date=0.1`` (``ringfence pprl encode --field-flip``) as a dict;
+    the fields and rates are checked by ``PprlParams``."""
+    flips: dict[str, float] = {}
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        name, sep, value = item.partition("=")
+        try:
+            if not sep or not name.strip() or name.strip() in flips:
+                raise ValueError
+            flips[name.strip()] = float(value)
+        except ValueError:
+            raise UserError(
+                f"field flips must be FIELD=F pairs, each field once, comma-separated "
+                f"(e.g. city=0.3,birth_date=0.1), not {text!r}"
+            ) from None
+    if not flips:
+        raise UserError("field flips must name at least one FIELD=F pair")
+    return flips
 
 
 def _default_exact_weights() -> dict[str, float]:
