@@ -99,6 +99,9 @@ ID_COLUMNS = (
 )  # fmt: skip
 # Text for explanations, not model inputs: each party's network path to a known counterfeiter.
 TEXT_COLUMNS = tuple(f"{name}_network_path" for name in PARTY_KEYS)
+# Prefix of the hidden columns a query built with ``counts`` returns besides the features: each
+# rate's inspections and prior, from which ``reprior.py`` makes any prior weight's rates.
+HIDDEN = "hidden__"
 
 
 @dataclass(frozen=True)
@@ -161,10 +164,10 @@ def _counts(name: str, pos: str, n: str, cutoff_day: int | None, oof: bool) -> t
 
 
 def _profile_columns(
-    labels: list[str], cutoff_day: int | None, oof: bool, weight: float
+    labels: list[str], cutoff_day: int | None, oof: bool, weight: float, counts: bool = False
 ) -> list[str]:
     """Each history key's smoothed rates (``weight`` pseudo-observations of the prior),
-    positives and inspections."""
+    positives and inspections; with ``counts``, the hidden columns a rate is made of too."""
     cols = []
     for name in HISTORY_KEYS:
         for suffix, pos, n in rate_pairs(labels):
@@ -172,6 +175,10 @@ def _profile_columns(
             rate = f"({hp} + {weight} * {prior_rate(pp, pn)}) / ({hn} + {weight})"
             cols.append(f"{rate} AS {name}_rate{suffix}")
             cols.append(f"{hp} AS {name}_positives{suffix}")
+            if counts:
+                cols.append(f"{hn} AS {inspections_column(name, suffix)}")
+                if name == next(iter(HISTORY_KEYS)):  # the prior is the same for every key
+                    cols.append(f"{prior_rate(pp, pn)} AS {prior_column(suffix)}")
         cols.append(f"{_counts(name, 'n_any', 'n_any', cutoff_day, oof)[0]} AS {name}_inspections")
         if SHIPMENT_COUNTS and name not in PARTY_KEYS:
             cols.append(f"w_{name}.{name}_past_shipments")
@@ -181,6 +188,16 @@ def _profile_columns(
                 flag = deciles.flag_sql(hp, hn, f"dthr.thr_{name}{suffix}")
                 cols.append(f"{flag} AS {name}_top_decile{suffix}")
     return cols
+
+
+def inspections_column(name: str, suffix: str) -> str:
+    """Hidden column (``feature_sql(counts=True)``): the inspections ``hn`` of a key's rate."""
+    return f"{HIDDEN}{name}_inspections{suffix}"
+
+
+def prior_column(suffix: str) -> str:
+    """Hidden column (``feature_sql(counts=True)``): the prior of a label's rates."""
+    return f"{HIDDEN}prior{suffix}"
 
 
 def _raw(name: str, column: str, cutoff_day: int | None, oof: bool) -> str:
@@ -196,6 +213,7 @@ def _select_sql(
     cutoff_day: int | None = None,
     oof: bool = False,
     prior_weight: float = history.PRIOR_WEIGHT,
+    counts: bool = False,
 ) -> str:
     cols = [f"b.{c}" for c in ID_COLUMNS]
     cols += [
@@ -216,7 +234,7 @@ def _select_sql(
         " AS transshipment",
         feature_column_sql(),
     ]
-    cols += _profile_columns(labels, cutoff_day, oof, prior_weight)
+    cols += _profile_columns(labels, cutoff_day, oof, prior_weight, counts)
     for name in PARTY_KEYS:
         cols += [
             f"w_{name}.{name}_volume_7d",
@@ -302,13 +320,15 @@ def feature_sql(
     oof: bool = False,
     prior_weight: float | None = None,
     rows: str | None = None,
+    counts: bool = False,
 ) -> str:
     """The whole feature query over registered ``shipments``, ``outcomes``, ``entity_mentions``,
     ``parties`` and ``watchlist`` tables (and ``network_risk_at`` with ``network``); with
     ``oof``, training rows' label profiles are out of fold (``profiles.py``). ``prior_weight``:
     the profiles' smoothing (the model's, ``ScoringModel.prior_weight``; default
     ``history.PRIOR_WEIGHT``). ``rows``: an SQL condition on the base row ``b`` that limits the
-    rows the query returns before its joins (every history still spans all shipments)."""
+    rows the query returns before its joins (every history still spans all shipments).
+    ``counts``: the hidden columns of each rate's inspections and prior too (``HIDDEN``)."""
     weight = history.PRIOR_WEIGHT if prior_weight is None else float(prior_weight)
     cutoff_day = (label_cutoff - dt.date(1970, 1, 1)).days if label_cutoff else None
     ctes = [_base_sql(), labels_sql(labels, cutoff_day), prior_sql(labels), _unit_value_sql()]
@@ -322,7 +342,7 @@ def feature_sql(
     if oof:
         ctes += [profiles.fold_sql(labels)]
         ctes += [profiles.oof_sql(name, labels) for name in HISTORY_KEYS]
-    select = _select_sql(labels, network, cutoff_day, oof, weight)
+    select = _select_sql(labels, network, cutoff_day, oof, weight, counts)
     if rows is not None:
         select += f"\nWHERE {rows}"
     return hint_ctes("WITH " + ",\n".join(ctes)) + "\n" + select
@@ -362,7 +382,8 @@ def finish_features(table: pa.Table, catalogue: Catalogue | None) -> FeatureSet:
         extra = goods_features(table.append_column("unit_value", unit), catalogue)
         for name, values in extra.items():
             table = table.append_column(name, pa.array(values, pa.float64()))
-    columns = [c for c in table.column_names if c not in ID_COLUMNS + TEXT_COLUMNS]
+    skip = ID_COLUMNS + TEXT_COLUMNS
+    columns = [c for c in table.column_names if c not in skip and not c.startswith(HIDDEN)]
     return FeatureSet(table, columns)
 
 

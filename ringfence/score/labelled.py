@@ -45,6 +45,8 @@ class FeatureQuery:
     label_cutoff: dt.date | None = None
     network: bool = False
     oof: bool = False
+    # With the hidden columns each rate is made of (``feature_sql(counts=True)``, reprior.py).
+    counts: bool = False
 
     def where(self, condition: str) -> str:
         """The query's rows that meet an SQL condition on its columns (``id``, ``date``...).
@@ -55,16 +57,24 @@ class FeatureQuery:
         did (``score/cte_hints.py``, docs/scale.md)."""
         sql = self.sql
         if condition.startswith("id IN ("):
-            sql = feature_sql(
-                self.labels, self.label_cutoff, self.network, self.oof, self.prior_weight,
-                rows=f"b.{condition}",
-            )  # fmt: skip
+            sql = self._sql(rows=f"b.{condition}")
         return f"SELECT * FROM ({sql}) feature_rows WHERE {condition}"
 
     def with_prior(self, weight: float) -> FeatureQuery:
         """The same query with the profiles smoothed by ``weight`` (inputs stay registered)."""
-        sql = feature_sql(self.labels, self.label_cutoff, self.network, self.oof, weight)
-        return replace(self, sql=sql, prior_weight=float(weight))
+        query = replace(self, prior_weight=float(weight))
+        return replace(query, sql=query._sql())
+
+    def with_counts(self) -> FeatureQuery:
+        """The same query returning each rate's inspections and prior as hidden columns."""
+        query = replace(self, counts=True)
+        return replace(query, sql=query._sql())
+
+    def _sql(self, rows: str | None = None) -> str:
+        return feature_sql(
+            self.labels, self.label_cutoff, self.network, self.oof, self.prior_weight, rows,
+            self.counts,
+        )  # fmt: skip
 
 
 def prepare(

@@ -11,8 +11,10 @@ base rate's (``model.validation_loss``), averaged over labels. The smallest wins
 never sees a backtest's test window, nor any later data. The model stores the chosen ``w``
 (``ScoringModel.prior_weight``, manifest ``profile_prior_weight``, the grid's losses under
 ``profile_prior``) and every scoring path that computes features for a model passes it on, so
-served profiles are smoothed as trained ones. The cost: the feature query and one first-stage
-fit per label for each weight of the grid, besides the training itself.
+served profiles are smoothed as trained ones. The cost: one feature query for the whole grid
+(each rate's counts come out as hidden columns and every weight's rates follow in numpy,
+``reprior.py``: the matrix the query with that weight gives) and, per weight, the rates, the
+rules and one first-stage fit per label, besides the training itself.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ringfence.score import history
+from ringfence.score import history, reprior
 from ringfence.score import sample as sampling
 from ringfence.score.labelled import FeatureQuery, matrix_where, prepare
 from ringfence.score.model import validation_loss
@@ -61,11 +63,15 @@ def choose(
     started, cpu = time.perf_counter(), time.process_time()
     best: tuple[float, Matrix] | None = None
     losses: dict[float, float] = {}
+    rows = reprior.counted_rows(engine, query, sampling.condition_for(sample))  # one pass
     for weight in sorted(GRID, key=lambda w: w != history.PRIOR_WEIGHT):  # the default first
-        matrix = _sampled(engine, query.with_prior(weight), sample)
+        matrix = reprior.matrix_for(rows, query, weight)
+        matrix.sample = sample
         losses[weight] = matrix_loss(matrix, query.labels, until) if query.labels else 0.0
         if best is None or losses[weight] < best[0]:
             best = (losses[weight], matrix)
+        del matrix  # at most two matrices at once: the best so far and the next
+    del rows
     assert best is not None
     record = {
         "chosen": best[1].prior_weight,
