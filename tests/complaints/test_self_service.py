@@ -112,15 +112,41 @@ def test_privilege_is_earned_used_audited_and_lost(scratch_world: World) -> None
         assert lost.status_code == 403 and "not earned" in lost.text
 
 
+def _file_and_decide(world: World) -> dict[str, str]:
+    """File notices on two listings of the brand no notice here names yet and decide one upheld,
+    one rejected: listing key -> decision (the test's own notices, whatever ran before it)."""
+    market = of_kind(world, "marketplace")[0]
+    with OperationalStore.open(world.settings) as store:
+        named = {c.listing for c in store.brand_complaints()}
+    _, authorised = catalogue(world, BRAND_NAME)
+    fresh = [r for r in listings_of(world, market, BRAND_NAME)
+             if r["seller"] not in authorised and r["listing"] not in named]  # fmt: skip
+    assert len(fresh) >= 2, "the world has no two listings of the brand without a notice"
+    decided: dict[str, str] = {}
+    with TestClient(create_app(world.settings)) as client:
+        for row, decision in zip(fresh[:2], ("upheld", "rejected"), strict=True):
+            filed = _file(client, world, market, row["listing"])
+            assert filed.status_code == 201, filed.text
+            cid = filed.json()["complaint"]["id"]
+            got = client.post(f"{API}/complaints/{cid}/decide",
+                              json={"decision": decision, "reason": "checked"},
+                              headers=world.headers(market))  # fmt: skip
+            assert got.status_code == 200, got.text
+            decided[row["listing"]] = decision
+    return decided
+
+
 def test_outcomes_are_labels_for_the_models(
     scratch_world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The seller model's notice facts and the listing evidence read the notices filed here
-    (the test above filed and decided them in this module's world)."""
+    """The seller model's notice facts and the listing evidence read the notices filed here:
+    the test files and decides its own (one upheld, one rejected) besides any an earlier test
+    of the module filed in its world."""
     settings = scratch_world.settings
+    mine = _file_and_decide(scratch_world)
     with OperationalStore.open(settings) as store:
         filed = [c for c in store.brand_complaints() if c.seller]
-    assert any(c.status == "upheld" for c in filed) and any(c.status == "rejected" for c in filed)
+    assert {(c.listing, c.status) for c in filed} >= set(mine.items())
     ids = set(load_seller_data(settings, with_network=False).sellers["id"])
     both = load_seller_data(settings, with_network=False).complaints
     monkeypatch.setattr(labels, "store_complaints", lambda _: [])
@@ -132,3 +158,5 @@ def test_outcomes_are_labels_for_the_models(
     monkeypatch.undo()
     upheld = {(c.marketplace, c.listing) for c in filed if c.status == "upheld"}
     assert upheld and upheld <= labels.upheld_listings(settings)
+    rejected = next(k for k, d in mine.items() if d == "rejected")
+    assert all(listing != rejected for _, listing in labels.upheld_listings(settings))
