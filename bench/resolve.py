@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 import splink.comparison_library as cl
 from _common import machine
-from _resolve_public import LOADERS, held_out, run_ringfence
+from _resolve_public import FOLDER_OPTIONS, LOADERS, held_out, run_ringfence
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
 from ringfence.demo import ingest_world
@@ -181,13 +181,18 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def public_results(names: list[str], folder: Path | None, splink: bool = True) -> dict[str, Any]:
-    """Ringfence (ingest + resolve), untuned and tuned Splink on each public dataset."""
+def public_results(
+    names: list[str], folders: dict[str, Path | None], splink: bool = True
+) -> dict[str, Any]:
+    """Ringfence (ingest + resolve), untuned and tuned Splink on each public dataset
+    (``folders``: each loader's folder option, FOLDER_OPTIONS, to its value)."""
     results: dict[str, Any] = {}
     for name in names:
-        data = LOADERS[name](name, folder)
+        option = FOLDER_OPTIONS.get(name)
+        data = LOADERS[name](name, folders.get(option) if option else None)
         if data is None:
-            results[name] = {"skipped": "dataset not found: pass --splink-datasets DIR"}
+            flag = (option or "").replace("_", "-")
+            results[name] = {"skipped": f"dataset not found: pass --{flag} DIR"}
             continue
         raw = data["raw"]
         link_type = "link_only" if len(raw) > 1 else "dedupe_only"
@@ -207,6 +212,9 @@ def public_results(names: list[str], folder: Path | None, splink: bool = True) -
             row[label] = {
                 **pairwise(joined, "cluster_id", "true_id"),
                 "held_out": pairwise(joined[held_out(joined["true_id"])], "cluster_id", "true_id"),
+                "development": pairwise(
+                    joined[~held_out(joined["true_id"])], "cluster_id", "true_id"
+                ),
                 "seconds": round(seconds, 2),
             }
         results[name] = row
@@ -228,6 +236,11 @@ def main() -> None:
         "--splink-datasets", type=Path, help="The data/ folder of a splink_datasets checkout."
     )
     parser.add_argument(
+        "--restaurant-data",
+        type=Path,
+        help="A folder holding restaurant.csv (Fodor's / Zagat, with its class column).",
+    )
+    parser.add_argument(
         "--skip-splink", action="store_true", help="Ringfence's figures only (no Splink runs)."
     )
     args = parser.parse_args()
@@ -236,7 +249,8 @@ def main() -> None:
     if not args.skip_sim:
         result["simulated"] = simulated(args)
     names = [n for n in args.datasets.split(",") if n]
-    result["public"] = public_results(names, args.splink_datasets, not args.skip_splink)
+    folders = {option: getattr(args, option) for option in set(FOLDER_OPTIONS.values())}
+    result["public"] = public_results(names, folders, not args.skip_splink)
     print(json.dumps(result, indent=2))
 
 

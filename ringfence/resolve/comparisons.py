@@ -172,6 +172,28 @@ class WordAlike(ComparisonLevelCreator):
         return "A word written alike"
 
 
+class NameWithin(ComparisonLevelCreator):
+    """Every word of one organisation's name is a word of the other's: a trading name and the
+    same name with what a list adds ("Four Seasons" / "Four Seasons Grill Room", "Spago" /
+    "Spago (Los Angeles)", "Acme" / "Acme Trading"). Not people (both sides'
+    ``RARE_COLUMN`` empty): a person's name within another is a first name or surname alone,
+    which the word levels below weigh. One condition per dialect, as ``WordAlike``."""
+
+    def create_sql(self, sql_dialect: Any) -> str:
+        """The condition on ``name_words_l`` / ``name_words_r`` in ``sql_dialect``."""
+        firms = f"{RARE_COLUMN}_l IS NULL AND {RARE_COLUMN}_r IS NULL"
+        if sql_dialect.sql_dialect_str == "duckdb":
+            size, common, distinct = "len", "list_intersect", "list_distinct"
+        else:
+            size, common, distinct = "size", "array_intersect", "array_distinct"
+        shorter = f"least({size}({distinct}(name_words_l)), {size}({distinct}(name_words_r)))"
+        return f"{firms} AND {size}({common}(name_words_l, name_words_r)) = {shorter}"
+
+    def create_label_for_charts(self) -> str:
+        """The level's name in Splink's charts."""
+        return "One organisation's name within the other's"
+
+
 def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
     """Field comparisons; level order matters (first match wins), labels feed the reasons."""
     name = cl.CustomComparison(
@@ -187,6 +209,7 @@ def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
             _rare(cll.ArrayIntersectLevel("name_nicknames", 1)).configure(
                 label_for_charts="Same name but for a nickname"
             ),
+            NameWithin(),
             # A rare word of a person's name in common (prepare.mark_rare_words): "herbert
             # leaf" / "herbie leaf" share what few others have, "james" is everybody's.
             cll.ArrayIntersectLevel("name_rare_words", 1).configure(
@@ -209,7 +232,9 @@ def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
                 cll.NullLevel("street_norm"), cll.NullLevel("postcode"), cll.NullLevel("city_norm")
             ),
             *_shared_levels("address_key", "address_hub"),
-            cll.And(cll.JaroWinklerLevel("street_norm", 0.9), cll.ExactMatchLevel("postcode")),
+            # The street with a slip in the same place (``place_key``: the postcode, else the
+            # town): "3130 Piedmont Rd. NE" / "3130 Piedmont Road" in Atlanta.
+            cll.And(cll.JaroWinklerLevel("street_norm", 0.9), cll.ExactMatchLevel("place_key")),
             cll.ExactMatchLevel("postcode"),
             # The same street with a postcode written differently (a typo, another office's
             # list); then the town alone, for data with no more than a city.

@@ -53,7 +53,19 @@ HUB_COLUMNS = {"phone": "phone_hub", "email": "email_hub", "address_key": "addre
 NAME_PREFIX = 3
 POSTCODE_PREFIX = 3
 # Words of a street line that say nothing about where it is ("No. 236", "Str.", "Road").
-_STREET_NOISE = frozenset({"no", "nr", "number", "num", "street", "str", "st", "road", "rd"})
+# Numbering words and street types, which one list writes and another abbreviates or leaves
+# out ("12224 Ventura Blvd." / "12224 Ventura Boulevard", "3130 Piedmont Road" / "... Rd.").
+_STREET_NOISE = frozenset(
+    {
+        "no", "nr", "number", "num", "street", "str", "st", "road", "rd", "avenue", "ave", "av",
+        "boulevard", "blvd", "drive", "dr", "lane", "ln", "place", "pl", "court", "ct",
+        "crescent", "cres", "highway", "hwy", "parkway", "pkwy", "square", "sq", "terrace",
+        "tce", "circuit", "cct",
+    }
+)  # fmt: skip
+# Words that join or introduce a name, written or left out at will ("Pano's and Paul's" /
+# "Pano's & Paul's", "The Palm" / "Palm"); dropped when the name has other words.
+_NAME_FILLERS = frozenset({"and", "the", "und", "et"})
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]")
 # Legal forms names.py does not know, written after folding ("Sp. z o.o." -> "sp z o o").
 _MORE_FORMS = frozenset({"sp", "z", "o", "oo", "bv", "ooo", "ek", "eg", "ug"})
@@ -87,6 +99,7 @@ def clean_name(raw: str | None) -> str | None:
     text = _latin1_view(raw)
     text = text if text.isascii() else (normality.ascii_text(text) or text)
     tokens = [t for t in name_tokens(text) if t not in _MORE_FORMS]
+    tokens = [t for t in tokens if t not in _NAME_FILLERS] or tokens
     return " ".join(tokens) or None
 
 
@@ -200,8 +213,8 @@ def prepare_mentions(parties: pa.Table) -> pa.Table:
     columns["postcode_prefix"] = pc.utf8_slice_codeunits(columns["postcode"], 0, POSTCODE_PREFIX)
     # Pair keys of the capped blocking passes (blocking.py fills them where it blocks).
     columns["near_keys"] = pa.array([[]] * parties.num_rows, pa.list_(pa.int64()))
-    columns["address_key"] = _address_key(columns["street_norm"], columns["postcode"])
     columns["place_key"] = place_key(columns["postcode"], columns["country"], columns["city_norm"])
+    columns["address_key"] = _address_key(columns["street_norm"], columns["place_key"])
     columns["name_words"] = pc.split_pattern(name_norm, " ")
     columns["name_sounds"] = pc.split_pattern(columns["name_phon"], " ")
     for column, flag in HUB_COLUMNS.items():
@@ -253,9 +266,11 @@ def mark_rare_words(cleaned: pa.Table, common: pa.Array) -> pa.Table:
     return cleaned.set_column(index, "name_rare_words", rare)
 
 
-def _address_key(street: pa.Array, postcode: pa.Array) -> pa.Array:
-    """Street and postcode as one value, so its frequency (a shared warehouse) can be weighed."""
-    return pc.binary_join_element_wise(street, postcode, "|", null_handling="emit_null")
+def _address_key(street: pa.Array, place: pa.Array) -> pa.Array:
+    """Street and place (``place_key``: the postcode, else country and town) as one value, so
+    its frequency (a shared warehouse) can be weighed; lists without postcodes have addresses
+    too."""
+    return pc.binary_join_element_wise(street, place, "|", null_handling="emit_null")
 
 
 def hub_flags(values: pa.Array, names: pa.Array) -> pa.Array:
