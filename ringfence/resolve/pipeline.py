@@ -26,6 +26,7 @@ from ringfence.resolve.blocking import with_near_keys
 from ringfence.resolve.comparisons import COMMON_WORD_SHARE, RARE_COLUMN
 from ringfence.resolve.components_sql import components_on_engine
 from ringfence.resolve.confirmed import confirmed_links, same_party_links
+from ringfence.resolve.driver_training import copy_trained, train_on_driver
 from ringfence.resolve.ids import assign_entity_ids
 from ringfence.resolve.model import (
     MATCH_THRESHOLD,
@@ -194,7 +195,8 @@ def cluster_mentions(
     confirmed: pd.DataFrame | None = None,
     same: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, Any, dict[str, pa.Table]]:
-    """Train, predict and cluster cleaned mentions with Splink on ``engine``'s backend.
+    """Train, predict and cluster cleaned mentions with Splink on ``engine``'s backend (on
+    Spark the model learns on the driver, ``driver_training``, and scores on the executors).
 
     ``confirmed``: pairs a partner confirmed (confirmed.py); they train m and are must-link
     edges of the clustering, so each confirmed pair ends in one entity whatever the model
@@ -209,13 +211,16 @@ def cluster_mentions(
     logging.getLogger("splink").setLevel(logging.ERROR)
     db_api = db_api_for(engine, scratch)
     with splink_failures("preparing the mentions", engine):
-        frame = db_api.register(with_near_keys(cleaned))
-        linker = Linker(frame, settings_creator(explain=False), log_level=None)
+        keyed = with_near_keys(cleaned)
+        linker = Linker(db_api.register(keyed), settings_creator(explain=False), log_level=None)
         linker.table_management.register_term_frequency_lookup(
             db_api.register(rare_names_tf(cleaned).to_pandas()), RARE_COLUMN
         )
     with splink_failures("training the model", engine):
-        train(linker, cleaned, confirmed=confirmed)
+        if engine.name == "spark":  # learnt on the driver, scored on the executors
+            copy_trained(train_on_driver(keyed, cleaned, confirmed), linker)
+        else:
+            train(linker, cleaned, confirmed=confirmed)
     report("resolve", 2, 5)
     musts = [m[["unique_id_l", "unique_id_r"]] for m in (confirmed, same) if m is not None]
     with splink_failures("scoring candidate pairs", engine):
