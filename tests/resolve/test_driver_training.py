@@ -34,8 +34,12 @@ def _untrained(keyed: pa.Table, cleaned: pa.Table) -> Linker:
 
 def _levels(linker: Linker) -> list[tuple[str, float | None, float | None, str | None]]:
     return [
-        (comparison.output_column_name, level.m_probability, level.u_probability,
-         level._tf_adjustment_column)  # fmt: skip
+        (
+            comparison.output_column_name,
+            level.m_probability,
+            level.u_probability,
+            level._tf_adjustment_column,
+        )
         for comparison in linker._settings_obj.comparisons
         for level in comparison.comparison_levels
         if not level.is_null_level
