@@ -201,7 +201,8 @@ def cluster_mentions(
     ``confirmed``: pairs a partner confirmed (confirmed.py); they train m and are must-link
     edges of the clustering, so each confirmed pair ends in one entity whatever the model
     says. ``same``: pairs a source says are one party (``same_as`` links): must-link edges
-    only. Returns ``mention_id``/``cluster_id`` pairs, the trained linker and its tf tables.
+    only. Returns ``mention_id``/``cluster_id`` pairs, the trained linker (DuckDB's, to be
+    saved, whatever the engine) and its tf tables.
     """
     from splink import Linker
 
@@ -216,9 +217,11 @@ def cluster_mentions(
         linker.table_management.register_term_frequency_lookup(
             db_api.register(rare_names_tf(cleaned).to_pandas()), RARE_COLUMN
         )
+    driver = None
     with splink_failures("training the model", engine):
         if engine.name == "spark":  # learnt on the driver, scored on the executors
-            copy_trained(train_on_driver(keyed, cleaned, confirmed), linker)
+            driver = train_on_driver(keyed, cleaned, confirmed)
+            copy_trained(driver, linker)
         else:
             train(linker, cleaned, confirmed=confirmed)
     report("resolve", 2, 5)
@@ -241,6 +244,9 @@ def cluster_mentions(
             )
             for column in TF_COLUMNS
         }
+    if driver is not None:  # the saved model speaks DuckDB's SQL, which compare-parties reads
+        copy_trained(linker, driver)  # with the prior as scoring refitted it
+        return clusters, driver, tfs
     return clusters, linker, tfs
 
 

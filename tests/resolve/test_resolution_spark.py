@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from ringfence.resolve.compare import compare_pairs
 from ringfence.resolve.pipeline import resolve_parties
 from ringfence.settings import Settings
 from tests.resolve.test_resolution import pairwise_f1, simulate_and_ingest
@@ -43,8 +44,15 @@ def test_spark_gives_the_same_clusters_as_duckdb(tmp_path: Path, spark_session: 
         suffixes=("_duckdb", "_spark"),
     )
     assert len(both) == on_duckdb.mentions
-    # Training samples differ between backends, so a few borderline pairs may differ.
-    assert pairwise_f1(both, "entity_id_spark", "entity_id_duckdb") >= 0.97
+    # One way of learning (on the driver, on DuckDB: driver_training.py); only the order the
+    # engines hand the mentions over in can move u's random sample, hence not exactly 1.
+    assert pairwise_f1(both, "entity_id_spark", "entity_id_duckdb") >= 0.995
     entities = pq.read_table(spark.lake_dir / "entities").to_pandas()
     assert entities["mention_count"].sum() == on_spark.mentions
     assert (spark.data_dir / "models" / "resolution" / "splink_settings.json").is_file()
+    # The saved model is DuckDB's SQL: compare-parties --model trained reads it (a Spark
+    # model's backquoted SQL failed there with a raw traceback), and scores as DuckDB's does.
+    pair = pd.DataFrame([{"left_name": "Anna Kowalska", "left_city": "Gdansk",
+                          "right_name": "Anna Kowalsk", "right_city": "Gdansk"}])  # fmt: skip
+    scores = [compare_pairs(s, pair, model="trained")["score"][0] for s in (spark, duck)]
+    assert 0.0 <= scores[0] <= 1.0 and scores[0] == pytest.approx(scores[1], abs=0.01)
