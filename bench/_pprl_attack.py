@@ -24,7 +24,11 @@ from ringfence.resolve.pprl.encode import clean_parties
 from ringfence.resolve.pprl.match import clk_matrix, popcounts
 from ringfence.resolve.pprl.params import params_from_metadata
 
-ATTACK_FIELDS = ("name", "street", "city", "postcode", "birth_date")
+ATTACK_FIELDS = ("name", "street", "city", "postcode", "birth_date", "birth_year", "birth_month")
+# Fields attacked through another field's encodings: the date of birth at the year and at
+# year + month (a coarse date block key, ``PprlParams.date_block``, names no exact date), as
+# the cleaned date's leading digits (a partial date as far as it goes).
+DERIVED = {"birth_year": ("birth_date", 4), "birth_month": ("birth_date", 6)}
 TAUS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2)
 SAMPLE = 3000  # attacked records per world (the Dice matrix is SAMPLE x SAMPLE)
 
@@ -35,6 +39,8 @@ def field_values(table: pa.Table) -> dict[str, list[str]]:
     values = {"name": [" ".join(words) for words in cleaned["name_tokens"]]}
     for name in ("street", "city", "postcode", "birth_date"):
         values[name] = [" ".join(words) for words in cleaned[name]]
+    for name, (source, digits) in DERIVED.items():
+        values[name] = [v[:digits] for v in values[source]]
     return values
 
 
@@ -109,7 +115,8 @@ def attack_world(
             continue
         top = Counter(census_values).most_common(1)[0][0]
         block: dict[str, Any] = {}
-        columns = ["clk"] + [f"clk_{name}"] * (f"clk_{name}" in encodings[0].column_names)
+        source = DERIVED.get(name, (name, 0))[0]
+        columns = ["clk"] + [f"clk_{source}"] * (f"clk_{source}" in encodings[0].column_names)
         for column in columns:
             bits = np.vstack([np.unpackbits(clk_matrix(e, column).view(np.uint8), axis=1)
                               for e in encodings])  # fmt: skip
@@ -122,7 +129,7 @@ def attack_world(
             block[column] = attack_filter(bits[rows], sample, census_values)
             block["blind_guess"] = round(float(np.mean([v == top for v in sample])), 4)
             block["records"] = len(rows)
-        if name in _block_on(encodings):
+        if source in _block_on(encodings):
             # The scheme appends the field's key after the name's (a name of n Soundex codes
             # has n + n(n-1)/2 keys, so the receiver can tell when one more is there).
             keys = [k[-1] if k else "" for e in encodings for k in e["block_keys"].to_pylist()]

@@ -49,6 +49,7 @@ def blip_setting(train_source: Source, eval_source: Source, params: PprlParams) 
             else {}
         ),
         **({} if params.block_on else {"block_on": []}),
+        **({} if params.date_block == "day" else {"date_block": params.date_block}),
         "pairs": test.evaluate(fit.model.score(features), DEFAULT_THRESHOLD),
         "entities": {
             **entity_prf(test, components(links, threshold)),

@@ -7,7 +7,8 @@
     .venv/bin/python bench/pprl.py --pick-link-thresholds out/*.json  # entities' defaults
     .venv/bin/python bench/pprl.py --blip-sweep 0 0.01 0.05 [--public NAME | --synthetic] \
         [--filter-fields name,street,birth_date name,street,postcode,birth_date] \
-        [--field-flip city=0.3,birth_date=0.1 city=0.2,birth_date=0.2] [--no-block-on]
+        [--field-flip city=0.3,birth_date=0.1 city=0.2,birth_date=0.2] \
+        [--no-block-on | --date-block year|month]
     .venv/bin/python bench/pprl.py --write-clk-model ringfence/resolve/pprl/clk_model.json \
         --clk-model-version V --splink-datasets DIR   # the shipped CLK-only model
 
@@ -121,6 +122,12 @@ def parse_args() -> argparse.Namespace:
         help="with --blip-sweep: field filters without the birth-date block key",
     )
     parser.add_argument(
+        "--date-block",
+        choices=("day", "month", "year"),
+        default="day",
+        help="with --blip-sweep: the birth-date block key on the year (and month) only",
+    )
+    parser.add_argument(
         "--no-resolution", action="store_true", help="with --blip-sweep: skip clear text"
     )
     return parser.parse_args()
@@ -136,6 +143,9 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         field_sets = [field_subset_params(f) for f in args.filter_fields or []]
         if args.no_block_on:
             field_sets = [replace(p, block_on=()) for p in field_sets or [FIELD_PARAMS]]
+        if args.date_block != "day":
+            field_sets = [replace(p, date_block=args.date_block)
+                          for p in field_sets or [FIELD_PARAMS]]  # fmt: skip
         field_flips = [parse_field_flips(f) for f in args.field_flip or []]
         sweep = blip_sweep(
             train,

@@ -85,6 +85,13 @@ def encode(
         "(e.g. city=0.3,birth_date=0.1; each F in [0, 0.5)); the CLK and the other filters "
         "keep --flip-probability. Needs those fields' filters; both sides must choose alike.",
     ),
+    date_block: str = typer.Option(
+        "day",
+        "--date-block",
+        help="The birth-date block key on the exact date (day, the default), the year and "
+        "month (month) or the year (year): the receiver learns who shares a birth year, not "
+        "a date. Needs the birth-date block key; both sides must choose alike.",
+    ),
 ) -> None:
     """Encode a parties file into keyed Bloom-filter encodings that reveal no names."""
     with one_line_errors():
@@ -95,7 +102,12 @@ def encode(
         else:
             params = FIELD_PARAMS if field_filters else PprlParams()
         flips = parse_field_flips(field_flip) if field_flip is not None else {}
-        params = replace(params, flip_probability=flip_probability, field_flip_probabilities=flips)
+        params = replace(
+            params,
+            flip_probability=flip_probability,
+            field_flip_probabilities=flips,
+            date_block=date_block,
+        )
         with progress_bar(err_console) as progress:
             encodings = encode_parties(parties, secret, params, progress=progress)
         write_encodings(encodings, out)

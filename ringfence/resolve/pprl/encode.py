@@ -27,6 +27,7 @@ from ringfence.model.types import InvalidValue
 from ringfence.resolve.names import fold_text, name_tokens
 from ringfence.resolve.pprl.params import (
     CLK_FIELDS,
+    DATE_BLOCK_DIGITS,
     EXACT_FIELDS,
     PprlParams,
     derive_key,
@@ -287,12 +288,18 @@ class _Encoder:
 
     def field_block_keys(self, values: dict[str, list[str]], country: str | None) -> list[str]:
         """Keyed block keys of whole field values (``PprlParams.block_on``) with the country;
-        none for a field the record lacks."""
-        return [
-            self._block_key(f"{name}:{' '.join(words)}|{country or ''}")
-            for name, words in values.items()
-            if words
-        ]
+        none for a field the record lacks. With a coarser ``date_block`` the date's key holds
+        its year (and month) only, a partial date as far as it goes."""
+        keys = []
+        for name, words in values.items():
+            if not words:
+                continue
+            value = " ".join(words)
+            precision = self.params.date_block
+            if name == "birth_date" and precision != "day":
+                value = f"@{precision}:{value[: DATE_BLOCK_DIGITS[precision]]}"
+            keys.append(self._block_key(f"{name}:{value}|{country or ''}"))
+        return keys
 
     def _block_key(self, text: str) -> str:
         key = self._block_cache.get(text)

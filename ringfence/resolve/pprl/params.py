@@ -31,6 +31,9 @@ EXACT_FIELDS = ("phone", "email", "identifier", "bank_account")
 FIELD_FILTERS = ("name", "street", "city", "postcode", "birth_date")
 # Fields that may be block keys of their own (``PprlParams.block_on``).
 BLOCK_FIELDS = ("birth_date",)
+# How much of the date of birth its block key holds (``PprlParams.date_block``): the exact
+# date, the year and month, or the year; the cleaned date's leading digits (19560909).
+DATE_BLOCK_DIGITS = {"day": 8, "month": 6, "year": 4}
 
 
 def _default_k() -> dict[str, int]:
@@ -74,6 +77,10 @@ class PprlParams:
     # ``flip_probability`` is dropped (it changes nothing), so both sides' parameters agree.
     # Empty: left out of the stored parameters.
     field_flip_probabilities: dict[str, float] = field(default_factory=dict)
+    # The date-of-birth block key (``block_on``) on the exact date ("day"), or coarser on the
+    # year and month ("month") or the year ("year"), so the linkage unit learns which records
+    # share a birth year, not a date. "day": left out of the stored parameters.
+    date_block: str = "day"
 
     def __post_init__(self) -> None:
         # Metadata stores the tuples as JSON lists; a caller may pass any sequence.
@@ -91,6 +98,13 @@ class PprlParams:
             raise UserError("flip_probability must be a number in [0, 1)")
         object.__setattr__(self, "flip_probability", float(f))
         object.__setattr__(self, "field_flip_probabilities", self._checked_field_flips())
+        if self.date_block not in DATE_BLOCK_DIGITS:
+            raise UserError(f"date_block must be one of {', '.join(DATE_BLOCK_DIGITS)}")
+        if self.date_block != "day" and "birth_date" not in self.block_on:
+            raise UserError(
+                "a coarser date block key (date_block) needs the birth-date block key "
+                "(--field-filters, or --filter-fields with birth_date)"
+            )
         if self.clk_bits % 64 or self.clk_bits < 64:
             raise UserError("clk_bits must be a positive multiple of 64")
         if self.q < 1 or len(self.padding) != 1:
@@ -135,14 +149,16 @@ class PprlParams:
     def encoding_fields(self) -> dict[str, Any]:
         """The parameters as stored in encoding files (with the scheme's name).
 
-        Without field filters, extra block keys or bit flipping those keys are left out, so
-        files encoded before they existed and files encoded now without them carry the same
-        parameters and still match.
+        Without field filters, extra block keys, bit flipping or a coarser date block key,
+        those keys are left out, so files encoded before they existed and files encoded now
+        without them carry the same parameters and still match.
         """
         fields = asdict(self)
         for name in ("field_filters", "block_on", "flip_probability", "field_flip_probabilities"):
             if not fields[name]:
                 del fields[name]
+        if fields["date_block"] == "day":
+            del fields["date_block"]
         return {"scheme": SCHEME, **fields}
 
 
