@@ -4,14 +4,14 @@ within the other's is a level of its own (comparisons.NameWithin)."""
 
 from __future__ import annotations
 
-import duckdb
 import pyarrow as pa
 import pytest
 from splink.internals.dialects import SplinkDialect
 
-from ringfence.resolve.comparisons import RARE_COLUMN, NameWithin, comparisons
+from ringfence.resolve.comparisons import NameWithin, comparisons
 from ringfence.resolve.explain import LEVEL_WORDS
 from ringfence.resolve.prepare import clean_name, clean_street, prepare_mentions
+from tests.resolve.test_rare_names import name_level_holds
 
 
 def test_fillers_fold_away_but_never_the_whole_name() -> None:
@@ -70,21 +70,8 @@ def test_one_organisations_name_within_the_others(left: str, right: str, within:
     """The name level after the nickname level: every word of the shorter name is a word of
     the longer, for organisations only (a person's first name alone is within their full
     name, and the word levels weigh that)."""
-    con = duckdb.connect()
-    con.execute(
-        "CREATE TABLE p (name_words_l VARCHAR[], name_words_r VARCHAR[], "
-        f"{RARE_COLUMN}_l VARCHAR, {RARE_COLUMN}_r VARCHAR)"
-    )
-    for schema in ("Company", "Person"):
-        words = prepare_mentions(
-            pa.table({"id": ["l", "r"], "name": [left, right], "schema": [schema, schema]})
-        )
-        con.execute(
-            "INSERT INTO p VALUES (?, ?, ?, ?)",
-            words.column("name_words").to_pylist() + words.column(RARE_COLUMN).to_pylist(),
-        )
     condition = NameWithin().get_comparison_level("duckdb").sql_condition
-    assert con.execute(f"SELECT {condition} FROM p").fetchall() == [(within,), (False,)]
+    assert name_level_holds(condition, left, right, ("Company", "Person")) == [within, False]
 
 
 def test_the_level_speaks_spark_and_has_its_words() -> None:

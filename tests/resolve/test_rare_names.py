@@ -189,12 +189,21 @@ def test_a_word_written_alike(left: str | None, right: str | None, alike: bool) 
     """The name level after "shares a word's sound": some word of each person's name at
     Jaro-Winkler >= 0.9 (FEBRL's "bartel" / "bartrl", whose sounds differ)."""
     condition = WordAlike().get_comparison_level("duckdb").sql_condition
+    # A person's pair as the case says; a company's never (its names follow templates).
+    assert name_level_holds(condition, left, right, ("Person", "Company")) == [alike, False]
+
+
+def name_level_holds(
+    condition: str, left: str | None, right: str | None, schemas: tuple[str, ...]
+) -> list[bool]:
+    """Whether a name level's DuckDB ``condition`` holds for the two names, cleaned as
+    resolution cleans them, written once as each of ``schemas``."""
     con = duckdb.connect()
     con.execute(
         "CREATE TABLE p (name_words_l VARCHAR[], name_words_r VARCHAR[], "
         f"{RARE_COLUMN}_l VARCHAR, {RARE_COLUMN}_r VARCHAR)"
     )
-    for schema in ("Person", "Company"):
+    for schema in schemas:
         words = prepare_mentions(
             pa.table({"id": ["l", "r"], "name": [left, right], "schema": [schema, schema]})
         )
@@ -202,5 +211,4 @@ def test_a_word_written_alike(left: str | None, right: str | None, alike: bool) 
             "INSERT INTO p VALUES (?, ?, ?, ?)",
             words.column("name_words").to_pylist() + words.column(RARE_COLUMN).to_pylist(),
         )
-    # A person's pair as the case says; a company's never (its names follow templates).
-    assert con.execute(f"SELECT {condition} FROM p").fetchall() == [(alike,), (False,)]
+    return [bool(row[0]) for row in con.execute(f"SELECT {condition} FROM p").fetchall()]
