@@ -52,15 +52,16 @@ HUB_COLUMNS = {"phone": "phone_hub", "email": "email_hub", "address_key": "addre
 # Characters of the written name and of the postcode in the prefix blocking pass.
 NAME_PREFIX = 3
 POSTCODE_PREFIX = 3
-# Words of a street line that say nothing about where it is ("No. 236", "Str.", "Road").
-# Numbering words and street types, which one list writes and another abbreviates or leaves
-# out ("12224 Ventura Blvd." / "12224 Ventura Boulevard", "3130 Piedmont Road" / "... Rd.").
-_STREET_NOISE = frozenset(
+# Numbering words of a street line, which say nothing about where it is ("No. 236").
+_STREET_NUMBERING = frozenset({"no", "nr", "number", "num"})
+# Street types, which one list writes and another abbreviates or leaves out ("12224 Ventura
+# Blvd." / "12224 Ventura Boulevard", "3130 Piedmont Road" / "... Rd."); kept where no other
+# word would be left ("12 Court Road" is not "12 Place Street").
+_STREET_TYPES = frozenset(
     {
-        "no", "nr", "number", "num", "street", "str", "st", "road", "rd", "avenue", "ave", "av",
-        "boulevard", "blvd", "drive", "dr", "lane", "ln", "place", "pl", "court", "ct",
-        "crescent", "cres", "highway", "hwy", "parkway", "pkwy", "square", "sq", "terrace",
-        "tce", "circuit", "cct",
+        "street", "str", "st", "road", "rd", "avenue", "ave", "av", "boulevard", "blvd", "drive",
+        "dr", "lane", "ln", "place", "pl", "court", "ct", "crescent", "cres", "highway", "hwy",
+        "parkway", "pkwy", "square", "sq", "terrace", "tce", "circuit", "cct",
     }
 )  # fmt: skip
 # Words that join or introduce a name, written or left out at will ("Pano's and Paul's" /
@@ -134,10 +135,14 @@ def name_phonetic(norm: str | None) -> str | None:
 
 
 def clean_street(raw: str | None) -> str | None:
-    """Street words folded, noise dropped, sorted ("NO. 236 JALAN IPOH" → "236 ipoh jalan")."""
+    """Street words folded, numbering words and street types dropped, sorted ("NO. 236 JALAN
+    IPOH" → "236 ipoh jalan")."""
     if not raw:
         return None
-    words = [w for w in fold_text(_latin1_view(raw)).split() if w not in _STREET_NOISE]
+    words = [w for w in fold_text(_latin1_view(raw)).split() if w not in _STREET_NUMBERING]
+    named = [w for w in words if w not in _STREET_TYPES]
+    if any(not w.isdigit() for w in named):
+        words = named
     return " ".join(sorted(words)) or None
 
 

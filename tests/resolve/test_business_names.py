@@ -25,6 +25,9 @@ def test_street_types_fold_away() -> None:
     assert clean_street("12224 Ventura Blvd.") == clean_street("12224 Ventura Boulevard")
     assert clean_street("3130 Piedmont Road") == clean_street("3130 piedmont rd.")
     assert clean_street("67 N. Raymond Ave.") == clean_street("67 n raymond avenue")
+    # A street named by its type words alone keeps them: 12 Court Road is not 12 Place Street.
+    assert clean_street("12 Court Road") != clean_street("12 Place Street")
+    assert clean_street("No. 236") == "236"
     # Directions stay: 100 North Main and 100 South Main are two buildings.
     assert clean_street("100 N Main St") != clean_street("100 S Main St")
 
