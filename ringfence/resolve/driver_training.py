@@ -27,14 +27,22 @@ log = logging.getLogger(__name__)
 def train_on_driver(keyed: pa.Table, cleaned: pa.Table, confirmed: pd.DataFrame | None) -> Any:
     """A DuckDB linker over ``keyed`` (the cleaned mentions with their near keys), trained by
     ``model.train`` exactly as the DuckDB pipeline trains."""
-    from splink import DuckDBAPI, Linker
+    from splink import DuckDBAPI
 
-    db_api = DuckDBAPI()
+    linker = untrained_linker(DuckDBAPI(), keyed, cleaned)
+    train(linker, cleaned, confirmed=confirmed)
+    return linker
+
+
+def untrained_linker(db_api: Any, keyed: pa.Table, cleaned: pa.Table) -> Any:
+    """A fresh resolution model over ``keyed`` on ``db_api``'s backend, with the rare-name
+    term frequencies of ``cleaned`` registered (what every engine trains or scores with)."""
+    from splink import Linker
+
     linker = Linker(db_api.register(keyed), settings_creator(explain=False), log_level=None)
     linker.table_management.register_term_frequency_lookup(
         db_api.register(rare_names_tf(cleaned).to_pandas()), RARE_COLUMN
     )
-    train(linker, cleaned, confirmed=confirmed)
     return linker
 
 
@@ -42,8 +50,9 @@ def copy_trained(source: Any, target: Any) -> None:
     """Give ``target`` (an untrained linker of the same settings, any backend) the prior and
     every level's m, u and term-frequency column of the trained ``source``."""
     learnt, untrained = source._settings_obj, target._settings_obj
-    pairs = list(zip(learnt.comparisons, untrained.comparisons, strict=True))
-    for trained_comparison, comparison in pairs:
+    for trained_comparison, comparison in zip(
+        learnt.comparisons, untrained.comparisons, strict=True
+    ):
         if trained_comparison.output_column_name != comparison.output_column_name:
             raise ValueError(f"comparisons differ: {comparison.output_column_name}")
         levels = zip(

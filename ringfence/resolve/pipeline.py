@@ -23,10 +23,10 @@ from scipy.sparse import coo_matrix, csgraph
 
 from ringfence.errors import EngineError, RingfenceError, UserError
 from ringfence.resolve.blocking import with_near_keys
-from ringfence.resolve.comparisons import COMMON_WORD_SHARE, RARE_COLUMN
+from ringfence.resolve.comparisons import COMMON_WORD_SHARE
 from ringfence.resolve.components_sql import components_on_engine
 from ringfence.resolve.confirmed import confirmed_links, same_party_links
-from ringfence.resolve.driver_training import copy_trained, train_on_driver
+from ringfence.resolve.driver_training import copy_trained, train_on_driver, untrained_linker
 from ringfence.resolve.ids import assign_entity_ids
 from ringfence.resolve.model import (
     MATCH_THRESHOLD,
@@ -34,9 +34,7 @@ from ringfence.resolve.model import (
     db_api_for,
     prior_floor,
     prior_from_contacts,
-    rare_names_tf,
     save_model,
-    settings_creator,
     train,
 )
 from ringfence.resolve.prepare import (
@@ -204,8 +202,6 @@ def cluster_mentions(
     only. Returns ``mention_id``/``cluster_id`` pairs, the trained linker (DuckDB's, to be
     saved, whatever the engine) and its tf tables.
     """
-    from splink import Linker
-
     # Splink warns, level by level, about comparison levels no pair in the sample reached
     # ("unable to train m value": a birth date in a file without any); nothing a user can act
     # on, and a screenful of it on every run. Its errors still show.
@@ -213,10 +209,7 @@ def cluster_mentions(
     db_api = db_api_for(engine, scratch)
     with splink_failures("preparing the mentions", engine):
         keyed = with_near_keys(cleaned)
-        linker = Linker(db_api.register(keyed), settings_creator(explain=False), log_level=None)
-        linker.table_management.register_term_frequency_lookup(
-            db_api.register(rare_names_tf(cleaned).to_pandas()), RARE_COLUMN
-        )
+        linker = untrained_linker(db_api, keyed, cleaned)
     driver = None
     with splink_failures("training the model", engine):
         if engine.name == "spark":  # learnt on the driver, scored on the executors

@@ -75,7 +75,6 @@ def choose(
         if best is None or losses[weight] < best[0]:
             best = (losses[weight], matrix)
         del matrix  # at most two matrices at once: the best so far and the next
-    del rows
     assert best is not None
     record = {
         "chosen": best[1].prior_weight,

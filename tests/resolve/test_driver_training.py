@@ -10,9 +10,7 @@ import pytest
 from splink import DuckDBAPI, Linker
 
 from ringfence.resolve.blocking import with_near_keys
-from ringfence.resolve.comparisons import RARE_COLUMN
-from ringfence.resolve.driver_training import copy_trained, train_on_driver
-from ringfence.resolve.model import rare_names_tf, settings_creator
+from ringfence.resolve.driver_training import copy_trained, train_on_driver, untrained_linker
 from ringfence.resolve.prepare import prepare_mentions
 from tests.resolve.test_prior import _register
 
@@ -24,12 +22,7 @@ def _cleaned() -> pa.Table:
 
 
 def _untrained(keyed: pa.Table, cleaned: pa.Table) -> Linker:
-    db_api = DuckDBAPI()
-    linker = Linker(db_api.register(keyed), settings_creator(explain=False), log_level=None)
-    linker.table_management.register_term_frequency_lookup(
-        db_api.register(rare_names_tf(cleaned).to_pandas()), RARE_COLUMN
-    )
-    return linker
+    return untrained_linker(DuckDBAPI(), keyed, cleaned)
 
 
 def _levels(linker: Linker) -> list[tuple[str, float | None, float | None, str | None]]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pyarrow as pa
@@ -48,6 +50,22 @@ def _assert_same(expected: Matrix, got: Matrix) -> None:
             assert a.equals(b), name
 
 
+@contextmanager
+def _prepared(
+    world: Settings, sampled: bool
+) -> Iterator[tuple[Engine, FeatureQuery, sampling.TrainingSample | None]]:
+    """An engine over the world, its labelled training query and, if ``sampled``, a sample
+    of its rows (``MAX_ROWS``); the engine is closed afterwards."""
+    engine = open_engine(world)
+    try:
+        query = prepare(world, engine, CUTOFF, oof=True)
+        sample = sampling.plan_sample(engine, MAX_ROWS, UNTIL) if sampled else None
+        assert (sample is not None) == sampled
+        yield engine, query, sample
+    finally:
+        engine.close()
+
+
 def _compare(engine: Engine, query: FeatureQuery, condition: str) -> None:
     rows = reprior.counted_rows(engine, query, condition)
     assert any(c.startswith(features.HIDDEN) for c in rows.table.column_names)
@@ -62,14 +80,8 @@ def _compare(engine: Engine, query: FeatureQuery, condition: str) -> None:
 def test_each_weight_s_matrix_is_the_query_s_with_that_weight(
     world: Settings, sampled: bool
 ) -> None:
-    engine = open_engine(world)
-    try:
-        query = prepare(world, engine, CUTOFF, oof=True)
-        sample = sampling.plan_sample(engine, MAX_ROWS, UNTIL) if sampled else None
-        assert (sample is not None) == sampled
+    with _prepared(world, sampled) as (engine, query, sample):
         _compare(engine, query, sampling.condition_for(sample))
-    finally:
-        engine.close()
 
 
 def _per_weight_choice(
@@ -88,14 +100,9 @@ def _per_weight_choice(
 def test_the_choice_and_the_losses_are_those_of_one_query_per_weight(
     world: Settings, sampled: bool
 ) -> None:
-    engine = open_engine(world)
-    try:
-        query = prepare(world, engine, CUTOFF, oof=True)
-        sample = sampling.plan_sample(engine, MAX_ROWS, UNTIL) if sampled else None
+    with _prepared(world, sampled) as (engine, query, sample):
         before = _per_weight_choice(engine, query, sample)
         matrix, record = prior.choose(engine, query, UNTIL, sample)
-    finally:
-        engine.close()
     losses = {float(w): v for w, v in record["validation_log_loss_ratio"].items()}
     assert list(losses) == list(before)  # the default weight first, as before
     for weight, loss in before.items():
