@@ -14,15 +14,16 @@ bound on this attack, not on every attack: pattern mining and graph matching are
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-from ringfence.resolve.pprl.encode import clean_parties
+from ringfence.resolve.pprl.encode import clean_parties, over_frequent_dates
 from ringfence.resolve.pprl.match import clk_matrix, popcounts
-from ringfence.resolve.pprl.params import params_from_metadata
+from ringfence.resolve.pprl.params import PprlParams, params_from_metadata
 
 ATTACK_FIELDS = ("name", "street", "city", "postcode", "birth_date", "birth_year", "birth_month")
 # Fields attacked through another field's encodings: the date of birth at the year and at
@@ -82,20 +83,61 @@ def attack_filter(bits: np.ndarray, truth: list[str], census: list[str]) -> dict
             "by_tau": by_tau}  # fmt: skip
 
 
-def attack_block_key(keys: list[str], truth: list[str], census: list[str]) -> dict[str, Any]:
+def attack_block_key(
+    keys: list[str],
+    truth: list[str],
+    census: list[str],
+    census_split: tuple[list[str], list[str]] | None = None,
+) -> dict[str, Any]:
     """The attack on a field's block key (``PprlParams.block_on``; BLIP does not touch block
-    keys): records grouped by equal key, the groups named by census frequency as at tau = 1."""
+    keys): records grouped by equal key ('' for a record whose key is withheld, one group),
+    the groups named by census frequency as at tau = 1.
+
+    With ``census_split`` (the census values whose date the encoder's rule would withhold,
+    and the others: ``PprlParams.date_key_max_ratio``, which the attacker reads in the file),
+    the attacker also names the withheld group with the most frequent withheld census value
+    and the keyed groups by the others' frequency order; the better of the two is reported
+    (``order``: "census" or "rule")."""
     _, labels = np.unique(np.array(keys, dtype=object).astype(str), return_inverse=True)
-    hit = align(labels.ravel(), truth, census)
+    tries = {"census": align(labels.ravel(), truth, census)}
+    if census_split is not None:
+        withheld, kept = census_split
+        top = Counter(withheld).most_common(1)[0][0] if withheld else None
+        hit = np.array([v == top for v in truth]) & np.array([k == "" for k in keys])
+        keyed = np.flatnonzero([k != "" for k in keys])
+        if len(keyed) and kept:
+            hit[keyed] = align(labels.ravel()[keyed], [truth[i] for i in keyed], kept)
+        tries["rule"] = hit
+    order, hit = max(tries.items(), key=lambda item: float(item[1].mean()) if len(item[1]) else 0)
     share = float(hit.mean()) if len(hit) else 0.0
     values = len({v for v, h in zip(truth, hit, strict=True) if h})
-    return {"reidentified": round(share, 4), "tau": 1.0, "values": values}
+    return {"reidentified": round(share, 4), "tau": 1.0, "values": values, "order": order}
 
 
-def _block_on(encodings: list[pa.Table]) -> tuple[str, ...]:
+def _params(encodings: list[pa.Table]) -> PprlParams:
     raw = encodings[0].schema.metadata or {}
     meta = {k.decode(): v.decode() for k, v in raw.items()}
-    return params_from_metadata(meta, "attacked encodings").block_on
+    return params_from_metadata(meta, "attacked encodings")
+
+
+def _triangular(count: int) -> bool:
+    """Whether ``count`` keys are a name's alone: n Soundex codes give n(n + 1)/2 keys."""
+    n = int((math.isqrt(8 * count + 1) - 1) // 2)
+    return n * (n + 1) // 2 == count
+
+
+def date_keys(encodings: list[pa.Table], params: PprlParams) -> list[str]:
+    """Each record's date block key as the receiver sees it ('' where it has none).
+
+    The scheme appends the date key after the name's (a name of n Soundex codes has
+    n(n + 1)/2 keys). Without ``date_key_max_ratio`` the bench takes the last key of every
+    record (attacked are only records holding a date, which all have one); with it a key may
+    be withheld, and the receiver takes the last key only where the count is one more than a
+    name's (a record of one key counts as a name's)."""
+    lists = [k for e in encodings for k in e["block_keys"].to_pylist()]
+    if not params.date_key_max_ratio:
+        return [k[-1] if k else "" for k in lists]
+    return [k[-1] if k and not _triangular(len(k)) else "" for k in lists]
 
 
 def attack_world(
@@ -107,6 +149,9 @@ def attack_world(
     the blind guess (every record named the census's most frequent value) beside it."""
     census = field_values(census_table)
     values = [field_values(t) for t in tables]
+    params = _params(encodings)
+    census_dates = [v for v in census["birth_date"] if v]
+    census_over = over_frequent_dates([[v] for v in census_dates], params.date_key_max_ratio)
     result: dict[str, Any] = {}
     for name in ATTACK_FIELDS:
         truth = [v for vals in values for v in vals[name]]
@@ -129,14 +174,17 @@ def attack_world(
             block[column] = attack_filter(bits[rows], sample, census_values)
             block["blind_guess"] = round(float(np.mean([v == top for v in sample])), 4)
             block["records"] = len(rows)
-        if source in _block_on(encodings):
-            # The scheme appends the field's key after the name's (a name of n Soundex codes
-            # has n + n(n-1)/2 keys, so the receiver can tell when one more is there).
-            keys = [k[-1] if k else "" for e in encodings for k in e["block_keys"].to_pylist()]
+        if source in params.block_on:
+            keys = date_keys(encodings, params)
             held = np.flatnonzero(np.array([bool(v) for v in truth]))
             rows = np.random.default_rng(seed).permutation(held)[:SAMPLE]
+            split = None
+            if params.date_key_max_ratio:
+                digits = DERIVED.get(name, (name, 8))[1]
+                split = ([v[:digits] for v in census_dates if v in census_over],
+                         [v[:digits] for v in census_dates if v not in census_over])  # fmt: skip
             block["block_key"] = attack_block_key(
-                [keys[i] for i in rows], [truth[i] for i in rows], census_values
+                [keys[i] for i in rows], [truth[i] for i in rows], census_values, split
             )
         result[name] = block
     return result

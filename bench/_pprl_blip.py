@@ -50,6 +50,14 @@ def blip_setting(train_source: Source, eval_source: Source, params: PprlParams) 
         ),
         **({} if params.block_on else {"block_on": []}),
         **({} if params.date_block == "day" else {"date_block": params.date_block}),
+        **(
+            {
+                "date_key_max_ratio": params.date_key_max_ratio,
+                "date_key_fallback": params.date_key_fallback,
+            }
+            if params.date_key_max_ratio
+            else {}
+        ),
         "pairs": test.evaluate(fit.model.score(features), DEFAULT_THRESHOLD),
         "entities": {
             **entity_prf(test, components(links, threshold)),

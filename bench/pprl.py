@@ -8,7 +8,8 @@
     .venv/bin/python bench/pprl.py --blip-sweep 0 0.01 0.05 [--public NAME | --synthetic] \
         [--filter-fields name,street,birth_date name,street,postcode,birth_date] \
         [--field-flip city=0.3,birth_date=0.1 city=0.2,birth_date=0.2] \
-        [--no-block-on | --date-block year|month]
+        [--no-block-on | --date-block year|month | --date-key-max-ratio R… \
+        [--date-key-fallback none year]]
     .venv/bin/python bench/pprl.py --write-clk-model ringfence/resolve/pprl/clk_model.json \
         --clk-model-version V --splink-datasets DIR   # the shipped CLK-only model
 
@@ -128,6 +129,22 @@ def parse_args() -> argparse.Namespace:
         help="with --blip-sweep: the birth-date block key on the year (and month) only",
     )
     parser.add_argument(
+        "--date-key-max-ratio",
+        type=float,
+        nargs="+",
+        metavar="R",
+        help="with --blip-sweep: leave dates over-frequent in each file out of the birth-date "
+        "block key (as 'ringfence pprl encode --date-key-max-ratio'); each R in turn",
+    )
+    parser.add_argument(
+        "--date-key-fallback",
+        nargs="+",
+        choices=("none", "year"),
+        default=["none"],
+        help="with --date-key-max-ratio: the withheld dates' key (none, or the year's); each "
+        "in turn",
+    )
+    parser.add_argument(
         "--no-resolution", action="store_true", help="with --blip-sweep: skip clear text"
     )
     return parser.parse_args()
@@ -146,6 +163,11 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         if args.date_block != "day":
             field_sets = [replace(p, date_block=args.date_block)
                           for p in field_sets or [FIELD_PARAMS]]  # fmt: skip
+        if args.date_key_max_ratio:
+            field_sets = [replace(p, date_key_max_ratio=r, date_key_fallback=fallback)
+                          for p in field_sets or [FIELD_PARAMS]
+                          for r in args.date_key_max_ratio
+                          for fallback in args.date_key_fallback]  # fmt: skip
         field_flips = [parse_field_flips(f) for f in args.field_flip or []]
         sweep = blip_sweep(
             train,

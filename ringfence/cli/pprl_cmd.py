@@ -92,6 +92,20 @@ def encode(
         "month (month) or the year (year): the receiver learns who shares a birth year, not "
         "a date. Needs the birth-date block key; both sides must choose alike.",
     ),
+    date_key_max_ratio: float = typer.Option(
+        0.0,
+        "--date-key-max-ratio",
+        help="Leave out of the birth-date block key every date this file holds more than R "
+        "times as often as a uniform spread over its year's days would (and more than R "
+        "times; e.g. 1 January placeholders); those records keep their date filter. 0 (the "
+        "default): off. Needs the exact birth-date block key; both sides must choose alike.",
+    ),
+    date_key_fallback: str = typer.Option(
+        "none",
+        "--date-key-fallback",
+        help="With --date-key-max-ratio: a withheld date gets no key (none, the default) or "
+        "its birth year's (year). Both sides must choose alike.",
+    ),
 ) -> None:
     """Encode a parties file into keyed Bloom-filter encodings that reveal no names."""
     with one_line_errors():
@@ -107,6 +121,8 @@ def encode(
             flip_probability=flip_probability,
             field_flip_probabilities=flips,
             date_block=date_block,
+            date_key_max_ratio=date_key_max_ratio,
+            date_key_fallback=date_key_fallback,
         )
         with progress_bar(err_console) as progress:
             encodings = encode_parties(parties, secret, params, progress=progress)

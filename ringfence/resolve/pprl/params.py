@@ -34,6 +34,8 @@ BLOCK_FIELDS = ("birth_date",)
 # How much of the date of birth its block key holds (``PprlParams.date_block``): the exact
 # date, the year and month, or the year; the cleaned date's leading digits (19560909).
 DATE_BLOCK_DIGITS = {"day": 8, "month": 6, "year": 4}
+# The key of a record whose date is over-frequent in its file (``PprlParams.date_key_fallback``).
+DATE_KEY_FALLBACKS = ("none", "year")
 
 
 def _default_k() -> dict[str, int]:
@@ -81,6 +83,16 @@ class PprlParams:
     # year and month ("month") or the year ("year"), so the linkage unit learns which records
     # share a birth year, not a date. "day": left out of the stored parameters.
     date_block: str = "day"
+    # The encoder leaves out of the date-of-birth block key every date over-frequent in its own
+    # file (a 1 January placeholder held by hundreds): a date held by more than R x max(1, u)
+    # records, u being the file's dated records of that birth year spread uniformly over the
+    # year's days (``encode.over_frequent_dates``). The record keeps its date filter and the
+    # date in its CLK. 0: off (and left out of the stored parameters). Needs the exact date key.
+    date_key_max_ratio: float = 0.0
+    # What a record whose date is over-frequent gets instead: no date key ("none") or the key
+    # of its birth year ("year", as ``date_block="year"`` makes it). "none": left out of the
+    # stored parameters.
+    date_key_fallback: str = "none"
 
     def __post_init__(self) -> None:
         # Metadata stores the tuples as JSON lists; a caller may pass any sequence.
@@ -105,12 +117,31 @@ class PprlParams:
                 "a coarser date block key (date_block) needs the birth-date block key "
                 "(--field-filters, or --filter-fields with birth_date)"
             )
+        self._check_date_key_limit()
         if self.clk_bits % 64 or self.clk_bits < 64:
             raise UserError("clk_bits must be a positive multiple of 64")
         if self.q < 1 or len(self.padding) != 1:
             raise UserError("q must be at least 1 and padding one character")
         if set(self.k) - set(CLK_FIELDS) or any(v < 0 for v in self.k.values()):
             raise UserError(f"k must map fields of {CLK_FIELDS} to counts >= 0")
+
+    def _check_date_key_limit(self) -> None:
+        ratio = self.date_key_max_ratio
+        if isinstance(ratio, bool) or not isinstance(ratio, int | float) or not (
+            ratio == 0 or 1.0 <= ratio < math.inf
+        ):
+            raise UserError("date_key_max_ratio must be 0 (off) or a number of at least 1")
+        object.__setattr__(self, "date_key_max_ratio", float(ratio))
+        if self.date_key_fallback not in DATE_KEY_FALLBACKS:
+            raise UserError(f"date_key_fallback must be one of {', '.join(DATE_KEY_FALLBACKS)}")
+        if ratio and ("birth_date" not in self.block_on or self.date_block != "day"):
+            raise UserError(
+                "leaving over-frequent dates out of the date block key (date_key_max_ratio) "
+                "needs the exact birth-date block key (--field-filters, or --filter-fields "
+                "with birth_date; --date-block day)"
+            )
+        if self.date_key_fallback != "none" and not ratio:
+            raise UserError("date_key_fallback needs date_key_max_ratio")
 
     def _checked_field_flips(self) -> dict[str, float]:
         flips = self.field_flip_probabilities
@@ -149,9 +180,10 @@ class PprlParams:
     def encoding_fields(self) -> dict[str, Any]:
         """The parameters as stored in encoding files (with the scheme's name).
 
-        Without field filters, extra block keys, bit flipping or a coarser date block key,
-        those keys are left out, so files encoded before they existed and files encoded now
-        without them carry the same parameters and still match.
+        Without field filters, extra block keys, bit flipping, a coarser date block key or
+        over-frequent dates left out of it, those keys are left out, so files encoded before
+        they existed and files encoded now without them carry the same parameters and still
+        match.
         """
         fields = asdict(self)
         for name in ("field_filters", "block_on", "flip_probability", "field_flip_probabilities"):
@@ -159,6 +191,10 @@ class PprlParams:
                 del fields[name]
         if fields["date_block"] == "day":
             del fields["date_block"]
+        if not fields["date_key_max_ratio"]:
+            del fields["date_key_max_ratio"]
+        if fields["date_key_fallback"] == "none":
+            del fields["date_key_fallback"]
         return {"scheme": SCHEME, **fields}
 
 
