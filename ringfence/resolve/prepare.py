@@ -64,6 +64,14 @@ _STREET_TYPES = frozenset(
         "parkway", "pkwy", "square", "sq", "terrace", "tce", "circuit", "cct",
     }
 )  # fmt: skip
+# Directions, which one list spells out and another abbreviates ("8358 Sunset Blvd. West" /
+# "8358 Sunset Blvd. W."): written as the abbreviation (USPS Publication 28's) where another
+# word names the street, kept as words ("100 N Main St" is still not "100 S Main St"), and
+# spelt out where the direction is the street's name ("12 North Road").
+_DIRECTIONS = {
+    "north": "n", "south": "s", "east": "e", "west": "w",
+    "northeast": "ne", "northwest": "nw", "southeast": "se", "southwest": "sw",
+}  # fmt: skip
 # Words that join or introduce a name, written or left out at will ("Pano's and Paul's" /
 # "Pano's & Paul's", "The Palm" / "Palm"); dropped when the name has other words.
 _NAME_FILLERS = frozenset({"and", "the", "und", "et"})
@@ -135,14 +143,16 @@ def name_phonetic(norm: str | None) -> str | None:
 
 
 def clean_street(raw: str | None) -> str | None:
-    """Street words folded, numbering words and street types dropped, sorted ("NO. 236 JALAN
-    IPOH" → "236 ipoh jalan")."""
+    """Street words folded, numbering words and street types dropped, directions abbreviated,
+    sorted ("NO. 236 JALAN IPOH" → "236 ipoh jalan")."""
     if not raw:
         return None
     words = [w for w in fold_text(_latin1_view(raw)).split() if w not in _STREET_NUMBERING]
     named = [w for w in words if w not in _STREET_TYPES]
     if any(not w.isdigit() for w in named):
         words = named
+    if any(not w.isdigit() and w not in _DIRECTIONS for w in words):
+        words = [_DIRECTIONS.get(w, w) for w in words]
     return " ".join(sorted(words)) or None
 
 

@@ -32,6 +32,17 @@ def test_street_types_fold_away() -> None:
     assert clean_street("100 N Main St") != clean_street("100 S Main St")
 
 
+def test_directions_are_written_one_way() -> None:
+    assert clean_street("8358 Sunset Blvd. West") == clean_street("8358 Sunset Blvd. W.")
+    assert clean_street("100 North Main Street") == clean_street("100 N. Main St.")
+    assert clean_street("200 Ocean Ave Southwest") == clean_street("200 Ocean Avenue SW")
+    assert clean_street("100 West Main St") != clean_street("100 East Main St")
+    # A direction that is the street's name stays a word: "12 North Road" keeps its name
+    # (not "12 n", which a street named N, or any initial, would equal).
+    assert clean_street("12 North Road") == "12 north"
+    assert clean_street("West Street") == "west"
+
+
 def test_an_address_is_a_street_in_a_town_where_there_is_no_postcode() -> None:
     cleaned = prepare_mentions(
         pa.table(
