@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from ringfence.service.context import Caller, Services
 from ringfence.service.redact import public_message
 from ringfence.service.views.common import Paging
+from ringfence.service.views.complaints import ASSESSMENT
 from ringfence.service.views.tablequery import TableQuery, TableState, apply, filter_sort
 
 COLUMNS = ("seq", "at", "actor", "action", "detail")
@@ -45,9 +46,22 @@ def _own(services: Services, caller: Caller) -> list[dict[str, Any]]:
         if e.organisation == caller.organisation
     ]
     for entry in entries:  # files named, not located (the CLI's ingests record full paths)
-        detail = entry["detail"].items()
+        detail = _side(entry, caller).items()
         entry["detail"] = {k: public_message(v) if isinstance(v, str) else v for k, v in detail}
     return entries
+
+
+def _side(entry: dict[str, Any], caller: Caller) -> dict[str, Any]:
+    """The entry's detail as the caller's side of what it records shows it. A notice's entries
+    (``complaint.*``) are written for both its parties with the receiving marketplace's
+    validity assessment, which the filer's side of a notice leaves out (red team C5): so does
+    the filer's copy of the entry (red team A1: ``score``, ``valid`` read off the audit log).
+    Trimmed before the table's filters run, so a search cannot find the values either."""
+    detail: dict[str, Any] = entry["detail"]
+    filer = detail.get("marketplace") != caller.organisation
+    if entry["action"].startswith("complaint.") and filer:
+        return {k: v for k, v in detail.items() if k not in ASSESSMENT}
+    return detail
 
 
 def audit_rows(services: Services, caller: Caller, query: TableQuery) -> list[dict[str, Any]]:
