@@ -96,9 +96,10 @@ def encode(
         0.0,
         "--date-key-max-ratio",
         help="Leave out of the birth-date block key every date this file holds more than R "
-        "times as often as a uniform spread over its year's days would (and more than R "
-        "times; e.g. 1 January placeholders); those records keep their date filter. 0 (the "
-        "default): off. Needs the exact birth-date block key; both sides must choose alike.",
+        "times as often as a uniform spread of its year's records over the year's days "
+        "would, and in more than R records (e.g. 1 January placeholders); those records keep "
+        "their date filter. 0 (the default): off. Needs the exact birth-date block key; both "
+        "sides must choose alike.",
     ),
     date_key_fallback: str = typer.Option(
         "none",
