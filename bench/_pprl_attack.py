@@ -59,13 +59,49 @@ def greedy_groups(bits: np.ndarray, tau: float) -> np.ndarray:
     return labels
 
 
-def align(labels: np.ndarray, truth: list[str], census: list[str]) -> np.ndarray:
-    """Whether each record is re-identified: groups by size, named by census frequency."""
+def align(
+    labels: np.ndarray, truth: list[str], census: list[str], part: int | None = None
+) -> np.ndarray:
+    """Whether each record is re-identified: groups by size, named by census frequency.
+    With ``part``, the census holds joint values (``joint``) and a group's name is their
+    ``part``-th field (the town of a named street-in-town)."""
     ranked = [v for v, _ in sorted(Counter(census).items(), key=lambda kv: (-kv[1], kv[0]))]
+    if part is not None:
+        ranked = [v.split(SEP)[part] for v in ranked]
     groups = Counter(labels.tolist())
     order = sorted(groups, key=lambda g: (-groups[g], g))
     name = {g: ranked[i] for i, g in enumerate(order[: len(ranked)])}
     return np.array([name.get(g) == v for g, v in zip(labels.tolist(), truth, strict=True)])
+
+
+SEP = "\x1f"  # between a joint value's fields (cleaned values hold no control characters)
+
+
+def joint(host: list[str], town: list[str]) -> list[str]:
+    """Host + town values of a composite filter (``PprlParams.town_with``), one per record."""
+    return [f"{h}{SEP}{t}" for h, t in zip(host, town, strict=True)]
+
+
+def attack_composite(
+    bits: np.ndarray, truth: list[str], census: list[str], joint_census: list[str], part: int
+) -> dict[str, Any]:
+    """The attack on a composite filter (host + town) for one of its fields: at every tau the
+    groups are named by the census's frequency order of that field alone (as on a filter of
+    its own) and by the joint host + town order (a group's named host or town, ``part`` 0 or
+    1); the best tau and naming count."""
+    by_tau = {}
+    best: tuple[float, float, str, int] = (0.0, 1.0, "field", 0)
+    for tau in TAUS:
+        labels = greedy_groups(bits, tau)
+        for naming, hit in (("field", align(labels, truth, census)),
+                            ("joint", align(labels, truth, joint_census, part))):  # fmt: skip
+            share = float(hit.mean()) if len(hit) else 0.0
+            by_tau[f"{tau}/{naming}"] = round(share, 4)
+            if share > best[0]:
+                values = len({v for v, h in zip(truth, hit, strict=True) if h})
+                best = (share, tau, naming, values)
+    return {"reidentified": round(best[0], 4), "tau": best[1], "naming": best[2],
+            "values": best[3], "by_tau": by_tau}  # fmt: skip
 
 
 def attack_filter(bits: np.ndarray, truth: list[str], census: list[str]) -> dict[str, Any]:
@@ -161,7 +197,9 @@ def attack_world(
         top = Counter(census_values).most_common(1)[0][0]
         block: dict[str, Any] = {}
         source = DERIVED.get(name, (name, 0))[0]
-        columns = ["clk"] + [f"clk_{source}"] * (f"clk_{source}" in encodings[0].column_names)
+        columns = ["clk"] + [f"clk_{source}"] * (
+            f"clk_{source}" in encodings[0].column_names and source not in params.town_with
+        )
         for column in columns:
             bits = np.vstack([np.unpackbits(clk_matrix(e, column).view(np.uint8), axis=1)
                               for e in encodings])  # fmt: skip
@@ -174,6 +212,10 @@ def attack_world(
             block[column] = attack_filter(bits[rows], sample, census_values)
             block["blind_guess"] = round(float(np.mean([v == top for v in sample])), 4)
             block["records"] = len(rows)
+        for host in composite_hosts(name, params):
+            block[f"clk_{host}+city"] = _composite_block(
+                encodings, values, census, name, host, seed
+            )
         if source in params.block_on:
             keys = date_keys(encodings, params)
             held = np.flatnonzero(np.array([bool(v) for v in truth]))
@@ -187,4 +229,52 @@ def attack_world(
                 [keys[i] for i in rows], [truth[i] for i in rows], census_values, split
             )
         result[name] = block
+    return result
+
+
+def composite_hosts(name: str, params: PprlParams) -> list[str]:
+    """The composite filters (``PprlParams.town_with``) that hold field ``name``: every host
+    for the town, its own for a host."""
+    if name == "city":
+        return list(params.town_with)
+    return [name] if name in params.town_with else []
+
+
+def _composite_block(
+    encodings: list[pa.Table],
+    values: list[dict[str, list[str]]],
+    census: dict[str, list[str]],
+    name: str,
+    host: str,
+    seed: int,
+) -> dict[str, Any]:
+    """The attack on field ``name`` (the town or the host) through the host's composite
+    filter, on the records whose composite holds it (the town: those holding host and town;
+    the host: those holding it), with the blind guess and the CLK's figure on the same
+    records."""
+    truth = [v for vals in values for v in vals[name]]
+    host_values = [v for vals in values for v in vals[host]]
+    town_values = [v for vals in values for v in vals["city"]]
+    needed = [bool(h) and (bool(t) or name != "city") for h, t in zip(host_values, town_values,
+                                                                    strict=True)]  # fmt: skip
+    column = f"clk_{host}"
+    bits = np.vstack([np.unpackbits(clk_matrix(e, column).view(np.uint8), axis=1)
+                      for e in encodings])  # fmt: skip
+    counts = np.concatenate([popcounts(clk_matrix(e, column)) for e in encodings])
+    held = np.flatnonzero((counts > 0) & np.array(needed) & np.array([bool(v) for v in truth]))
+    rows = np.random.default_rng(seed).permutation(held)[:SAMPLE]
+    sample = [truth[i] for i in rows]
+    census_values = [v for v in census[name] if v]
+    joint_census = [
+        j for j, h, t in zip(joint(census[host], census["city"]), census[host], census["city"],
+                             strict=True)
+        if h and (t or name != "city")
+    ]  # fmt: skip
+    part = 1 if name == "city" else 0
+    result = attack_composite(bits[rows], sample, census_values, joint_census, part)
+    clk = np.vstack([np.unpackbits(clk_matrix(e).view(np.uint8), axis=1) for e in encodings])
+    top = Counter(census_values).most_common(1)[0][0]
+    result["clk_same_records"] = attack_filter(clk[rows], sample, census_values)["reidentified"]
+    result["blind_guess"] = round(float(np.mean([v == top for v in sample])), 4) if sample else 0
+    result["records"] = len(rows)
     return result

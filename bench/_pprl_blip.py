@@ -58,6 +58,7 @@ def blip_setting(train_source: Source, eval_source: Source, params: PprlParams) 
             if params.date_key_max_ratio
             else {}
         ),
+        **({"town_with": list(params.town_with)} if params.town_with else {}),
         "pairs": test.evaluate(fit.model.score(features), DEFAULT_THRESHOLD),
         "entities": {
             **entity_prf(test, components(links, threshold)),
@@ -87,7 +88,9 @@ def blip_sweep(
     settings = []
     for base in field_sets or [FIELD_PARAMS]:
         for f, own in ((f, own) for own in field_flips or [{}] for f in flips):
-            params = replace(base, flip_probability=f, field_flip_probabilities=own)
+            # A base's own rates (a composite filter's, ``--town-with``) stay unless named.
+            flips = {**base.field_flip_probabilities, **own}
+            params = replace(base, flip_probability=f, field_flip_probabilities=flips)
             setting = blip_setting(train_source, eval_source, params)
             if field_sets:
                 setting = {"field_filters": list(base.field_filters), **setting}

@@ -9,7 +9,8 @@
         [--filter-fields name,street,birth_date name,street,postcode,birth_date] \
         [--field-flip city=0.3,birth_date=0.1 city=0.2,birth_date=0.2] \
         [--no-block-on | --date-block year|month | --date-key-max-ratio R… \
-        [--date-key-fallback none year]]
+        [--date-key-fallback none year]] [--town-with postcode street,postcode \
+        [--composite-flip 0 0.1]]
     .venv/bin/python bench/pprl.py --write-clk-model ringfence/resolve/pprl/clk_model.json \
         --clk-model-version V --splink-datasets DIR   # the shipped CLK-only model
 
@@ -50,7 +51,12 @@ from bench._pprl_fields import FIELD_MODEL_WORLDS, field_run, fit_on, pick_link_
 from bench._pprl_report import entities_vs_resolution, run, throughput
 from bench._pprl_sources import public_sources, world_sources
 from ringfence.resolve.pprl import PprlParams
-from ringfence.resolve.pprl.params import FIELD_PARAMS, field_subset_params, parse_field_flips
+from ringfence.resolve.pprl.params import (
+    FIELD_PARAMS,
+    field_subset_params,
+    parse_field_flips,
+    parse_town_with,
+)
 
 
 def parse_args() -> argparse.Namespace:
@@ -145,6 +151,23 @@ def parse_args() -> argparse.Namespace:
         "in turn",
     )
     parser.add_argument(
+        "--town-with",
+        nargs="+",
+        metavar="H1,H2",
+        help="with --blip-sweep: the town's q-grams in these fields' filters instead of a "
+        "filter of its own (as 'ringfence pprl encode --town-with', e.g. postcode or "
+        "street,postcode); each set in turn",
+    )
+    parser.add_argument(
+        "--composite-flip",
+        type=float,
+        nargs="+",
+        metavar="F",
+        default=[0.0],
+        help="with --town-with: the flip rate of the filters holding the town (their own "
+        "rate, as --field-flip HOST=F); each F in turn",
+    )
+    parser.add_argument(
         "--no-resolution", action="store_true", help="with --blip-sweep: skip clear text"
     )
     return parser.parse_args()
@@ -168,6 +191,13 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
                           for p in field_sets or [FIELD_PARAMS]
                           for r in args.date_key_max_ratio
                           for fallback in args.date_key_fallback]  # fmt: skip
+        if args.town_with:
+            field_sets = [
+                replace(p, town_with=hosts, field_flip_probabilities={h: f for h in hosts})
+                for p in field_sets or [FIELD_PARAMS]
+                for hosts in map(parse_town_with, args.town_with)
+                for f in args.composite_flip
+            ]
         field_flips = [parse_field_flips(f) for f in args.field_flip or []]
         sweep = blip_sweep(
             train,

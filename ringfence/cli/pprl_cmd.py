@@ -36,7 +36,12 @@ from ringfence.resolve.pprl.io import (
     write_pairs,
 )
 from ringfence.resolve.pprl.match import SkippedBlocks
-from ringfence.resolve.pprl.params import FIELD_PARAMS, field_subset_params, parse_field_flips
+from ringfence.resolve.pprl.params import (
+    FIELD_PARAMS,
+    field_subset_params,
+    parse_field_flips,
+    parse_town_with,
+)
 
 console = Console()
 err_console = Console(stderr=True)
@@ -107,6 +112,14 @@ def encode(
         help="With --date-key-max-ratio: a withheld date gets no key (none, the default) or "
         "its birth year's (year). Both sides must choose alike.",
     ),
+    town_with: str | None = typer.Option(
+        None,
+        "--town-with",
+        help="No filter of the town's own: its q-grams go into the filter of the street, the "
+        "postcode or both (comma-separated, e.g. postcode), for records holding that field, "
+        "so identical patterns mean an identical street- or postcode-in-town. Needs those "
+        "fields' filters and none for the town (city); both sides must choose alike.",
+    ),
 ) -> None:
     """Encode a parties file into keyed Bloom-filter encodings that reveal no names."""
     with one_line_errors():
@@ -124,6 +137,7 @@ def encode(
             date_block=date_block,
             date_key_max_ratio=date_key_max_ratio,
             date_key_fallback=date_key_fallback,
+            town_with=parse_town_with(town_with) if town_with is not None else (),
         )
         with progress_bar(err_console) as progress:
             encodings = encode_parties(parties, secret, params, progress=progress)

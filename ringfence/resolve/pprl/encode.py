@@ -234,6 +234,8 @@ class _Encoder:
         # A field's own filter hashes under a key of its own: its bits say nothing about
         # which bits of the record's CLK that field set.
         self.filter_keys = {f: derive_key(secret, f"field:{f}") for f in params.field_filters}
+        if params.town_with:  # the town's q-grams in its hosts' filters, under a key of its own
+            self.filter_keys["city"] = derive_key(secret, "field:city")
         self.exact_keys = {f: derive_key(secret, f"exact:{f}") for f in EXACT_FIELDS}
         self.block_key = derive_key(secret, "block")
         self.flip_key = derive_key(secret, "flip")
@@ -269,14 +271,21 @@ class _Encoder:
         self, cleaned: dict[str, list[Any]], start: int, stop: int, only: str | None = None
     ) -> list[bytes]:
         """CLKs of rows ``start:stop`` as packed bytes (most significant bit first); with
-        ``only``, that field's own filter instead."""
+        ``only``, that field's own filter instead (with the town's q-grams where ``only`` is a
+        host of ``town_with`` and the record holds it)."""
         rows: list[int] = []
         cols: list[int] = []
         q, pad = self.params.q, self.params.padding
         own = only is not None
+        # A composite filter (``PprlParams.town_with``): the host field's q-grams and, where
+        # the record holds the host, the town's.
+        with_town = own and only in self.params.town_with
         for row in range(start, stop):
-            for field_name, words in self._record_words(cleaned, row).items():
-                if own and field_name != only:
+            record = self._record_words(cleaned, row)
+            for field_name, words in record.items():
+                if own and field_name != only and not (
+                    with_town and field_name == "city" and record[str(only)]
+                ):
                     continue
                 for gram in qgrams(words, q, pad):
                     bits = self.positions(field_name, gram, own)

@@ -36,6 +36,8 @@ BLOCK_FIELDS = ("birth_date",)
 DATE_BLOCK_DIGITS = {"day": 8, "month": 6, "year": 4}
 # The key of a record whose date is over-frequent in its file (``PprlParams.date_key_fallback``).
 DATE_KEY_FALLBACKS = ("none", "year")
+# Fields whose own filter may also hold the town's q-grams (``PprlParams.town_with``).
+TOWN_HOSTS = ("street", "postcode")
 
 
 def _default_k() -> dict[str, int]:
@@ -93,11 +95,18 @@ class PprlParams:
     # of its birth year ("year", as ``date_block="year"`` makes it). "none": left out of the
     # stored parameters.
     date_key_fallback: str = "none"
+    # The town without a filter of its own, its q-grams hashed into the filter of each field
+    # named here (of ``TOWN_HOSTS``) instead, so an identical pattern is an identical
+    # street-in-town or postcode-in-town, rarer than a town, while the composite's Dice still
+    # rewards an agreeing town. A record without the host field gets no town bits there. Each
+    # host needs its filter; the town must have none. Empty: left out of the stored parameters.
+    town_with: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Metadata stores the tuples as JSON lists; a caller may pass any sequence.
         object.__setattr__(self, "field_filters", tuple(self.field_filters))
         object.__setattr__(self, "block_on", tuple(self.block_on))
+        self._check_town_with()
         if set(self.block_on) - set(BLOCK_FIELDS):
             raise UserError(f"block_on may name {BLOCK_FIELDS} only")
         unknown = set(self.field_filters) - set(CLK_FIELDS)
@@ -124,6 +133,23 @@ class PprlParams:
             raise UserError("q must be at least 1 and padding one character")
         if set(self.k) - set(CLK_FIELDS) or any(v < 0 for v in self.k.values()):
             raise UserError(f"k must map fields of {CLK_FIELDS} to counts >= 0")
+
+    def _check_town_with(self) -> None:
+        hosts = self.town_with
+        if isinstance(hosts, str) or not all(isinstance(h, str) for h in hosts):
+            raise UserError(f"town_with must be a sequence of fields of {TOWN_HOSTS}")
+        chosen = set(hosts)
+        if chosen - set(TOWN_HOSTS):
+            raise UserError(f"town_with may name {', '.join(TOWN_HOSTS)} only")
+        if chosen - set(self.field_filters):
+            raise UserError(
+                "town_with puts the town into a field's own filter, which needs that field's "
+                "filter (--filter-fields with it)"
+            )
+        if chosen and "city" in self.field_filters:
+            raise UserError("town_with needs the town (city) without a filter of its own")
+        # In TOWN_HOSTS' order, so both sides' parameters agree however they list them.
+        object.__setattr__(self, "town_with", tuple(h for h in TOWN_HOSTS if h in chosen))
 
     def _check_date_key_limit(self) -> None:
         ratio = self.date_key_max_ratio
@@ -195,6 +221,8 @@ class PprlParams:
             del fields["date_key_max_ratio"]
         if fields["date_key_fallback"] == "none":
             del fields["date_key_fallback"]
+        if not fields["town_with"]:
+            del fields["town_with"]
         return {"scheme": SCHEME, **fields}
 
 
@@ -216,6 +244,12 @@ def field_subset_params(fields: str | Sequence[str]) -> PprlParams:
         field_filters=tuple(f for f in FIELD_FILTERS if f in chosen),
         block_on=tuple(f for f in BLOCK_FIELDS if f in chosen),
     )
+
+
+def parse_town_with(text: str) -> tuple[str, ...]:
+    """``street,postcode`` (``ringfence pprl encode --town-with``) as a tuple; the fields are
+    checked by ``PprlParams``."""
+    return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
 def parse_field_flips(text: str) -> dict[str, float]:
