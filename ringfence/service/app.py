@@ -84,10 +84,12 @@ def _operational_routes(app: FastAPI) -> None:
 
 
 def _public_url(url: str) -> str:
-    """The store's URL as health checks show it: a SQLite file by name, not by location."""
+    """The store as health checks (which answer anyone) show it: a SQLite file by name, not by
+    location; any other store by its kind (``postgresql``), never its host, port, user,
+    database or schema (red team H1; in the server log only, as for store errors)."""
     if url.startswith("sqlite:"):
         return "sqlite:///" + url.replace("\\", "/").rsplit("/", 1)[-1]
-    return url
+    return url.split(":", 1)[0].split("+", 1)[0]
 
 
 def _install_web(app: FastAPI) -> None:
