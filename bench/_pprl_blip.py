@@ -89,8 +89,8 @@ def blip_sweep(
     for base in field_sets or [FIELD_PARAMS]:
         for f, own in ((f, own) for own in field_flips or [{}] for f in flips):
             # A base's own rates (a composite filter's, ``--town-with``) stay unless named.
-            flips = {**base.field_flip_probabilities, **own}
-            params = replace(base, flip_probability=f, field_flip_probabilities=flips)
+            rates = {**base.field_flip_probabilities, **own}
+            params = replace(base, flip_probability=f, field_flip_probabilities=rates)
             setting = blip_setting(train_source, eval_source, params)
             if field_sets:
                 setting = {"field_filters": list(base.field_filters), **setting}
