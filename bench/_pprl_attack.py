@@ -45,12 +45,18 @@ def field_values(table: pa.Table) -> dict[str, list[str]]:
     return values
 
 
-def greedy_groups(bits: np.ndarray, tau: float) -> np.ndarray:
-    """Group label per row: rows with Dice >= tau around the row with most such neighbours,
-    then the next ungrouped one, and so on."""
+def dice_matrix(bits: np.ndarray) -> np.ndarray:
+    """Every pair of rows' Dice coefficient (computed once for all tau)."""
     matrix = bits.astype(np.float32)
     counts = matrix.sum(axis=1)
-    dice = 2 * (matrix @ matrix.T) / np.maximum(counts[:, None] + counts[None, :], 1)
+    return np.asarray(2 * (matrix @ matrix.T) / np.maximum(counts[:, None] + counts[None, :], 1))
+
+
+def greedy_groups(bits: np.ndarray, tau: float, dice: np.ndarray | None = None) -> np.ndarray:
+    """Group label per row: rows with Dice >= tau around the row with most such neighbours,
+    then the next ungrouped one, and so on (``dice``: ``dice_matrix(bits)`` if known)."""
+    if dice is None:
+        dice = dice_matrix(bits)
     near = dice >= tau - 1e-6
     labels = np.full(len(bits), -1)
     for row in np.argsort(-near.sum(axis=1), kind="stable"):
@@ -91,8 +97,9 @@ def attack_composite(
     1); the best tau and naming count."""
     by_tau = {}
     best: tuple[float, float, str, int] = (0.0, 1.0, "field", 0)
+    dice = dice_matrix(bits)
     for tau in TAUS:
-        labels = greedy_groups(bits, tau)
+        labels = greedy_groups(bits, tau, dice)
         for naming, hit in (("field", align(labels, truth, census)),
                             ("joint", align(labels, truth, joint_census, part))):  # fmt: skip
             share = float(hit.mean()) if len(hit) else 0.0
@@ -109,8 +116,9 @@ def attack_filter(bits: np.ndarray, truth: list[str], census: list[str]) -> dict
     records re-identified and distinct values re-identified, and each tau's share."""
     by_tau = {}
     best: tuple[float, float, int] = (0.0, 1.0, 0)
+    dice = dice_matrix(bits)
     for tau in TAUS:
-        hit = align(greedy_groups(bits, tau), truth, census)
+        hit = align(greedy_groups(bits, tau, dice), truth, census)
         share = float(hit.mean()) if len(hit) else 0.0
         by_tau[str(tau)] = round(share, 4)
         if share > best[0]:
