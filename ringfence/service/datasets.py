@@ -32,6 +32,9 @@ _LAKE_SQL = {
     "seizures": f"SELECT * FROM ({_OUTCOME_SQL}) WHERE result = 'seized' AND positive",
 }
 _NEEDS = {"outcomes": ("outcomes", "shipments"), "seizures": ("outcomes", "shipments")}
+# The shipment's fields those rows carry: the shipment owner's values, not the outcome's owner's.
+SHIPMENT_OWNER = "shipment_organisation"
+SHIPMENT_FIELDS = ("origin_country", "port")
 
 
 def _specs() -> dict[str, DatasetSpec]:

@@ -9,7 +9,13 @@ from contextlib import contextmanager
 from typing import Any
 
 from ringfence.service.context import Caller, Services
-from ringfence.service.datasets import _LAKE_SQL, _NEEDS, dataset
+from ringfence.service.datasets import (
+    _LAKE_SQL,
+    _NEEDS,
+    SHIPMENT_FIELDS,
+    SHIPMENT_OWNER,
+    dataset,
+)
 from ringfence.service.ownership import owner_parts
 from ringfence.service.policy import PARTS, Policy
 from ringfence.store.engine import Engine, open_engine
@@ -113,8 +119,42 @@ def read(
                 found = [{**r, PARTS: parts.get(r["entity_id"], {})} for r in found]
         finally:
             engine.close()
+    if name in _LAKE_SQL:  # outcome-like rows joined with their shipment
+        found = _shipments_as_owners_read_them(services, found)
     rows = _file_names_only(policy.visible(name, found))
     return rows if limit is None else rows[:limit]
+
+
+def _shipments_as_owners_read_them(
+    services: Services, rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Outcome rows carrying their shipment's owner, origin and port only as far as the
+    outcome's owner may read that shipment: its own, or what the shipment's owner shares with it
+    (fields and row filter as the gate applies them). A feed may name another organisation's
+    shipments (a mapping's ``refs``), and its rows are its owner's to read whole: without this
+    an outcome naming any parcel key told its owner the parcel's owner, origin and port (red
+    team X1). Not granted the shipment at all, the row does not say whose it is either."""
+    policies: dict[str, Policy] = {}
+    out = []
+    for row in rows:
+        owner, shipper = str(row.get("organisation")), row.get(SHIPMENT_OWNER)
+        if shipper is None or shipper == owner:
+            out.append(row)
+            continue
+        if owner not in policies:
+            policies[owner] = Policy.of_organisation(services.store, owner)
+        shipment = {"id": row.get("shipment_ref"), "organisation": shipper,
+                    **{f: row.get(f) for f in SHIPMENT_FIELDS}}  # fmt: skip
+        grants = [g for g in policies[owner].grants.get("shipments", [])
+                  if g.owner == shipper and g.admits(shipment)]  # fmt: skip
+        kept = dict(row)
+        for name in (SHIPMENT_OWNER, *SHIPMENT_FIELDS):
+            shown = name == SHIPMENT_OWNER or any(g.fields is None or name in g.fields
+                                                  for g in grants)  # fmt: skip
+            if not grants or not shown:
+                kept[name] = None
+        out.append(kept)
+    return out
 
 
 def read_entities(
