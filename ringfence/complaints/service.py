@@ -99,8 +99,8 @@ def _not_removable(facts: ComplaintFacts, validity: Validity, claimed: str | Non
     if not (facts.listing_claims_brand or (facts.gtin_of_brand and not (claimed or "").strip())):
         return (f"the listing claims neither {facts.brand} nor, naming no other brand, one of "
                 "its GTINs: the marketplace reviews the notice")  # fmt: skip
-    if not validity.valid:
-        return f"validity {validity.score:.2f} is below 0.5: the marketplace reviews the notice"
+    if not validity.valid:  # the assessment is the marketplace's (red team C5, A2): no score
+        return "the notice is not clear enough to act on at once: the marketplace reviews it"
     return None
 
 

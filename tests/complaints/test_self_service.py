@@ -4,6 +4,7 @@ counts an upheld notice's views and stops once it is reinstated."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
@@ -85,7 +86,10 @@ def test_privilege_is_earned_used_audited_and_lost(scratch_world: World) -> None
         assert "valid" not in doubtful.json()["complaint"]  # the marketplace's assessment
         assert doubtful.json()["complaint"]["status"] == "pending"
         assert doubtful.json()["self_service"]["done"] is False
-        assert "the marketplace reviews" in doubtful.json()["self_service"]["why"]
+        why = doubtful.json()["self_service"]["why"]
+        assert "the marketplace reviews" in why
+        # Red team A2: the refusal gave the assessment as a number ("validity 0.03 is below").
+        assert "validity" not in why and not re.search(r"\d", why), why
 
         used = _file(client, world, market, fake["listing"], take_down=True)
         assert used.status_code == 201, used.text
