@@ -11,7 +11,9 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ringfence.errors import UserError
+from ringfence.ingest.mapping import load_mapping
 from ringfence.ingest.registry import resolve_named_mapping
+from ringfence.model.feeds import feed as feed_spec
 from ringfence.model.feeds import feeds
 from ringfence.service import sharing
 from ringfence.service.context import Caller, Services
@@ -164,6 +166,7 @@ def check_upload(
         if mapping is None:
             return None, name
         path = resolve_named_mapping(services.settings, caller.organisation, mapping)
+        _check_refs(services, caller, feed, path)
         return str(path), name
     except UserError as exc:
         services.store.audit("upload.refused", caller.actor, caller.organisation, {
@@ -171,6 +174,31 @@ def check_upload(
             "reason": exc.message,
         })  # fmt: skip
         raise
+
+
+def _check_refs(services: Services, caller: Caller, feed: str, path: Path) -> None:
+    """Refuse a mapping whose ``refs`` name another organisation's records (an outcome on
+    another carrier's parcel) unless that organisation shares the referenced feed with the
+    caller: outcomes are the models' labels and feed the network risk, so without this anyone
+    could label any carrier's parcels counterfeit (red team X1b). Customs' outcomes on the
+    parcels a carrier shares with it still go in."""
+    refs = load_mapping(path).refs
+    others = {name: ref.organisation for name, ref in refs.items()
+              if ref.organisation != caller.organisation}  # fmt: skip
+    if not others:
+        return
+    spec = feed_spec(feed)
+    policy = sharing.Policy.of_organisation(services.store, caller.organisation)
+    for name, owner in others.items():
+        try:
+            target = spec.field(name).ref_feed
+        except (KeyError, AttributeError):
+            continue  # not a reference: the ingest's own plan refuses it, naming the key
+        if target and not any(g.owner == owner for g in policy.grants.get(target, [])):
+            raise UserError(
+                f"the mapping's refs.{name} names {owner[:64]}'s {target}, which "
+                f"{owner[:64]} does not share with {caller.organisation}"
+            )
 
 
 def safe_file_name(file_name: str) -> str:
