@@ -141,6 +141,12 @@ class Settings(BaseSettings):
     login_max_failures_per_address: int = Field(
         default=30, ge=1, description="Failed logins from one address in the window before 429."
     )
+    anonymous_refusals_audited_per_minute: int = Field(
+        default=30,
+        ge=1,
+        description="Refused writes without credentials audited per client address and minute "
+        "(beyond: counted, logged, one summary entry).",
+    )
     forwarded_allow_ips: str = Field(
         default="127.0.0.1",
         description="Reverse proxies whose X-Forwarded-For/-Proto headers are believed "
