@@ -141,6 +141,12 @@ class Settings(BaseSettings):
     login_max_failures_per_address: int = Field(
         default=30, ge=1, description="Failed logins from one address in the window before 429."
     )
+    audit_full_check_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        description="The audit page re-verifies the whole hash chain at most this often; in "
+        "between, the entries since its last check (0: the whole chain every view).",
+    )
     anonymous_refusals_audited_per_minute: int = Field(
         default=30,
         ge=1,

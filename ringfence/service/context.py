@@ -103,6 +103,9 @@ class Services(Memos, DerivedIndexes):
     _shipment_owners: dict[str, str] | None = None
     _network: Any = None
     jobs: Any = None  # the app's ``JobRunner`` (set by ``create_app``)
+    # The audit chain's last check (``audit.Verified``) and when its whole-chain check ran
+    # (``views.audit.chain_report``).
+    audit_verified: tuple[Any, float] | None = None
     _network_risk: dict[str, float] | None = None
     _organisations: dict[str, Organisation] = field(default_factory=dict)
     _entity_table: EntityTable | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import datetime
 from typing import Any
 
@@ -12,8 +14,10 @@ from ringfence.service.redact import public_message
 from ringfence.service.views.common import Paging
 from ringfence.service.views.complaints import ASSESSMENT
 from ringfence.service.views.tablequery import TableQuery, TableState, apply, filter_sort
+from ringfence.store.operational.audit import AuditReport
 
 COLUMNS = ("seq", "at", "actor", "action", "detail")
+_CHAIN_LOCK = threading.Lock()
 
 
 class AuditEntryOut(BaseModel):
@@ -75,7 +79,7 @@ def audit_log(
     """Audit entries about the caller's organisation (admins only), and whether the chain holds."""
     own = _own(services, caller)
     query = query or TableQuery(page=page)
-    report = services.store.verify_audit()
+    report = chain_report(services)
     items, pages, state = apply(own, query, COLUMNS)
     return AuditPage(
         chain_ok=report.ok,
@@ -84,3 +88,17 @@ def audit_log(
         paging=pages,
         table=state,
     )
+
+
+def chain_report(services: Services) -> AuditReport:
+    """The hash chain's check for the audit page: the whole chain at most every
+    ``Settings.audit_full_check_seconds``, in between the entries since the last check (one
+    check at a time per process: concurrent views wait for it rather than repeat it)."""
+    with _CHAIN_LOCK:
+        last, now = services.audit_verified, time.monotonic()
+        if last is not None and now - last[1] >= services.settings.audit_full_check_seconds:
+            last = None  # time for the whole chain again
+        report = services.store.verify_audit(since=None if last is None else last[0])
+        full_at = now if last is None else last[1]
+        services.audit_verified = None if report.verified is None else (report.verified, full_at)
+        return report

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ringfence.store.operational.audit_key import AuditKey
@@ -62,6 +62,17 @@ class AuditProblem:
         return f"entry {self.seq}: {self.message}"
 
 
+@dataclass(frozen=True)
+class Verified:
+    """How far a check of the chain got: its last entry's ``seq`` and ``hash``, and the entries
+    (and unkeyed ones) up to it. A later check may start after it (``verify_chain(since=)``)."""
+
+    seq: int
+    hash: str
+    entries: int
+    unkeyed: int
+
+
 @dataclass
 class AuditReport:
     """Result of ``verify_audit``: ``ok`` when the whole chain and its head agree."""
@@ -70,6 +81,8 @@ class AuditReport:
     problems: list[AuditProblem] = field(default_factory=list)
     unkeyed: int = 0
     """Entries from before the chain was keyed (plain SHA-256, protected by anchors only)."""
+    verified: Verified | None = None
+    """Where the check ended, when it found nothing wrong."""
 
     @property
     def ok(self) -> bool:
@@ -182,11 +195,24 @@ def to_entry(row: AuditLog) -> AuditEntry:
     )
 
 
-def verify_chain(session: Session, key: AuditKey | None = None) -> AuditReport:
-    """Recompute the whole chain (keyed entries with ``key``) and compare its end with the head."""
+def verify_chain(
+    session: Session, key: AuditKey | None = None, since: Verified | None = None
+) -> AuditReport:
+    """Recompute the whole chain (keyed entries with ``key``) and compare its end with the head.
+
+    ``since``: a point an earlier check verified; only the entries after it are recomputed, and
+    the part before it is checked for removals (its count) and its last entry's hash only: an
+    altered entry before it shows at the next whole check (``ringfence audit verify``, or the
+    audit page's every ``RINGFENCE_AUDIT_FULL_CHECK_SECONDS``)."""
     report = AuditReport(entries=0)
     expected_seq, previous_hash = 1, GENESIS_HASH
-    for row in session.execute(select(AuditLog).order_by(AuditLog.seq)).scalars():
+    query = select(AuditLog).order_by(AuditLog.seq)
+    if since is not None:
+        _check_prefix(session, since, report.problems)
+        report.entries, report.unkeyed = since.entries, since.unkeyed
+        expected_seq, previous_hash = since.seq + 1, since.hash
+        query = query.where(AuditLog.seq > since.seq)
+    for row in session.execute(query).scalars():
         report.entries += 1
         if row.key_id is None:
             report.unkeyed += 1
@@ -212,7 +238,22 @@ def verify_chain(session: Session, key: AuditKey | None = None) -> AuditReport:
         report.problems.append(
             AuditProblem(last_seq, "the last entry does not match the head record")
         )
+    if report.ok:
+        report.verified = Verified(last_seq, previous_hash, report.entries, report.unkeyed)
     return report
+
+
+def _check_prefix(session: Session, since: Verified, problems: list[AuditProblem]) -> None:
+    """The entries up to a verified point are still all there, and its last one unchanged."""
+    count = select(func.count()).select_from(AuditLog).where(AuditLog.seq <= since.seq)
+    held = session.scalar(count) or 0
+    if held != since.entries:
+        problems.append(AuditProblem(
+            since.seq, f"missing: entries up to {since.seq} were removed or renumbered since "
+            f"checked ({held} of {since.entries} left)"))  # fmt: skip
+    last = session.get(AuditLog, since.seq) if since.seq else None
+    if since.seq and (last is None or last.hash != since.hash):
+        problems.append(AuditProblem(since.seq, "altered or removed since checked"))
 
 
 def _check_entry(

@@ -296,15 +296,18 @@ class OperationalStore(
         with self._transaction(f"appending audit entry {action!r}") as session:
             audit_chain.append_entry(session, action, actor, organisation, detail, key)
 
-    def verify_audit(self, anchor: dict[str, Any] | None = None) -> AuditReport:
+    def verify_audit(
+        self, anchor: dict[str, Any] | None = None, since: audit_chain.Verified | None = None
+    ) -> AuditReport:
         """Recompute the audit chain; the report lists each altered, inserted or removed entry.
 
         With an ``anchor`` (from ``audit_anchor``, kept by a witness) the chain must also still
-        hold the anchored entry with the anchored hash.
+        hold the anchored entry with the anchored hash. With ``since`` (an earlier report's
+        ``verified``) only the entries after it are recomputed (``audit.verify_chain``).
         """
         key = self.audit_key()
         with self._transaction("verifying the audit log") as session:
-            report = audit_chain.verify_chain(session, key)
+            report = audit_chain.verify_chain(session, key, since)
             if anchor is not None:
                 audit_chain.check_anchor(session, anchor, report)
             return report
