@@ -2,6 +2,7 @@
 
     nice -n 10 .venv/bin/python bench/train_sample.py [--rows-list 1000000,3000000[,10000000]]
         [--work DIR] [--keep] [--stop-seconds 600] [--stop-gib 8] [--guard-above 3000000]
+    nice -n 10 .venv/bin/python bench/train_sample.py --profile DIR/rows-N [--out FILE]
 
 For each size N of ``--rows-list`` (ascending), builds a lake in ``DIR/rows-N`` once (a later
 run reuses it) from bench/targeting.py's ``_synthetic(N)`` shipments, with *every* shipment
@@ -14,6 +15,11 @@ manifest's ``training_sample``), trees per label, the manifest's validation metr
 load average. A size above ``--guard-above`` is skipped (and said so) when the previous one took
 more than ``--stop-seconds`` or peaked above ``--stop-gib``. The lakes are deleted afterwards unless
 ``--keep``. Prints one JSON object.
+
+``--profile`` runs, on a lake built before (``--keep``), the one feature query the training's
+prior grid runs (``reprior.counted_rows``: out of fold, hidden counts, the sample's condition)
+under DuckDB's profiler, and prints the query's peak memory, spill, time, and its costliest
+operators (the whole profile goes to ``--out``, default ``DIR/profile.json``).
 """
 
 from __future__ import annotations
@@ -146,6 +152,51 @@ def check_sample(settings: Settings, sample: dict[str, Any] | None) -> dict[str,
     return counts
 
 
+def profile(data: Path, out: Path | None) -> dict[str, Any]:
+    """The training's feature query on the lake in ``data`` under DuckDB's JSON profiler."""
+    from ringfence.score import sample as sampling
+    from ringfence.score.labelled import prepare
+    from ringfence.store.engine import open_engine
+
+    settings, out = Settings(data_dir=data), out or data / "profile.json"
+    engine = open_engine(settings)
+    try:
+        query = prepare(settings, engine, None, oof=True)
+        last = engine.query("SELECT max(date) AS last FROM shipments").column(0)[0].as_py()
+        until = dt.date.fromisoformat(str(last)[:10])
+        plan = sampling.plan_sample(engine, settings.train_max_rows, until)
+        sql = query.with_counts().where(sampling.condition_for(plan))
+        con = engine._con  # type: ignore[attr-defined]  # DuckDB only
+        con.execute("PRAGMA enable_profiling='json'")
+        con.execute(f"PRAGMA profiling_output='{out}'")
+        rows = con.sql(sql).to_arrow_table().num_rows
+        con.execute("PRAGMA disable_profiling")
+    finally:
+        engine.close()
+    report = json.loads(out.read_text())
+    times: dict[str, list[float]] = {}
+
+    def walk(node: dict[str, Any]) -> None:
+        name = node["name"]
+        if name == "CTE_SCAN":
+            name += f" #{node.get('extra_info', {}).get('CTE Index')}"
+        times.setdefault(name, []).append(node.get("timing", 0.0))
+        for child in node.get("children", []):
+            walk(child)
+
+    for node in report["operator"]:
+        walk(node)
+    top = sorted(times.items(), key=lambda kv: -sum(kv[1]))[:8]
+    return {
+        "rows": rows,
+        "seconds": round(report["query"]["total_time"], 1),
+        "operator_seconds": round(report["query"]["cpu_time"], 1),
+        "system": report["system"],
+        "costliest": {name: [len(t), round(sum(t), 1)] for name, t in top},
+        "profile": str(out),
+    }
+
+
 def _child(flag: str, rows: int, data: Path) -> list[str]:
     return [sys.executable, __file__, flag, "--rows", str(rows), "--data", str(data)]
 
@@ -191,11 +242,16 @@ def main() -> None:
     parser.add_argument("--stop-seconds", type=float, default=600.0)
     parser.add_argument("--stop-gib", type=float, default=8.0)
     parser.add_argument("--guard-above", type=int, default=3_000_000)
+    parser.add_argument("--profile", type=Path, help="profile the training's query on a lake")
+    parser.add_argument("--out", type=Path, default=None, help="--profile's JSON profile")
     parser.add_argument("--build", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--train", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--rows", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.profile:
+        print(json.dumps(profile(args.profile, args.out), indent=2))
+        return
     if args.build or args.train:  # a child process
         print(json.dumps(build(args.rows, args.data) if args.build else train_once(args.data)))
         return
