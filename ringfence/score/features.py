@@ -112,10 +112,20 @@ class FeatureSet:
     columns: list[str]
 
 
+def _money_sql() -> tuple[str, str]:
+    """Declared value and value at stake in the base currency where the declared currency has a
+    rate (currency.py; the rate joined as ``fx``)."""
+    value, at_stake = (
+        f"coalesce(s.{c} / fx.rate, s.{c})" for c in ("declared_value", "value_at_stake")
+    )
+    return value, at_stake
+
+
 def _base_sql() -> str:
-    """Shipments with their history keys and money in the base currency; a party key is the
-    mention's resolved entity when ``entity_mentions`` maps it (after ``ringfence resolve``), else
-    the mention itself."""
+    """Shipments with their history keys (narrow: every history reads it, DuckDB stores it and
+    each reader scans it whole); a party key is the mention's resolved entity when
+    ``entity_mentions`` maps it (after ``ringfence resolve``), else the mention itself. The
+    columns the rows return but no history reads come from ``_wide_sql``, read once."""
     keys = ",\n  ".join(
         f"coalesce(e_{name}.entity_id, s.{HISTORY_KEYS[name]}) AS k_{name}"
         if name in PARTY_KEYS
@@ -127,26 +137,32 @@ def _base_sql() -> str:
         for name, column in PARTY_KEYS.items()
     )
     joins += "\n " + fx_join_sql("s.currency", day_number("s.date"))
-    # Money in the base currency where the declared currency has a rate (currency.py).
-    value, at_stake = (
-        f"coalesce(s.{c} / fx.rate, s.{c})" for c in ("declared_value", "value_at_stake")
-    )
+    value, _ = _money_sql()
     return f"""ent AS (
  SELECT mention_id, min(entity_id) AS entity_id FROM entity_mentions GROUP BY mention_id),
 {address_join_sql()},
 base AS (
- SELECT s.id, s.source_key, s.date, {day_number("s.date")} AS day,
-  {value} AS declared_value, s.quantity, s.weight_kg, {at_stake} AS value_at_stake,
-  s.description, s.hs_code,
-  s.origin_country, s.departure_country, a.address_key AS consignee_address,
-  CASE WHEN s.transit_countries IS NULL THEN 0 ELSE array_length(s.transit_countries) END
-   AS transit_legs,
+ SELECT s.id, s.date, {day_number("s.date")} AS day, a.address_key AS consignee_address,
   CASE WHEN s.declared_value > 0 AND coalesce(s.quantity, s.weight_kg) > 0
    THEN ln({value} / coalesce(s.quantity, s.weight_kg)) END AS log_unit_value,
   {keys}
  FROM shipments s
  {joins}
  LEFT JOIN addr a ON a.mention_id = s.consignee_ref
+ WHERE s.date IS NOT NULL)"""
+
+
+def _wide_sql() -> str:
+    """The shipment columns the feature rows return and no history reads, as a subquery joined
+    to the rows on ``id`` (read once, so no engine stores it; docs/scale.md, 2026-12-05)."""
+    value, at_stake = _money_sql()
+    fx = fx_join_sql("s.currency", day_number("s.date"))
+    return f"""(SELECT s.id, s.source_key, {value} AS declared_value, s.quantity, s.weight_kg,
+  {at_stake} AS value_at_stake, s.description, s.hs_code, s.origin_country, s.departure_country,
+  CASE WHEN s.transit_countries IS NULL THEN 0 ELSE array_length(s.transit_countries) END
+   AS transit_legs
+ FROM shipments s
+ {fx}
  WHERE s.date IS NOT NULL)"""
 
 
@@ -215,22 +231,22 @@ def _select_sql(
     prior_weight: float = history.PRIOR_WEIGHT,
     counts: bool = False,
 ) -> str:
-    cols = [f"b.{c}" for c in ID_COLUMNS]
+    cols = [f"{'b' if c in ('id', 'date') else 'x'}.{c}" for c in ID_COLUMNS]
     cols += [
-        "ln(1 + b.declared_value) AS log_declared_value",
-        "ln(1 + b.weight_kg) AS log_weight_kg",
-        "ln(1 + b.quantity) AS log_quantity",
-        "b.value_at_stake / nullif(b.declared_value, 0) AS value_at_stake_ratio",
+        "ln(1 + x.declared_value) AS log_declared_value",
+        "ln(1 + x.weight_kg) AS log_weight_kg",
+        "ln(1 + x.quantity) AS log_quantity",
+        "x.value_at_stake / nullif(x.declared_value, 0) AS value_at_stake_ratio",
         "b.log_unit_value",
         f"CASE WHEN u.cnt >= {MIN_PRICE_HISTORY} THEN (b.log_unit_value - u.mean)"
         " / nullif(sqrt(greatest(u.sq / u.cnt - u.mean * u.mean, 0)), 0) END AS unit_value_z",
         f"CASE WHEN u.cnt >= {MIN_PRICE_HISTORY} THEN b.log_unit_value - u.mean END"
         " AS unit_value_log_ratio",
-        "CAST(b.transit_legs AS DOUBLE) AS transit_legs",
+        "CAST(x.transit_legs AS DOUBLE) AS transit_legs",
         # Goods leaving from another country than they were made in, or routed through one.
-        "CAST(CASE WHEN b.transit_legs > 0 THEN 1"
-        " WHEN b.origin_country IS NULL OR b.departure_country IS NULL THEN NULL"
-        " WHEN b.origin_country <> b.departure_country THEN 1 ELSE 0 END AS DOUBLE)"
+        "CAST(CASE WHEN x.transit_legs > 0 THEN 1"
+        " WHEN x.origin_country IS NULL OR x.departure_country IS NULL THEN NULL"
+        " WHEN x.origin_country <> x.departure_country THEN 1 ELSE 0 END AS DOUBLE)"
         " AS transshipment",
         feature_column_sql(),
     ]
@@ -270,6 +286,7 @@ def _select_sql(
     select = ",\n ".join(cols)
     return f"""SELECT {select}
 FROM base b
+JOIN {_wide_sql()} x ON x.id = b.id
 LEFT JOIN prior ON prior.day = b.day
 LEFT JOIN unit u ON u.k = b.k_hs6 AND u.day = b.day
 LEFT JOIN ca_w cw ON cw.a = b.consignee_address AND cw.day = b.day
