@@ -1,0 +1,63 @@
+"""The feature query's shipment rows (``features.py``): the narrow ``base`` every history reads,
+and the wide columns the rows return, read once (docs/scale.md, 2026-12-05)."""
+
+from __future__ import annotations
+
+from ringfence.score.consignees import address_join_sql
+from ringfence.score.currency import fx_join_sql
+from ringfence.score.history import day_number
+from ringfence.score.keys import HISTORY_KEYS, PARTY_KEYS
+
+
+def _money_sql() -> tuple[str, str]:
+    """Declared value and value at stake in the base currency where the declared currency has a
+    rate (currency.py; the rate joined as ``fx``)."""
+    value, at_stake = (
+        f"coalesce(s.{c} / fx.rate, s.{c})" for c in ("declared_value", "value_at_stake")
+    )
+    return value, at_stake
+
+
+def base_sql() -> str:
+    """Shipments with their history keys (narrow: every history reads it, DuckDB stores it and
+    each reader scans it whole); a party key is the mention's resolved entity when
+    ``entity_mentions`` maps it (after ``ringfence resolve``), else the mention itself. The
+    columns the rows return but no history reads come from ``wide_sql``, read once."""
+    keys = ",\n  ".join(
+        f"coalesce(e_{name}.entity_id, s.{HISTORY_KEYS[name]}) AS k_{name}"
+        if name in PARTY_KEYS
+        else f"{expr} AS k_{name}"
+        for name, expr in HISTORY_KEYS.items()
+    )
+    joins = "\n ".join(
+        f"LEFT JOIN ent e_{name} ON e_{name}.mention_id = s.{column}"
+        for name, column in PARTY_KEYS.items()
+    )
+    joins += "\n " + fx_join_sql("s.currency", day_number("s.date"))
+    value, _ = _money_sql()
+    return f"""ent AS (
+ SELECT mention_id, min(entity_id) AS entity_id FROM entity_mentions GROUP BY mention_id),
+{address_join_sql()},
+base AS (
+ SELECT s.id, s.date, {day_number("s.date")} AS day, a.address_key AS consignee_address,
+  CASE WHEN s.declared_value > 0 AND coalesce(s.quantity, s.weight_kg) > 0
+   THEN ln({value} / coalesce(s.quantity, s.weight_kg)) END AS log_unit_value,
+  {keys}
+ FROM shipments s
+ {joins}
+ LEFT JOIN addr a ON a.mention_id = s.consignee_ref
+ WHERE s.date IS NOT NULL)"""
+
+
+def wide_sql() -> str:
+    """The shipment columns the feature rows return and no history reads, as a subquery joined
+    to the rows on ``id`` (read once, so no engine stores it; docs/scale.md, 2026-12-05)."""
+    value, at_stake = _money_sql()
+    fx = fx_join_sql("s.currency", day_number("s.date"))
+    return f"""(SELECT s.id, s.source_key, {value} AS declared_value, s.quantity, s.weight_kg,
+  {at_stake} AS value_at_stake, s.description, s.hs_code, s.origin_country, s.departure_country,
+  CASE WHEN s.transit_countries IS NULL THEN 0 ELSE array_length(s.transit_countries) END
+   AS transit_legs
+ FROM shipments s
+ {fx}
+ WHERE s.date IS NOT NULL)"""
