@@ -194,8 +194,6 @@ def attack_world(
     census = field_values(census_table)
     values = [field_values(t) for t in tables]
     params = _params(encodings)
-    census_dates = [v for v in census["birth_date"] if v]
-    census_over = over_frequent_dates([[v] for v in census_dates], params.date_key_max_ratio)
     result: dict[str, Any] = {}
     for name in ATTACK_FIELDS:
         truth = [v for vals in values for v in vals[name]]
@@ -205,8 +203,12 @@ def attack_world(
         top = Counter(census_values).most_common(1)[0][0]
         block: dict[str, Any] = {}
         source = DERIVED.get(name, (name, 0))[0]
+        # A town filter held only by records without a host is attacked on those records.
+        hostless = source == "city" and params.town_filter_without_host
         columns = ["clk"] + [f"clk_{source}"] * (
-            f"clk_{source}" in encodings[0].column_names and source not in params.town_with
+            f"clk_{source}" in encodings[0].column_names
+            and source not in params.town_with
+            and not hostless
         )
         for column in columns:
             bits = np.vstack([np.unpackbits(clk_matrix(e, column).view(np.uint8), axis=1)
@@ -220,24 +222,44 @@ def attack_world(
             block[column] = attack_filter(bits[rows], sample, census_values)
             block["blind_guess"] = round(float(np.mean([v == top for v in sample])), 4)
             block["records"] = len(rows)
+        if hostless:
+            block["clk_city_without_host"] = _hostless_block(encodings, values, census, params,
+                                                             seed)  # fmt: skip
         for host in composite_hosts(name, params):
             block[f"clk_{host}+city"] = _composite_block(
                 encodings, values, census, name, host, seed
             )
         if source in params.block_on:
-            keys = date_keys(encodings, params)
-            held = np.flatnonzero(np.array([bool(v) for v in truth]))
-            rows = np.random.default_rng(seed).permutation(held)[:SAMPLE]
-            split = None
-            if params.date_key_max_ratio:
-                digits = DERIVED.get(name, (name, 8))[1]
-                split = ([v[:digits] for v in census_dates if v in census_over],
-                         [v[:digits] for v in census_dates if v not in census_over])  # fmt: skip
-            block["block_key"] = attack_block_key(
-                [keys[i] for i in rows], [truth[i] for i in rows], census_values, split
-            )
+            block["block_key"] = _key_block(encodings, params, name, truth, census, seed)
         result[name] = block
     return result
+
+
+def _key_block(
+    encodings: list[pa.Table],
+    params: PprlParams,
+    name: str,
+    truth: list[str],
+    census: dict[str, list[str]],
+    seed: int,
+) -> dict[str, Any]:
+    """The attack on field ``name`` (the date, its year or year-month) through the date block
+    key, on the records holding it (``attack_block_key``; with ``date_key_max_ratio`` the
+    attacker also applies the rule to the census)."""
+    keys = date_keys(encodings, params)
+    held = np.flatnonzero(np.array([bool(v) for v in truth]))
+    rows = np.random.default_rng(seed).permutation(held)[:SAMPLE]
+    split = None
+    if params.date_key_max_ratio:
+        dates = [v for v in census["birth_date"] if v]
+        over = over_frequent_dates([[v] for v in dates], params.date_key_max_ratio)
+        digits = DERIVED.get(name, (name, 8))[1]
+        split = ([v[:digits] for v in dates if v in over],
+                 [v[:digits] for v in dates if v not in over])  # fmt: skip
+    census_values = [v for v in census[name] if v]
+    return attack_block_key(
+        [keys[i] for i in rows], [truth[i] for i in rows], census_values, split
+    )
 
 
 def composite_hosts(name: str, params: PprlParams) -> list[str]:
@@ -280,9 +302,43 @@ def _composite_block(
     ]  # fmt: skip
     part = 1 if name == "city" else 0
     result = attack_composite(bits[rows], sample, census_values, joint_census, part)
+    return {**result, **_same_records(encodings, rows, sample, census_values)}
+
+
+def _same_records(
+    encodings: list[pa.Table], rows: np.ndarray, sample: list[str], census_values: list[str]
+) -> dict[str, Any]:
+    """The baselines on the attacked records: the CLK's figure, the blind guess, their count."""
     clk = np.vstack([np.unpackbits(clk_matrix(e).view(np.uint8), axis=1) for e in encodings])
     top = Counter(census_values).most_common(1)[0][0]
-    result["clk_same_records"] = attack_filter(clk[rows], sample, census_values)["reidentified"]
-    result["blind_guess"] = round(float(np.mean([v == top for v in sample])), 4) if sample else 0
-    result["records"] = len(rows)
-    return result
+    return {
+        "clk_same_records": attack_filter(clk[rows], sample, census_values)["reidentified"],
+        "blind_guess": round(float(np.mean([v == top for v in sample])), 4) if sample else 0,
+        "records": len(rows),
+    }
+
+
+def _hostless_block(
+    encodings: list[pa.Table],
+    values: list[dict[str, list[str]]],
+    census: dict[str, list[str]],
+    params: PprlParams,
+    seed: int,
+) -> dict[str, Any]:
+    """The attack on the town filter of ``town_filter_without_host``, on the records it holds a
+    town for (a town and none of ``town_with``'s hosts), with the blind guess and the CLK's
+    figure on the same records."""
+    truth = [v for vals in values for v in vals["city"]]
+    no_host = np.array([not any(vals[h][i] for h in params.town_with)
+                        for vals in values for i in range(len(vals["city"]))])  # fmt: skip
+    column = "clk_city"
+    bits = np.vstack([np.unpackbits(clk_matrix(e, column).view(np.uint8), axis=1)
+                      for e in encodings])  # fmt: skip
+    counts = np.concatenate([popcounts(clk_matrix(e, column)) for e in encodings])
+    held = np.flatnonzero((counts > 0) & no_host & np.array([bool(v) for v in truth]))
+    rows = np.random.default_rng(seed).permutation(held)[:SAMPLE]
+    sample = [truth[i] for i in rows]
+    census_values = [v for v in census["city"] if v]
+    result = attack_filter(bits[rows], sample, census_values) if len(rows) else {
+        "reidentified": 0.0, "tau": 1.0, "values": 0, "by_tau": {}}  # fmt: skip
+    return {**result, **_same_records(encodings, rows, sample, census_values)}

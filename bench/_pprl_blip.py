@@ -59,6 +59,7 @@ def blip_setting(train_source: Source, eval_source: Source, params: PprlParams) 
             else {}
         ),
         **({"town_with": list(params.town_with)} if params.town_with else {}),
+        **({"town_filter_without_host": True} if params.town_filter_without_host else {}),
         "pairs": test.evaluate(fit.model.score(features), DEFAULT_THRESHOLD),
         "entities": {
             **entity_prf(test, components(links, threshold)),

@@ -10,7 +10,7 @@
         [--field-flip city=0.3,birth_date=0.1 city=0.2,birth_date=0.2] \
         [--no-block-on | --date-block year|month | --date-key-max-ratio R… \
         [--date-key-fallback none year]] [--town-with postcode street,postcode \
-        [--composite-flip 0 0.1]]
+        [--composite-flip 0 0.1] [--town-filter-without-host]]
     .venv/bin/python bench/pprl.py --write-clk-model ringfence/resolve/pprl/clk_model.json \
         --clk-model-version V --splink-datasets DIR   # the shipped CLK-only model
 
@@ -168,6 +168,12 @@ def parse_args() -> argparse.Namespace:
         "rate, as --field-flip HOST=F); each F in turn",
     )
     parser.add_argument(
+        "--town-filter-without-host",
+        action="store_true",
+        help="with --town-with: a town filter (city among --filter-fields) for records holding "
+        "none of the hosts only (as 'ringfence pprl encode --town-filter-without-host')",
+    )
+    parser.add_argument(
         "--no-resolution", action="store_true", help="with --blip-sweep: skip clear text"
     )
     return parser.parse_args()
@@ -193,7 +199,8 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
                           for fallback in args.date_key_fallback]  # fmt: skip
         if args.town_with:
             field_sets = [
-                replace(p, town_with=hosts, field_flip_probabilities={h: f for h in hosts})
+                replace(p, town_with=hosts, field_flip_probabilities={h: f for h in hosts},
+                        town_filter_without_host=args.town_filter_without_host)
                 for p in field_sets or [FIELD_PARAMS]
                 for hosts in map(parse_town_with, args.town_with)
                 for f in args.composite_flip

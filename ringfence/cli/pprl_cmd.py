@@ -120,6 +120,14 @@ def encode(
         "so identical patterns mean an identical street- or postcode-in-town. Needs those "
         "fields' filters and none for the town (city); both sides must choose alike.",
     ),
+    town_filter_without_host: bool = typer.Option(
+        False,
+        "--town-filter-without-host",
+        help="With --town-with: the town keeps a filter of its own (city among the filter "
+        "fields) for records holding none of those fields only (no street, say), under a key "
+        "of its own; a record holding one has its town in that field's filter only. Both "
+        "sides must choose alike.",
+    ),
 ) -> None:
     """Encode a parties file into keyed Bloom-filter encodings that reveal no names."""
     with one_line_errors():
@@ -138,6 +146,7 @@ def encode(
             date_key_max_ratio=date_key_max_ratio,
             date_key_fallback=date_key_fallback,
             town_with=parse_town_with(town_with) if town_with is not None else (),
+            town_filter_without_host=town_filter_without_host,
         )
         with progress_bar(err_console) as progress:
             encodings = encode_parties(parties, secret, params, progress=progress)

@@ -234,26 +234,36 @@ class _Encoder:
         # A field's own filter hashes under a key of its own: its bits say nothing about
         # which bits of the record's CLK that field set.
         self.filter_keys = {f: derive_key(secret, f"field:{f}") for f in params.field_filters}
-        if params.town_with:  # the town's q-grams in its hosts' filters, under a key of its own
-            self.filter_keys["city"] = derive_key(secret, "field:city")
+        # The town's q-grams in its hosts' filters (``town_with``) hash under the town filter's
+        # key; a town filter kept for records without a host (``town_filter_without_host``)
+        # under one of its own, so its bits say nothing about the town's bits in a composite.
+        self.host_town_key = derive_key(secret, "field:city")
+        if params.town_filter_without_host:
+            self.filter_keys["city"] = derive_key(secret, "field:city:without-host")
         self.exact_keys = {f: derive_key(secret, f"exact:{f}") for f in EXACT_FIELDS}
         self.block_key = derive_key(secret, "block")
         self.flip_key = derive_key(secret, "flip")
-        self._positions: dict[tuple[str, str, bool], list[int]] = {}
+        self._positions: dict[tuple[str, str, bool, bool], list[int]] = {}
         self._block_cache: dict[str, str] = {}
 
-    def positions(self, field_name: str, gram: str, own: bool = False) -> list[int]:
+    def positions(
+        self, field_name: str, gram: str, own: bool = False, in_host: bool = False
+    ) -> list[int]:
         """Bit positions of one q-gram: double hashing h1 + i*h2 (i < k) on a keyed HMAC
-        (the field's own filter's key with ``own``, else the CLK's)."""
-        cached = self._positions.get((field_name, gram, own))
+        (the field's own filter's key with ``own``, the town's in a composite with
+        ``in_host``, else the CLK's)."""
+        cached = self._positions.get((field_name, gram, own, in_host))
         if cached is None:
-            keys = self.filter_keys if own else self.field_keys
-            digest = hmac.digest(keys[field_name], gram.encode(), "sha256")
+            if in_host:
+                key = self.host_town_key
+            else:
+                key = (self.filter_keys if own else self.field_keys)[field_name]
+            digest = hmac.digest(key, gram.encode(), "sha256")
             h1 = int.from_bytes(digest[:8], "big")
             h2 = int.from_bytes(digest[8:16], "big") | 1  # odd: never a zero step
             m = self.params.filter_bits
             cached = [(h1 + i * h2) % m for i in range(self.params.k.get(field_name, 0))]
-            self._positions[(field_name, gram, own)] = cached
+            self._positions[(field_name, gram, own, in_host)] = cached
         return cached
 
     def _record_words(self, cleaned: dict[str, list[Any]], row: int) -> dict[str, list[str]]:
@@ -272,7 +282,8 @@ class _Encoder:
     ) -> list[bytes]:
         """CLKs of rows ``start:stop`` as packed bytes (most significant bit first); with
         ``only``, that field's own filter instead (with the town's q-grams where ``only`` is a
-        host of ``town_with`` and the record holds it)."""
+        host of ``town_with`` and the record holds it; the town's own filter with
+        ``town_filter_without_host`` holds the town of records holding no host only)."""
         rows: list[int] = []
         cols: list[int] = []
         q, pad = self.params.q, self.params.padding
@@ -280,15 +291,17 @@ class _Encoder:
         # A composite filter (``PprlParams.town_with``): the host field's q-grams and, where
         # the record holds the host, the town's.
         with_town = own and only in self.params.town_with
+        hosts = self.params.town_with if only == "city" else ()
         for row in range(start, stop):
             record = self._record_words(cleaned, row)
+            if any(record[host] for host in hosts):
+                continue  # its town is in a composite (``town_filter_without_host``)
             for field_name, words in record.items():
-                if own and field_name != only and not (
-                    with_town and field_name == "city" and record[str(only)]
-                ):
+                in_host = with_town and field_name == "city"
+                if own and field_name != only and not (in_host and record[str(only)]):
                     continue
                 for gram in qgrams(words, q, pad):
-                    bits = self.positions(field_name, gram, own)
+                    bits = self.positions(field_name, gram, own, in_host)
                     cols.extend(bits)
                     rows.extend([row - start] * len(bits))
         matrix = np.zeros((stop - start, self.params.filter_bits), dtype=bool)

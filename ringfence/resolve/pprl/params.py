@@ -101,6 +101,11 @@ class PprlParams:
     # rewards an agreeing town. A record without the host field gets no town bits there. Each
     # host needs its filter; the town must have none. Empty: left out of the stored parameters.
     town_with: tuple[str, ...] = ()
+    # With ``town_with``: the town also keeps a filter of its own (``city`` among the field
+    # filters), holding its q-grams only for records holding none of the hosts (no street), under
+    # a key of its own; a record with a host has an empty town filter. So a world without
+    # streets keeps a town filter. False: left out of the stored parameters.
+    town_filter_without_host: bool = False
 
     def __post_init__(self) -> None:
         # Metadata stores the tuples as JSON lists; a caller may pass any sequence.
@@ -146,8 +151,18 @@ class PprlParams:
                 "town_with puts the town into a field's own filter, which needs that field's "
                 "filter (--filter-fields with it)"
             )
-        if chosen and "city" in self.field_filters:
-            raise UserError("town_with needs the town (city) without a filter of its own")
+        if not isinstance(self.town_filter_without_host, bool):
+            raise UserError("town_filter_without_host must be true or false")
+        if self.town_filter_without_host and not (chosen and "city" in self.field_filters):
+            raise UserError(
+                "a town filter for records without a host (town_filter_without_host) needs "
+                "town_with and the town's (city) filter"
+            )
+        if chosen and "city" in self.field_filters and not self.town_filter_without_host:
+            raise UserError(
+                "town_with needs the town (city) without a filter of its own, or one for "
+                "records without a host only (town_filter_without_host)"
+            )
         # In TOWN_HOSTS' order, so both sides' parameters agree however they list them.
         object.__setattr__(self, "town_with", tuple(h for h in TOWN_HOSTS if h in chosen))
 
@@ -223,6 +238,8 @@ class PprlParams:
             del fields["date_key_fallback"]
         if not fields["town_with"]:
             del fields["town_with"]
+        if not fields["town_filter_without_host"]:
+            del fields["town_filter_without_host"]
         return {"scheme": SCHEME, **fields}
 
 
