@@ -49,6 +49,23 @@ base AS (
  WHERE s.date IS NOT NULL)"""
 
 
+def key_rows_sql(name: str) -> str:
+    """One history key's rows, ``bk_<name>(id, day, k)`` for the shipments that have the key,
+    straight from ``shipments`` (with the resolved entity for a party key, as ``base_sql``):
+    its history reads them three times, and DuckDB stores a CTE read more than once and scans
+    it whole, so each key's readers scan three narrow columns, not ``base`` (docs/scale.md,
+    2026-12-05, 22:30). Needs ``base_sql``'s ``ent``."""
+    if name in PARTY_KEYS:
+        column = PARTY_KEYS[name]
+        key = f"coalesce(e.entity_id, s.{column})"
+        join = f"LEFT JOIN ent e ON e.mention_id = s.{column}"
+    else:
+        key, join = HISTORY_KEYS[name], ""
+    return f"""bk_{name} AS (
+ SELECT s.id, {day_number("s.date")} AS day, {key} AS k FROM shipments s {join}
+ WHERE s.date IS NOT NULL AND {key} IS NOT NULL)"""
+
+
 def wide_sql() -> str:
     """The shipment columns the feature rows return and no history reads, as a subquery joined
     to the rows on ``id`` (read once, so no engine stores it; docs/scale.md, 2026-12-05)."""

@@ -11,7 +11,8 @@ import re
 # 3 s; with these hints it fits (15 s; 3.9 s without the flags, as before). The base rows,
 # the labels and the folds are read by everything and cost most to recompute.
 # DuckDB 2.0.1 stores a CTE read more than once whatever the hint says (``base``, ``ent``, ``wl``;
-# docs/scale.md, 2026-12-05): what bounds the memory is that such a CTE is narrow.
+# docs/scale.md, 2026-12-05): what bounds the memory is that such a CTE is narrow, so each key's
+# readers read its own rows (``bk_<key>``, ``base_rows.key_rows_sql``), not ``base``.
 MATERIALIZED_CTES = frozenset({"base", "lab", "fold"})
 _CTE_HEAD = re.compile(r"(^WITH |,\n)(\s*)(\w+) AS \(", flags=re.MULTILINE)
 

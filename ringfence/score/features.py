@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 
 from ringfence.score import deciles, history, profiles
 from ringfence.score.base_rows import base_sql as _base_sql
+from ringfence.score.base_rows import key_rows_sql
 from ringfence.score.base_rows import wide_sql as _wide_sql
 from ringfence.score.consignees import (
     consignee_address_sql,
@@ -296,6 +297,7 @@ def feature_sql(
     cutoff_day = (label_cutoff - dt.date(1970, 1, 1)).days if label_cutoff else None
     ctes = [_base_sql(), labels_sql(labels, cutoff_day), prior_sql(labels), _unit_value_sql()]
     ctes += [watchlist_sql(), consignee_address_sql()]
+    ctes += [key_rows_sql(name) for name in HISTORY_KEYS]
     ctes += [
         history_sql(name, labels, name in PARTY_KEYS, SHIPMENT_COUNTS) for name in HISTORY_KEYS
     ]

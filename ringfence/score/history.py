@@ -55,7 +55,8 @@ def label_sums(labels: list[str], prefix: str) -> list[str]:
 
 def history_sql(name: str, labels: list[str], party: bool, past: bool = False) -> str:
     """Per key and day: label history of strictly earlier days, plus behaviour for parties;
-    with ``past``, other keys get their past shipments too (``<key>_past_shipments``)."""
+    with ``past``, other keys get their past shipments too (``<key>_past_shipments``). Reads the
+    key's rows ``bk_<name>`` (``base_rows.key_rows_sql``)."""
     counts = ["1 AS n_any"] + [f"l.{c}" for c in label_sums(labels, "")]
     zeros = ["0 AS n_any"] + [f"0 AS {c}" for c in label_sums(labels, "")]
     cols = ["n_any", *label_sums(labels, "")]
@@ -74,10 +75,9 @@ def history_sql(name: str, labels: list[str], party: bool, past: bool = False) -
     elif past:
         hist.append(f"coalesce(sum(ships) {before}, 0) AS {name}_past_shipments")
     return f"""ev_{name} AS (
- SELECT k_{name} AS k, day, 1 AS ships, {", ".join(zeros)} FROM base WHERE k_{name} IS NOT NULL
+ SELECT k, day, 1 AS ships, {", ".join(zeros)} FROM bk_{name}
  UNION ALL
- SELECT b.k_{name}, l.lday, 0, {", ".join(counts)}
- FROM lab l JOIN base b ON b.id = l.sid WHERE b.k_{name} IS NOT NULL),
+ SELECT b.k, l.lday, 0, {", ".join(counts)} FROM lab l JOIN bk_{name} b ON b.id = l.sid),
 g_{name} AS (
  SELECT k, day, {", ".join(f"{_double_sum(c)} AS {c}" for c in ["ships", *cols])}
  FROM ev_{name} GROUP BY 1, 2),

@@ -22,6 +22,7 @@ import pyarrow as pa
 from ringfence.score import deciles
 from ringfence.score import features as features_module
 from ringfence.score import history as history_module
+from ringfence.score.base_rows import key_rows_sql
 from ringfence.score.consignees import FEATURE as CONSIGNEES_AT_ADDRESS
 from ringfence.score.consignees import consignee_address_sql
 from ringfence.score.currency import Rates
@@ -193,7 +194,8 @@ class FeatureState:
         head = f"WITH {_base_sql()},\n{labels_sql(labels, None)}"
         keys = {}
         for name in HISTORY_KEYS:
-            sql = f"{head},\n{history_sql(name, labels, name in PARTY_KEYS)}\n"
+            history = history_sql(name, labels, name in PARTY_KEYS)
+            sql = f"{head},\n{key_rows_sql(name)},\n{history}\n"
             sql += f"SELECT k, day, ships, {', '.join(counters)} FROM g_{name} ORDER BY k, day"
             keys[name] = History.from_table(engine.query(sql), ["ships", *counters])
         prior_query = f"{head},\n{prior_sql(labels)}\nSELECT * FROM gday ORDER BY day"
@@ -292,7 +294,7 @@ def _thresholds(
     """Per history key and rate: the top-decile thresholds of every week (``deciles.py``)."""
     out = {}
     for name in HISTORY_KEYS:
-        sql = f"{head},\n{history_sql(name, labels, name in PARTY_KEYS)},\n"
+        sql = f"{head},\n{key_rows_sql(name)},\n{history_sql(name, labels, name in PARTY_KEYS)},\n"
         sql += f"{deciles.changes_sql(name, labels)}\nSELECT lab, rbin, eff, chg FROM dd_{name}"
         table = engine.query(sql)
         lab = table.column("lab").to_pylist()

@@ -29,7 +29,10 @@ def fold_sql(labels: list[str]) -> str:
     cols = _counters(labels)
     sums = ", ".join(f"sum({c}) AS {c}" for c in cols)
     events = ", ".join(["1 AS n_any", *(f"l.{c}" for c in cols[1:])])
-    return f"""fold AS (SELECT id, row_number() OVER (ORDER BY id) % {FOLDS} AS f FROM base),
+    # From ``shipments`` (the ids of ``base``: one row per dated shipment), so the numbering
+    # sorts ids alone, not ``base``'s rows.
+    return f"""fold AS (
+ SELECT id, row_number() OVER (ORDER BY id) % {FOLDS} AS f FROM shipments WHERE date IS NOT NULL),
 ofp AS (SELECT fo.f, {sums} FROM (SELECT l.sid, {events} FROM lab l) e
  JOIN fold fo ON fo.id = e.sid GROUP BY 1),
 otp AS (SELECT {sums} FROM ofp)"""
@@ -41,9 +44,8 @@ def oof_sql(name: str, labels: list[str]) -> str:
     sums = ", ".join(f"sum({c}) AS {c}" for c in cols)
     events = ", ".join(["1 AS n_any", *(f"l.{c}" for c in cols[1:])])
     return f"""of_{name} AS (
- SELECT b.k_{name} AS k, fo.f, {sums} FROM (SELECT l.sid, {events} FROM lab l) e
- JOIN base b ON b.id = e.sid JOIN fold fo ON fo.id = e.sid
- WHERE b.k_{name} IS NOT NULL GROUP BY 1, 2),
+ SELECT b.k, fo.f, {sums} FROM (SELECT l.sid, {events} FROM lab l) e
+ JOIN bk_{name} b ON b.id = e.sid JOIN fold fo ON fo.id = e.sid GROUP BY 1, 2),
 ot_{name} AS (SELECT k, {sums} FROM of_{name} GROUP BY 1)"""
 
 
