@@ -10,12 +10,17 @@ names the i-th largest group with the census's i-th most frequent value. A recor
 re-identified when its group's name is its true (cleaned) value. The attacker cannot know
 which tau works best; the figure reported is the best tau's, chosen with the truth (an upper
 bound on this attack, not on every attack: pattern mining and graph matching are stronger).
+The tau grid is fine by default (1, 0.99, ..., 0.01: ``FINE_TAUS``), the baselines (the CLK's
+figure) on the same grid; ``set_tau_grid(coarse=True)`` (bench/pprl.py --coarse-tau-grid)
+restores the grid of rounds 1-6 (1, 0.9, ..., 0.2: ``COARSE_TAUS``) to reproduce their tables.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -30,8 +35,17 @@ ATTACK_FIELDS = ("name", "street", "city", "postcode", "birth_date", "birth_year
 # year + month (a coarse date block key, ``PprlParams.date_block``, names no exact date), as
 # the cleaned date's leading digits (a partial date as far as it goes).
 DERIVED = {"birth_year": ("birth_date", 4), "birth_month": ("birth_date", 6)}
-TAUS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2)
+COARSE_TAUS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2)  # rounds 1-6 (docs/pprl.md)
+FINE_TAUS = tuple(round(1 - i / 100, 2) for i in range(100))  # 1.0, 0.99, ..., 0.01
+TAUS: tuple[float, ...] = FINE_TAUS  # the grid every attack searches (``set_tau_grid``)
 SAMPLE = 3000  # attacked records per world (the Dice matrix is SAMPLE x SAMPLE)
+
+
+def set_tau_grid(coarse: bool) -> None:
+    """Search the coarse grid of rounds 1-6 (``coarse``) or the fine one in every attack."""
+    global TAUS
+    TAUS = COARSE_TAUS if coarse else FINE_TAUS
+    _CACHE.clear()
 
 
 def field_values(table: pa.Table) -> dict[str, list[str]]:
@@ -58,10 +72,15 @@ def greedy_groups(bits: np.ndarray, tau: float, dice: np.ndarray | None = None) 
     if dice is None:
         dice = dice_matrix(bits)
     near = dice >= tau - 1e-6
+    counts = near.sum(axis=1)
     labels = np.full(len(bits), -1)
-    for row in np.argsort(-near.sum(axis=1), kind="stable"):
+    for row in np.argsort(-counts, kind="stable"):
+        if counts[row] <= 1:  # near itself only (or, empty, nothing): the rest are the same
+            break
         if labels[row] < 0:
             labels[near[row] & (labels < 0)] = row
+    alone = (labels < 0) & (counts == 1)
+    labels[alone] = np.flatnonzero(alone)
     return labels
 
 
@@ -89,16 +108,21 @@ def joint(host: list[str], town: list[str]) -> list[str]:
 
 
 def attack_composite(
-    bits: np.ndarray, truth: list[str], census: list[str], joint_census: list[str], part: int
+    bits: np.ndarray,
+    truth: list[str],
+    census: list[str],
+    joint_census: list[str],
+    part: int,
+    taus: Sequence[float] | None = None,
 ) -> dict[str, Any]:
     """The attack on a composite filter (host + town) for one of its fields: at every tau the
     groups are named by the census's frequency order of that field alone (as on a filter of
     its own) and by the joint host + town order (a group's named host or town, ``part`` 0 or
-    1); the best tau and naming count."""
+    1); the best tau of ``taus`` (default ``TAUS``) and naming count."""
     by_tau = {}
     best: tuple[float, float, str, int] = (0.0, 1.0, "field", 0)
     dice = dice_matrix(bits)
-    for tau in TAUS:
+    for tau in TAUS if taus is None else taus:
         labels = greedy_groups(bits, tau, dice)
         for naming, hit in (("field", align(labels, truth, census)),
                             ("joint", align(labels, truth, joint_census, part))):  # fmt: skip
@@ -111,13 +135,36 @@ def attack_composite(
             "values": best[3], "by_tau": by_tau}  # fmt: skip
 
 
-def attack_filter(bits: np.ndarray, truth: list[str], census: list[str]) -> dict[str, Any]:
-    """The attack on one filter column (rows holding the field): the best tau's share of
-    records re-identified and distinct values re-identified, and each tau's share."""
+_CACHE: dict[bytes, dict[str, Any]] = {}  # attack_filter's results (the CLK's, met again)
+
+
+def _key(bits: np.ndarray, truth: list[str], census: list[str], taus: Sequence[float]) -> bytes:
+    digest = hashlib.blake2b(np.ascontiguousarray(bits).tobytes(), digest_size=20)
+    digest.update(repr((bits.shape, truth, census, tuple(taus))).encode())
+    return digest.digest()
+
+
+def attack_filter(
+    bits: np.ndarray, truth: list[str], census: list[str], taus: Sequence[float] | None = None
+) -> dict[str, Any]:
+    """The attack on one filter column (rows holding the field): the best tau of ``taus``
+    (default ``TAUS``) by share of records re-identified, its distinct values re-identified,
+    and each tau's share. Results are kept for the same bits, truth, census and grid (a
+    setting's CLK, attacked again by the next setting)."""
+    taus = TAUS if taus is None else taus
+    key = _key(bits, truth, census, taus)
+    if key not in _CACHE:
+        _CACHE[key] = _attack_filter(bits, truth, census, taus)
+    return _CACHE[key]
+
+
+def _attack_filter(
+    bits: np.ndarray, truth: list[str], census: list[str], taus: Sequence[float]
+) -> dict[str, Any]:
     by_tau = {}
     best: tuple[float, float, int] = (0.0, 1.0, 0)
     dice = dice_matrix(bits)
-    for tau in TAUS:
+    for tau in taus:
         hit = align(greedy_groups(bits, tau, dice), truth, census)
         share = float(hit.mean()) if len(hit) else 0.0
         by_tau[str(tau)] = round(share, 4)

@@ -10,7 +10,7 @@
         [--field-flip city=0.3,birth_date=0.1 city=0.2,birth_date=0.2] \
         [--no-block-on | --date-block year|month | --date-key-max-ratio R… \
         [--date-key-fallback none year]] [--town-with postcode street,postcode \
-        [--composite-flip 0 0.1] [--town-filter-without-host]]
+        [--composite-flip 0 0.1] [--town-filter-without-host]] [--coarse-tau-grid]
     .venv/bin/python bench/pprl.py --write-clk-model ringfence/resolve/pprl/clk_model.json \
         --clk-model-version V --splink-datasets DIR   # the shipped CLK-only model
 
@@ -44,12 +44,13 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._common import machine
+from bench._pprl_attack import set_tau_grid
 from bench._pprl_blip import blip_sweep
 from bench._pprl_clk import fit_clk_model
 from bench._pprl_eval import World
 from bench._pprl_fields import FIELD_MODEL_WORLDS, field_run, fit_on, pick_link_thresholds
 from bench._pprl_report import entities_vs_resolution, run, throughput
-from bench._pprl_sources import public_sources, world_sources
+from bench._pprl_sources import Source, public_sources, world_sources
 from ringfence.resolve.pprl import PprlParams
 from ringfence.resolve.pprl.params import (
     FIELD_PARAMS,
@@ -176,6 +177,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--no-resolution", action="store_true", help="with --blip-sweep: skip clear text"
     )
+    parser.add_argument(
+        "--coarse-tau-grid",
+        action="store_true",
+        help="with --blip-sweep: the attack searches tau = 1, 0.9, ..., 0.2 (rounds 1-6's "
+        "grid, to reproduce their tables) instead of 1, 0.99, ..., 0.01",
+    )
     return parser.parse_args()
 
 
@@ -186,35 +193,7 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     else:
         train, test, description = world_sources(args)
     if args.blip_sweep:
-        field_sets = [field_subset_params(f) for f in args.filter_fields or []]
-        if args.no_block_on:
-            field_sets = [replace(p, block_on=()) for p in field_sets or [FIELD_PARAMS]]
-        if args.date_block != "day":
-            field_sets = [replace(p, date_block=args.date_block)
-                          for p in field_sets or [FIELD_PARAMS]]  # fmt: skip
-        if args.date_key_max_ratio:
-            field_sets = [replace(p, date_key_max_ratio=r, date_key_fallback=fallback)
-                          for p in field_sets or [FIELD_PARAMS]
-                          for r in args.date_key_max_ratio
-                          for fallback in args.date_key_fallback]  # fmt: skip
-        if args.town_with:
-            field_sets = [
-                replace(p, town_with=hosts, field_flip_probabilities={h: f for h in hosts},
-                        town_filter_without_host=args.town_filter_without_host)
-                for p in field_sets or [FIELD_PARAMS]
-                for hosts in map(parse_town_with, args.town_with)
-                for f in args.composite_flip
-            ]
-        field_flips = [parse_field_flips(f) for f in args.field_flip or []]
-        sweep = blip_sweep(
-            train,
-            test,
-            args.blip_sweep,
-            not args.no_resolution,
-            field_sets or None,
-            field_flips or None,
-        )
-        return {"data": description, "seed": args.seed, **sweep, "machine": machine()}
+        return _sweep(args, train, test, description)
     result: dict[str, Any] = {
         "data": description,
         "seed": args.seed,
@@ -235,6 +214,44 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         result["throughput_end_to_end"] = throughput(args.throughput, args.seed + 2)
     result["machine"] = machine()
     return result
+
+
+def _sweep(
+    args: argparse.Namespace, train: Source, test: Source, description: str
+) -> dict[str, Any]:
+    """--blip-sweep: every setting the options name (bench/_pprl_blip.py), as printed."""
+    field_sets = [field_subset_params(f) for f in args.filter_fields or []]
+    if args.no_block_on:
+        field_sets = [replace(p, block_on=()) for p in field_sets or [FIELD_PARAMS]]
+    if args.date_block != "day":
+        field_sets = [replace(p, date_block=args.date_block)
+                      for p in field_sets or [FIELD_PARAMS]]  # fmt: skip
+    if args.date_key_max_ratio:
+        field_sets = [replace(p, date_key_max_ratio=r, date_key_fallback=fallback)
+                      for p in field_sets or [FIELD_PARAMS]
+                      for r in args.date_key_max_ratio
+                      for fallback in args.date_key_fallback]  # fmt: skip
+    if args.town_with:
+        field_sets = [
+            replace(p, town_with=hosts, field_flip_probabilities={h: f for h in hosts},
+                    town_filter_without_host=args.town_filter_without_host)
+            for p in field_sets or [FIELD_PARAMS]
+            for hosts in map(parse_town_with, args.town_with)
+            for f in args.composite_flip
+        ]
+    field_flips = [parse_field_flips(f) for f in args.field_flip or []]
+    set_tau_grid(coarse=args.coarse_tau_grid)
+    sweep = blip_sweep(
+        train,
+        test,
+        args.blip_sweep,
+        not args.no_resolution,
+        field_sets or None,
+        field_flips or None,
+    )
+    grid = "coarse" if args.coarse_tau_grid else "fine"
+    return {"data": description, "seed": args.seed, "tau_grid": grid, **sweep,
+            "machine": machine()}  # fmt: skip
 
 
 def _vs_clear_text(other: dict[str, Any]) -> dict[str, Any]:
