@@ -267,7 +267,9 @@ def main() -> None:
         try:
             sizes.append(measure(rows, data))
         except SystemExit as failed:  # a child failed (e.g. out of memory): say so, go on
-            sizes.append({"shipments": rows, "failed": str(failed)[-1500:]})
+            text = str(failed)  # the head says why (the error's first line), the tail where
+            shown = text if len(text) <= 2500 else f"{text[:1500]}\n[...]\n{text[-700:]}"
+            sizes.append({"shipments": rows, "failed": shown})
         finally:
             if not args.keep:
                 shutil.rmtree(data, ignore_errors=True)

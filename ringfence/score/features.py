@@ -298,14 +298,16 @@ def feature_sql(
     ctes = [_base_sql(), labels_sql(labels, cutoff_day), prior_sql(labels), _unit_value_sql()]
     ctes += [watchlist_sql(), consignee_address_sql()]
     ctes += [key_rows_sql(name) for name in HISTORY_KEYS]
+    if oof:
+        ctes += [profiles.fold_sql(labels)]
     ctes += [
-        history_sql(name, labels, name in PARTY_KEYS, SHIPMENT_COUNTS) for name in HISTORY_KEYS
+        history_sql(name, labels, name in PARTY_KEYS, SHIPMENT_COUNTS, "labf" if oof else "lab")
+        for name in HISTORY_KEYS
     ]
     if TOP_DECILES:
         ctes += [deciles.changes_sql(name, labels) for name in HISTORY_KEYS]
         ctes += [deciles.thresholds_sql(list(HISTORY_KEYS), labels)]
     if oof:
-        ctes += [profiles.fold_sql(labels)]
         ctes += [profiles.oof_sql(name, labels) for name in HISTORY_KEYS]
     select = _select_sql(labels, network, cutoff_day, oof, weight, counts)
     if rows is not None:

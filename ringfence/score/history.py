@@ -53,10 +53,14 @@ def label_sums(labels: list[str], prefix: str) -> list[str]:
     return [f"{prefix}{c}" for c in cols]
 
 
-def history_sql(name: str, labels: list[str], party: bool, past: bool = False) -> str:
+def history_sql(
+    name: str, labels: list[str], party: bool, past: bool = False, label_rows: str = "lab"
+) -> str:
     """Per key and day: label history of strictly earlier days, plus behaviour for parties;
     with ``past``, other keys get their past shipments too (``<key>_past_shipments``). Reads the
-    key's rows ``bk_<name>`` (``base_rows.key_rows_sql``)."""
+    key's rows ``bk_<name>`` (``base_rows.key_rows_sql``) and the labels of ``label_rows``
+    (``lab``, or ``labf``: with each shipment's fold, which the out-of-fold counts read from
+    ``lk_<name>``, the key's labels, so the labels meet the key's rows in one join)."""
     counts = ["1 AS n_any"] + [f"l.{c}" for c in label_sums(labels, "")]
     zeros = ["0 AS n_any"] + [f"0 AS {c}" for c in label_sums(labels, "")]
     cols = ["n_any", *label_sums(labels, "")]
@@ -74,10 +78,11 @@ def history_sql(name: str, labels: list[str], party: bool, past: bool = False) -
         ]
     elif past:
         hist.append(f"coalesce(sum(ships) {before}, 0) AS {name}_past_shipments")
-    return f"""ev_{name} AS (
+    return f"""lk_{name} AS (SELECT b.k, l.* FROM {label_rows} l JOIN bk_{name} b ON b.id = l.sid),
+ev_{name} AS (
  SELECT k, day, 1 AS ships, {", ".join(zeros)} FROM bk_{name}
  UNION ALL
- SELECT b.k, l.lday, 0, {", ".join(counts)} FROM lab l JOIN bk_{name} b ON b.id = l.sid),
+ SELECT l.k, l.lday, 0, {", ".join(counts)} FROM lk_{name} l),
 g_{name} AS (
  SELECT k, day, {", ".join(f"{_double_sum(c)} AS {c}" for c in ["ships", *cols])}
  FROM ev_{name} GROUP BY 1, 2),

@@ -51,13 +51,15 @@ class FeatureQuery:
     def where(self, condition: str) -> str:
         """The query's rows that meet an SQL condition on its columns (``id``, ``date``...).
 
-        A condition on the shipment id alone (``LABELLED``, ``ids_condition``) also limits the
-        query's base rows before its joins (``feature_sql(rows=)``), so the final joins probe
-        only those rows. It was not what made the training query fit in memory: the CTE hints
-        did (``score/cte_hints.py``, docs/scale.md)."""
-        sql = self.sql
-        if condition.startswith("id IN ("):
-            sql = self._sql(rows=f"b.{condition}")
+        A condition on the shipment id alone (``LABELLED``, ``ids_condition``) limits the
+        query's base rows before its joins instead (``feature_sql(rows=)``), so the final joins
+        probe only those rows; when it is that one list and nothing more it is not checked again
+        around the query (a second semi-join of every row, docs/scale.md)."""
+        if not condition.startswith("id IN ("):
+            return f"SELECT * FROM ({self.sql}) feature_rows WHERE {condition}"
+        sql = self._sql(rows=f"b.{condition}")
+        if _one_list(condition):  # the rows' own condition, whole: not checked twice
+            return sql
         return f"SELECT * FROM ({sql}) feature_rows WHERE {condition}"
 
     def with_prior(self, weight: float) -> FeatureQuery:
@@ -125,6 +127,20 @@ def labelled_matrix(
     the same rows, features and order as in the whole lake's matrix."""
     query = prepare(settings, engine, label_cutoff, rules_path, oof, prior_weight)
     return matrix_where(engine, query, LABELLED), query.labels
+
+
+def _one_list(condition: str) -> bool:
+    """Whether ``condition`` (``id IN (...)...``) is that one list and nothing after it: the
+    parenthesis it opens closes at its end (string literals skipped)."""
+    depth, quoted = 0, False
+    for at, char in enumerate(condition):
+        if char == "'":
+            quoted = not quoted  # a doubled quote toggles twice
+        elif not quoted and char in "()":
+            depth += 1 if char == "(" else -1
+            if depth == 0:
+                return at == len(condition) - 1
+    return False
 
 
 def ids_condition(ids: list[str]) -> str:

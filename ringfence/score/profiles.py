@@ -25,7 +25,8 @@ def _counters(labels: list[str]) -> list[str]:
 
 
 def fold_sql(labels: list[str]) -> str:
-    """Each shipment's fold (by id, portable to Spark), and per fold the global label counts."""
+    """Each shipment's fold (by id, portable to Spark), the labels with their shipment's fold
+    (``labf``, the label rows of the keys' histories), and per fold the global label counts."""
     cols = _counters(labels)
     sums = ", ".join(f"sum({c}) AS {c}" for c in cols)
     events = ", ".join(["1 AS n_any", *(f"l.{c}" for c in cols[1:])])
@@ -33,19 +34,19 @@ def fold_sql(labels: list[str]) -> str:
     # sorts ids alone, not ``base``'s rows.
     return f"""fold AS (
  SELECT id, row_number() OVER (ORDER BY id) % {FOLDS} AS f FROM shipments WHERE date IS NOT NULL),
-ofp AS (SELECT fo.f, {sums} FROM (SELECT l.sid, {events} FROM lab l) e
- JOIN fold fo ON fo.id = e.sid GROUP BY 1),
+labf AS (SELECT l.*, fo.f FROM lab l JOIN fold fo ON fo.id = l.sid),
+ofp AS (SELECT f, {sums} FROM (SELECT l.f, {events} FROM labf l) e GROUP BY 1),
 otp AS (SELECT {sums} FROM ofp)"""
 
 
 def oof_sql(name: str, labels: list[str]) -> str:
-    """Per key and fold, and per key over all folds: the training window's label counts."""
+    """Per key and fold, and per key over all folds: the training window's label counts (from
+    the key's labels ``lk_<name>`` with their folds, ``history.history_sql`` on ``labf``)."""
     cols = _counters(labels)
     sums = ", ".join(f"sum({c}) AS {c}" for c in cols)
     events = ", ".join(["1 AS n_any", *(f"l.{c}" for c in cols[1:])])
     return f"""of_{name} AS (
- SELECT b.k, fo.f, {sums} FROM (SELECT l.sid, {events} FROM lab l) e
- JOIN bk_{name} b ON b.id = e.sid JOIN fold fo ON fo.id = e.sid GROUP BY 1, 2),
+ SELECT k, f, {sums} FROM (SELECT l.k, l.f, {events} FROM lk_{name} l) e GROUP BY 1, 2),
 ot_{name} AS (SELECT k, {sums} FROM of_{name} GROUP BY 1)"""
 
 
