@@ -28,6 +28,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -234,6 +235,14 @@ def _stop_reason(last: dict[str, Any], seconds: float, gib: float) -> str | None
     return None
 
 
+def _why(text: str) -> str:
+    """A failed size's error lines (``...Error: ...``, ``...Exception: ...``: a traceback's
+    cause sits in its middle) first, then the text's head and tail."""
+    causes = [line for line in text.splitlines() if re.match(r"^[\w.]+(Error|Exception): ", line)]
+    shown = text if len(text) <= 2500 else f"{text[:800]}\n[...]\n{text[-700:]}"
+    return "\n".join([*causes, shown])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows-list", default="1000000,3000000")
@@ -267,9 +276,7 @@ def main() -> None:
         try:
             sizes.append(measure(rows, data))
         except SystemExit as failed:  # a child failed (e.g. out of memory): say so, go on
-            text = str(failed)  # the head says why (the error's first line), the tail where
-            shown = text if len(text) <= 2500 else f"{text[:1500]}\n[...]\n{text[-700:]}"
-            sizes.append({"shipments": rows, "failed": shown})
+            sizes.append({"shipments": rows, "failed": _why(str(failed))})
         finally:
             if not args.keep:
                 shutil.rmtree(data, ignore_errors=True)
