@@ -334,13 +334,7 @@ def _composite_block(
     town_values = [v for vals in values for v in vals["city"]]
     needed = [bool(h) and (bool(t) or name != "city") for h, t in zip(host_values, town_values,
                                                                     strict=True)]  # fmt: skip
-    column = f"clk_{host}"
-    bits = np.vstack([np.unpackbits(clk_matrix(e, column).view(np.uint8), axis=1)
-                      for e in encodings])  # fmt: skip
-    counts = np.concatenate([popcounts(clk_matrix(e, column)) for e in encodings])
-    held = np.flatnonzero((counts > 0) & np.array(needed) & np.array([bool(v) for v in truth]))
-    rows = np.random.default_rng(seed).permutation(held)[:SAMPLE]
-    sample = [truth[i] for i in rows]
+    bits, rows, sample = _filter_sample(encodings, f"clk_{host}", np.array(needed), truth, seed)
     census_values = [v for v in census[name] if v]
     joint_census = [
         j for j, h, t in zip(joint(census[host], census["city"]), census[host], census["city"],
@@ -350,6 +344,19 @@ def _composite_block(
     part = 1 if name == "city" else 0
     result = attack_composite(bits[rows], sample, census_values, joint_census, part)
     return {**result, **_same_records(encodings, rows, sample, census_values)}
+
+
+def _filter_sample(
+    encodings: list[pa.Table], column: str, wanted: np.ndarray, truth: list[str], seed: int
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """A filter column's bits, and the attacked records: at most ``SAMPLE`` of those with bits
+    in it, ``wanted`` and a true value, drawn by ``seed``; their true values."""
+    bits = np.vstack([np.unpackbits(clk_matrix(e, column).view(np.uint8), axis=1)
+                      for e in encodings])  # fmt: skip
+    counts = np.concatenate([popcounts(clk_matrix(e, column)) for e in encodings])
+    held = np.flatnonzero((counts > 0) & wanted & np.array([bool(v) for v in truth]))
+    rows = np.random.default_rng(seed).permutation(held)[:SAMPLE]
+    return bits, rows, [truth[i] for i in rows]
 
 
 def _same_records(
@@ -378,13 +385,7 @@ def _hostless_block(
     truth = [v for vals in values for v in vals["city"]]
     no_host = np.array([not any(vals[h][i] for h in params.town_with)
                         for vals in values for i in range(len(vals["city"]))])  # fmt: skip
-    column = "clk_city"
-    bits = np.vstack([np.unpackbits(clk_matrix(e, column).view(np.uint8), axis=1)
-                      for e in encodings])  # fmt: skip
-    counts = np.concatenate([popcounts(clk_matrix(e, column)) for e in encodings])
-    held = np.flatnonzero((counts > 0) & no_host & np.array([bool(v) for v in truth]))
-    rows = np.random.default_rng(seed).permutation(held)[:SAMPLE]
-    sample = [truth[i] for i in rows]
+    bits, rows, sample = _filter_sample(encodings, "clk_city", no_host, truth, seed)
     census_values = [v for v in census["city"] if v]
     result = attack_filter(bits[rows], sample, census_values) if len(rows) else {
         "reidentified": 0.0, "tau": 1.0, "values": 0, "by_tau": {}}  # fmt: skip
