@@ -118,18 +118,18 @@ def train_once(data: Path) -> dict[str, Any]:
 
 
 DRAWN_SQL = """
-SELECT coalesce(sum(CASE WHEN positive THEN 1 ELSE 0 END), 0) AS positives,
-       coalesce(sum(CASE WHEN NOT positive AND md5(ref) < '{threshold}' THEN 1 ELSE 0 END), 0)
-           AS negatives_drawn
-FROM (SELECT shipment_ref AS ref, bool_or(positive) AS positive FROM outcomes
+SELECT coalesce(sum(CASE WHEN positive THEN 1 ELSE 0 END), 0) AS positives_drawn,
+       coalesce(sum(CASE WHEN positive THEN 0 ELSE 1 END), 0) AS negatives_drawn
+FROM (SELECT shipment_ref AS id, bool_or(positive) AS positive FROM outcomes
       WHERE shipment_ref IS NOT NULL GROUP BY shipment_ref) AS per_shipment
+WHERE {condition}
 """
 
 
 def check_sample(settings: Settings, sample: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Counted apart from training: every positive shipment, and the negatives whose MD5 is
-    below the sample's threshold (the window holds every shipment: training runs up to the last);
-    ``every_positive_kept`` when they add up to the rows kept."""
+    """Counted apart from training: the shipments the sample's condition draws, positives and
+    negatives (the window holds every shipment: training runs up to the last), beside what the
+    plan expects of each; ``exact`` when they add up to the rows trained on."""
     from ringfence.score import sample as sampling
     from ringfence.score.inputs import register_inputs
     from ringfence.store.engine import open_engine
@@ -142,14 +142,13 @@ def check_sample(settings: Settings, sample: dict[str, Any] | None) -> dict[str,
         until = dt.date.fromisoformat(sample["until"])
         plan = sampling.plan_sample(engine, settings.train_max_rows, until)
         assert plan is not None
-        sql = DRAWN_SQL.format(threshold=plan.threshold)
-        counts = engine.query(sql).to_pylist()[0]
+        counts = engine.query(DRAWN_SQL.format(condition=plan.condition())).to_pylist()[0]
     finally:
         engine.close()
     counts = {k: int(v) for k, v in counts.items()}
     counts["expected_negatives"] = round(plan.fraction * (plan.labelled - plan.positives))
-    kept = counts["positives"] + counts["negatives_drawn"]
-    counts["every_positive_kept"] = kept == sample["kept"]
+    counts["positive_fractions"] = sample.get("positive_fractions") or {}
+    counts["exact"] = counts["positives_drawn"] + counts["negatives_drawn"] == sample["kept"]
     return counts
 
 

@@ -112,8 +112,9 @@ class Settings(BaseSettings):
         default=1_000_000,
         ge=1000,
         description=(
-            "Most labelled shipments training learns from: past it, every shipment with a "
-            "positive outcome and a weighted sample of the others (score/sample.py)."
+            "Most labelled shipments training learns from: past it, a weighted sample: every "
+            "shipment with a positive outcome up to half of it (past that, each label's "
+            "positives are drawn too) and the others drawn (score/sample.py)."
         ),
     )
     max_job_seconds: float = Field(

@@ -95,11 +95,18 @@ def train(
 def _sample_line(sample: dict[str, Any]) -> str:
     """What the training sample kept (RINGFENCE_TRAIN_MAX_ROWS), for the train summary."""
     share = float(sample["negative_fraction"])
+    drawn = sample.get("positive_fractions") or {}
+    positives = f"{sample['positives']:,} with a positive outcome"
+    if drawn:  # past POSITIVE_SHARE the positives were drawn too, per label
+        labels = ", ".join(f"{label} {q:.1%}" for label, q in drawn.items())
+        positives = f"of the {positives}, those of {labels} (other labels' all)"
+    else:
+        positives = "all " + positives
     return (
         f"Trained on a sample (RINGFENCE_TRAIN_MAX_ROWS={sample['max_rows']:,}): "
-        f"{sample['kept']:,} of {sample['labelled']:,} labelled shipments — all "
-        f"{sample['positives']:,} with a positive outcome and {share:.1%} of the others, "
-        f"each weighing {1 / share:.3g}"
+        f"{sample['kept']:,} of {sample['labelled']:,} labelled shipments — {positives} "
+        f"and {share:.1%} of the others, each weighing the inverse of its chance "
+        f"({1 / share:.3g} for the others)"
     )
 
 
