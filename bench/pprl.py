@@ -136,6 +136,12 @@ def parse_args() -> argparse.Namespace:
         help="with --blip-sweep: the birth-date block key on the year (and month) only",
     )
     parser.add_argument(
+        "--date-key-only",
+        action="store_true",
+        help="with --filter-fields: the birth-date block key even for sets without the "
+        "birth-date filter (the date then only in the CLK and the key; round 7)",
+    )
+    parser.add_argument(
         "--date-key-max-ratio",
         type=float,
         nargs="+",
@@ -221,6 +227,8 @@ def _sweep(
 ) -> dict[str, Any]:
     """--blip-sweep: every setting the options name (bench/_pprl_blip.py), as printed."""
     field_sets = [field_subset_params(f) for f in args.filter_fields or []]
+    if args.date_key_only:
+        field_sets = [replace(p, block_on=("birth_date",)) for p in field_sets or [FIELD_PARAMS]]
     if args.no_block_on:
         field_sets = [replace(p, block_on=()) for p in field_sets or [FIELD_PARAMS]]
     if args.date_block != "day":

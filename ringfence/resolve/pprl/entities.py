@@ -86,15 +86,22 @@ def score_links(
     return Links(n_left, right.num_rows, a.astype(np.int64), b.astype(np.int64), score)
 
 
-def components(links: Links, link_threshold: float) -> np.ndarray:
+def components(
+    links: Links, link_threshold: float, within_link_threshold: float | None = None
+) -> np.ndarray:
     """Component label of each record (left first) when pairs scoring >= ``link_threshold``
-    are linked; a record without such a link is a component of its own."""
+    are linked (within-file pairs: >= ``within_link_threshold`` if given); a record without
+    such a link is a component of its own."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
     check_link_threshold(link_threshold)
     n = links.n_left + links.n_right
     keep = links.score >= link_threshold
+    if within_link_threshold is not None and within_link_threshold != link_threshold:
+        check_link_threshold(within_link_threshold)
+        within = (links.a < links.n_left) == (links.b < links.n_left)
+        keep = np.where(within, links.score >= within_link_threshold, keep)
     graph = coo_matrix(
         (np.ones(int(keep.sum()), dtype=np.int8), (links.a[keep], links.b[keep])), shape=(n, n)
     )
@@ -108,6 +115,14 @@ def default_link_threshold(model: ScoreModel | FieldModel) -> float:
     if isinstance(model, FieldModel):
         return FIELD_LINK_THRESHOLD if model.link_threshold is None else model.link_threshold
     return CLK_LINK_THRESHOLD
+
+
+def default_within_link_threshold(model: ScoreModel | FieldModel) -> float:
+    """The within-file link threshold: a field model's own ``within_link_threshold`` (the
+    split fit's), else ``default_link_threshold`` (one threshold for both kinds of pair)."""
+    if isinstance(model, FieldModel) and model.within_link_threshold is not None:
+        return model.within_link_threshold
+    return default_link_threshold(model)
 
 
 def cross_side_prf(
@@ -131,11 +146,13 @@ def cross_side_prf(
 
 @dataclass(frozen=True)
 class LinkChoice:
-    """The link threshold of best entity F1 on labelled data, and each tried one's F1."""
+    """The link threshold of best entity F1 on labelled data, and each tried one's F1 (one
+    threshold for both kinds of pair); with a split choice also the within-file threshold."""
 
     link_threshold: float
     f1: float
     f1_by_link_threshold: dict[float, float]
+    within_link_threshold: float | None = None
 
 
 def pick_link_threshold(
@@ -147,13 +164,15 @@ def pick_link_threshold(
     links: Links | None = None,
     *,
     skipped: SkippedBlocks | None = None,
+    within_thresholds: tuple[float, ...] | None = None,
 ) -> LinkChoice:
     """The link threshold of ``thresholds`` whose entities (``model``'s links across and within
     the sides, closed) score the best F1 against the known ``matches`` (left id, right id),
     counting the left×right pairs the entities imply (``cross_side_prf``; a match naming an
     id in neither file is left out). Ties go to the lower threshold. ``links``: the scored
     links, if the caller has them; without them ``skipped``, if given, records the
-    over-common keys scoring them left out (``score_links``)."""
+    over-common keys scoring them left out (``score_links``). With ``within_thresholds`` the
+    within-file threshold is chosen too (``split_choice``)."""
     if links is None:
         links = score_links(left, right, model, skipped=skipped)
     lrow = {v: i for i, v in enumerate(left.column("id").to_pylist())}
@@ -161,12 +180,38 @@ def pick_link_threshold(
     known = [(lrow[a], rrow[b]) for a, b in set(matches) if a in lrow and b in rrow]
     truth_left = np.array([a for a, _ in known], dtype=np.int64)
     truth_right = np.array([b for _, b in known], dtype=np.int64)
+    if within_thresholds is not None:
+        return split_choice(links, thresholds, within_thresholds, truth_left, truth_right)
     f1 = {
         t: cross_side_prf(components(links, t), links.n_left, truth_left, truth_right)["f1"]
         for t in thresholds
     }
     best = max(thresholds, key=lambda t: f1[t])
     return LinkChoice(best, f1[best], f1)
+
+
+def split_choice(
+    links: Links,
+    thresholds: tuple[float, ...],
+    within_thresholds: tuple[float, ...],
+    truth_left: np.ndarray,
+    truth_right: np.ndarray,
+) -> LinkChoice:
+    """The pair (cross-file, within-file threshold) of best entity F1 (docs/pprl.md, round 7).
+    Ties: a pair of equal thresholds (one threshold for both, as without the split), then the
+    lower cross threshold, then the lower within one. ``f1_by_link_threshold`` holds the
+    equal pairs' F1 (those of ``thresholds`` also in ``within_thresholds``)."""
+    pairs = [(t, w) for t in thresholds for w in within_thresholds]
+    pairs.sort(key=lambda p: (p[0] != p[1], p[0], p[1]))
+    f1 = {
+        (t, w): cross_side_prf(components(links, t, w), links.n_left, truth_left, truth_right)[
+            "f1"
+        ]
+        for t, w in pairs
+    }
+    best_t, best_w = max(pairs, key=lambda p: f1[p])
+    equal = {t: f1[(t, t)] for t in thresholds if t in within_thresholds}
+    return LinkChoice(best_t, f1[(best_t, best_w)], equal, best_w)
 
 
 def check_link_threshold(link_threshold: float) -> None:
@@ -200,16 +245,24 @@ def link_entities(
     model: ScoreModel | FieldModel | None = None,
     *,
     skipped: SkippedBlocks | None = None,
+    within_link_threshold: float | None = None,
 ) -> pa.Table:
     """The entities of two encodings tables: ``side`` ("left"/"right"), ``id``, ``entity_id``
     for every record of both (singletons included), linking pairs that score at least
     ``link_threshold`` (default: ``default_link_threshold`` of the model in use) across or
-    within the sides (``model`` and ``skipped`` as in ``match_encodings``)."""
+    within the sides (``model`` and ``skipped`` as in ``match_encodings``). Within-file pairs
+    use ``within_link_threshold`` if given, else ``link_threshold`` if given, else the model's
+    (``default_within_link_threshold``)."""
     scorer = model_for(check_compatible(left, right), model)
+    if within_link_threshold is None:
+        within_link_threshold = (
+            link_threshold if link_threshold is not None else default_within_link_threshold(scorer)
+        )
     if link_threshold is None:
         link_threshold = default_link_threshold(scorer)
     check_link_threshold(link_threshold)
-    labels = components(score_links(left, right, scorer, skipped=skipped), link_threshold)
+    links = score_links(left, right, scorer, skipped=skipped)
+    labels = components(links, link_threshold, within_link_threshold)
     return entity_table(
         left.column("id").combine_chunks(), right.column("id").combine_chunks(), labels
     )

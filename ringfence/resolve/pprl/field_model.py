@@ -58,6 +58,9 @@ class FieldModel:
     # (``entities.pick_link_threshold``); None: ``FIELD_LINK_THRESHOLD`` (older files, the
     # shipped model).
     link_threshold: float | None = None
+    # The link threshold of within-file pairs (left × left, right × right) when the split fit
+    # chose one of its own (``fit_model(split=True)``); None: ``link_threshold`` for both.
+    within_link_threshold: float | None = None
 
     def __post_init__(self) -> None:
         unknown = set(self.coefficients) - set(FEATURES)
@@ -71,12 +74,14 @@ class FieldModel:
             low, high = _bounds(name) if name != "intercept" else (None, None)
             if (low is not None and value < low) or (high is not None and value > high):
                 raise ValueError(f"{name!r} must be {'>= 0' if low is not None else '<= 0'}")
-        if self.link_threshold is not None:
-            value = self.link_threshold
+        for key in ("link_threshold", "within_link_threshold"):
+            value = getattr(self, key)
+            if value is None:
+                continue
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise ValueError("'link_threshold' is not a number")
+                raise ValueError(f"{key!r} is not a number")
             if not 0.0 < value <= 1.0:  # NaN fails this too
-                raise ValueError(f"'link_threshold' must be above 0 and at most 1, not {value}")
+                raise ValueError(f"{key!r} must be above 0 and at most 1, not {value}")
 
     def fields(self) -> set[str]:
         """The fields whose own filters this model weighs."""
@@ -95,10 +100,12 @@ class FieldModel:
 
     def save(self, path: Path) -> None:
         """Write the model as JSON (creating its folder); an unwritable path is one error.
-        Without a link threshold the key is left out (the file reads as before it existed)."""
+        Without a link threshold (or a within one) the key is left out (the file reads as
+        before it existed)."""
         data = asdict(self)
-        if self.link_threshold is None:
-            del data["link_threshold"]
+        for key in ("link_threshold", "within_link_threshold"):
+            if data[key] is None:
+                del data[key]
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
@@ -116,6 +123,7 @@ def load_field_model(path: Path) -> FieldModel:
             version=str(data.get("version", "fitted")),
             trained_on=str(data.get("trained_on", "")),
             link_threshold=data.get("link_threshold"),  # older files have none
+            within_link_threshold=data.get("within_link_threshold"),
         )
     except FileNotFoundError:
         raise InputFileError("model file not found", file=str(path)) from None
@@ -295,18 +303,29 @@ def fit_model(
     matches: Iterable[tuple[str, str]],
     *,
     skipped: SkippedBlocks | None = None,
+    split: bool = False,
 ) -> ModelFit:
     """Fit a field model on known ``matches`` (left id, right id) between two encodings tables
     and store in it the entities link threshold of best entity F1 on them: what ``pprl fit``
-    does (``fit_from_matches``, then ``entities.pick_link_threshold``).
+    does (``fit_from_matches``, then ``entities.pick_link_threshold``). With ``split`` the
+    cross-file and within-file thresholds are chosen as a pair (``FIT_LINK_THRESHOLDS`` each)
+    and both stored (``within_link_threshold``; docs/pprl.md, round 7).
 
     ``skipped``, if given, records the over-common keys left out of the comparisons the link
     threshold is chosen on (left × right, left × left, right × right, as ``link_entities``
     counts them); the fit's own comparison is the first of these, so it is not counted twice.
     """
-    from ringfence.resolve.pprl.entities import pick_link_threshold
+    from ringfence.resolve.pprl.entities import FIT_LINK_THRESHOLDS, pick_link_threshold
 
     known = set(matches)  # read twice
     fitted, summary = fit_from_matches(left, right, known)
-    choice = pick_link_threshold(left, right, fitted, known, skipped=skipped)
-    return ModelFit(replace(fitted, link_threshold=choice.link_threshold), summary, choice)
+    within = FIT_LINK_THRESHOLDS if split else None
+    choice = pick_link_threshold(
+        left, right, fitted, known, skipped=skipped, within_thresholds=within
+    )
+    model = replace(
+        fitted,
+        link_threshold=choice.link_threshold,
+        within_link_threshold=choice.within_link_threshold,
+    )
+    return ModelFit(model, summary, choice)
