@@ -142,6 +142,12 @@ def parse_args() -> argparse.Namespace:
         "birth-date filter (the date then only in the CLK and the key; round 7)",
     )
     parser.add_argument(
+        "--date-key-features",
+        action="store_true",
+        help="with --blip-sweep: the fitted field model also weighs whether both records hold "
+        "the birth-date block key and it agrees or differs (round 8)",
+    )
+    parser.add_argument(
         "--date-key-max-ratio",
         type=float,
         nargs="+",
@@ -256,6 +262,7 @@ def _sweep(
         not args.no_resolution,
         field_sets or None,
         field_flips or None,
+        args.date_key_features,
     )
     grid = "coarse" if args.coarse_tau_grid else "fine"
     return {"data": description, "seed": args.seed, "tau_grid": grid, **sweep,
