@@ -148,6 +148,12 @@ def parse_args() -> argparse.Namespace:
         "the birth-date block key and it agrees or differs (round 8)",
     )
     parser.add_argument(
+        "--dice-hinges",
+        action="store_true",
+        help="with --blip-sweep: the fitted field model also weighs how far each Dice passes "
+        "0.5, 0.7 and 0.9 (round 9)",
+    )
+    parser.add_argument(
         "--date-key-max-ratio",
         type=float,
         nargs="+",
@@ -263,6 +269,7 @@ def _sweep(
         field_sets or None,
         field_flips or None,
         args.date_key_features,
+        args.dice_hinges,
     )
     grid = "coarse" if args.coarse_tau_grid else "fine"
     return {"data": description, "seed": args.seed, "tau_grid": grid, **sweep,

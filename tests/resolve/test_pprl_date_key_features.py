@@ -1,11 +1,13 @@
-"""The date key's features (docs/pprl.md, round 8): whether both records hold the birth-date
-block key and it agrees or differs; fitted only when asked, so other models score as before."""
+"""The date key's features (whether both records hold the birth-date block key and it agrees
+or differs) and the Dice hinges (docs/pprl.md, rounds 8 and 9); fitted only when asked, so
+other models score as before."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ringfence.resolve.pprl import encode_parties
+from ringfence.resolve.pprl.extra_features import HINGE_FEATURES
 from ringfence.resolve.pprl.field_model import (
     DATE_KEY_FEATURES,
     FEATURES,
@@ -69,3 +71,29 @@ def test_the_fit_weighs_the_date_key_only_when_asked() -> None:
     assert keyed.coefficients["birth_date_key_agree"] > 0
     assert keyed.coefficients["birth_date_key_differ"] <= 0
     assert np.isfinite(keyed.intercept)
+
+
+def test_dice_hinges_are_fitted_only_when_asked_and_keep_the_model_monotone() -> None:
+    left = encode_parties(parties(*LEFT_ROWS), SECRET, FIELD_PARAMS)
+    right = encode_parties(parties(*RIGHT_ROWS), SECRET, FIELD_PARAMS)
+    li, ri = candidate_pairs(left, right)
+    matrix = pair_features(left, right, li, ri)
+    name = matrix[:, FEATURES.index("name_agree")]
+    over = matrix[:, FEATURES.index("name_over70")]
+    assert np.allclose(over, np.maximum(name - 0.7, 0.0) / 0.3)
+    plain = fit_model(left, right, MATCHES).model
+    assert not any(plain.coefficients.get(n) for n in HINGE_FEATURES)
+    hinged = fit_model(left, right, MATCHES, hinges=True).model
+    assert all(hinged.coefficients.get(n, 0.0) >= 0 for n in HINGE_FEATURES)
+    assert any(hinged.coefficients.get(n) for n in HINGE_FEATURES)
+    assert "name" in hinged.fields()
+    # A higher name Dice never lowers the score.
+    row = matrix[:1].copy()
+    scores = []
+    for d in np.linspace(0, 1, 21):
+        row[0, FEATURES.index("name_agree")] = d
+        row[0, FEATURES.index("name_disagree")] = 1 - d
+        for n, k in (("name_over50", 0.5), ("name_over70", 0.7), ("name_over90", 0.9)):
+            row[0, FEATURES.index(n)] = max(d - k, 0.0) / (1 - k)
+        scores.append(float(hinged.score(row)[0]))
+    assert scores == sorted(scores)

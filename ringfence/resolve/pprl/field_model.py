@@ -28,6 +28,13 @@ import numpy as np
 import pyarrow as pa
 
 from ringfence.errors import InputFileError, UserError
+from ringfence.resolve.pprl.extra_features import (
+    DATE_KEY_FEATURES,
+    HINGE_FEATURES,
+    HINGE_SUFFIXES,
+    date_key_features,
+    hinge_features,
+)
 from ringfence.resolve.pprl.params import CLK_FIELDS, EXACT_FIELDS
 
 if TYPE_CHECKING:  # both modules import this one when loaded
@@ -39,18 +46,13 @@ MODEL_FILE = "field_model.json"
 # codes' agreements and disagreements, fitted on the same train worlds as MODEL_FILE. Not the
 # default for them (it loses 0.49 pairs F1 on the simulator; docs/pprl.md): for --model.
 CLK_MODEL_FILE = "clk_model.json"
-# Whether both records hold the birth-date block key and it is the same (or differs): an
-# exact date agreement the receiver already sees (docs/pprl.md, round 8). Fitted only when
-# asked (``date_key_features``); a model without them scores as before.
-DATE_KEY_FEATURES = ("birth_date_key_agree", "birth_date_key_differ")
 FEATURES: tuple[str, ...] = (
     "dice",
     *(f"{f}_{kind}" for f in CLK_FIELDS for kind in ("agree", "disagree")),
     *(f"{e}_{kind}" for e in EXACT_FIELDS for kind in ("agree", "differ")),
     *DATE_KEY_FEATURES,
+    *HINGE_FEATURES,
 )
-# Block keys a record's name gives (c Soundex codes: c + c(c - 1)/2); one more is its date key.
-_NAME_KEY_COUNTS = frozenset(c * (c + 1) // 2 for c in range(0, 64))
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ class FieldModel:
         return {
             name.rsplit("_", 1)[0]
             for name, weight in self.coefficients.items()
-            if weight and name.endswith(("_agree", "_disagree"))
+            if weight and name.endswith(("_agree", "_disagree", *HINGE_SUFFIXES))
             and name.rsplit("_", 1)[0] in CLK_FIELDS
         }
 
@@ -194,45 +196,12 @@ def pair_features(
         columns[f"{name}_agree"] = agree[name].astype(np.float64)
         columns[f"{name}_differ"] = differ[name].astype(np.float64)
     columns.update(date_key_features(left, right, li, ri))
+    columns.update(hinge_features(columns))
     matrix = np.zeros((len(li), len(FEATURES)), dtype=np.float64)
     for j, name in enumerate(FEATURES):
         if name in columns:
             matrix[:, j] = columns[name]
     return matrix
-
-
-def date_key_features(
-    left: pa.Table, right: pa.Table, li: np.ndarray, ri: np.ndarray
-) -> dict[str, np.ndarray]:
-    """``DATE_KEY_FEATURES`` of each pair when the encodings carry the birth-date block key
-    (``PprlParams.block_on``), else none. A record's date key is its last block key, present
-    when its count of keys is not one its name alone gives (as the receiver can tell, docs/
-    pprl.md, round 4); a single key is read as a name's."""
-    from ringfence.resolve.pprl.match import check_compatible
-
-    if "birth_date" not in check_compatible(left, right).block_on:
-        return {}
-    keys = [_last_keys(table) for table in (left, right)]
-    codes = {value: i for i, value in enumerate({*keys[0][1].tolist(), *keys[1][1].tolist()})}
-    lcode = np.array([codes[v] for v in keys[0][1].tolist()], dtype=np.int64)
-    rcode = np.array([codes[v] for v in keys[1][1].tolist()], dtype=np.int64)
-    both = keys[0][0][li] & keys[1][0][ri]
-    same = lcode[li] == rcode[ri]
-    return {
-        "birth_date_key_agree": (both & same).astype(np.float64),
-        "birth_date_key_differ": (both & ~same).astype(np.float64),
-    }
-
-
-def _last_keys(table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
-    """Per record: whether it holds a date key, and its last block key ("" if none)."""
-    import pyarrow.compute as pc
-
-    lists = table.column("block_keys").combine_chunks()
-    counts = pc.list_value_length(lists).to_numpy(zero_copy_only=False)
-    has = np.array([c > 1 and c not in _NAME_KEY_COUNTS for c in counts.tolist()], dtype=bool)
-    last = np.array([k[-1] if k else "" for k in lists.to_pylist()], dtype=object)
-    return has, last
 
 
 def fit_field_model(
@@ -243,6 +212,7 @@ def fit_field_model(
     weights: np.ndarray | None = None,
     exclude: tuple[str, ...] = (),
     date_key: bool = False,
+    hinges: bool = False,
 ) -> FieldModel:
     """A logistic model of ``labels`` (true = one party) on ``pair_features`` rows.
 
@@ -251,12 +221,16 @@ def fit_field_model(
     says otherwise. Fitted on the compared pairs as they come (each weighted by ``weights``
     if given), so its probability is that of a match among pairs the blocking puts side by
     side. Features constant in the training pairs (a field no record carries) and those in
-    ``exclude`` get weight 0, as do ``DATE_KEY_FEATURES`` unless ``date_key``.
+    ``exclude`` get weight 0, as do ``DATE_KEY_FEATURES`` unless ``date_key`` and
+    ``HINGE_FEATURES`` unless ``hinges``.
     """
     from scipy.optimize import minimize
 
-    if not date_key:
-        exclude = (*exclude, *DATE_KEY_FEATURES)
+    exclude = (
+        *exclude,
+        *(() if date_key else DATE_KEY_FEATURES),
+        *(() if hinges else HINGE_FEATURES),
+    )
 
     if labels.all() or not labels.any():
         raise ValueError("labelled pairs need both matches and non-matches")
@@ -303,6 +277,7 @@ def fit_from_matches(
     *,
     skipped: SkippedBlocks | None = None,
     date_key: bool = False,
+    hinges: bool = False,
 ) -> tuple[FieldModel, dict[str, int]]:
     """A model fitted on the pairs ``match_encodings`` would compare, labelled by ``matches``
     (left id, right id); every other compared pair counts as a non-match. Also returns how
@@ -329,7 +304,8 @@ def fit_from_matches(
             f"cannot fit: {summary['matches_compared']} of the {len(li)} compared pairs are "
             "known matches; a model needs both matches and non-matches among them"
         )
-    fitted = fit_field_model(pair_features(left, right, li, ri), labels, date_key=date_key)
+    features = pair_features(left, right, li, ri)
+    fitted = fit_field_model(features, labels, date_key=date_key, hinges=hinges)
     return fitted, summary
 
 
@@ -352,13 +328,15 @@ def fit_model(
     skipped: SkippedBlocks | None = None,
     split: bool = False,
     date_key: bool = False,
+    hinges: bool = False,
 ) -> ModelFit:
     """Fit a field model on known ``matches`` (left id, right id) between two encodings tables
     and store in it the entities link threshold of best entity F1 on them: what ``pprl fit``
     does (``fit_from_matches``, then ``entities.pick_link_threshold``). With ``split`` the
     cross-file and within-file thresholds are chosen as a pair (``FIT_LINK_THRESHOLDS`` each)
     and both stored (``within_link_threshold``; docs/pprl.md, round 7). With ``date_key`` the
-    model also weighs ``DATE_KEY_FEATURES`` (round 8).
+    model also weighs ``DATE_KEY_FEATURES`` (round 8), with ``hinges`` ``HINGE_FEATURES``
+    (round 9).
 
     ``skipped``, if given, records the over-common keys left out of the comparisons the link
     threshold is chosen on (left × right, left × left, right × right, as ``link_entities``
@@ -367,7 +345,7 @@ def fit_model(
     from ringfence.resolve.pprl.entities import FIT_LINK_THRESHOLDS, pick_link_threshold
 
     known = set(matches)  # read twice
-    fitted, summary = fit_from_matches(left, right, known, date_key=date_key)
+    fitted, summary = fit_from_matches(left, right, known, date_key=date_key, hinges=hinges)
     within = FIT_LINK_THRESHOLDS if split else None
     choice = pick_link_threshold(
         left, right, fitted, known, skipped=skipped, within_thresholds=within

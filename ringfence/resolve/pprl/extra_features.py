@@ -1,0 +1,74 @@
+"""Features of the field model beyond each field's Dice (docs/pprl.md, rounds 8 and 9), each
+fitted only when asked (``fit_model(date_key=..., hinges=...)``): a model without them, every
+shipped model and older file, weighs them 0 and scores as before.
+
+* ``DATE_KEY_FEATURES``: whether both records hold the birth-date block key and it is the same
+  (or differs), an exact date agreement the receiver already sees (round 8);
+* ``HINGE_FEATURES``: per similarity (the CLK's Dice and each field's ``_agree``), how far it
+  passes a knot, ``max(0, d - k) / (1 - k)`` for k in ``HINGE_KNOTS``, weight >= 0, so the score
+  may rise faster near an identical value while staying monotone in every Dice (round 9).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from ringfence.resolve.pprl.params import CLK_FIELDS
+
+DATE_KEY_FEATURES = ("birth_date_key_agree", "birth_date_key_differ")
+HINGE_KNOTS = (0.5, 0.7, 0.9)
+HINGE_SUFFIXES = tuple(f"_over{round(k * 100)}" for k in HINGE_KNOTS)
+HINGE_BASES = ("dice", *(f"{f}_agree" for f in CLK_FIELDS))
+HINGE_FEATURES = tuple(
+    f"{base.removesuffix('_agree')}{suffix}" for base in HINGE_BASES for suffix in HINGE_SUFFIXES
+)
+# Block keys a record's name gives (c Soundex codes: c + c(c - 1)/2); one more is its date key.
+_NAME_KEY_COUNTS = frozenset(c * (c + 1) // 2 for c in range(0, 64))
+
+
+def hinge_features(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``HINGE_FEATURES`` from the similarity ``columns`` already computed (a field both sides
+    hold has its Dice in ``<field>_agree``, else 0, so its hinges are 0 too)."""
+    out = {}
+    for base in HINGE_BASES:
+        if base not in columns:
+            continue
+        for k, suffix in zip(HINGE_KNOTS, HINGE_SUFFIXES, strict=True):
+            name = f"{base.removesuffix('_agree')}{suffix}"
+            out[name] = np.maximum(columns[base] - k, 0.0) / (1.0 - k)
+    return out
+
+
+def date_key_features(
+    left: pa.Table, right: pa.Table, li: np.ndarray, ri: np.ndarray
+) -> dict[str, np.ndarray]:
+    """``DATE_KEY_FEATURES`` of each pair when the encodings carry the birth-date block key
+    (``PprlParams.block_on``), else none. A record's date key is its last block key, present
+    when its count of keys is not one its name alone gives (as the receiver can tell, docs/
+    pprl.md, round 4); a single key is read as a name's."""
+    from ringfence.resolve.pprl.match import check_compatible
+
+    if "birth_date" not in check_compatible(left, right).block_on:
+        return {}
+    keys = [_last_keys(table) for table in (left, right)]
+    codes = {value: i for i, value in enumerate({*keys[0][1].tolist(), *keys[1][1].tolist()})}
+    lcode = np.array([codes[v] for v in keys[0][1].tolist()], dtype=np.int64)
+    rcode = np.array([codes[v] for v in keys[1][1].tolist()], dtype=np.int64)
+    both = keys[0][0][li] & keys[1][0][ri]
+    same = lcode[li] == rcode[ri]
+    return {
+        "birth_date_key_agree": (both & same).astype(np.float64),
+        "birth_date_key_differ": (both & ~same).astype(np.float64),
+    }
+
+
+def _last_keys(table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    """Per record: whether it holds a date key, and its last block key ("" if none)."""
+    import pyarrow.compute as pc
+
+    lists = table.column("block_keys").combine_chunks()
+    counts = pc.list_value_length(lists).to_numpy(zero_copy_only=False)
+    has = np.array([c > 1 and c not in _NAME_KEY_COUNTS for c in counts.tolist()], dtype=bool)
+    last = np.array([k[-1] if k else "" for k in lists.to_pylist()], dtype=object)
+    return has, last
