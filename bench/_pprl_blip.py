@@ -36,17 +36,24 @@ def blip_setting(
     params: PprlParams,
     date_key: bool = False,
     hinges: bool = False,
+    lsh: bool = False,
 ) -> dict[str, Any]:
     """One encoding setting: the field model fitted on the train world (``fit_model``, as
     ``pprl fit``; with the date key's features if ``date_key``, the Dice hinges if
-    ``hinges``), the eval world's pairs at 0.5 and entities at the fit's link threshold, and
-    the attack."""
+    ``hinges``, MinHash candidates if ``lsh``), the eval world's pairs at 0.5 and entities at
+    the fit's link threshold, and the attack."""
     train = World(train_source, params, clear=False)
     test = World(eval_source, params, clear=False)
     # One split fit (round 7): its equal-threshold F1 give the unsplit fit's threshold, the
     # one ``fit_model`` without ``split`` stores (the same grid and ties).
     fit = fit_model(
-        train.enc_left, train.enc_right, train.truth, split=True, date_key=date_key, hinges=hinges
+        train.enc_left,
+        train.enc_right,
+        train.truth,
+        split=True,
+        date_key=date_key,
+        hinges=hinges,
+        lsh=lsh,
     )
     features = pair_features(test.enc_left, test.enc_right, test.li, test.ri)
     by_threshold = fit.choice.f1_by_link_threshold
@@ -56,6 +63,7 @@ def blip_setting(
     return {
         **({"date_key_features": True} if date_key else {}),
         **({"dice_hinges": True} if hinges else {}),
+        **({"name_minhash": True} if lsh else {}),
         "flip_probability": params.flip_probability,
         "bit_epsilon": round(params.bit_epsilon, 3),
         **(
@@ -100,13 +108,15 @@ def blip_sweep(
     field_flips: list[dict[str, float]] | None = None,
     date_key: bool = False,
     hinges: bool = False,
+    lsh: bool = False,
 ) -> dict[str, Any]:
     """Every f of ``flips`` (0: unhardened field filters) with field filters — all of them
     (``FIELD_PARAMS``), or each of ``field_sets`` in turn (``--filter-fields``) — and, for
     each of ``field_flips`` in turn (``--field-flip``), those fields' own rates; the default
     CLK-only encoding's attack figures, and clear-text resolution's entity F1 (``resolution``)
-    with each setting's difference to it. ``date_key``: the model also weighs the date key's
-    features (``--date-key-features``), ``hinges`` the Dice hinges (``--dice-hinges``)."""
+    with each setting's difference to it. ``date_key``, ``hinges``, ``lsh``: the model's
+    date key features (``--date-key-features``), Dice hinges (``--dice-hinges``) and MinHash
+    candidates (``--name-minhash``)."""
     clk_train = World(train_source, PprlParams(), clear=False)
     clk_test = World(eval_source, PprlParams(), clear=False)
     result: dict[str, Any] = {"default_clk_attack": _attack(clk_train, clk_test)}
@@ -116,7 +126,7 @@ def blip_sweep(
             # A base's own rates (a composite filter's, ``--town-with``) stay unless named.
             rates = {**base.field_flip_probabilities, **own}
             params = replace(base, flip_probability=f, field_flip_probabilities=rates)
-            setting = blip_setting(train_source, eval_source, params, date_key, hinges)
+            setting = blip_setting(train_source, eval_source, params, date_key, hinges, lsh)
             if field_sets:
                 setting = {"field_filters": list(base.field_filters), **setting}
             settings.append(setting)

@@ -154,6 +154,12 @@ def parse_args() -> argparse.Namespace:
         "0.5, 0.7 and 0.9 (round 9)",
     )
     parser.add_argument(
+        "--name-minhash",
+        action="store_true",
+        help="with --blip-sweep: the fitted model also compares the pairs MinHash LSH on the "
+        "name filters finds (round 10)",
+    )
+    parser.add_argument(
         "--date-key-max-ratio",
         type=float,
         nargs="+",
@@ -270,6 +276,7 @@ def _sweep(
         field_flips or None,
         args.date_key_features,
         args.dice_hinges,
+        args.name_minhash,
     )
     grid = "coarse" if args.coarse_tau_grid else "fine"
     return {"data": description, "seed": args.seed, "tau_grid": grid, **sweep,

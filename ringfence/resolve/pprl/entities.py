@@ -26,6 +26,7 @@ from ringfence.resolve.pprl.match import (
     check_compatible,
     model_for,
     scored_pairs,
+    uses_lsh,
 )
 from ringfence.resolve.pprl.params import ScoreModel
 
@@ -76,7 +77,7 @@ def score_links(
         (left, left, 0, 0),
         (right, right, n_left, n_left),
     ):
-        li, ri = candidate_pairs(one, other, skipped=skipped)
+        li, ri = candidate_pairs(one, other, skipped=skipped, lsh=uses_lsh(scorer))
         if one is other:  # each unordered pair once, never a record with itself
             keep = li < ri
             li, ri = li[keep], ri[keep]

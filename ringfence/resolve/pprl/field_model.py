@@ -70,6 +70,9 @@ class FieldModel:
     # The link threshold of within-file pairs (left × left, right × right) when the split fit
     # chose one of its own (``fit_model(split=True)``); None: ``link_threshold`` for both.
     within_link_threshold: float | None = None
+    # How candidate pairs are found beyond the blocking keys: "name_minhash" (``lsh.py``,
+    # ``fit_model(lsh=True)``) or None (the keys and codes only: older files, shipped models).
+    candidates: str | None = None
 
     def __post_init__(self) -> None:
         unknown = set(self.coefficients) - set(FEATURES)
@@ -83,6 +86,8 @@ class FieldModel:
             low, high = _bounds(name) if name != "intercept" else (None, None)
             if (low is not None and value < low) or (high is not None and value > high):
                 raise ValueError(f"{name!r} must be {'>= 0' if low is not None else '<= 0'}")
+        if self.candidates not in (None, "name_minhash"):
+            raise ValueError(f"'candidates' must be name_minhash or absent: {self.candidates!r}")
         for key in ("link_threshold", "within_link_threshold"):
             value = getattr(self, key)
             if value is None:
@@ -112,7 +117,7 @@ class FieldModel:
         Without a link threshold (or a within one) the key is left out (the file reads as
         before it existed)."""
         data = asdict(self)
-        for key in ("link_threshold", "within_link_threshold"):
+        for key in ("link_threshold", "within_link_threshold", "candidates"):
             if data[key] is None:
                 del data[key]
         try:
@@ -133,6 +138,7 @@ def load_field_model(path: Path) -> FieldModel:
             trained_on=str(data.get("trained_on", "")),
             link_threshold=data.get("link_threshold"),  # older files have none
             within_link_threshold=data.get("within_link_threshold"),
+            candidates=data.get("candidates"),
         )
     except FileNotFoundError:
         raise InputFileError("model file not found", file=str(path)) from None
@@ -278,6 +284,7 @@ def fit_from_matches(
     skipped: SkippedBlocks | None = None,
     date_key: bool = False,
     hinges: bool = False,
+    lsh: bool = False,
 ) -> tuple[FieldModel, dict[str, int]]:
     """A model fitted on the pairs ``match_encodings`` would compare, labelled by ``matches``
     (left id, right id); every other compared pair counts as a non-match. Also returns how
@@ -289,7 +296,7 @@ def fit_from_matches(
 
     check_compatible(left, right)
     known = set(matches)
-    li, ri = candidate_pairs(left, right, skipped=skipped)
+    li, ri = candidate_pairs(left, right, skipped=skipped, lsh=lsh)
     lid, rid = left.column("id").to_pylist(), right.column("id").to_pylist()
     left_ids, right_ids = set(lid), set(rid)
     labels = np.array([(lid[a], rid[b]) in known for a, b in zip(li, ri, strict=True)], dtype=bool)
@@ -306,7 +313,7 @@ def fit_from_matches(
         )
     features = pair_features(left, right, li, ri)
     fitted = fit_field_model(features, labels, date_key=date_key, hinges=hinges)
-    return fitted, summary
+    return replace(fitted, candidates="name_minhash" if lsh else None), summary
 
 
 @dataclass(frozen=True)
@@ -329,6 +336,7 @@ def fit_model(
     split: bool = False,
     date_key: bool = False,
     hinges: bool = False,
+    lsh: bool = False,
 ) -> ModelFit:
     """Fit a field model on known ``matches`` (left id, right id) between two encodings tables
     and store in it the entities link threshold of best entity F1 on them: what ``pprl fit``
@@ -336,7 +344,8 @@ def fit_model(
     cross-file and within-file thresholds are chosen as a pair (``FIT_LINK_THRESHOLDS`` each)
     and both stored (``within_link_threshold``; docs/pprl.md, round 7). With ``date_key`` the
     model also weighs ``DATE_KEY_FEATURES`` (round 8), with ``hinges`` ``HINGE_FEATURES``
-    (round 9).
+    (round 9); with ``lsh`` it also compares the pairs MinHash LSH on the name filters finds
+    and says so in the model (``candidates``, round 10).
 
     ``skipped``, if given, records the over-common keys left out of the comparisons the link
     threshold is chosen on (left × right, left × left, right × right, as ``link_entities``
@@ -345,7 +354,9 @@ def fit_model(
     from ringfence.resolve.pprl.entities import FIT_LINK_THRESHOLDS, pick_link_threshold
 
     known = set(matches)  # read twice
-    fitted, summary = fit_from_matches(left, right, known, date_key=date_key, hinges=hinges)
+    fitted, summary = fit_from_matches(
+        left, right, known, date_key=date_key, hinges=hinges, lsh=lsh
+    )
     within = FIT_LINK_THRESHOLDS if split else None
     choice = pick_link_threshold(
         left, right, fitted, known, skipped=skipped, within_thresholds=within

@@ -147,18 +147,28 @@ def _key_counts(keys: pa.ChunkedArray) -> dict[object, int]:
 
 
 def candidate_pairs(
-    left: pa.Table, right: pa.Table, *, skipped: SkippedBlocks | None = None
+    left: pa.Table,
+    right: pa.Table,
+    *,
+    skipped: SkippedBlocks | None = None,
+    lsh: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Row indices (left, right) of every pair sharing a block key or an exact code.
 
     Keys and codes shared by more than ``MAX_BLOCK_PAIRS`` pairs are skipped like stop words;
-    ``skipped``, if given, records how many and the pairs they would have made.
+    ``skipped``, if given, records how many and the pairs they would have made. With ``lsh``
+    also the pairs whose name filters share a MinHash band (``lsh.minhash_pairs``).
     """
     n_right = right.num_rows
     codes = [
         _pairs_sharing(_array(left, column), _array(right, column), n_right, kind, skipped)
         for column, kind in _KEY_COLUMNS
     ]
+    if lsh:
+        from ringfence.resolve.pprl.lsh import minhash_pairs
+
+        li, ri = minhash_pairs(left, right)
+        codes.append(li * n_right + ri)
     unique = _sorted_unique(np.concatenate(codes))
     return unique // max(n_right, 1), unique % max(n_right, 1)
 
@@ -286,7 +296,7 @@ def match_encodings(
     if not 0.0 <= threshold <= 1.0:
         raise UserError(f"threshold must be between 0 and 1, not {threshold}")
     model = model_for(check_compatible(left, right), model)
-    li, ri = candidate_pairs(left, right, skipped=skipped)
+    li, ri = candidate_pairs(left, right, skipped=skipped, lsh=uses_lsh(model))
     scores = scored_pairs(left, right, li, ri, model)
     keep = scores[0] >= threshold
     li, ri, score = li[keep], ri[keep], scores[0][keep]
@@ -318,6 +328,11 @@ def model_for(params: PprlParams, model: ScoreModel | FieldModel | None) -> Scor
             "both sides with --field-filters, or fit a model on these encodings"
         )
     return model
+
+
+def uses_lsh(model: ScoreModel | FieldModel) -> bool:
+    """Whether the model compares the pairs MinHash LSH adds (``FieldModel.candidates``)."""
+    return isinstance(model, FieldModel) and model.candidates == "name_minhash"
 
 
 def scored_pairs(
