@@ -13,7 +13,7 @@ import re
 # DuckDB 2.0.1 stores a CTE read more than once whatever the hint says (``base``, ``ent``, ``wl``;
 # docs/scale.md, 2026-12-05): what bounds the memory is that such a CTE is narrow, so each key's
 # readers read its own rows (``bk_<key>``, ``base_rows.key_rows_sql``), not ``base``.
-MATERIALIZED_CTES = frozenset({"base", "lab", "fold"})
+MATERIALIZED_CTES = frozenset({"base", "lab", "fold", "kept_rows"})
 _CTE_HEAD = re.compile(r"(^WITH |,\n)(\s*)(\w+) AS \(", flags=re.MULTILINE)
 
 

@@ -103,6 +103,8 @@ TEXT_COLUMNS = tuple(f"{name}_network_path" for name in PARTY_KEYS)
 # Prefix of the hidden columns a query built with ``counts`` returns besides the features: each
 # rate's inspections and prior, from which ``reprior.py`` makes any prior weight's rates.
 HIDDEN = "hidden__"
+# The base rows a limited query returns (``feature_sql(rows=)``), stored once.
+KEPT = "kept_rows"
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,22 @@ def _raw(name: str, column: str, cutoff_day: int | None, oof: bool) -> str:
     return f"coalesce(w_{name}.{name}__{column}, 0)"
 
 
+def _kept(cte: str, match: str, rows: bool) -> str:
+    """``cte`` as a final join reads it: with ``rows`` (the query limited to some base rows,
+    ``KEPT``) only its rows that a kept row meets — ``match``: ``"k=k_hs6,day=day"``, the
+    CTE's columns and the kept row's they equal — so the join holds what those rows need rather
+    than every key and day of the lake (docs/scale.md: at 10M shipments the whole tables did not
+    fit DuckDB's 2 GB). An uncorrelated ``IN`` (both engines plan it as a semi join)."""
+    if not rows:
+        return cte
+    pairs = [pair.split("=") for pair in match.split(",")]
+    mine = ", ".join(f"n.{own}" for own, _ in pairs)
+    theirs = ", ".join(f"s.{other}" for _, other in pairs)
+    if len(pairs) > 1:
+        mine = f"({mine})"
+    return f"(SELECT * FROM {cte} n WHERE {mine} IN (SELECT {theirs} FROM {KEPT} s))"
+
+
 def _select_sql(
     labels: list[str],
     network: bool = False,
@@ -177,6 +195,7 @@ def _select_sql(
     oof: bool = False,
     prior_weight: float = history.PRIOR_WEIGHT,
     counts: bool = False,
+    rows: bool = False,
 ) -> str:
     cols = [f"{'b' if c in ('id', 'date') else 'x'}.{c}" for c in ID_COLUMNS]
     cols += [
@@ -214,7 +233,8 @@ def _select_sql(
                 f"nr_{name}.network_path AS {name}_network_path",
             ]
     joins = "\n".join(
-        f"LEFT JOIN w_{name} ON w_{name}.k = b.k_{name} AND w_{name}.day = b.day"
+        f"LEFT JOIN {_kept(f'w_{name}', f'k=k_{name},day=day', rows)} w_{name}"
+        f" ON w_{name}.k = b.k_{name} AND w_{name}.day = b.day"
         for name in HISTORY_KEYS
     )
     joins += "\n" + "\n".join(
@@ -227,16 +247,19 @@ def _select_sql(
             for name in PARTY_KEYS
         )
     if oof:
-        joins += "\n" + profiles.joins(list(HISTORY_KEYS))
+        joins += "\n" + profiles.joins(
+            list(HISTORY_KEYS), lambda cte, match: _kept(cte, match, rows)
+        )
     if TOP_DECILES:
         joins += "\n" + deciles.join_sql()
     select = ",\n ".join(cols)
+    ca_w = _kept("ca_w", "a=consignee_address,day=day", rows)
     return f"""SELECT {select}
-FROM base b
+FROM {KEPT if rows else "base"} b
 JOIN {_wide_sql()} x ON x.id = b.id
 LEFT JOIN prior ON prior.day = b.day
 LEFT JOIN unit u ON u.k = b.k_hs6 AND u.day = b.day
-LEFT JOIN ca_w cw ON cw.a = b.consignee_address AND cw.day = b.day
+LEFT JOIN {ca_w} cw ON cw.a = b.consignee_address AND cw.day = b.day
 {joins}"""
 
 
@@ -296,6 +319,8 @@ def feature_sql(
     weight = history.PRIOR_WEIGHT if prior_weight is None else float(prior_weight)
     cutoff_day = (label_cutoff - dt.date(1970, 1, 1)).days if label_cutoff else None
     ctes = [_base_sql(), labels_sql(labels, cutoff_day), prior_sql(labels), _unit_value_sql()]
+    if rows is not None:  # the rows returned, which the final joins are cut down to (_kept)
+        ctes.insert(1, f"{KEPT} AS (SELECT * FROM base b WHERE {rows})")
     ctes += [watchlist_sql(), consignee_address_sql()]
     ctes += [key_rows_sql(name) for name in HISTORY_KEYS]
     if oof:
@@ -309,9 +334,7 @@ def feature_sql(
         ctes += [deciles.thresholds_sql(list(HISTORY_KEYS), labels)]
     if oof:
         ctes += [profiles.oof_sql(name, labels) for name in HISTORY_KEYS]
-    select = _select_sql(labels, network, cutoff_day, oof, weight, counts)
-    if rows is not None:
-        select += f"\nWHERE {rows}"
+    select = _select_sql(labels, network, cutoff_day, oof, weight, counts, rows is not None)
     return hint_ctes("WITH " + ",\n".join(ctes)) + "\n" + select
 
 

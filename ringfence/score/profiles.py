@@ -14,6 +14,8 @@ Serving needs nothing of this: it reads all training labels, as the profiles wer
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ringfence.score.history import label_sums
 
 FOLDS = 5
@@ -77,10 +79,17 @@ def prior_counter(column: str, cutoff_day: int | None) -> str:
     return f"(CASE WHEN {training_row(cutoff_day)} THEN {oof} ELSE {strict} END)"
 
 
-def joins(names: list[str]) -> str:
-    """The joins the out-of-fold counters read."""
-    lines = ["LEFT JOIN fold fo ON fo.id = b.id", "CROSS JOIN otp", "LEFT JOIN ofp ON ofp.f = fo.f"]
+def joins(names: list[str], kept: Callable[[str, str], str] = lambda cte, _: cte) -> str:
+    """The joins the out-of-fold counters read; ``kept(cte, match)`` is what a join reads of a
+    CTE (``features._kept``: only the rows a kept row meets, ``match`` pairing the CTE's
+    columns with the kept row's, ``"k=k_hs6"``)."""
+    fold = kept("fold", "id=id")
+    lines = [f"LEFT JOIN {fold} fo ON fo.id = b.id", "CROSS JOIN otp",
+             "LEFT JOIN ofp ON ofp.f = fo.f"]  # fmt: skip
     for name in names:
-        lines.append(f"LEFT JOIN ot_{name} ON ot_{name}.k = b.k_{name}")
-        lines.append(f"LEFT JOIN of_{name} ON of_{name}.k = b.k_{name} AND of_{name}.f = fo.f")
+        ot, of = (kept(f"o{t}_{name}", f"k=k_{name}") for t in "tf")
+        lines.append(f"LEFT JOIN {ot} ot_{name} ON ot_{name}.k = b.k_{name}")
+        lines.append(
+            f"LEFT JOIN {of} of_{name} ON of_{name}.k = b.k_{name} AND of_{name}.f = fo.f"
+        )
     return "\n".join(lines)

@@ -38,7 +38,20 @@ def test_every_cte_of_the_feature_query_is_marked(
     assert all(how for _, how in heads), [name for name, how in heads if not how]
     kept = {name for name, how in heads if how == "MATERIALIZED"}
     assert kept == (MATERIALIZED_CTES if oof else MATERIALIZED_CTES - {"fold"})
-    assert sql.rstrip().endswith("WHERE b.id IN ('x')")
+    # The rows' condition is the kept rows' own, stored once; the final joins read through it.
+    assert "kept_rows AS MATERIALIZED (SELECT * FROM base b WHERE b.id IN ('x'))" in sql
+    final = sql[sql.rfind("\nSELECT b."):]
+    assert "\nFROM kept_rows b\n" in final and "WHERE b.id" not in final
+    history_joins = re.findall(r"LEFT JOIN (\S+)", final)
+    assert len(history_joins) > 30
+    cut = [j for j in history_joins if j == "(SELECT"]
+    assert len(cut) == len(features.HISTORY_KEYS) * (3 if oof else 1) + 1 + oof
+
+
+def test_without_rows_the_joins_read_whole_tables() -> None:
+    sql = feature_sql(["fraud", "ipr"], None, network=True, oof=True)
+    final = sql[sql.rfind("\nSELECT b."):]
+    assert "kept_rows" not in sql and "\nFROM base b\n" in final
 
 
 def test_spark_drops_the_marks() -> None:
