@@ -59,6 +59,8 @@ WHERE o.shipment_ref IS NOT NULL AND o.positive AND o.label IS NOT NULL
   AND sh.date <= DATE '{until}'
 GROUP BY o.label
 """
+
+
 def _hex(fraction: float) -> str:
     """Hex prefix below which an id's MD5 is drawn with probability ``fraction``."""
     return format(min(int(fraction * 16**HEX_DIGITS), 16**HEX_DIGITS - 1), "08x")
