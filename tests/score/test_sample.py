@@ -16,8 +16,8 @@ from ringfence.score.labelled import labelled_matrix
 from ringfence.score.pipeline import EPOCH, fit_models
 from ringfence.score.prior import training_matrix
 from ringfence.settings import Settings
-from ringfence.store.engine import Engine, open_engine
-from ringfence.store.engine.duckdb_engine import DuckDBEngine
+from ringfence.store.engine import open_engine
+from tests.score.sampling_checks import assert_spark_draws_alike
 from tests.score.world import make_world, write_world
 
 SHIPMENTS, OUTCOMES = make_world(rows=2000, days=90, seed=5)
@@ -146,30 +146,10 @@ def test_the_limit_has_a_floor(monkeypatch: pytest.MonkeyPatch) -> None:
         Settings()
 
 
-def _drawn(engine: Engine, plan: sampling.TrainingSample) -> set[str]:
-    sql = f"SELECT id FROM shipments WHERE {plan.condition()}"
-    return set(engine.query(sql).column("id").to_pylist())
-
-
 @pytest.mark.spark
 def test_spark_draws_the_same_shipments(world: Settings, spark_session) -> None:
-    from ringfence.store.engine.spark_engine import SparkEngine
-
-    duck = DuckDBEngine(world)
-    try:
-        register_inputs(world, duck)
-        plan = sampling.plan_sample(duck, MAX_ROWS, UNTIL)
-        assert plan is not None
-        expected = _drawn(duck, plan)
-    finally:
-        duck.close()
-    spark = SparkEngine(world.model_copy(update={"engine": "spark"}), session=spark_session)
-    try:
-        register_inputs(world, spark)
-        assert sampling.plan_sample(spark, MAX_ROWS, UNTIL) == plan
-        assert _drawn(spark, plan) == expected
-    finally:
-        spark.close()
+    plan = assert_spark_draws_alike(world, spark_session, MAX_ROWS, UNTIL)
+    assert plan.fraction < 1
 
 
 def test_a_rare_label_stays_rare_in_the_sample() -> None:

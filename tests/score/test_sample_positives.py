@@ -19,8 +19,8 @@ from ringfence.score.labelled import labelled_matrix
 from ringfence.score.pipeline import EPOCH, fit_models
 from ringfence.score.prior import training_matrix
 from ringfence.settings import Settings
-from ringfence.store.engine import Engine, open_engine
-from ringfence.store.engine.duckdb_engine import DuckDBEngine
+from ringfence.store.engine import open_engine
+from tests.score.sampling_checks import assert_spark_draws_alike, drawn
 from tests.score.world import make_world, write_world
 
 # A fifth of the shipments positive for fraud, ~3 % for ipr: the window's ~870 fraud positives
@@ -115,7 +115,7 @@ def test_the_sql_draws_what_the_plan_says(world: Settings) -> None:
     engine = open_engine(world)
     try:
         register_inputs(world, engine)
-        got = _drawn(engine, plan)
+        got = drawn(engine, plan)
     finally:
         engine.close()
     assert got == _expected(plan)
@@ -155,7 +155,7 @@ def test_every_row_weighs_the_inverse_of_its_chance(world: Settings) -> None:
     }  # fmt: skip
 
 
-def test_the_model_stays_calibrated_with_the_positives_drawn(world: Settings) -> None:
+def test_the_model_stays_calibrated_with_the_positivesdrawn(world: Settings) -> None:
     """Weighted, the fraud model predicts the window's base rate on all its rows; the draw of
     positives and negatives at different chances would bias it otherwise."""
     matrix, labels, _ = _training(world)
@@ -196,32 +196,12 @@ def test_a_label_with_quotes_is_named_by_its_md5(world: Settings, tmp_path) -> N
     engine = open_engine(settings)
     try:
         register_inputs(settings, engine)
-        assert _drawn(engine, plan) == _expected(plan, outcomes)
+        assert drawn(engine, plan) == _expected(plan, outcomes)
     finally:
         engine.close()
 
 
-def _drawn(engine: Engine, plan: sampling.TrainingSample) -> set[str]:
-    sql = f"SELECT id FROM shipments WHERE {plan.condition()}"
-    return set(engine.query(sql).column("id").to_pylist())
-
-
 @pytest.mark.spark
 def test_spark_draws_the_same_positives(world: Settings, spark_session) -> None:
-    from ringfence.store.engine.spark_engine import SparkEngine
-
-    duck = DuckDBEngine(world)
-    try:
-        register_inputs(world, duck)
-        plan = sampling.plan_sample(duck, MAX_ROWS, UNTIL)
-        assert plan is not None and plan.positive_fractions
-        expected = _drawn(duck, plan)
-    finally:
-        duck.close()
-    spark = SparkEngine(world.model_copy(update={"engine": "spark"}), session=spark_session)
-    try:
-        register_inputs(world, spark)
-        assert sampling.plan_sample(spark, MAX_ROWS, UNTIL) == plan
-        assert _drawn(spark, plan) == expected
-    finally:
-        spark.close()
+    plan = assert_spark_draws_alike(world, spark_session, MAX_ROWS, UNTIL)
+    assert plan.positive_fractions
