@@ -35,6 +35,7 @@ from ringfence.resolve.pprl.extra_features import (
     date_key_features,
     hinge_features,
 )
+from ringfence.resolve.pprl.lsh import CANDIDATES_NAME_MINHASH
 from ringfence.resolve.pprl.params import CLK_FIELDS, EXACT_FIELDS
 
 if TYPE_CHECKING:  # both modules import this one when loaded
@@ -86,8 +87,10 @@ class FieldModel:
             low, high = _bounds(name) if name != "intercept" else (None, None)
             if (low is not None and value < low) or (high is not None and value > high):
                 raise ValueError(f"{name!r} must be {'>= 0' if low is not None else '<= 0'}")
-        if self.candidates not in (None, "name_minhash"):
-            raise ValueError(f"'candidates' must be name_minhash or absent: {self.candidates!r}")
+        if self.candidates not in (None, CANDIDATES_NAME_MINHASH):
+            raise ValueError(
+                f"'candidates' must be {CANDIDATES_NAME_MINHASH} or absent: {self.candidates!r}"
+            )
         for key in ("link_threshold", "within_link_threshold"):
             value = getattr(self, key)
             if value is None:
@@ -313,7 +316,7 @@ def fit_from_matches(
         )
     features = pair_features(left, right, li, ri)
     fitted = fit_field_model(features, labels, date_key=date_key, hinges=hinges)
-    return replace(fitted, candidates="name_minhash" if lsh else None), summary
+    return replace(fitted, candidates=CANDIDATES_NAME_MINHASH if lsh else None), summary
 
 
 @dataclass(frozen=True)

@@ -57,11 +57,8 @@ def minhash_pairs(left: pa.Table, right: pa.Table) -> tuple[np.ndarray, np.ndarr
     every record with itself, as ``candidate_pairs`` gives them)."""
     import pyarrow.compute as pc
 
-    sides = []
-    for table in (left, right):
-        keys, present = band_keys(table)
-        rows = np.repeat(np.flatnonzero(present), LSH_BANDS)
-        sides.append(pa.table({"key": keys[present].ravel(), "row": rows}))
+    sides = [_band_rows(left)]
+    sides.append(sides[0] if right is left else _band_rows(right))  # one table: hashed once
     counts = [pc.value_counts(side["key"]) for side in sides]
     per_key = [
         dict(zip(c.field("values").to_pylist(), c.field("counts").to_pylist(), strict=True))
@@ -74,3 +71,11 @@ def minhash_pairs(left: pa.Table, right: pa.Table) -> tuple[np.ndarray, np.ndarr
         joined["row_l"].to_numpy().astype(np.int64),
         joined["row_r"].to_numpy().astype(np.int64),
     )
+
+
+def _band_rows(table: pa.Table) -> pa.Table:
+    """``key``, ``row``: each record's band keys, one row per band (records without any left
+    out)."""
+    keys, present = band_keys(table)
+    rows = np.repeat(np.flatnonzero(present), LSH_BANDS)
+    return pa.table({"key": keys[present].ravel(), "row": rows})

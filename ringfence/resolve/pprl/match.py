@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 
 from ringfence.errors import UserError
 from ringfence.resolve.pprl.field_model import FieldModel, default_field_model, pair_features
+from ringfence.resolve.pprl.lsh import CANDIDATES_NAME_MINHASH
 from ringfence.resolve.pprl.params import (
     EXACT_FIELDS,
     PprlParams,
@@ -332,7 +333,7 @@ def model_for(params: PprlParams, model: ScoreModel | FieldModel | None) -> Scor
 
 def uses_lsh(model: ScoreModel | FieldModel) -> bool:
     """Whether the model compares the pairs MinHash LSH adds (``FieldModel.candidates``)."""
-    return isinstance(model, FieldModel) and model.candidates == "name_minhash"
+    return isinstance(model, FieldModel) and model.candidates == CANDIDATES_NAME_MINHASH
 
 
 def scored_pairs(
