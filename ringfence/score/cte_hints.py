@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import re
 
+from ringfence.score.keys import PARTY_KEYS
+
 # The feature query's CTEs that DuckDB keeps (``MATERIALIZED``); every other one is inlined
 # where it is read (``NOT MATERIALIZED``). By default DuckDB materializes each CTE read more
 # than once and holds them all until the query ends: with the top-decile flags the training
 # query on 374,354 shipments ran out of its 2 GB that way, although each CTE alone took under
 # 3 s; with these hints it fits (15 s; 3.9 s without the flags, as before). The base rows,
 # the labels and the folds are read by everything and cost most to recompute.
-# DuckDB 2.0.1 stores a CTE read more than once whatever the hint says (``base``, ``ent``, ``wl``;
-# docs/scale.md, 2026-12-05): what bounds the memory is that such a CTE is narrow, so each key's
-# readers read its own rows (``bk_<key>``, ``base_rows.key_rows_sql``), not ``base``.
-MATERIALIZED_CTES = frozenset({"base", "lab", "fold", "kept_rows"})
+# A stored CTE is scanned whole by each reader, so it must be narrow: each key's readers read
+# its own rows (``bk_<key>``, ``base_rows.key_rows_sql``), not ``base`` (docs/scale.md,
+# 2026-12-05). A party key's rows are stored too: inlined, each of their three reads joined the
+# mentions to their entities again (18 hash tables of ``ent``), and the training query on the
+# simulator's 1M shipments (~200k resolved mentions) ran out of 2 GB, where the lakes without
+# resolution (bench/train_sample.py) never showed it (docs/scale.md, 2026-12-06). The
+# watchlisted entities (``wl``, a few rows read once per party key) likewise.
+MATERIALIZED_CTES = frozenset(
+    {"base", "lab", "fold", "kept_rows", "wl", *(f"bk_{name}" for name in PARTY_KEYS)}
+)
 _CTE_HEAD = re.compile(r"(^WITH |,\n)(\s*)(\w+) AS \(", flags=re.MULTILINE)
 
 

@@ -70,3 +70,29 @@ def test_spark_drops_the_marks() -> None:
     )
     assert "MATERIALIZED" not in spark
     assert spark == "WITH base AS (SELECT 1 AS x), w AS (SELECT x FROM base) SELECT * FROM w"
+
+
+def _bodies(sql: str) -> dict[str, tuple[str, str]]:
+    """Each CTE's mark and text up to the next CTE's head (the last: up to the final select)."""
+    heads = list(CTE.finditer(sql))
+    end = sql.rfind("\nSELECT b.")
+    return {
+        h.group(1): (h.group(2), sql[h.end() : heads[i + 1].start() if i + 1 < len(heads) else end])
+        for i, h in enumerate(heads)
+    }
+
+
+@pytest.mark.parametrize("oof", [False, True])
+def test_the_mentions_meet_their_entities_once_per_reader_at_most(oof: bool) -> None:
+    """A CTE that joins ``ent`` (mentions to resolved entities) and is inlined joins it again
+    for every reader: inlined twice per party key it held 18 hash tables of ~200k mentions
+    and the training query on the simulator's 1M shipments ran out of 2 GB. So every such CTE
+    read more than once is stored."""
+    sql = feature_sql(["fraud", "ipr"], None, network=True, oof=oof, rows="b.id IN ('x')")
+    bodies = _bodies(sql)
+    joining = [name for name, (_, body) in bodies.items() if re.search(r"JOIN ent\b", body)]
+    assert {f"bk_{name}" for name in features.PARTY_KEYS} <= set(joining)
+    for name in joining:
+        readers = len(re.findall(rf"\b{name}\b", sql)) - 1  # its own head
+        how = bodies[name][0]
+        assert how == "MATERIALIZED" or readers <= 1, (name, how, readers)
