@@ -159,8 +159,11 @@ def _metrics(y: np.ndarray, p: np.ndarray, weight: np.ndarray | None = None) -> 
 
 
 @dataclass
-class _Stage:
-    """The first, early-stopped fit of a label on the earlier dates, judged on the later ones."""
+class FirstStage:
+    """The first, early-stopped fit of a label on the earlier dates, judged on the later ones:
+    its trees (``metrics["trees"]``) and calibration are what ``train_label`` refits with. The
+    prior grid fits one per weight and label; training takes the chosen weight's instead of
+    fitting it again (``score/stages.py``)."""
 
     booster: Any
     platt: tuple[float, float]
@@ -169,7 +172,7 @@ class _Stage:
     focal: bool
 
 
-def _first_stage(
+def first_stage(
     label: str,
     x: np.ndarray,
     y: np.ndarray,
@@ -178,7 +181,9 @@ def _first_stage(
     weight: np.ndarray | None,
     nesting: np.ndarray | None,
     strategy: str | None = None,
-) -> _Stage:
+) -> FirstStage:
+    """``train_label``'s first stage (its arguments): fitted on the earlier dates, early-stopped,
+    calibrated and judged on the later ``VALIDATION_SHARE``."""
     if len(np.unique(y)) < 2:
         raise UserError(f"label '{label}' has only one class in the training window")
     cut = np.quantile(days, 1 - VALIDATION_SHARE)
@@ -202,7 +207,7 @@ def _first_stage(
     metrics["log_loss_ratio"] = _log_loss_ratio(y[late], platt[0] * raw_late + platt[1], w_late)
     metrics["trees"] = float(rounds)
     metrics["training_rows"] = float(len(y))
-    return _Stage(first, platt, metrics, fit_w, focal)
+    return FirstStage(first, platt, metrics, fit_w, focal)
 
 
 def _log_loss_ratio(y: np.ndarray, logit: np.ndarray, weight: np.ndarray | None) -> float:
@@ -228,7 +233,7 @@ def validation_loss(
 ) -> float:
     """``train_label``'s first stage only: the calibrated log loss on the later slice of the
     window relative to its base rate's, for choices made before training (the profile prior)."""
-    return _first_stage(label, x, y, days, names, weight, nesting).metrics["log_loss_ratio"]
+    return first_stage(label, x, y, days, names, weight, nesting).metrics["log_loss_ratio"]
 
 
 def train_label(
@@ -240,6 +245,7 @@ def train_label(
     weight: np.ndarray | None = None,
     nesting: np.ndarray | None = None,
     strategy: str | None = None,
+    stage: FirstStage | None = None,
 ) -> LabelModel:
     """Train, early-stop and calibrate on the later slice, then refit on the whole window.
 
@@ -248,9 +254,11 @@ def train_label(
     the early-stopping metric and the calibration, e.g. by the inverse of each label's chance of
     having been inspected. A rare label's booster follows ``rare.STRATEGY`` (``nesting``: the
     rows' 0/1 for a label whose positives hold this one's, for hard negatives; ``strategy``
-    overrides ``rare.STRATEGY``).
+    overrides ``rare.STRATEGY``). ``stage``: this first stage, already fitted on these very
+    arguments (the prior grid's, ``score/stages.py``), is not fitted again.
     """
-    stage = _first_stage(label, x, y, days, names, weight, nesting, strategy)
+    if stage is None:
+        stage = first_stage(label, x, y, days, names, weight, nesting, strategy)
     rounds = int(stage.metrics["trees"])
     # Refit on everything: the latest weeks matter most for the weeks that follow.
     booster = _fit(

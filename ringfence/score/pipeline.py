@@ -16,12 +16,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ringfence.errors import UserError
-from ringfence.score import history, rare
+from ringfence.score import history, rare, stages
 from ringfence.score import sample as sampling
 from ringfence.score.features import FeatureSet, compute_features, feature_switches
 from ringfence.score.goods import load_catalogue
 from ringfence.score.inputs import known_labels, label_table, register_inputs
-from ringfence.score.model import LabelModel, ScoringModel, save_model, train_label
+from ringfence.score.model import FirstStage, LabelModel, ScoringModel, save_model, train_label
 from ringfence.score.network_risk import load_snapshots
 from ringfence.score.rules import Rule, evaluate, load_rules, rules_score
 from ringfence.settings import Settings
@@ -47,6 +47,8 @@ class Matrix:
     prior_weight: float = field(default_factory=lambda: history.PRIOR_WEIGHT)
     # How its labelled rows were sampled (score/sample.py); None: all of them.
     sample: sampling.TrainingSample | None = None
+    # Label -> (digest, first stage) fitted on it by the prior grid (score/stages.py).
+    first_stages: dict[str, tuple[str, FirstStage]] = field(default_factory=dict)
 
     def days(self) -> np.ndarray:
         """Each row's date as days since 1970."""
@@ -157,10 +159,11 @@ def fit_models(
             models[label].given = models[given]
             continue
         nesting = nesting_rows(matrix, labels, label, rows)
+        w = None if weight is None else weight[rows]
+        stage = stages.reusable(matrix, label, stages.digest(rows, w, nesting, None))
         models[label] = train_label(
-            label, matrix.x[rows], y, days[rows], matrix.names,
-            None if weight is None else weight[rows], nesting,
-        )  # fmt: skip
+            label, matrix.x[rows], y, days[rows], matrix.names, w, nesting, stage=stage
+        )
     models = {label: models[label] for label in labels}
     if progress:
         progress("train", len(labels), len(labels))
@@ -337,9 +340,15 @@ def train(
         if until == dt.date.max:  # "up to the end of time": every label, as without --until
             until = None
         cutoff = until + dt.timedelta(days=1) if until else None
+        selection = selection_probabilities(settings)
+        draws = selection_draws(settings) if weighting == "self_normalised" else None
+
+        def weigh(m: Matrix) -> np.ndarray | None:  # the prior grid weighs rows as fit_models
+            return _selection_weights(m, selection, weighting, clip, draws)
+
         # Only labelled rows are learnt from: the others stay in the engine (docs/scale.md).
         matrix, labels, chosen = training_matrix(
-            settings, engine, cutoff, until, rules_path, prior_weight
+            settings, engine, cutoff, until, rules_path, prior_weight, weigh
         )
         last = engine.query("SELECT max(date) AS last FROM shipments").column(0)[0].as_py()
     finally:
@@ -347,8 +356,6 @@ def train(
     if not labels:
         raise UserError("no outcomes ingested: training needs labelled shipments")
     until = until or dt.date.fromisoformat(str(last)[:10])
-    selection = selection_probabilities(settings)
-    draws = selection_draws(settings) if weighting == "self_normalised" else None
     model = fit_models(matrix, labels, until, progress, selection, weighting, clip, draws)
     model.extra["profile_prior"] = chosen
     return model, save_model(settings, model)

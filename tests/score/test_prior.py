@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 import numpy as np
 import pytest
 
-from ringfence.score import history, prior
+from ringfence.score import history, pipeline, prior
+from ringfence.score import model as model_module
 from ringfence.score.labelled import labelled_matrix
 from ringfence.score.model import load_model, save_model
 from ringfence.score.online import OnlineScorer
@@ -144,3 +146,88 @@ def test_a_weight_given_is_used_without_a_choice(world: Settings) -> None:
     assert load_model(world, model.version).prior_weight == 30.0
     report = backtest(world, UNTIL, UNTIL + dt.timedelta(days=1), prior_weight=3.0).report
     assert report["profile_prior"] == {"chosen": 3.0, "learnt": False}
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Count every first-stage fit, the grid's (``prior``) and training's (``model``)."""
+    calls: list[str] = []
+    original = model_module.first_stage
+
+    def counted(label: str, *args: Any, **kwargs: Any) -> model_module.FirstStage:
+        calls.append(label)
+        return original(label, *args, **kwargs)
+
+    monkeypatch.setattr(model_module, "first_stage", counted)
+    monkeypatch.setattr(prior, "first_stage", counted)
+    return calls
+
+
+def test_training_takes_the_grids_first_stage_instead_of_fitting_it_again(
+    world: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _counting(monkeypatch)
+    model, _ = train(world, UNTIL)
+    labels = sorted(model.models)
+    # One fit per weight and label; none more for training.
+    assert sorted(calls) == sorted(labels * len(prior.GRID))
+    # The model is the one a fresh fit (first stage included) of the chosen matrix gives.
+    matrix, _ = _labelled(world, model.prior_weight)
+    assert not matrix.first_stages
+    calls.clear()
+    fresh = fit_models(matrix, labels, UNTIL)
+    assert sorted(calls) == labels
+    for label, m in model.models.items():
+        assert m.metrics == fresh.models[label].metrics
+        assert m.platt == fresh.models[label].platt
+        expected = fresh.models[label].probability(matrix.x)
+        np.testing.assert_array_equal(m.probability(matrix.x), expected)
+
+
+def test_a_first_stage_fitted_on_other_rows_is_fitted_again(
+    world: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kept stages are keyed by what they were fitted on: another window, another weighting
+    or a sample's other weights do not take them."""
+    engine = open_engine(world)
+    try:
+        matrix, labels, _ = prior.choose_prior_weight(
+            world, engine, UNTIL + dt.timedelta(days=1), UNTIL
+        )
+    finally:
+        engine.close()
+    assert sorted(matrix.first_stages) == sorted(labels)
+    calls = _counting(monkeypatch)
+    fit_models(matrix, labels, UNTIL - dt.timedelta(days=10))  # fewer rows
+    assert sorted(calls) == sorted(labels)
+    calls.clear()
+    ids = matrix.table.column("id").to_pylist()
+    weighted = fit_models(matrix, labels, UNTIL, selection={i: 0.25 for i in ids[::7]})
+    assert sorted(calls) == sorted(labels)
+    assert weighted.extra["selection_weighting"]["rows_weighted"] > 0
+    calls.clear()
+    fit_models(matrix, labels, UNTIL)  # the grid's own rows and weights
+    assert calls == []
+
+
+def test_the_grid_weighs_rows_as_training_does(
+    world: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With targeting history, training weighs picked shipments' labels by 1 / p: the grid's
+    losses are those weighted losses, so the weight chosen is judged as the model is fitted,
+    and training still reuses the grid's fits."""
+    ids = _labelled(world, history.PRIOR_WEIGHT)[0].table.column("id").to_pylist()
+    chance = {i: 0.1 for i in ids[::3]}
+    monkeypatch.setattr(pipeline, "selection_probabilities", lambda settings: chance)
+    calls = _counting(monkeypatch)
+    model, _ = train(world, UNTIL)
+    labels = sorted(model.models)
+    assert sorted(calls) == sorted(labels * len(prior.GRID))
+    assert model.extra["selection_weighting"]["rows_weighted"] > 0
+    recorded = model.extra["profile_prior"]["validation_log_loss_ratio"]
+    for weight in prior.GRID:
+        matrix, _ = _labelled(world, weight)
+        weighted = prior.matrix_loss(
+            matrix, labels, UNTIL, lambda m: pipeline._selection_weights(m, chance)
+        )
+        assert recorded[f"{weight:g}"] == pytest.approx(weighted, rel=1e-9)
+        assert weighted != pytest.approx(prior.matrix_loss(matrix, labels, UNTIL), rel=1e-6)
