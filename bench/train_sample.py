@@ -2,6 +2,7 @@
 
     nice -n 10 .venv/bin/python bench/train_sample.py [--rows-list 1000000,3000000[,10000000]]
         [--work DIR] [--keep] [--stop-seconds 600] [--stop-gib 8] [--guard-above 3000000]
+        [--deciles]
     nice -n 10 .venv/bin/python bench/train_sample.py --profile DIR/rows-N [--out FILE]
 
 For each size N of ``--rows-list`` (ascending), builds a lake in ``DIR/rows-N`` once (a later
@@ -12,9 +13,10 @@ at its 20 %, and an ``ipr`` one at its 1 %), then runs the real training path
 set, default 1,000,000) in a child process of its own, so its wall and CPU seconds and its peak
 resident memory belong to that size alone. Per size: labelled rows, rows trained on (the
 manifest's ``training_sample``), trees per label, the manifest's validation metrics, and the
-load average. A size above ``--guard-above`` is skipped (and said so) when the previous one took
-more than ``--stop-seconds`` or peaked above ``--stop-gib``. The lakes are deleted afterwards unless
-``--keep``. Prints one JSON object.
+load average. ``--deciles`` trains with the top-decile flags (``features.TOP_DECILES``, off by
+default), to see whether their query fits. A size above ``--guard-above`` is skipped (and said
+so) when the previous one took more than ``--stop-seconds`` or peaked above ``--stop-gib``. The
+lakes are deleted afterwards unless ``--keep``. Prints one JSON object.
 
 ``--profile`` runs, on a lake built before (``--keep``), the one feature query the training's
 prior grid runs (``reprior.counted_rows``: out of fold, hidden counts, the sample's condition)
@@ -93,9 +95,12 @@ def build(rows: int, data: Path) -> dict[str, Any]:
     return record
 
 
-def train_once(data: Path) -> dict[str, Any]:
+def train_once(data: Path, deciles: bool = False) -> dict[str, Any]:
     """``ringfence train`` (up to the last shipment) on the lake in ``data``; the manifest."""
+    from ringfence.score import features
     from ringfence.score.pipeline import train
+
+    features.TOP_DECILES = deciles
 
     settings = Settings(data_dir=data)
     started, cpu = time.perf_counter(), time.process_time()
@@ -106,6 +111,7 @@ def train_once(data: Path) -> dict[str, Any]:
     sample = manifest.get("training_sample")
     return {
         "train_max_rows": settings.train_max_rows,
+        "top_deciles": deciles,
         "train_seconds": round(seconds, 1),  # train() alone; "seconds" adds start and the check
         "train_cpu_seconds": round(cpu, 1),
         "training_sample": sample,
@@ -197,17 +203,18 @@ def profile(data: Path, out: Path | None) -> dict[str, Any]:
     }
 
 
-def _child(flag: str, rows: int, data: Path) -> list[str]:
-    return [sys.executable, __file__, flag, "--rows", str(rows), "--data", str(data)]
+def _child(flag: str, rows: int, data: Path, *extra: str) -> list[str]:
+    return [sys.executable, __file__, flag, "--rows", str(rows), "--data", str(data), *extra]
 
 
-def measure(rows: int, data: Path) -> dict[str, Any]:
-    """Build (a child process), then train in another, measured."""
+def measure(rows: int, data: Path, deciles: bool = False) -> dict[str, Any]:
+    """Build (a child process), then train in another, measured (``deciles``: with the
+    top-decile flags)."""
     built = subprocess.run(_child("--build", rows, data), capture_output=True, text=True)
     if built.returncode:
         raise SystemExit(f"building {rows:,} rows failed:\n{built.stderr[-2000:]}")
     load_before = [round(v, 2) for v in os.getloadavg()]
-    run = run_measured(_child("--train", rows, data))
+    run = run_measured(_child("--train", rows, data, *(["--deciles"] if deciles else [])))
     result = json.loads(run["stdout"].strip().splitlines()[-1])
     sample = result["training_sample"]
     return {
@@ -250,6 +257,7 @@ def main() -> None:
     parser.add_argument("--stop-seconds", type=float, default=600.0)
     parser.add_argument("--stop-gib", type=float, default=8.0)
     parser.add_argument("--guard-above", type=int, default=3_000_000)
+    parser.add_argument("--deciles", action="store_true", help="train with top-decile flags")
     parser.add_argument("--profile", type=Path, help="profile the training's query on a lake")
     parser.add_argument("--out", type=Path, default=None, help="--profile's JSON profile")
     parser.add_argument("--build", action="store_true", help=argparse.SUPPRESS)
@@ -261,7 +269,8 @@ def main() -> None:
         print(json.dumps(profile(args.profile, args.out), indent=2))
         return
     if args.build or args.train:  # a child process
-        print(json.dumps(build(args.rows, args.data) if args.build else train_once(args.data)))
+        done = build(args.rows, args.data) if args.build else train_once(args.data, args.deciles)
+        print(json.dumps(done))
         return
     work = args.work or Path(tempfile.mkdtemp(prefix="rf-bench-train-sample-"))
     sizes: list[dict[str, Any]] = []
@@ -273,7 +282,7 @@ def main() -> None:
             continue
         data = work / f"rows-{rows}"
         try:
-            sizes.append(measure(rows, data))
+            sizes.append(measure(rows, data, args.deciles))
         except SystemExit as failed:  # a child failed (e.g. out of memory): say so, go on
             sizes.append({"shipments": rows, "failed": _why(str(failed))})
         finally:
