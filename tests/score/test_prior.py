@@ -49,14 +49,17 @@ def _labelled(settings: Settings, weight: float):
         engine.close()
 
 
-def test_the_choice_is_the_grid_weight_with_the_lowest_validation_loss(world: Settings) -> None:
+def _chosen(world: Settings):
+    """``prior.choose_prior_weight`` on the training window up to ``UNTIL``."""
     engine = open_engine(world)
     try:
-        matrix, labels, losses = prior.choose_prior_weight(
-            world, engine, UNTIL + dt.timedelta(days=1), UNTIL
-        )
+        return prior.choose_prior_weight(world, engine, UNTIL + dt.timedelta(days=1), UNTIL)
     finally:
         engine.close()
+
+
+def test_the_choice_is_the_grid_weight_with_the_lowest_validation_loss(world: Settings) -> None:
+    matrix, labels, losses = _chosen(world)
     assert labels and sorted(losses) == sorted(prior.GRID)
     assert len(set(losses.values())) > 1, "the weights must give different losses here"
     assert losses[matrix.prior_weight] == min(losses.values())
@@ -188,13 +191,7 @@ def test_a_first_stage_fitted_on_other_rows_is_fitted_again(
 ) -> None:
     """Kept stages are keyed by what they were fitted on: another window, another weighting
     or a sample's other weights do not take them."""
-    engine = open_engine(world)
-    try:
-        matrix, labels, _ = prior.choose_prior_weight(
-            world, engine, UNTIL + dt.timedelta(days=1), UNTIL
-        )
-    finally:
-        engine.close()
+    matrix, labels, _ = _chosen(world)
     assert sorted(matrix.first_stages) == sorted(labels)
     calls = _counting(monkeypatch)
     fit_models(matrix, labels, UNTIL - dt.timedelta(days=10))  # fewer rows
