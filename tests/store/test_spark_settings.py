@@ -131,3 +131,26 @@ def test_a_message_continued_on_the_next_line_is_kept() -> None:
     assert headline(text).endswith(
         "result: Fail to recognize '%Y-%m-%d' pattern in the DateTimeFormatter."
     )
+
+
+BROADCAST = """An error occurred while calling o389.getResult.
+: org.apache.spark.SparkException: Exception thrown in awaitResult: 
+\tat org.apache.spark.util.SparkThreadUtils$.awaitResult(SparkThreadUtils.scala:70)
+Caused by: org.apache.spark.SparkException: [STAGE_MATERIALIZATION_MULTIPLE_FAILURES] Multiple failures (7) in stage materialization: 
+  1. SparkException: Not enough memory to build and broadcast the table to all worker nodes. As a workaround, you can either disable broadcast by setting spark.sql.autoBroadcastJoinThreshold to -1 or increase the spark driver memory by setting spark.driver.memory to a higher value.
+\tat org.apache.spark.sql.errors.QueryExecutionErrors$.multiFailuresInStageMaterializationError(QueryExecutionErrors.scala:2043)
+Caused by: org.apache.spark.SparkException: Not enough memory to build and broadcast the table to all worker nodes. As a workaround, you can either disable broadcast by setting spark.sql.autoBroadcastJoinThreshold to -1 or increase the spark driver memory by setting spark.driver.memory to a higher value.
+\tat org.apache.spark.sql.errors.QueryExecutionErrors$.notEnoughMemoryToBuildAndBroadcastTableError(QueryExecutionErrors.scala:1000)
+"""  # noqa: W291, E501 - as the training query on the 1M world gave it on the standalone cluster
+
+
+def test_a_failed_broadcast_names_the_driver_setting_and_its_cause(tmp_path: Path) -> None:
+    """The 1M-shipment training on the cluster (2026-12-06) said only "Exception thrown in
+    awaitResult": the root cause and the setting to change are what a user needs."""
+    conf = {"spark.driver.memory": "2g"}
+    line = describe(RuntimeError(BROADCAST), conf, "spark://h:7077", tmp_path)
+    assert line.startswith("the Spark driver could not hold the join tables it broadcasts: ")
+    assert "raise RINGFENCE_SPARK_DRIVER_MEMORY (now 2g)" in line
+    assert "spark.sql.autoBroadcastJoinThreshold=-1 in RINGFENCE_SPARK_CONF" in line
+    assert "(SparkException: Not enough memory to build and broadcast the table" in line
+    assert "awaitResult" not in line and "\n" not in line

@@ -27,6 +27,8 @@ _JVM_GONE = (
 _MASTER_UNREACHABLE = ("All masters are unresponsive", "Failed to connect to master")
 _NO_RESOURCES = ("Initial job has not accepted any resources",)
 _DISK_FULL = ("No space left on device",)
+# The driver builds every broadcast join table (adaptive execution builds several at once).
+_BROADCAST = ("Not enough memory to build and broadcast the table",)
 # A qualified JVM exception (``java.lang.OutOfMemoryError: Java heap space``) in a line.
 _JVM_EXCEPTION = re.compile(r"\b((?:[a-z_$][\w$]*\.)+([A-Z][\w$]*(?:Exception|Error)))(?::\s*)?")
 
@@ -46,9 +48,14 @@ def headline(text: str) -> str:
 
     The first line naming a qualified exception decides; when it wraps another (a stage
     failure "...: java.lang.OutOfMemoryError: Java heap space"), the innermost one is kept.
-    Text without one (a Python error) gives its first line.
+    A trace with ``Caused by:`` lines is about its last one, the root cause (an awaited
+    broadcast: "Exception thrown in awaitResult", caused by the driver's memory). Text without
+    a qualified exception (a Python error) gives its first line.
     """
     lines = text.splitlines()
+    causes = [n for n, line in enumerate(lines) if line.startswith("Caused by: ")]
+    if causes:
+        lines = lines[causes[-1] :]
     for number, line in enumerate(lines):
         found = list(_JVM_EXCEPTION.finditer(line))
         if found:
@@ -77,6 +84,12 @@ def advice(text: str, conf: dict[str, str], master: str) -> str | None:
         key = "spark.executor.memory" if on_executor else "spark.driver.memory"
         side = "an executor" if on_executor else "the driver"
         return f"Spark ran out of memory on {side}: raise {_knob(conf, key)}"
+    if any(mark in text for mark in _BROADCAST):
+        return (
+            "the Spark driver could not hold the join tables it broadcasts: raise "
+            f"{_knob(conf, 'spark.driver.memory')}, or stop broadcasting large tables with "
+            "spark.sql.autoBroadcastJoinThreshold=-1 in RINGFENCE_SPARK_CONF"
+        )
     if any(mark in text for mark in _DISK_FULL):
         return f"Spark's scratch disk is full: point {_knob(conf, 'spark.local.dir')} elsewhere"
     if any(mark in text for mark in _MASTER_UNREACHABLE):
