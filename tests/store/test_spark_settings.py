@@ -147,10 +147,14 @@ Caused by: org.apache.spark.SparkException: Not enough memory to build and broad
 def test_a_failed_broadcast_names_the_driver_setting_and_its_cause(tmp_path: Path) -> None:
     """The 1M-shipment training on the cluster (2026-12-06) said only "Exception thrown in
     awaitResult": the root cause and the setting to change are what a user needs."""
-    conf = {"spark.driver.memory": "2g"}
+    conf = spark_conf(Settings(data_dir=tmp_path, spark_master="spark://h:7077"))
+    assert conf["spark.sql.autoBroadcastJoinThreshold"] == "-1"  # never on an estimate
     line = describe(RuntimeError(BROADCAST), conf, "spark://h:7077", tmp_path)
     assert line.startswith("the Spark driver could not hold the join tables it broadcasts: ")
     assert "raise RINGFENCE_SPARK_DRIVER_MEMORY (now 2g)" in line
-    assert "spark.sql.autoBroadcastJoinThreshold=-1 in RINGFENCE_SPARK_CONF" in line
+    assert (
+        "set spark.sql.adaptive.autoBroadcastJoinThreshold lower (now 10MB; -1: never) "
+        "in RINGFENCE_SPARK_CONF" in line
+    )
     assert "(SparkException: Not enough memory to build and broadcast the table" in line
     assert "awaitResult" not in line and "\n" not in line

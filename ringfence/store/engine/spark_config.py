@@ -20,6 +20,14 @@ BASE_CONFIG = {
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
     "spark.sql.adaptive.enabled": "true",
+    # Broadcast a join's side only once adaptive execution has measured it, never on the
+    # planner's estimate: a scan of three of a Parquet table's forty columns is estimated at a
+    # fraction of its size, so a million shipments' rows per history key (``bk_<key>``) were
+    # planned as broadcasts, and the training query on the simulator's 1M shipments ran the
+    # cluster's 2g driver (and, given 4g, its 1g executors) out of memory (docs/scale.md,
+    # 2026-12-06). Measured sides up to Spark's usual 10 MB are still broadcast.
+    "spark.sql.autoBroadcastJoinThreshold": "-1",
+    "spark.sql.adaptive.autoBroadcastJoinThreshold": "10MB",
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.sql.catalogImplementation": "in-memory",

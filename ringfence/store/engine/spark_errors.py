@@ -87,8 +87,10 @@ def advice(text: str, conf: dict[str, str], master: str) -> str | None:
     if any(mark in text for mark in _BROADCAST):
         return (
             "the Spark driver could not hold the join tables it broadcasts: raise "
-            f"{_knob(conf, 'spark.driver.memory')}, or stop broadcasting large tables with "
-            "spark.sql.autoBroadcastJoinThreshold=-1 in RINGFENCE_SPARK_CONF"
+            f"{_knob(conf, 'spark.driver.memory')}, or broadcast less: set "
+            "spark.sql.adaptive.autoBroadcastJoinThreshold lower (now "
+            f"{conf.get('spark.sql.adaptive.autoBroadcastJoinThreshold', 'unset')}; -1: never) "
+            "in RINGFENCE_SPARK_CONF"
         )
     if any(mark in text for mark in _DISK_FULL):
         return f"Spark's scratch disk is full: point {_knob(conf, 'spark.local.dir')} elsewhere"
