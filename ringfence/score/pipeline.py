@@ -160,7 +160,7 @@ def fit_models(
             continue
         nesting = nesting_rows(matrix, labels, label, rows)
         w = None if weight is None else weight[rows]
-        stage = stages.reusable(matrix, label, stages.digest(rows, w, nesting, None))
+        stage = stages.reusable(matrix, label, rows, w, nesting)
         models[label] = train_label(
             label, matrix.x[rows], y, days[rows], matrix.names, w, nesting, stage=stage
         )

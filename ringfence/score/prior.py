@@ -63,7 +63,7 @@ def matrix_loss(
         nesting = nesting_rows(matrix, labels, label, rows)
         x, w = matrix.x[rows], None if weight is None else weight[rows]
         stage = first_stage(label, x, y, days[rows], matrix.names, w, nesting)
-        stages.keep(matrix, label, stage, stages.digest(rows, w, nesting, None))
+        stages.keep(matrix, label, stage, rows, w, nesting)
         losses.append(stage.metrics["log_loss_ratio"])
     return float(np.mean(losses))
 
