@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from ringfence.resolve.network.risk import compute_network_risk
+from ringfence.score import features as feature_module
 from ringfence.score.explain import explain_row, feature_words
 from ringfence.score.features import PARTY_KEYS, features_for
 from ringfence.score.network_risk import SNAPSHOT_DAYS, load_snapshots, period_start
@@ -137,6 +138,34 @@ def test_a_later_seizure_never_changes_earlier_network_risk(tmp_path, day: int) 
     assert later and any(
         base[s]["importer_network_risk"] != after[s]["importer_network_risk"] for s in later
     )
+
+
+def test_pairs_at_no_risk_are_not_bound_and_change_no_feature(tmp_path, monkeypatch) -> None:
+    """``network_risk_at`` holds only the (party, period) pairs at risk: the feature query reads
+    a party without a row as 0, so binding every pair (as before 2026-12-06, six join tables of
+    mostly zeros) gives the same features, paths included."""
+    settings = Settings(data_dir=tmp_path)
+    _world(settings)
+    bound: list[pa.Table] = []
+    register = feature_module.register_network_risk
+
+    def spy(engine, snapshots, keys_sql):  # type: ignore[no-untyped-def]
+        register(engine, snapshots, keys_sql)
+        bound.append(engine.query("SELECT * FROM network_risk_at"))
+        bound.append(snapshots.lookup(engine.query(keys_sql)))  # every pair, as before
+
+    def bind_every_pair(engine, snapshots, keys_sql):  # type: ignore[no-untyped-def]
+        engine.register_arrow("network_risk_at", snapshots.lookup(engine.query(keys_sql)))
+
+    monkeypatch.setattr(feature_module, "register_network_risk", spy)
+    kept = _by_id(settings)
+    at_risk, every = bound
+    risk = every.column("network_risk").to_numpy()
+    # The check has teeth: pairs at 0 and at risk both occur, and only the latter are bound.
+    assert (risk == 0).any() and (risk > 0).any()
+    assert at_risk.num_rows == (risk > 0).sum()
+    monkeypatch.setattr(feature_module, "register_network_risk", bind_every_pair)
+    assert _by_id(settings) == kept
 
 
 def test_online_network_risk_equals_the_batch_feature(tmp_path) -> None:
