@@ -117,6 +117,16 @@ class Settings(BaseSettings):
             "positives are drawn too) and the others drawn (score/sample.py)."
         ),
     )
+    score_slice_rows: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "Most shipments 'ringfence score' joins to their histories in one statement: past "
+            "it, each history is stored once and the shipments are scored in date slices of at "
+            "most this many (score/staged.py). Default: 2,500,000 on DuckDB (10M shipments then "
+            "score within its 2 GB), no limit on Spark (its joins spill)."
+        ),
+    )
     max_job_seconds: float = Field(
         default=3600.0, gt=0, description="Longest a background ingest job may run before it fails."
     )

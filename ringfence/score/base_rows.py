@@ -30,13 +30,14 @@ def base_sql() -> str:
         for name, expr in HISTORY_KEYS.items()
     )
     joins = "\n ".join(
-        f"LEFT JOIN ent e_{name} ON e_{name}.mention_id = s.{column}"
+        f"LEFT JOIN ent_{name} e_{name} ON e_{name}.mention_id = s.{column}"
         for name, column in PARTY_KEYS.items()
     )
     joins += "\n " + fx_join_sql("s.currency", day_number("s.date"))
     value, _ = _money_sql()
     return f"""ent AS (
  SELECT mention_id, min(entity_id) AS entity_id FROM entity_mentions GROUP BY mention_id),
+{role_entities_sql()},
 {address_join_sql()},
 base AS (
  SELECT s.id, s.date, {day_number("s.date")} AS day, a.address_key AS consignee_address,
@@ -49,16 +50,32 @@ base AS (
  WHERE s.date IS NOT NULL)"""
 
 
+def role_entities_sql() -> str:
+    """One CTE per party role, ``ent_<role>(mention_id, entity_id)``: the resolved entity of
+    each mention that the shipments name in that role. Joined to all the mentions instead, the
+    six roles' hash tables of a resolved 10M-shipment world (1.9M mentions each) outgrew
+    DuckDB's 2 GB on two threads; cut to the refs each role uses they are 1.9M rows in all
+    (docs/scale.md, 2026-12-06). The refs a shipment uses, not the role of the party record,
+    decide: a shipment may name a party in another role than its record's."""
+    return ",\n".join(
+        f"""ent_{name} AS (
+ SELECT e.mention_id, e.entity_id FROM ent e
+ JOIN (SELECT DISTINCT {column} AS ref FROM shipments WHERE {column} IS NOT NULL) r
+  ON r.ref = e.mention_id)"""
+        for name, column in PARTY_KEYS.items()
+    )
+
+
 def key_rows_sql(name: str) -> str:
     """One history key's rows, ``bk_<name>(id, day, k)`` for the shipments that have the key,
     straight from ``shipments`` (with the resolved entity for a party key, as ``base_sql``):
     its history reads them three times, and DuckDB stores a CTE read more than once and scans
     it whole, so each key's readers scan three narrow columns, not ``base`` (docs/scale.md,
-    2026-12-05, 22:30). Needs ``base_sql``'s ``ent``."""
+    2026-12-05, 22:30). Needs ``base_sql``'s ``ent_<name>``."""
     if name in PARTY_KEYS:
         column = PARTY_KEYS[name]
         key = f"coalesce(e.entity_id, s.{column})"
-        join = f"LEFT JOIN ent e ON e.mention_id = s.{column}"
+        join = f"LEFT JOIN ent_{name} e ON e.mention_id = s.{column}"
     else:
         key, join = HISTORY_KEYS[name], ""
     return f"""bk_{name} AS (

@@ -21,15 +21,22 @@ from pathlib import Path
 import pyarrow as pa
 
 from ringfence.errors import UserError
-from ringfence.score.features import feature_sql, finish_features, network_keys_sql, switches_note
+from ringfence.score.features import (
+    feature_parts,
+    feature_sql,
+    finish_features,
+    network_keys_sql,
+    switches_note,
+)
 from ringfence.score.goods import Catalogue, load_catalogue
 from ringfence.score.inputs import known_labels, register_inputs
 from ringfence.score.model import ScoringModel, load_model
 from ringfence.score.network_risk import load_snapshots, register_network_risk
 from ringfence.score.pipeline import build_matrix
 from ringfence.score.rules import Rule, load_rules
+from ringfence.score.staged import map_in_slices
 from ringfence.settings import Settings
-from ringfence.store.engine import open_engine
+from ringfence.store.engine import Engine, open_engine
 from ringfence.store.lake import Lake
 
 SCORES_DATASET = "shipment_scores"
@@ -43,6 +50,11 @@ SCORES_SCHEMA = pa.schema(
         ("model_version", pa.string()),
     ]
 )
+
+# ``Settings.score_slice_rows`` by engine when unset: DuckDB joins in memory (its 2 GB held a
+# resolved 3M-shipment world in one statement and 10M only in slices, docs/scale.md); Spark's
+# joins spill, and one statement scored 3M on the cluster at its default sizing.
+_DEFAULT_SLICE_ROWS = {"duckdb": 2_500_000}
 
 
 @dataclass
@@ -85,13 +97,20 @@ class ScoreSummary:
     dataset: str = SCORES_DATASET
 
 
-def _window_sql(sql: str, since: dt.date | None, until: dt.date | None) -> str:
-    where = ["date IS NOT NULL"]
+def _window(since: dt.date | None, until: dt.date | None) -> str:
+    """The SQL condition on a feature row ``b`` that the shipments to score meet."""
+    where = ["b.date IS NOT NULL"]
     if since is not None:
-        where.append(f"date >= DATE '{since.isoformat()}'")
+        where.append(f"b.date >= DATE '{since.isoformat()}'")
     if until is not None:
-        where.append(f"date <= DATE '{until.isoformat()}'")
-    return f"SELECT * FROM ({sql}) scored WHERE {' AND '.join(where)}"
+        where.append(f"b.date <= DATE '{until.isoformat()}'")
+    return " AND ".join(where)
+
+
+def _rows(engine: Engine, window: str) -> int:
+    """How many shipments the window holds."""
+    count = engine.scalar(f"SELECT count(*) FROM shipments b WHERE {window}")
+    return int(count) if isinstance(count, int) else 0
 
 
 def score_to_lake(
@@ -118,11 +137,19 @@ def score_to_lake(
         network = load_snapshots(settings, None)
         if network is not None:
             register_network_risk(engine, network, network_keys_sql())
-        sql = feature_sql(
-            known_labels(engine), None, network is not None, prior_weight=model.prior_weight
-        )
-        sql = _window_sql(sql, since, until)
-        parts = engine.map_to_parquet(sql, scorer, SCORES_SCHEMA, staging)
+        labels, window = known_labels(engine), _window(since, until)
+        most_rows = settings.score_slice_rows or _DEFAULT_SLICE_ROWS.get(engine.name)
+        if most_rows is None or _rows(engine, window) <= most_rows:
+            sql = feature_sql(labels, None, network is not None, prior_weight=model.prior_weight)
+            sql = f"SELECT * FROM ({sql}) b WHERE {window}"
+            parts = engine.map_to_parquet(sql, scorer, SCORES_SCHEMA, staging)
+        else:  # in date slices, each history stored once (staged.py)
+            query = feature_parts(
+                labels, None, network is not None, prior_weight=model.prior_weight, rows="TRUE"
+            )
+            parts = list(map_in_slices(
+                engine, query, scorer, SCORES_SCHEMA, staging, most_rows, window
+            ))  # fmt: skip
         _replace_dataset(lake, parts)
     finally:
         engine.close()

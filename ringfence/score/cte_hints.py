@@ -18,9 +18,12 @@ from ringfence.score.keys import PARTY_KEYS
 # mentions to their entities again (18 hash tables of ``ent``), and the training query on the
 # simulator's 1M shipments (~200k resolved mentions) ran out of 2 GB, where the lakes without
 # resolution (bench/train_sample.py) never showed it (docs/scale.md, 2026-12-06). The
-# watchlisted entities (``wl``, a few rows read once per party key) likewise.
+# watchlisted entities (``wl``, a few rows read once per party key) likewise. The mentions'
+# entities (``ent``) are stored once for the six roles' maps (``base_rows.role_entities_sql``):
+# inlined, the 10M-shipment world's base rows took 48 s and 1.9 GB, stored 15 s and 1.1 GB
+# (docs/scale.md, 2026-12-06).
 MATERIALIZED_CTES = frozenset(
-    {"base", "lab", "fold", "kept_rows", "wl", *(f"bk_{name}" for name in PARTY_KEYS)}
+    {"base", "ent", "lab", "fold", "kept_rows", "wl", *(f"bk_{name}" for name in PARTY_KEYS)}
 )
 _CTE_HEAD = re.compile(r"(^WITH |,\n)(\s*)(\w+) AS \(", flags=re.MULTILINE)
 

@@ -309,7 +309,23 @@ def feature_sql(
     rows: str | None = None,
     counts: bool = False,
 ) -> str:
-    """The whole feature query over registered ``shipments``, ``outcomes``, ``entity_mentions``,
+    """The whole feature query (``feature_parts`` as one statement, its CTEs marked for DuckDB:
+    ``cte_hints.py``)."""
+    ctes, select = feature_parts(labels, label_cutoff, network, oof, prior_weight, rows, counts)
+    return hint_ctes("WITH " + ",\n".join(ctes)) + "\n" + select
+
+
+def feature_parts(
+    labels: list[str],
+    label_cutoff: dt.date | None = None,
+    network: bool = False,
+    oof: bool = False,
+    prior_weight: float | None = None,
+    rows: str | None = None,
+    counts: bool = False,
+) -> tuple[list[str], str]:
+    """The feature query's CTEs (``name AS (...)``, one or more to an item) and final select:
+    the whole feature query over registered ``shipments``, ``outcomes``, ``entity_mentions``,
     ``parties`` and ``watchlist`` tables (and ``network_risk_at`` with ``network``); with
     ``oof``, training rows' label profiles are out of fold (``profiles.py``). ``prior_weight``:
     the profiles' smoothing (the model's, ``ScoringModel.prior_weight``; default
@@ -334,8 +350,7 @@ def feature_sql(
         ctes += [deciles.thresholds_sql(list(HISTORY_KEYS), labels)]
     if oof:
         ctes += [profiles.oof_sql(name, labels) for name in HISTORY_KEYS]
-    select = _select_sql(labels, network, cutoff_day, oof, weight, counts, rows is not None)
-    return hint_ctes("WITH " + ",\n".join(ctes)) + "\n" + select
+    return ctes, _select_sql(labels, network, cutoff_day, oof, weight, counts, rows is not None)
 
 
 

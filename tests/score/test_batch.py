@@ -84,3 +84,36 @@ def test_spark_scores_on_the_executors_equal_duckdb(trained: Settings, spark_ses
     got = _lake_scores(trained)
     _assert_same(got, expected)
     assert not math.isnan(sum(got.values()))
+
+
+@pytest.mark.parametrize("most_rows", [1, 200])
+def test_scores_in_date_slices_equal_one_statement(trained: Settings, most_rows: int) -> None:
+    """Past ``score_slice_rows`` the histories are stored once and the shipments scored in date
+    slices (staged.py): the same scores, one Parquet part per slice; a window too."""
+    import datetime as dt
+
+    sliced = trained.model_copy(update={"score_slice_rows": most_rows})
+    summary = score_to_lake(sliced)
+    _assert_same(_lake_scores(trained), _in_process(trained))
+    days = len(set(SHIPMENTS.column("date").to_pylist()))
+    parts = len(Lake(trained).parts(SCORES_DATASET))
+    assert summary.shipments == SHIPMENTS.num_rows
+    assert parts == days if most_rows == 1 else 900 / 200 <= parts < days
+    score_to_lake(sliced, since=dt.date(2024, 2, 20), until=dt.date(2024, 2, 25))
+    window = {(i, lab): s for (i, lab), s in _in_process(trained).items()
+              if dt.date(2024, 2, 20) <= _DATES[i] <= dt.date(2024, 2, 25)}  # fmt: skip
+    _assert_same(_lake_scores(trained), window)
+
+
+_DATES = dict(
+    zip(SHIPMENTS.column("id").to_pylist(), SHIPMENTS.column("date").to_pylist(), strict=True)
+)
+
+
+@pytest.mark.spark
+def test_spark_scores_in_date_slices_equal_duckdb(trained: Settings, spark_session) -> None:
+    expected = _in_process(trained)
+    spark_settings = trained.model_copy(update={"engine": "spark", "score_slice_rows": 300})
+    score_to_lake(spark_settings)
+    _assert_same(_lake_scores(trained), expected)
+    assert len(Lake(trained).parts(SCORES_DATASET)) >= 3

@@ -87,10 +87,14 @@ def test_the_mentions_meet_their_entities_once_per_reader_at_most(oof: bool) -> 
     """A CTE that joins ``ent`` (mentions to resolved entities) and is inlined joins it again
     for every reader: inlined twice per party key it held 18 hash tables of ~200k mentions
     and the training query on the simulator's 1M shipments ran out of 2 GB. So every such CTE
-    read more than once is stored."""
+    read more than once is stored. Since 2026-12-06 they join each role's map (``ent_<role>``,
+    only the mentions that role names), itself read from the stored ``ent``."""
     sql = feature_sql(["fraud", "ipr"], None, network=True, oof=oof, rows="b.id IN ('x')")
     bodies = _bodies(sql)
-    joining = [name for name, (_, body) in bodies.items() if re.search(r"JOIN ent\b", body)]
+    joining = [
+        name for name, (_, body) in bodies.items() if re.search(r"JOIN ent(_[a-z]+)?\b", body)
+    ]
+    assert bodies["ent"][0] == "MATERIALIZED"
     assert {f"bk_{name}" for name in features.PARTY_KEYS} <= set(joining)
     for name in joining:
         readers = len(re.findall(rf"\b{name}\b", sql)) - 1  # its own head

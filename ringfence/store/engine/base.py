@@ -108,6 +108,14 @@ class Engine(ABC):
         """
         self.register_arrow(table, self.query(sql))
 
+    def store(self, table: str, sql: str, folder: Path) -> None:
+        """Compute a DuckDB-dialect query once and bind its result to ``table``, kept out of
+        memory: this default writes it as Parquet in ``folder`` (streamed, not collected); a
+        distributed engine keeps it on its workers."""
+        path = folder / f"{table}.parquet"
+        self.write_parquet(sql, path)
+        self.register_parquet(table, [path])
+
     def scalar(self, sql: str) -> object:
         """Run a query that returns one value."""
         table = self.query(sql)

@@ -182,6 +182,10 @@ class SparkEngine(Engine):
             previous.unpersist()
         self._kept[table] = frame
 
+    def store(self, table: str, sql: str, folder: Path) -> None:
+        """Keep the result on the executors (``materialize``), not in one Parquet file."""
+        self.materialize(table, sql)
+
     def describe_failure(self, exc: BaseException) -> str:
         """One line naming the setting to change (memory, master, ...); the JVM's text logged."""
         return describe(
