@@ -7,6 +7,7 @@ from ringfence.score.consignees import address_join_sql
 from ringfence.score.currency import fx_join_sql
 from ringfence.score.history import day_number
 from ringfence.score.keys import HISTORY_KEYS, PARTY_KEYS
+from ringfence.score.network_risk import period_sql
 
 
 def _money_sql() -> tuple[str, str]:
@@ -95,3 +96,26 @@ def wide_sql() -> str:
  FROM shipments s
  {fx}
  WHERE s.date IS NOT NULL)"""
+
+
+def watchlist_sql() -> str:
+    """Per watchlisted entity (or, before resolution, watchlist mention): the first day it was
+    known to be on a watchlist. A shipment's party counts as watchlisted only from the day after
+    (``confirmed_at``, else the day the entry was ingested, so an undated entry never reaches
+    back in time)."""
+    known = day_number("coalesce(w.confirmed_at, CAST(w.ingested_at AS DATE))")
+    return f"""wl AS (
+ SELECT coalesce(e.entity_id, p.id) AS k, min({known}) AS wday
+ FROM watchlist w
+ JOIN parties p ON p.organisation = w.organisation AND p.source_key = 'watchlist:' || w.source_key
+ LEFT JOIN ent e ON e.mention_id = p.id
+ GROUP BY 1)"""
+
+
+def network_keys_sql() -> str:
+    """Distinct (party key, snapshot period start) pairs of the shipments: the rows whose
+    network risk the feature query joins (``network_risk.register_network_risk``)."""
+    per_role = " UNION ALL ".join(
+        f"SELECT k_{name} AS k, {period_sql('day')} AS pday FROM base" for name in PARTY_KEYS
+    )
+    return f"WITH {base_sql()}\nSELECT DISTINCT k, pday FROM ({per_role}) x WHERE k IS NOT NULL"

@@ -22,7 +22,9 @@ read, not even as history).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ParamSpec
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -30,6 +32,8 @@ import pyarrow.compute as pc
 from ringfence.score import deciles, history, profiles
 from ringfence.score.base_rows import base_sql as _base_sql
 from ringfence.score.base_rows import key_rows_sql
+from ringfence.score.base_rows import network_keys_sql as network_keys_sql
+from ringfence.score.base_rows import watchlist_sql as watchlist_sql
 from ringfence.score.base_rows import wide_sql as _wide_sql
 from ringfence.score.consignees import (
     consignee_address_sql,
@@ -38,7 +42,6 @@ from ringfence.score.consignees import (
 from ringfence.score.cte_hints import hint_ctes
 from ringfence.score.goods import Catalogue, goods_features, load_catalogue
 from ringfence.score.history import (
-    day_number,
     history_sql,
     labels_sql,
     prior_rate,
@@ -58,6 +61,8 @@ from ringfence.score.network_risk import (
 )
 from ringfence.settings import Settings
 from ringfence.store.engine import Engine, open_engine
+
+P = ParamSpec("P")
 
 # Entity counts and top-decile flags (issue 14 item 2), read when a query or feature state is
 # built: ``<key>_past_shipments`` for the keys that are not parties (parties always have it) and
@@ -277,44 +282,6 @@ unit AS (
  FROM gu)"""
 
 
-def watchlist_sql() -> str:
-    """Per watchlisted entity (or, before resolution, watchlist mention): the first day it was
-    known to be on a watchlist. A shipment's party counts as watchlisted only from the day after
-    (``confirmed_at``, else the day the entry was ingested, so an undated entry never reaches
-    back in time)."""
-    known = day_number("coalesce(w.confirmed_at, CAST(w.ingested_at AS DATE))")
-    return f"""wl AS (
- SELECT coalesce(e.entity_id, p.id) AS k, min({known}) AS wday
- FROM watchlist w
- JOIN parties p ON p.organisation = w.organisation AND p.source_key = 'watchlist:' || w.source_key
- LEFT JOIN ent e ON e.mention_id = p.id
- GROUP BY 1)"""
-
-
-def network_keys_sql() -> str:
-    """Distinct (party key, snapshot period start) pairs of the shipments: the rows whose
-    network risk the feature query joins (``network_risk.register_network_risk``)."""
-    per_role = " UNION ALL ".join(
-        f"SELECT k_{name} AS k, {period_sql('day')} AS pday FROM base" for name in PARTY_KEYS
-    )
-    return f"WITH {_base_sql()}\nSELECT DISTINCT k, pday FROM ({per_role}) x WHERE k IS NOT NULL"
-
-
-def feature_sql(
-    labels: list[str],
-    label_cutoff: dt.date | None = None,
-    network: bool = False,
-    oof: bool = False,
-    prior_weight: float | None = None,
-    rows: str | None = None,
-    counts: bool = False,
-) -> str:
-    """The whole feature query (``feature_parts`` as one statement, its CTEs marked for DuckDB:
-    ``cte_hints.py``)."""
-    ctes, select = feature_parts(labels, label_cutoff, network, oof, prior_weight, rows, counts)
-    return hint_ctes("WITH " + ",\n".join(ctes)) + "\n" + select
-
-
 def feature_parts(
     labels: list[str],
     label_cutoff: dt.date | None = None,
@@ -352,6 +319,19 @@ def feature_parts(
         ctes += [profiles.oof_sql(name, labels) for name in HISTORY_KEYS]
     return ctes, _select_sql(labels, network, cutoff_day, oof, weight, counts, rows is not None)
 
+
+
+def _as_statement(parts: Callable[P, tuple[list[str], str]]) -> Callable[P, str]:
+    def statement(*args: P.args, **kwargs: P.kwargs) -> str:
+        ctes, select = parts(*args, **kwargs)
+        return hint_ctes("WITH " + ",\n".join(ctes)) + "\n" + select
+
+    statement.__doc__ = """The whole feature query as one statement: ``feature_parts`` (same
+    arguments), its CTEs marked for DuckDB (``cte_hints.py``)."""
+    return statement
+
+
+feature_sql = _as_statement(feature_parts)
 
 
 def compute_features(
