@@ -25,7 +25,12 @@ def _scores(settings: Settings) -> dict[tuple[str, str], float]:
 
 @pytest.mark.spark
 @pytest.mark.slow
-def test_scores_on_the_cluster_equal_duckdb(tmp_path: Path, spark_cluster: str) -> None:
+@pytest.mark.parametrize("slice_rows", [None, 300])
+def test_scores_on_the_cluster_equal_duckdb(
+    tmp_path: Path, spark_cluster: str, slice_rows: int | None
+) -> None:
+    """In one statement (Spark's default) and in date slices with each history stored on the
+    executors (``score/staged.py``, ``RINGFENCE_SCORE_SLICE_ROWS``)."""
     duck = Settings(data_dir=tmp_path / "duck")
     write_world(duck, *make_world(rows=800, days=60, seed=9))
     import datetime as dt
@@ -35,7 +40,8 @@ def test_scores_on_the_cluster_equal_duckdb(tmp_path: Path, spark_cluster: str) 
     shutil.copytree(duck.data_dir, spark_dir)
     score_to_lake(duck)
 
-    done = run_on_cluster(spark_cluster, spark_dir, "score", "--json")
+    env = {"RINGFENCE_SCORE_SLICE_ROWS": str(slice_rows)} if slice_rows else {}
+    done = run_on_cluster(spark_cluster, spark_dir, "score", "--json", **env)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Traceback" not in done.stderr
     summary = json.loads(done.stdout)
@@ -43,3 +49,5 @@ def test_scores_on_the_cluster_equal_duckdb(tmp_path: Path, spark_cluster: str) 
     expected, got = _scores(duck), _scores(Settings(data_dir=spark_dir))
     assert set(got) == set(expected) and len(got) == 1600
     assert max(abs(got[k] - expected[k]) for k in expected) < 1e-9
+    parts = len(Lake(Settings(data_dir=spark_dir)).parts(SCORES_DATASET))
+    assert parts >= 3 if slice_rows else parts >= 1

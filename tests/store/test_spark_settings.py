@@ -158,3 +158,27 @@ def test_a_failed_broadcast_names_the_driver_setting_and_its_cause(tmp_path: Pat
     )
     assert "(SparkException: Not enough memory to build and broadcast the table" in line
     assert "awaitResult" not in line and "\n" not in line
+
+
+SHUFFLE_LOST = """An error occurred while calling o147.getResult.
+: org.apache.spark.SparkException: Exception thrown in awaitResult: 
+\tat org.apache.spark.util.SparkThreadUtils$.awaitResult(SparkThreadUtils.scala:70)
+Caused by: org.apache.spark.SparkException: Job aborted due to stage failure: ResultStage 141 (toArrow at spark_engine.py:196) has failed the maximum allowable number of times: 4. Most recent failure reason: org.apache.spark.shuffle.FetchFailedException: Error in reading FileSegmentManagedBuffer[file=/tmp/spark-8/executor-0/blockmgr-1/3f/shuffle_34_1928_0.data,offset=0,length=486099]
+\tat org.apache.spark.errors.SparkCoreErrors$.fetchFailedError(SparkCoreErrors.scala:398)
+Caused by: java.io.FileNotFoundException: /tmp/spark-8/executor-0/blockmgr-1/3f/shuffle_34_1928_0.data (No such file or directory)
+"""  # noqa: W291, E501 - as network risk on the 10M world gave it on the standalone cluster
+
+
+def test_lost_shuffle_files_name_the_executor_memory_and_scratch_settings(
+    tmp_path: Path,
+) -> None:
+    """Network risk on the 10M world (2026-12-06) said only FileNotFoundException of a file
+    under /tmp: what a user can change is the executors' memory or their scratch directory."""
+    conf = spark_conf(Settings(data_dir=tmp_path, spark_master="spark://h:7077"))
+    line = describe(RuntimeError(SHUFFLE_LOST), conf, "spark://h:7077", tmp_path)
+    assert line.startswith("Spark lost a stage's shuffle files, most often because an executor")
+    assert "raise RINGFENCE_SPARK_EXECUTOR_MEMORY (now " in line
+    assert "check RINGFENCE_SPARK_SCRATCH_DIR (now " in line
+    assert "(FileNotFoundException: /tmp/spark-8/" in line and "\n" not in line
+    local = describe(RuntimeError(SHUFFLE_LOST), {}, "local[2]", tmp_path)
+    assert "raise RINGFENCE_SPARK_DRIVER_MEMORY (now unset" in local

@@ -29,6 +29,9 @@ _NO_RESOURCES = ("Initial job has not accepted any resources",)
 _DISK_FULL = ("No space left on device",)
 # The driver builds every broadcast join table (adaptive execution builds several at once).
 _BROADCAST = ("Not enough memory to build and broadcast the table",)
+# A stage's input from an earlier stage is gone: the executor that wrote it died (most often of
+# memory) or its scratch directory was removed (network risk on the 10M world, 2026-12-06).
+_SHUFFLE_LOST = ("FetchFailedException", "Missing an output location for shuffle")
 # A qualified JVM exception (``java.lang.OutOfMemoryError: Java heap space``) in a line.
 _JVM_EXCEPTION = re.compile(r"\b((?:[a-z_$][\w$]*\.)+([A-Z][\w$]*(?:Exception|Error)))(?::\s*)?")
 
@@ -100,6 +103,13 @@ def advice(text: str, conf: dict[str, str], master: str) -> str | None:
         return (
             "the cluster has no worker with the memory and cores asked for: lower "
             f"{_knob(conf, 'spark.executor.memory')} or {_knob(conf, 'spark.executor.cores')}"
+        )
+    if any(mark in text for mark in _SHUFFLE_LOST):
+        key = "spark.driver.memory" if local else "spark.executor.memory"
+        return (
+            "Spark lost a stage's shuffle files, most often because an executor died of memory "
+            f"(else its scratch directory was removed): raise {_knob(conf, key)}, or check "
+            f"{_knob(conf, 'spark.local.dir')}"
         )
     if any(mark in text for mark in _JVM_GONE):
         return (
