@@ -37,3 +37,17 @@ def hint_ctes(with_clause: str) -> str:
         return f"{head.group(1)}{head.group(2)}{head.group(3)} AS {how} ("
 
     return _CTE_HEAD.sub(mark, with_clause)
+
+
+def split_ctes(ctes: list[str]) -> dict[str, str]:
+    """Each CTE of ``ctes`` (items of one or more ``name AS (...)``, one to a line, as
+    ``hint_ctes`` reads them) by name, in the query's order (``staged.py`` stores them so)."""
+    text = "WITH " + ",\n".join(ctes)
+    heads = list(_CTE_HEAD.finditer(text))
+    found: dict[str, str] = {}
+    for head, following in zip(heads, [*heads[1:], None], strict=True):
+        end = following.start() if following is not None else len(text)
+        if head.group(3) in found:
+            raise ValueError(f"CTE {head.group(3)} defined twice")
+        found[head.group(3)] = text[head.start(3) : end].rstrip()
+    return found

@@ -320,7 +320,6 @@ def feature_parts(
     return ctes, _select_sql(labels, network, cutoff_day, oof, weight, counts, rows is not None)
 
 
-
 def _as_statement(parts: Callable[P, tuple[list[str], str]]) -> Callable[P, str]:
     def statement(*args: P.args, **kwargs: P.kwargs) -> str:
         ctes, select = parts(*args, **kwargs)

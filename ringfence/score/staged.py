@@ -18,27 +18,12 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ringfence.score.cte_hints import MATERIALIZED_CTES, hint_ctes
+from ringfence.score.cte_hints import MATERIALIZED_CTES, hint_ctes, split_ctes
 from ringfence.score.features import KEPT
 from ringfence.store.engine import Engine
 from ringfence.store.engine.base import BatchFunction
 
-_HEAD = re.compile(r"(?:^|,\n)\s*(\w+) AS \(", flags=re.MULTILINE)
 _WORD = re.compile(r"\w+")
-
-
-def split_ctes(ctes: list[str]) -> dict[str, str]:
-    """Each CTE of ``ctes`` (items of one or more ``name AS (...)``, one to a line) by name, in
-    the query's order."""
-    text = ",\n".join(ctes)
-    heads = list(_HEAD.finditer(text))
-    found: dict[str, str] = {}
-    for head, following in zip(heads, [*heads[1:], None], strict=True):
-        end = following.start() if following is not None else len(text)
-        if head.group(1) in found:
-            raise ValueError(f"CTE {head.group(1)} defined twice")
-        found[head.group(1)] = text[head.start(1) : end].rstrip()
-    return found
 
 
 def _reads(sql: str, names: dict[str, str]) -> set[str]:
