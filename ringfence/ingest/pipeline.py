@@ -36,6 +36,7 @@ from ringfence.model.feeds import feed as feed_spec
 from ringfence.settings import Settings
 from ringfence.store.engine import Engine, open_engine
 from ringfence.store.lake import Lake
+from ringfence.store.leftovers import clean_leftovers
 from ringfence.store.operational import OperationalStore
 from ringfence.store.operational.locks import dataset_locks
 
@@ -107,6 +108,7 @@ def ingest_files(
                         "(or set 'organisation:' in the mapping)")
     if not _ORG_SLUG.match(org):
         raise UserError(f"organisation {org!r} must be a lower-case slug (letters, digits, -._)")
+    clean_leftovers(settings.data_dir, settings.lake_dir)  # of runs killed mid-way
     engine = open_engine(settings)
     run = _Run(settings, spec, org, loaded, mapping_file, engine, Lake(settings),
                OperationalStore.open(settings), progress, actor, strict, file_format)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from ringfence.model.feeds import FeedSpec, feed
 from ringfence.model.records import PROVENANCE_FIELDS
 from ringfence.store.engine import Engine
 from ringfence.store.lake import Lake
+from ringfence.store.leftovers import owned_name
 
 QUARANTINE = "quarantine"
 FIELD_PROBLEMS = "field_problems"
@@ -58,7 +58,7 @@ class Stager:
 
     @classmethod
     def create(cls, tmp_dir: Path) -> Stager:
-        root = tmp_dir / f"ingest-{uuid.uuid4().hex}"
+        root = tmp_dir / owned_name("ingest-")
         root.mkdir(parents=True)
         return cls(root)
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +37,7 @@ from ringfence.score.staged import map_in_slices
 from ringfence.settings import Settings
 from ringfence.store.engine import Engine, open_engine
 from ringfence.store.lake import Lake
+from ringfence.store.leftovers import clean_leftovers, owned_name
 
 SCORES_DATASET = "shipment_scores"
 SCORES_SCHEMA = pa.schema(
@@ -128,7 +128,8 @@ def score_to_lake(
     started = time.perf_counter()
     model = load_model(settings, version)
     lake = Lake(settings)
-    staging = lake.dataset_dir(SCORES_DATASET) / f".staging-{uuid.uuid4().hex}"
+    clean_leftovers(settings.data_dir, settings.lake_dir)  # a killed run's staging
+    staging = lake.dataset_dir(SCORES_DATASET) / owned_name(".staging-")
     engine = open_engine(settings)
     try:
         if not register_inputs(settings, engine):

@@ -18,18 +18,17 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from ringfence.service.context import Services
+from ringfence.store.leftovers import clean_leftovers, pid_alive
 from ringfence.store.operational.tables import IngestRun, Job, utcnow
 
 HEARTBEAT_SECONDS = 10.0
 STALE_SECONDS = 60.0
 SWEEP_SECONDS = 15.0  # how often a running server looks for jobs of owners gone since start-up
-STALE_STAGING_SECONDS = 3600.0
 STOPPED_RUNNING = "server stopped while the job was running"
 STOPPED_QUEUED = "server stopped before the job started"
 RECOVERY_ACTOR = "system:recovery"
@@ -40,26 +39,6 @@ def process_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, but belongs to someone else
-        return True
-    return not _zombie(pid)
-
-
-def _zombie(pid: int) -> bool:
-    """Whether ``pid`` is a process that ended but was not reaped yet (a killed server whose
-    parent has not collected it still answers ``kill(pid, 0)``)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rpartition(")")[2].split()[:1] == ["Z"]
-
-
 def owner_alive(job: Job, now: datetime) -> bool:
     """Whether the process that owns ``job`` may still be working on it."""
     fresh = job.heartbeat_at is not None and now - job.heartbeat_at < timedelta(
@@ -67,7 +46,7 @@ def owner_alive(job: Job, now: datetime) -> bool:
     )
     host, _, pid = (job.owner or "").rpartition(":")
     if host == socket.gethostname() and pid.isdigit():
-        return fresh and _pid_alive(int(pid))
+        return fresh and pid_alive(int(pid))
     return fresh
 
 
@@ -81,7 +60,7 @@ def recover_jobs(services: Services, owner: str) -> list[int]:
             continue
         if _close(services, job):
             closed.append(job.id)
-    clean_staging(services.settings.data_dir)
+    clean_staging(services.settings.data_dir, services.settings.lake_dir)
     if closed:
         services.forget_derived()
     return closed
@@ -137,21 +116,12 @@ def run_summary(run: IngestRun) -> dict[str, Any]:
     return {"files": [file], **counts}
 
 
-def clean_staging(data_dir: Path) -> None:
-    """Remove partial uploads of dead processes and staging folders nobody touched for long."""
-    uploads, now = data_dir / "uploads", time.time()
+def clean_staging(data_dir: Path, lake_dir: Path) -> None:
+    """Remove partial uploads of dead processes and scratch whose owner is gone
+    (``store.leftovers``)."""
+    uploads = data_dir / "uploads"
     for partial in uploads.glob("upload-*") if uploads.is_dir() else []:
         pid = partial.name.split("-")[1]
-        if pid.isdigit() and not _pid_alive(int(pid)):
+        if pid.isdigit() and not pid_alive(int(pid)):
             partial.unlink(missing_ok=True)
-    tmp = data_dir / "tmp"
-    for staging in tmp.glob("ingest-*") if tmp.is_dir() else []:
-        if now - _last_touched(staging) > STALE_STAGING_SECONDS:
-            shutil.rmtree(staging, ignore_errors=True)
-
-
-def _last_touched(folder: Path) -> float:
-    try:
-        return max([folder.stat().st_mtime, *(p.stat().st_mtime for p in folder.iterdir())])
-    except OSError:
-        return time.time()
+    clean_leftovers(data_dir, lake_dir)

@@ -7,7 +7,6 @@ renamed, so a reader never sees half a file and an interrupted ingest leaves not
 from __future__ import annotations
 
 import os
-import uuid
 from pathlib import Path
 
 import pyarrow as pa
@@ -15,6 +14,7 @@ import pyarrow.parquet as pq
 
 from ringfence.settings import Settings
 from ringfence.store.engine import Engine
+from ringfence.store.leftovers import owned_name
 
 
 class Lake:
@@ -41,7 +41,7 @@ class Lake:
 
     def new_part_path(self, dataset: str) -> Path:
         """A fresh, not yet committed part path (commit it with ``commit_part``)."""
-        return self.dataset_dir(dataset) / f".tmp-{uuid.uuid4().hex}.parquet"
+        return self.dataset_dir(dataset) / (owned_name(".tmp-") + ".parquet")
 
     def commit_part(self, tmp_path: Path, label: str) -> Path:
         """Atomically publish a written temporary part under a sortable name."""

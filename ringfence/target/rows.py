@@ -7,7 +7,6 @@ scores and money columns come back, and the picked shipments' features for their
 from __future__ import annotations
 
 import shutil
-import uuid
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -22,6 +21,7 @@ from ringfence.score.pipeline import build_matrix
 from ringfence.score.rules import Rule
 from ringfence.settings import Settings
 from ringfence.store.engine import Engine
+from ringfence.store.leftovers import owned_name
 
 DAY_SCHEMA = pa.schema(
     [
@@ -61,7 +61,7 @@ def score_where(
 ) -> pa.Table:
     """Scores of the rows meeting a condition, computed where the rows are (streamed on DuckDB,
     on the executors on Spark); only the four columns of ``DAY_SCHEMA`` reach this process."""
-    folder = settings.data_dir / "tmp" / f"target-{uuid.uuid4().hex}"
+    folder = settings.data_dir / "tmp" / owned_name("target-")
     try:
         parts = engine.map_to_parquet(query.where(condition), scorer, DAY_SCHEMA, folder)
         tables = [pq.read_table(part, schema=DAY_SCHEMA) for part in parts]

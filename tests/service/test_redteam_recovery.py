@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from ringfence.service import recovery
 from ringfence.service.app import create_app
 from ringfence.settings import Settings
+from ringfence.store.leftovers import pid_alive
 from ringfence.store.operational import OperationalStore
 from tests.service.test_recovery import _job, _set_heartbeat, store  # noqa: F401 (fixture)
 
@@ -21,10 +22,10 @@ from tests.service.test_recovery import _job, _set_heartbeat, store  # noqa: F40
 def test_a_killed_server_not_yet_reaped_is_dead() -> None:
     process = subprocess.Popen([sys.executable, "-c", "pass"])
     deadline = time.monotonic() + 10
-    while recovery._pid_alive(process.pid) and time.monotonic() < deadline:
+    while pid_alive(process.pid) and time.monotonic() < deadline:
         time.sleep(0.05)  # it exits; nobody reaps it yet: a zombie
     try:
-        assert not recovery._pid_alive(process.pid)
+        assert not pid_alive(process.pid)
     finally:
         process.wait()
 

@@ -9,7 +9,6 @@ path is ever taken from the request.
 from __future__ import annotations
 
 import shutil
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile
@@ -21,6 +20,7 @@ from ringfence.service.api.deps import ERRORS, CallerDep, ServicesDep
 from ringfence.service.context import Caller, Services
 from ringfence.service.redact import public_message
 from ringfence.service.views.ingest_choices import MappingChoice, mapping_choices
+from ringfence.store.leftovers import owned_name
 
 router = APIRouter(responses=ERRORS, tags=["ingest"])
 
@@ -45,7 +45,7 @@ async def register(
 
 
 def _register(services: Services, caller: Caller, name: str, text: bytes) -> MappingChoice:
-    folder = services.settings.data_dir / "tmp" / f"mapping-{uuid.uuid4().hex}"
+    folder = services.settings.data_dir / "tmp" / owned_name("mapping-")
     try:
         if len(text) > MAX_MAPPING_BYTES:
             raise LimitError(f"a mapping may be at most {MAX_MAPPING_BYTES} bytes")

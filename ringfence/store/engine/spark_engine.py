@@ -28,6 +28,7 @@ from ringfence.settings import Settings
 from ringfence.store.engine.base import BatchFunction, Engine
 from ringfence.store.engine.spark_config import is_local, scratch_dir, spark_conf
 from ringfence.store.engine.spark_errors import describe
+from ringfence.store.leftovers import owned_name
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -199,7 +200,7 @@ class SparkEngine(Engine):
         frame = self.spark.sql(sql)
         # Spark writes a folder of part files; one partition gives one part, which is moved to
         # ``path`` so the result looks exactly like DuckDB's single-file COPY.
-        staging = Path(tempfile.mkdtemp(prefix=".spark-", dir=path.parent))
+        staging = Path(tempfile.mkdtemp(prefix=owned_name(".spark-", ""), dir=path.parent))
         try:
             out = staging / "out"
             frame.coalesce(1).write.mode("overwrite").parquet(str(out))
@@ -219,7 +220,7 @@ class SparkEngine(Engine):
 
         mapped = _pandas_batches(function, schema)
         frame = self.spark.sql(sql).mapInPandas(mapped, from_arrow_schema(schema))
-        staging = Path(tempfile.mkdtemp(prefix=".spark-", dir=folder))
+        staging = Path(tempfile.mkdtemp(prefix=owned_name(".spark-", ""), dir=folder))
         try:
             out = staging / "out"
             try:
