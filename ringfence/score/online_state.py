@@ -27,6 +27,7 @@ from ringfence.score.consignees import FEATURE as CONSIGNEES_AT_ADDRESS
 from ringfence.score.consignees import consignee_address_sql
 from ringfence.score.currency import Rates
 from ringfence.score.features import (
+    MIN_LOG_VARIANCE,
     MIN_PRICE_HISTORY,
     _base_sql,
     _unit_value_sql,
@@ -103,10 +104,14 @@ class History:
     starts: np.ndarray  # row where each key's days begin; one extra entry at the end
     days: np.ndarray
     totals: dict[str, np.ndarray]  # running sum over the sorted rows, with a leading 0
+    kept: dict[str, np.ndarray] = field(default_factory=dict)  # columns as they are, per row
 
     @classmethod
-    def from_table(cls, table: pa.Table, counters: list[str]) -> History:
-        """From rows (k, day, counters...) sorted by key then day."""
+    def from_table(
+        cls, table: pa.Table, counters: list[str], keep: list[str] | None = None
+    ) -> History:
+        """From rows (k, day, counters...) sorted by key then day; ``keep``: other columns
+        held per row as they are (``kept``)."""
         keys = table.column("k").to_pandas()
         change = np.flatnonzero(np.r_[True, keys.to_numpy()[1:] != keys.to_numpy()[:-1]])
         rows = table.num_rows
@@ -117,7 +122,8 @@ class History:
             totals[name] = np.r_[0.0, np.cumsum(np.nan_to_num(values))]
         index = pd.Index(keys.to_numpy()[change] if rows else [])
         days = table.column("day").to_numpy(zero_copy_only=False).astype(np.int64)
-        return cls(index, starts.astype(np.int64), days, totals)
+        kept = {c: table.column(c).to_numpy(zero_copy_only=False) for c in keep or []}
+        return cls(index, starts.astype(np.int64), days, totals, kept)
 
     def span(self, key: str | None) -> tuple[int, int] | None:
         """The rows of ``key``, or None if it was never seen."""
@@ -200,8 +206,9 @@ class FeatureState:
             keys[name] = History.from_table(engine.query(sql), ["ships", *counters])
         prior_query = f"{head},\n{prior_sql(labels)}\nSELECT * FROM gday ORDER BY day"
         prior = Timeline(engine.query(prior_query), counters)
-        unit_sql = f"{head},\n{_unit_value_sql()}\nSELECT k, day, c, s, s2 FROM gu ORDER BY k, day"
-        unit = History.from_table(engine.query(unit_sql), ["c", "s", "s2"])
+        unit_sql = f"{head},\n{_unit_value_sql()}\nSELECT k, day, c, s, s2, c0 FROM gu"
+        unit_sql += " ORDER BY k, day"
+        unit = History.from_table(engine.query(unit_sql), ["c", "s", "s2"], keep=["c0"])
         entity_sql = "SELECT mention_id, min(entity_id) FROM entity_mentions GROUP BY 1"
         entities = dict(engine.query(entity_sql).to_pandas().itertuples(index=False, name=None))
         watch_sql = f"WITH {_base_sql()},\n{watchlist_sql()}\nSELECT k, wday FROM wl"
@@ -281,10 +288,13 @@ class FeatureState:
         out: dict[str, float | None] = {"unit_value_z": None, "unit_value_log_ratio": None}
         if count < MIN_PRICE_HISTORY or log_unit is None:
             return out
-        mean = self.unit.before(span, day, "s") / count
-        variance = max(self.unit.before(span, day, "s2") / count - mean * mean, 0.0)
+        assert span is not None  # a count above 0
+        shifted = self.unit.before(span, day, "s") / count  # sums less the HS6's c0 (features)
+        variance = max(self.unit.before(span, day, "s2") / count - shifted * shifted, 0.0)
+        mean = self.unit.kept["c0"][span[0]] + shifted
         out["unit_value_log_ratio"] = log_unit - mean
-        out["unit_value_z"] = (log_unit - mean) / math.sqrt(variance) if variance > 0 else None
+        z = (log_unit - mean) / math.sqrt(variance) if variance > MIN_LOG_VARIANCE else None
+        out["unit_value_z"] = z
         return out
 
 
