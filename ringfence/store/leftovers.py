@@ -2,7 +2,7 @@
 that process is gone.
 
 A run killed mid-way (``kill -9``, a lost machine) cannot clean up after itself: ``ringfence
-score`` killed in its third date slice left 385 MB of staged Parquet in the lake's
+score`` killed in its second date slice left 385 MB of staged Parquet in the lake's
 ``shipment_scores`` folder on the 3M-shipment world, which no later run removed (docs/scale.md).
 A scratch name made by ``owned_name`` carries its owner (``<prefix><pid>@<host>-<token>``);
 ``sweep`` removes, in one folder, those whose owner is a process of this machine that is no
