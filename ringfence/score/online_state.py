@@ -27,10 +27,7 @@ from ringfence.score.consignees import FEATURE as CONSIGNEES_AT_ADDRESS
 from ringfence.score.consignees import consignee_address_sql
 from ringfence.score.currency import Rates
 from ringfence.score.features import (
-    MIN_LOG_VARIANCE,
-    MIN_PRICE_HISTORY,
     _base_sql,
-    _unit_value_sql,
     watchlist_sql,
 )
 from ringfence.score.history import (
@@ -42,6 +39,7 @@ from ringfence.score.history import (
 )
 from ringfence.score.keys import HISTORY_KEYS, PARTY_KEYS, VALUE_KEY_LIMIT
 from ringfence.score.network_risk import NetworkSnapshots
+from ringfence.score.unit_value import MIN_LOG_VARIANCE, MIN_PRICE_HISTORY, unit_value_sql
 from ringfence.store.engine import Engine
 
 # Python versions of the key expressions in ``keys.HISTORY_KEYS``.
@@ -206,7 +204,7 @@ class FeatureState:
             keys[name] = History.from_table(engine.query(sql), ["ships", *counters])
         prior_query = f"{head},\n{prior_sql(labels)}\nSELECT * FROM gday ORDER BY day"
         prior = Timeline(engine.query(prior_query), counters)
-        unit_sql = f"{head},\n{_unit_value_sql()}\nSELECT k, day, c, s, s2, c0 FROM gu"
+        unit_sql = f"{head},\n{unit_value_sql()}\nSELECT k, day, c, s, s2, c0 FROM gu"
         unit_sql += " ORDER BY k, day"
         unit = History.from_table(engine.query(unit_sql), ["c", "s", "s2"], keep=["c0"])
         entity_sql = "SELECT mention_id, min(entity_id) FROM entity_mentions GROUP BY 1"

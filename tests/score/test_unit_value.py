@@ -1,5 +1,5 @@
 """The unit-value features where an HS6's prices repeat (KCS's do): no z from rounding noise, the
-same on DuckDB, on Spark and online. Before the sums were shifted (``features._unit_value_sql``)
+same on DuckDB, on Spark and online. Before the sums were shifted (``unit_value.unit_value_sql``)
 and a variance floor set (``MIN_LOG_VARIANCE``), a mean square less a squared mean of raw log
 values left noise that differed by engine: on KCS's 2020 declarations 2,021 rows had a z on one
 engine and none or another on the other (``bench/engines_public.py``)."""
