@@ -40,6 +40,19 @@ def test_defaults_are_sized_from_the_machine(tmp_path: Path) -> None:
     assert cluster["spark.cores.max"] == "10"
 
 
+def test_broadcast_tables_take_small_pages_unless_the_user_says_otherwise(tmp_path: Path) -> None:
+    """Spark's default page grows with the heap (64 MB at 4g) and each broadcast join table
+    holds at least one: the out-of-fold training query's dozens of small tables held 2.2 GB of
+    a 4g driver (CI ran out of memory, 2026-12-06). Pages stay at 4 MB on any master; the user
+    may override."""
+    for master in ("local[2]", "spark://h:7077"):
+        assert spark_conf(Settings(data_dir=tmp_path, spark_master=master))[
+            "spark.buffer.pageSize"
+        ] == "4m"
+    mine = Settings(data_dir=tmp_path, spark_conf="spark.buffer.pageSize=16m")
+    assert spark_conf(mine)["spark.buffer.pageSize"] == "16m"
+
+
 def test_settings_and_extra_pairs_override_defaults_in_that_order(tmp_path: Path) -> None:
     settings = Settings(
         data_dir=tmp_path,
