@@ -24,6 +24,7 @@ from ringfence.errors import NotFoundError, UserError
 from ringfence.model.feeds import feed, value_type
 from ringfence.model.records.base import PROVENANCE_FIELDS, make_id
 from ringfence.model.types.base import InvalidValue
+from ringfence.score.canonical import canonical
 from ringfence.score.explain import explain_row
 from ringfence.score.features import ID_COLUMNS, switches_note
 from ringfence.score.goods import Catalogue, goods_features, load_catalogue
@@ -211,6 +212,7 @@ class OnlineScorer:
     def _matrix(self, rows: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
         """The model inputs as ``pipeline.build_matrix`` lays them out, and the rules fired."""
         x = np.array([[_number(row[c]) for c in self.feature_columns] for row in rows], dtype=float)
+        canonical(x)
         data = {c: x[:, j] for j, c in enumerate(self.feature_columns)}
         fired = evaluate(self.rules, data, len(rows))
         inputs = np.column_stack([x, fired.astype(float), rules_score(self.rules, fired)])

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 from ringfence.errors import UserError
 from ringfence.score import history, rare, stages
 from ringfence.score import sample as sampling
+from ringfence.score.canonical import canonical
 from ringfence.score.features import FeatureSet, compute_features, feature_switches
 from ringfence.score.goods import load_catalogue
 from ringfence.score.inputs import known_labels, label_table, register_inputs
@@ -74,12 +75,14 @@ def build_matrix(features: FeatureSet, rules: list[Rule]) -> Matrix:
 
 
 def _fill_column(out: np.ndarray, column: pa.ChunkedArray) -> None:
-    """Write a column as floats (null: NaN) into ``out``, chunk by chunk."""
+    """Write a column as floats (null: NaN) into ``out``, chunk by chunk, rounded as
+    ``canonical`` rounds (the same numbers from either engine)."""
     column = column.cast(pa.float64()).fill_null(np.nan)
     start = 0
     for chunk in column.chunks:
         out[start : start + len(chunk)] = chunk.to_numpy(zero_copy_only=False)
         start += len(chunk)
+    canonical(out)
 
 
 def with_labels(engine: Engine, features: FeatureSet, labels: list[str]) -> FeatureSet:

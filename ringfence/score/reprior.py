@@ -10,7 +10,8 @@ rates, ``deciles.py``), the keys and the rules' inputs other than rates do not r
 So the query runs once with ``hn`` and ``prior`` as hidden columns (``FeatureQuery.with_counts``)
 and each weight's rates follow in float64 with the SQL's arithmetic, the hidden columns dropped
 and the rules evaluated again: the matrix the query with that weight gives, column for column
-(``tests/score/test_reprior.py``: within 1e-12 on DuckDB and Spark, with and without a sample).
+(``tests/score/test_reprior.py``: the table within 1e-12, the inputs within one ``canonical``
+rounding step, on DuckDB and Spark, with and without a sample).
 """
 
 from __future__ import annotations
