@@ -1,4 +1,4 @@
-"""Model inputs to 32 significant bits, so both engines feed LightGBM the same numbers.
+"""Model inputs rounded to 33 significant bits: both engines feed LightGBM the same numbers.
 
 DuckDB and Spark compute the same features in different orders and with different maths
 libraries (Java's ``Math.log`` and C's ``log`` differ in the last bit on ~1.6 % of KCS's
