@@ -26,7 +26,7 @@ from sqlglot.errors import ErrorLevel, SqlglotError
 from ringfence.errors import EngineError, RingfenceError
 from ringfence.settings import Settings
 from ringfence.store.engine.base import BatchFunction, Engine
-from ringfence.store.engine.spark_config import SETTING_OF, is_local, scratch_dir, spark_conf
+from ringfence.store.engine.spark_config import is_local, scratch_dir, spark_conf
 from ringfence.store.engine.spark_errors import describe
 from ringfence.store.leftovers import owned_name
 
@@ -194,16 +194,15 @@ class SparkEngine(Engine):
         )
 
     def _running_conf(self) -> dict[str, str]:
-        """The settings' Spark keys, with the running session's values where it answers (a
+        """The settings' Spark keys overlaid with the running session's, where it answers (a
         session handed in, as the tests' shared one, may have another driver memory)."""
         conf = spark_conf(self._settings)
         if self._spark is None:
             return conf
         try:
-            running = dict(self._spark.sparkContext.getConf().getAll())
+            return {**conf, **dict(self._spark.sparkContext.getConf().getAll())}
         except Exception:  # the JVM has stopped: the settings are all there is to say
             return conf
-        return {**conf, **{key: running[key] for key in SETTING_OF if key in running}}
 
     def _execute(self, sql: str) -> pa.Table:
         return self.spark.sql(sql).toArrow()
