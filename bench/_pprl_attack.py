@@ -278,6 +278,10 @@ def attack_world(
             )
         if source in params.block_on:
             block["block_key"] = _key_block(encodings, params, name, truth, census, seed)
+        if name == "name" and params.name_nicknames:
+            from bench._pprl_attack_keys import nickname_key_block
+
+            block["nickname_keys"] = nickname_key_block(encodings, truth, census_values, seed)
         result[name] = block
     return result
 

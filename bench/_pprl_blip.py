@@ -37,11 +37,12 @@ def blip_setting(
     date_key: bool = False,
     hinges: bool = False,
     lsh: bool = False,
+    nicknames: bool = False,
 ) -> dict[str, Any]:
     """One encoding setting: the field model fitted on the train world (``fit_model``, as
     ``pprl fit``; with the date key's features if ``date_key``, the Dice hinges if
-    ``hinges``, MinHash candidates if ``lsh``), the eval world's pairs at 0.5 and entities at
-    the fit's link threshold, and the attack."""
+    ``hinges``, MinHash candidates if ``lsh``, the nickname key if ``nicknames``), the eval
+    world's pairs at 0.5 and entities at the fit's link threshold, and the attack."""
     train = World(train_source, params, clear=False)
     test = World(eval_source, params, clear=False)
     # One split fit (round 7): its equal-threshold F1 give the unsplit fit's threshold, the
@@ -54,6 +55,7 @@ def blip_setting(
         date_key=date_key,
         hinges=hinges,
         lsh=lsh,
+        nicknames=nicknames,
     )
     features = pair_features(test.enc_left, test.enc_right, test.li, test.ri)
     by_threshold = fit.choice.f1_by_link_threshold
@@ -64,6 +66,7 @@ def blip_setting(
         **({"date_key_features": True} if date_key else {}),
         **({"dice_hinges": True} if hinges else {}),
         **({"name_minhash": True} if lsh else {}),
+        **({"nickname_keys": True} if nicknames else {}),
         "flip_probability": params.flip_probability,
         "bit_epsilon": round(params.bit_epsilon, 3),
         **(
@@ -109,6 +112,7 @@ def blip_sweep(
     date_key: bool = False,
     hinges: bool = False,
     lsh: bool = False,
+    nicknames: bool = False,
 ) -> dict[str, Any]:
     """Every f of ``flips`` (0: unhardened field filters) with field filters — all of them
     (``FIELD_PARAMS``), or each of ``field_sets`` in turn (``--filter-fields``) — and, for
@@ -116,7 +120,8 @@ def blip_sweep(
     CLK-only encoding's attack figures, and clear-text resolution's entity F1 (``resolution``)
     with each setting's difference to it. ``date_key``, ``hinges``, ``lsh``: the model's
     date key features (``--date-key-features``), Dice hinges (``--dice-hinges``) and MinHash
-    candidates (``--name-minhash``)."""
+    candidates (``--name-minhash``); ``nicknames``: the nickname key's feature
+    (``--nickname-keys``, encodings with them in ``field_sets``)."""
     clk_train = World(train_source, PprlParams(), clear=False)
     clk_test = World(eval_source, PprlParams(), clear=False)
     result: dict[str, Any] = {"default_clk_attack": _attack(clk_train, clk_test)}
@@ -126,7 +131,9 @@ def blip_sweep(
             # A base's own rates (a composite filter's, ``--town-with``) stay unless named.
             rates = {**base.field_flip_probabilities, **own}
             params = replace(base, flip_probability=f, field_flip_probabilities=rates)
-            setting = blip_setting(train_source, eval_source, params, date_key, hinges, lsh)
+            setting = blip_setting(
+                train_source, eval_source, params, date_key, hinges, lsh, nicknames
+            )
             if field_sets:
                 setting = {"field_filters": list(base.field_filters), **setting}
             settings.append(setting)

@@ -160,6 +160,12 @@ def parse_args() -> argparse.Namespace:
         "name filters finds (round 10)",
     )
     parser.add_argument(
+        "--nickname-keys",
+        action="store_true",
+        help="with --blip-sweep: encodings with persons' nickname keys (name_nicknames) and "
+        "a fitted model that weighs a shared one (round 12)",
+    )
+    parser.add_argument(
         "--date-key-max-ratio",
         type=float,
         nargs="+",
@@ -265,6 +271,8 @@ def _sweep(
             for hosts in map(parse_town_with, args.town_with)
             for f in args.composite_flip
         ]
+    if args.nickname_keys:
+        field_sets = [replace(p, name_nicknames=True) for p in field_sets or [FIELD_PARAMS]]
     field_flips = [parse_field_flips(f) for f in args.field_flip or []]
     set_tau_grid(coarse=args.coarse_tau_grid)
     sweep = blip_sweep(
@@ -277,6 +285,7 @@ def _sweep(
         args.date_key_features,
         args.dice_hinges,
         args.name_minhash,
+        args.nickname_keys,
     )
     grid = "coarse" if args.coarse_tau_grid else "fine"
     return {"data": description, "seed": args.seed, "tau_grid": grid, **sweep,

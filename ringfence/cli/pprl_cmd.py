@@ -35,7 +35,7 @@ from ringfence.resolve.pprl.io import (
     write_encodings,
     write_pairs,
 )
-from ringfence.resolve.pprl.match import SkippedBlocks
+from ringfence.resolve.pprl.match import SkippedBlocks, has_nickname_keys
 from ringfence.resolve.pprl.params import (
     FIELD_PARAMS,
     field_subset_params,
@@ -128,6 +128,13 @@ def encode(
         "of its own; a record holding one has its town in that field's filter only. Both "
         "sides must choose alike.",
     ),
+    nickname_keys: bool = typer.Option(
+        False,
+        "--nickname-keys",
+        help="Also keyed nickname keys of each person's name (\"Bill Searle\" and \"William "
+        "Searle\" share one), which a model from 'pprl fit' may weigh (docs/pprl.md, round "
+        "12). Both sides must choose alike.",
+    ),
 ) -> None:
     """Encode a parties file into keyed Bloom-filter encodings that reveal no names."""
     with one_line_errors():
@@ -147,6 +154,7 @@ def encode(
             date_key_fallback=date_key_fallback,
             town_with=parse_town_with(town_with) if town_with is not None else (),
             town_filter_without_host=town_filter_without_host,
+            name_nicknames=nickname_keys,
         )
         with progress_bar(err_console) as progress:
             encodings = encode_parties(parties, secret, params, progress=progress)
@@ -307,7 +315,13 @@ def fit(
     with one_line_errors():
         encodings = read_encodings(left), read_encodings(right)
         skipped = SkippedBlocks()
-        result = fit_model(*encodings, read_matches(matches), skipped=skipped)
+        # Encodings with nickname keys were asked for them: the model weighs them.
+        result = fit_model(
+            *encodings,
+            read_matches(matches),
+            skipped=skipped,
+            nicknames=has_nickname_keys(*encodings),
+        )
         _warn_skipped(skipped)
         result.model.save(out)
     summary, choice = result.summary, result.choice

@@ -27,6 +27,7 @@ from ringfence.errors import UserError
 from ringfence.model import types
 from ringfence.model.types import InvalidValue
 from ringfence.resolve.names import fold_text, name_tokens
+from ringfence.resolve.names.nicknames import nickname_keys
 from ringfence.resolve.pprl.params import (
     CLK_FIELDS,
     DATE_BLOCK_DIGITS,
@@ -44,7 +45,8 @@ PARTY_COLUMNS = ("id", "schema", "name", "street", "city", "postcode", "country"
 
 def encoding_schema(params: PprlParams) -> pa.Schema:
     """Arrow schema of an encodings table: id, CLK, one exact code per identifier, block keys,
-    and a ``clk_<field>`` filter per field of ``params.field_filters``."""
+    a ``clk_<field>`` filter per field of ``params.field_filters`` and, with
+    ``params.name_nicknames``, the nickname keys."""
     width = params.clk_bits // 8
     return pa.schema(
         [pa.field("id", pa.string(), nullable=False),
@@ -53,6 +55,8 @@ def encoding_schema(params: PprlParams) -> pa.Schema:
         + [pa.field("block_keys", pa.list_(pa.string()), nullable=False)]
         + [pa.field(f"clk_{name}", pa.binary(width), nullable=False)
            for name in params.field_filters]
+        + [pa.field("nickname_keys", pa.list_(pa.string()), nullable=False)]
+        * params.name_nicknames
     )  # fmt: skip
 
 
@@ -95,6 +99,13 @@ def encode_parties(
         )
     ]
     columns |= filters
+    if params.name_nicknames:
+        columns["nickname_keys"] = [
+            encoder.nickname_keys(words, country) if person else []
+            for words, country, person in zip(
+                cleaned["name_tokens"], cleaned["country"], _persons(table), strict=True
+            )
+        ]
     schema = encoding_schema(params).with_metadata(file_metadata(params, secret))
     return pa.Table.from_pydict(columns, schema=schema)
 
@@ -122,6 +133,11 @@ def over_frequent_dates(dates: Sequence[Sequence[str]], max_ratio: float) -> fro
         if count > max_ratio * max(1.0, years[year] / days):
             over.add(date)
     return frozenset(over)
+
+
+def _persons(table: pa.Table) -> list[bool]:
+    """Whether each record may be a person: its schema is Person, or it has none."""
+    return [v is None or v.strip() in ("", "Person") for v in _column(table, "schema")]
 
 
 def _column(table: pa.Table, name: str) -> list[str | None]:
@@ -359,6 +375,13 @@ class _Encoder:
                 value = f"@{precision}:{value[: DATE_BLOCK_DIGITS[precision]]}"
             keys.append(self._block_key(f"{name}:{value}|{country or ''}"))
         return keys
+
+    def nickname_keys(self, words: list[str], country: str | None) -> list[str]:
+        """Keyed nickname keys of a person's name (``names.nicknames.nickname_keys``) with
+        the country: "Bill Searle" and "William Searle" share one; none when no word of the
+        name is a given name the nickname table knows."""
+        keys = nickname_keys(" ".join(words)) or ()
+        return [self._block_key(f"nickname:{key}|{country or ''}") for key in keys]
 
     def _block_key(self, text: str) -> str:
         key = self._block_cache.get(text)

@@ -6,7 +6,10 @@ shipped model and older file, weighs them 0 and scores as before.
   (or differs), an exact date agreement the receiver already sees (round 8);
 * ``HINGE_FEATURES``: per similarity (the CLK's Dice and each field's ``_agree``), how far it
   passes a knot, ``max(0, d - k) / (1 - k)`` for k in ``HINGE_KNOTS``, weight >= 0, so the score
-  may rise faster near an identical value while staying monotone in every Dice (round 9).
+  may rise faster near an identical value while staying monotone in every Dice (round 9);
+* ``NICKNAME_FEATURES``: whether the two names are one but for a nickname ("bill searle" /
+  "william searle"): the records share a nickname key (``PprlParams.name_nicknames``) and their
+  lists of keys differ, as equal names' do not (round 12).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import pyarrow as pa
 from ringfence.resolve.pprl.params import CLK_FIELDS
 
 DATE_KEY_FEATURES = ("birth_date_key_agree", "birth_date_key_differ")
+NICKNAME_FEATURES = ("name_nickname_agree",)
 HINGE_KNOTS = (0.5, 0.7, 0.9)
 HINGE_SUFFIXES = tuple(f"_over{round(k * 100)}" for k in HINGE_KNOTS)
 HINGE_BASES = ("dice", *(f"{f}_agree" for f in CLK_FIELDS))
@@ -61,6 +65,40 @@ def date_key_features(
         "birth_date_key_agree": (both & same).astype(np.float64),
         "birth_date_key_differ": (both & ~same).astype(np.float64),
     }
+
+
+def nickname_features(
+    left: pa.Table, right: pa.Table, li: np.ndarray, ri: np.ndarray
+) -> dict[str, np.ndarray]:
+    """``NICKNAME_FEATURES`` of each pair when both encodings carry nickname keys, else none:
+    a key shared, and not one name written alike. Equal names have equal lists of keys and,
+    where the encodings carry name filters, equal filters; a list alone cannot tell "thomas"
+    from "tom" (the table gives both the same keys), the filter can (unless BLIP flips it:
+    then every shared key counts). A key shared by more than ``match.MAX_BLOCK_PAIRS`` pairs
+    counts for nothing."""
+    from ringfence.resolve.pprl.match import has_nickname_keys, pairs_sharing_nickname
+
+    if not has_nickname_keys(left, right):
+        return {}
+    shared = pairs_sharing_nickname(left, right)
+    codes = li.astype(np.int64) * right.num_rows + ri.astype(np.int64)
+    same = _same_codes(left, right, "nickname_keys", li, ri)
+    if "clk_name" in left.column_names and "clk_name" in right.column_names:
+        same &= _same_codes(left, right, "clk_name", li, ri)
+    return {"name_nickname_agree": (np.isin(codes, shared) & ~same).astype(np.float64)}
+
+
+def _same_codes(
+    left: pa.Table, right: pa.Table, column: str, li: np.ndarray, ri: np.ndarray
+) -> np.ndarray:
+    """Whether each pair's values of ``column`` (a filter, or a list of keys) are equal."""
+    import pyarrow.compute as pc
+
+    values = pa.concat_arrays([table.column(column).combine_chunks() for table in (left, right)])
+    if pa.types.is_list(values.type):
+        values = pc.binary_join(values, "|")  # keys are hex: "|" is in none
+    codes = pc.dictionary_encode(values).indices.to_numpy(zero_copy_only=False)
+    return np.asarray(codes[: left.num_rows][li] == codes[left.num_rows :][ri])
 
 
 def _last_keys(table: pa.Table) -> tuple[np.ndarray, np.ndarray]:

@@ -32,8 +32,10 @@ from ringfence.resolve.pprl.extra_features import (
     DATE_KEY_FEATURES,
     HINGE_FEATURES,
     HINGE_SUFFIXES,
+    NICKNAME_FEATURES,
     date_key_features,
     hinge_features,
+    nickname_features,
 )
 from ringfence.resolve.pprl.lsh import CANDIDATES_NAME_MINHASH
 from ringfence.resolve.pprl.params import CLK_FIELDS, EXACT_FIELDS
@@ -53,6 +55,7 @@ FEATURES: tuple[str, ...] = (
     *(f"{e}_{kind}" for e in EXACT_FIELDS for kind in ("agree", "differ")),
     *DATE_KEY_FEATURES,
     *HINGE_FEATURES,
+    *NICKNAME_FEATURES,
 )
 
 
@@ -205,6 +208,7 @@ def pair_features(
         columns[f"{name}_agree"] = agree[name].astype(np.float64)
         columns[f"{name}_differ"] = differ[name].astype(np.float64)
     columns.update(date_key_features(left, right, li, ri))
+    columns.update(nickname_features(left, right, li, ri))
     columns.update(hinge_features(columns))
     matrix = np.zeros((len(li), len(FEATURES)), dtype=np.float64)
     for j, name in enumerate(FEATURES):
@@ -222,6 +226,7 @@ def fit_field_model(
     exclude: tuple[str, ...] = (),
     date_key: bool = False,
     hinges: bool = False,
+    nicknames: bool = False,
 ) -> FieldModel:
     """A logistic model of ``labels`` (true = one party) on ``pair_features`` rows.
 
@@ -231,7 +236,7 @@ def fit_field_model(
     if given), so its probability is that of a match among pairs the blocking puts side by
     side. Features constant in the training pairs (a field no record carries) and those in
     ``exclude`` get weight 0, as do ``DATE_KEY_FEATURES`` unless ``date_key`` and
-    ``HINGE_FEATURES`` unless ``hinges``.
+    ``HINGE_FEATURES`` unless ``hinges`` and ``NICKNAME_FEATURES`` unless ``nicknames``.
     """
     from scipy.optimize import minimize
 
@@ -239,6 +244,7 @@ def fit_field_model(
         *exclude,
         *(() if date_key else DATE_KEY_FEATURES),
         *(() if hinges else HINGE_FEATURES),
+        *(() if nicknames else NICKNAME_FEATURES),
     )
 
     if labels.all() or not labels.any():
@@ -288,6 +294,7 @@ def fit_from_matches(
     date_key: bool = False,
     hinges: bool = False,
     lsh: bool = False,
+    nicknames: bool = False,
 ) -> tuple[FieldModel, dict[str, int]]:
     """A model fitted on the pairs ``match_encodings`` would compare, labelled by ``matches``
     (left id, right id); every other compared pair counts as a non-match. Also returns how
@@ -315,7 +322,9 @@ def fit_from_matches(
             "known matches; a model needs both matches and non-matches among them"
         )
     features = pair_features(left, right, li, ri)
-    fitted = fit_field_model(features, labels, date_key=date_key, hinges=hinges)
+    fitted = fit_field_model(
+        features, labels, date_key=date_key, hinges=hinges, nicknames=nicknames
+    )
     return replace(fitted, candidates=CANDIDATES_NAME_MINHASH if lsh else None), summary
 
 
@@ -340,6 +349,7 @@ def fit_model(
     date_key: bool = False,
     hinges: bool = False,
     lsh: bool = False,
+    nicknames: bool = False,
 ) -> ModelFit:
     """Fit a field model on known ``matches`` (left id, right id) between two encodings tables
     and store in it the entities link threshold of best entity F1 on them: what ``pprl fit``
@@ -348,7 +358,8 @@ def fit_model(
     and both stored (``within_link_threshold``; docs/pprl.md, round 7). With ``date_key`` the
     model also weighs ``DATE_KEY_FEATURES`` (round 8), with ``hinges`` ``HINGE_FEATURES``
     (round 9); with ``lsh`` it also compares the pairs MinHash LSH on the name filters finds
-    and says so in the model (``candidates``, round 10).
+    and says so in the model (``candidates``, round 10); with ``nicknames`` it weighs
+    ``NICKNAME_FEATURES`` (encodings with ``PprlParams.name_nicknames``, round 12).
 
     ``skipped``, if given, records the over-common keys left out of the comparisons the link
     threshold is chosen on (left × right, left × left, right × right, as ``link_entities``
@@ -358,7 +369,7 @@ def fit_model(
 
     known = set(matches)  # read twice
     fitted, summary = fit_from_matches(
-        left, right, known, date_key=date_key, hinges=hinges, lsh=lsh
+        left, right, known, date_key=date_key, hinges=hinges, lsh=lsh, nicknames=nicknames
     )
     within = FIT_LINK_THRESHOLDS if split else None
     choice = pick_link_threshold(

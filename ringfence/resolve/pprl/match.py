@@ -31,6 +31,8 @@ _PAIR_CHUNK = 250_000
 _KEY_COLUMNS = [("block_keys", "block key")] + [
     (f"{name}_hmac", f"{name.replace('_', ' ')} code") for name in EXACT_FIELDS
 ]
+# A person's nickname keys (``PprlParams.name_nicknames``): evidence, not a way to find pairs.
+NICKNAME_COLUMN = "nickname_keys"
 PAIR_SCHEMA = pa.schema(
     [("left_id", pa.string()), ("right_id", pa.string()), ("score", pa.float64()),
      ("exact_matches", pa.string())]
@@ -172,6 +174,18 @@ def candidate_pairs(
         codes.append(li * n_right + ri)
     unique = _sorted_unique(np.concatenate(codes))
     return unique // max(n_right, 1), unique % max(n_right, 1)
+
+
+def has_nickname_keys(left: pa.Table, right: pa.Table) -> bool:
+    """Whether both encodings carry nickname keys (``PprlParams.name_nicknames``)."""
+    return all(NICKNAME_COLUMN in table.column_names for table in (left, right))
+
+
+def pairs_sharing_nickname(left: pa.Table, right: pa.Table) -> np.ndarray:
+    """Pair codes (left_row * right rows + right_row) of the pairs sharing a nickname key
+    (a key over ``MAX_BLOCK_PAIRS`` pairs left out, as a block key is)."""
+    column = NICKNAME_COLUMN
+    return _pairs_sharing(_array(left, column), _array(right, column), right.num_rows)
 
 
 def _sorted_unique(codes: np.ndarray) -> np.ndarray:

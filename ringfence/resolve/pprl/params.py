@@ -106,6 +106,12 @@ class PprlParams:
     # a key of its own; a record with a host has an empty town filter. So a world without
     # streets keeps a town filter. False: left out of the stored parameters.
     town_filter_without_host: bool = False
+    # A person's nickname keys (``names.nicknames.nickname_keys``: the name with one word
+    # replaced by a formal name it may stand for), each keyed with the country, in a column
+    # of their own: "bill searle" and "william searle" share one, so they are compared and a
+    # fitted model may weigh it (docs/pprl.md, round 12). False: left out of the stored
+    # parameters.
+    name_nicknames: bool = False
 
     def __post_init__(self) -> None:
         # Metadata stores the tuples as JSON lists; a caller may pass any sequence.
@@ -151,8 +157,9 @@ class PprlParams:
                 "town_with puts the town into a field's own filter, which needs that field's "
                 "filter (--filter-fields with it)"
             )
-        if not isinstance(self.town_filter_without_host, bool):
-            raise UserError("town_filter_without_host must be true or false")
+        for flag in ("town_filter_without_host", "name_nicknames"):
+            if not isinstance(getattr(self, flag), bool):
+                raise UserError(f"{flag} must be true or false")
         if self.town_filter_without_host and not (chosen and "city" in self.field_filters):
             raise UserError(
                 "a town filter for records without a host (town_filter_without_host) needs "
@@ -238,8 +245,9 @@ class PprlParams:
             del fields["date_key_fallback"]
         if not fields["town_with"]:
             del fields["town_with"]
-        if not fields["town_filter_without_host"]:
-            del fields["town_filter_without_host"]
+        for flag in ("town_filter_without_host", "name_nicknames"):
+            if not fields[flag]:
+                del fields[flag]
         return {"scheme": SCHEME, **fields}
 
 
