@@ -4,8 +4,9 @@ Each record becomes: one CLK of ``clk_bits`` bits into which every q-gram of eve
 (name, street, city, postcode, country, date of birth) is hashed ``k[field]`` times by keyed
 double hashing; one HMAC code per strong identifier (phone, e-mail, identifier, bank account)
 for equality tests; and keyed block keys (Soundex of each name word and word pair, with the
-country) that decide which pairs are compared. Hashing into 2 x clk_bits and XOR-folding is
-the default (docs/pprl.md); with ``flip_probability`` (or a field's own rate,
+country) that decide which pairs are compared; with ``name_nicknames`` also a person's keyed
+nickname keys (evidence for a fitted model, not block keys). Hashing into 2 x clk_bits and
+XOR-folding is the default (docs/pprl.md); with ``flip_probability`` (or a field's own rate,
 ``field_flip_probabilities``) every non-empty filter then gets BLIP's keyed bit flips
 (``flip_mask``).
 """

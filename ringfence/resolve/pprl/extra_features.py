@@ -8,8 +8,8 @@ shipped model and older file, weighs them 0 and scores as before.
   passes a knot, ``max(0, d - k) / (1 - k)`` for k in ``HINGE_KNOTS``, weight >= 0, so the score
   may rise faster near an identical value while staying monotone in every Dice (round 9);
 * ``NICKNAME_FEATURES``: whether the two names are one but for a nickname ("bill searle" /
-  "william searle"): the records share a nickname key (``PprlParams.name_nicknames``) and their
-  lists of keys differ, as equal names' do not (round 12).
+  "william searle"): the records share a nickname key (``PprlParams.name_nicknames``) and are
+  not one name written alike (round 12).
 """
 
 from __future__ import annotations
