@@ -128,6 +128,12 @@ def encode(
         "of its own; a record holding one has its town in that field's filter only. Both "
         "sides must choose alike.",
     ),
+    date_key: bool = typer.Option(
+        False,
+        "--date-key",
+        help="The birth-date block key even without a birth-date filter (the date then in "
+        "the CLK and the key only; docs/pprl.md, round 7). Both sides must choose alike.",
+    ),
     nickname_keys: bool = typer.Option(
         False,
         "--nickname-keys",
@@ -147,6 +153,7 @@ def encode(
         flips = parse_field_flips(field_flip) if field_flip is not None else {}
         params = replace(
             params,
+            block_on=("birth_date",) if date_key else params.block_on,
             flip_probability=flip_probability,
             field_flip_probabilities=flips,
             date_block=date_block,
@@ -305,21 +312,46 @@ def fit(
         ..., "--matches", help="Known matches: CSV or Parquet with left_id, right_id."
     ),
     out: Path = typer.Option(..., "--out", help="Model file (JSON) for `pprl match --model`."),
+    split_thresholds: bool = typer.Option(
+        False,
+        "--split-thresholds",
+        help="Choose a link threshold of its own for pairs within one file (docs/pprl.md, "
+        "round 7).",
+    ),
+    date_key_features: bool = typer.Option(
+        False,
+        "--date-key-features",
+        help="Also weigh whether both records hold the birth-date block key and it agrees "
+        "(round 8).",
+    ),
+    dice_hinges: bool = typer.Option(
+        False, "--dice-hinges", help="Let each Dice count more near 1, monotone (round 9)."
+    ),
+    name_minhash: bool = typer.Option(
+        False,
+        "--name-minhash",
+        help="Also compare the pairs MinHash on the name filters finds; the model says so "
+        "and `pprl match` with it does the same (round 10).",
+    ),
 ) -> None:
     """Learn a match model from known matches between two encodings files.
 
     Every compared pair not listed in --matches counts as a non-match, so list all the
     matches you know among the records of the two files. The model also stores the link
-    threshold of best entity F1 on these files for `pprl match --entities`.
+    threshold of best entity F1 on these files for `pprl match --entities`. Encodings with
+    nickname keys (`pprl encode --nickname-keys`) get a model that weighs them.
     """
     with one_line_errors():
         encodings = read_encodings(left), read_encodings(right)
         skipped = SkippedBlocks()
-        # Encodings with nickname keys were asked for them: the model weighs them.
         result = fit_model(
             *encodings,
             read_matches(matches),
             skipped=skipped,
+            split=split_thresholds,
+            date_key=date_key_features,
+            hinges=dice_hinges,
+            lsh=name_minhash,
             nicknames=has_nickname_keys(*encodings),
         )
         _warn_skipped(skipped)
@@ -330,8 +362,13 @@ def fit(
         f"Fitted on {summary['compared']:,} compared pairs ({summary['matches_compared']:,} of "
         f"{summary['matches']:,} known matches among them"
         + (f"; {unknown:,} name an id not in its encodings file" if unknown else "")
-        + f"); entities link threshold {choice.link_threshold} (entity F1 {choice.f1:.4f} "
-        f"on these files); wrote {escape(str(out))}",
+        + f"); entities link threshold {choice.link_threshold}"
+        + (
+            f" (within one file {choice.within_link_threshold})"
+            if choice.within_link_threshold is not None
+            else ""
+        )
+        + f" (entity F1 {choice.f1:.4f} on these files); wrote {escape(str(out))}",
         highlight=False,
         soft_wrap=True,
     )
