@@ -50,6 +50,7 @@ from bench._pprl_clk import fit_clk_model
 from bench._pprl_eval import World
 from bench._pprl_fields import FIELD_MODEL_WORLDS, field_run, fit_on, pick_link_thresholds
 from bench._pprl_report import entities_vs_resolution, run, throughput
+from bench._pprl_shipped import shipped_check
 from bench._pprl_sources import Source, public_sources, world_sources
 from ringfence.resolve.pprl import PprlParams
 from ringfence.resolve.pprl.params import (
@@ -166,6 +167,13 @@ def parse_args() -> argparse.Namespace:
         "a fitted model that weighs a shared one (round 12)",
     )
     parser.add_argument(
+        "--shipped-check",
+        action="store_true",
+        help="only fit one model on the train worlds of the public sets, the simulator and the "
+        "synthetic world for the encoding the sweep options name (the first) and score it on "
+        "every eval world against clear text (bench/_pprl_shipped.py, round 13)",
+    )
+    parser.add_argument(
         "--date-key-max-ratio",
         type=float,
         nargs="+",
@@ -246,10 +254,8 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
-def _sweep(
-    args: argparse.Namespace, train: Source, test: Source, description: str
-) -> dict[str, Any]:
-    """--blip-sweep: every setting the options name (bench/_pprl_blip.py), as printed."""
+def _field_sets(args: argparse.Namespace) -> list[PprlParams]:
+    """The encodings the sweep options name (none: ``FIELD_PARAMS`` alone is meant)."""
     field_sets = [field_subset_params(f) for f in args.filter_fields or []]
     if args.date_key_only:
         field_sets = [replace(p, block_on=("birth_date",)) for p in field_sets or [FIELD_PARAMS]]
@@ -273,6 +279,14 @@ def _sweep(
         ]
     if args.nickname_keys:
         field_sets = [replace(p, name_nicknames=True) for p in field_sets or [FIELD_PARAMS]]
+    return field_sets
+
+
+def _sweep(
+    args: argparse.Namespace, train: Source, test: Source, description: str
+) -> dict[str, Any]:
+    """--blip-sweep: every setting the options name (bench/_pprl_blip.py), as printed."""
+    field_sets = _field_sets(args)
     field_flips = [parse_field_flips(f) for f in args.field_flip or []]
     set_tau_grid(coarse=args.coarse_tau_grid)
     sweep = blip_sweep(
@@ -330,6 +344,28 @@ def write_clk_model(args: argparse.Namespace) -> None:
     fit_clk_model(worlds, trained_on, args.clk_model_version).save(args.write_clk_model)
 
 
+def shipped(args: argparse.Namespace) -> dict[str, Any]:
+    """--shipped-check: bench/_pprl_shipped.py on every world, as printed."""
+    sets = _field_sets(args) or [FIELD_PARAMS]
+    flips = [parse_field_flips(f) for f in args.field_flip or []]
+    params = sets[0]
+    if flips:
+        params = replace(params, field_flip_probabilities={**params.field_flip_probabilities,
+                                                           **flips[0]})  # fmt: skip
+    sources = {}
+    for name in (*FIELD_MODEL_WORLDS, "febrl4"):
+        train, test, _ = public_sources(name, args.splink_datasets)
+        sources[name] = (train, test)
+    for name, synthetic in (("simulator", False), ("synthetic", True)):
+        train, test, _ = world_sources(replace_args(args, synthetic=synthetic))
+        sources[name] = (train, test)
+    options = {"date_key": args.date_key_features, "hinges": args.dice_hinges,
+               "nicknames": args.nickname_keys}  # fmt: skip
+    result = shipped_check(sources, params, options)
+    return {"params": params.encoding_fields(), "seed": args.seed, **result,
+            "machine": machine()}  # fmt: skip
+
+
 def replace_args(args: argparse.Namespace, **changes: Any) -> argparse.Namespace:
     """A copy of parsed options with some changed."""
     return argparse.Namespace(**(vars(args) | changes))
@@ -338,7 +374,9 @@ def replace_args(args: argparse.Namespace, **changes: Any) -> argparse.Namespace
 def main() -> None:
     """Parse options, run the benchmark, print JSON."""
     args = parse_args()
-    if args.pick_link_thresholds:
+    if args.shipped_check:
+        print(json.dumps(shipped(args), indent=2))
+    elif args.pick_link_thresholds:
         print(json.dumps(pick_link_thresholds(args.pick_link_thresholds), indent=2))
     elif args.write_field_model:
         write_field_model(args)
