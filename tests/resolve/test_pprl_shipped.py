@@ -1,0 +1,30 @@
+"""bench/pprl.py --shipped-check (bench/_pprl_shipped.py): one model fitted on the train worlds
+it names, its link threshold chosen on them, scored on every eval world, trained on or not."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bench._pprl_fields import LINK_THRESHOLDS
+from bench._pprl_shipped import shipped_check
+from bench._pprl_world import make_world
+from ringfence.resolve.pprl.params import FIELD_PARAMS
+
+
+def test_one_model_for_every_world_trained_only_on_the_train_worlds() -> None:
+    sources = {
+        "synthetic": (make_world(1, 150), make_world(2, 150)),
+        "febrl4": (make_world(3, 150), make_world(4, 150)),  # a stand-in never trained on
+    }
+    params = replace(FIELD_PARAMS, name_nicknames=True)
+    result = shipped_check(sources, params, {"hinges": True, "nicknames": True})
+    assert result["trained_on"] == ["synthetic"]
+    assert result["link_threshold"] in LINK_THRESHOLDS
+    best = max(result["mean_train_f1_by_link_threshold"].values())
+    assert result["mean_train_f1_by_link_threshold"][str(result["link_threshold"])] == best
+    assert {"dice_over90", "name_agree"} & set(result["model"]["coefficients"])
+    for name, world in result["worlds"].items():
+        assert world["trained_on"] == (name == "synthetic")
+        assert world["f1"] > 0.5 and world["clear_text_f1"] > 0.3
+        gap = world["f1"] - world["clear_text_f1"]
+        assert abs(world["f1_difference_vs_resolution_entities"] - gap) < 1e-4
