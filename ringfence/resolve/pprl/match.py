@@ -184,8 +184,9 @@ def has_nickname_keys(left: pa.Table, right: pa.Table) -> bool:
 def pairs_sharing_nickname(left: pa.Table, right: pa.Table) -> np.ndarray:
     """Pair codes (left_row * right rows + right_row) of the pairs sharing a nickname key
     (a key over ``MAX_BLOCK_PAIRS`` pairs left out, as a block key is)."""
-    column = NICKNAME_COLUMN
-    return _pairs_sharing(_array(left, column), _array(right, column), right.num_rows)
+    return _pairs_sharing(
+        _array(left, NICKNAME_COLUMN), _array(right, NICKNAME_COLUMN), right.num_rows
+    )
 
 
 def _sorted_unique(codes: np.ndarray) -> np.ndarray:

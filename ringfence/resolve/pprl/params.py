@@ -108,8 +108,8 @@ class PprlParams:
     town_filter_without_host: bool = False
     # A person's nickname keys (``names.nicknames.nickname_keys``: the name with one word
     # replaced by a formal name it may stand for), each keyed with the country, in a column
-    # of their own: "bill searle" and "william searle" share one, so they are compared and a
-    # fitted model may weigh it (docs/pprl.md, round 12). False: left out of the stored
+    # of their own: "bill searle" and "william searle" share one, which a fitted model may
+    # weigh; they find no pairs (docs/pprl.md, round 12). False: left out of the stored
     # parameters.
     name_nicknames: bool = False
 
