@@ -22,7 +22,9 @@ def test_one_model_for_every_world_trained_only_on_the_train_worlds() -> None:
     assert result["link_threshold"] in LINK_THRESHOLDS
     best = max(result["mean_train_f1_by_link_threshold"].values())
     assert result["mean_train_f1_by_link_threshold"][str(result["link_threshold"])] == best
-    assert {"dice_over90", "name_agree"} & set(result["model"]["coefficients"])
+    coefficients = result["model"]["coefficients"]
+    assert {"name_agree", "name_over90"} & set(coefficients)
+    assert not {"dice", "dice_over50", "dice_over70", "dice_over90"} & set(coefficients)
     for name, world in result["worlds"].items():
         assert world["trained_on"] == (name == "synthetic")
         assert world["f1"] > 0.5 and world["clear_text_f1"] > 0.3
