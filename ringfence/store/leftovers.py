@@ -95,6 +95,7 @@ def clean_leftovers(data_dir: Path, lake_dir: Path) -> list[Path]:
     """``sweep`` the data directory's ``tmp`` and every lake dataset's folder; returns what was
     removed. Runs that write scratch call it first (ingest, score, the service at start-up)."""
     removed = sweep(data_dir / "tmp", TMP_PREFIXES)
+    removed += sweep(data_dir / "cache" / "network", (".tmp-",))  # a network being kept
     for dataset in sorted(lake_dir.iterdir()) if lake_dir.is_dir() else []:
         if dataset.is_dir():
             removed += sweep(dataset, LAKE_PREFIXES)

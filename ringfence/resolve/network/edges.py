@@ -283,6 +283,10 @@ _OPTIONAL = {
 }
 
 
+# Every dataset the network reads (``register_sources``), in a fixed order.
+SOURCES = ("parties", *_OPTIONAL)
+
+
 def register_sources(lake: Lake, engine: Engine) -> bool:
     """Bind the datasets the network reads; returns whether entity resolution has run.
 

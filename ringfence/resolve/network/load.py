@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ringfence.errors import UserError
-from ringfence.resolve.network import edges
+from ringfence.resolve.network import cache, edges
 from ringfence.resolve.network.graph import (
     LINKS_SCHEMA,
     Graph,
@@ -41,12 +41,30 @@ class Network:
 
 
 def load_network(settings: Settings, engine: Engine, progress: Progress | None = None) -> Network:
-    """Read the lake through ``engine`` and build the network (raises UserError if empty)."""
+    """Read the lake through ``engine`` and build the network (raises UserError if empty).
+
+    The network built from the same lake parts before is read back from the data directory
+    (``cache.py``) instead of being queried again; the sources and ``network_mentions`` are
+    bound in ``engine`` either way, for the caller's own queries.
+    """
     report = progress or (lambda *_a, **_k: None)
     lake = Lake(settings)
     if not lake.has("parties"):
         raise UserError("no party mentions in the lake: ingest some feeds first")
     resolved = edges.register_sources(lake, engine)
+    root, key = cache.cache_root(settings.data_dir), cache.network_key(lake, edges.SOURCES)
+    kept = cache.read_network(root, key)
+    if kept is not None:
+        engine.register_arrow("network_mentions", kept.mentions)
+        report("network: build", 4, 4)
+        return kept
+    network = _build(engine, resolved, report)
+    cache.write_network(root, key, network)
+    return network
+
+
+def _build(engine: Engine, resolved: bool, report: Progress) -> Network:
+    """Query the bound sources and assemble the network."""
     report("network: build", 0, 4)
     mentions = engine.query(edges.MENTIONS_SQL)
     engine.register_arrow("network_mentions", mentions)
