@@ -5,6 +5,7 @@ rebuilt, and what comes back equal to what was built."""
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -84,10 +85,21 @@ def test_a_new_part_in_any_source_builds_again(world: Settings) -> None:
     assert queries > 0 and len(without.seed_idx) < len(after.seed_idx)
 
 
-def test_a_broken_cache_is_built_again(world: Settings) -> None:
+@pytest.mark.parametrize(
+    ("name", "damage"),
+    [
+        ("arrays.npz", lambda data: b"not an npz file"),
+        ("arrays.npz", lambda data: data[: len(data) // 2]),  # a zip cut short
+        ("entities.parquet", lambda data: data[:100]),
+        ("meta.json", lambda data: b'{"shape": [1]}'),
+    ],
+)
+def test_a_broken_cache_is_built_again(
+    world: Settings, name: str, damage: Callable[[bytes], bytes]
+) -> None:
     built, _ = _load(world)
     (folder,) = cache.cache_root(world.data_dir).iterdir()
-    (folder / "arrays.npz").write_bytes(b"not an npz file")
+    (folder / name).write_bytes(damage((folder / name).read_bytes()))
     rebuilt, queries = _load(world)
     assert queries > 0
     _same(built, rebuilt)

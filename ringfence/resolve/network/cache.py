@@ -17,6 +17,7 @@ import os
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zipfile import BadZipFile
 
 import numpy as np
 import pyarrow as pa
@@ -74,7 +75,7 @@ def read_network(root: Path, key: str) -> Network | None:
             graph, tables["entities"], tables["mentions"], seed_idx, seed_weight,
             list(meta["seed_reason"]), bool(meta["resolved"]),
         )  # fmt: skip
-    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
+    except (OSError, ValueError, KeyError, TypeError, EOFError, BadZipFile, pa.ArrowException):
         return None
 
 
