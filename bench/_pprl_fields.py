@@ -58,11 +58,15 @@ class LabelledWorld(Protocol):
 
 
 def fit_on(
-    *worlds: LabelledWorld, trained_on: str = "", exclude: tuple[str, ...] = ()
+    *worlds: LabelledWorld,
+    trained_on: str = "",
+    exclude: tuple[str, ...] = (),
+    **options: bool,
 ) -> FieldModel:
     """The field model fitted on the labelled candidate pairs of one or more worlds, each
     world weighing the same in all (historical_50k's 2.5 million pairs would otherwise drown
-    the simulator's 20 thousand)."""
+    the simulator's 20 thousand); ``options`` (``date_key``, ``hinges``, ``nicknames``) as
+    ``fit_field_model`` takes them."""
     features = [pair_features(w.enc_left, w.enc_right, w.li, w.ri) for w in worlds]
     labels = np.concatenate([w.labels for w in worlds])
     weights = np.concatenate([np.full(len(w.labels), len(labels) / len(w.labels)) for w in worlds])
@@ -72,6 +76,7 @@ def fit_on(
         trained_on=trained_on,
         weights=weights / len(worlds),
         exclude=exclude,
+        **options,
     )
 
 

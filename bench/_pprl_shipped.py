@@ -3,9 +3,9 @@ worlds (as ``--write-field-model`` fits the shipped one), scored on every eval w
 fit of its own (docs/pprl.md, round 13): what ``pprl match --entities`` would give out of the
 box if that encoding were the default and that model shipped with it.
 
-The model: fitted as ``fit_on`` fits on the train worlds of ``FIELD_MODEL_WORLDS``, the
-simulator's and the synthetic world's, each weighing the same, with the date key features, the
-Dice hinges and the nickname feature as asked (no MinHash candidates and one link threshold: a
+The model: ``fit_on`` the train worlds of ``FIELD_MODEL_WORLDS``, the simulator's and the
+synthetic world's, each weighing the same, with the date key features, the Dice hinges and the
+nickname feature as asked (no MinHash candidates and one link threshold: a
 shipped model of today's kind), and, as the shipped model, without the CLK's own Dice nor its
 hinges (what it means shifts with the fields a record holds: ``bench/pprl.py``'s
 ``write_field_model``); its link threshold is the one of best mean train entity F1 over those
@@ -22,11 +22,10 @@ import numpy as np
 
 from bench._pprl_clear import resolution_pairs
 from bench._pprl_eval import World, prf
-from bench._pprl_fields import FIELD_MODEL_WORLDS, LINK_THRESHOLDS, entity_prf
+from bench._pprl_fields import FIELD_MODEL_WORLDS, LINK_THRESHOLDS, entity_prf, fit_on
 from bench._pprl_sources import Source
 from ringfence.resolve.pprl.entities import components, score_links
 from ringfence.resolve.pprl.extra_features import HINGE_SUFFIXES
-from ringfence.resolve.pprl.field_model import fit_field_model, pair_features
 from ringfence.resolve.pprl.params import PprlParams
 
 # The CLK's Dice and its hinges, which the shipped model leaves out.
@@ -43,16 +42,7 @@ def shipped_check(
     link threshold by mean train entity F1, and score every eval world of ``sources``."""
     trained_on = [n for n in sources if n in (*FIELD_MODEL_WORLDS, "simulator", "synthetic")]
     train = {name: World(sources[name][0], params, clear=False) for name in trained_on}
-    features = [pair_features(w.enc_left, w.enc_right, w.li, w.ri) for w in train.values()]
-    labels = np.concatenate([w.labels for w in train.values()])
-    weights = np.concatenate([np.full(len(w.labels), 1.0 / len(w.labels)) for w in train.values()])
-    model = fit_field_model(
-        np.vstack(features),
-        labels,
-        weights=weights * len(labels) / len(train),
-        exclude=CLK_DICE,
-        **options,
-    )
+    model = fit_on(*train.values(), exclude=CLK_DICE, **options)
     by_threshold = {
         t: float(np.mean([entity_prf(w, components(score_links(w.enc_left, w.enc_right, model),
                                                    t))["f1"] for w in train.values()]))

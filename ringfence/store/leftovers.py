@@ -24,6 +24,9 @@ STALE_SECONDS = 3600.0
 # and in each lake dataset's folder (parts being written, a score run's staging, Spark's output).
 TMP_PREFIXES = ("ingest-", "target-", "mapping-")
 LAKE_PREFIXES = (".tmp-", ".staging-", ".spark-")
+# The built network kept in the data directory (``resolve/network/cache.py``); networks being
+# written there are ``.tmp-`` folders.
+NETWORK_CACHE = Path("cache", "network")
 
 
 def owned_name(prefix: str, token: str | None = None) -> str:
@@ -95,7 +98,7 @@ def clean_leftovers(data_dir: Path, lake_dir: Path) -> list[Path]:
     """``sweep`` the data directory's ``tmp`` and every lake dataset's folder; returns what was
     removed. Runs that write scratch call it first (ingest, score, the service at start-up)."""
     removed = sweep(data_dir / "tmp", TMP_PREFIXES)
-    removed += sweep(data_dir / "cache" / "network", (".tmp-",))  # a network being kept
+    removed += sweep(data_dir / NETWORK_CACHE, (".tmp-",))
     for dataset in sorted(lake_dir.iterdir()) if lake_dir.is_dir() else []:
         if dataset.is_dir():
             removed += sweep(dataset, LAKE_PREFIXES)

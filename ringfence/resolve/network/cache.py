@@ -26,7 +26,7 @@ from scipy import sparse
 
 from ringfence.resolve.network.graph import Graph
 from ringfence.store.lake import Lake
-from ringfence.store.leftovers import owned_name
+from ringfence.store.leftovers import NETWORK_CACHE, owned_name
 
 if TYPE_CHECKING:
     from ringfence.resolve.network.load import Network
@@ -38,7 +38,7 @@ _TABLES = ("entities", "mentions", "links")
 
 def cache_root(data_dir: Path) -> Path:
     """Where the networks are kept: ``cache/network`` in the data directory."""
-    return data_dir / "cache" / "network"
+    return data_dir / NETWORK_CACHE
 
 
 def network_key(lake: Lake, datasets: tuple[str, ...]) -> str:

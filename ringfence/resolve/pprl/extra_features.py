@@ -76,29 +76,24 @@ def nickname_features(
     from "tom" (the table gives both the same keys), the filter can (unless BLIP flips it:
     then every shared key counts). A key shared by more than ``match.MAX_BLOCK_PAIRS`` pairs
     counts for nothing."""
-    from ringfence.resolve.pprl.match import has_nickname_keys, pairs_sharing_nickname
+    from ringfence.resolve.pprl.match import (
+        column_codes,
+        has_nickname_keys,
+        pairs_sharing_nickname,
+    )
 
     if not has_nickname_keys(left, right):
         return {}
     shared = pairs_sharing_nickname(left, right)
     codes = li.astype(np.int64) * right.num_rows + ri.astype(np.int64)
-    same = _same_codes(left, right, "nickname_keys", li, ri)
+    columns = ["nickname_keys"]
     if "clk_name" in left.column_names and "clk_name" in right.column_names:
-        same &= _same_codes(left, right, "clk_name", li, ri)
+        columns.append("clk_name")
+    same = np.ones(len(li), dtype=bool)
+    for column in columns:
+        lcodes, rcodes = column_codes(left, right, column)
+        same &= lcodes[li] == rcodes[ri]
     return {"name_nickname_agree": (np.isin(codes, shared) & ~same).astype(np.float64)}
-
-
-def _same_codes(
-    left: pa.Table, right: pa.Table, column: str, li: np.ndarray, ri: np.ndarray
-) -> np.ndarray:
-    """Whether each pair's values of ``column`` (a filter, or a list of keys) are equal."""
-    import pyarrow.compute as pc
-
-    values = pa.concat_arrays([table.column(column).combine_chunks() for table in (left, right)])
-    if pa.types.is_list(values.type):
-        values = pc.binary_join(values, "|")  # keys are hex: "|" is in none
-    codes = pc.dictionary_encode(values).indices.to_numpy(zero_copy_only=False)
-    return np.asarray(codes[: left.num_rows][li] == codes[left.num_rows :][ri])
 
 
 def _last_keys(table: pa.Table) -> tuple[np.ndarray, np.ndarray]:

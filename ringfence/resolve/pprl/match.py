@@ -238,12 +238,19 @@ def dice(left: np.ndarray, right: np.ndarray, li: np.ndarray, ri: np.ndarray) ->
     return out
 
 
+def column_codes(left: pa.Table, right: pa.Table, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """Both sides' values of ``column`` as shared integers, equal exactly when the values are
+    (-1 = none; a list column, such as keys, compared as the whole list)."""
+    both = pa.concat_arrays([_array(left, column), _array(right, column)])
+    if pa.types.is_list(both.type):
+        both = pc.binary_join(both, "|")  # keys are hex: "|" is in none
+    indices = pc.dictionary_encode(both).indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    return indices[: left.num_rows], indices[left.num_rows :]
+
+
 def _pair_codes(left: pa.Table, right: pa.Table, name: str) -> tuple[np.ndarray, np.ndarray]:
     """Both sides' exact codes of one identifier kind as shared integers (-1 = none)."""
-    column = f"{name}_hmac"
-    both = pa.concat_arrays([_array(left, column), _array(right, column)])
-    indices = pc.dictionary_encode(both).indices.fill_null(-1).to_numpy()
-    return indices[: left.num_rows], indices[left.num_rows :]
+    return column_codes(left, right, f"{name}_hmac")
 
 
 def exact_agreements(
