@@ -31,6 +31,8 @@ from typing import Any
 import duckdb
 from _common import BIN, machine, run_measured
 
+from ringfence.store.engine.standalone import StandaloneCluster, standalone_cluster
+
 KCS = Path(__file__).resolve().parents[2] / "shared" / "data" / "kcs"
 TRAIN_UNTIL, TEST_FROM = "2020-10-31", "2020-11-01"
 
@@ -40,11 +42,15 @@ def _measured(args: list[str], env: dict[str, str]) -> dict[str, Any]:
     return {k: round(result[k], 2) for k in ("seconds", "cpu_seconds", "peak_rss_mib")}
 
 
-def run_engine(data: Path, master: str | None) -> dict[str, Any]:
+def run_engine(data: Path, cluster: StandaloneCluster | None) -> dict[str, Any]:
     """Backtest, train and score on one engine's copy of the ingested data directory."""
     env = {"RINGFENCE_DATA_DIR": str(data), "RINGFENCE_ENGINE": "duckdb"}
-    if master is not None:
-        env |= {"RINGFENCE_ENGINE": "spark", "RINGFENCE_SPARK_MASTER": master}
+    if cluster is not None:  # its status page too: executors take the worker's memory
+        env |= {
+            "RINGFENCE_ENGINE": "spark",
+            "RINGFENCE_SPARK_MASTER": cluster.master_url,
+            "RINGFENCE_SPARK_MASTER_UI": cluster.status_url,
+        }
     backtest = ["backtest", "--train-until", TRAIN_UNTIL, "--test-from", TEST_FROM]
     return {
         "backtest": _measured([*backtest, "--json", str(data / "backtest.json")], env),
@@ -98,18 +104,16 @@ def main() -> None:
         base = root / "data"
         ingest = ["ingest", "declarations", str(source), "--mapping", "kcs-declarations"]
         report: dict[str, Any] = {"ingest": _measured(ingest, {"RINGFENCE_DATA_DIR": str(base)})}
-        from ringfence.store.engine.standalone import standalone_cluster
-
         cluster = stack.enter_context(standalone_cluster(
             root / "cluster", cores=os.cpu_count() or 2, memory=args.worker_memory
         ))  # fmt: skip
         data = {}
-        for engine, master in (("duckdb", None), ("cluster", cluster.master_url)):
+        for engine, on in (("duckdb", None), ("cluster", cluster)):
             data[engine] = root / f"data-{engine}"
             shutil.rmtree(data[engine], ignore_errors=True)
             shutil.copytree(base, data[engine])
             print(f" {engine}", file=sys.stderr)
-            report[engine] = run_engine(data[engine], master)
+            report[engine] = run_engine(data[engine], on)
         report["parity"] = parity(data["duckdb"], data["cluster"])
     print(json.dumps({"machine": machine(), "load_average": os.getloadavg(), **report}))
 

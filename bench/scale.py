@@ -77,12 +77,15 @@ def step(name: str, args: list[str], env: dict[str, str]) -> dict[str, Any]:
     return figures
 
 
-def run_engine(data_dir: Path, engine: str, master: str | None, steps: list[str]) -> dict[str, Any]:
+def run_engine(
+    data_dir: Path, engine: str, cluster: dict[str, str] | None, steps: list[str]
+) -> dict[str, Any]:
     """The chosen steps (resolve, network risk, backtest, train, score) on one engine over an
-    ingested data directory."""
+    ingested data directory; ``cluster``: the settings that point at the standalone cluster."""
     env = {"RINGFENCE_DATA_DIR": str(data_dir), "RINGFENCE_ENGINE": "duckdb"}
     if engine != "duckdb":
-        env |= {"RINGFENCE_ENGINE": "spark", "RINGFENCE_SPARK_MASTER": master or "local[*]"}
+        local = {"RINGFENCE_SPARK_MASTER": "local[*]"}
+        env |= {"RINGFENCE_ENGINE": "spark", **(cluster or local)}
     ringfence = str(BIN / "ringfence")
     train_until, test_from = date_split(data_dir)
     commands = {
@@ -115,7 +118,7 @@ def exponents(sizes: list[dict[str, Any]], engine: str) -> dict[str, float]:
 
 
 def one_size(
-    scale: float, args: argparse.Namespace, root: Path, master: str | None
+    scale: float, args: argparse.Namespace, root: Path, cluster_env: dict[str, str] | None
 ) -> dict[str, Any]:
     """Simulate, ingest once, then copy the lake per engine and run its steps."""
     world, base = root / f"world-{scale}", root / f"data-{scale}"
@@ -137,7 +140,7 @@ def one_size(
         data = root / f"data-{scale}-{engine}"
         if not (args.reuse and data.exists()):
             shutil.copytree(base, data)
-        cluster = master if engine == "cluster" else None
+        cluster = cluster_env if engine == "cluster" else None
         size["engines"][engine] = run_engine(data, engine, cluster, args.steps)
     return size
 
@@ -167,7 +170,7 @@ def main() -> None:
     args.steps = [s.strip() for s in args.steps.split(",") if s.strip()]
     with ExitStack() as stack:
         root = Path(args.work_dir or stack.enter_context(tempfile.TemporaryDirectory()))
-        master = None
+        cluster_env = None
         if "cluster" in args.engines:
             from ringfence.store.engine.standalone import standalone_cluster
 
@@ -175,8 +178,12 @@ def main() -> None:
             cluster = stack.enter_context(
                 standalone_cluster(root / "cluster", cores=cores, memory=args.worker_memory)
             )
-            master = cluster.master_url
-        sizes = [one_size(float(s), args, root, master) for s in args.scales.split(",")]
+            # The status page too: executors take the worker's memory (cluster_sizing).
+            cluster_env = {
+                "RINGFENCE_SPARK_MASTER": cluster.master_url,
+                "RINGFENCE_SPARK_MASTER_UI": cluster.status_url,
+            }
+        sizes = [one_size(float(s), args, root, cluster_env) for s in args.scales.split(",")]
     report = {
         "machine": machine(),
         "load_average": os.getloadavg(),

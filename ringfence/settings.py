@@ -59,7 +59,16 @@ class Settings(BaseSettings):
     spark_executor_memory: str | None = Field(
         default=None,
         pattern=_MEMORY,
-        description="Heap of each executor on a cluster (e.g. 8g); default: Spark's (1g).",
+        description="Heap of each executor on a cluster (e.g. 8g); default on a standalone "
+        "master: the free memory of its smallest alive worker, shared among the executors its "
+        "cores allow (read from spark_master_ui), else Spark's (1g).",
+    )
+    spark_master_ui: str | None = Field(
+        default=None,
+        max_length=500,
+        pattern=r"^https?://[^\s]+$",
+        description="A standalone master's status page, read to size the executors; default: "
+        "port 8080 on the spark:// master's host.",
     )
     spark_executor_cores: int | None = Field(
         default=None, ge=1, description="Cores per executor on a cluster; default: Spark's."

@@ -14,17 +14,21 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.conftest import missing_service
 
+if TYPE_CHECKING:
+    from ringfence.store.engine.standalone import StandaloneCluster
+
 RINGFENCE = Path(sys.executable).with_name("ringfence")
 
 
 @pytest.fixture(scope="session")
-def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The master URL of a standalone cluster with one worker (2 cores, 3 GB)."""
+def standalone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StandaloneCluster]:
+    """A standalone cluster with one worker (2 cores, 3 GB): its master, status page, logs."""
     try:
         import pyspark  # noqa: F401 - only probing that it is installed
     except ImportError:
@@ -34,7 +38,13 @@ def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from ringfence.store.engine.standalone import standalone_cluster
 
     with standalone_cluster(tmp_path_factory.mktemp("cluster"), cores=2, memory="3g") as cluster:
-        yield cluster.master_url
+        yield cluster
+
+
+@pytest.fixture(scope="session")
+def spark_cluster(standalone: StandaloneCluster) -> str:
+    """The master URL of the session's standalone cluster."""
+    return standalone.master_url
 
 
 def run_on_cluster(

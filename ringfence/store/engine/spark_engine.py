@@ -26,6 +26,7 @@ from sqlglot.errors import ErrorLevel, SqlglotError
 from ringfence.errors import EngineError, RingfenceError
 from ringfence.settings import Settings
 from ringfence.store.engine.base import BatchFunction, Engine
+from ringfence.store.engine.cluster_sizing import cluster_executor_memory
 from ringfence.store.engine.spark_config import is_local, scratch_dir, spark_conf
 from ringfence.store.engine.spark_errors import describe
 from ringfence.store.leftovers import owned_name
@@ -72,6 +73,10 @@ def build_session(settings: Settings) -> SparkSession:
     from pyspark.sql import SparkSession
 
     conf = spark_conf(settings)
+    if not is_local(settings):
+        executor_memory = cluster_executor_memory(settings, conf)
+        if executor_memory:
+            conf["spark.executor.memory"] = executor_memory
     scratch = scratch_dir(settings)
     scratch.mkdir(parents=True, exist_ok=True)
     java_options = f"-Dlog4j2.configurationFile={_log4j(scratch, log_dir(settings))}"
