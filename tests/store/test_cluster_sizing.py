@@ -94,6 +94,9 @@ def test_each_executor_gets_its_share_of_the_smallest_alive_worker() -> None:
     assert executor_share_mb(status, 8) == 6144  # more cores than a worker has: one
     assert executor_share_mb({"workers": [worker(1, state="DEAD")]}, None) is None
     assert executor_share_mb({"workers": "junk"}, None) is None
+    odd = {"state": "ALIVE", "memoryfree": "lots", "cores": None}
+    assert executor_share_mb({"workers": [odd, worker(2048)]}, None) == 2048
+    assert executor_share_mb({"workers": [odd]}, None) is None
 
 
 def test_a_session_on_a_standalone_master_takes_the_workers_memory(

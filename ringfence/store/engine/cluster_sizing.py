@@ -49,7 +49,10 @@ def executor_share_mb(status: dict[str, Any], executor_cores: int | None) -> int
     for worker in status.get("workers") or []:
         if not isinstance(worker, dict) or worker.get("state") != "ALIVE":
             continue
-        free, cores = int(worker.get("memoryfree", 0)), int(worker.get("cores", 0))
+        try:
+            free, cores = int(worker.get("memoryfree", 0)), int(worker.get("cores", 0))
+        except (TypeError, ValueError):
+            continue  # not the page of a Spark master we know: say nothing about this one
         executors = max(1, cores // executor_cores) if executor_cores and cores else 1
         shares.append(free // executors)
     return min(shares) if shares else None
