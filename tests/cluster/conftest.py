@@ -47,11 +47,9 @@ def spark_cluster(standalone: StandaloneCluster) -> str:
     return standalone.master_url
 
 
-def run_on_cluster(
-    master: str, data_dir: Path, *args: str, **env: str
-) -> subprocess.CompletedProcess[str]:
-    """``ringfence ARGS`` with the Spark engine on the cluster, small JVMs, output captured."""
-    environment = {
+def cluster_env(master: str, data_dir: Path, **env: str) -> dict[str, str]:
+    """The environment of a process using the Spark engine on the cluster, small JVMs."""
+    return {
         **os.environ,
         "RINGFENCE_DATA_DIR": str(data_dir),
         "RINGFENCE_ENGINE": "spark",
@@ -61,6 +59,23 @@ def run_on_cluster(
         "RINGFENCE_SPARK_CORES_MAX": "2",
         **env,
     }
+
+
+def run_on_cluster(
+    master: str, data_dir: Path, *args: str, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """``ringfence ARGS`` with the Spark engine on the cluster, output captured."""
     return subprocess.run(
-        [str(RINGFENCE), *args], env=environment, capture_output=True, text=True, timeout=900
-    )
+        [str(RINGFENCE), *args], env=cluster_env(master, data_dir, **env),
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+
+
+def python_on_cluster(
+    master: str, data_dir: Path, code: str, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """Python ``code`` in a process of its own with the same settings, output captured."""
+    return subprocess.run(
+        [sys.executable, "-c", code], env=cluster_env(master, data_dir, **env),
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
