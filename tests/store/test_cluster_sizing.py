@@ -77,6 +77,7 @@ def test_the_page_is_port_8080_on_the_masters_host_unless_set(tmp_path: Path) ->
 
     assert ui("spark://spark-1.example:7077") == "http://spark-1.example:8080"
     assert ui("spark://a.example:7077,b.example:7077") == "http://a.example:8080"
+    assert ui("spark://[::1]:7077") == "http://[::1]:8080"
     assert ui("local[2]") is None
     assert ui("yarn") is None
     assert ui("spark://h:7077", spark_master_ui="https://ui.example/spark/") == (

@@ -39,7 +39,9 @@ def master_ui(settings: Settings) -> str | None:
         return None
     first = master[len("spark://") :].split(",")[0]
     host = urlsplit(f"//{first}").hostname
-    return f"http://{host}:{DEFAULT_UI_PORT}" if host else None
+    if not host:
+        return None
+    return f"http://[{host}]:{DEFAULT_UI_PORT}" if ":" in host else f"http://{host}:{DEFAULT_UI_PORT}"
 
 
 def executor_share_mb(status: dict[str, Any], executor_cores: int | None) -> int | None:
