@@ -8,6 +8,7 @@ import platform
 import resource
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -57,3 +58,44 @@ def machine() -> dict[str, Any]:
         "self_peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+
+
+class ProcessSampler:
+    """Peak resident memory of other processes while a step runs: every ``interval`` seconds the
+    processes whose command line holds ``marker`` (e.g. a Spark cluster's executor JVMs, which
+    are the worker's children, not the step's) are found in /proc and their RSS summed; the
+    largest sum is the peak (MiB). Linux only; elsewhere the peak stays 0."""
+
+    def __init__(self, marker: str, interval: float = 1.0) -> None:
+        self.marker, self.interval = marker.encode(), interval
+        self.peak_mib = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> ProcessSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            self.peak_mib = max(self.peak_mib, self.sample_mib())
+            if self._stop.wait(self.interval):
+                return
+
+    def sample_mib(self) -> float:
+        """The RSS of every matching process now, summed (MiB)."""
+        total = 0
+        for entry in Path("/proc").glob("[0-9]*"):
+            try:
+                if self.marker not in (entry / "cmdline").read_bytes():
+                    continue
+                for line in (entry / "status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+            except (OSError, ValueError):
+                continue  # the process ended meanwhile
+        return total / 1024

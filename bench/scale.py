@@ -8,7 +8,9 @@ memory is its own: ``ingest`` (every feed of the world; engine-independent, meas
 size), ``resolve``, ``network risk`` and ``backtest`` (features for every shipment, training up
 to 70 % of the period, scoring the rest). ``cluster`` runs the Spark steps on a real standalone
 cluster started here (one worker: this machine's cores, say so when quoting the figures);
-``spark`` runs them in local mode. Prints a JSON line per step as it ends, then one JSON
+``spark`` runs them in local mode. On the cluster a step's peak RSS is its own process tree's
+(the driver: Python and its JVM); ``executors_peak_rss_mib`` is the cluster's executor JVMs',
+summed, sampled each second. Prints a JSON line per step as it ends, then one JSON
 report: rows per size, seconds and peak RSS per step, and the growth exponent k of each step
 between consecutive sizes (time ∝ n^k, n = party mentions for resolve/network, shipments for
 backtest, rows for ingest).
@@ -23,14 +25,17 @@ import os
 import shutil
 import sys
 import tempfile
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 from pathlib import Path
 from typing import Any
 
 import duckdb
-from _common import BIN, machine, run_measured
+from _common import BIN, ProcessSampler, machine, run_measured
 
 from ringfence.sim import simulate
+
+# A standalone worker's executor JVMs run this class.
+EXECUTOR_MARKER = "org.apache.spark.executor.CoarseGrainedExecutorBackend"
 
 INGEST = (
     "import sys; from pathlib import Path; from ringfence.demo import ingest_world; "
@@ -65,13 +70,20 @@ def date_split(data_dir: Path) -> tuple[str, str]:
 
 def step(name: str, args: list[str], env: dict[str, str]) -> dict[str, Any]:
     """One measured step (seconds, peak RSS in MiB), also printed at once as a JSON line, so
-    a run stopped part-way (a size that no longer fits) still leaves its figures."""
-    result = run_measured(args, env)
+    a run stopped part-way (a size that no longer fits) still leaves its figures. On a
+    standalone cluster also the executor JVMs' peak RSS (summed; they are the worker's
+    children, so the step's own peak does not hold them)."""
+    on_cluster = env.get("RINGFENCE_SPARK_MASTER", "").startswith("spark://")
+    executors = ProcessSampler(EXECUTOR_MARKER)
+    with executors if on_cluster else nullcontext():
+        result = run_measured(args, env)
     figures = {
         "seconds": round(result["seconds"], 2),
         "cpu_seconds": round(result["cpu_seconds"], 2),
         "peak_rss_mib": round(result["peak_rss_mib"]),
     }
+    if on_cluster:
+        figures["executors_peak_rss_mib"] = round(executors.peak_mib)
     line = {"step": name, **figures, "engine": env.get("RINGFENCE_ENGINE", "-"), "data": args[-1]}
     print(json.dumps({**line, "load_average": os.getloadavg()[0]}), flush=True)
     return figures
