@@ -8,9 +8,10 @@ memory is its own: ``ingest`` (every feed of the world; engine-independent, meas
 size), ``resolve``, ``network risk`` and ``backtest`` (features for every shipment, training up
 to 70 % of the period, scoring the rest). ``cluster`` runs the Spark steps on a real standalone
 cluster started here (one worker: this machine's cores, say so when quoting the figures);
-``spark`` runs them in local mode. On the cluster a step's peak RSS is its own process tree's
-(the driver: Python and its JVM); ``executors_peak_rss_mib`` is the cluster's executor JVMs',
-summed, sampled each second. Prints a JSON line per step as it ends, then one JSON
+``spark`` runs them in local mode. On the cluster a step's ``peak_rss_mib`` is its Python
+process's; ``driver_jvm_peak_rss_mib`` and ``executors_peak_rss_mib`` are the driver JVM's and
+the executor JVMs' (summed), sampled each second from /proc (so run nothing else with Spark
+beside the bench). Prints a JSON line per step as it ends, then one JSON
 report: rows per size, seconds and peak RSS per step, and the growth exponent k of each step
 between consecutive sizes (time ∝ n^k, n = party mentions for resolve/network, shipments for
 backtest, rows for ingest).
@@ -36,6 +37,8 @@ from ringfence.sim import simulate
 
 # A standalone worker's executor JVMs run this class.
 EXECUTOR_MARKER = "org.apache.spark.executor.CoarseGrainedExecutorBackend"
+# The driver JVM that PySpark starts (spark-submit ... pyspark-shell).
+DRIVER_MARKER = "pyspark-shell"
 
 INGEST = (
     "import sys; from pathlib import Path; from ringfence.demo import ingest_world; "
@@ -74,8 +77,8 @@ def step(name: str, args: list[str], env: dict[str, str]) -> dict[str, Any]:
     standalone cluster also the executor JVMs' peak RSS (summed; they are the worker's
     children, so the step's own peak does not hold them)."""
     on_cluster = env.get("RINGFENCE_SPARK_MASTER", "").startswith("spark://")
-    executors = ProcessSampler(EXECUTOR_MARKER)
-    with executors if on_cluster else nullcontext():
+    executors, driver = ProcessSampler(EXECUTOR_MARKER), ProcessSampler(DRIVER_MARKER)
+    with (executors if on_cluster else nullcontext()), (driver if on_cluster else nullcontext()):
         result = run_measured(args, env)
     figures = {
         "seconds": round(result["seconds"], 2),
@@ -83,6 +86,7 @@ def step(name: str, args: list[str], env: dict[str, str]) -> dict[str, Any]:
         "peak_rss_mib": round(result["peak_rss_mib"]),
     }
     if on_cluster:
+        figures["driver_jvm_peak_rss_mib"] = round(driver.peak_mib)
         figures["executors_peak_rss_mib"] = round(executors.peak_mib)
     line = {"step": name, **figures, "engine": env.get("RINGFENCE_ENGINE", "-"), "data": args[-1]}
     print(json.dumps({**line, "load_average": os.getloadavg()[0]}), flush=True)
