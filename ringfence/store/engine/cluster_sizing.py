@@ -41,7 +41,8 @@ def master_ui(settings: Settings) -> str | None:
     host = urlsplit(f"//{first}").hostname
     if not host:
         return None
-    return f"http://[{host}]:{DEFAULT_UI_PORT}" if ":" in host else f"http://{host}:{DEFAULT_UI_PORT}"
+    netloc = f"[{host}]" if ":" in host else host  # an IPv6 address keeps its brackets
+    return f"http://{netloc}:{DEFAULT_UI_PORT}"
 
 
 def executor_share_mb(status: dict[str, Any], executor_cores: int | None) -> int | None:
@@ -60,11 +61,18 @@ def executor_share_mb(status: dict[str, Any], executor_cores: int | None) -> int
     return min(shares) if shares else None
 
 
+def fetch_status(url: str, timeout: float = _TIMEOUT_SECONDS) -> dict[str, Any] | None:
+    """The master's ``/json/`` status (``None`` if it is not an object); raises ``OSError`` or
+    ``ValueError`` when the page does not answer or is not JSON."""
+    with urllib.request.urlopen(f"{url}/json/", timeout=timeout) as reply:
+        found = json.loads(reply.read(_MAX_REPLY_BYTES))
+    return found if isinstance(found, dict) else None
+
+
 def read_status(url: str) -> dict[str, Any] | None:
     """The master's ``/json/`` status, or ``None`` (logged) when it does not answer."""
     try:
-        with urllib.request.urlopen(f"{url}/json/", timeout=_TIMEOUT_SECONDS) as reply:
-            found = json.loads(reply.read(_MAX_REPLY_BYTES))
+        return fetch_status(url)
     except (OSError, ValueError) as exc:
         log.warning(
             "the Spark master's status page %s did not answer (%s): executors get Spark's 1g; "
@@ -72,7 +80,6 @@ def read_status(url: str) -> dict[str, Any] | None:
             url, exc,
         )  # fmt: skip
         return None
-    return found if isinstance(found, dict) else None
 
 
 def cluster_executor_memory(settings: Settings, conf: dict[str, str]) -> str | None:

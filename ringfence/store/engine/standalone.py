@@ -9,20 +9,19 @@ tasks shipped over the network, Python workers started by the executors — and 
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 from ringfence.errors import EngineError
+from ringfence.store.engine.cluster_sizing import fetch_status
 
 _HOST = "127.0.0.1"
 
@@ -71,8 +70,8 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 def alive_workers(status_url: str) -> int:
     """How many workers the master counts alive (0 while it does not answer)."""
     try:
-        with urllib.request.urlopen(f"{status_url}/json/", timeout=2) as reply:
-            return int(json.load(reply).get("aliveworkers", 0))
+        status = fetch_status(status_url, timeout=2)
+        return int(status.get("aliveworkers", 0)) if status else 0
     except (OSError, ValueError):
         return 0
 
