@@ -1,0 +1,46 @@
+"""bench/pprl.py --unsupervised-check: the field model ``pprl fit --unsupervised`` learns from
+each eval world's two encodings alone (``unsupervised.fit_unsupervised``: EM, no labels), as
+entities at the link threshold it picks itself, beside round 13's shipped-check model and
+clear-text resolution in the same run (docs/pprl.md, round 14). The labels only measure."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from bench._pprl_eval import World
+from bench._pprl_fields import entity_prf
+from bench._pprl_shipped import shipped_check
+from bench._pprl_sources import Source
+from ringfence.resolve.pprl.entities import components, score_links
+from ringfence.resolve.pprl.params import PprlParams
+from ringfence.resolve.pprl.unsupervised import fit_unsupervised
+
+
+def unsupervised_check(
+    sources: dict[str, tuple[Source, Source]], params: PprlParams, options: dict[str, bool]
+) -> dict[str, Any]:
+    """``shipped_check`` on ``sources`` (``options`` as it takes them), and per eval world the
+    unsupervised fit's entity figures, its threshold and expected F1, and its F1 minus the
+    shipped model's and minus clear text's."""
+    shipped = shipped_check(sources, params, options)
+    for name, (_, eval_source) in sources.items():
+        world = World(eval_source, params, clear=False)
+        start = time.perf_counter()
+        fit = fit_unsupervised(world.enc_left, world.enc_right)
+        threshold = fit.model.link_threshold
+        assert threshold is not None
+        links = score_links(world.enc_left, world.enc_right, fit.model)
+        found = entity_prf(world, components(links, threshold))
+        seconds = time.perf_counter() - start
+        figures = shipped["worlds"][name]
+        figures["unsupervised"] = {
+            **found,
+            "link_threshold": threshold,
+            "expected_f1": fit.choice.f1,
+            "summary": fit.summary,
+            "seconds": round(seconds, 1),
+            "minus_shipped": round(found["f1"] - figures["f1"], 4),
+            "minus_clear_text": round(found["f1"] - figures["clear_text_f1"], 4),
+        }
+    return shipped

@@ -1,0 +1,235 @@
+"""A field model learnt from the two encodings alone, with no known matches (docs/pprl.md,
+round 14): what clear-text resolution does with EM, done on the receiver's side.
+
+Each compared pair's ``pair_features`` become comparison levels (``comparison_levels``): per
+field filter both records hold, its Dice in bands (``dice_edges``; the name also "one but for
+a nickname" when the encodings carry nickname keys); per exact code and the birth-date key,
+agree or differ; a field one side lacks is no evidence. A Fellegi-Sunter model over those
+levels is fitted by expectation-maximisation over the compared pairs (``fit_levels``: m, u and
+the share of matches among them, u started from random pairs of the two files). The pairs it
+calls matches (probability >= 0.5) then label the compared pairs for the monotone logistic
+``FieldModel`` (``fit_unsupervised``), so ``pprl match`` scores with the model kind it already
+knows, and its entities link threshold is the one of best *expected* entity F1
+(``expected_link_choice``): each cross-file pair's score read as its chance of being a match.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyarrow as pa
+
+from ringfence.errors import UserError
+from ringfence.resolve.pprl.extra_features import DATE_KEY_FEATURES, NICKNAME_FEATURES
+from ringfence.resolve.pprl.params import CLK_FIELDS, EXACT_FIELDS
+
+if TYPE_CHECKING:
+    from ringfence.resolve.pprl.entities import LinkChoice, Links
+    from ringfence.resolve.pprl.field_model import ModelFit
+    from ringfence.resolve.pprl.match import SkippedBlocks
+
+# Fixed Dice band edges of a field both records hold, highest first (level 0: Dice >= 0.98);
+# the quantiles of the field's Dice among the compared pairs are edges too, since a flipped
+# filter's Dice stay low even for equal values.
+DICE_BANDS = (0.98, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4)
+QUANTILES = (0.3, 0.5, 0.7, 0.85, 0.95)
+RANDOM_PAIRS = 200_000
+RANDOM_SEED = 14
+EM_ITERATIONS = 200
+EM_TOLERANCE = 1e-6
+# Starting point: a hundredth of the pairs match, most matches at the top level.
+_START_PRIOR = 0.01
+_START_TOP = 0.8
+_SMOOTHING = 0.01  # pairs added to each level's count, so no level is impossible
+NICKNAME_LEVEL_FIELD = "name"
+
+
+@dataclass(frozen=True)
+class LevelModel:
+    """Fellegi-Sunter parameters: per comparison its m and u per level, and ``prior``, the
+    share of matches among the compared pairs."""
+
+    m: dict[str, np.ndarray]
+    u: dict[str, np.ndarray]
+    prior: float
+
+    def probability(self, levels: dict[str, np.ndarray]) -> np.ndarray:
+        """Match probability of each pair from its levels (-1: no evidence)."""
+        n = len(next(iter(levels.values()))) if levels else 0
+        logit = np.full(n, np.log(self.prior / (1.0 - self.prior)))
+        for name, level in levels.items():
+            held = level >= 0
+            weights = np.log(self.m[name]) - np.log(self.u[name])
+            logit[held] += weights[level[held]]
+        return np.asarray(1.0 / (1.0 + np.exp(-np.clip(logit, -50.0, 50.0))))
+
+
+def _columns(features: np.ndarray) -> dict[str, np.ndarray]:
+    from ringfence.resolve.pprl.field_model import FEATURES
+
+    return {name: features[:, j] for j, name in enumerate(FEATURES)}
+
+
+def dice_edges(features: np.ndarray) -> dict[str, np.ndarray]:
+    """Per field filter some pair holds, its Dice band edges (highest first): ``DICE_BANDS``
+    and the ``QUANTILES`` of its Dice among the pairs of ``features`` that hold it."""
+    column = _columns(features)
+    edges = {}
+    for field in CLK_FIELDS:
+        agree, disagree = column[f"{field}_agree"], column[f"{field}_disagree"]
+        held = agree[(agree + disagree) > 0]
+        if len(held):
+            bands = np.unique(np.r_[DICE_BANDS, np.quantile(held, QUANTILES)])[::-1]
+            edges[field] = bands[bands > 0]
+    return edges
+
+
+def comparison_levels(
+    features: np.ndarray, edges: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """Each comparison's level per pair (-1 where it gives no evidence) from a
+    ``pair_features`` matrix and ``dice_edges``; a comparison no pair holds is left out."""
+    column = _columns(features)
+    n = features.shape[0]
+    out: dict[str, np.ndarray] = {}
+    for field, field_edges in edges.items():
+        agree, disagree = column[f"{field}_agree"], column[f"{field}_disagree"]
+        held = (agree + disagree) > 0
+        level = np.full(n, -1, dtype=np.int64)
+        level[held] = np.searchsorted(-field_edges, -agree[held], side="right")
+        if field == NICKNAME_LEVEL_FIELD:
+            nickname = column[NICKNAME_FEATURES[0]] > 0
+            level[held & nickname & (level > 0)] = len(field_edges) + 1
+        out[field] = level
+    exact = [(f"{e}_agree", f"{e}_differ") for e in EXACT_FIELDS]
+    for agree_name, differ_name in [*exact, DATE_KEY_FEATURES]:
+        level = np.full(n, -1, dtype=np.int64)
+        level[column[differ_name] > 0] = 1
+        level[column[agree_name] > 0] = 0
+        out[agree_name.removesuffix("_agree")] = level
+    return {name: level for name, level in out.items() if (level >= 0).any()}
+
+
+def _level_counts(level: np.ndarray, size: int, weights: np.ndarray) -> np.ndarray:
+    """Smoothed share of each level among the pairs holding the comparison, by weight."""
+    held = level >= 0
+    counts = np.bincount(level[held], weights=weights[held], minlength=size) + _SMOOTHING
+    return np.asarray(counts / counts.sum())
+
+
+def level_sizes(edges: dict[str, np.ndarray], names: list[str]) -> dict[str, int]:
+    """How many levels each comparison has (``comparison_levels``)."""
+    def size(name: str) -> int:
+        if name not in edges:
+            return 2  # agree, differ
+        return len(edges[name]) + (2 if name == NICKNAME_LEVEL_FIELD else 1)
+
+    return {name: size(name) for name in names}
+
+
+def fit_levels(
+    levels: dict[str, np.ndarray], start_u: dict[str, np.ndarray], sizes: dict[str, int]
+) -> LevelModel:
+    """Fellegi-Sunter by EM over the compared pairs' ``levels``: m, u and the prior all
+    re-estimated each step, u started from ``start_u`` (random pairs' levels: nearly all
+    non-matches), m from mostly the top level."""
+    u = {name: _level_counts(start_u.get(name, np.zeros(0, np.int64)), size, np.ones(
+        len(start_u.get(name, ())))) for name, size in sizes.items()}  # fmt: skip
+    m = {}
+    for name, size in sizes.items():
+        start = np.full(size, (1.0 - _START_TOP) / max(size - 1, 1))
+        start[0] = _START_TOP
+        m[name] = start
+    model = LevelModel(m, u, _START_PRIOR)
+    for _ in range(EM_ITERATIONS):
+        p = model.probability(levels)
+        new = LevelModel(
+            {name: _level_counts(levels[name], size, p) for name, size in sizes.items()},
+            {name: _level_counts(levels[name], size, 1.0 - p) for name, size in sizes.items()},
+            float(np.clip(p.mean(), 1e-6, 1.0 - 1e-6)),
+        )
+        change = max(
+            abs(new.prior - model.prior),
+            *(float(np.abs(new.m[k] - model.m[k]).max()) for k in sizes),
+        )
+        model = new
+        if change < EM_TOLERANCE:
+            break
+    return model
+
+
+def random_pairs(n_left: int, n_right: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` random (left row, right row) pairs (a fixed seed), or every pair when there
+    are no more than that."""
+    if n_left * n_right <= count:
+        grid = np.arange(n_left * n_right, dtype=np.int64)
+        return grid // n_right, grid % n_right
+    rng = np.random.default_rng(RANDOM_SEED)
+    return rng.integers(0, n_left, count), rng.integers(0, n_right, count)
+
+
+def expected_link_choice(links: Links, thresholds: tuple[float, ...]) -> LinkChoice:
+    """The link threshold of best expected entity F1, with no known matches: each compared
+    left×right pair's score is read as its chance of being a match, so the expected correct
+    pairs of a threshold's entities are the scores of the compared cross pairs they join,
+    the expected true pairs the scores of all of them, and every cross pair an entity joins
+    is predicted (a chain joining pairs never compared gains nothing). Ties: the lower."""
+    from ringfence.resolve.pprl.entities import LinkChoice, components
+
+    cross = (links.a < links.n_left) & (links.b >= links.n_left)
+    a, b, score = links.a[cross], links.b[cross], links.score[cross]
+    expected_true = float(score.sum())
+    f1 = {}
+    for t in thresholds:
+        labels = components(links, t)
+        size = int(labels.max()) + 1 if len(labels) else 0
+        left_counts = np.bincount(labels[: links.n_left], minlength=size)
+        predicted = float((left_counts * np.bincount(labels[links.n_left :], minlength=size)).sum())
+        correct = float(score[labels[a] == labels[b]].sum())
+        total = predicted + expected_true
+        f1[t] = round(2.0 * correct / total, 4) if total else 0.0
+    best = max(thresholds, key=lambda t: f1[t])
+    return LinkChoice(best, f1[best], f1)
+
+
+def fit_unsupervised(
+    left: pa.Table, right: pa.Table, *, skipped: SkippedBlocks | None = None
+) -> ModelFit:
+    """A field model and its entities link threshold from two encodings tables alone (what
+    ``pprl fit --unsupervised`` does): EM over the compared pairs' levels, the pairs it calls
+    matches as labels of ``fit_field_model`` (with the date key, hinge and nickname features
+    whenever the encodings carry them), and the link threshold of best expected entity F1.
+    ``summary``: pairs compared, pairs the EM called matches, its estimated share of matches
+    (per million pairs)."""
+    from ringfence.resolve.pprl.entities import FIT_LINK_THRESHOLDS, score_links
+    from ringfence.resolve.pprl.field_model import ModelFit, fit_field_model, pair_features
+    from ringfence.resolve.pprl.match import candidate_pairs, check_compatible
+
+    check_compatible(left, right)
+    li, ri = candidate_pairs(left, right, skipped=skipped)
+    features = pair_features(left, right, li, ri)
+    edges = dice_edges(features)
+    levels = comparison_levels(features, edges)
+    if not levels:
+        raise UserError("cannot fit without matches: no two records were compared")
+    rl, rr = random_pairs(left.num_rows, right.num_rows, RANDOM_PAIRS)
+    start_u = comparison_levels(pair_features(left, right, rl, rr), edges)
+    level_model = fit_levels(levels, start_u, level_sizes(edges, list(levels)))
+    called = level_model.probability(levels) >= 0.5
+    if called.all() or not called.any():
+        raise UserError(
+            f"cannot fit without matches: the EM called {int(called.sum()):,} of the "
+            f"{len(called):,} compared pairs matches; give known matches (--matches) instead"
+        )
+    fitted = fit_field_model(
+        features, called, version="unsupervised", date_key=True, hinges=True, nicknames=True
+    )
+    choice = expected_link_choice(score_links(left, right, fitted), FIT_LINK_THRESHOLDS)
+    summary = {
+        "compared": len(li),
+        "called_matches": int(called.sum()),
+        "estimated_match_share_ppm": round(level_model.prior * 1e6),
+    }
+    return ModelFit(replace(fitted, link_threshold=choice.link_threshold), summary, choice)
