@@ -135,8 +135,10 @@ def fit_levels(
     """Fellegi-Sunter by EM over the compared pairs' ``levels``: m, u and the prior all
     re-estimated each step, u started from ``start_u`` (random pairs' levels: nearly all
     non-matches), m from mostly the top level."""
-    u = {name: _level_counts(start_u.get(name, np.zeros(0, np.int64)), size, np.ones(
-        len(start_u.get(name, ())))) for name, size in sizes.items()}  # fmt: skip
+    u = {}
+    for name, size in sizes.items():
+        drawn = start_u.get(name, np.zeros(0, dtype=np.int64))
+        u[name] = _level_counts(drawn, size, np.ones(len(drawn)))
     m = {}
     for name, size in sizes.items():
         start = np.full(size, (1.0 - _START_TOP) / max(size - 1, 1))
