@@ -44,6 +44,9 @@ _START_PRIOR = 0.01
 _START_TOP = 0.8
 _SMOOTHING = 0.01  # pairs added to each level's count, so no level is impossible
 NICKNAME_LEVEL_FIELD = "name"
+CLK_DICE = "dice"  # the whole record's Dice: a comparison only without field filters
+# Fewer comparisons leave a two-class model unidentifiable (many m, u and shares fit alike).
+MIN_COMPARISONS = 3
 
 
 @dataclass(frozen=True)
@@ -74,16 +77,32 @@ def _columns(features: np.ndarray) -> dict[str, np.ndarray]:
 
 def dice_edges(features: np.ndarray) -> dict[str, np.ndarray]:
     """Per field filter some pair holds, its Dice band edges (highest first): ``DICE_BANDS``
-    and the ``QUANTILES`` of its Dice among the pairs of ``features`` that hold it."""
+    and the ``QUANTILES`` of its Dice among the pairs of ``features`` that hold it. Encodings
+    without field filters get the CLK's own Dice (``CLK_DICE``) as their one Dice comparison
+    instead (beside field filters it would count their evidence twice)."""
     column = _columns(features)
     edges = {}
     for field in CLK_FIELDS:
         agree, disagree = column[f"{field}_agree"], column[f"{field}_disagree"]
         held = agree[(agree + disagree) > 0]
         if len(held):
-            bands = np.unique(np.r_[DICE_BANDS, np.quantile(held, QUANTILES)])[::-1]
-            edges[field] = bands[bands > 0]
+            edges[field] = _bands(held)
+    if not edges and len(features):
+        edges[CLK_DICE] = _bands(column[CLK_DICE])
     return edges
+
+
+def _bands(dice: np.ndarray) -> np.ndarray:
+    bands = np.unique(np.r_[DICE_BANDS, np.quantile(dice, QUANTILES)])[::-1]
+    return np.asarray(bands[bands > 0])
+
+
+def _similarity(column: dict[str, np.ndarray], field: str) -> tuple[np.ndarray, np.ndarray]:
+    """A Dice comparison's similarity per pair and whether the pair holds it."""
+    if field == CLK_DICE:
+        return column[CLK_DICE], np.ones(len(column[CLK_DICE]), dtype=bool)
+    agree, disagree = column[f"{field}_agree"], column[f"{field}_disagree"]
+    return agree, (agree + disagree) > 0
 
 
 def comparison_levels(
@@ -95,8 +114,7 @@ def comparison_levels(
     n = features.shape[0]
     out: dict[str, np.ndarray] = {}
     for field, field_edges in edges.items():
-        agree, disagree = column[f"{field}_agree"], column[f"{field}_disagree"]
-        held = (agree + disagree) > 0
+        agree, held = _similarity(column, field)
         level = np.full(n, -1, dtype=np.int64)
         level[held] = np.searchsorted(-field_edges, -agree[held], side="right")
         if field == NICKNAME_LEVEL_FIELD:
@@ -211,11 +229,18 @@ def fit_unsupervised(
 
     check_compatible(left, right)
     li, ri = candidate_pairs(left, right, skipped=skipped)
+    if len(li) == 0:
+        raise UserError("cannot fit without matches: no two records share a block key")
     features = pair_features(left, right, li, ri)
     edges = dice_edges(features)
     levels = comparison_levels(features, edges)
-    if not levels:
-        raise UserError("cannot fit without matches: no two records were compared")
+    if len(levels) < MIN_COMPARISONS:
+        raise UserError(
+            f"cannot fit without matches: these encodings give {len(levels)} comparison"
+            f"{'' if len(levels) == 1 else 's'} ({', '.join(sorted(levels))}) and EM needs at "
+            f"least {MIN_COMPARISONS}; encode both sides with field filters (pprl encode "
+            "--field-filters or --filter-fields), or give known matches (--matches)"
+        )
     rl, rr = random_pairs(left.num_rows, right.num_rows, RANDOM_PAIRS)
     start_u = comparison_levels(pair_features(left, right, rl, rr), edges)
     level_model = fit_levels(levels, start_u, level_sizes(edges, list(levels)))
