@@ -83,10 +83,9 @@ def dice_edges(features: np.ndarray) -> dict[str, np.ndarray]:
     column = _columns(features)
     edges = {}
     for field in CLK_FIELDS:
-        agree, disagree = column[f"{field}_agree"], column[f"{field}_disagree"]
-        held = agree[(agree + disagree) > 0]
-        if len(held):
-            edges[field] = _bands(held)
+        dice, held = _similarity(column, field)
+        if held.any():
+            edges[field] = _bands(dice[held])
     if not edges and len(features):
         edges[CLK_DICE] = _bands(column[CLK_DICE])
     return edges
