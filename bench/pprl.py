@@ -52,7 +52,7 @@ from bench._pprl_fields import FIELD_MODEL_WORLDS, field_run, fit_on, pick_link_
 from bench._pprl_report import entities_vs_resolution, run, throughput
 from bench._pprl_shipped import shipped_check
 from bench._pprl_sources import Source, public_sources, world_sources
-from bench._pprl_unsupervised import unsupervised_check
+from bench._pprl_unsupervised import unsupervised_check, unsupervised_only
 from ringfence.resolve.pprl import PprlParams
 from ringfence.resolve.pprl.params import (
     FIELD_PARAMS,
@@ -179,6 +179,12 @@ def parse_args() -> argparse.Namespace:
         action="store_true",
         help="--shipped-check, and on each eval world the model `pprl fit --unsupervised` "
         "learns from its two encodings alone (bench/_pprl_unsupervised.py, round 14)",
+    )
+    parser.add_argument(
+        "--unsupervised-only",
+        action="store_true",
+        help="only the --unsupervised-check's own figures: the unsupervised fit on each eval "
+        "world, without the shipped model or clear text (round 15)",
     )
     parser.add_argument(
         "--date-key-max-ratio",
@@ -368,8 +374,11 @@ def shipped(args: argparse.Namespace) -> dict[str, Any]:
         sources[name] = (train, test)
     options = {"date_key": args.date_key_features, "hinges": args.dice_hinges,
                "nicknames": args.nickname_keys}  # fmt: skip
-    check = unsupervised_check if args.unsupervised_check else shipped_check
-    result = check(sources, params, options)
+    if args.unsupervised_only:
+        result = unsupervised_only(sources, params)
+    else:
+        check = unsupervised_check if args.unsupervised_check else shipped_check
+        result = check(sources, params, options)
     return {"params": params.encoding_fields(), "seed": args.seed, **result,
             "machine": machine()}  # fmt: skip
 
@@ -382,7 +391,7 @@ def replace_args(args: argparse.Namespace, **changes: Any) -> argparse.Namespace
 def main() -> None:
     """Parse options, run the benchmark, print JSON."""
     args = parse_args()
-    if args.shipped_check or args.unsupervised_check:
+    if args.shipped_check or args.unsupervised_check or args.unsupervised_only:
         print(json.dumps(shipped(args), indent=2))
     elif args.pick_link_thresholds:
         print(json.dumps(pick_link_thresholds(args.pick_link_thresholds), indent=2))

@@ -3,8 +3,11 @@ round 14): what clear-text resolution does with EM, done on the receiver's side.
 
 Each compared pair's ``pair_features`` become comparison levels (``comparison_levels``): per
 field filter both records hold, its Dice in bands (``dice_edges``; the name also "one but for
-a nickname" when the encodings carry nickname keys); per exact code and the birth-date key,
-agree or differ; a field one side lacks is no evidence. A Fellegi-Sunter model over those
+a nickname" when the encodings carry nickname keys); per exact code, agree or differ; a field
+one side lacks is no evidence. The birth date (round 15) is one comparison: its key agrees, or
+it differs or is absent crossed with how much of the CLK's Dice the field filters leave
+unexplained (``residual_design``: the CLK holds the whole date, so a typo'd or over-frequent
+date still shows there). A Fellegi-Sunter model over those
 levels is fitted by expectation-maximisation over the compared pairs (``fit_levels``: m, u and
 the share of matches among them, u started from random pairs of the two files). The pairs it
 calls matches (probability >= 0.5) then label the compared pairs for the monotone logistic
@@ -30,11 +33,14 @@ if TYPE_CHECKING:
     from ringfence.resolve.pprl.field_model import ModelFit
     from ringfence.resolve.pprl.match import SkippedBlocks
 
-# Fixed Dice band edges of a field both records hold, highest first (level 0: Dice >= 0.98);
+# Fixed Dice band edges of a field both records hold, highest first (level 0: Dice above 0.98);
 # the quantiles of the field's Dice among the compared pairs are edges too, since a flipped
 # filter's Dice stay low even for equal values.
 DICE_BANDS = (0.98, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4)
 QUANTILES = (0.3, 0.5, 0.7, 0.85, 0.95)
+# Band edges of the CLK's residual Dice: these quantiles among the compared pairs (round 15).
+RESIDUAL_QUANTILES = (0.5, 0.8, 0.9, 0.95, 0.98)
+DATE_KEY = "birth_date_key"
 RANDOM_PAIRS = 200_000
 RANDOM_SEED = 14
 EM_ITERATIONS = 200
@@ -104,11 +110,62 @@ def _similarity(column: dict[str, np.ndarray], field: str) -> tuple[np.ndarray, 
     return agree, (agree + disagree) > 0
 
 
+@dataclass(frozen=True)
+class ResidualDesign:
+    """The CLK's Dice as the field filters predict it (least squares over the compared pairs:
+    ``coefficients`` of ``_field_design``), and the band edges of what is left (highest
+    first)."""
+
+    coefficients: np.ndarray
+    edges: np.ndarray
+
+    def bands(self, features: np.ndarray) -> np.ndarray:
+        """Each pair's residual band, 0 for the highest residual Dice."""
+        design, dice = _field_design(features)
+        residual = dice - design @ self.coefficients
+        return np.searchsorted(-self.edges, -residual, side="right")
+
+
+def _field_design(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair: 1, and per field filter its Dice where held and whether held; the CLK's Dice."""
+    column = _columns(features)
+    parts = [np.ones(len(features))]
+    for field in CLK_FIELDS:
+        dice, held = _similarity(column, field)
+        parts += [dice * held, held.astype(float)]
+    return np.column_stack(parts), column[CLK_DICE]
+
+
+def residual_design(features: np.ndarray, edges: dict[str, np.ndarray]) -> ResidualDesign | None:
+    """The residual of the CLK's Dice over the compared pairs ``features``, or None when the
+    encodings hold no field filters (``edges`` has the CLK's Dice itself) or no pairs."""
+    if CLK_DICE in edges or not edges or not len(features):
+        return None
+    design, dice = _field_design(features)
+    coefficients = np.linalg.lstsq(design, dice, rcond=None)[0]
+    quantiles = np.quantile(dice - design @ coefficients, RESIDUAL_QUANTILES)
+    return ResidualDesign(coefficients, np.unique(quantiles)[::-1])
+
+
+def _date_level(features: np.ndarray, residual: ResidualDesign | None) -> np.ndarray:
+    """The birth date's level: 0 its key agrees; without a residual 1 it differs; with one,
+    1 + band where the key differs and 1 + bands + band where a side has no key."""
+    column = _columns(features)
+    agree, differ = (column[name] > 0 for name in DATE_KEY_FEATURES)
+    if residual is None:
+        level = np.where(differ, 1, -1)
+    else:
+        band = residual.bands(features)
+        level = np.where(differ, 1 + band, 1 + len(residual.edges) + 1 + band)
+    return np.asarray(np.where(agree, 0, level), dtype=np.int64)
+
+
 def comparison_levels(
-    features: np.ndarray, edges: dict[str, np.ndarray]
+    features: np.ndarray, edges: dict[str, np.ndarray], residual: ResidualDesign | None = None
 ) -> dict[str, np.ndarray]:
     """Each comparison's level per pair (-1 where it gives no evidence) from a
-    ``pair_features`` matrix and ``dice_edges``; a comparison no pair holds is left out."""
+    ``pair_features`` matrix, ``dice_edges`` and ``residual_design``; a comparison no pair
+    holds is left out."""
     column = _columns(features)
     n = features.shape[0]
     out: dict[str, np.ndarray] = {}
@@ -120,12 +177,12 @@ def comparison_levels(
             nickname = column[NICKNAME_FEATURES[0]] > 0
             level[held & nickname & (level > 0)] = len(field_edges) + 1
         out[field] = level
-    exact = [(f"{e}_agree", f"{e}_differ") for e in EXACT_FIELDS]
-    for agree_name, differ_name in [*exact, DATE_KEY_FEATURES]:
+    for field in EXACT_FIELDS:
         level = np.full(n, -1, dtype=np.int64)
-        level[column[differ_name] > 0] = 1
-        level[column[agree_name] > 0] = 0
-        out[agree_name.removesuffix("_agree")] = level
+        level[column[f"{field}_differ"] > 0] = 1
+        level[column[f"{field}_agree"] > 0] = 0
+        out[field] = level
+    out[DATE_KEY] = _date_level(features, residual)
     return {name: level for name, level in out.items() if (level >= 0).any()}
 
 
@@ -136,9 +193,13 @@ def _level_counts(level: np.ndarray, size: int, weights: np.ndarray) -> np.ndarr
     return np.asarray(counts / counts.sum())
 
 
-def level_sizes(edges: dict[str, np.ndarray], names: list[str]) -> dict[str, int]:
+def level_sizes(
+    edges: dict[str, np.ndarray], names: list[str], residual: ResidualDesign | None = None
+) -> dict[str, int]:
     """How many levels each comparison has (``comparison_levels``)."""
     def size(name: str) -> int:
+        if name == DATE_KEY and residual is not None:
+            return 1 + 2 * (len(residual.edges) + 1)  # agree; differ, absent × bands
         if name not in edges:
             return 2  # agree, differ
         return len(edges[name]) + (2 if name == NICKNAME_LEVEL_FIELD else 1)
@@ -232,7 +293,8 @@ def fit_unsupervised(
         raise UserError("cannot fit without matches: no two records share a block key")
     features = pair_features(left, right, li, ri)
     edges = dice_edges(features)
-    levels = comparison_levels(features, edges)
+    residual = residual_design(features, edges)
+    levels = comparison_levels(features, edges, residual)
     if len(levels) < MIN_COMPARISONS:
         raise UserError(
             f"cannot fit without matches: these encodings give {len(levels)} comparison"
@@ -241,8 +303,8 @@ def fit_unsupervised(
             "--field-filters or --filter-fields), or give known matches (--matches)"
         )
     rl, rr = random_pairs(left.num_rows, right.num_rows, RANDOM_PAIRS)
-    start_u = comparison_levels(pair_features(left, right, rl, rr), edges)
-    level_model = fit_levels(levels, start_u, level_sizes(edges, list(levels)))
+    start_u = comparison_levels(pair_features(left, right, rl, rr), edges, residual)
+    level_model = fit_levels(levels, start_u, level_sizes(edges, list(levels), residual))
     called = level_model.probability(levels) >= 0.5
     if called.all() or not called.any():
         raise UserError(
