@@ -7,7 +7,9 @@ from dataclasses import replace
 
 from bench._pprl_fields import LINK_THRESHOLDS
 from bench._pprl_shipped import shipped_check
+from bench._pprl_unsupervised import unsupervised_only
 from bench._pprl_world import make_world
+from ringfence.resolve.pprl.entities import FIT_LINK_THRESHOLDS
 from ringfence.resolve.pprl.params import FIELD_PARAMS
 
 
@@ -30,3 +32,15 @@ def test_one_model_for_every_world_trained_only_on_the_train_worlds() -> None:
         assert world["f1"] > 0.5 and world["clear_text_f1"] > 0.3
         gap = world["f1"] - world["clear_text_f1"]
         assert abs(world["f1_difference_vs_resolution_entities"] - gap) < 1e-4
+
+
+def test_unsupervised_only_fits_each_eval_world_on_its_own_encodings() -> None:
+    """bench/pprl.py --unsupervised-only (round 15): per eval world the unsupervised fit's
+    entity figures at the threshold it picked, with no shipped model or clear text."""
+    sources = {"synthetic": (make_world(1, 150), make_world(2, 150))}
+    result = unsupervised_only(sources, FIELD_PARAMS)
+    world = result["worlds"]["synthetic"]
+    assert set(result) == {"worlds"} and "clear_text_f1" not in world
+    assert world["link_threshold"] in FIT_LINK_THRESHOLDS
+    assert 0 < world["summary"]["called_matches"] < world["summary"]["compared"]
+    assert world["f1"] > 0.9 and abs(world["expected_f1"] - world["f1"]) < 0.1  # 0.968, 0.935
