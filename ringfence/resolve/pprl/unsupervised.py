@@ -7,9 +7,9 @@ a nickname" when the encodings carry nickname keys); per exact code, agree or di
 one side lacks is no evidence. The birth date (round 15) is one comparison: its key agrees, or
 it differs or is absent crossed with how much of the CLK's Dice the field filters leave
 unexplained (``residual_design``: the CLK holds the whole date, so a typo'd or over-frequent
-date still shows there). A Fellegi-Sunter model over those
-levels is fitted by expectation-maximisation over the compared pairs (``fit_levels``: m, u and
-the share of matches among them, u started from random pairs of the two files). The pairs it
+date still shows there). A Fellegi-Sunter model over those levels is fitted by
+expectation-maximisation over the compared pairs (``fit_levels``: m, u and the share of
+matches among them, u started from random pairs of the two files). The pairs it
 calls matches (probability >= 0.5) then label the compared pairs for the monotone logistic
 ``FieldModel`` (``fit_unsupervised``), so ``pprl match`` scores with the model kind it already
 knows, and its entities link threshold is the one of best *expected* entity F1
