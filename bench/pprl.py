@@ -49,6 +49,7 @@ from bench._pprl_blip import blip_sweep
 from bench._pprl_clk import fit_clk_model
 from bench._pprl_eval import World
 from bench._pprl_fields import FIELD_MODEL_WORLDS, field_run, fit_on, pick_link_thresholds
+from bench._pprl_options import field_sets, replace_args
 from bench._pprl_report import entities_vs_resolution, run, throughput
 from bench._pprl_shipped import shipped_check
 from bench._pprl_sources import Source, public_sources, world_sources
@@ -56,9 +57,7 @@ from bench._pprl_unsupervised import unsupervised_check, unsupervised_only
 from ringfence.resolve.pprl import PprlParams
 from ringfence.resolve.pprl.params import (
     FIELD_PARAMS,
-    field_subset_params,
     parse_field_flips,
-    parse_town_with,
 )
 
 
@@ -267,39 +266,11 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
-def _field_sets(args: argparse.Namespace) -> list[PprlParams]:
-    """The encodings the sweep options name (none: ``FIELD_PARAMS`` alone is meant)."""
-    field_sets = [field_subset_params(f) for f in args.filter_fields or []]
-    if args.date_key_only:
-        field_sets = [replace(p, block_on=("birth_date",)) for p in field_sets or [FIELD_PARAMS]]
-    if args.no_block_on:
-        field_sets = [replace(p, block_on=()) for p in field_sets or [FIELD_PARAMS]]
-    if args.date_block != "day":
-        field_sets = [replace(p, date_block=args.date_block)
-                      for p in field_sets or [FIELD_PARAMS]]  # fmt: skip
-    if args.date_key_max_ratio:
-        field_sets = [replace(p, date_key_max_ratio=r, date_key_fallback=fallback)
-                      for p in field_sets or [FIELD_PARAMS]
-                      for r in args.date_key_max_ratio
-                      for fallback in args.date_key_fallback]  # fmt: skip
-    if args.town_with:
-        field_sets = [
-            replace(p, town_with=hosts, field_flip_probabilities={h: f for h in hosts},
-                    town_filter_without_host=args.town_filter_without_host)
-            for p in field_sets or [FIELD_PARAMS]
-            for hosts in map(parse_town_with, args.town_with)
-            for f in args.composite_flip
-        ]
-    if args.nickname_keys:
-        field_sets = [replace(p, name_nicknames=True) for p in field_sets or [FIELD_PARAMS]]
-    return field_sets
-
-
 def _sweep(
     args: argparse.Namespace, train: Source, test: Source, description: str
 ) -> dict[str, Any]:
     """--blip-sweep: every setting the options name (bench/_pprl_blip.py), as printed."""
-    field_sets = _field_sets(args)
+    encodings = field_sets(args)
     field_flips = [parse_field_flips(f) for f in args.field_flip or []]
     set_tau_grid(coarse=args.coarse_tau_grid)
     sweep = blip_sweep(
@@ -307,7 +278,7 @@ def _sweep(
         test,
         args.blip_sweep,
         not args.no_resolution,
-        field_sets or None,
+        encodings or None,
         field_flips or None,
         args.date_key_features,
         args.dice_hinges,
@@ -359,7 +330,7 @@ def write_clk_model(args: argparse.Namespace) -> None:
 
 def shipped(args: argparse.Namespace) -> dict[str, Any]:
     """--shipped-check: bench/_pprl_shipped.py on every world, as printed."""
-    sets = _field_sets(args) or [FIELD_PARAMS]
+    sets = field_sets(args) or [FIELD_PARAMS]
     flips = [parse_field_flips(f) for f in args.field_flip or []]
     params = sets[0]
     if flips:
@@ -381,11 +352,6 @@ def shipped(args: argparse.Namespace) -> dict[str, Any]:
         result = check(sources, params, options)
     return {"params": params.encoding_fields(), "seed": args.seed, **result,
             "machine": machine()}  # fmt: skip
-
-
-def replace_args(args: argparse.Namespace, **changes: Any) -> argparse.Namespace:
-    """A copy of parsed options with some changed."""
-    return argparse.Namespace(**(vars(args) | changes))
 
 
 def main() -> None:

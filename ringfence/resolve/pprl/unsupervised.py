@@ -122,8 +122,12 @@ class ResidualDesign:
     def bands(self, features: np.ndarray) -> np.ndarray:
         """Each pair's residual band, 0 for the highest residual Dice."""
         design, dice = _field_design(features)
-        residual = dice - design @ self.coefficients
-        return np.searchsorted(-self.edges, -residual, side="right")
+        return _band(dice - design @ self.coefficients, self.edges)
+
+
+def _band(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Each value's band among ``edges`` (highest first): 0 above the first edge."""
+    return np.searchsorted(-edges, -values, side="right")
 
 
 def _field_design(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -172,7 +176,7 @@ def comparison_levels(
     for field, field_edges in edges.items():
         agree, held = _similarity(column, field)
         level = np.full(n, -1, dtype=np.int64)
-        level[held] = np.searchsorted(-field_edges, -agree[held], side="right")
+        level[held] = _band(agree[held], field_edges)
         if field == NICKNAME_LEVEL_FIELD:
             nickname = column[NICKNAME_FEATURES[0]] > 0
             level[held & nickname & (level > 0)] = len(field_edges) + 1
