@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ringfence.errors import UserError
+from ringfence.resolve.pprl.extra_features import record_degrees
 from ringfence.resolve.pprl.field_model import FieldModel
 from ringfence.resolve.pprl.match import (
     SkippedBlocks,
@@ -68,20 +69,28 @@ def score_links(
 ) -> Links:
     """Score the candidate pairs left×right, left×left and right×right with one model (the
     shipped one for these encodings unless ``model`` is given, as ``match_encodings`` does).
-    ``skipped``, if given, records the over-common keys the three comparisons left out."""
+    ``skipped``, if given, records the over-common keys the three comparisons left out. A
+    record's number of candidates (crowding, ``pair_features``) is the one of the left×right
+    comparison in all three."""
     scorer = model_for(check_compatible(left, right), model)
     n_left = left.num_rows
     parts = []
-    for one, other, offset_one, offset_other in (
-        (left, right, 0, n_left),
-        (left, left, 0, 0),
-        (right, right, n_left, n_left),
+    degrees: dict[str, np.ndarray] = {}
+    for one, other, offset_one, offset_other, sides in (
+        (left, right, 0, n_left, ("left", "right")),
+        (left, left, 0, 0, ("left", "left")),
+        (right, right, n_left, n_left, ("right", "right")),
     ):
         li, ri = candidate_pairs(one, other, skipped=skipped, lsh=uses_lsh(scorer))
         if one is other:  # each unordered pair once, never a record with itself
             keep = li < ri
             li, ri = li[keep], ri[keep]
-        score = scored_pairs(one, other, li, ri, scorer)[0] if len(li) else np.zeros(0)
+        else:
+            degrees["left"], degrees["right"] = record_degrees(li, ri, n_left, right.num_rows)
+        pair_degrees = (degrees[sides[0]], degrees[sides[1]])
+        score = (
+            scored_pairs(one, other, li, ri, scorer, pair_degrees)[0] if len(li) else np.zeros(0)
+        )
         parts.append((li + offset_one, ri + offset_other, score))
     a, b, score = (np.concatenate([p[i] for p in parts]) for i in range(3))
     return Links(n_left, right.num_rows, a.astype(np.int64), b.astype(np.int64), score)

@@ -9,7 +9,13 @@ shipped model and older file, weighs them 0 and scores as before.
   may rise faster near an identical value while staying monotone in every Dice (round 9);
 * ``NICKNAME_FEATURES``: whether the two names are one but for a nickname ("bill searle" /
   "william searle"): the records share a nickname key (``PprlParams.name_nicknames``) and are
-  not one name written alike (round 12).
+  not one name written alike (round 12);
+* ``CROWDING_FEATURES``: how crowded a pair's agreeing names are: where the name filters agree
+  (Dice above ``TOP_NAME_DICE``), ``crowding`` of the pair (the fewer candidates of its two
+  records, in logs), weight <= 0, what term-frequency adjustment does in clear text: "john
+  smith" meets many candidates, "ebenezer blount" few (round 17). It needs each record's
+  number of candidates in the left × right comparison (``record_degrees``), which the receiver
+  counts from the block keys it already compares.
 """
 
 from __future__ import annotations
@@ -21,6 +27,9 @@ from ringfence.resolve.pprl.params import CLK_FIELDS
 
 DATE_KEY_FEATURES = ("birth_date_key_agree", "birth_date_key_differ")
 NICKNAME_FEATURES = ("name_nickname_agree",)
+CROWDING_FEATURES = ("name_crowding",)
+# A name Dice above this is the name filters agreeing (the EM's top Dice band starts here).
+TOP_NAME_DICE = 0.98
 HINGE_KNOTS = (0.5, 0.7, 0.9)
 HINGE_SUFFIXES = tuple(f"_over{round(k * 100)}" for k in HINGE_KNOTS)
 HINGE_BASES = ("dice", *(f"{f}_agree" for f in CLK_FIELDS))
@@ -42,6 +51,35 @@ def hinge_features(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             name = f"{base.removesuffix('_agree')}{suffix}"
             out[name] = np.maximum(columns[base] - k, 0.0) / (1.0 - k)
     return out
+
+
+def record_degrees(
+    li: np.ndarray, ri: np.ndarray, n_left: int, n_right: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each record's number of candidates among the left × right pairs ``li``, ``ri`` (all
+    the pairs the comparison makes), left records and right records."""
+    return np.bincount(li, minlength=n_left), np.bincount(ri, minlength=n_right)
+
+
+def crowding(degrees: tuple[np.ndarray, np.ndarray], li: np.ndarray, ri: np.ndarray) -> np.ndarray:
+    """Per pair, log(1 + candidates) of whichever of its two records has fewer
+    (``record_degrees``: left records' first, right records' second)."""
+    return np.asarray(np.minimum(np.log1p(degrees[0][li]), np.log1p(degrees[1][ri])), dtype=float)
+
+
+def crowding_features(
+    columns: dict[str, np.ndarray],
+    degrees: tuple[np.ndarray, np.ndarray] | None,
+    li: np.ndarray,
+    ri: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """``CROWDING_FEATURES`` of each pair: its ``crowding`` where both records hold the name
+    filter and they agree (Dice above ``TOP_NAME_DICE``), else 0; none without ``degrees`` or
+    name filters."""
+    if degrees is None or "name_agree" not in columns:
+        return {}
+    agree = columns["name_agree"] > TOP_NAME_DICE
+    return {"name_crowding": np.where(agree, crowding(degrees, li, ri), 0.0)}
 
 
 def date_key_features(

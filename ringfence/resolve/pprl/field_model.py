@@ -29,10 +29,12 @@ import pyarrow as pa
 
 from ringfence.errors import InputFileError, UserError
 from ringfence.resolve.pprl.extra_features import (
+    CROWDING_FEATURES,
     DATE_KEY_FEATURES,
     HINGE_FEATURES,
     HINGE_SUFFIXES,
     NICKNAME_FEATURES,
+    crowding_features,
     date_key_features,
     hinge_features,
     nickname_features,
@@ -56,6 +58,7 @@ FEATURES: tuple[str, ...] = (
     *DATE_KEY_FEATURES,
     *HINGE_FEATURES,
     *NICKNAME_FEATURES,
+    *CROWDING_FEATURES,
 )
 
 
@@ -179,10 +182,13 @@ def pair_features(
     li: np.ndarray,
     ri: np.ndarray,
     agree: dict[str, np.ndarray] | None = None,
+    degrees: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """The ``FEATURES`` of each candidate pair (rows ``li`` of left with ``ri`` of right) as
     an (n, len(FEATURES)) matrix; a field without a filter in these encodings counts as held
-    by neither side. ``agree`` passes exact agreements the caller already has."""
+    by neither side. ``agree`` passes exact agreements the caller already has; ``degrees``
+    each record's number of candidates (``extra_features.record_degrees``; left's, right's),
+    without which ``CROWDING_FEATURES`` are 0."""
     from ringfence.resolve.pprl.match import (
         clk_matrix,
         dice,
@@ -209,6 +215,7 @@ def pair_features(
         columns[f"{name}_differ"] = differ[name].astype(np.float64)
     columns.update(date_key_features(left, right, li, ri))
     columns.update(nickname_features(left, right, li, ri))
+    columns.update(crowding_features(columns, degrees, li, ri))
     columns.update(hinge_features(columns))
     matrix = np.zeros((len(li), len(FEATURES)), dtype=np.float64)
     for j, name in enumerate(FEATURES):
@@ -227,6 +234,7 @@ def fit_field_model(
     date_key: bool = False,
     hinges: bool = False,
     nicknames: bool = False,
+    crowding: bool = False,
 ) -> FieldModel:
     """A logistic model of ``labels`` (true = one party) on ``pair_features`` rows.
 
@@ -236,7 +244,8 @@ def fit_field_model(
     if given), so its probability is that of a match among pairs the blocking puts side by
     side. Features constant in the training pairs (a field no record carries) and those in
     ``exclude`` get weight 0, as do ``DATE_KEY_FEATURES`` unless ``date_key`` and
-    ``HINGE_FEATURES`` unless ``hinges`` and ``NICKNAME_FEATURES`` unless ``nicknames``.
+    ``HINGE_FEATURES`` unless ``hinges``, ``NICKNAME_FEATURES`` unless ``nicknames`` and
+    ``CROWDING_FEATURES`` unless ``crowding``.
     """
     from scipy.optimize import minimize
 
@@ -245,6 +254,7 @@ def fit_field_model(
         *(() if date_key else DATE_KEY_FEATURES),
         *(() if hinges else HINGE_FEATURES),
         *(() if nicknames else NICKNAME_FEATURES),
+        *(() if crowding else CROWDING_FEATURES),
     )
 
     if labels.all() or not labels.any():
@@ -279,8 +289,9 @@ def fit_field_model(
 
 
 def _bounds(feature: str) -> tuple[float | None, float | None]:
-    """Sign of a feature's weight: similarities and agreements >= 0, disagreements <= 0."""
-    if feature.endswith(("_differ", "_disagree")):
+    """Sign of a feature's weight: similarities and agreements >= 0, disagreements and
+    crowding <= 0."""
+    if feature.endswith(("_differ", "_disagree")) or feature in CROWDING_FEATURES:
         return (None, 0.0)
     return (0.0, None)
 

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ringfence.errors import UserError
+from ringfence.resolve.pprl.extra_features import record_degrees
 from ringfence.resolve.pprl.field_model import FieldModel, default_field_model, pair_features
 from ringfence.resolve.pprl.lsh import CANDIDATES_NAME_MINHASH
 from ringfence.resolve.pprl.params import (
@@ -320,7 +321,8 @@ def match_encodings(
         raise UserError(f"threshold must be between 0 and 1, not {threshold}")
     model = model_for(check_compatible(left, right), model)
     li, ri = candidate_pairs(left, right, skipped=skipped, lsh=uses_lsh(model))
-    scores = scored_pairs(left, right, li, ri, model)
+    degrees = record_degrees(li, ri, left.num_rows, right.num_rows)
+    scores = scored_pairs(left, right, li, ri, model, degrees)
     keep = scores[0] >= threshold
     li, ri, score = li[keep], ri[keep], scores[0][keep]
     labels = [scores[1][i] for i in np.flatnonzero(keep)]
@@ -364,15 +366,18 @@ def scored_pairs(
     li: np.ndarray,
     ri: np.ndarray,
     model: ScoreModel | FieldModel,
+    degrees: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, list[str]]:
-    """Score and exact-match labels ("phone,email") of the given candidate pairs."""
+    """Score and exact-match labels ("phone,email") of the given candidate pairs; ``degrees``
+    (each record's number of candidates, ``pair_features``) for a field model that weighs
+    crowding."""
     agree = exact_agreements(left, right, li, ri)
     labels = [""] * len(li)
     for name in EXACT_FIELDS:
         for i in np.flatnonzero(agree[name]):
             labels[i] = f"{labels[i]},{name}" if labels[i] else name
     if isinstance(model, FieldModel):
-        return model.score(pair_features(left, right, li, ri, agree)), labels
+        return model.score(pair_features(left, right, li, ri, agree, degrees)), labels
     dice_scores = dice(clk_matrix(left), clk_matrix(right), li, ri)
     differ = exact_disagreements(left, right, li, ri) if model.disagree_factors else None
     return combine_scores(dice_scores, agree, model, differ), labels

@@ -7,7 +7,10 @@ a nickname" when the encodings carry nickname keys); per exact code, agree or di
 one side lacks is no evidence. The birth date (round 15) is one comparison: its key agrees, or
 it differs or is absent crossed with how much of the CLK's Dice the field filters leave
 unexplained (``residual_design``: the CLK holds the whole date, so a typo'd or over-frequent
-date still shows there). A Fellegi-Sunter model over those levels is fitted by
+date still shows there). The name's top level, filters that agree, is split by how crowded
+the pair is (round 17: ``crowding_classes``, the fewer candidates of its two records, in
+terciles), as clear text's term-frequency adjustment splits an exact name by its frequency. A
+Fellegi-Sunter model over those levels is fitted by
 expectation-maximisation over the compared pairs (``fit_levels``: m, u and the share of
 matches among them, u started from random pairs of the two files). The pairs it
 calls matches (probability >= 0.5) then label the compared pairs for the monotone logistic
@@ -25,7 +28,12 @@ import numpy as np
 import pyarrow as pa
 
 from ringfence.errors import UserError
-from ringfence.resolve.pprl.extra_features import DATE_KEY_FEATURES, NICKNAME_FEATURES
+from ringfence.resolve.pprl.extra_features import (
+    DATE_KEY_FEATURES,
+    NICKNAME_FEATURES,
+    crowding,
+    record_degrees,
+)
 from ringfence.resolve.pprl.params import CLK_FIELDS, EXACT_FIELDS
 
 if TYPE_CHECKING:
@@ -40,6 +48,9 @@ DICE_BANDS = (0.98, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4)
 QUANTILES = (0.3, 0.5, 0.7, 0.85, 0.95)
 # Band edges of the CLK's residual Dice: these quantiles among the compared pairs (round 15).
 RESIDUAL_QUANTILES = (0.5, 0.8, 0.9, 0.95, 0.98)
+# Crowding classes of the name's top level: cut at these quantiles of the compared pairs'
+# crowding (round 17), the least crowded class keeping level 0.
+CROWDING_QUANTILES = (1 / 3, 2 / 3)
 DATE_KEY = "birth_date_key"
 RANDOM_PAIRS = 200_000
 RANDOM_SEED = 14
@@ -164,12 +175,22 @@ def _date_level(features: np.ndarray, residual: ResidualDesign | None) -> np.nda
     return np.asarray(np.where(agree, 0, level), dtype=np.int64)
 
 
+def crowding_classes(pairs: np.ndarray, cuts: np.ndarray) -> np.ndarray:
+    """Each pair's crowding class (``extra_features.crowding`` values ``pairs``) among the
+    ``cuts`` (ascending): 0 the least crowded."""
+    return np.asarray(np.searchsorted(cuts, pairs, side="right"), dtype=np.int64)
+
+
 def comparison_levels(
-    features: np.ndarray, edges: dict[str, np.ndarray], residual: ResidualDesign | None = None
+    features: np.ndarray,
+    edges: dict[str, np.ndarray],
+    residual: ResidualDesign | None = None,
+    crowded: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Each comparison's level per pair (-1 where it gives no evidence) from a
     ``pair_features`` matrix, ``dice_edges`` and ``residual_design``; a comparison no pair
-    holds is left out."""
+    holds is left out. With ``crowded`` (``crowding_classes``) the name's top level of a pair
+    in class c > 0 becomes a level of its own after the name's others."""
     column = _columns(features)
     n = features.shape[0]
     out: dict[str, np.ndarray] = {}
@@ -180,6 +201,9 @@ def comparison_levels(
         if field == NICKNAME_LEVEL_FIELD:
             nickname = column[NICKNAME_FEATURES[0]] > 0
             level[held & nickname & (level > 0)] = len(field_edges) + 1
+            if crowded is not None:
+                top = held & (level == 0) & (crowded > 0)
+                level[top] = len(field_edges) + 1 + crowded[top]
         out[field] = level
     for field in EXACT_FIELDS:
         level = np.full(n, -1, dtype=np.int64)
@@ -198,15 +222,21 @@ def _level_counts(level: np.ndarray, size: int, weights: np.ndarray) -> np.ndarr
 
 
 def level_sizes(
-    edges: dict[str, np.ndarray], names: list[str], residual: ResidualDesign | None = None
+    edges: dict[str, np.ndarray],
+    names: list[str],
+    residual: ResidualDesign | None = None,
+    crowding_classes: int = 1,
 ) -> dict[str, int]:
-    """How many levels each comparison has (``comparison_levels``)."""
+    """How many levels each comparison has (``comparison_levels``; the name's top level in
+    ``crowding_classes`` classes)."""
     def size(name: str) -> int:
         if name == DATE_KEY and residual is not None:
             return 1 + 2 * (len(residual.edges) + 1)  # agree; differ, absent × bands
         if name not in edges:
             return 2  # agree, differ
-        return len(edges[name]) + (2 if name == NICKNAME_LEVEL_FIELD else 1)
+        if name == NICKNAME_LEVEL_FIELD:
+            return len(edges[name]) + 1 + crowding_classes
+        return len(edges[name]) + 1
 
     return {name: size(name) for name in names}
 
@@ -283,8 +313,9 @@ def fit_unsupervised(
 ) -> ModelFit:
     """A field model and its entities link threshold from two encodings tables alone (what
     ``pprl fit --unsupervised`` does): EM over the compared pairs' levels, the pairs it calls
-    matches as labels of ``fit_field_model`` (with the date key, hinge and nickname features
-    whenever the encodings carry them), and the link threshold of best expected entity F1.
+    matches as labels of ``fit_field_model`` (with the date key, hinge, nickname and crowding
+    features whenever the encodings carry them), and the link threshold of best expected
+    entity F1.
     ``summary``: pairs compared, pairs the EM called matches, its estimated share of matches
     (per million pairs)."""
     from ringfence.resolve.pprl.entities import FIT_LINK_THRESHOLDS, score_links
@@ -295,10 +326,13 @@ def fit_unsupervised(
     li, ri = candidate_pairs(left, right, skipped=skipped)
     if len(li) == 0:
         raise UserError("cannot fit without matches: no two records share a block key")
-    features = pair_features(left, right, li, ri)
+    degrees = record_degrees(li, ri, left.num_rows, right.num_rows)
+    features = pair_features(left, right, li, ri, degrees=degrees)
     edges = dice_edges(features)
     residual = residual_design(features, edges)
-    levels = comparison_levels(features, edges, residual)
+    crowd = crowding(degrees, li, ri)
+    cuts = np.quantile(crowd, CROWDING_QUANTILES)
+    levels = comparison_levels(features, edges, residual, crowding_classes(crowd, cuts))
     if len(levels) < MIN_COMPARISONS:
         raise UserError(
             f"cannot fit without matches: these encodings give {len(levels)} comparison"
@@ -307,8 +341,14 @@ def fit_unsupervised(
             "--field-filters or --filter-fields), or give known matches (--matches)"
         )
     rl, rr = random_pairs(left.num_rows, right.num_rows, RANDOM_PAIRS)
-    start_u = comparison_levels(pair_features(left, right, rl, rr), edges, residual)
-    level_model = fit_levels(levels, start_u, level_sizes(edges, list(levels), residual))
+    start_u = comparison_levels(
+        pair_features(left, right, rl, rr),
+        edges,
+        residual,
+        crowding_classes(crowding(degrees, rl, rr), cuts),
+    )
+    sizes = level_sizes(edges, list(levels), residual, len(CROWDING_QUANTILES) + 1)
+    level_model = fit_levels(levels, start_u, sizes)
     called = level_model.probability(levels) >= 0.5
     if called.all() or not called.any():
         raise UserError(
@@ -316,7 +356,13 @@ def fit_unsupervised(
             f"{len(called):,} compared pairs matches; give known matches (--matches) instead"
         )
     fitted = fit_field_model(
-        features, called, version="unsupervised", date_key=True, hinges=True, nicknames=True
+        features,
+        called,
+        version="unsupervised",
+        date_key=True,
+        hinges=True,
+        nicknames=True,
+        crowding=True,
     )
     choice = expected_link_choice(score_links(left, right, fitted), FIT_LINK_THRESHOLDS)
     summary = {
