@@ -28,7 +28,8 @@ from ringfence.resolve.pprl.params import CLK_FIELDS
 DATE_KEY_FEATURES = ("birth_date_key_agree", "birth_date_key_differ")
 NICKNAME_FEATURES = ("name_nickname_agree",)
 CROWDING_FEATURES = ("name_crowding",)
-# A name Dice above this is the name filters agreeing (the EM's top Dice band starts here).
+# A name Dice above this is the name filters agreeing (``unsupervised.DICE_BANDS`` starts
+# its top band here too).
 TOP_NAME_DICE = 0.98
 HINGE_KNOTS = (0.5, 0.7, 0.9)
 HINGE_SUFFIXES = tuple(f"_over{round(k * 100)}" for k in HINGE_KNOTS)

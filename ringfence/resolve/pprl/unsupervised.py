@@ -31,6 +31,7 @@ from ringfence.errors import UserError
 from ringfence.resolve.pprl.extra_features import (
     DATE_KEY_FEATURES,
     NICKNAME_FEATURES,
+    TOP_NAME_DICE,
     crowding,
     record_degrees,
 )
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 # Fixed Dice band edges of a field both records hold, highest first (level 0: Dice above 0.98);
 # the quantiles of the field's Dice among the compared pairs are edges too, since a flipped
 # filter's Dice stay low even for equal values.
-DICE_BANDS = (0.98, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4)
+DICE_BANDS = (TOP_NAME_DICE, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4)
 QUANTILES = (0.3, 0.5, 0.7, 0.85, 0.95)
 # Band edges of the CLK's residual Dice: these quantiles among the compared pairs (round 15).
 RESIDUAL_QUANTILES = (0.5, 0.8, 0.9, 0.95, 0.98)
@@ -225,17 +226,17 @@ def level_sizes(
     edges: dict[str, np.ndarray],
     names: list[str],
     residual: ResidualDesign | None = None,
-    crowding_classes: int = 1,
+    top_classes: int = 1,
 ) -> dict[str, int]:
     """How many levels each comparison has (``comparison_levels``; the name's top level in
-    ``crowding_classes`` classes)."""
+    ``top_classes`` crowding classes)."""
     def size(name: str) -> int:
         if name == DATE_KEY and residual is not None:
             return 1 + 2 * (len(residual.edges) + 1)  # agree; differ, absent × bands
         if name not in edges:
             return 2  # agree, differ
         if name == NICKNAME_LEVEL_FIELD:
-            return len(edges[name]) + 1 + crowding_classes
+            return len(edges[name]) + 1 + top_classes
         return len(edges[name]) + 1
 
     return {name: size(name) for name in names}
