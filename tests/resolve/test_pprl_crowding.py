@@ -101,6 +101,15 @@ def test_every_scoring_path_weighs_crowding() -> None:
     assert not bare[:, CROWDING].any()
 
 
+def test_crowding_scores_one_file_against_itself_and_an_empty_one() -> None:
+    left, _ = _crowded_parties()
+    empty = encode_parties(parties(), SECRET, FIELD_PARAMS)
+    model = FieldModel({"name_crowding": -1.0}, 5.0)
+    assert len(score_links(left, left, model).score) > 0  # one table as both sides
+    assert len(score_links(left, empty, model).score) > 0  # within-left pairs only
+    assert match_encodings(left, empty, threshold=0.0, model=model).num_rows == 0
+
+
 def test_unsupervised_fit_weighs_crowding_against_a_match() -> None:
     left_rows, right_rows, _ = _world()
     fit = fit_unsupervised(

@@ -82,11 +82,11 @@ def score_links(
         (right, right, n_left, n_left, ("right", "right")),
     ):
         li, ri = candidate_pairs(one, other, skipped=skipped, lsh=uses_lsh(scorer))
+        if sides == ("left", "right"):  # first: the counts the within-file pairs use too
+            degrees["left"], degrees["right"] = record_degrees(li, ri, n_left, right.num_rows)
         if one is other:  # each unordered pair once, never a record with itself
             keep = li < ri
             li, ri = li[keep], ri[keep]
-        else:
-            degrees["left"], degrees["right"] = record_degrees(li, ri, n_left, right.num_rows)
         pair_degrees = (degrees[sides[0]], degrees[sides[1]])
         score = (
             scored_pairs(one, other, li, ri, scorer, pair_degrees)[0] if len(li) else np.zeros(0)
