@@ -55,7 +55,7 @@ def unsupervised_figures(eval_source: Source, params: PprlParams) -> dict[str, A
     threshold = fit.model.link_threshold
     assert threshold is not None
     links = score_links(world.enc_left, world.enc_right, fit.model)
-    found = entity_prf(world, components(links, threshold, support=fit.model.support()))
+    found = entity_prf(world, components(links, threshold))
     return {
         **found,
         "link_threshold": threshold,

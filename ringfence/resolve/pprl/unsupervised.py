@@ -17,8 +17,6 @@ calls matches (probability >= 0.5) then label the compared pairs for the monoton
 ``FieldModel`` (``fit_unsupervised``), so ``pprl match`` scores with the model kind it already
 knows, and its entities link threshold is the one of best *expected* entity F1
 (``expected_link_choice``): each cross-file pair's score read as its chance of being a match.
-The model stores the entities' support (round 18, ``support.Support``): entities whose links at
-a lower threshold cover a share of their pairs join.
 """
 
 from __future__ import annotations
@@ -38,7 +36,6 @@ from ringfence.resolve.pprl.extra_features import (
     record_degrees,
 )
 from ringfence.resolve.pprl.params import CLK_FIELDS, EXACT_FIELDS
-from ringfence.resolve.pprl.support import Support
 
 if TYPE_CHECKING:
     from ringfence.resolve.pprl.entities import LinkChoice, Links
@@ -288,15 +285,12 @@ def random_pairs(n_left: int, n_right: int, count: int) -> tuple[np.ndarray, np.
     return rng.integers(0, n_left, count), rng.integers(0, n_right, count)
 
 
-def expected_link_choice(
-    links: Links, thresholds: tuple[float, ...], support: Support | None = None
-) -> LinkChoice:
+def expected_link_choice(links: Links, thresholds: tuple[float, ...]) -> LinkChoice:
     """The link threshold of best expected entity F1, with no known matches: each compared
     left×right pair's score is read as its chance of being a match, so the expected correct
     pairs of a threshold's entities are the scores of the compared cross pairs they join,
     the expected true pairs the scores of all of them, and every cross pair an entity joins
-    is predicted (a chain joining pairs never compared gains nothing). Ties: the lower.
-    With ``support`` the entities are those ``components`` gives with it."""
+    is predicted (a chain joining pairs never compared gains nothing). Ties: the lower."""
     from ringfence.resolve.pprl.entities import LinkChoice, components
 
     cross = (links.a < links.n_left) & (links.b >= links.n_left)
@@ -304,7 +298,7 @@ def expected_link_choice(
     expected_true = float(score.sum())
     f1 = {}
     for t in thresholds:
-        labels = components(links, t, support=support)
+        labels = components(links, t)
         size = int(labels.max()) + 1 if len(labels) else 0
         left_counts = np.bincount(labels[: links.n_left], minlength=size)
         predicted = float((left_counts * np.bincount(labels[links.n_left :], minlength=size)).sum())
@@ -321,8 +315,8 @@ def fit_unsupervised(
     """A field model and its entities link threshold from two encodings tables alone (what
     ``pprl fit --unsupervised`` does): EM over the compared pairs' levels, the pairs it calls
     matches as labels of ``fit_field_model`` (with the date key, hinge, nickname and crowding
-    features whenever the encodings carry them), the entities' ``Support`` and the link
-    threshold of best expected entity F1 with it.
+    features whenever the encodings carry them), and the link threshold of best expected
+    entity F1.
     ``summary``: pairs compared, pairs the EM called matches, its estimated share of matches
     (per million pairs)."""
     from ringfence.resolve.pprl.entities import FIT_LINK_THRESHOLDS, score_links
@@ -371,17 +365,10 @@ def fit_unsupervised(
         nicknames=True,
         crowding=True,
     )
-    support = Support()
-    choice = expected_link_choice(score_links(left, right, fitted), FIT_LINK_THRESHOLDS, support)
+    choice = expected_link_choice(score_links(left, right, fitted), FIT_LINK_THRESHOLDS)
     summary = {
         "compared": len(li),
         "called_matches": int(called.sum()),
         "estimated_match_share_ppm": round(level_model.prior * 1e6),
     }
-    fitted = replace(
-        fitted,
-        link_threshold=choice.link_threshold,
-        support_link_threshold=support.link_threshold,
-        support_share=support.share,
-    )
-    return ModelFit(fitted, summary, choice)
+    return ModelFit(replace(fitted, link_threshold=choice.link_threshold), summary, choice)
