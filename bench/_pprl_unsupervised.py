@@ -8,7 +8,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from bench._pprl_eval import World
+from bench._pprl_clear import resolution_pairs
+from bench._pprl_eval import World, prf
 from bench._pprl_fields import entity_prf
 from bench._pprl_shipped import shipped_check
 from bench._pprl_sources import Source
@@ -36,30 +37,42 @@ def unsupervised_check(
 
 
 def unsupervised_only(
-    sources: dict[str, tuple[Source, Source]], params: PprlParams
+    sources: dict[str, tuple[Source, Source]], params: PprlParams, clear: bool = False
 ) -> dict[str, Any]:
     """``--unsupervised-only``: per eval world the unsupervised fit's figures alone, without
-    the shipped model's or clear text's (round 15 compares with round 14's run of those)."""
-    worlds = {name: unsupervised_figures(eval_source, params)
-              for name, (_, eval_source) in sources.items()}  # fmt: skip
+    the shipped model's (round 15 compares with round 14's run of those); with ``clear``
+    (``--with-clear-text``) clear-text resolution's entity F1 in the same run too."""
+    worlds = {}
+    for name, (train_source, eval_source) in sources.items():
+        worlds[name] = unsupervised_figures(eval_source, params)
+        if clear:
+            left, right, truth = eval_source
+            found = resolution_pairs(left, right, (train_source[0], train_source[1]))
+            f1 = prf(len(found["entities"]), len(found["entities"] & truth), len(truth))["f1"]
+            worlds[name]["clear_text_f1"] = f1
+            worlds[name]["minus_clear_text"] = round(worlds[name]["f1"] - f1, 4)
     return {"worlds": worlds}
 
 
 def unsupervised_figures(eval_source: Source, params: PprlParams) -> dict[str, Any]:
     """The unsupervised fit on one eval world's two encodings: entity precision, recall, F1 at
-    the link threshold it picked, that threshold, its expected F1, the fit's summary and the
-    seconds of fitting and linking."""
+    the link threshold it picked (with the support it stores, as ``pprl match --entities
+    --model`` links them), that threshold, its expected F1, the fit's summary and the seconds
+    of fitting and linking; ``without_support``: the same links' components alone (round 17's
+    entities)."""
     world = World(eval_source, params, clear=False)
     start = time.perf_counter()
     fit = fit_unsupervised(world.enc_left, world.enc_right)
     threshold = fit.model.link_threshold
     assert threshold is not None
     links = score_links(world.enc_left, world.enc_right, fit.model)
-    found = entity_prf(world, components(links, threshold))
+    found = entity_prf(world, components(links, threshold, support=fit.model.support()))
+    seconds = round(time.perf_counter() - start, 1)
     return {
         **found,
         "link_threshold": threshold,
         "expected_f1": fit.choice.f1,
         "summary": fit.summary,
-        "seconds": round(time.perf_counter() - start, 1),
+        "seconds": seconds,
+        "without_support": entity_prf(world, components(links, threshold)),
     }

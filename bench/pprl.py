@@ -186,6 +186,17 @@ def parse_args() -> argparse.Namespace:
         "world, without the shipped model or clear text (round 15)",
     )
     parser.add_argument(
+        "--worlds",
+        help="with --unsupervised-only: these worlds (comma-separated: public sets of "
+        "bench/_resolve_public.py such as febrl1, febrl2, and simulator, synthetic) instead of "
+        "the six (round 19's fresh check)",
+    )
+    parser.add_argument(
+        "--with-clear-text",
+        action="store_true",
+        help="with --unsupervised-only: clear-text resolution's entity F1 in the same run",
+    )
+    parser.add_argument(
         "--date-key-max-ratio",
         type=float,
         nargs="+",
@@ -337,16 +348,18 @@ def shipped(args: argparse.Namespace) -> dict[str, Any]:
         params = replace(params, field_flip_probabilities={**params.field_flip_probabilities,
                                                            **flips[0]})  # fmt: skip
     sources = {}
-    for name in (*FIELD_MODEL_WORLDS, "febrl4"):
-        train, test, _ = public_sources(name, args.splink_datasets)
-        sources[name] = (train, test)
-    for name, synthetic in (("simulator", False), ("synthetic", True)):
-        train, test, _ = world_sources(replace_args(args, synthetic=synthetic))
+    names = args.worlds.split(",") if args.worlds else [*FIELD_MODEL_WORLDS, "febrl4",
+                                                        "simulator", "synthetic"]  # fmt: skip
+    for name in names:
+        if name in ("simulator", "synthetic"):
+            train, test, _ = world_sources(replace_args(args, synthetic=name == "synthetic"))
+        else:
+            train, test, _ = public_sources(name, args.splink_datasets)
         sources[name] = (train, test)
     options = {"date_key": args.date_key_features, "hinges": args.dice_hinges,
                "nicknames": args.nickname_keys}  # fmt: skip
     if args.unsupervised_only:
-        result = unsupervised_only(sources, params)
+        result = unsupervised_only(sources, params, args.with_clear_text)
     else:
         check = unsupervised_check if args.unsupervised_check else shipped_check
         result = check(sources, params, options)
