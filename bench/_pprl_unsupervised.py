@@ -56,23 +56,19 @@ def unsupervised_only(
 
 def unsupervised_figures(eval_source: Source, params: PprlParams) -> dict[str, Any]:
     """The unsupervised fit on one eval world's two encodings: entity precision, recall, F1 at
-    the link threshold it picked (with the support it stores, as ``pprl match --entities
-    --model`` links them), that threshold, its expected F1, the fit's summary and the seconds
-    of fitting and linking; ``without_support``: the same links' components alone (round 17's
-    entities)."""
+    the link threshold it picked, that threshold, its expected F1, the fit's summary and the
+    seconds of fitting and linking."""
     world = World(eval_source, params, clear=False)
     start = time.perf_counter()
     fit = fit_unsupervised(world.enc_left, world.enc_right)
     threshold = fit.model.link_threshold
     assert threshold is not None
     links = score_links(world.enc_left, world.enc_right, fit.model)
-    found = entity_prf(world, components(links, threshold, support=fit.model.support()))
-    seconds = round(time.perf_counter() - start, 1)
+    found = entity_prf(world, components(links, threshold))
     return {
         **found,
         "link_threshold": threshold,
         "expected_f1": fit.choice.f1,
         "summary": fit.summary,
-        "seconds": seconds,
-        "without_support": entity_prf(world, components(links, threshold)),
+        "seconds": round(time.perf_counter() - start, 1),
     }

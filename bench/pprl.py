@@ -187,9 +187,9 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument(
         "--worlds",
-        help="with --unsupervised-only: these worlds (comma-separated: public sets of "
-        "bench/_resolve_public.py such as febrl1, febrl2, and simulator, synthetic) instead of "
-        "the six (round 19's fresh check)",
+        help="with --shipped-check, --unsupervised-check or --unsupervised-only: these worlds "
+        "(comma-separated: public sets of bench/_resolve_public.py such as febrl1, febrl2, and "
+        "simulator, synthetic) instead of the six (round 19's fresh check)",
     )
     parser.add_argument(
         "--with-clear-text",
@@ -347,10 +347,14 @@ def shipped(args: argparse.Namespace) -> dict[str, Any]:
     if flips:
         params = replace(params, field_flip_probabilities={**params.field_flip_probabilities,
                                                            **flips[0]})  # fmt: skip
+    from bench._resolve_public import LOADERS as PUBLIC_LOADERS
+
     sources = {}
     names = args.worlds.split(",") if args.worlds else [*FIELD_MODEL_WORLDS, "febrl4",
                                                         "simulator", "synthetic"]  # fmt: skip
     for name in names:
+        if name not in (*PUBLIC_LOADERS, "simulator", "synthetic"):
+            raise SystemExit(f"--worlds: no world {name!r}")
         if name in ("simulator", "synthetic"):
             train, test, _ = world_sources(replace_args(args, synthetic=name == "synthetic"))
         else:

@@ -118,9 +118,7 @@ def _fit_unsupervised(left: Path, right: Path, out: Path) -> None:
     console.print(
         f"Fitted without known matches on {summary['compared']:,} compared pairs (EM called "
         f"{summary['called_matches']:,} of them matches); entities link threshold "
-        f"{choice.link_threshold} (expected entity F1 {choice.f1:.4f}; entities also joined by "
-        f"links >= {result.model.support_link_threshold} covering >= "
-        f"{result.model.support_share} of their pairs); wrote "
+        f"{choice.link_threshold} (expected entity F1 {choice.f1:.4f}); wrote "
         f"{escape(str(out))}",
         highlight=False,
         soft_wrap=True,

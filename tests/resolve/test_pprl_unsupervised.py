@@ -29,7 +29,6 @@ from ringfence.resolve.pprl.field_model import (
 from ringfence.resolve.pprl.io import write_encodings
 from ringfence.resolve.pprl.match import candidate_pairs
 from ringfence.resolve.pprl.params import CLK_FIELDS, FIELD_PARAMS, PprlParams
-from ringfence.resolve.pprl.support import Support
 from ringfence.resolve.pprl.unsupervised import (
     DATE_KEY,
     LevelModel,
@@ -90,8 +89,8 @@ def _world(seed: int = 5) -> tuple[Rows, Rows, set[tuple[str, str]]]:
 
 
 def _cross_f1(links: Links, threshold: float, left_ids: list[str], right_ids: list[str],
-              truth: set[tuple[str, str]], support: Support | None = None) -> float:  # fmt: skip
-    labels = components(links, threshold, support=support)
+              truth: set[tuple[str, str]]) -> float:  # fmt: skip
+    labels = components(links, threshold)
     n_left = links.n_left
     predicted = {(a, b) for i, a in enumerate(left_ids) for j, b in enumerate(right_ids)
                  if labels[i] == labels[n_left + j]}  # fmt: skip
@@ -153,9 +152,8 @@ def test_fit_without_matches_links_the_true_pairs() -> None:
     assert threshold in FIT_LINK_THRESHOLDS and fit.model.version == "unsupervised"
     assert 0 < fit.summary["called_matches"] < fit.summary["compared"]
     links = score_links(left, right, fit.model)
-    assert fit.model.support() == Support()  # round 18: entities need support
     f1 = _cross_f1(links, threshold, [r["id"] for r in left_rows],
-                   [r["id"] for r in right_rows], truth, fit.model.support())  # fmt: skip
+                   [r["id"] for r in right_rows], truth)  # fmt: skip
     assert f1 >= 0.95
     assert abs(fit.choice.f1 - f1) < 0.05
     shipped = default_field_model()
@@ -237,7 +235,6 @@ def test_cli_fit_unsupervised_then_match(tmp_path: Path) -> None:
     assert "Fitted without known matches" in stdout and "expected entity F1" in stdout
     model = load_field_model(tmp_path / "m.json")
     assert model.version == "unsupervised" and model.link_threshold in FIT_LINK_THRESHOLDS
-    assert model.support() == Support()
     code, stdout, stderr = _run("pprl", "match", *files, "--model", tmp_path / "m.json",
                                 "--entities", "--out", tmp_path / "e.csv")  # fmt: skip
     assert code == 0, stderr

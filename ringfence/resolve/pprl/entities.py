@@ -30,7 +30,6 @@ from ringfence.resolve.pprl.match import (
     uses_lsh,
 )
 from ringfence.resolve.pprl.params import ScoreModel
-from ringfence.resolve.pprl.support import Support
 
 # Default link thresholds, chosen on the bench's train worlds only (FEBRL4, FEBRL3, fake_1000,
 # historical_50k, the simulator, the synthetic world): the best mean train F1 over them, from
@@ -98,15 +97,11 @@ def score_links(
 
 
 def components(
-    links: Links,
-    link_threshold: float,
-    within_link_threshold: float | None = None,
-    support: Support | None = None,
+    links: Links, link_threshold: float, within_link_threshold: float | None = None
 ) -> np.ndarray:
     """Component label of each record (left first) when pairs scoring >= ``link_threshold``
     are linked (within-file pairs: >= ``within_link_threshold`` if given); a record without
-    such a link is a component of its own. With ``support`` the components it supports are
-    then joined (``Support.join``)."""
+    such a link is a component of its own."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -120,13 +115,7 @@ def components(
     graph = coo_matrix(
         (np.ones(int(keep.sum()), dtype=np.int8), (links.a[keep], links.b[keep])), shape=(n, n)
     )
-    labels = np.asarray(connected_components(graph, directed=False)[1], dtype=np.int64)
-    return labels if support is None else support.join(links, labels, link_threshold)
-
-
-def default_support(model: ScoreModel | FieldModel) -> Support | None:
-    """The entities' support of a model (``pprl fit --unsupervised``'s), else None."""
-    return model.support() if isinstance(model, FieldModel) else None
+    return np.asarray(connected_components(graph, directed=False)[1], dtype=np.int64)
 
 
 def default_link_threshold(model: ScoreModel | FieldModel) -> float:
@@ -273,8 +262,7 @@ def link_entities(
     ``link_threshold`` (default: ``default_link_threshold`` of the model in use) across or
     within the sides (``model`` and ``skipped`` as in ``match_encodings``). Within-file pairs
     use ``within_link_threshold`` if given, else ``link_threshold`` if given, else the model's
-    (``default_within_link_threshold``). A model with a support (``default_support``) then
-    joins the entities it supports."""
+    (``default_within_link_threshold``)."""
     scorer = model_for(check_compatible(left, right), model)
     if within_link_threshold is None:
         within_link_threshold = (
@@ -284,7 +272,7 @@ def link_entities(
         link_threshold = default_link_threshold(scorer)
     check_link_threshold(link_threshold)
     links = score_links(left, right, scorer, skipped=skipped)
-    labels = components(links, link_threshold, within_link_threshold, default_support(scorer))
+    labels = components(links, link_threshold, within_link_threshold)
     return entity_table(
         left.column("id").combine_chunks(), right.column("id").combine_chunks(), labels
     )

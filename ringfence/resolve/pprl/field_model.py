@@ -41,17 +41,12 @@ from ringfence.resolve.pprl.extra_features import (
 )
 from ringfence.resolve.pprl.lsh import CANDIDATES_NAME_MINHASH
 from ringfence.resolve.pprl.params import CLK_FIELDS, EXACT_FIELDS
-from ringfence.resolve.pprl.support import Support, check_unit
 
 if TYPE_CHECKING:  # both modules import this one when loaded
     from ringfence.resolve.pprl.entities import LinkChoice
     from ringfence.resolve.pprl.match import SkippedBlocks
 
 MODEL_FILE = "field_model.json"
-# A model file's numbers in (0, 1] that may be absent (older files): written only when set.
-OPTIONAL_KEYS = (
-    "link_threshold", "within_link_threshold", "support_link_threshold", "support_share"
-)  # fmt: skip
 # The shipped model for CLK-only encodings (no field filters): the CLK's Dice and the exact
 # codes' agreements and disagreements, fitted on the same train worlds as MODEL_FILE. Not the
 # default for them (it loses 0.49 pairs F1 on the simulator; docs/pprl.md): for --model.
@@ -85,10 +80,6 @@ class FieldModel:
     # How candidate pairs are found beyond the blocking keys: "name_minhash" (``lsh.py``,
     # ``fit_model(lsh=True)``) or None (the keys and codes only: older files, shipped models).
     candidates: str | None = None
-    # Entities' support (``support.Support``; ``pprl fit --unsupervised``): None, the
-    # components alone (older files, other models). Both or neither.
-    support_link_threshold: float | None = None
-    support_share: float | None = None
 
     def __post_init__(self) -> None:
         unknown = set(self.coefficients) - set(FEATURES)
@@ -106,17 +97,14 @@ class FieldModel:
             raise ValueError(
                 f"'candidates' must be {CANDIDATES_NAME_MINHASH} or absent: {self.candidates!r}"
             )
-        for key in OPTIONAL_KEYS:
-            if getattr(self, key) is not None:
-                check_unit(key, getattr(self, key))
-        if (self.support_link_threshold is None) != (self.support_share is None):
-            raise ValueError("'support_link_threshold' and 'support_share' go together")
-
-    def support(self) -> Support | None:
-        """The entities' support this model stores, or None."""
-        if self.support_link_threshold is None or self.support_share is None:
-            return None
-        return Support(self.support_link_threshold, self.support_share)
+        for key in ("link_threshold", "within_link_threshold"):
+            value = getattr(self, key)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"{key!r} is not a number")
+            if not 0.0 < value <= 1.0:  # NaN fails this too
+                raise ValueError(f"{key!r} must be above 0 and at most 1, not {value}")
 
     def fields(self) -> set[str]:
         """The fields whose own filters this model weighs."""
@@ -135,9 +123,10 @@ class FieldModel:
 
     def save(self, path: Path) -> None:
         """Write the model as JSON (creating its folder); an unwritable path is one error.
-        An optional key without a value is left out (the file reads as before it existed)."""
+        Without a link threshold (or a within one) the key is left out (the file reads as
+        before it existed)."""
         data = asdict(self)
-        for key in (*OPTIONAL_KEYS, "candidates"):
+        for key in ("link_threshold", "within_link_threshold", "candidates"):
             if data[key] is None:
                 del data[key]
         try:
@@ -156,8 +145,9 @@ def load_field_model(path: Path) -> FieldModel:
             intercept=data["intercept"],
             version=str(data.get("version", "fitted")),
             trained_on=str(data.get("trained_on", "")),
+            link_threshold=data.get("link_threshold"),  # older files have none
+            within_link_threshold=data.get("within_link_threshold"),
             candidates=data.get("candidates"),
-            **{key: data.get(key) for key in OPTIONAL_KEYS},  # older files lack them
         )
     except FileNotFoundError:
         raise InputFileError("model file not found", file=str(path)) from None

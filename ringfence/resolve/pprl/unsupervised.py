@@ -17,9 +17,6 @@ calls matches (probability >= 0.5) then label the compared pairs for the monoton
 ``FieldModel`` (``fit_unsupervised``), so ``pprl match`` scores with the model kind it already
 knows, and its entities link threshold is the one of best *expected* entity F1
 (``expected_link_choice``): each cross-file pair's score read as its chance of being a match.
-The model also stores the entities' support (rounds 18-19, ``support.Support``): at the
-threshold chosen without it, entities whose links at a lower threshold cover a share of their
-pairs join.
 """
 
 from __future__ import annotations
@@ -39,7 +36,6 @@ from ringfence.resolve.pprl.extra_features import (
     record_degrees,
 )
 from ringfence.resolve.pprl.params import CLK_FIELDS, EXACT_FIELDS
-from ringfence.resolve.pprl.support import Support
 
 if TYPE_CHECKING:
     from ringfence.resolve.pprl.entities import LinkChoice, Links
@@ -319,8 +315,8 @@ def fit_unsupervised(
     """A field model and its entities link threshold from two encodings tables alone (what
     ``pprl fit --unsupervised`` does): EM over the compared pairs' levels, the pairs it calls
     matches as labels of ``fit_field_model`` (with the date key, hinge, nickname and crowding
-    features whenever the encodings carry them), the link threshold of best expected entity
-    F1 and the entities' ``Support``, applied at that threshold.
+    features whenever the encodings carry them), and the link threshold of best expected
+    entity F1.
     ``summary``: pairs compared, pairs the EM called matches, its estimated share of matches
     (per million pairs)."""
     from ringfence.resolve.pprl.entities import FIT_LINK_THRESHOLDS, score_links
@@ -370,16 +366,9 @@ def fit_unsupervised(
         crowding=True,
     )
     choice = expected_link_choice(score_links(left, right, fitted), FIT_LINK_THRESHOLDS)
-    support = Support()  # applied at that threshold, not part of its choice (round 19)
     summary = {
         "compared": len(li),
         "called_matches": int(called.sum()),
         "estimated_match_share_ppm": round(level_model.prior * 1e6),
     }
-    fitted = replace(
-        fitted,
-        link_threshold=choice.link_threshold,
-        support_link_threshold=support.link_threshold,
-        support_share=support.share,
-    )
-    return ModelFit(fitted, summary, choice)
+    return ModelFit(replace(fitted, link_threshold=choice.link_threshold), summary, choice)
