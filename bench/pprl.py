@@ -13,6 +13,8 @@
         [--composite-flip 0 0.1] [--town-filter-without-host]] [--coarse-tau-grid]
     .venv/bin/python bench/pprl.py --write-clk-model ringfence/resolve/pprl/clk_model.json \
         --clk-model-version V --splink-datasets DIR   # the shipped CLK-only model
+    .venv/bin/python bench/pprl.py --unsupervised-only [--worlds febrl1,febrl2,simulator] \
+        [--with-clear-text] [--seed 1001] --splink-datasets DIR OPTIONS  # pprl fit --unsupervised
 
 Two labelled worlds (train and eval): by default ringfence.sim worlds after ingestion (the
 carrier's parties against every other partner's, labelled from truth/parties.parquet); with
@@ -352,9 +354,10 @@ def shipped(args: argparse.Namespace) -> dict[str, Any]:
     sources = {}
     names = args.worlds.split(",") if args.worlds else [*FIELD_MODEL_WORLDS, "febrl4",
                                                         "simulator", "synthetic"]  # fmt: skip
+    unknown = [n for n in names if n not in (*PUBLIC_LOADERS, "simulator", "synthetic")]
+    if unknown:
+        raise SystemExit(f"--worlds: no world {unknown[0]!r}")
     for name in names:
-        if name not in (*PUBLIC_LOADERS, "simulator", "synthetic"):
-            raise SystemExit(f"--worlds: no world {name!r}")
         if name in ("simulator", "synthetic"):
             train, test, _ = world_sources(replace_args(args, synthetic=name == "synthetic"))
         else:

@@ -3,7 +3,10 @@ it names, its link threshold chosen on them, scored on every eval world, trained
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
+
+import pytest
 
 from bench._pprl_fields import LINK_THRESHOLDS
 from bench._pprl_shipped import shipped_check
@@ -44,3 +47,30 @@ def test_unsupervised_only_fits_each_eval_world_on_its_own_encodings() -> None:
     assert world["link_threshold"] in FIT_LINK_THRESHOLDS
     assert 0 < world["summary"]["called_matches"] < world["summary"]["compared"]
     assert world["f1"] > 0.9 and abs(world["expected_f1"] - world["f1"]) < 0.1  # 0.968, 0.935
+
+
+def test_unsupervised_only_with_clear_text_scores_resolution_in_the_same_run() -> None:
+    """--with-clear-text (round 19): clear-text resolution's entity F1 beside the fit's, and
+    their difference; the fit's own figures as without it."""
+    sources = {"synthetic": (make_world(1, 150), make_world(2, 150))}
+    plain = unsupervised_only(sources, FIELD_PARAMS)["worlds"]["synthetic"]
+    world = unsupervised_only(sources, FIELD_PARAMS, clear=True)["worlds"]["synthetic"]
+    assert 0.3 < world["clear_text_f1"] <= 1.0
+    assert world["minus_clear_text"] == round(world["f1"] - world["clear_text_f1"], 4)
+    assert {k: world[k] for k in ("f1", "link_threshold")} == {
+        k: plain[k] for k in ("f1", "link_threshold")
+    }
+
+
+def test_worlds_refuses_an_unknown_world_before_loading_any(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import bench.pprl as bench_pprl
+
+    def no_loading(*args: object) -> None:
+        raise AssertionError("loaded a world before checking every name")
+
+    monkeypatch.setattr(bench_pprl, "public_sources", no_loading)
+    monkeypatch.setattr(sys, "argv", ["pprl", "--unsupervised-only", "--worlds", "febrl1,nope"])
+    with pytest.raises(SystemExit, match="--worlds: no world 'nope'"):
+        bench_pprl.shipped(bench_pprl.parse_args())
