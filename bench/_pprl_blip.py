@@ -13,8 +13,7 @@ from typing import Any
 import pyarrow as pa
 
 from bench._pprl_attack import attack_world
-from bench._pprl_clear import resolution_pairs
-from bench._pprl_eval import World, prf
+from bench._pprl_eval import World, clear_text_entities
 from bench._pprl_fields import entity_prf
 from bench._pprl_sources import Source
 from ringfence.resolve.pprl import PprlParams
@@ -138,9 +137,7 @@ def blip_sweep(
                 setting = {"field_filters": list(base.field_filters), **setting}
             settings.append(setting)
     if resolution:
-        left, right, truth = eval_source
-        found = resolution_pairs(left, right, (train_source[0], train_source[1]))["entities"]
-        clear = prf(len(found), len(found & truth), len(truth))
+        clear = clear_text_entities(train_source, eval_source)
         result["clear_text_resolution_entities"] = clear
         for setting in settings:
             for key in ("entities", "entities_split"):

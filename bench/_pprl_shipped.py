@@ -20,8 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from bench._pprl_clear import resolution_pairs
-from bench._pprl_eval import World, prf
+from bench._pprl_eval import World, clear_text_entities
 from bench._pprl_fields import FIELD_MODEL_WORLDS, LINK_THRESHOLDS, entity_prf, fit_on
 from bench._pprl_sources import Source
 from ringfence.resolve.pprl.entities import components, score_links
@@ -55,9 +54,7 @@ def shipped_check(
         test = World(eval_source, params, clear=False)
         found = entity_prf(test, components(score_links(test.enc_left, test.enc_right, model),
                                             threshold))  # fmt: skip
-        left, right, truth = eval_source
-        clear_pairs = resolution_pairs(left, right, (train_source[0], train_source[1]))
-        clear = prf(len(clear_pairs["entities"]), len(clear_pairs["entities"] & truth), len(truth))
+        clear = clear_text_entities(train_source, eval_source)
         worlds[name] = {
             **found,
             "clear_text_f1": clear["f1"],

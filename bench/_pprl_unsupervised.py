@@ -8,8 +8,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from bench._pprl_clear import resolution_pairs
-from bench._pprl_eval import World, prf
+from bench._pprl_eval import World, clear_text_entities
 from bench._pprl_fields import entity_prf
 from bench._pprl_shipped import shipped_check
 from bench._pprl_sources import Source
@@ -46,9 +45,7 @@ def unsupervised_only(
     for name, (train_source, eval_source) in sources.items():
         worlds[name] = unsupervised_figures(eval_source, params)
         if clear:
-            left, right, truth = eval_source
-            found = resolution_pairs(left, right, (train_source[0], train_source[1]))
-            f1 = prf(len(found["entities"]), len(found["entities"] & truth), len(truth))["f1"]
+            f1 = clear_text_entities(train_source, eval_source)["f1"]
             worlds[name]["clear_text_f1"] = f1
             worlds[name]["minus_clear_text"] = round(worlds[name]["f1"] - f1, 4)
     return {"worlds": worlds}
