@@ -37,10 +37,12 @@ def blip_setting(
     hinges: bool = False,
     lsh: bool = False,
     nicknames: bool = False,
+    name_keys: bool = False,
 ) -> dict[str, Any]:
     """One encoding setting: the field model fitted on the train world (``fit_model``, as
     ``pprl fit``; with the date key's features if ``date_key``, the Dice hinges if
-    ``hinges``, MinHash candidates if ``lsh``, the nickname key if ``nicknames``), the eval
+    ``hinges``, MinHash candidates if ``lsh``, the nickname key if ``nicknames``, the name
+    keys' features if ``name_keys``), the eval
     world's pairs at 0.5 and entities at the fit's link threshold, and the attack."""
     train = World(train_source, params, clear=False)
     test = World(eval_source, params, clear=False)
@@ -55,8 +57,11 @@ def blip_setting(
         hinges=hinges,
         lsh=lsh,
         nicknames=nicknames,
+        name_keys=name_keys,
     )
-    features = pair_features(test.enc_left, test.enc_right, test.li, test.ri)
+    features = pair_features(
+        test.enc_left, test.enc_right, test.li, test.ri, name_keys=name_keys
+    )
     by_threshold = fit.choice.f1_by_link_threshold
     threshold = max(by_threshold, key=lambda t: by_threshold[t])
     links = score_links(test.enc_left, test.enc_right, fit.model)
@@ -66,6 +71,7 @@ def blip_setting(
         **({"dice_hinges": True} if hinges else {}),
         **({"name_minhash": True} if lsh else {}),
         **({"nickname_keys": True} if nicknames else {}),
+        **({"name_key_features": True} if name_keys else {}),
         "flip_probability": params.flip_probability,
         "bit_epsilon": round(params.bit_epsilon, 3),
         **(
@@ -112,6 +118,7 @@ def blip_sweep(
     hinges: bool = False,
     lsh: bool = False,
     nicknames: bool = False,
+    name_keys: bool = False,
 ) -> dict[str, Any]:
     """Every f of ``flips`` (0: unhardened field filters) with field filters — all of them
     (``FIELD_PARAMS``), or each of ``field_sets`` in turn (``--filter-fields``) — and, for
@@ -120,7 +127,8 @@ def blip_sweep(
     with each setting's difference to it. ``date_key``, ``hinges``, ``lsh``: the model's
     date key features (``--date-key-features``), Dice hinges (``--dice-hinges``) and MinHash
     candidates (``--name-minhash``); ``nicknames``: the nickname key's feature
-    (``--nickname-keys``, encodings with them in ``field_sets``)."""
+    (``--nickname-keys``, encodings with them in ``field_sets``); ``name_keys``: the name
+    keys' features (``--name-key-features``)."""
     clk_train = World(train_source, PprlParams(), clear=False)
     clk_test = World(eval_source, PprlParams(), clear=False)
     result: dict[str, Any] = {"default_clk_attack": _attack(clk_train, clk_test)}
@@ -131,7 +139,7 @@ def blip_sweep(
             rates = {**base.field_flip_probabilities, **own}
             params = replace(base, flip_probability=f, field_flip_probabilities=rates)
             setting = blip_setting(
-                train_source, eval_source, params, date_key, hinges, lsh, nicknames
+                train_source, eval_source, params, date_key, hinges, lsh, nicknames, name_keys
             )
             if field_sets:
                 setting = {"field_filters": list(base.field_filters), **setting}

@@ -169,6 +169,12 @@ def parse_args() -> argparse.Namespace:
         "a fitted model that weighs a shared one (round 12)",
     )
     parser.add_argument(
+        "--name-key-features",
+        action="store_true",
+        help="with --blip-sweep: the fitted model also weighs how rare the name words two "
+        "records share are, from the block keys (round 20)",
+    )
+    parser.add_argument(
         "--shipped-check",
         action="store_true",
         help="only fit one model on the train worlds of the public sets, the simulator and the "
@@ -297,6 +303,7 @@ def _sweep(
         args.dice_hinges,
         args.name_minhash,
         args.nickname_keys,
+        args.name_key_features,
     )
     grid = "coarse" if args.coarse_tau_grid else "fine"
     return {"data": description, "seed": args.seed, "tau_grid": grid, **sweep,

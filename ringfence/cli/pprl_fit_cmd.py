@@ -51,6 +51,12 @@ def fit(
         help="Also compare the pairs MinHash on the name filters finds; the model says so "
         "and `pprl match` with it does the same (round 10).",
     ),
+    name_key_features: bool = typer.Option(
+        False,
+        "--name-key-features",
+        help="Also weigh how rare the name words two records share are, from the block keys "
+        "(term frequency; round 20).",
+    ),
 ) -> None:
     """Learn a match model from known matches between two encodings files, or with
     --unsupervised from the two files alone.
@@ -63,10 +69,12 @@ def fit(
     with one_line_errors():
         if (matches is None) == (not unsupervised):
             raise UserError("give either --matches FILE or --unsupervised, not both")
-        if unsupervised and (split_thresholds or date_key_features or dice_hinges or name_minhash):
+        chosen = split_thresholds or date_key_features or dice_hinges or name_minhash
+        if unsupervised and (chosen or name_key_features):
             raise UserError(
-                "--split-thresholds, --date-key-features, --dice-hinges and --name-minhash go "
-                "with --matches; --unsupervised always weighs the date key and the hinges"
+                "--split-thresholds, --date-key-features, --dice-hinges, --name-minhash and "
+                "--name-key-features go with --matches; --unsupervised always weighs the date "
+                "key and the hinges"
             )
     if unsupervised:
         _fit_unsupervised(left, right, out)
@@ -84,6 +92,7 @@ def fit(
             hinges=dice_hinges,
             lsh=name_minhash,
             nicknames=has_nickname_keys(*encodings),
+            name_keys=name_key_features,
         )
         warn_skipped(skipped)
         result.model.save(out)

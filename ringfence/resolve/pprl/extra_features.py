@@ -144,3 +144,11 @@ def _last_keys(table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
     has = np.array([c > 1 and c not in _NAME_KEY_COUNTS for c in counts.tolist()], dtype=bool)
     last = np.array([k[-1] if k else "" for k in lists.to_pylist()], dtype=object)
     return has, last
+
+
+def weight_bounds(feature: str) -> tuple[float | None, float | None]:
+    """Sign of a feature's weight: similarities and agreements >= 0, disagreements, crowding
+    and unshared name words <= 0."""
+    if feature.endswith(("_differ", "_disagree", "_unshared")) or feature in CROWDING_FEATURES:
+        return (None, 0.0)
+    return (0.0, None)

@@ -4,8 +4,8 @@ A record's CLK mixes all its fields, so its Dice coefficient cannot tell a typo 
 birth from a different surname. With field filters (``PprlParams.field_filters``) each pair
 also has, per field both sides hold, how far they agree (Dice) and disagree (1 - Dice); a
 logistic model over those, the CLK's Dice and the exact codes' agreement and disagreement gives
-the probability that a compared pair is one party. Every weight has a fixed sign (``_bounds``),
-so a field one side lacks counts for nothing and an identical field never counts against.
+the probability that a compared pair is one party. Every weight has a fixed sign
+(``weight_bounds``): a field one side lacks counts for nothing, an identical one never against.
 ``field_model.json`` is the shipped model (how it was trained is recorded in it);
 ``clk_model.json`` one for encodings without field filters (the CLK's Dice and the exact codes
 only), measured and not made their default (``pprl match`` keeps ``ScoreModel()``; docs/pprl.md);
@@ -38,8 +38,10 @@ from ringfence.resolve.pprl.extra_features import (
     date_key_features,
     hinge_features,
     nickname_features,
+    weight_bounds,
 )
 from ringfence.resolve.pprl.lsh import CANDIDATES_NAME_MINHASH
+from ringfence.resolve.pprl.name_keys import NAME_KEY_FEATURES, name_key_features
 from ringfence.resolve.pprl.params import CLK_FIELDS, EXACT_FIELDS
 
 if TYPE_CHECKING:  # both modules import this one when loaded
@@ -59,6 +61,7 @@ FEATURES: tuple[str, ...] = (
     *HINGE_FEATURES,
     *NICKNAME_FEATURES,
     *CROWDING_FEATURES,
+    *NAME_KEY_FEATURES,
 )
 
 
@@ -90,7 +93,7 @@ class FieldModel:
                 raise ValueError(f"{name!r} is not a number")
             if not math.isfinite(value):
                 raise ValueError(f"{name!r} is {value}")
-            low, high = _bounds(name) if name != "intercept" else (None, None)
+            low, high = weight_bounds(name) if name != "intercept" else (None, None)
             if (low is not None and value < low) or (high is not None and value > high):
                 raise ValueError(f"{name!r} must be {'>= 0' if low is not None else '<= 0'}")
         if self.candidates not in (None, CANDIDATES_NAME_MINHASH):
@@ -183,12 +186,13 @@ def pair_features(
     ri: np.ndarray,
     agree: dict[str, np.ndarray] | None = None,
     degrees: tuple[np.ndarray, np.ndarray] | None = None,
+    name_keys: bool = False,
 ) -> np.ndarray:
     """The ``FEATURES`` of each candidate pair (rows ``li`` of left with ``ri`` of right) as
     an (n, len(FEATURES)) matrix; a field without a filter in these encodings counts as held
     by neither side. ``agree`` passes exact agreements the caller already has; ``degrees``
     each record's number of candidates (``extra_features.record_degrees``; left's, right's),
-    without which ``CROWDING_FEATURES`` are 0."""
+    without which ``CROWDING_FEATURES`` are 0; ``NAME_KEY_FEATURES`` only with ``name_keys``."""
     from ringfence.resolve.pprl.match import (
         clk_matrix,
         dice,
@@ -216,6 +220,8 @@ def pair_features(
     columns.update(date_key_features(left, right, li, ri))
     columns.update(nickname_features(left, right, li, ri))
     columns.update(crowding_features(columns, degrees, li, ri))
+    if name_keys:
+        columns.update(name_key_features(left, right, li, ri))
     columns.update(hinge_features(columns))
     matrix = np.zeros((len(li), len(FEATURES)), dtype=np.float64)
     for j, name in enumerate(FEATURES):
@@ -235,17 +241,18 @@ def fit_field_model(
     hinges: bool = False,
     nicknames: bool = False,
     crowding: bool = False,
+    name_keys: bool = False,
 ) -> FieldModel:
     """A logistic model of ``labels`` (true = one party) on ``pair_features`` rows.
 
     L2-regularised (C = 1) and monotone: a similarity or an agreement never counts against a
-    match and a disagreement never for it (``_bounds``), whatever quirk of the training data
+    match and a disagreement never for it (``weight_bounds``), whatever quirk of the training data
     says otherwise. Fitted on the compared pairs as they come (each weighted by ``weights``
     if given), so its probability is that of a match among pairs the blocking puts side by
     side. Features constant in the training pairs (a field no record carries) and those in
     ``exclude`` get weight 0, as do ``DATE_KEY_FEATURES`` unless ``date_key`` and
-    ``HINGE_FEATURES`` unless ``hinges``, ``NICKNAME_FEATURES`` unless ``nicknames`` and
-    ``CROWDING_FEATURES`` unless ``crowding``.
+    ``HINGE_FEATURES`` unless ``hinges``, ``NICKNAME_FEATURES`` unless ``nicknames``,
+    ``CROWDING_FEATURES`` unless ``crowding`` and ``NAME_KEY_FEATURES`` unless ``name_keys``.
     """
     from scipy.optimize import minimize
 
@@ -255,6 +262,7 @@ def fit_field_model(
         *(() if hinges else HINGE_FEATURES),
         *(() if nicknames else NICKNAME_FEATURES),
         *(() if crowding else CROWDING_FEATURES),
+        *(() if name_keys else NAME_KEY_FEATURES),
     )
 
     if labels.all() or not labels.any():
@@ -277,7 +285,7 @@ def fit_field_model(
         grad = np.append(x.T @ grad_logit + theta[:-1], grad_logit.sum())
         return value, grad
 
-    bounds = [_bounds(FEATURES[j]) for j in varying] + [(None, None)]
+    bounds = [weight_bounds(FEATURES[j]) for j in varying] + [(None, None)]
     start = np.zeros(len(varying) + 1)
     fitted = minimize(loss, start, jac=True, method="L-BFGS-B", bounds=bounds)
     if not fitted.success:
@@ -286,14 +294,6 @@ def fit_field_model(
         FEATURES[j]: round(float(c), 6) for j, c in zip(varying, fitted.x[:-1], strict=True)
     }
     return FieldModel(coefficients, round(float(fitted.x[-1]), 6), version, trained_on)
-
-
-def _bounds(feature: str) -> tuple[float | None, float | None]:
-    """Sign of a feature's weight: similarities and agreements >= 0, disagreements and
-    crowding <= 0."""
-    if feature.endswith(("_differ", "_disagree")) or feature in CROWDING_FEATURES:
-        return (None, 0.0)
-    return (0.0, None)
 
 
 def fit_from_matches(
@@ -306,6 +306,7 @@ def fit_from_matches(
     hinges: bool = False,
     lsh: bool = False,
     nicknames: bool = False,
+    name_keys: bool = False,
 ) -> tuple[FieldModel, dict[str, int]]:
     """A model fitted on the pairs ``match_encodings`` would compare, labelled by ``matches``
     (left id, right id); every other compared pair counts as a non-match. Also returns how
@@ -332,9 +333,10 @@ def fit_from_matches(
             f"cannot fit: {summary['matches_compared']} of the {len(li)} compared pairs are "
             "known matches; a model needs both matches and non-matches among them"
         )
-    features = pair_features(left, right, li, ri)
+    features = pair_features(left, right, li, ri, name_keys=name_keys)
     fitted = fit_field_model(
-        features, labels, date_key=date_key, hinges=hinges, nicknames=nicknames
+        features, labels, date_key=date_key, hinges=hinges, nicknames=nicknames,
+        name_keys=name_keys,
     )
     return replace(fitted, candidates=CANDIDATES_NAME_MINHASH if lsh else None), summary
 
@@ -361,6 +363,7 @@ def fit_model(
     hinges: bool = False,
     lsh: bool = False,
     nicknames: bool = False,
+    name_keys: bool = False,
 ) -> ModelFit:
     """Fit a field model on known ``matches`` (left id, right id) between two encodings tables
     and store in it the entities link threshold of best entity F1 on them: what ``pprl fit``
@@ -370,7 +373,8 @@ def fit_model(
     model also weighs ``DATE_KEY_FEATURES`` (round 8), with ``hinges`` ``HINGE_FEATURES``
     (round 9); with ``lsh`` it also compares the pairs MinHash LSH on the name filters finds
     and says so in the model (``candidates``, round 10); with ``nicknames`` it weighs
-    ``NICKNAME_FEATURES`` (encodings with ``PprlParams.name_nicknames``, round 12).
+    ``NICKNAME_FEATURES`` (encodings with ``PprlParams.name_nicknames``, round 12), with
+    ``name_keys`` ``NAME_KEY_FEATURES`` (round 20).
 
     ``skipped``, if given, records the over-common keys left out of the comparisons the link
     threshold is chosen on (left × right, left × left, right × right, as ``link_entities``
@@ -380,7 +384,8 @@ def fit_model(
 
     known = set(matches)  # read twice
     fitted, summary = fit_from_matches(
-        left, right, known, date_key=date_key, hinges=hinges, lsh=lsh, nicknames=nicknames
+        left, right, known, date_key=date_key, hinges=hinges, lsh=lsh, nicknames=nicknames,
+        name_keys=name_keys,
     )
     within = FIT_LINK_THRESHOLDS if split else None
     choice = pick_link_threshold(

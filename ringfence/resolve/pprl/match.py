@@ -16,6 +16,7 @@ from ringfence.errors import UserError
 from ringfence.resolve.pprl.extra_features import record_degrees
 from ringfence.resolve.pprl.field_model import FieldModel, default_field_model, pair_features
 from ringfence.resolve.pprl.lsh import CANDIDATES_NAME_MINHASH
+from ringfence.resolve.pprl.name_keys import NAME_KEY_FEATURES
 from ringfence.resolve.pprl.params import (
     EXACT_FIELDS,
     PprlParams,
@@ -377,7 +378,8 @@ def scored_pairs(
         for i in np.flatnonzero(agree[name]):
             labels[i] = f"{labels[i]},{name}" if labels[i] else name
     if isinstance(model, FieldModel):
-        return model.score(pair_features(left, right, li, ri, agree, degrees)), labels
+        keys = any(model.coefficients.get(name) for name in NAME_KEY_FEATURES)
+        return model.score(pair_features(left, right, li, ri, agree, degrees, keys)), labels
     dice_scores = dice(clk_matrix(left), clk_matrix(right), li, ri)
     differ = exact_disagreements(left, right, li, ri) if model.disagree_factors else None
     return combine_scores(dice_scores, agree, model, differ), labels
