@@ -34,7 +34,9 @@ _MAX_WORDS = 8
 
 def word_keys(table: pa.Table) -> list[list[str]]:
     """Per record, its name's one-word block keys; none when its count of keys is not one a
-    name gives (with or without a date key after them)."""
+    name gives (with or without a date key after them). A lone key is read as a one-word
+    name's: a record whose name gives no key (no word of two letters) but holds a date key
+    looks the same, and its "word" is then shared only by records of that date."""
     lists = table.column("block_keys").combine_chunks()
     counts = pc.list_value_length(lists).fill_null(0).to_numpy(zero_copy_only=False)
     out = []
