@@ -47,15 +47,17 @@ def word_keys(table: pa.Table) -> list[list[str]]:
 
 
 def _key_matrices(tables: list[pa.Table]) -> tuple[list[np.ndarray], np.ndarray]:
-    """Per table a (records, ``_MAX_WORDS``) matrix of key numbers (-1: none), and each key
-    number's rarity: -log of the share of all the tables' records holding it."""
+    """Per table a (records, words) matrix of key numbers (-1: none; as many columns as the
+    longest name has word keys, at most ``_MAX_WORDS``), and each key number's rarity: -log of
+    the share of all the tables' records holding it."""
     words = [word_keys(t) for t in tables]
+    width = min(max((len(keys) for side in words for keys in side), default=1), _MAX_WORDS)
     ids: dict[str, int] = {}
     matrices = []
     for side in words:
-        matrix = np.full((len(side), _MAX_WORDS), -1, dtype=np.int32)
+        matrix = np.full((len(side), max(width, 1)), -1, dtype=np.int32)
         for row, keys in enumerate(side):
-            codes = [ids.setdefault(k, len(ids)) for k in keys[:_MAX_WORDS]]
+            codes = [ids.setdefault(k, len(ids)) for k in keys[:width]]
             matrix[row, : len(codes)] = codes
         matrices.append(matrix)
     counts = np.zeros(len(ids))
