@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from ringfence.errors import InputFileError
 from ringfence.resolve.pprl import encode_parties
 from ringfence.resolve.pprl.field_model import (
     FEATURES,
@@ -118,3 +119,13 @@ def test_pprl_fit_learns_them_from_known_matches_only(tmp_path: Path) -> None:
     assert code != 0 and "--name-key-features" in stderr and "go with --matches" in stderr
     assert "Traceback" not in stderr
     assert not (tmp_path / "x.json").exists()
+
+
+def test_a_model_file_that_counts_an_unshared_word_for_a_match_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    path.write_text('{"coefficients": {"name_key_unshared": 1.0}, "intercept": 0.0}')
+    with pytest.raises(InputFileError, match=r"name_key_unshared.*<= 0"):
+        load_field_model(path)
+    path.write_text('{"coefficients": {"name_key_rarity": -1.0}, "intercept": 0.0}')
+    with pytest.raises(InputFileError, match=r"name_key_rarity.*>= 0"):
+        load_field_model(path)
