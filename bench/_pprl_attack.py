@@ -282,6 +282,10 @@ def attack_world(
             from bench._pprl_attack_keys import nickname_key_block
 
             block["nickname_keys"] = nickname_key_block(encodings, truth, census_values, seed)
+        if name == "name":
+            from bench._pprl_attack_keys import word_key_block
+
+            block["word_keys"] = word_key_block(encodings, tables, census_table, seed)
         result[name] = block
     return result
 

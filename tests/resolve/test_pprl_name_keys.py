@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from bench._pprl_attack_keys import word_key_block
 from ringfence.errors import InputFileError
 from ringfence.resolve.pprl import encode_parties
 from ringfence.resolve.pprl.field_model import (
@@ -129,3 +130,19 @@ def test_a_model_file_that_counts_an_unshared_word_for_a_match_is_refused(tmp_pa
     path.write_text('{"coefficients": {"name_key_rarity": -1.0}, "intercept": 0.0}')
     with pytest.raises(InputFileError, match=r"name_key_rarity.*>= 0"):
         load_field_model(path)
+
+
+def test_the_attack_on_one_word_keys_names_the_common_words_by_the_census() -> None:
+    surnames = ["adler", "baker", "castro", "dubois", "eriksen", "fischer", "garcia", "haddad",
+                "ivanova", "lindqvist", "underwood", "novak", "okafor", "petrov", "quinn",
+                "rossi"]  # fmt: skip
+    names = [f"{'john' if i < 12 else 'mary'} {s}" for i, s in enumerate(surnames)]
+    table = parties(*({"id": str(i), "name": n, "country": "GB"} for i, n in enumerate(names)))
+    census = parties(*({"id": f"c{i}", "name": "john" if i < 30 else "mary", "country": "GB"}
+                       for i in range(40)))  # fmt: skip
+    result = word_key_block([encode_parties(table, SECRET, FIELD_PARAMS)], [table], census, 0)
+    # 16 records, two words each: the 12 johns' and 4 marys' first-name keys are named right
+    # (the two largest groups, the census's two codes); no surname is (the census has none).
+    assert result["items"] == 32 and result["records"] == 16
+    assert result["reidentified"] == 0.5 and result["blind_guess"] == 0.375
+    assert result["records_with_a_word_named"] == 1.0 and result["values"] == 2
