@@ -278,13 +278,11 @@ def attack_world(
             )
         if source in params.block_on:
             block["block_key"] = _key_block(encodings, params, name, truth, census, seed)
-        if name == "name" and params.name_nicknames:
-            from bench._pprl_attack_keys import nickname_key_block
-
-            block["nickname_keys"] = nickname_key_block(encodings, truth, census_values, seed)
         if name == "name":
-            from bench._pprl_attack_keys import word_key_block
+            from bench._pprl_attack_keys import nickname_key_block, word_key_block
 
+            if params.name_nicknames:
+                block["nickname_keys"] = nickname_key_block(encodings, truth, census_values, seed)
             block["word_keys"] = word_key_block(encodings, tables, census_table, seed)
         result[name] = block
     return result
