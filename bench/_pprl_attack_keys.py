@@ -51,14 +51,13 @@ def nickname_key_block(
 def word_codes(table: pa.Table, block_words: int) -> list[list[str]]:
     """Per record, what its one-word block keys hold in clear: each Soundex code of its name's
     words (sorted, at most ``block_words``) with its country, in key order."""
-    from ringfence.resolve.pprl.encode import clean_parties, soundex
+    from ringfence.resolve.pprl.encode import clean_parties, name_codes
 
     cleaned = clean_parties(table)
-    out = []
-    for words, country in zip(cleaned["name_tokens"], cleaned["country"], strict=True):
-        codes = sorted({soundex(w) for w in words if len(w) >= 2})[:block_words]
-        out.append([f"{c}|{country or ''}" for c in codes])
-    return out
+    return [
+        [f"{c}|{country or ''}" for c in name_codes(words, block_words)]
+        for words, country in zip(cleaned["name_tokens"], cleaned["country"], strict=True)
+    ]
 
 
 def word_key_block(

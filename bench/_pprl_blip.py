@@ -42,8 +42,8 @@ def blip_setting(
     """One encoding setting: the field model fitted on the train world (``fit_model``, as
     ``pprl fit``; with the date key's features if ``date_key``, the Dice hinges if
     ``hinges``, MinHash candidates if ``lsh``, the nickname key if ``nicknames``, the name
-    keys' features if ``name_keys``), the eval
-    world's pairs at 0.5 and entities at the fit's link threshold, and the attack."""
+    keys' features if ``name_keys``), the eval world's pairs at 0.5 and entities at the fit's
+    link threshold, and the attack."""
     train = World(train_source, params, clear=False)
     test = World(eval_source, params, clear=False)
     # One split fit (round 7): its equal-threshold F1 give the unsplit fit's threshold, the

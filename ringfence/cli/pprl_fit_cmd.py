@@ -69,8 +69,9 @@ def fit(
     with one_line_errors():
         if (matches is None) == (not unsupervised):
             raise UserError("give either --matches FILE or --unsupervised, not both")
-        chosen = split_thresholds or date_key_features or dice_hinges or name_minhash
-        if unsupervised and (chosen or name_key_features):
+        with_matches = (split_thresholds, date_key_features, dice_hinges, name_minhash,
+                        name_key_features)  # fmt: skip
+        if unsupervised and any(with_matches):
             raise UserError(
                 "--split-thresholds, --date-key-features, --dice-hinges, --name-minhash and "
                 "--name-key-features go with --matches; --unsupervised always weighs the date "

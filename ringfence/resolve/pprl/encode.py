@@ -225,6 +225,12 @@ def soundex(word: str) -> str:
     return (letters[0].upper() + "".join(digits) + "000")[:4]
 
 
+def name_codes(words: Sequence[str], limit: int) -> list[str]:
+    """The Soundex codes a name's block keys are made of: one per distinct code of its words
+    of two letters or more, sorted, at most ``limit`` (``PprlParams.block_words``)."""
+    return sorted({soundex(w) for w in words if len(w) >= 2})[:limit]
+
+
 def flip_mask(flip_key: bytes, filter_name: str, record_id: str, params: PprlParams) -> np.ndarray:
     """BLIP's flips for one filter of one record: ``clk_bits`` booleans, each true with
     probability f / 2 for the filter's f (``params.filter_flip_probability``: the field's own
@@ -350,7 +356,7 @@ class _Encoder:
         one key per pair of words keeps common words useful: "zhang" alone is shared by
         thousands in China (the matcher skips such oversized blocks), "zhang + wei" is not.
         """
-        codes = sorted({soundex(w) for w in words if len(w) >= 2})[: self.params.block_words]
+        codes = name_codes(words, self.params.block_words)
         combos = codes + [f"{a}+{b}" for a, b in itertools.combinations(codes, 2)]
         return [self._block_key(f"{combo}|{country or ''}") for combo in combos]
 

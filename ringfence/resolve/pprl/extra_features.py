@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from ringfence.resolve.pprl.name_keys import WORDS_OF_KEY_COUNT
 from ringfence.resolve.pprl.params import CLK_FIELDS
 
 DATE_KEY_FEATURES = ("birth_date_key_agree", "birth_date_key_differ")
@@ -38,7 +39,7 @@ HINGE_FEATURES = tuple(
     f"{base.removesuffix('_agree')}{suffix}" for base in HINGE_BASES for suffix in HINGE_SUFFIXES
 )
 # Block keys a record's name gives (c Soundex codes: c + c(c - 1)/2); one more is its date key.
-_NAME_KEY_COUNTS = frozenset(c * (c + 1) // 2 for c in range(0, 64))
+_NAME_KEY_COUNTS = frozenset(WORDS_OF_KEY_COUNT)
 
 
 def hinge_features(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -27,8 +27,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 NAME_KEY_FEATURES = ("name_key_rarity", "name_key_contained", "name_key_unshared")
-# A name of c Soundex codes gives c + c(c - 1)/2 keys; a date block key adds one.
-_WORDS_OF = {c * (c + 1) // 2: c for c in range(1, 64)}
+# A name of c Soundex codes gives c + c(c - 1)/2 keys (its count of words by its count of
+# keys); a date block key adds one.
+WORDS_OF_KEY_COUNT = {c * (c + 1) // 2: c for c in range(0, 64)}
 _MAX_WORDS = 8
 
 
@@ -41,7 +42,7 @@ def word_keys(table: pa.Table) -> list[list[str]]:
     counts = pc.list_value_length(lists).fill_null(0).to_numpy(zero_copy_only=False)
     out = []
     for count, keys in zip(counts.tolist(), lists.to_pylist(), strict=True):
-        words = _WORDS_OF.get(count) or _WORDS_OF.get(count - 1, 0)
+        words = WORDS_OF_KEY_COUNT.get(count) or WORDS_OF_KEY_COUNT.get(count - 1, 0)
         out.append(list(keys[:words]) if words else [])
     return out
 
@@ -51,11 +52,11 @@ def _key_matrices(tables: list[pa.Table]) -> tuple[list[np.ndarray], np.ndarray]
     longest name has word keys, at most ``_MAX_WORDS``), and each key number's rarity: -log of
     the share of all the tables' records holding it."""
     words = [word_keys(t) for t in tables]
-    width = min(max((len(keys) for side in words for keys in side), default=1), _MAX_WORDS)
+    width = max(1, min(max((len(keys) for side in words for keys in side), default=0), _MAX_WORDS))
     ids: dict[str, int] = {}
     matrices = []
     for side in words:
-        matrix = np.full((len(side), max(width, 1)), -1, dtype=np.int32)
+        matrix = np.full((len(side), width), -1, dtype=np.int32)
         for row, keys in enumerate(side):
             codes = [ids.setdefault(k, len(ids)) for k in keys[:width]]
             matrix[row, : len(codes)] = codes
