@@ -36,6 +36,9 @@ def field_sets(args: argparse.Namespace) -> list[PprlParams]:
         ]
     if args.nickname_keys:
         field_sets = [replace(p, name_nicknames=True) for p in field_sets or [FIELD_PARAMS]]
+    if args.name_key_max_share:
+        field_sets = [replace(p, name_key_max_share=args.name_key_max_share)
+                      for p in field_sets or [FIELD_PARAMS]]  # fmt: skip
     return field_sets
 
 

@@ -169,6 +169,14 @@ def parse_args() -> argparse.Namespace:
         "a fitted model that weighs a shared one (round 12)",
     )
     parser.add_argument(
+        "--name-key-max-share",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="with --blip-sweep or --unsupervised-only: encodings without the name block keys "
+        "more than a share S of a file's records hold (round 21)",
+    )
+    parser.add_argument(
         "--name-key-features",
         action="store_true",
         help="with --blip-sweep: the fitted model also weighs how rare the name words two "

@@ -142,6 +142,14 @@ def encode(
         "Searle\" share one), which a model from 'pprl fit' may weigh (docs/pprl.md, round "
         "12). Both sides must choose alike.",
     ),
+    name_key_max_share: float = typer.Option(
+        0.0,
+        "--name-key-max-share",
+        help="Leave out every name block key (a name word's or two words' sound code with "
+        "the country) that more than this share of this file's records hold, and more than "
+        "10 of them: a frequency attack names such keys' words (docs/pprl.md, round 21). "
+        "0 (the default): off. Both sides must choose alike.",
+    ),
 ) -> None:
     """Encode a parties file into keyed Bloom-filter encodings that reveal no names."""
     with one_line_errors():
@@ -163,6 +171,7 @@ def encode(
             town_with=parse_town_with(town_with) if town_with is not None else (),
             town_filter_without_host=town_filter_without_host,
             name_nicknames=nickname_keys,
+            name_key_max_share=name_key_max_share,
         )
         with progress_bar(err_console) as progress:
             encodings = encode_parties(parties, secret, params, progress=progress)

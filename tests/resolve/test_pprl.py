@@ -20,8 +20,9 @@ from ringfence.cli import pprl_cmd
 from ringfence.errors import UserError
 from ringfence.resolve.names import normalise_name
 from ringfence.resolve.pprl import DEFAULT_THRESHOLD, PprlParams, encode_parties, match_encodings
-from ringfence.resolve.pprl.encode import PARTY_COLUMNS, soundex
+from ringfence.resolve.pprl.encode import PARTY_COLUMNS
 from ringfence.resolve.pprl.io import read_encodings, write_encodings
+from ringfence.resolve.pprl.name_block import soundex
 from ringfence.resolve.pprl.params import ScoreModel
 
 SECRET = b"0123456789abcdef0123456789abcdef-test"

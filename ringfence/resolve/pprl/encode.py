@@ -16,7 +16,6 @@ from __future__ import annotations
 import calendar
 import hashlib
 import hmac
-import itertools
 from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -29,6 +28,13 @@ from ringfence.model import types
 from ringfence.model.types import InvalidValue
 from ringfence.resolve.names import fold_text, name_tokens
 from ringfence.resolve.names.nicknames import nickname_keys
+from ringfence.resolve.pprl.name_block import (
+    NAME_KEY_COUNT,
+    WORD_KEY_COUNT,
+    is_word_text,
+    name_key_texts,
+    over_shared,
+)
 from ringfence.resolve.pprl.params import (
     CLK_FIELDS,
     DATE_BLOCK_DIGITS,
@@ -46,8 +52,10 @@ PARTY_COLUMNS = ("id", "schema", "name", "street", "city", "postcode", "country"
 
 def encoding_schema(params: PprlParams) -> pa.Schema:
     """Arrow schema of an encodings table: id, CLK, one exact code per identifier, block keys,
-    a ``clk_<field>`` filter per field of ``params.field_filters`` and, with
-    ``params.name_nicknames``, the nickname keys."""
+    a ``clk_<field>`` filter per field of ``params.field_filters``, with
+    ``params.name_nicknames`` the nickname keys and, with ``params.name_key_max_share``, how
+    many of a record's block keys are its name's one-word keys and its name's keys
+    (``name_block.WORD_KEY_COUNT``, ``NAME_KEY_COUNT``): their count alone no longer tells."""
     width = params.clk_bits // 8
     return pa.schema(
         [pa.field("id", pa.string(), nullable=False),
@@ -58,6 +66,9 @@ def encoding_schema(params: PprlParams) -> pa.Schema:
            for name in params.field_filters]
         + [pa.field("nickname_keys", pa.list_(pa.string()), nullable=False)]
         * params.name_nicknames
+        + [pa.field(WORD_KEY_COUNT, pa.int16(), nullable=False),
+           pa.field(NAME_KEY_COUNT, pa.int16(), nullable=False)]
+        * bool(params.name_key_max_share)
     )  # fmt: skip
 
 
@@ -90,15 +101,24 @@ def encode_parties(
     columns: dict[str, Any] = {"id": cleaned["id"], "clk": filters.pop("clk")}
     for name in EXACT_FIELDS:
         columns[f"{name}_hmac"] = [encoder.exact_code(name, v) for v in cleaned[name]]
-    # Dates over-frequent in this file (a 1 January placeholder) get no exact date key.
+    # Dates over-frequent in this file (a 1 January placeholder) get no exact date key; name
+    # keys too many of its records hold, none (``name_key_max_share``).
     over = over_frequent_dates(cleaned["birth_date"], params.date_key_max_ratio)
-    columns["block_keys"] = [
-        encoder.block_keys(words, country)
-        + encoder.field_block_keys({f: cleaned[f][row] for f in params.block_on}, country, over)
-        for row, (words, country) in enumerate(
-            zip(cleaned["name_tokens"], cleaned["country"], strict=True)
-        )
+    texts = [
+        name_key_texts(words, country, params.block_words)
+        for words, country in zip(cleaned["name_tokens"], cleaned["country"], strict=True)
     ]
+    withheld = over_shared(texts, params.name_key_max_share)
+    columns["block_keys"] = [
+        encoder.block_keys(record, withheld)
+        + encoder.field_block_keys({f: cleaned[f][row] for f in params.block_on},
+                                   cleaned["country"][row], over)
+        for row, record in enumerate(texts)
+    ]  # fmt: skip
+    if params.name_key_max_share:
+        kept = [[t for t in record if t not in withheld] for record in texts]
+        columns[WORD_KEY_COUNT] = [sum(map(is_word_text, record)) for record in kept]
+        columns[NAME_KEY_COUNT] = [len(record) for record in kept]
     columns |= filters
     if params.name_nicknames:
         columns["nickname_keys"] = [
@@ -203,32 +223,6 @@ def qgrams(words: Sequence[str], q: int, padding: str) -> set[str]:
         padded = f"{pad}{word}{pad}"
         grams.update(padded[i : i + q] for i in range(len(padded) - q + 1))
     return grams
-
-
-_SOUNDEX = {ch: str(d) for d, letters in enumerate(
-    ("aeiouyhw", "bfpv", "cgjkqsxz", "dt", "l", "mn", "r")) for ch in letters}  # fmt: skip
-
-
-def soundex(word: str) -> str:
-    """American Soundex of an ASCII word ("robert" -> "R163"); other scripts: first 2 letters."""
-    letters = [ch for ch in word.lower() if ch in _SOUNDEX]
-    if not letters or not word.isascii():
-        return word[:2]
-    digits = []
-    last = _SOUNDEX[letters[0]]
-    for ch in letters[1:]:
-        code = _SOUNDEX[ch]
-        if code != "0" and code != last:
-            digits.append(code)
-        if ch not in "hw":  # h and w do not separate equal codes; vowels do
-            last = code
-    return (letters[0].upper() + "".join(digits) + "000")[:4]
-
-
-def name_codes(words: Sequence[str], limit: int) -> list[str]:
-    """The Soundex codes a name's block keys are made of: one per distinct code of its words
-    of two letters or more, sorted, at most ``limit`` (``PprlParams.block_words``)."""
-    return sorted({soundex(w) for w in words if len(w) >= 2})[:limit]
 
 
 def flip_mask(flip_key: bytes, filter_name: str, record_id: str, params: PprlParams) -> np.ndarray:
@@ -349,16 +343,16 @@ class _Encoder:
         digest = hmac.digest(self.exact_keys[field_name], value.encode(), "sha256")
         return digest[: self.params.exact_bytes].hex()
 
-    def block_keys(self, words: list[str], country: str | None) -> list[str]:
-        """Keyed blocking keys from the name's Soundex codes and the country.
+    def block_keys(self, texts: list[str], withheld: frozenset[str]) -> list[str]:
+        """Keyed blocking keys of a name's key texts (``name_block.name_key_texts``: the
+        Soundex code of each word and each pair of words, with the country), but those of
+        ``withheld`` (``PprlParams.name_key_max_share``).
 
         One key per word lets "ZHANG Wei" meet "Zhang Wie" through "zhang" despite the typo;
         one key per pair of words keeps common words useful: "zhang" alone is shared by
         thousands in China (the matcher skips such oversized blocks), "zhang + wei" is not.
         """
-        codes = name_codes(words, self.params.block_words)
-        combos = codes + [f"{a}+{b}" for a, b in itertools.combinations(codes, 2)]
-        return [self._block_key(f"{combo}|{country or ''}") for combo in combos]
+        return [self._block_key(text) for text in texts if text not in withheld]
 
     def field_block_keys(
         self, values: dict[str, list[str]], country: str | None, over: frozenset[str] = frozenset()

@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from ringfence.resolve.pprl.name_block import NAME_KEY_COUNT
 from ringfence.resolve.pprl.name_keys import WORDS_OF_KEY_COUNT
 from ringfence.resolve.pprl.params import CLK_FIELDS
 
@@ -137,12 +138,17 @@ def nickname_features(
 
 
 def _last_keys(table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
-    """Per record: whether it holds a date key, and its last block key ("" if none)."""
+    """Per record: whether it holds a date key (a key after its name's: an encoding made with
+    ``name_key_max_share`` says how many those are, ``name_block.NAME_KEY_COUNT``; otherwise a
+    count of keys no name gives), and its last block key ("" if none)."""
     import pyarrow.compute as pc
 
     lists = table.column("block_keys").combine_chunks()
     counts = pc.list_value_length(lists).to_numpy(zero_copy_only=False)
-    has = np.array([c > 1 and c not in _NAME_KEY_COUNTS for c in counts.tolist()], dtype=bool)
+    if NAME_KEY_COUNT in table.column_names:
+        has = counts > table.column(NAME_KEY_COUNT).to_numpy()
+    else:
+        has = np.array([c > 1 and c not in _NAME_KEY_COUNTS for c in counts.tolist()], dtype=bool)
     last = np.array([k[-1] if k else "" for k in lists.to_pylist()], dtype=object)
     return has, last
 

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
+
+from ringfence.resolve.pprl.name_block import WORD_KEY_COUNT
 
 NAME_KEY_FEATURES = ("name_key_rarity", "name_key_contained", "name_key_unshared")
 # A name of c Soundex codes gives c + c(c - 1)/2 keys (its count of words by its count of
@@ -34,14 +35,19 @@ _MAX_WORDS = 8
 
 
 def word_keys(table: pa.Table) -> list[list[str]]:
-    """Per record, its name's one-word block keys; none when its count of keys is not one a
-    name gives (with or without a date key after them). A lone key is read as a one-word
-    name's: a record whose name gives no key (no word of two letters) but holds a date key
-    looks the same, and its "word" is then shared only by records of that date."""
-    lists = table.column("block_keys").combine_chunks()
-    counts = pc.list_value_length(lists).fill_null(0).to_numpy(zero_copy_only=False)
+    """Per record, its name's one-word block keys. An encoding made with
+    ``name_key_max_share`` says how many there are (``name_block.WORD_KEY_COUNT``); otherwise they
+    are read from the count of keys: none when it is not one a name gives (with or without a
+    date key after them). A lone key is read as a one-word name's: a record whose name gives
+    no key (no word of two letters) but holds a date key looks the same, and its "word" is
+    then shared only by records of that date."""
+    lists = table.column("block_keys").combine_chunks().to_pylist()
+    if WORD_KEY_COUNT in table.column_names:
+        held = table.column(WORD_KEY_COUNT).to_pylist()
+        return [list(keys[:count]) for keys, count in zip(lists, held, strict=True)]
     out = []
-    for count, keys in zip(counts.tolist(), lists.to_pylist(), strict=True):
+    for keys in lists:
+        count = len(keys)
         words = WORDS_OF_KEY_COUNT.get(count) or WORDS_OF_KEY_COUNT.get(count - 1, 0)
         out.append(list(keys[:words]) if words else [])
     return out

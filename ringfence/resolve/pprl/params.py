@@ -112,6 +112,12 @@ class PprlParams:
     # weigh; they find no pairs (docs/pprl.md, round 12). False: left out of the stored
     # parameters.
     name_nicknames: bool = False
+    # The encoder leaves out every name block key (a word's or a pair of words' Soundex code
+    # with the country) that more than this share of its own file's records hold, and more
+    # than ``name_block.MIN_WITHHELD``: a frequency attack names such keys' words (docs/pprl.md,
+    # round 21). The encodings then say how many of a record's keys are its name's. 0: off
+    # (and left out of the stored parameters).
+    name_key_max_share: float = 0.0
 
     def __post_init__(self) -> None:
         # Metadata stores the tuples as JSON lists; a caller may pass any sequence.
@@ -138,6 +144,10 @@ class PprlParams:
                 "(--field-filters, or --filter-fields with birth_date)"
             )
         self._check_date_key_limit()
+        share = self.name_key_max_share
+        if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share < 1:
+            raise UserError("name_key_max_share must be 0 (off) or a share in (0, 1)")
+        object.__setattr__(self, "name_key_max_share", float(share))
         if self.clk_bits % 64 or self.clk_bits < 64:
             raise UserError("clk_bits must be a positive multiple of 64")
         if self.q < 1 or len(self.padding) != 1:
@@ -239,8 +249,9 @@ class PprlParams:
                 del fields[name]
         if fields["date_block"] == "day":
             del fields["date_block"]
-        if not fields["date_key_max_ratio"]:
-            del fields["date_key_max_ratio"]
+        for name in ("date_key_max_ratio", "name_key_max_share"):
+            if not fields[name]:
+                del fields[name]
         if fields["date_key_fallback"] == "none":
             del fields["date_key_fallback"]
         if not fields["town_with"]:
