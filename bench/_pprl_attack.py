@@ -28,6 +28,7 @@ import pyarrow as pa
 
 from ringfence.resolve.pprl.encode import clean_parties, over_frequent_dates
 from ringfence.resolve.pprl.match import clk_matrix, popcounts
+from ringfence.resolve.pprl.name_block import NAME_KEY_COUNT
 from ringfence.resolve.pprl.params import PprlParams, params_from_metadata
 
 ATTACK_FIELDS = ("name", "street", "city", "postcode", "birth_date", "birth_year", "birth_month")
@@ -219,13 +220,14 @@ def _triangular(count: int) -> bool:
 
 def date_keys(encodings: list[pa.Table], params: PprlParams) -> list[str]:
     """Each record's date block key as the receiver sees it ('' where it has none).
-
-    The scheme appends the date key after the name's (a name of n Soundex codes has
-    n(n + 1)/2 keys). Without ``date_key_max_ratio`` the bench takes the last key of every
-    record (attacked are only records holding a date, which all have one); with it a key may
-    be withheld, and the receiver takes the last key only where the count is one more than a
-    name's (a record of one key counts as a name's)."""
+    The date key follows the name's keys: as many as ``NAME_KEY_COUNT`` says (with
+    ``name_key_max_share``), else n(n + 1)/2 for n Soundex codes. Without either limit the last
+    key of every record (attacked are only dated records); with ``date_key_max_ratio`` the last
+    key where the count is one more than a name's (a record of one key counts as a name's)."""
     lists = [k for e in encodings for k in e["block_keys"].to_pylist()]
+    if all(NAME_KEY_COUNT in e.column_names for e in encodings):
+        names = [n for e in encodings for n in e[NAME_KEY_COUNT].to_pylist()]
+        return [k[-1] if len(k) > n else "" for k, n in zip(lists, names, strict=True)]
     if not params.date_key_max_ratio:
         return [k[-1] if k else "" for k in lists]
     return [k[-1] if k and not _triangular(len(k)) else "" for k in lists]

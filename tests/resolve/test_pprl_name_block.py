@@ -139,3 +139,13 @@ def test_the_attack_no_longer_names_the_withheld_common_word() -> None:
     # no other group right, while the blind guess is the same.
     assert after["items"] == before["items"] and after["kept"] == before["items"] - 24
     assert after["reidentified"] < 0.05 and after["blind_guess"] == before["blind_guess"]
+
+
+def test_the_bench_attack_reads_the_date_key_after_the_kept_name_keys() -> None:
+    from bench._pprl_attack import date_keys
+
+    params = _params(0.5)
+    dated = encode_parties(_table(NAMES), SECRET, params)
+    assert date_keys([dated], params) == [k[-1] for k in dated["block_keys"].to_pylist()]
+    undated = encode_parties(_table(NAMES, born=None), SECRET, params)
+    assert date_keys([undated], params) == [""] * len(NAMES)
