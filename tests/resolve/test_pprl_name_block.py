@@ -149,3 +149,27 @@ def test_the_bench_attack_reads_the_date_key_after_the_kept_name_keys() -> None:
     assert date_keys([dated], params) == [k[-1] for k in dated["block_keys"].to_pylist()]
     undated = encode_parties(_table(NAMES, born=None), SECRET, params)
     assert date_keys([undated], params) == [""] * len(NAMES)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [(WORD_KEY_COUNT, -1), (WORD_KEY_COUNT, 3), (NAME_KEY_COUNT, 99)],
+)
+@pytest.mark.parametrize("suffix", ["parquet", "jsonl"])
+def test_a_crafted_count_of_keys_is_refused_naming_file_row_and_field(
+    tmp_path: Path, field: str, value: int, suffix: str
+) -> None:
+    from ringfence.errors import InputFileError
+
+    table = encode_parties(_table(NAMES), SECRET, _params(0.5))
+    counts = table[field].to_pylist()
+    counts[2] = value
+    crafted = table.set_column(table.schema.get_field_index(field),
+                               table.schema.field(field), pa.array(counts, pa.int16()))  # fmt: skip
+    path = tmp_path / f"e.{suffix}"
+    write_encodings(crafted, path)
+    with pytest.raises(InputFileError) as caught:
+        read_encodings(path)
+    # Parquet: the third record is row 3; JSON lines: line 4 (the first holds the parameters).
+    assert caught.value.row == (3 if suffix == "parquet" else 4)
+    assert caught.value.field == field and "out of range" in str(caught.value)

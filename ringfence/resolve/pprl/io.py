@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 
 from ringfence.errors import InputFileError
 from ringfence.resolve.pprl.encode import encoding_schema
+from ringfence.resolve.pprl.name_block import NAME_KEY_COUNT, WORD_KEY_COUNT
 from ringfence.resolve.pprl.params import params_from_metadata
 from ringfence.service.exports import write_csv
 
@@ -199,7 +200,28 @@ def _read_encodings(path: Path) -> pa.Table:
             f"columns are not those of a PPRL encoding: {', '.join(table.column_names)}",
             file=str(path),
         )
+    _check_key_counts(table, path)
     return table
+
+
+def _check_key_counts(table: pa.Table, path: Path, lines: list[int] | None = None) -> None:
+    """With ``name_key_max_share`` each record says how many of its block keys are its name's
+    one-word keys and its name's keys: 0 <= words <= name keys <= block keys, else the first
+    row that breaks it is refused (``lines``: each record's line in the file; else row i + 1)."""
+    if NAME_KEY_COUNT not in table.column_names:
+        return
+    keys = pc.list_value_length(table.column("block_keys")).to_numpy(zero_copy_only=False)
+    words = table.column(WORD_KEY_COUNT).to_numpy()
+    names = table.column(NAME_KEY_COUNT).to_numpy()
+    for field, bad in ((WORD_KEY_COUNT, (words < 0) | (words > names)),
+                       (NAME_KEY_COUNT, names > keys)):  # fmt: skip
+        if bad.any():
+            raise InputFileError(
+                "a count of keys out of range: 0 <= word_key_count <= name_key_count <= "
+                "the record's block keys",
+                file=str(path), field=field,
+                row=lines[int(bad.argmax())] if lines else int(bad.argmax()) + 1,
+            )  # fmt: skip
 
 
 def _read_encodings_json(path: Path) -> pa.Table:
@@ -213,7 +235,9 @@ def _read_encodings_json(path: Path) -> pa.Table:
     schema = encoding_schema(params).with_metadata(meta)
     for number, row in rows:
         _check_encoding_row(row, schema, path, number)
-    return pa.Table.from_pylist([row for _, row in rows], schema=schema)
+    table = pa.Table.from_pylist([row for _, row in rows], schema=schema)
+    _check_key_counts(table, path, [number for number, _ in rows])
+    return table
 
 
 def _check_encoding_row(row: object, schema: pa.Schema, path: Path, number: int) -> None:
