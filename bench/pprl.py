@@ -51,7 +51,7 @@ from bench._pprl_blip import blip_sweep
 from bench._pprl_clk import fit_clk_model
 from bench._pprl_eval import World
 from bench._pprl_fields import FIELD_MODEL_WORLDS, field_run, fit_on, pick_link_thresholds
-from bench._pprl_options import field_sets, replace_args
+from bench._pprl_options import add_encoding_options, field_sets, replace_args
 from bench._pprl_report import entities_vs_resolution, run, throughput
 from bench._pprl_shipped import shipped_check
 from bench._pprl_sources import Source, public_sources, world_sources
@@ -114,37 +114,6 @@ def parse_args() -> argparse.Namespace:
         "attack on the encodings (bench/_pprl_blip.py)",
     )
     parser.add_argument(
-        "--filter-fields",
-        nargs="+",
-        metavar="F1,F2",
-        help="with --blip-sweep: field filters on these fields only (comma-separated, as "
-        "'ringfence pprl encode --filter-fields'); several sets are swept in turn",
-    )
-    parser.add_argument(
-        "--field-flip",
-        nargs="+",
-        metavar="F=P,F2=P2",
-        help="with --blip-sweep: flip rates of some field filters' own (as 'ringfence pprl "
-        "encode --field-flip', e.g. city=0.3,birth_date=0.1); each set with each F in turn",
-    )
-    parser.add_argument(
-        "--no-block-on",
-        action="store_true",
-        help="with --blip-sweep: field filters without the birth-date block key",
-    )
-    parser.add_argument(
-        "--date-block",
-        choices=("day", "month", "year"),
-        default="day",
-        help="with --blip-sweep: the birth-date block key on the year (and month) only",
-    )
-    parser.add_argument(
-        "--date-key-only",
-        action="store_true",
-        help="with --filter-fields: the birth-date block key even for sets without the "
-        "birth-date filter (the date then only in the CLK and the key; round 7)",
-    )
-    parser.add_argument(
         "--date-key-features",
         action="store_true",
         help="with --blip-sweep: the fitted field model also weighs whether both records hold "
@@ -161,20 +130,6 @@ def parse_args() -> argparse.Namespace:
         action="store_true",
         help="with --blip-sweep: the fitted model also compares the pairs MinHash LSH on the "
         "name filters finds (round 10)",
-    )
-    parser.add_argument(
-        "--nickname-keys",
-        action="store_true",
-        help="with --blip-sweep: encodings with persons' nickname keys (name_nicknames) and "
-        "a fitted model that weighs a shared one (round 12)",
-    )
-    parser.add_argument(
-        "--name-key-max-share",
-        type=float,
-        default=0.0,
-        metavar="S",
-        help="with --blip-sweep or --unsupervised-only: encodings without the name block keys "
-        "more than a share S of a file's records hold (round 21)",
     )
     parser.add_argument(
         "--name-key-features",
@@ -213,45 +168,6 @@ def parse_args() -> argparse.Namespace:
         help="with --unsupervised-only: clear-text resolution's entity F1 in the same run",
     )
     parser.add_argument(
-        "--date-key-max-ratio",
-        type=float,
-        nargs="+",
-        metavar="R",
-        help="with --blip-sweep: leave dates over-frequent in each file out of the birth-date "
-        "block key (as 'ringfence pprl encode --date-key-max-ratio'); each R in turn",
-    )
-    parser.add_argument(
-        "--date-key-fallback",
-        nargs="+",
-        choices=("none", "year"),
-        default=["none"],
-        help="with --date-key-max-ratio: the withheld dates' key (none, or the year's); each "
-        "in turn",
-    )
-    parser.add_argument(
-        "--town-with",
-        nargs="+",
-        metavar="H1,H2",
-        help="with --blip-sweep: the town's q-grams in these fields' filters instead of a "
-        "filter of its own (as 'ringfence pprl encode --town-with', e.g. postcode or "
-        "street,postcode); each set in turn",
-    )
-    parser.add_argument(
-        "--composite-flip",
-        type=float,
-        nargs="+",
-        metavar="F",
-        default=[0.0],
-        help="with --town-with: the flip rate of the filters holding the town (their own "
-        "rate, as --field-flip HOST=F); each F in turn",
-    )
-    parser.add_argument(
-        "--town-filter-without-host",
-        action="store_true",
-        help="with --town-with: a town filter (city among --filter-fields) for records holding "
-        "none of the hosts only (as 'ringfence pprl encode --town-filter-without-host')",
-    )
-    parser.add_argument(
         "--no-resolution", action="store_true", help="with --blip-sweep: skip clear text"
     )
     parser.add_argument(
@@ -260,6 +176,7 @@ def parse_args() -> argparse.Namespace:
         help="with --blip-sweep: the attack searches tau = 1, 0.9, ..., 0.2 (rounds 1-6's "
         "grid, to reproduce their tables) instead of 1, 0.99, ..., 0.01",
     )
+    add_encoding_options(parser)
     return parser.parse_args()
 
 
