@@ -19,9 +19,11 @@ from ringfence.resolve.names import (
     default_model,
     kind_of,
     name_logit,
+    name_tokens,
     normalise_name,
     relation,
 )
+from ringfence.resolve.names.analyse import ANY, ORG
 from ringfence.resolve.names.similarity import FEATURES
 
 SAME = [
@@ -130,3 +132,27 @@ def test_schemas_and_their_relations() -> None:
 def test_normalise_name_unchanged() -> None:
     assert normalise_name("ZHANG Wei") == normalise_name("Wei Zhang") == "wei zhang"
     assert normalise_name("Müller GmbH & Co. KG") == "muller"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["Vista Handel Sp. z o.o.", "Vista Handel sp. z o. o.", "VISTA HANDEL SP Z OO",
+     "Vista Handel Spzoo", "Vista Handel S.L.U.", "Vista Handel s. r. o."],
+)  # fmt: skip
+def test_a_legal_form_written_as_several_words_is_dropped_by_every_name_path(raw: str) -> None:
+    # The simulator writes Polish forms three ways; before, "sp", "z" and "oo" stayed words
+    # of the name, so every Polish company shared them (round 21 of docs/pprl.md).
+    assert name_tokens(raw) == ["handel", "vista"]
+    assert analyse(raw, ORG).tokens == analyse(raw, ANY).tokens == ("vista", "handel")
+
+
+@pytest.mark.parametrize(
+    ("raw", "tokens"),
+    [("S. A. Smith", ["a", "s", "smith"]),  # initials, not a form
+     ("Anna Z. Oo", ["anna", "oo", "z"]),  # not at the end as a whole form
+     ("Sp z oo", ["oo", "sp", "z"])],  # nothing else would be left
+)  # fmt: skip
+def test_spaced_forms_are_dropped_only_as_a_whole_run_at_the_end(
+    raw: str, tokens: list[str]
+) -> None:
+    assert name_tokens(raw) == tokens

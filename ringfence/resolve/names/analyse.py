@@ -18,7 +18,7 @@ from functools import lru_cache
 from rigour.names import remove_obj_prefixes, remove_person_prefixes, replace_org_types_compare
 from rigour.text.translit import ascii_text
 
-from ringfence.resolve.names.normalise import COMPANY_FORMS, fold_text
+from ringfence.resolve.names.normalise import COMPANY_FORMS, drop_spaced_forms, fold_text
 
 # Kinds of named thing; a schema maps to one (schemas.py).
 PERSON, ORG, THING, ANY = "person", "org", "thing", "any"
@@ -74,6 +74,7 @@ def analyse(raw: str | None, kind: str = ANY) -> Analysed:
         ascii_form = replace_org_types_compare(ascii_form, generic=True)
     words = fold_text(ascii_form).split()
     if kind in (ORG, ANY):
+        words = drop_spaced_forms(words)
         kept = [w for w in words if w not in LEGAL_WORDS and w not in _ORG_PREFIXES]
         legal = {w for w in words if w in LEGAL_FORMS}
         words = kept or words

@@ -17,8 +17,15 @@ COMPANY_FORMS = frozenset(
     {
         "ab", "ag", "bv", "co", "company", "corp", "corporation", "gmbh", "inc",
         "incorporated", "kg", "kft", "limited", "llc", "llp", "lp", "ltd", "nv", "oy",
-        "plc", "pte", "pty", "sa", "sarl", "sas", "spa", "sl", "srl", "zoo",
+        "plc", "pte", "pty", "sa", "sarl", "sas", "spa", "sl", "slu", "spzoo", "sro", "srl",
+        "zoo",
     }
+)  # fmt: skip
+# Legal forms that stay several words once folded ("Sp. z o. o." -> "sp z o o", "SP Z OO",
+# "S. L. U."): dropped as a whole run at the end of a name only, never word by word ("z"
+# or "s a" may be a name's own words or initials).
+SPACED_FORMS = (
+    ("sp", "z", "oo"), ("sp", "z", "o", "o"), ("s", "l", "u"), ("s", "r", "l"), ("s", "r", "o"),
 )  # fmt: skip
 
 # Dots and apostrophes join what they sit in ("J.P." -> "jp", "O'Brien" -> "obrien"); any other
@@ -43,9 +50,18 @@ def fold_text(raw: str | None) -> str:
     return " ".join(_SEPARATORS.sub(" ", text).split())
 
 
+def drop_spaced_forms(words: list[str]) -> list[str]:
+    """The words of a folded name without a legal form of ``SPACED_FORMS`` at its end (kept
+    when nothing else would be left)."""
+    for form in SPACED_FORMS:
+        if len(words) > len(form) and tuple(words[-len(form) :]) == form:
+            return words[: -len(form)]
+    return words
+
+
 def name_tokens(raw: str | None) -> list[str]:
     """The sorted words of a name, legal forms dropped (kept when nothing else is left)."""
-    words = fold_text(raw).split()
+    words = drop_spaced_forms(fold_text(raw).split())
     meaningful = [w for w in words if w not in COMPANY_FORMS]
     return sorted(meaningful or words)
 
